@@ -1,0 +1,95 @@
+"""The ``clbplan`` command: a click group whose subcommands live one module each.
+
+This module owns the process edge: exit codes, rendering of diagnostics, and the promise that
+a user never sees a Python traceback (set CLBPLAN_DEBUG=1 to get one).
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+
+import click
+
+from planner import __version__
+from planner.diagnostics import DiagnosticsError
+
+# (module, attribute) of every subcommand; each module owns its command(s).
+COMMANDS: list[tuple[str, str]] = [
+    ("planner.cli.validate_cmd", "validate"),
+    ("planner.cli.emulator_cmd", "emulator"),
+    ("planner.cli.state_cmd", "state"),
+    ("planner.cli.state_cmd", "force_unlock"),
+    ("planner.cli.run_cmd", "plan"),
+    ("planner.cli.run_cmd", "apply"),
+    ("planner.cli.run_cmd", "destroy"),
+    ("planner.cli.run_cmd", "show"),
+    ("planner.cli.run_cmd", "output"),
+    ("planner.cli.run_cmd", "import_"),
+]
+
+EXIT_OK, EXIT_ERROR, EXIT_CHANGES = 0, 1, 2
+
+
+class ClbplanGroup(click.Group):
+    """Turns every failure into a message and exit 1."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except DiagnosticsError as e:
+            for d in e.diagnostics:
+                click.echo(d.render(), err=True)
+            n = sum(1 for d in e.diagnostics if d.severity == "error")
+            click.echo(f"\n{n} error(s) found.", err=True)
+            ctx.exit(EXIT_ERROR)
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+            raise
+        except KeyboardInterrupt:
+            click.echo("Interrupted.", err=True)
+            ctx.exit(130)
+        except Exception as e:  # noqa: BLE001 - the process edge: report, never a traceback
+            if os.environ.get("CLBPLAN_DEBUG"):
+                raise
+            click.echo(f"Error: {e.__class__.__name__}: {e}", err=True)
+            click.echo("This is a bug in clbplan; set CLBPLAN_DEBUG=1 to see the traceback.", err=True)
+            ctx.exit(EXIT_ERROR)
+
+
+@click.group(cls=ClbplanGroup, context_settings={"help_option_names": ["-h", "-help", "--help"]})
+@click.version_option(__version__, "-version", "--version", prog_name="clbplan")
+def cli() -> None:
+    """Plan and apply Alibaba Cloud CLB backends from Terraform-style HCL."""
+
+
+def _register() -> None:
+    for module_name, attr in COMMANDS:
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as e:
+            if e.name == module_name:
+                continue  # not built yet
+            raise
+        command = getattr(module, attr, None)
+        if command is not None:
+            cli.add_command(command)
+
+
+_register()
+
+
+def main() -> None:
+    try:
+        cli.main(prog_name="clbplan", standalone_mode=True)
+    except SystemExit:
+        raise
+    except Exception as e:  # noqa: BLE001
+        if os.environ.get("CLBPLAN_DEBUG"):
+            raise
+        print(f"Error: {e}", file=sys.stderr)
+        sys.exit(EXIT_ERROR)
+
+
+if __name__ == "__main__":
+    main()

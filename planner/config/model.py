@@ -1,0 +1,97 @@
+"""What configuration evaluation produces: the desired resources and everything around them.
+
+This is the contract between ``planner.config`` (producer) and the graph/diff/plan stages
+(consumers). Attribute values are plain Python data: str, int, float, bool, None, list, dict,
+with ``planner.values.UNKNOWN`` where a value is known only after apply. Nested blocks
+(``servers {}``, ``x_forwarded_for {}``) are always a list of dicts under the block's name.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from planner.addresses import ResourceAddress
+from planner.diagnostics import SourcePos
+
+# An attribute path inside a resource: ("servers", 0, "weight"); () is the block itself.
+AttrPath = tuple[str | int, ...]
+
+
+@dataclass
+class Lifecycle:
+    create_before_destroy: bool = False
+    prevent_destroy: bool = False
+    # attribute names; ["*"] stands for ignore_changes = all
+    ignore_changes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ResourceInstance:
+    """One expanded resource instance (count/for_each applied)."""
+
+    address: ResourceAddress
+    attributes: dict[str, Any]
+    pos: SourcePos
+    # where each attribute/block/nested attribute was written, for located diagnostics
+    positions: dict[AttrPath, SourcePos] = field(default_factory=dict)
+    # every resource this instance refers to (expressions + depends_on), instance-precise where
+    # the index is static, else every instance of the referenced resource
+    depends_on: set[ResourceAddress] = field(default_factory=set)
+    lifecycle: Lifecycle = field(default_factory=Lifecycle)
+    provider: str = "alicloud"  # "alicloud" or "alicloud.<alias>"
+    # top-level attribute names whose value came from a sensitive variable/function
+    sensitive: set[str] = field(default_factory=set)
+
+    @property
+    def type(self) -> str:
+        return self.address.type
+
+    def pos_of(self, *path: str | int) -> SourcePos:
+        """The closest known position for an attribute path, falling back to the block."""
+        p: AttrPath = tuple(path)
+        while p:
+            if p in self.positions:
+                return self.positions[p]
+            p = p[:-1]
+        return self.pos
+
+
+@dataclass
+class ProviderConfig:
+    """``provider "alicloud" { ... }``; credentials never leave this object in output."""
+
+    alias: str | None = None
+    region: str | None = None
+    access_key: str | None = None
+    secret_key: str | None = None
+    endpoints: dict[str, str] = field(default_factory=dict)  # product ("slb","vpc","ecs") -> endpoint
+    pos: SourcePos | None = None
+
+    @property
+    def key(self) -> str:
+        return f"alicloud.{self.alias}" if self.alias else "alicloud"
+
+
+@dataclass
+class OutputValue:
+    name: str
+    value: Any
+    sensitive: bool = False
+    description: str = ""
+    pos: SourcePos | None = None
+
+
+@dataclass
+class Configuration:
+    """The evaluated configuration of one directory."""
+
+    directory: str
+    resources: dict[ResourceAddress, ResourceInstance] = field(default_factory=dict)
+    data_sources: dict[ResourceAddress, ResourceInstance] = field(default_factory=dict)
+    outputs: dict[str, OutputValue] = field(default_factory=dict)
+    providers: dict[str, ProviderConfig] = field(default_factory=dict)
+    variables: dict[str, Any] = field(default_factory=dict)
+    sensitive_variables: set[str] = field(default_factory=set)
+    # sha256 over the configuration files' contents, in load order (saved plans record it)
+    content_hash: str = ""

@@ -1,0 +1,48 @@
+"""The transport seam: ``call(product, action, params) -> dict`` raising ``ApiError``.
+
+Everything the planner knows about the cloud goes through one of these; the in-process one
+calls the emulator's dispatcher directly, the HTTP one (the official OpenAPI client) goes over
+the wire. Both count calls so benchmarks and tests can assert API-call budgets.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from collections.abc import Mapping
+from typing import Any, Protocol
+
+from planner.emulator.errors import CloudError, ResponseLost
+from planner.providers.errors import ApiError, TransportError
+
+
+class Transport(Protocol):
+    def call(self, product: str, action: str, params: Mapping[str, Any]) -> dict: ...
+
+
+class InProcessTransport:
+    """Calls an ``planner.emulator.Emulator`` in this process."""
+
+    def __init__(self, emulator: Any, region: str = "cn-hangzhou"):
+        self.emulator = emulator
+        self.region = region
+        self.calls: Counter[str] = Counter()
+        self._lock = threading.Lock()
+
+    def call(self, product: str, action: str, params: Mapping[str, Any]) -> dict:
+        p = dict(params)
+        p.setdefault("RegionId", self.region)
+        with self._lock:
+            self.calls[action] += 1
+        try:
+            return self.emulator.call(product, action, p)
+        except CloudError as e:
+            retry_after = e.headers.get("x-acs-retry-after")
+            raise ApiError(e.code, e.message, e.http_status, e.request_id,
+                           float(retry_after) if retry_after else None) from None
+        except ResponseLost as e:
+            raise TransportError(f"{action}: connection lost before the response arrived") from e
+
+    @property
+    def total_calls(self) -> int:
+        return sum(self.calls.values())

@@ -1,0 +1,79 @@
+"""The state document: what clbplan believes the cloud holds, keyed by resource address.
+
+File format (JSON, ``clbplan.tfstate``)::
+
+    {"version": 1, "serial": 7, "lineage": "uuid", "clbplan_version": "0.1.0",
+     "resources": [{"address": "alicloud_slb_listener.http", "mode": "managed",
+                    "type": "alicloud_slb_listener", "name": "http", "index": null,
+                    "provider": "alicloud", "id": "lb-x:http:80",
+                    "attributes": {...}, "dependencies": ["alicloud_slb_load_balancer.web"]}],
+     "outputs": {"name": {"value": ..., "sensitive": false}}}
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from planner.addresses import ResourceAddress
+
+STATE_VERSION = 1
+
+
+@dataclass
+class ResourceState:
+    address: ResourceAddress
+    id: str
+    attributes: dict[str, Any]
+    provider: str = "alicloud"
+    dependencies: list[ResourceAddress] = field(default_factory=list)
+
+    @property
+    def type(self) -> str:
+        return self.address.type
+
+    def to_json(self) -> dict:
+        a = self.address
+        return {
+            "address": str(a), "mode": a.mode, "type": a.type, "name": a.name, "index": a.key,
+            "provider": self.provider, "id": self.id, "attributes": self.attributes,
+            "dependencies": sorted(str(d) for d in self.dependencies),
+        }
+
+    @classmethod
+    def from_json(cls, doc: dict) -> ResourceState:
+        addr = ResourceAddress(doc["type"], doc["name"], doc.get("index"), doc.get("mode", "managed"))
+        return cls(
+            address=addr, id=doc["id"], attributes=doc.get("attributes", {}),
+            provider=doc.get("provider", "alicloud"),
+            dependencies=[ResourceAddress.parse(d) for d in doc.get("dependencies", [])],
+        )
+
+
+@dataclass
+class State:
+    lineage: str = field(default_factory=lambda: str(uuid.uuid4()))
+    serial: int = 0
+    version: int = STATE_VERSION
+    resources: dict[ResourceAddress, ResourceState] = field(default_factory=dict)
+    outputs: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def to_json(self) -> dict:
+        from planner import __version__
+
+        return {
+            "version": self.version, "serial": self.serial, "lineage": self.lineage,
+            "clbplan_version": __version__,
+            "resources": [self.resources[a].to_json() for a in sorted(self.resources, key=str)],
+            "outputs": self.outputs,
+        }
+
+    @classmethod
+    def from_json(cls, doc: dict) -> State:
+        st = cls(lineage=doc["lineage"], serial=int(doc["serial"]), version=int(doc["version"]),
+                 outputs=doc.get("outputs", {}))
+        for r in doc.get("resources", []):
+            rs = ResourceState.from_json(r)
+            st.resources[rs.address] = rs
+        return st

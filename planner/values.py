@@ -1,0 +1,43 @@
+"""Value markers shared by the evaluator, the diff and the renderers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class Unknown:
+    """A value known only after apply (an id, an address the cloud assigns).
+
+    A singleton: compare with ``is UNKNOWN`` or ``is_unknown``.
+    """
+
+    _instance: Unknown | None = None
+
+    def __new__(cls) -> Unknown:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "(known after apply)"
+
+    def __reduce__(self):
+        return (Unknown, ())
+
+
+UNKNOWN = Unknown()
+
+
+def is_unknown(value: Any) -> bool:
+    return value is UNKNOWN
+
+
+def contains_unknown(value: Any) -> bool:
+    """True if ``value`` or anything nested in it is unknown."""
+    if value is UNKNOWN:
+        return True
+    if isinstance(value, dict):
+        return any(contains_unknown(v) for v in value.values())
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return any(contains_unknown(v) for v in value)
+    return False
