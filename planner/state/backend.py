@@ -1,0 +1,509 @@
+"""The local state backend: one JSON file, an exclusive lock for the whole run, atomic writes.
+
+Why each piece exists:
+
+- The lock is an OS-level ``fcntl.flock`` on ``<state>.lock``, so the kernel drops it when the
+  holder dies (a SIGKILLed apply never leaves a stuck lock, unlike Terraform's remote backends).
+  Who holds it is written next to it in ``<state>.lock.info`` (JSON, Terraform's LockInfo
+  fields) so a second run can say who, since when and doing what. An info file whose flock is
+  free means its holder died: the next run takes over and says so.
+- Writes go to a temp file in the same directory, are fsync'd, then renamed over the state and
+  the directory fsync'd: a crash at any point leaves either the old or the new state, never a
+  torn one. The previous state is kept as ``<state>.backup`` (a hard link of the old inode, so
+  keeping it costs no copy).
+- ``serial`` only moves when the content changed, so a saved plan that recorded a serial stays
+  valid across no-op writes and becomes stale after any real change.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import fcntl
+import getpass
+import json
+import os
+import re
+import socket
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from planner.diagnostics import Diagnostic, DiagnosticsError, SourcePos
+from planner.state.model import STATE_VERSION, State
+
+# Paths (resolved) of the state files this process holds the lock of: a second lock() on the same
+# state from the same process would otherwise wait on itself until the timeout.
+_HELD: set[str] = set()
+_HELD_GUARD = threading.Lock()
+
+
+class StateError(DiagnosticsError):
+    """A problem with the state file the user must fix (unreadable, corrupt, too new, ...).
+
+    A ``DiagnosticsError`` so the CLI renders it as ``error: ...`` + hint with exit 1, no traceback.
+    """
+
+    def __init__(self, summary: str, *, detail: str = "", hint: str = "", pos: SourcePos | None = None):
+        self.summary = summary
+        super().__init__([Diagnostic(summary, pos, detail, hint)])
+
+
+class StateLockedError(StateError):
+    """Another run holds the state lock; ``info`` names it (None if it left no lock info)."""
+
+    def __init__(self, summary: str, info: LockInfo | None, *, detail: str = "", hint: str = ""):
+        self.info = info
+        super().__init__(summary, detail=detail, hint=hint)
+
+
+def _who() -> str:
+    try:
+        user = getpass.getuser()
+    except Exception:  # noqa: BLE001 - no passwd entry in some containers
+        user = f"uid{os.getuid()}"
+    return f"{user}@{socket.gethostname()}"
+
+
+def _now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+@dataclass
+class LockInfo:
+    """What ``<state>.lock.info`` holds: the same fields as Terraform's LockInfo, plus the pid."""
+
+    id: str
+    operation: str
+    who: str
+    created: str
+    path: str
+    pid: int
+    version: str = ""
+    info: str = ""
+
+    @classmethod
+    def new(cls, operation: str, path: Path) -> LockInfo:
+        from planner import __version__
+
+        return cls(id=str(uuid.uuid4()), operation=operation, who=_who(), created=_now(),
+                   path=str(path), pid=os.getpid(), version=__version__)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"ID": self.id, "Operation": self.operation, "Info": self.info, "Who": self.who,
+                "Version": self.version, "Created": self.created, "Path": self.path, "Pid": self.pid}
+
+    @classmethod
+    def from_json(cls, doc: dict[str, Any]) -> LockInfo:
+        return cls(id=str(doc.get("ID", "")), operation=str(doc.get("Operation", "")),
+                   who=str(doc.get("Who", "")), created=str(doc.get("Created", "")),
+                   path=str(doc.get("Path", "")), pid=int(doc.get("Pid") or 0),
+                   version=str(doc.get("Version", "")), info=str(doc.get("Info", "")))
+
+    def describe(self) -> str:
+        """The indented block users see in lock errors."""
+        rows = [("ID", self.id), ("Path", self.path), ("Operation", self.operation),
+                ("Who", self.who), ("Pid", str(self.pid)), ("Version", self.version),
+                ("Created", self.created)]
+        return "\n".join(f"  {k + ':':<11}{v}" for k, v in rows)
+
+
+_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h)")
+
+
+def parse_duration(text: str) -> float:
+    """``30s``, ``2m``, ``1m30s``, ``500ms``, ``0s`` (or a bare number of seconds) -> seconds.
+
+    Raises ValueError with a sentence fit for a user; the CLI's ``-lock-timeout`` uses this.
+    """
+    s = text.strip().lower()
+    if re.fullmatch(r"\d+(?:\.\d+)?", s):
+        return float(s)
+    pos, total = 0, 0.0
+    scale = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
+    while pos < len(s):
+        m = _DURATION_PART.match(s, pos)
+        if not m:
+            break
+        total += float(m.group(1)) * scale[m.group(2)]
+        pos = m.end()
+    if not s or pos != len(s):
+        raise ValueError(f"invalid duration {text!r}: expected a number with a unit, e.g. 0s, 30s, 2m, 1m30s")
+    return total
+
+
+class LocalBackend:
+    """State in a local JSON file, with a lock file beside it.
+
+    ``lock_timeout`` is how long ``lock()`` waits for another run to finish (0 = fail at once).
+    """
+
+    def __init__(self, path: Path | str = Path("clbplan.tfstate"), *, lock_timeout: float = 0.0):
+        self.path = Path(path)
+        self.lock_timeout = float(lock_timeout)
+
+    def __repr__(self) -> str:
+        return f"LocalBackend({str(self.path)!r}, lock_timeout={self.lock_timeout:g})"
+
+    # ------------------------------------------------------------------ paths
+    @property
+    def lock_path(self) -> Path:
+        return self.path.with_name(self.path.name + ".lock")
+
+    @property
+    def lock_info_path(self) -> Path:
+        return self.path.with_name(self.path.name + ".lock.info")
+
+    @property
+    def backup_path(self) -> Path:
+        return self.path.with_name(self.path.name + ".backup")
+
+    @property
+    def journal_dir(self) -> Path:
+        """Where the crash-safety journals of this state live (one file per lineage)."""
+        return self.path.parent / ".clbplan" / "journal"
+
+    def journal(self, lineage: str):  # -> Journal (import kept lazy: journal imports this module)
+        """The journal of the given state lineage, next to this state file."""
+        from planner.state.journal import Journal
+
+        return Journal(self.journal_dir / f"{lineage}.jsonl")
+
+    # ------------------------------------------------------------------ lock
+    def read_lock_info(self) -> LockInfo | None:
+        """The current lock info file, or None if absent/unreadable (a holder may be writing it)."""
+        try:
+            doc = json.loads(self.lock_info_path.read_text(encoding="utf-8"))
+            return LockInfo.from_json(doc) if isinstance(doc, dict) else None
+        except (OSError, ValueError, TypeError):
+            return None
+
+    def _open_lock_file(self) -> int:
+        try:
+            return os.open(self.lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        except OSError as e:
+            raise StateError(
+                f"cannot create the state lock file {self.lock_path}: {e.strerror}",
+                hint="check that the state file's directory exists and is writable",
+            )
+
+    @staticmethod
+    def _try_flock(fd: int) -> bool:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except OSError as e:
+            if e.errno in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
+                return False
+            raise
+
+    def _locked_error(self, waited: float) -> StateLockedError:
+        info = self.read_lock_info()
+        waited_txt = f" (waited {waited:g}s)" if waited > 0 else ""
+        if info is None:
+            detail = "Lock Info: the holder has not written its lock info yet (it is starting up)."
+            hint = "wait for the other run to finish, or pass -lock-timeout=2m to wait for it"
+        else:
+            detail = "Lock Info:\n" + info.describe()
+            hint = (f"the run above is still running (process {info.pid} on {info.who}); wait for it "
+                    f"to finish or pass -lock-timeout=2m to wait. If you are sure it is not running, "
+                    f"run: clbplan force-unlock {info.id}")
+        holder = f" by {info.who} ({info.operation}, since {info.created}, lock ID {info.id})" if info else ""
+        return StateLockedError(f"Error acquiring the state lock: {self.path} is locked{holder}{waited_txt}",
+                                info, detail=detail, hint=hint)
+
+    @contextlib.contextmanager
+    def lock(self, operation: str) -> Iterator[LockInfo]:
+        """Hold the state lock for the ``with`` body; waits up to ``lock_timeout`` for another run.
+
+        Raises StateLockedError naming the holder when the wait runs out.
+        """
+        key = str(self.path.resolve())
+        with _HELD_GUARD:
+            if key in _HELD:
+                raise StateError(f"the state lock on {self.path} is already held by this process",
+                                 hint="this is a bug in clbplan: a run took the lock twice")
+            _HELD.add(key)
+        fd = -1
+        try:
+            fd = self._open_lock_file()
+            deadline = time.monotonic() + max(0.0, self.lock_timeout)
+            started = time.monotonic()
+            delay = 0.02
+            while not self._try_flock(fd):
+                now = time.monotonic()
+                if now >= deadline:
+                    raise self._locked_error(now - started)
+                time.sleep(min(delay, deadline - now))
+                delay = min(delay * 2, 0.25)
+            stale = self.read_lock_info()
+            if stale is not None or self.lock_info_path.exists():
+                if stale is None:
+                    print(f"clbplan: removing an unreadable lock info file {self.lock_info_path} left by a "
+                          f"run that is no longer running.", file=sys.stderr)
+                else:
+                    print(f"clbplan: taking over a stale state lock (ID {stale.id}, {stale.operation} by "
+                          f"{stale.who}, pid {stale.pid}, since {stale.created}): that run is no longer "
+                          f"running. If it was killed during an apply, its unfinished operations are "
+                          f"recovered from the journal.", file=sys.stderr)
+            info = LockInfo.new(operation, self.path)
+            _atomic_write_bytes(self.lock_info_path, json.dumps(info.to_json(), indent=2).encode() + b"\n")
+            try:
+                yield info
+            finally:
+                current = self.read_lock_info()
+                if current is not None and current.id == info.id:
+                    with contextlib.suppress(FileNotFoundError):
+                        self.lock_info_path.unlink()
+        finally:
+            if fd >= 0:
+                with contextlib.suppress(OSError):
+                    fcntl.flock(fd, fcntl.LOCK_UN)
+                os.close(fd)
+            with _HELD_GUARD:
+                _HELD.discard(key)
+
+    def force_unlock(self, lock_id: str) -> None:
+        """Remove a lock left behind by a run that is gone.
+
+        A live holder keeps its OS lock whatever we delete, so unlocking it is refused with a
+        message naming the process to stop; a wrong ID is refused so nobody unlocks by accident.
+        """
+        info = self.read_lock_info()
+        if info is None and not self.lock_info_path.exists():
+            raise StateError(f"the state {self.path} is not locked: there is no lock to remove",
+                             hint="nothing to do")
+        if info is not None and info.id != lock_id:
+            raise StateError(
+                f"lock ID {lock_id!r} does not match the current lock of {self.path}",
+                detail="Lock Info:\n" + info.describe(),
+                hint=f"pass the current lock ID: clbplan force-unlock {info.id}",
+            )
+        fd = self._open_lock_file()
+        try:
+            if not self._try_flock(fd):
+                who = f"process {info.pid} on {info.who}" if info else "another process"
+                raise StateLockedError(
+                    f"cannot force-unlock {self.path}: the lock is held by a running {who}",
+                    info,
+                    detail=("Lock Info:\n" + info.describe()) if info else "",
+                    hint="the operating system releases the lock when that process exits: let it finish, "
+                         "or stop it (e.g. kill its pid) and retry",
+                )
+            try:
+                with contextlib.suppress(FileNotFoundError):
+                    self.lock_info_path.unlink()
+                _fsync_dir(self.lock_info_path.parent)
+            finally:
+                fcntl.flock(fd, fcntl.LOCK_UN)
+        finally:
+            os.close(fd)
+
+    # ------------------------------------------------------------------ read
+    def read(self) -> State:
+        """The stored state, or a new empty one (fresh lineage) when there is no state file yet."""
+        return self._read_path(self.path)
+
+    def read_backup(self) -> State | None:
+        """The state before the last write, if any."""
+        if not self.backup_path.exists():
+            return None
+        return self._read_path(self.backup_path)
+
+    def _read_path(self, path: Path) -> State:
+        try:
+            raw = path.read_bytes()
+        except FileNotFoundError:
+            return State()
+        except IsADirectoryError:
+            raise StateError(f"the state path {path} is a directory, not a state file",
+                             hint="pass the state file itself with -state PATH")
+        except OSError as e:
+            raise StateError(f"cannot read the state file {path}: {e.strerror}",
+                             hint="check the file's permissions (clbplan writes it with mode 0600 "
+                                  "for the user that runs it)")
+        restore = (f"restore the previous state with: cp {self.backup_path} {path}"
+                   if path != self.backup_path and self.backup_path.exists()
+                   else "restore it from a copy, or move it away to start with an empty state "
+                        "(the cloud objects it tracked would then no longer be managed)")
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as e:
+            raise StateError(f"the state file {path} is corrupt: not UTF-8 text (byte {e.start})",
+                             hint=restore)
+        if not text.strip():
+            return State()  # an empty file is "no state yet", as in Terraform
+        try:
+            doc = json.loads(text)
+        except json.JSONDecodeError as e:
+            raise StateError(f"the state file is corrupt: {e.msg}", pos=SourcePos(str(path), e.lineno, e.colno),
+                             hint=restore)
+        return self._decode(doc, path, restore)
+
+    def _decode(self, doc: Any, path: Path, restore: str) -> State:
+        if not isinstance(doc, dict):
+            raise StateError(f"{path} is not a clbplan state file: expected a JSON object", hint=restore)
+        if "terraform_version" in doc:
+            raise StateError(
+                f"{path} is a Terraform state file (format version {doc.get('version')}), not a clbplan one",
+                hint="clbplan keeps its own state: point -state at a clbplan state file, or adopt existing "
+                     "objects with `clbplan import ADDR ID`",
+            )
+        for k in ("version", "serial", "lineage"):
+            if k not in doc:
+                raise StateError(f"{path} is not a valid clbplan state file: the {k!r} field is missing",
+                                 hint=restore)
+        version = doc["version"]
+        if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+            raise StateError(f"{path} has an invalid state format version {version!r}", hint=restore)
+        if version > STATE_VERSION:
+            from planner import __version__
+
+            writer = doc.get("clbplan_version", "a newer release")
+            raise StateError(
+                f"the state file {path} was written by clbplan {writer} in state format version {version}; "
+                f"this clbplan ({__version__}) only reads format version {STATE_VERSION}",
+                hint="upgrade clbplan to the version that wrote this state (do not edit the file by hand)",
+            )
+        if not isinstance(doc["serial"], int) or isinstance(doc["serial"], bool) or doc["serial"] < 0:
+            raise StateError(f"{path} has an invalid serial {doc['serial']!r}", hint=restore)
+        if not isinstance(doc["lineage"], str) or not doc["lineage"]:
+            raise StateError(f"{path} has an invalid lineage {doc['lineage']!r}", hint=restore)
+        resources = doc.get("resources", [])
+        if not isinstance(resources, list):
+            raise StateError(f"{path}: 'resources' must be a list", hint=restore)
+        for i, r in enumerate(resources):
+            if not isinstance(r, dict) or not all(k in r for k in ("type", "name", "id")):
+                raise StateError(f"{path}: resource #{i + 1} is malformed (it needs type, name and id)",
+                                 hint=restore)
+        try:
+            return State.from_json(doc)
+        except (KeyError, TypeError, ValueError) as e:
+            raise StateError(f"{path} is not a valid clbplan state file: {e}", hint=restore)
+
+    # ------------------------------------------------------------------ write
+    def write(self, state: State) -> None:
+        """Persist ``state`` atomically (0600), keeping the previous file as ``<state>.backup``.
+
+        The serial moves to one past the stored one only when the content changed, and
+        ``state.serial`` is updated to match what is on disk. A state of another lineage is
+        refused: it would silently replace a different workspace's history.
+        """
+        old_raw: bytes | None
+        try:
+            old_raw = self.path.read_bytes()
+        except FileNotFoundError:
+            old_raw = None
+        except OSError as e:
+            raise StateError(f"cannot read the state file {self.path} before writing it: {e.strerror}",
+                             hint="check the file's permissions")
+        old_doc: dict | None = None
+        if old_raw is not None and old_raw.strip():
+            try:
+                parsed = json.loads(old_raw)
+                old_doc = parsed if isinstance(parsed, dict) else None
+            except ValueError:
+                old_doc = None  # corrupt: overwrite it; the backup keeps the bad bytes for inspection
+        new_doc = state.to_json()
+        if old_doc is not None:
+            old_lineage = old_doc.get("lineage")
+            if isinstance(old_lineage, str) and old_lineage and old_lineage != state.lineage:
+                raise StateError(
+                    f"refusing to write state of lineage {state.lineage} over {self.path}, which holds "
+                    f"lineage {old_lineage}",
+                    hint="these are different states; use a different -state path",
+                )
+            old_version = old_doc.get("version")
+            if isinstance(old_version, int) and old_version > STATE_VERSION:
+                raise StateError(f"refusing to overwrite {self.path}: it was written by a newer clbplan "
+                                 f"(state format version {old_version})", hint="upgrade clbplan")
+            old_serial = old_doc.get("serial") if isinstance(old_doc.get("serial"), int) else 0
+            if _content(old_doc) == _content(new_doc):
+                state.serial = old_serial
+                return  # nothing changed: the serial (and any saved plan made from it) stays valid
+            state.serial = max(old_serial, state.serial) + 1
+        else:
+            state.serial = state.serial + 1
+        new_doc["serial"] = state.serial
+        data = json.dumps(new_doc, indent=2, sort_keys=False, default=_json_default).encode("utf-8") + b"\n"
+        if old_raw is not None:
+            self._keep_backup(old_raw)
+        _atomic_write_bytes(self.path, data)
+
+    def _keep_backup(self, old_raw: bytes) -> None:
+        """Make ``<state>.backup`` the current file, atomically (hard link, or a copy if links fail)."""
+        tmp = _temp_name(self.backup_path)
+        try:
+            os.link(self.path, tmp)
+        except OSError:
+            _write_temp(tmp, old_raw)
+        try:
+            os.replace(tmp, self.backup_path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+
+
+def _content(doc: dict) -> tuple:
+    """The part of a state document whose change moves the serial."""
+    return (doc.get("lineage"), doc.get("version"), json.dumps(doc.get("resources", []), sort_keys=True,
+                                                               default=_json_default),
+            json.dumps(doc.get("outputs", {}), sort_keys=True, default=_json_default))
+
+
+def _json_default(o: Any) -> Any:
+    if isinstance(o, set | frozenset):
+        return sorted(o, key=str)
+    if isinstance(o, tuple):
+        return list(o)
+    raise TypeError(f"value of type {type(o).__name__} cannot be stored in state: {o!r}")
+
+
+def _temp_name(target: Path) -> Path:
+    return target.with_name(f".{target.name}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}")
+
+
+def _write_temp(tmp: Path, data: bytes) -> None:
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
+    try:
+        os.fchmod(fd, 0o600)
+        view = memoryview(data)
+        while view:
+            n = os.write(fd, view)
+            view = view[n:]
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_dir(directory: Path) -> None:
+    try:
+        fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass  # some filesystems refuse fsync on directories; the rename is still atomic
+    finally:
+        os.close(fd)
+
+
+def _atomic_write_bytes(target: Path, data: bytes) -> None:
+    """temp file in the same directory, fsync, rename over ``target``, fsync the directory."""
+    tmp = _temp_name(target)
+    try:
+        _write_temp(tmp, data)
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    _fsync_dir(target.parent)
