@@ -1,0 +1,412 @@
+"""The apply executor: walk the operation graph against the provider, in parallel but safely.
+
+- Graph order: an operation starts only after everything it depends on finished successfully.
+- Per-load-balancer serialisation: at most one mutating operation per ``Operation.load_balancer``
+  key at a time (CLB rejects overlapping writes on one instance); different LBs run in parallel.
+  A ``new:<address>`` key is aliased to the real id once that LB exists.
+- Retries live in the provider's CallContext (busy codes, throttling, 5xx, lost responses), so a
+  multi-step create resumes at the failing step instead of starting over.
+- A failure skips everything that depends on it; independent work still finishes; every failure
+  is reported.
+- Crash safety: a journal intent before each mutating operation, a completion after it; the
+  ClientTokens are deterministic per (lineage, address, operation, step), so :func:`recover`
+  re-issues an unfinished create and the cloud answers with the object it already made.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import heapq
+import threading
+import time
+from collections.abc import Callable, Mapping
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from typing import Any
+
+import networkx as nx
+
+from planner.addresses import ResourceAddress
+from planner.plan.model import Edge, Operation, OpKind
+from planner.providers.base import CallContext, PartialCreateError
+from planner.providers.retry import RetryPolicy
+from planner.state.model import ResourceState, State
+from planner.values import UNKNOWN, contains_unknown
+
+try:  # the journal module belongs to the state helper; fall back to the same token scheme
+    from planner.state.journal import client_token as _client_token
+except ImportError:  # pragma: no cover - only until planner.state.journal lands
+    _client_token = None
+
+
+LB_TYPES = ("alicloud_slb_load_balancer", "alicloud_slb")
+
+
+class _StateView(Mapping):
+    """Read-only ``address -> attributes (with id)`` over a State, without copying it."""
+
+    def __init__(self, state: State):
+        self._r = state.resources
+
+    def __getitem__(self, key: ResourceAddress) -> dict:
+        rs = self._r[key]
+        return dict(rs.attributes, id=rs.id)
+
+    def __iter__(self):
+        return iter(list(self._r))
+
+    def __len__(self) -> int:
+        return len(self._r)
+
+
+def client_token(lineage: str, address: ResourceAddress, operation: str, step: str = "") -> str:
+    """Deterministic ClientToken (ASCII, <= 64 chars) for one step of one operation."""
+    if _client_token is not None:
+        return _client_token(lineage, address, operation, step)
+    raw = f"{lineage}|{address}|{operation}|{step}".encode()
+    return hashlib.sha256(raw).hexdigest()[:40]
+
+
+@dataclass
+class ApplyEvent:
+    """Progress for the CLI: ``start``, ``done``, ``failed``, ``skipped``, ``retry``, ``cascaded``."""
+
+    kind: str
+    op_id: str
+    address: ResourceAddress
+    op_kind: OpKind
+    elapsed: float = 0.0
+    error: Exception | None = None
+    message: str = ""
+
+
+@dataclass
+class ApplyResult:
+    state: State
+    failures: list[tuple[str, Exception]] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    executed: list[str] = field(default_factory=list)  # completion order
+    api_calls: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures and not self.skipped
+
+
+def _jsonable(value: Any) -> Any:
+    """Journal details must be JSON: unknowns become None."""
+    if value is UNKNOWN:
+        return None
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+class Executor:
+    """Runs a plan's operations; see the module docstring for the guarantees."""
+
+    def __init__(self, provider: Any, *, parallelism: int = 10, journal: Any | None = None,
+                 lineage: str = "",
+                 planned_values: Callable[[Operation, Mapping[ResourceAddress, dict]], dict] | None = None,
+                 on_event: Callable[[ApplyEvent], None] | None = None,
+                 retry: RetryPolicy | None = None,
+                 dependencies: Mapping[ResourceAddress, list[ResourceAddress]] | None = None):
+        if parallelism < 1:
+            raise ValueError("parallelism must be at least 1")
+        self.provider = provider
+        self.parallelism = parallelism
+        self.journal = journal
+        self.lineage = lineage
+        self.planned_values = planned_values
+        self.on_event = on_event
+        self.retry = retry or getattr(provider, "retry", None) or RetryPolicy()
+        self.dependencies = dependencies or {}
+        self._journal_lock = threading.Lock()
+        self._event_lock = threading.Lock()
+
+    # -- events / journal ----------------------------------------------------------------------
+
+    def _emit(self, ev: ApplyEvent) -> None:
+        if self.on_event is not None:
+            with self._event_lock:
+                self.on_event(ev)
+
+    def _token(self, op: Operation, step: str = "") -> str:
+        return client_token(self.lineage, op.address, op.kind.value, step)
+
+    def _intent(self, op: Operation, detail: dict) -> None:
+        if self.journal is not None:
+            with self._journal_lock:
+                self.journal.intent(self._token(op), op.address, op.kind.value, _jsonable(detail))
+
+    def _complete(self, op: Operation, result: ResourceState | None, deleted: bool = False) -> None:
+        if self.journal is not None:
+            with self._journal_lock:
+                self.journal.complete(self._token(op), op.address, result, deleted=deleted)
+
+    # -- the walk ------------------------------------------------------------------------------
+
+    def run(self, operations: list[Operation], edges: list[Edge], state: State) -> ApplyResult:
+        """Execute ``operations`` respecting ``edges``; ``state`` is updated in place and returned."""
+        if not self.lineage:
+            self.lineage = state.lineage
+        ops = {op.id: op for op in operations}
+        if len(ops) != len(operations):
+            raise ValueError("duplicate operation ids in the plan")
+        index = {op.id: i for i, op in enumerate(operations)}
+        g = nx.DiGraph()
+        g.add_nodes_from(ops)
+        for e in edges:
+            if e.before not in ops or e.after not in ops:
+                raise ValueError(f"edge {e.before} -> {e.after} names an operation not in the plan")
+            g.add_edge(e.before, e.after, reason=e.reason)
+        if not nx.is_directed_acyclic_graph(g):
+            cycle = nx.find_cycle(g)
+            raise ValueError("operation graph has a cycle: " + " -> ".join(a for a, _ in cycle))
+
+        result = ApplyResult(state=state)
+        calls_before = self._calls()
+        status: dict[str, str] = {}  # running | done | failed | skipped
+        waiting_preds = {i: g.in_degree(i) for i in ops}
+        ready: list[tuple[int, str]] = [(index[i], i) for i, n in waiting_preds.items() if n == 0]
+        heapq.heapify(ready)
+        parked: dict[str, list[tuple[int, str]]] = {}  # LB key -> ready ops waiting for it
+        busy: set[str] = set()
+        alias: dict[str, str] = {}
+        running: dict[Future, tuple[Operation, str | None, float]] = {}
+
+        def key_of(op: Operation) -> str | None:
+            k = op.load_balancer
+            if not k or op.cascaded:
+                return None
+            return alias.get(k, k)
+
+        def release(k: str | None) -> None:
+            if k is None:
+                return
+            busy.discard(k)
+            for item in parked.pop(k, []):
+                heapq.heappush(ready, item)
+
+        def finished(op_id: str) -> None:
+            for s_ in g.successors(op_id):
+                waiting_preds[s_] -= 1
+                if waiting_preds[s_] == 0 and s_ not in status:
+                    heapq.heappush(ready, (index[s_], s_))
+
+        def skip_descendants(op_id: str) -> None:
+            for d in sorted(nx.descendants(g, op_id), key=index.__getitem__):
+                if d not in status:
+                    status[d] = "skipped"
+                    result.skipped.append(d)
+                    dop = ops[d]
+                    self._emit(ApplyEvent("skipped", d, dop.address, dop.kind,
+                                          message=f"skipped because {op_id} did not complete"))
+
+        with ThreadPoolExecutor(max_workers=self.parallelism, thread_name_prefix="apply") as pool:
+            while ready or running:
+                while ready and len(running) < self.parallelism:
+                    item = heapq.heappop(ready)
+                    op_id = item[1]
+                    if op_id in status:  # skipped meanwhile
+                        continue
+                    op = ops[op_id]
+                    k = key_of(op)
+                    if k is not None and k in busy:
+                        parked.setdefault(k, []).append(item)
+                        continue
+                    status[op_id] = "running"
+                    if k is not None:
+                        busy.add(k)
+                    try:
+                        planned = self._planned(op, state)
+                    except Exception as e:  # a reference could not be resolved
+                        release(k)
+                        self._fail(op, e, result, status)
+                        skip_descendants(op_id)
+                        continue
+                    self._emit(ApplyEvent("start", op_id, op.address, op.kind))
+                    fut = pool.submit(self._execute, op, planned, state)
+                    running[fut] = (op, k, time.monotonic())
+                if not running:
+                    break
+                done, _ = wait(list(running), return_when=FIRST_COMPLETED)
+                for fut in sorted(done, key=lambda f: index[running[f][0].id]):
+                    op, k, started = running.pop(fut)
+                    release(k)
+                    elapsed = time.monotonic() - started
+                    try:
+                        attrs, deleted = fut.result()
+                    except PartialCreateError as e:
+                        self._record(op, e.attributes, state, deleted=False)
+                        self._fail(op, e, result, status, elapsed)
+                        skip_descendants(op.id)
+                        continue
+                    except Exception as e:
+                        self._fail(op, e, result, status, elapsed)
+                        skip_descendants(op.id)
+                        continue
+                    self._record(op, attrs, state, deleted=deleted)
+                    if op.kind is OpKind.CREATE and attrs and op.address.type in LB_TYPES:
+                        alias[f"new:{op.address}"] = attrs["id"]
+                    status[op.id] = "done"
+                    result.executed.append(op.id)
+                    finished(op.id)
+                    self._emit(ApplyEvent("cascaded" if op.cascaded else "done", op.id, op.address,
+                                          op.kind, elapsed=elapsed))
+        for op_id in sorted(set(ops) - set(status), key=index.__getitem__):
+            # unreachable in a DAG, but never lose track of an operation silently
+            status[op_id] = "skipped"
+            result.skipped.append(op_id)
+        result.api_calls = self._calls() - calls_before
+        return result
+
+    # -- helpers ---------------------------------------------------------------------------------
+
+    def _calls(self) -> int:
+        c = getattr(self.provider, "calls", 0)
+        return int(c() if callable(c) else c)
+
+    def _fail(self, op: Operation, err: Exception, result: ApplyResult, status: dict[str, str],
+              elapsed: float = 0.0) -> None:
+        status[op.id] = "failed"
+        result.failures.append((op.id, err))
+        self._emit(ApplyEvent("failed", op.id, op.address, op.kind, elapsed=elapsed, error=err,
+                              message=str(err)))
+
+    def _planned(self, op: Operation, state: State) -> dict:
+        """The attributes to apply, with references to just-created objects resolved."""
+        if op.kind is OpKind.DELETE:
+            return {}
+        if self.planned_values is not None:
+            planned = dict(self.planned_values(op, _StateView(state)))
+        else:
+            planned = dict(op.change.after or {})
+        if contains_unknown({k: v for k, v in planned.items() if k != "id"}):
+            unknown = sorted(k for k, v in planned.items() if k != "id" and contains_unknown(v))
+            raise ValueError(f"{op.address}: values still unknown at apply time: {', '.join(unknown)}")
+        return planned
+
+    def _prior(self, op: Operation, state: State) -> dict:
+        if op.kind is OpKind.DELETE and op.change.before is not None:
+            before = dict(op.change.before)
+            if "id" not in before and op.address in state.resources:
+                before["id"] = state.resources[op.address].id
+            return before
+        rs = state.resources.get(op.address)
+        if rs is not None:
+            return dict(rs.attributes, id=rs.id)
+        return dict(op.change.before or {})
+
+    def _execute(self, op: Operation, planned: dict, state: State) -> tuple[dict | None, bool]:
+        """Runs in a worker thread: the provider calls for one operation."""
+        if op.cascaded:
+            # goes with its load balancer: no API call, only dropped from state
+            self._intent(op, {"op": op.id, "cascaded": True})
+            return None, True
+        handler = self.provider.handler(op.address.type)
+        prior = self._prior(op, state)
+        ctx = self._context(op)
+        if op.kind is OpKind.CREATE:
+            self._intent(op, {"op": op.id, "planned": planned})
+            return handler.create(planned, ctx), False
+        if op.kind is OpKind.UPDATE:
+            self._intent(op, {"op": op.id, "prior": prior, "planned": planned})
+            return handler.update(prior, planned, ctx), False
+        self._intent(op, {"op": op.id, "prior": prior})
+        handler.delete(prior, ctx)
+        return prior, True
+
+    def _context(self, op: Operation) -> CallContext:
+        def on_retry(action: str, err: Exception, attempt: int) -> None:
+            self._emit(ApplyEvent("retry", op.id, op.address, op.kind, error=err,
+                                  message=f"{action} attempt {attempt}: {err}"))
+
+        return self.provider.context(token_fn=lambda step: self._token(op, step), retry=self.retry,
+                                     on_retry=on_retry)
+
+    def _record(self, op: Operation, attrs: dict | None, state: State, *, deleted: bool) -> None:
+        """Apply one finished operation to the state (main thread only) and journal it."""
+        addr = op.address
+        if deleted:
+            cur = state.resources.get(addr)
+            gone_id = (attrs or {}).get("id") if attrs else None
+            # a create-before-destroy replace already put the new object here: keep it
+            if cur is not None and (gone_id is None or cur.id == gone_id or op.cascaded):
+                del state.resources[addr]
+            self._complete(op, None, deleted=True)
+            return
+        assert attrs is not None
+        prev = state.resources.get(addr)
+        deps = list(self.dependencies.get(addr, prev.dependencies if prev else []))
+        rs = ResourceState(address=addr, id=str(attrs["id"]), attributes=dict(attrs),
+                           provider=op.change.provider or "alicloud", dependencies=deps)
+        state.resources[addr] = rs
+        self._complete(op, rs)
+
+
+def recover(journal: Any, provider: Any, state: State) -> State:
+    """Finish what a killed apply left half-done, so nothing is created twice or forgotten.
+
+    First replays completed operations from the journal into ``state``; then, for every intent
+    without a completion: a create is re-issued with the same deterministic ClientTokens (the cloud
+    returns the object it already made, or makes it now) and adopted; an update is re-applied;
+    a delete is re-issued (already gone counts as done). Each is then journaled as complete.
+    """
+    state = journal.replay_into(state) or state
+    for rec in journal.pending():
+        addr = _rec(rec, "address")
+        if isinstance(addr, str):
+            addr = ResourceAddress.parse(addr)
+        operation = str(_rec(rec, "operation"))
+        detail = _rec(rec, "detail") or {}
+        token = _rec(rec, "token")
+        if detail.get("cascaded"):
+            state.resources.pop(addr, None)
+            journal.complete(token, addr, None, deleted=True)
+            continue
+        handler = provider.handler(addr.type)
+        ctx = provider.context(
+            token_fn=lambda step, a=addr, o=operation: client_token(state.lineage, a, o, step))
+        ctx.adopt_existing = True
+        if operation == OpKind.CREATE.value:
+            try:
+                attrs = handler.create(dict(detail.get("planned") or {}), ctx)
+            except PartialCreateError as e:
+                attrs = e.attributes
+            prev = state.resources.get(addr)
+            rs = ResourceState(addr, str(attrs["id"]), attrs,
+                               dependencies=list(prev.dependencies) if prev else [])
+            state.resources[addr] = rs
+            journal.complete(token, addr, rs)
+        elif operation == OpKind.UPDATE.value:
+            attrs = handler.update(dict(detail.get("prior") or {}), dict(detail.get("planned") or {}), ctx)
+            prev = state.resources.get(addr)
+            rs = ResourceState(addr, str(attrs["id"]), attrs,
+                               dependencies=list(prev.dependencies) if prev else [])
+            state.resources[addr] = rs
+            journal.complete(token, addr, rs)
+        else:
+            prior = dict(detail.get("prior") or {})
+            handler.delete(prior, ctx)
+            cur = state.resources.get(addr)
+            if cur is not None and (not prior.get("id") or cur.id == prior.get("id")):
+                del state.resources[addr]
+            journal.complete(token, addr, None, deleted=True)
+        if hasattr(journal, "resolve"):
+            try:
+                journal.resolve(token)
+            except Exception:  # noqa: BLE001 - resolve is bookkeeping; completion is recorded
+                pass
+    return state
+
+
+def _rec(rec: Any, name: str) -> Any:
+    if isinstance(rec, Mapping):
+        return rec.get(name)
+    return getattr(rec, name, None)
+
+
+__all__ = ["ApplyEvent", "ApplyResult", "Executor", "RetryPolicy", "client_token", "recover"]

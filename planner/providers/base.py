@@ -1,0 +1,244 @@
+"""The provider seam: per-resource-type handlers that turn planned attributes into API calls.
+
+A handler knows one Terraform resource type (``alicloud_slb_listener``...) and the CLB/VPC/ECS
+actions behind it. Every call goes through a :class:`CallContext`, which
+
+- retries the cloud's "try again later" answers (busy codes, throttling, 5xx) with backoff;
+- reconciles a lost response (``TransportError``): re-issues the call (creates carry a
+  deterministic ``ClientToken``, so the cloud answers with the first result) or reads back;
+- gives the executor hooks around every mutating call, for journaling and progress;
+- hands out deterministic ``ClientToken`` values per step, so a re-run after a crash re-issues
+  exactly the same creates and nothing is created twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+import uuid
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol, runtime_checkable
+
+from planner.providers.errors import ApiError, TransportError
+from planner.providers.retry import RetryPolicy
+from planner.providers.transport import Transport
+
+
+class ProviderError(Exception):
+    """A provider-side failure that is not a single API error (timeout waiting for a state,
+    an object the cloud should have but does not, an unsupported request)."""
+
+
+class NotFoundError(ProviderError):
+    """The object an update/import targets does not exist in the cloud."""
+
+
+class PartialCreateError(ProviderError):
+    """A multi-step create made the object but a later step failed.
+
+    ``attributes`` is what exists now (with its ``id``), so the executor records the object in
+    state instead of forgetting it; the next plan shows what is still missing.
+    """
+
+    def __init__(self, attributes: dict, cause: Exception):
+        self.attributes = attributes
+        self.cause = cause
+        super().__init__(f"{attributes.get('id')}: created, but a follow-up step failed: {cause}")
+
+
+@dataclass
+class CallContext:
+    """Everything a handler needs to talk to the cloud for one operation."""
+
+    transport: Transport
+    region: str = "cn-hangzhou"
+    token_fn: Callable[[str], str] | None = None
+    before_call: Callable[[str, dict], None] | None = None
+    after_call: Callable[[str, dict], None] | None = None
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    sleep: Callable[[float], None] = time.sleep
+    clock: Callable[[], float] = time.monotonic
+    poll_interval: float = 0.02
+    poll_timeout: float = 60.0
+    on_retry: Callable[[str, Exception, int], None] | None = None
+    # set by crash recovery: an "already exists" answer to a re-issued create means our own
+    # earlier attempt took effect, so the handler adopts the object instead of failing
+    adopt_existing: bool = False
+    _seed: str = field(default_factory=lambda: uuid.uuid4().hex, repr=False)
+
+    def token(self, step: str) -> str:
+        """A ClientToken for one step of this operation: deterministic when the executor gave a
+        token function (so a re-run re-issues the same create), random per context otherwise."""
+        if self.token_fn is not None:
+            return self.token_fn(step)
+        return hashlib.sha256(f"{self._seed}:{step}".encode()).hexdigest()[:32]
+
+    # -- calls ---------------------------------------------------------------------------------
+
+    def read(self, product: str, action: str, params: Mapping[str, Any]) -> dict:
+        """A describe call: retried on busy/throttling, re-issued after a lost response."""
+        return self._call(product, action, params, write=False, already_done=(), reconcile=None)
+
+    def write(self, product: str, action: str, params: Mapping[str, Any], *,
+              already_done: Iterable[str] = (),
+              reconcile: Callable[[], dict | None] | None = None) -> dict:
+        """A mutating call.
+
+        After a lost response the call is reconciled: ``reconcile()`` (a read-back) may return the
+        response-equivalent when the first attempt took effect; otherwise the call is re-issued
+        with the same parameters (hence the same ClientToken). If the re-issued call fails with a
+        code in ``already_done`` ("already exists", "not found" for a delete), the first attempt
+        took effect and the call counts as done.
+        """
+        return self._call(product, action, params, write=True, already_done=tuple(already_done),
+                          reconcile=reconcile)
+
+    def _call(self, product: str, action: str, params: Mapping[str, Any], *, write: bool,
+              already_done: tuple[str, ...], reconcile: Callable[[], dict | None] | None) -> dict:
+        p = {k: v for k, v in params.items() if v is not None}
+        p.setdefault("RegionId", self.region)
+        attempt = 0
+        lost = False
+        slept = 0.0
+        while True:
+            attempt += 1
+            if write and self.before_call is not None:
+                self.before_call(action, p)
+            try:
+                resp = self.transport.call(product, action, p)
+            except ApiError as e:
+                if (lost or self.adopt_existing) and e.code in already_done:
+                    resp = {"_reconciled": True}
+                elif self.retry.retryable(e) and attempt < self.retry.max_attempts \
+                        and slept < self.retry.deadline:
+                    d = self.retry.delay(attempt, e)
+                    if self.on_retry is not None:
+                        self.on_retry(action, e, attempt)
+                    self.sleep(d)
+                    slept += d
+                    continue
+                else:
+                    raise
+            except TransportError as e:
+                lost = True
+                if attempt >= self.retry.max_attempts:
+                    raise
+                if self.on_retry is not None:
+                    self.on_retry(action, e, attempt)
+                if write and reconcile is not None:
+                    got = reconcile()
+                    if got is not None:
+                        resp = got
+                        if self.after_call is not None:
+                            self.after_call(action, resp)
+                        return resp
+                continue
+            if write and self.after_call is not None:
+                self.after_call(action, resp)
+            return resp
+
+    def wait_for(self, what: str, probe: Callable[[], Any], done: Callable[[Any], bool]) -> Any:
+        """Poll ``probe`` until ``done(result)``; the cloud's asynchronous transitions (listener
+        starting -> running) need this. Raises ProviderError naming ``what`` on timeout."""
+        start = self.clock()
+        interval = self.poll_interval
+        while True:
+            got = probe()
+            if done(got):
+                return got
+            if self.clock() - start > self.poll_timeout:
+                raise ProviderError(f"timed out after {self.poll_timeout:.0f}s waiting for {what}")
+            self.sleep(interval)
+            interval = min(interval * 1.5, 1.0)
+
+
+@runtime_checkable
+class ResourceHandler(Protocol):
+    """One resource type's lifecycle against the cloud. Attribute dicts always carry ``id``."""
+
+    type_name: str
+
+    def create(self, planned: dict, ctx: CallContext) -> dict: ...
+
+    def update(self, prior: dict, planned: dict, ctx: CallContext) -> dict: ...
+
+    def delete(self, prior: dict, ctx: CallContext) -> None: ...
+
+    def read_many(self, priors: list[dict], ctx: CallContext) -> list[dict | None]: ...
+
+    def import_(self, id: str, ctx: CallContext) -> dict: ...
+
+    def load_balancer_id(self, attrs: dict) -> str | None: ...
+
+
+class BaseHandler:
+    """Shared behaviour: import reads by id; read one = read_many of one."""
+
+    type_name: str = ""
+    # attributes only the configuration knows (the API cannot report them): kept from prior
+    config_only: tuple[str, ...] = ()
+
+    def create(self, planned: dict, ctx: CallContext) -> dict:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def update(self, prior: dict, planned: dict, ctx: CallContext) -> dict:  # pragma: no cover
+        raise NotImplementedError
+
+    def delete(self, prior: dict, ctx: CallContext) -> None:  # pragma: no cover
+        raise NotImplementedError
+
+    def read_many(self, priors: list[dict], ctx: CallContext) -> list[dict | None]:  # pragma: no cover
+        raise NotImplementedError
+
+    def read_one(self, prior: dict, ctx: CallContext) -> dict | None:
+        return self.read_many([prior], ctx)[0]
+
+    def must_read(self, prior: dict, ctx: CallContext) -> dict:
+        got = self.read_one(prior, ctx)
+        if got is None:
+            raise NotFoundError(f"{self.type_name} {prior.get('id')!r} does not exist in the cloud")
+        return got
+
+    def import_(self, id: str, ctx: CallContext) -> dict:
+        return self.must_read(self.prior_from_id(id), ctx)
+
+    def prior_from_id(self, id: str) -> dict:
+        """The minimal prior an import reads from: just the id (types with composite ids
+        override this to split it)."""
+        return {"id": id}
+
+    def load_balancer_id(self, attrs: dict) -> str | None:
+        v = attrs.get("load_balancer_id")
+        return v if isinstance(v, str) and v else None
+
+    def carry(self, prior: dict, fresh: dict) -> dict:
+        """Keep configuration-only attributes from ``prior`` over a fresh read."""
+        for k in self.config_only:
+            if k in prior and k not in fresh:
+                fresh[k] = prior[k]
+        return fresh
+
+
+_REGISTRY: dict[str, type] = {}
+
+
+def register(*type_names: str) -> Callable[[type], type]:
+    """Class decorator: the handler class serves these resource types (aliases included)."""
+
+    def deco(cls: type) -> type:
+        for t in type_names:
+            _REGISTRY[t] = cls
+        if not getattr(cls, "type_name", ""):
+            cls.type_name = type_names[0]
+        return cls
+
+    return deco
+
+
+def handler_class(type_name: str) -> type | None:
+    return _REGISTRY.get(type_name)
+
+
+def registered_types() -> list[str]:
+    return sorted(_REGISTRY)
