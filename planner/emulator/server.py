@@ -1,0 +1,333 @@
+"""The served emulator: the CLB OpenAPI over HTTP on loopback, signed like the real gateway.
+
+Alibaba's official SDK (and anything speaking RPC-style OpenAPI) can be pointed at it with
+``Config(endpoint="127.0.0.1:PORT", protocol="http", ...)``. Wire rules (reference hcl-and-sdk.md B.2,
+clb-api.md 2.1/2.2):
+
+* ``POST`` or ``GET`` on ``/``; parameters from the query string and from an
+  ``application/x-www-form-urlencoded`` body (Terraform's tea-rpc client puts them in the body);
+* the action from ``x-acs-action`` (V3) or the ``Action`` parameter (V2); the product from the API
+  version (``x-acs-version`` or ``Version``), falling back to the Host name;
+* success is 200 with the JSON the action returned; an API error is its HTTP status with the
+  gateway's JSON body ``{RequestId, HostId, Code, Message, Recommend}`` and its headers (throttling
+  sends ``x-acs-retry-after``); a lost response (fault injection) closes the socket unanswered.
+
+``GET /_clbplan/dump`` (signed like any call) returns ``Emulator.dump()``: the planner builds its
+shadow copy of the cloud from it when the cloud is a served emulator.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import logging
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Protocol
+from urllib.parse import parse_qsl, urlsplit
+
+from planner.emulator.errors import CloudError, ResponseLost
+from planner.emulator.signatures import V2_COMMON_PARAMS, SignatureVerifier, sign_v3
+
+__all__ = [
+    "DEFAULT_ACCESS_KEY_ID",
+    "DEFAULT_ACCESS_KEY_SECRET",
+    "DUMP_PATH",
+    "PRODUCT_BY_VERSION",
+    "ServedEmulator",
+    "fetch_dump",
+    "is_loopback",
+    "serve",
+]
+
+log = logging.getLogger("planner.emulator.server")
+
+DEFAULT_ACCESS_KEY_ID = "clbplan"
+DEFAULT_ACCESS_KEY_SECRET = "clbplan-secret"
+DUMP_PATH = "/_clbplan/dump"
+
+#: API version -> product name passed to Emulator.call
+PRODUCT_BY_VERSION: dict[str, str] = {"2014-05-15": "Slb", "2016-04-28": "Vpc", "2014-05-26": "Ecs"}
+VERSION_BY_PRODUCT: dict[str, str] = {v: k for k, v in PRODUCT_BY_VERSION.items()}
+_PRODUCT_BY_HOST_PREFIX: dict[str, str] = {"slb": "Slb", "vpc": "Vpc", "ecs": "Ecs"}
+_HOST_ID: dict[str, str] = {"Slb": "slb.aliyuncs.com", "Vpc": "vpc.aliyuncs.com", "Ecs": "ecs.aliyuncs.com"}
+MAX_BODY = 8 * 1024 * 1024
+
+
+class _Callable(Protocol):
+    def call(self, product: str, action: str, params: Mapping[str, Any]) -> dict: ...
+
+
+def is_loopback(host: str) -> bool:
+    """True for 127.0.0.0/8, ::1 and ``localhost``: the only addresses served without --allow-remote."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _request_id() -> str:
+    return str(uuid.uuid4()).upper()
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _Server
+    protocol_version = "HTTP/1.1"  # keep-alive: the SDK's requests session reuses connections
+    server_version = "clbplan-emulator"
+    sys_version = ""
+
+    # http.server hooks ------------------------------------------------------------------------
+    def do_POST(self) -> None:  # noqa: N802 - http.server naming
+        self._handle()
+
+    def do_GET(self) -> None:  # noqa: N802
+        self._handle()
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - signature from http.server
+        log.debug("%s %s", self.address_string(), format % args)
+
+    # the work ---------------------------------------------------------------------------------
+    def _handle(self) -> None:
+        started = time.perf_counter()
+        request_id = _request_id()
+        product, action = "Slb", ""
+        try:
+            split = urlsplit(self.path)
+            length = int(self.headers.get("Content-Length") or 0)
+            if length > MAX_BODY:
+                raise CloudError("InvalidParameter", "The request body is too large.", 413)
+            body = self.rfile.read(length) if length else b""
+            query = parse_qsl(split.query, keep_blank_values=True)
+            form: list[tuple[str, str]] = []
+            content_type = (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+            if body and content_type == "application/x-www-form-urlencoded":
+                form = parse_qsl(body.decode("utf-8"), keep_blank_values=True)
+            headers = {k.lower(): v for k, v in self.headers.items()}
+            srv = self.server
+            if srv.verifier is not None:
+                srv.verifier.verify(method=self.command, path=split.path, query=query, headers=headers,
+                                    body=body, form=form)
+            params: dict[str, str] = {}
+            for k, v in query + form:
+                params[k] = v
+            if split.path == DUMP_PATH and self.command == "GET":
+                self._send_json(200, srv.dump(), request_id, {})
+                return
+            if split.path not in ("/", ""):
+                raise CloudError("InvalidAction.NotFound",
+                                 "Specified api is not found, please check your url and method.", 404)
+            action = headers.get("x-acs-action") or params.get("Action", "")
+            version = headers.get("x-acs-version") or params.get("Version", "")
+            product = self._product(version, headers.get("host", ""))
+            if not action:
+                raise CloudError("MissingParameter", 'The input parameter "Action" that is mandatory for '
+                                 "processing this request is not supplied.", 400)
+            api_params = {k: v for k, v in params.items() if k not in V2_COMMON_PARAMS}
+            try:
+                result = srv.call(product, action, api_params)
+            except ResponseLost:
+                log.info("%s %s: response dropped (fault injection)", product, action)
+                self.close_connection = True
+                try:
+                    self.connection.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+                return
+            if not isinstance(result, dict):
+                raise TypeError(f"{action} returned {type(result).__name__}, not a dict")
+            result.setdefault("RequestId", request_id)
+            self._send_json(200, result, result["RequestId"], {})
+        except CloudError as e:
+            rid = e.request_id or request_id
+            body_out = {
+                "RequestId": rid,
+                "HostId": _HOST_ID.get(product, "slb.aliyuncs.com"),
+                "Code": e.code,
+                "Message": e.message,
+                "Recommend": f"https://api.aliyun.com/troubleshoot?q={e.code}&product={product}&requestId={rid}",
+            }
+            self._send_json(e.http_status, body_out, rid, e.headers)
+        except Exception:  # noqa: BLE001 - a bug in a handler must not kill the server thread
+            log.exception("internal error serving %s %s", product, action)
+            body_out = {"RequestId": request_id, "HostId": _HOST_ID.get(product, "slb.aliyuncs.com"),
+                        "Code": "InternalError",
+                        "Message": "The request processing has failed due to some unknown error.",
+                        "Recommend": ""}
+            self._send_json(500, body_out, request_id, {})
+        finally:
+            self.server.record(action, time.perf_counter() - started)
+
+    @staticmethod
+    def _product(version: str, host: str) -> str:
+        if version:
+            product = PRODUCT_BY_VERSION.get(version)
+            if product is None:
+                raise CloudError("InvalidVersion", "Specified parameter Version is not valid.", 400)
+            return product
+        prefix = host.split(".", 1)[0].lower()
+        if prefix in _PRODUCT_BY_HOST_PREFIX:
+            return _PRODUCT_BY_HOST_PREFIX[prefix]
+        raise CloudError("MissingVersion", "Version is mandatory for this action.", 400)
+
+    def _send_json(self, status: int, payload: Any, request_id: str, headers: Mapping[str, str]) -> None:
+        data = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json;charset=utf-8")
+        self.send_header("Content-Length", str(len(data)))
+        self.send_header("x-acs-request-id", request_id)
+        for k, v in headers.items():
+            self.send_header(k, v)
+        self.end_headers()
+        self.wfile.write(data)
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 128
+
+    def __init__(self, addr: tuple[str, int], emulator: _Callable, verifier: SignatureVerifier | None,
+                 serialize: bool, on_request: Callable[[str, float], None] | None):
+        if ":" in addr[0]:
+            self.address_family = socket.AF_INET6
+        super().__init__(addr, _Handler)
+        self.emulator = emulator
+        self.verifier = verifier
+        self._call_lock = threading.Lock() if serialize else None
+        self._on_request = on_request
+        self.requests_served = 0
+        self._count_lock = threading.Lock()
+
+    def call(self, product: str, action: str, params: Mapping[str, Any]) -> dict:
+        if self._call_lock is None:
+            return self.emulator.call(product, action, params)
+        with self._call_lock:
+            return self.emulator.call(product, action, params)
+
+    def dump(self) -> dict:
+        dump = getattr(self.emulator, "dump", None)
+        if dump is None:
+            raise CloudError("InvalidAction.NotFound", "This emulator cannot dump its state.", 404)
+        if self._call_lock is None:
+            return dump()
+        with self._call_lock:
+            return dump()
+
+    def record(self, action: str, seconds: float) -> None:
+        with self._count_lock:
+            self.requests_served += 1
+        if self._on_request is not None:
+            self._on_request(action, seconds)
+
+
+class ServedEmulator:
+    """A running HTTP front of an emulator, on its own thread. Use as a context manager or call
+    ``shutdown()``."""
+
+    def __init__(self, server: _Server, thread: threading.Thread, access_key_id: str, access_key_secret: str):
+        self._server = server
+        self._thread = thread
+        self.access_key_id = access_key_id
+        self.access_key_secret = access_key_secret
+
+    @property
+    def host(self) -> str:
+        return str(self._server.server_address[0])
+
+    @property
+    def port(self) -> int:
+        return int(self._server.server_address[1])
+
+    @property
+    def endpoint(self) -> str:
+        """``host:port``, the form the SDK's ``Config(endpoint=...)`` takes."""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{host}:{self.port}"
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.endpoint}"
+
+    @property
+    def requests_served(self) -> int:
+        return self._server.requests_served
+
+    def shutdown(self) -> None:
+        """Stop accepting, finish the serve loop and close the socket (idempotent)."""
+        if self._thread.is_alive():
+            self._server.shutdown()
+            self._thread.join(timeout=10)
+        self._server.server_close()
+
+    def wait(self) -> None:
+        """Block until the server stops (the CLI's foreground mode; Ctrl-C raises KeyboardInterrupt)."""
+        while self._thread.is_alive():
+            self._thread.join(timeout=0.5)
+
+    def __enter__(self) -> ServedEmulator:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.shutdown()
+
+
+def serve(emulator: _Callable, host: str = "127.0.0.1", port: int = 0,
+          credentials: Mapping[str, str] | None = None, *, verify_signatures: bool = True,
+          allow_remote: bool = False, serialize: bool | None = None,
+          clock: Callable[[], float] = time.time, max_skew: float = 900.0,
+          on_request: Callable[[str, float], None] | None = None) -> ServedEmulator:
+    """Serve ``emulator`` over HTTP in a background thread and return at once.
+
+    credentials: access key id -> secret accepted by the signature check (default
+        ``{"clbplan": "clbplan-secret"}``). The first pair is reported as the server's key.
+    allow_remote: without it, a non-loopback ``host`` is refused (the emulator has no TLS and its
+        keys are well known).
+    serialize: run emulator calls one at a time. Default: unless the emulator says
+        ``thread_safe = True``, since its SQLite store may not be shared across threads.
+    on_request: called with (action, seconds) after each request (logging, load tests).
+    """
+    if not allow_remote and not is_loopback(host):
+        raise ValueError(f"refusing to serve the emulator on non-loopback address {host!r} "
+                         "(pass allow_remote=True / --allow-remote to do it anyway)")
+    creds = dict(credentials) if credentials else {DEFAULT_ACCESS_KEY_ID: DEFAULT_ACCESS_KEY_SECRET}
+    verifier = SignatureVerifier(creds, clock=clock, max_skew=max_skew) if verify_signatures else None
+    if serialize is None:
+        serialize = not getattr(emulator, "thread_safe", False)
+    server = _Server((host, port), emulator, verifier, serialize, on_request)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2},
+                              name=f"clbplan-emulator-{server.server_address[1]}", daemon=True)
+    thread.start()
+    key_id, secret = next(iter(creds.items()))
+    return ServedEmulator(server, thread, key_id, secret)
+
+
+def fetch_dump(endpoint: str, access_key_id: str = DEFAULT_ACCESS_KEY_ID,
+               access_key_secret: str = DEFAULT_ACCESS_KEY_SECRET, timeout: float = 30.0) -> dict:
+    """Signed ``GET /_clbplan/dump`` against a served emulator; returns its ``Emulator.dump()``.
+
+    ``endpoint`` is ``host:port`` or ``http://host:port``. Raises CloudError with the server's code
+    if it refuses (for instance a wrong key).
+    """
+    import urllib.error
+    import urllib.request
+
+    base = endpoint if "://" in endpoint else f"http://{endpoint}"
+    netloc = urlsplit(base).netloc
+    headers = sign_v3(method="GET", host=netloc, action="Dump", version="2014-05-15", query={},
+                      access_key_id=access_key_id, access_key_secret=access_key_secret, path=DUMP_PATH)
+    request = urllib.request.Request(base.rstrip("/") + DUMP_PATH, method="GET", headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - loopback URL
+            return json.loads(response.read().decode("utf-8"))
+    except urllib.error.HTTPError as e:
+        try:
+            err = json.loads(e.read().decode("utf-8"))
+        except ValueError:
+            raise CloudError("InternalError", f"dump failed with HTTP {e.code}", e.code) from None
+        raise CloudError(err.get("Code"), err.get("Message"), e.code) from None
