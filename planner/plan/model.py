@@ -102,3 +102,62 @@ class Edge:
     before: str  # Operation.id
     after: str
     reason: str
+
+
+@dataclass
+class DriftEntry:
+    """A resource the cloud changed outside clbplan: prior state (before refresh) vs refreshed.
+
+    ``changed`` holds the top-level attribute names that differ; a resource deleted outside
+    clbplan has ``after`` None and ``changed`` == ["*"].
+    """
+
+    address: ResourceAddress
+    changed: list[str]
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+
+
+@dataclass
+class Plan:
+    """Everything ``apply`` needs and every renderer shows.
+
+    ``operations`` are in a deterministic topological order of the edges; ``prior_lineage`` and
+    ``prior_serial`` identify the state the plan was made against (a saved plan is refused when
+    they no longer match).
+    """
+
+    changes: list[ResourceChange]
+    operations: list[Operation]
+    edges: list[Edge]
+    prior_lineage: str = ""
+    prior_serial: int = 0
+    drift: list[DriftEntry] = field(default_factory=list)
+    variables: dict[str, Any] = field(default_factory=dict)
+    config_hash: str = ""
+    destroy: bool = False
+    # set by verification: None = not verified, True = ran cleanly on the shadow cloud
+    verified: bool | None = None
+
+    @property
+    def counts(self) -> tuple[int, int, int]:
+        """Terraform's (add, change, destroy): a replace counts once in add and once in destroy."""
+        add = change = destroy = 0
+        for c in self.changes:
+            if c.action in (Action.CREATE, Action.DELETE_THEN_CREATE, Action.CREATE_THEN_DELETE):
+                add += 1
+            if c.action in (Action.DELETE, Action.DELETE_THEN_CREATE, Action.CREATE_THEN_DELETE):
+                destroy += 1
+            if c.action is Action.UPDATE:
+                change += 1
+        return add, change, destroy
+
+    @property
+    def has_changes(self) -> bool:
+        return any(c.action not in (Action.NOOP, Action.READ) for c in self.changes)
+
+    def operation(self, op_id: str) -> Operation:
+        for op in self.operations:
+            if op.id == op_id:
+                return op
+        raise KeyError(op_id)

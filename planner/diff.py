@@ -1,0 +1,366 @@
+"""Desired (Configuration) vs prior (refreshed State) -> one ResourceChange per resource.
+
+The diff is where Terraform's per-attribute rules live: Optional+Computed attributes left unset
+keep what the cloud holds, computed attributes of anything (re)created are unknown until apply,
+``force_new`` attributes turn an update into a replace, ``ignore_changes`` pins prior values and
+``prevent_destroy`` stops a plan. Ordering (and the automatic create-before-destroy the cloud's
+rules need) is decided later, in ``planner.plan.ordering``.
+
+``Differ.resolve`` is also the plan-time resolver handed to ``planner.config.evaluate``: it is
+called per instance in dependency order, so a reference to an existing, unchanged resource sees
+its real cloud id, and a reference to something being (re)created sees ``UNKNOWN``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from planner.addresses import ResourceAddress
+from planner.config.model import Configuration, Lifecycle, ResourceInstance
+from planner.diagnostics import Diagnostic, DiagnosticsError
+from planner.plan.model import Action, DriftEntry, ResourceChange
+from planner.state.model import ResourceState, State
+from planner.values import UNKNOWN, contains_unknown, is_unknown
+
+
+def get_schema(type_name: str, mode: str = "managed") -> Any:
+    """The resource schema when the schema package provides one, else None (diff still works,
+    with no computed/force_new knowledge)."""
+    try:
+        from planner.schema import get_schema as _get
+    except ImportError:
+        return None
+    try:
+        return _get(type_name, mode)
+    except TypeError:
+        return _get(type_name)
+    except Exception:  # noqa: BLE001 - an unknown type is reported by validation, not here
+        return None
+
+
+# ---------------------------------------------------------------------------------------------
+# value comparison
+
+def _canon(value: Any) -> str:
+    """A stable text form used to compare and sort values (sets compare unordered)."""
+    return json.dumps(value, sort_keys=True, default=repr)
+
+
+def _normalise(value: Any, attr: Any = None, block: Any = None) -> Any:
+    """Make two representations of the same value compare equal: set-typed attributes and
+    set-nested blocks are order-free; ``None`` and ``[]`` are 'unset' for blocks."""
+    if value is None:
+        return None
+    if block is not None:
+        if not value:
+            return None
+        items = [
+            {k: _normalise(v, (block.attributes or {}).get(k)) for k, v in item.items() if v is not None}
+            if isinstance(item, dict) else item
+            for item in value
+        ]
+        if block.nesting == "set":
+            items = sorted(items, key=_canon)
+        return items
+    if attr is not None and isinstance(value, (list, tuple, set, frozenset)) and str(attr.type).startswith("set"):
+        return sorted(value, key=_canon)
+    if isinstance(value, tuple):
+        return list(value)
+    return value
+
+
+def values_equal(a: Any, b: Any, attr: Any = None, block: Any = None) -> bool:
+    if is_unknown(a) or is_unknown(b) or contains_unknown(a) or contains_unknown(b):
+        return False
+    return _canon(_normalise(a, attr, block)) == _canon(_normalise(b, attr, block))
+
+
+def _fill_block_items(config_items: list, prior_items: list | None, block: Any) -> list:
+    """Nested Optional+Computed attributes unset in config take the value of the matching prior
+    item (matched on every attribute the config does set)."""
+    if not prior_items or not isinstance(config_items, list):
+        return config_items
+    nested = block.attributes if block is not None else {}
+    out = []
+    for item in config_items:
+        if not isinstance(item, dict):
+            out.append(item)
+            continue
+        set_keys = {k: v for k, v in item.items() if v is not None and not is_unknown(v)}
+        match = next(
+            (p for p in prior_items if isinstance(p, dict)
+             and all(values_equal(p.get(k), v, nested.get(k)) for k, v in set_keys.items())),
+            None,
+        )
+        if match is None:
+            out.append(item)
+            continue
+        merged = dict(item)
+        for k, v in match.items():
+            a = nested.get(k)
+            if merged.get(k) is None and (a is None or a.computed):
+                merged[k] = v
+        out.append(merged)
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# planned values
+
+def planned_after(config_attrs: Mapping[str, Any], prior: Mapping[str, Any] | None, schema: Any,
+                  lifecycle: Lifecycle | None = None) -> dict[str, Any]:
+    """The planned attribute object (without ``id``) for an in-place change or no-op.
+
+    Computed attributes unset in config keep the prior value (or are UNKNOWN when there is no
+    prior); ignore_changes pins prior values. A replace turns the kept computed values into
+    UNKNOWN afterwards (see ``_mark_replaced``).
+    """
+    after: dict[str, Any] = {}
+    attrs = schema.attributes if schema is not None else {}
+    blocks = schema.blocks if schema is not None else {}
+    names = set(config_attrs) | set(attrs) | set(blocks)
+    names.discard("id")
+    for name in sorted(names):
+        cv = config_attrs.get(name)
+        attr, block = attrs.get(name), blocks.get(name)
+        computed = bool((attr is not None and attr.computed) or (block is not None and block.computed))
+        unset = cv is None or (block is not None and not is_unknown(cv) and not cv and computed)
+        if unset:
+            if computed:
+                after[name] = prior.get(name) if prior is not None else UNKNOWN
+            else:
+                after[name] = [] if block is not None else None
+        elif block is not None and prior is not None:
+            after[name] = _fill_block_items(cv, prior.get(name), block)
+        else:
+            after[name] = cv
+    if prior is not None:
+        # attributes the provider reports that the schema does not know: not ours to change
+        for name, value in prior.items():
+            if name != "id" and name not in after and schema is not None:
+                after[name] = value
+        if lifecycle is not None and lifecycle.ignore_changes:
+            ignored = set(after) if "*" in lifecycle.ignore_changes or "all" in lifecycle.ignore_changes \
+                else set(lifecycle.ignore_changes)
+            for name in ignored:
+                if name in after or name in prior:
+                    after[name] = prior.get(name)
+    return after
+
+
+def _mark_replaced(after: dict[str, Any], config_attrs: Mapping[str, Any], schema: Any) -> None:
+    """A replaced object is a new object: whatever the cloud computes is unknown again."""
+    if schema is None:
+        return
+    for name, attr in schema.attributes.items():
+        if attr.computed and config_attrs.get(name) is None and name != "id":
+            after[name] = UNKNOWN
+    for name, block in schema.blocks.items():
+        if block.computed and not config_attrs.get(name):
+            after[name] = UNKNOWN
+
+
+def changed_attributes(before: Mapping[str, Any] | None, after: Mapping[str, Any], schema: Any) -> list[str]:
+    """Top-level attribute names whose planned value differs from the prior one."""
+    if before is None:
+        return sorted(k for k in after if k != "id")
+    attrs = schema.attributes if schema is not None else {}
+    blocks = schema.blocks if schema is not None else {}
+    out = []
+    for name in sorted(set(after) | set(before)):
+        if name == "id":
+            continue
+        a, b = before.get(name), after.get(name)
+        if name not in after:
+            continue
+        if not values_equal(a, b, attrs.get(name), blocks.get(name)):
+            if not is_unknown(b) and _normalise(a, attrs.get(name), blocks.get(name)) is None \
+                    and _normalise(b, attrs.get(name), blocks.get(name)) is None:
+                continue
+            out.append(name)
+    return out
+
+
+def _show(value: Any) -> str:
+    if is_unknown(value):
+        return "(known after apply)"
+    if isinstance(value, str):
+        return json.dumps(value)
+    if value is None:
+        return "null"
+    text = _canon(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def strip_unknown(value: Any) -> Any:
+    """Drop unknown values (and dict keys holding them): what the provider receives must be known."""
+    if isinstance(value, dict):
+        return {k: strip_unknown(v) for k, v in value.items() if not is_unknown(v)}
+    if isinstance(value, list):
+        return [strip_unknown(v) for v in value if not is_unknown(v)]
+    return value
+
+
+# ---------------------------------------------------------------------------------------------
+# the differ
+
+class Differ:
+    """Computes ResourceChanges against one (refreshed) prior state.
+
+    Use ``resolve`` as the ``resolver`` of ``planner.config.evaluate``, then ``diff(config)``.
+    """
+
+    def __init__(self, prior: State, *, destroy: bool = False):
+        self.prior = prior
+        self.destroy = destroy
+        self._changes: dict[ResourceAddress, ResourceChange] = {}
+
+    # -- resolver -----------------------------------------------------------------------------
+    def resolve(self, instance: ResourceInstance) -> dict:
+        """What references to ``instance`` see during plan-time evaluation."""
+        if instance.address.mode != "managed":
+            return dict(instance.attributes)
+        if self.destroy:
+            rs = self.prior.resources.get(instance.address)
+            if rs is not None:
+                return {**rs.attributes, "id": rs.id}
+        change = self.change_for(instance)
+        self._changes[instance.address] = change
+        return dict(change.after or {})
+
+    # -- one instance ---------------------------------------------------------------------------
+    def change_for(self, instance: ResourceInstance) -> ResourceChange:
+        addr = instance.address
+        schema = get_schema(instance.type)
+        rs = self.prior.resources.get(addr)
+        sensitive = set(instance.sensitive) | (set(schema.sensitive) if schema is not None else set())
+        if rs is None:
+            after = planned_after(instance.attributes, None, schema)
+            after["id"] = UNKNOWN
+            return ResourceChange(
+                addr, Action.CREATE, None, after, provider=instance.provider, sensitive=sensitive,
+                reason=f"{addr} is in the configuration but not in the state",
+            )
+        before = {**rs.attributes, "id": rs.id}
+        after = planned_after(instance.attributes, before, schema, instance.lifecycle)
+        changed = changed_attributes(before, after, schema)
+        force_new = set(schema.force_new) if schema is not None else set()
+        replace_by = [n for n in changed if n in force_new]
+        if replace_by:
+            _mark_replaced(after, instance.attributes, schema)
+            after["id"] = UNKNOWN
+            cbd = instance.lifecycle.create_before_destroy
+            detail = ", ".join(f"{n} {_show(before.get(n))} -> {_show(after.get(n))}" for n in replace_by)
+            return ResourceChange(
+                addr, Action.CREATE_THEN_DELETE if cbd else Action.DELETE_THEN_CREATE, before, after,
+                provider=instance.provider, sensitive=sensitive,
+                replace_paths=[[n] for n in replace_by], action_reason="replace_because_cannot_update",
+                reason=f"{', '.join(replace_by)} cannot be changed in place ({detail})"
+                + ("; lifecycle.create_before_destroy creates the new object first" if cbd else ""),
+            )
+        after["id"] = rs.id
+        if changed:
+            return ResourceChange(
+                addr, Action.UPDATE, before, after, provider=instance.provider, sensitive=sensitive,
+                reason=f"changed in place: {', '.join(changed)}",
+            )
+        return ResourceChange(addr, Action.NOOP, before, after, provider=instance.provider,
+                              sensitive=sensitive, reason="matches the configuration")
+
+    # -- the whole plan -------------------------------------------------------------------------
+    def diff(self, config: Configuration) -> list[ResourceChange]:
+        """Every resource change, sorted by address; raises DiagnosticsError for prevent_destroy."""
+        changes: dict[ResourceAddress, ResourceChange] = {}
+        problems: list[Diagnostic] = []
+        if not self.destroy:
+            for addr, inst in config.resources.items():
+                if addr.mode != "managed":
+                    continue
+                changes[addr] = self.change_for(inst)
+        declared = {a.resource: a for a in config.resources}
+        for addr, rs in self.prior.resources.items():
+            if addr.mode != "managed" or addr in changes:
+                continue
+            schema = get_schema(rs.type)
+            before = {**rs.attributes, "id": rs.id}
+            why, reason = self._orphan_reason(addr, declared)
+            changes[addr] = ResourceChange(
+                addr, Action.DELETE, before, None, provider=rs.provider,
+                sensitive=set(schema.sensitive) if schema is not None else set(),
+                action_reason=why, reason=reason,
+            )
+        for addr, change in changes.items():
+            inst = config.resources.get(addr)
+            if inst is None or not inst.lifecycle.prevent_destroy:
+                continue
+            if change.action in (Action.DELETE, Action.DELETE_THEN_CREATE, Action.CREATE_THEN_DELETE):
+                problems.append(Diagnostic(
+                    "Instance cannot be destroyed", inst.pos,
+                    detail=f"Resource {addr} has lifecycle.prevent_destroy set, but the plan calls for "
+                           f"this resource to be destroyed ({change.reason}).",
+                    hint="disable lifecycle.prevent_destroy, or change the configuration so this "
+                         "resource is kept",
+                ))
+        if problems:
+            raise DiagnosticsError(problems)
+        return [changes[a] for a in sorted(changes, key=str)]
+
+    def _orphan_reason(self, addr: ResourceAddress, declared: dict) -> tuple[str, str]:
+        if self.destroy:
+            return "", "destroy was requested"
+        if addr.resource in declared:
+            if addr.key is None:
+                return "delete_because_wrong_repetition", \
+                    f"{addr.resource} now uses count or for_each, so the un-keyed object is removed"
+            if isinstance(addr.key, int):
+                return "delete_because_count_index", \
+                    f"index [{addr.key}] is out of range for count"
+            return "delete_because_each_key", f"key {json.dumps(addr.key)} is not in for_each map"
+        return "delete_because_no_resource_config", f"{addr} is not in the configuration"
+
+
+# ---------------------------------------------------------------------------------------------
+# refresh results and drift
+
+def detect_drift(prior: State, refreshed: Mapping[ResourceAddress, dict | None]) -> list[DriftEntry]:
+    """Attributes changed outside clbplan: the state before refresh vs what the cloud reported."""
+    out: list[DriftEntry] = []
+    for addr in sorted(prior.resources, key=str):
+        if addr not in refreshed:
+            continue
+        rs = prior.resources[addr]
+        now = refreshed[addr]
+        if now is None:
+            out.append(DriftEntry(addr, ["*"], dict(rs.attributes), None))
+            continue
+        schema = get_schema(rs.type)
+        attrs = schema.attributes if schema is not None else {}
+        blocks = schema.blocks if schema is not None else {}
+        changed = [
+            n for n in sorted(set(rs.attributes) | set(now))
+            if n != "id" and not values_equal(rs.attributes.get(n), now.get(n), attrs.get(n), blocks.get(n))
+            and not (_normalise(rs.attributes.get(n), attrs.get(n), blocks.get(n)) is None
+                     and _normalise(now.get(n), attrs.get(n), blocks.get(n)) is None)
+        ]
+        if changed:
+            out.append(DriftEntry(addr, changed, dict(rs.attributes), dict(now)))
+    return out
+
+
+def refreshed_state(prior: State, refreshed: Mapping[ResourceAddress, dict | None]) -> State:
+    """A copy of ``prior`` holding what the cloud reported; resources gone from the cloud dropped."""
+    st = State(lineage=prior.lineage, serial=prior.serial, version=prior.version,
+               outputs=dict(prior.outputs))
+    for addr, rs in prior.resources.items():
+        if addr in refreshed:
+            now = refreshed[addr]
+            if now is None:
+                continue
+            attrs = {k: v for k, v in now.items() if k != "id"}
+            st.resources[addr] = ResourceState(addr, str(now.get("id") or rs.id), attrs, rs.provider,
+                                               list(rs.dependencies))
+        else:
+            st.resources[addr] = rs
+    return st
