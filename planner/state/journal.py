@@ -1,0 +1,305 @@
+"""The crash-safety journal: an append-only JSONL log of every mutating API call of an apply.
+
+Why: Terraform rewrites the whole state after each resource (O(N^2) bytes) and still forgets
+objects the cloud created when it is killed mid-call. clbplan instead:
+
+1. appends an ``intent`` record (with the call's deterministic ClientToken) and fsyncs it
+   BEFORE the call;
+2. appends a ``complete`` record with the resource's new state (or ``deleted``) AFTER it;
+3. writes the state file only at checkpoints: ``replay_into`` folds the completions into the
+   state, the backend writes it atomically, ``checkpoint`` drops what the state now holds.
+
+After a kill, ``pending()`` lists the calls that may or may not have happened; re-issuing one
+with the same ClientToken returns the object the cloud already made instead of a duplicate.
+A record torn by a kill mid-write (the last line, without its newline) is ignored.
+
+Journal files live in ``.clbplan/journal/<lineage>.jsonl`` next to the state file: one per
+state lineage, so a journal can never be replayed into another state.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from planner.addresses import ResourceAddress
+from planner.state.backend import _fsync_dir, _json_default, _now, _temp_name, _write_temp
+from planner.state.model import ResourceState, State
+
+INTENT, COMPLETE, RESOLVE = "intent", "complete", "resolve"
+
+
+def journal_path(state_path: Path, lineage: str) -> Path:
+    """Where the journal of the state at ``state_path`` with ``lineage`` lives."""
+    return Path(state_path).parent / ".clbplan" / "journal" / f"{lineage}.jsonl"
+
+
+def client_token(lineage: str, address: ResourceAddress, operation: str, step: str = "") -> str:
+    """A deterministic idempotency token for one mutating call: 56 ASCII chars, within the API's 64.
+
+    Same (lineage, address, operation, step) -> same token, so a call re-issued after a crash is
+    recognised by the cloud. Put a ``params_digest`` of the call's parameters in ``step`` when a
+    re-plan could change them: a changed request then gets a new token instead of
+    ``IdempotentParameterMismatch``.
+    """
+    raw = "\x1f".join([lineage, str(address), operation, step]).encode("utf-8")
+    return "clbplan-" + hashlib.sha256(raw).hexdigest()[:48]
+
+
+def params_digest(params: Mapping[str, Any]) -> str:
+    """A short stable digest of API parameters (key order does not matter), for ``client_token``'s step."""
+    canon = json.dumps(params, sort_keys=True, separators=(",", ":"), default=_json_default)
+    return hashlib.sha256(canon.encode("utf-8")).hexdigest()[:16]
+
+
+@dataclass
+class JournalRecord:
+    """One line of the journal. ``kind`` is "intent", "complete" or "resolve"."""
+
+    seq: int
+    kind: str
+    token: str
+    address: ResourceAddress
+    operation: str = ""
+    detail: dict[str, Any] = field(default_factory=dict)
+    result: ResourceState | None = None
+    deleted: bool = False
+    time: str = ""
+    note: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        doc: dict[str, Any] = {"seq": self.seq, "kind": self.kind, "token": self.token,
+                               "address": str(self.address), "time": self.time}
+        if self.kind == INTENT:
+            doc["operation"] = self.operation
+            doc["detail"] = self.detail
+        elif self.kind == COMPLETE:
+            doc["result"] = self.result.to_json() if self.result is not None else None
+            doc["deleted"] = self.deleted
+        if self.note:
+            doc["note"] = self.note
+        return doc
+
+    @classmethod
+    def from_json(cls, doc: dict[str, Any]) -> JournalRecord:
+        kind = doc["kind"]
+        if kind not in (INTENT, COMPLETE, RESOLVE):
+            raise ValueError(f"unknown journal record kind {kind!r}")
+        result = doc.get("result")
+        return cls(
+            seq=int(doc["seq"]), kind=kind, token=str(doc["token"]),
+            address=ResourceAddress.parse(doc["address"]), operation=str(doc.get("operation", "")),
+            detail=dict(doc.get("detail") or {}),
+            result=ResourceState.from_json(result) if isinstance(result, dict) else None,
+            deleted=bool(doc.get("deleted", False)), time=str(doc.get("time", "")),
+            note=str(doc.get("note", "")),
+        )
+
+
+class Journal:
+    """The journal file at ``path`` (created on first record). Thread-safe: the apply walk is parallel.
+
+    Only one process writes a journal at a time: the state lock (held for the whole run) ensures it.
+    """
+
+    def __init__(self, path: Path | str):
+        self.path = Path(path)
+        self._guard = threading.Lock()
+        self._fd: int | None = None
+        self._records: list[JournalRecord] = []
+        self.skipped_lines = 0  # unparseable lines (a torn tail) ignored while loading
+        self._load()
+        self._seq = max((r.seq for r in self._records), default=0)
+
+    @classmethod
+    def for_state(cls, state_path: Path | str, lineage: str) -> Journal:
+        return cls(journal_path(Path(state_path), lineage))
+
+    def __enter__(self) -> Journal:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"Journal({str(self.path)!r}, records={len(self._records)})"
+
+    # ------------------------------------------------------------------ loading
+    def _load(self) -> None:
+        try:
+            raw = self.path.read_bytes()
+        except FileNotFoundError:
+            return
+        lines = raw.split(b"\n")
+        if lines and lines[-1].strip():
+            # no newline after the last line: the write was cut short. It is ignored here and cut
+            # off before the next append, so memory and file agree.
+            lines.pop()
+            self.skipped_lines += 1
+        for line in lines:
+            if not line.strip():
+                continue
+            try:
+                doc = json.loads(line)
+                if not isinstance(doc, dict):
+                    raise ValueError("not an object")
+                self._records.append(JournalRecord.from_json(doc))
+            except (ValueError, KeyError, TypeError):
+                self.skipped_lines += 1  # a record torn by a kill mid-write: it never happened
+
+    def _open_for_append(self) -> int:
+        """Open (creating) the file; cut a torn tail first so the next record starts on its own line."""
+        if self._fd is not None:
+            return self._fd
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        created = not self.path.exists()
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        try:
+            size = os.fstat(fd).st_size
+            if size:
+                os.lseek(fd, max(0, size - 1), os.SEEK_SET)
+                if os.read(fd, 1) != b"\n":
+                    data = self.path.read_bytes()
+                    keep = data.rfind(b"\n") + 1  # 0 when the only line is torn
+                    os.ftruncate(fd, keep)
+                    os.fsync(fd)
+            os.lseek(fd, 0, os.SEEK_END)
+        except BaseException:
+            os.close(fd)
+            raise
+        if created:
+            _fsync_dir(self.path.parent)
+        self._fd = fd
+        return fd
+
+    def _append(self, rec: JournalRecord) -> None:
+        with self._guard:
+            self._seq += 1
+            rec.seq = self._seq
+            line = json.dumps(rec.to_json(), separators=(",", ":"), default=_json_default).encode() + b"\n"
+            fd = self._open_for_append()
+            view = memoryview(line)
+            while view:
+                n = os.write(fd, view)
+                view = view[n:]
+            os.fsync(fd)
+            self._records.append(rec)
+
+    # ------------------------------------------------------------------ writing
+    def intent(self, token: str, address: ResourceAddress, operation: str, detail: dict[str, Any]) -> None:
+        """Record, durably, that the call ``operation`` with ``token`` is about to be made."""
+        self._append(JournalRecord(0, INTENT, token, address, operation, dict(detail), time=_now()))
+
+    def complete(self, token: str, address: ResourceAddress, result: ResourceState | None,
+                 deleted: bool = False) -> None:
+        """Record, durably, that the call with ``token`` finished.
+
+        ``result`` is the resource's new state; ``deleted=True`` means it is gone; neither means the
+        call changed nothing state needs (e.g. it failed cleanly).
+        """
+        if result is not None and deleted:
+            raise ValueError("a completion is either a new resource state or deleted=True, not both")
+        if result is not None and result.address != address:
+            raise ValueError(f"completion for {address} carries the state of {result.address}")
+        self._append(JournalRecord(0, COMPLETE, token, address, result=result, deleted=deleted, time=_now()))
+
+    def resolve(self, token: str, note: str = "") -> None:
+        """Mark a pending intent handled (reconciled against the cloud after a crash)."""
+        with self._guard:
+            address = next((r.address for r in reversed(self._records) if r.token == token), None)
+        if address is None:
+            raise KeyError(f"no journal record has token {token!r}")
+        self._append(JournalRecord(0, RESOLVE, token, address, time=_now(), note=note))
+
+    # ------------------------------------------------------------------ reading
+    def records(self) -> list[JournalRecord]:
+        with self._guard:
+            return list(self._records)
+
+    @property
+    def last_seq(self) -> int:
+        """The sequence number of the latest record; pass it to ``checkpoint``."""
+        with self._guard:
+            return self._seq
+
+    def pending(self) -> list[JournalRecord]:
+        """Intents with no completion or resolution after them: calls a killed apply left unfinished."""
+        open_: dict[str, JournalRecord] = {}
+        for r in self.records():
+            if r.kind == INTENT:
+                open_[r.token] = r
+            else:
+                open_.pop(r.token, None)
+        return sorted(open_.values(), key=lambda r: r.seq)
+
+    def completions(self) -> list[JournalRecord]:
+        return [r for r in self.records() if r.kind == COMPLETE]
+
+    def replay_into(self, state: State) -> State:
+        """Apply every completion, in order, to ``state`` (in place) and return it.
+
+        Idempotent: replaying a completion the state already holds changes nothing.
+        """
+        for r in self.completions():
+            if r.deleted:
+                state.resources.pop(r.address, None)
+            elif r.result is not None:
+                state.resources[r.address] = r.result
+        return state
+
+    # ------------------------------------------------------------------ checkpoint
+    def checkpoint(self, through_seq: int | None = None) -> None:
+        """Drop what the state file now holds; keep pending intents and anything newer.
+
+        Call after the state, with ``replay_into`` applied, has been written. ``through_seq`` (the
+        ``last_seq`` read before replaying) protects completions that arrived meanwhile from
+        other threads; None drops every completion. The rewrite is atomic: a kill leaves
+        the old journal or the new one, and replaying the old one again is harmless.
+        """
+        with self._guard:
+            limit = self._seq if through_seq is None else through_seq
+            open_: dict[str, int] = {}
+            for r in self._records:
+                if r.kind == INTENT:
+                    open_[r.token] = r.seq
+                else:
+                    open_.pop(r.token, None)
+            pending_seqs = set(open_.values())
+            keep = [r for r in self._records if r.seq > limit or r.seq in pending_seqs]
+            if self._fd is not None:
+                os.close(self._fd)
+                self._fd = None
+            if not keep:
+                with contextlib.suppress(FileNotFoundError):
+                    self.path.unlink()
+                    _fsync_dir(self.path.parent)
+            else:
+                data = b"".join(
+                    json.dumps(r.to_json(), separators=(",", ":"), default=_json_default).encode() + b"\n"
+                    for r in keep
+                )
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                tmp = _temp_name(self.path)
+                try:
+                    _write_temp(tmp, data)
+                    os.replace(tmp, self.path)
+                except BaseException:
+                    with contextlib.suppress(OSError):
+                        os.unlink(tmp)
+                    raise
+                _fsync_dir(self.path.parent)
+            self._records = keep
+            self.skipped_lines = 0
+
+    def close(self) -> None:
+        with self._guard:
+            if self._fd is not None:
+                os.close(self._fd)
+                self._fd = None
