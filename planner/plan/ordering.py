@@ -1,0 +1,531 @@
+"""Resource changes -> operations in a graph ordered by references AND by the cloud's rules.
+
+Terraform orders only by references and then the cloud refuses the step (``RspoolVipExist`` when a
+group still bound to a listener is deleted first). Here every edge carries the rule that put it
+there (DESIGN.md section 4, clb-api.md section 9):
+
+- references: create/update after the create/update of what it references; delete before what
+  it referenced (dependencies recorded in state, plus ids found in the prior attributes);
+- re-pointing: a listener/rule moving off a group is updated before the old group is deleted,
+  and after the new group is created;
+- automatic create-before-destroy for a bound VServer/master-slave group being replaced;
+- rules after their listener (same load balancer + frontend port) with no reference needed,
+  rules deleted before their listener, and rules of a replaced listener re-created with it;
+- redirecting HTTP listeners after/before the HTTPS listener they forward to;
+- listener ports unique per instance: a delete that frees a port runs before the create that
+  takes it (so port swaps never conflict);
+- capacity: at most 50 listeners per load balancer and 40 rules per listener at every point;
+- children of a deleted load balancer go with it: their deletes are cascaded (no API call);
+- server changes to one group share a batch key; every op knows its load balancer for
+  per-instance serialisation.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import networkx as nx
+
+from planner.addresses import ResourceAddress
+from planner.config.model import Configuration
+from planner.diagnostics import Diagnostic, DiagnosticsError
+from planner.plan.model import Action, Edge, Operation, OpKind, ResourceChange
+from planner.state.model import State
+from planner.values import UNKNOWN, is_unknown
+
+LB_TYPES = frozenset({"alicloud_slb_load_balancer", "alicloud_slb"})
+LISTENER = "alicloud_slb_listener"
+RULE = "alicloud_slb_rule"
+GROUP_TYPES = frozenset({"alicloud_slb_server_group", "alicloud_slb_master_slave_server_group"})
+GROUP_ATTACHMENT = "alicloud_slb_server_group_server_attachment"
+
+MAX_LISTENERS_PER_LB = 50
+MAX_RULES_PER_LISTENER = 40
+
+# creation order of types; deletes run in the reverse sense through the edges
+TYPE_RANK: dict[str, int] = {
+    "alicloud_vpc": 0, "alicloud_vswitch": 1, "alicloud_security_group": 2, "alicloud_instance": 3,
+    "alicloud_ecs_network_interface": 4, "alicloud_network_interface": 4,
+    "alicloud_ecs_network_interface_attachment": 5, "alicloud_network_interface_attachment": 5,
+    "alicloud_slb_load_balancer": 10, "alicloud_slb": 10,
+    "alicloud_slb_server_certificate": 11, "alicloud_slb_acl": 11, "alicloud_slb_acl_entry_attachment": 12,
+    "alicloud_slb_server_group": 13, "alicloud_slb_master_slave_server_group": 13,
+    "alicloud_slb_backend_server": 14, GROUP_ATTACHMENT: 14, "alicloud_slb_attachment": 14,
+    LISTENER: 15, RULE: 16,
+}
+
+KIND_RANK = {OpKind.DELETE: 0, OpKind.CREATE: 1, OpKind.UPDATE: 1}
+
+
+@dataclass
+class OrderedOps:
+    operations: list[Operation]
+    edges: list[Edge]
+    graph: nx.DiGraph
+
+
+def _transport(protocol: Any) -> str:
+    return "udp" if str(protocol).lower() == "udp" else "tcp"
+
+
+def _strings(value: Any) -> Iterable[str]:
+    """Every string inside a value (ids hide in lists and nested blocks)."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for v in value.values():
+            yield from _strings(v)
+    elif isinstance(value, (list, tuple, set, frozenset)):
+        for v in value:
+            yield from _strings(v)
+
+
+class _Builder:
+    def __init__(self, changes: list[ResourceChange], config: Configuration | None, prior: State):
+        self.changes = {c.address: c for c in changes}
+        self.config = config
+        self.prior = prior
+        self.g = nx.DiGraph()
+        self.ops: dict[ResourceAddress, dict[OpKind, Operation]] = defaultdict(dict)
+        self.edges: dict[tuple[str, str], Edge] = {}
+        # prior cloud ids -> address
+        self.by_id: dict[str, ResourceAddress] = {}
+        for addr, rs in prior.resources.items():
+            if rs.id:
+                self.by_id[rs.id] = addr
+
+    # -- world views ---------------------------------------------------------------------------
+    def before(self, addr: ResourceAddress) -> dict:
+        c = self.changes.get(addr)
+        if c is not None and c.before is not None:
+            return c.before
+        rs = self.prior.resources.get(addr)
+        return {**rs.attributes, "id": rs.id} if rs is not None else {}
+
+    def after(self, addr: ResourceAddress) -> dict:
+        c = self.changes.get(addr)
+        return (c.after or {}) if c is not None else {}
+
+    def action(self, addr: ResourceAddress) -> Action:
+        c = self.changes.get(addr)
+        return c.action if c is not None else Action.NOOP
+
+    def is_deleted(self, addr: ResourceAddress) -> bool:
+        return self.action(addr) in (Action.DELETE, Action.DELETE_THEN_CREATE, Action.CREATE_THEN_DELETE)
+
+    def is_created(self, addr: ResourceAddress) -> bool:
+        return self.action(addr) in (Action.CREATE, Action.DELETE_THEN_CREATE, Action.CREATE_THEN_DELETE)
+
+    def old_exists(self, addr: ResourceAddress) -> bool:
+        return addr in self.prior.resources
+
+    def new_exists(self, addr: ResourceAddress) -> bool:
+        c = self.changes.get(addr)
+        return c is not None and c.after is not None
+
+    def config_deps(self, addr: ResourceAddress) -> set[ResourceAddress]:
+        if self.config is None:
+            return set()
+        inst = self.config.resources.get(addr)
+        if inst is None:
+            return set()
+        out = set()
+        for d in inst.depends_on:
+            if d.mode != "managed":
+                continue
+            if d.key is None and d not in self.changes:
+                # a reference to a whole counted resource: every instance of it
+                out.update(a for a in self.changes if a.resource == d)
+            else:
+                out.add(d)
+        return out
+
+    def old_lb(self, addr: ResourceAddress) -> str | None:
+        """The cloud id of the load balancer the prior object belongs to."""
+        if not self.old_exists(addr):
+            return None
+        b = self.before(addr)
+        if addr.type in LB_TYPES:
+            return b.get("id")
+        lb = b.get("load_balancer_id")
+        if isinstance(lb, str) and lb:
+            return lb
+        gid = b.get("server_group_id")
+        if addr.type == GROUP_ATTACHMENT and isinstance(gid, str) and gid in self.by_id:
+            return self.old_lb(self.by_id[gid])
+        return None
+
+    def new_lb(self, addr: ResourceAddress, _seen: frozenset = frozenset()) -> str | None:
+        """The load balancer the planned object belongs to: a cloud id, or ``new:<address>``."""
+        if not self.new_exists(addr) or addr in _seen:
+            return None
+        a = self.after(addr)
+        if addr.type in LB_TYPES:
+            return a["id"] if isinstance(a.get("id"), str) else f"new:{addr}"
+        lb = a.get("load_balancer_id")
+        if isinstance(lb, str) and lb:
+            return lb
+        if is_unknown(lb):
+            for d in sorted(self.config_deps(addr), key=str):
+                if d.type in LB_TYPES:
+                    return self.new_lb(d, _seen | {addr})
+        if addr.type == GROUP_ATTACHMENT:
+            gid = a.get("server_group_id")
+            if isinstance(gid, str) and gid in self.by_id:
+                return self.new_lb(self.by_id[gid], _seen | {addr}) or self.old_lb(self.by_id[gid])
+            for d in sorted(self.config_deps(addr), key=str):
+                if d.type in GROUP_TYPES:
+                    return self.new_lb(d, _seen | {addr})
+        return None
+
+    # -- change upgrades -----------------------------------------------------------------------
+    def _set_action(self, addr: ResourceAddress, action: Action, note: str) -> None:
+        c = self.changes[addr]
+        c.action = action
+        c.reason = f"{c.reason}; {note}" if c.reason else note
+
+    def upgrade_rules_of_replaced_listeners(self) -> None:
+        """Rules live inside their listener: when the listener goes, they go with it, so a kept
+        rule of a replaced listener must be re-created after the new listener."""
+        gone: dict[tuple[str, int], ResourceAddress] = {}
+        for addr in self.prior.resources:
+            if addr.type == LISTENER and self.is_deleted(addr):
+                b = self.before(addr)
+                gone[(self.old_lb(addr) or "", b.get("frontend_port"))] = addr
+        for addr in sorted(self.prior.resources, key=str):
+            if addr.type != RULE or self.action(addr) not in (Action.NOOP, Action.UPDATE):
+                continue
+            b = self.before(addr)
+            listener = gone.get((self.old_lb(addr) or "", b.get("frontend_port")))
+            if listener is None:
+                continue
+            c = self.changes[addr]
+            after = dict(c.after or {})
+            after["id"] = UNKNOWN
+            c.after = after
+            c.action_reason = "replace_because_cannot_update"
+            self._set_action(addr, Action.DELETE_THEN_CREATE,
+                             f"its listener {listener} is replaced, and a listener's rules go with it")
+
+    def auto_create_before_destroy(self) -> None:
+        """A group (or anything) being replaced while something that stays is bound to it must be
+        created new first, the binder re-pointed, then the old one deleted."""
+        for addr in sorted(self.changes, key=str):
+            c = self.changes[addr]
+            if c.action is not Action.DELETE_THEN_CREATE or addr.type not in GROUP_TYPES:
+                continue
+            old_id = self.before(addr).get("id")
+            binders = [
+                x for x in sorted(self.prior.resources, key=str)
+                if x != addr and self.action(x) in (Action.UPDATE, Action.NOOP)
+                and old_id in set(_strings({k: v for k, v in self.before(x).items() if k != "id"}))
+            ]
+            if binders:
+                self._set_action(
+                    addr, Action.CREATE_THEN_DELETE,
+                    f"created before the old one is deleted because {', '.join(map(str, binders))} "
+                    "must be re-pointed first (the cloud refuses to delete a bound group: RspoolVipExist)",
+                )
+
+    def listener_port_conflicts(self) -> list[tuple[ResourceAddress, ResourceAddress]]:
+        """(deleted listener, created listener) pairs sharing (load balancer, transport, port)."""
+        freed: dict[tuple, list[ResourceAddress]] = defaultdict(list)
+        for addr in self.prior.resources:
+            if addr.type == LISTENER and self.is_deleted(addr):
+                b = self.before(addr)
+                freed[(self.old_lb(addr), _transport(b.get("protocol")), b.get("frontend_port"))].append(addr)
+        out = []
+        for addr in sorted(self.changes, key=str):
+            if addr.type != LISTENER or not self.is_created(addr):
+                continue
+            a = self.after(addr)
+            key = (self.new_lb(addr), _transport(a.get("protocol")), a.get("frontend_port"))
+            for old in freed.get(key, []):
+                out.append((old, addr))
+        return out
+
+    def force_delete_first(self, addrs: Iterable[ResourceAddress], why: str) -> None:
+        for addr in sorted(set(addrs), key=str):
+            if self.action(addr) is Action.CREATE_THEN_DELETE:
+                self._set_action(addr, Action.DELETE_THEN_CREATE, why)
+
+    # -- operations ----------------------------------------------------------------------------
+    def make_ops(self) -> None:
+        for addr in sorted(self.changes, key=str):
+            c = self.changes[addr]
+            kinds: list[OpKind] = {
+                Action.CREATE: [OpKind.CREATE], Action.UPDATE: [OpKind.UPDATE], Action.DELETE: [OpKind.DELETE],
+                Action.DELETE_THEN_CREATE: [OpKind.DELETE, OpKind.CREATE],
+                Action.CREATE_THEN_DELETE: [OpKind.CREATE, OpKind.DELETE],
+            }.get(c.action, [])
+            for kind in kinds:
+                lb = self.old_lb(addr) if kind is OpKind.DELETE else self.new_lb(addr)
+                if addr.type in LB_TYPES and kind is OpKind.DELETE:
+                    lb = self.before(addr).get("id")
+                op = Operation(addr, kind, c, load_balancer=lb)
+                self.ops[addr][kind] = op
+                self.g.add_node(op.id, op=op)
+        self._batch_keys()
+
+    def _batch_keys(self) -> None:
+        for addr, ops in self.ops.items():
+            if addr.type != GROUP_ATTACHMENT:
+                continue
+            for kind, op in ops.items():
+                gid = (self.before(addr) if kind is OpKind.DELETE else self.after(addr)).get("server_group_id")
+                if isinstance(gid, str):
+                    op.batch_key = f"servers:{gid}"
+                else:
+                    groups = [d for d in self.config_deps(addr) if d.type in GROUP_TYPES]
+                    if groups:
+                        op.batch_key = f"servers:new:{sorted(groups, key=str)[0]}"
+
+    def op(self, addr: ResourceAddress, kind: OpKind) -> Operation | None:
+        return self.ops.get(addr, {}).get(kind)
+
+    def writes(self, addr: ResourceAddress) -> list[Operation]:
+        """The create/update ops of a resource (what makes its new value exist)."""
+        return [o for o in (self.op(addr, OpKind.CREATE), self.op(addr, OpKind.UPDATE)) if o is not None]
+
+    def add(self, a: Operation | None, b: Operation | None, reason: str) -> None:
+        if a is None or b is None or a is b:
+            return
+        key = (a.id, b.id)
+        if key in self.edges:
+            return
+        self.edges[key] = Edge(a.id, b.id, reason)
+        self.g.add_edge(a.id, b.id, reason=reason)
+
+    # -- edges ---------------------------------------------------------------------------------
+    def old_deps(self, addr: ResourceAddress) -> dict[ResourceAddress, str]:
+        """What the prior object depended on, with why: state dependencies, ids it holds, and the
+        cloud's implicit containment (rule in listener, redirect to its target listener)."""
+        out: dict[ResourceAddress, str] = {}
+        rs = self.prior.resources.get(addr)
+        if rs is None:
+            return out
+        for d in rs.dependencies:
+            if d in self.prior.resources and d != addr:
+                out[d] = "recorded dependency"
+            elif d.key is None:
+                for a in self.prior.resources:
+                    if a.resource == d and a != addr:
+                        out[a] = "recorded dependency"
+        for name, value in rs.attributes.items():
+            if name == "id":
+                continue
+            for s in _strings(value):
+                d = self.by_id.get(s)
+                if d is not None and d != addr:
+                    out.setdefault(d, f"uses it ({name})")
+        return out
+
+    def edges_references(self) -> None:
+        for addr in self.changes:
+            writes = self.writes(addr)
+            if writes:
+                for d in self.config_deps(addr):
+                    for w in writes:
+                        for dw in self.writes(d):
+                            self.add(dw, w, f"{addr} references {d}")
+                    # a create-before-destroy dependency: re-point to the new object before the
+                    # old one is deleted
+                    if self.action(d) is Action.CREATE_THEN_DELETE:
+                        for w in writes:
+                            self.add(w, self.op(d, OpKind.DELETE),
+                                     f"{addr} moves to the new {d} before the old one is deleted")
+            own_d, own_c = self.op(addr, OpKind.DELETE), self.op(addr, OpKind.CREATE)
+            if own_d and own_c:
+                if self.action(addr) is Action.CREATE_THEN_DELETE:
+                    self.add(own_c, own_d, "create before destroy: the new object first")
+                else:
+                    self.add(own_d, own_c, "replace: the old object is deleted first")
+            d_op = self.op(addr, OpKind.DELETE)
+            if d_op is None:
+                continue
+            for dep, why in self.old_deps(addr).items():
+                target = self.op(dep, OpKind.DELETE)
+                if target is not None:
+                    self.add(d_op, target, f"{addr} is deleted before {dep}, which it used ({why})")
+
+    def edges_repoint(self) -> None:
+        """A binder updated away from an object that is deleted runs before that delete."""
+        for addr in self.changes:
+            u = self.op(addr, OpKind.UPDATE)
+            if u is None:
+                continue
+            new_strings = set(_strings({k: v for k, v in self.after(addr).items() if k != "id"}))
+            for dep, why in self.old_deps(addr).items():
+                d = self.op(dep, OpKind.DELETE)
+                if d is None:
+                    continue
+                old_id = self.before(dep).get("id")
+                if old_id not in new_strings:
+                    self.add(u, d, f"{addr} is re-pointed off {dep} before it is deleted ({why})")
+
+    def edges_rules_and_forwarding(self) -> None:
+        """Rules belong to the listener on (load balancer, frontend port); an HTTP listener that
+        forwards to an HTTPS port belongs to that listener. No reference is needed for either."""
+        new_listeners: dict[tuple, ResourceAddress] = {}
+        old_listeners: dict[tuple, ResourceAddress] = {}
+        for addr in self.changes:
+            if addr.type != LISTENER:
+                continue
+            if self.new_exists(addr):
+                new_listeners[(self.new_lb(addr), self.after(addr).get("frontend_port"))] = addr
+            if self.old_exists(addr):
+                old_listeners[(self.old_lb(addr), self.before(addr).get("frontend_port"))] = addr
+
+        def dependents(addr: ResourceAddress, world: str) -> tuple | None:
+            v = self.after(addr) if world == "new" else self.before(addr)
+            lb = self.new_lb(addr) if world == "new" else self.old_lb(addr)
+            if addr.type == RULE:
+                return (lb, v.get("frontend_port"))
+            if addr.type == LISTENER and str(v.get("listener_forward") or "").lower() == "on":
+                return (lb, v.get("forward_port"))
+            return None
+
+        for addr in sorted(self.changes, key=str):
+            if addr.type not in (RULE, LISTENER):
+                continue
+            what = "its rules" if addr.type == RULE else "the listener it forwards to"
+            if self.new_exists(addr):
+                key = dependents(addr, "new")
+                parent = new_listeners.get(key) if key else None
+                if parent is not None and parent != addr:
+                    for w in self.writes(addr):
+                        for pw in self.writes(parent):
+                            self.add(pw, w, f"{addr} needs {parent} ({what}: same load balancer and port)")
+            if self.old_exists(addr):
+                key = dependents(addr, "old")
+                parent = old_listeners.get(key) if key else None
+                d = self.op(addr, OpKind.DELETE)
+                if parent is not None and parent != addr and d is not None:
+                    self.add(d, self.op(parent, OpKind.DELETE),
+                             f"{addr} is deleted before {parent} (same load balancer and port)")
+
+    def edges_ports(self) -> None:
+        for old, new in self.listener_port_conflicts():
+            self.add(self.op(old, OpKind.DELETE), self.op(new, OpKind.CREATE),
+                     f"{old} frees its port before {new} takes it (ports are unique per load balancer)")
+
+    def capacity(self) -> list[tuple[list[ResourceAddress], list[ResourceAddress], str]]:
+        """Groups of (deletes, creates) that must be ordered delete-first to stay within limits."""
+        out = []
+        # listeners per load balancer
+        prior_count: dict[str | None, int] = defaultdict(int)
+        dels: dict[str | None, list] = defaultdict(list)
+        creates: dict[str | None, list] = defaultdict(list)
+        for addr in self.prior.resources:
+            if addr.type == LISTENER:
+                lb = self.old_lb(addr)
+                prior_count[lb] += 1
+                if self.is_deleted(addr):
+                    dels[lb].append(addr)
+        for addr in self.changes:
+            if addr.type == LISTENER and self.is_created(addr):
+                creates[self.new_lb(addr)].append(addr)
+        for lb, new in creates.items():
+            if prior_count[lb] + len(new) > MAX_LISTENERS_PER_LB and dels[lb]:
+                out.append((dels[lb], new, f"at most {MAX_LISTENERS_PER_LB} listeners per load balancer"))
+        # rules per listener
+        prior_count.clear()
+        rdels: dict[tuple, list] = defaultdict(list)
+        rcreates: dict[tuple, list] = defaultdict(list)
+        rprior: dict[tuple, int] = defaultdict(int)
+        for addr in self.prior.resources:
+            if addr.type == RULE:
+                key = (self.old_lb(addr), self.before(addr).get("frontend_port"))
+                rprior[key] += 1
+                if self.is_deleted(addr):
+                    rdels[key].append(addr)
+        for addr in self.changes:
+            if addr.type == RULE and self.is_created(addr):
+                rcreates[(self.new_lb(addr), self.after(addr).get("frontend_port"))].append(addr)
+        for key, new in rcreates.items():
+            if rprior[key] + len(new) > MAX_RULES_PER_LISTENER and rdels[key]:
+                out.append((rdels[key], new, f"at most {MAX_RULES_PER_LISTENER} rules per listener"))
+        return out
+
+    def edges_capacity(self, groups) -> None:
+        for dels, creates, why in groups:
+            for d, c in itertools.product(sorted(dels, key=str), sorted(creates, key=str)):
+                self.add(self.op(d, OpKind.DELETE), self.op(c, OpKind.CREATE),
+                         f"{d} is deleted first to free capacity ({why})")
+
+    def cascade(self) -> None:
+        """Children of a deleted load balancer are deleted by the cloud with it: no API call, and
+        their delete is recorded only after the load balancer's delete succeeded."""
+        deleted_lbs = {
+            self.before(a).get("id"): a for a in self.prior.resources
+            if a.type in LB_TYPES and self.op(a, OpKind.DELETE) is not None
+        }
+        if not deleted_lbs:
+            return
+        for addr in sorted(self.prior.resources, key=str):
+            if addr.type in LB_TYPES:
+                continue
+            d = self.op(addr, OpKind.DELETE)
+            lb = self.old_lb(addr)
+            if d is None or lb not in deleted_lbs:
+                continue
+            lb_addr = deleted_lbs[lb]
+            d.cascaded = True
+            lb_del = self.op(lb_addr, OpKind.DELETE)
+            if self.g.has_edge(d.id, lb_del.id):
+                self.g.remove_edge(d.id, lb_del.id)
+                self.edges.pop((d.id, lb_del.id), None)
+            self.add(lb_del, d, f"deleted together with its load balancer {lb_addr}")
+
+
+def _cycle_error(g: nx.DiGraph) -> DiagnosticsError:
+    cycle = nx.find_cycle(g)
+    steps = " -> ".join(f"{a} ({g.edges[a, b]['reason']})" for a, b in cycle)
+    return DiagnosticsError([Diagnostic(
+        "Cycle in the plan's operations",
+        detail=f"Cycle: {steps} -> {cycle[0][0]}",
+        hint="each step says which rule ordered it; break the cycle by removing one of the references, "
+             "or by splitting the change into two applies",
+    )])
+
+
+def order_changes(changes: list[ResourceChange], config: Configuration | None, prior: State) -> OrderedOps:
+    """Build the operation graph for ``changes`` and return its operations in a deterministic
+    topological order. May upgrade changes (rules of a replaced listener -> replace, bound groups
+    -> create-before-destroy, conflicting listener replaces -> delete-first) and says why in
+    ``ResourceChange.reason``. Raises DiagnosticsError naming the cycle if there is one."""
+    b = _Builder(changes, config, prior)
+    b.upgrade_rules_of_replaced_listeners()
+    b.auto_create_before_destroy()
+    # delete-first where a listener's replacement needs the port or the capacity its old self frees
+    b.force_delete_first(
+        [x for pair in b.listener_port_conflicts() for x in pair],
+        "delete-first: the new listener needs the port the old one holds",
+    )
+    b.force_delete_first(
+        [x for dels, creates, _ in b.capacity() for x in (*dels, *creates)],
+        "delete-first: the load balancer has no capacity for both at once",
+    )
+    b.make_ops()
+    b.edges_references()
+    b.edges_repoint()
+    b.edges_rules_and_forwarding()
+    b.edges_ports()
+    b.edges_capacity(b.capacity())
+    b.cascade()
+    if not nx.is_directed_acyclic_graph(b.g):
+        raise _cycle_error(b.g)
+
+    def sort_key(node: str) -> tuple:
+        op: Operation = b.g.nodes[node]["op"]
+        return (KIND_RANK[op.kind], TYPE_RANK.get(op.address.type, 9), str(op.address), op.kind.value)
+
+    order = list(nx.lexicographical_topological_sort(b.g, key=lambda n: sort_key(n)))
+    operations = [b.g.nodes[n]["op"] for n in order]
+    position = {n: i for i, n in enumerate(order)}
+    edges = sorted(b.edges.values(), key=lambda e: (position[e.before], position[e.after]))
+    return OrderedOps(operations, edges, b.g)
