@@ -1,0 +1,374 @@
+"""``clbplan state list|show|rm|mv`` and ``clbplan force-unlock``: inspect and edit state by hand.
+
+These never touch the cloud. Mutating commands hold the state lock, write atomically and keep
+``<state>.backup``. What they show includes operations an interrupted apply recorded in its
+journal but never checkpointed into the state file, so the user sees what clbplan believes.
+
+The option decorators ``state_path_option``/``lock_options`` and ``open_backend`` are shared with
+the run commands (plan/apply/...), so ``-state`` and ``-lock-timeout`` behave the same everywhere.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import difflib
+import json
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import click
+
+from planner.addresses import ResourceAddress
+from planner.diagnostics import Diagnostic, DiagnosticsError
+from planner.state.backend import LocalBackend, parse_duration
+from planner.state.journal import Journal
+from planner.state.model import ResourceState, State
+
+SENSITIVE_NAME = re.compile(r"secret|private_key|password", re.IGNORECASE)
+MASK = "(sensitive value)"
+_TYPE_ONLY = re.compile(r"^(?:(data)\.)?([A-Za-z_][\w-]*)$")
+
+
+def _fail(summary: str, *, detail: str = "", hint: str = "") -> DiagnosticsError:
+    return DiagnosticsError([Diagnostic(summary, None, detail, hint)])
+
+
+# ---------------------------------------------------------------------------- shared options
+def state_path_option(f: Callable) -> Callable:
+    """``-state PATH`` (default ``clbplan.tfstate`` in the current directory)."""
+    return click.option("-state", "--state", "state_path", default="clbplan.tfstate", show_default=True,
+                        type=click.Path(dir_okay=False, path_type=Path),
+                        help="Path of the state file.")(f)
+
+
+def lock_options(f: Callable) -> Callable:
+    """``-lock-timeout DURATION`` and ``-lock=false``, as in Terraform."""
+    f = click.option("-lock-timeout", "--lock-timeout", "lock_timeout", default="0s", show_default=True,
+                     metavar="DURATION", help="How long to wait for another run's state lock (e.g. 30s, 2m).")(f)
+    return click.option("-lock", "--lock", "lock", type=bool, default=True, show_default=True,
+                        help="Hold the state lock (-lock=false is dangerous when others may run).")(f)
+
+
+def open_backend(state_path: Path, lock_timeout: str) -> LocalBackend:
+    """A backend for the CLI flags; a bad duration is a user error (exit 1), not a traceback."""
+    try:
+        seconds = parse_duration(lock_timeout)
+    except ValueError as e:
+        raise _fail(f"invalid value for -lock-timeout: {e}", hint="use a duration such as 0s, 30s or 2m")
+    return LocalBackend(state_path, lock_timeout=seconds)
+
+
+@contextlib.contextmanager
+def _maybe_lock(backend: LocalBackend, operation: str, lock: bool) -> Iterator[None]:
+    if not lock:
+        click.echo("Warning: running without the state lock (-lock=false).", err=True)
+        yield
+        return
+    with backend.lock(operation):
+        yield
+
+
+def _load(backend: LocalBackend) -> tuple[State, Journal | None]:
+    """The stored state with any un-checkpointed journal completions replayed into it."""
+    if not backend.path.exists():
+        raise _fail(
+            f"No state file was found at {backend.path}",
+            hint="state commands need a state file: run them where `clbplan apply` has run, or pass "
+                 "-state PATH",
+        )
+    state = backend.read()
+    jpath = backend.journal_dir / f"{state.lineage}.jsonl"
+    if not jpath.exists():
+        return state, None
+    journal = backend.journal(state.lineage)
+    done = journal.completions()
+    if done:
+        journal.replay_into(state)
+        click.echo(f"Note: included {len(done)} operation(s) an interrupted apply recorded in its journal "
+                   f"({jpath}).", err=True)
+    pending = journal.pending()
+    if pending:
+        names = ", ".join(sorted({str(r.address) for r in pending}))
+        click.echo(f"Warning: {len(pending)} API call(s) of an interrupted apply may or may not have taken "
+                   f"effect ({names}); the next `clbplan plan` or `apply` reconciles them with the cloud.",
+                   err=True)
+    return state, journal
+
+
+def _save(backend: LocalBackend, state: State, journal: Journal | None) -> None:
+    backend.write(state)
+    if journal is not None:
+        journal.checkpoint()  # the state file now holds every replayed completion
+        journal.close()
+
+
+# ---------------------------------------------------------------------------- addresses
+def _parse_addr(text: str) -> ResourceAddress:
+    try:
+        return ResourceAddress.parse(text)
+    except ValueError as e:
+        raise _fail(str(e), hint='quote keys in the shell, e.g. \'alicloud_slb_listener.http["80"]\'')
+
+
+def _matcher(pattern: str) -> Callable[[ResourceAddress], bool]:
+    """A filter for ``state list``: an instance, all instances of a resource, or a whole type."""
+    m = _TYPE_ONLY.match(pattern.strip())
+    if m:
+        mode = "data" if m.group(1) else "managed"
+        return lambda a: a.type == m.group(2) and a.mode == mode
+    want = _parse_addr(pattern)
+    if want.key is None:
+        return lambda a: a.resource == want
+    return lambda a: a == want
+
+
+def _select(state: State, text: str) -> list[ResourceAddress]:
+    """Instances an address names: exactly that instance, or every instance of a key-less address."""
+    want = _parse_addr(text)
+    if want in state.resources:
+        return [want]
+    if want.key is None:
+        return sorted((a for a in state.resources if a.resource == want), key=str)
+    return []
+
+
+def _not_found(state: State, text: str) -> DiagnosticsError:
+    close = difflib.get_close_matches(text, [str(a) for a in state.resources], n=3, cutoff=0.85)
+    hint = f"did you mean {' or '.join(close)}?" if close else "list what the state holds with `clbplan state list`"
+    return _fail(f"No resource instance in state matches {text}", hint=hint)
+
+
+# ---------------------------------------------------------------------------- rendering
+def sensitive_names(resource_type: str) -> set[str]:
+    """Attribute names to mask: the schema's sensitive ones (when the schema is available)."""
+    try:
+        from planner.schema import get_schema  # type: ignore[attr-defined]
+    except ImportError:
+        return set()
+    try:
+        return set(get_schema(resource_type).sensitive)
+    except Exception:  # noqa: BLE001 - unknown type or schema not built: fall back to the name rule
+        return set()
+
+
+def _is_sensitive(name: str, schema_sensitive: set[str]) -> bool:
+    return name in schema_sensitive or bool(SENSITIVE_NAME.search(name))
+
+
+_IDENT = re.compile(r"^[A-Za-z_][\w-]*$")
+
+
+def _scalar(v: Any) -> str:
+    if v is None:
+        return "null"
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, int | float):
+        return repr(v)
+    return json.dumps(str(v) if not isinstance(v, str) else v, ensure_ascii=False)
+
+
+def _value(v: Any, indent: int, sens: set[str]) -> str:
+    pad = " " * indent
+    if isinstance(v, dict):
+        if not v:
+            return "{}"
+        width = max(len(_key(k)) for k in v)
+        rows = []
+        for k in sorted(v, key=str):
+            shown = MASK if _is_sensitive(str(k), sens) else _value(v[k], indent + 4, sens)
+            rows.append(f"{pad}    {_key(k):<{width}} = {shown}")
+        return "{\n" + "\n".join(rows) + f"\n{pad}}}"
+    if isinstance(v, list | tuple):
+        if not v:
+            return "[]"
+        return "[\n" + "".join(f"{pad}    {_value(x, indent + 4, sens)},\n" for x in v) + f"{pad}]"
+    return _scalar(v)
+
+
+def _key(k: Any) -> str:
+    k = str(k)
+    return k if _IDENT.match(k) else json.dumps(k)
+
+
+def _body(attrs: dict[str, Any], indent: int, sens: set[str]) -> list[str]:
+    """Attributes as ``name = value`` (aligned), nested blocks (lists of objects) as blocks."""
+    pad = " " * indent
+    simple = {k: v for k, v in attrs.items()
+              if not (isinstance(v, list) and v and all(isinstance(x, dict) for x in v))
+              or _is_sensitive(k, sens)}
+    blocks = {k: v for k, v in attrs.items() if k not in simple}
+    lines: list[str] = []
+    if simple:
+        width = max(len(_key(k)) for k in simple)
+        order = sorted(simple, key=lambda k: (k != "id", k))
+        for k in order:
+            shown = MASK if _is_sensitive(k, sens) else _value(simple[k], indent, sens)
+            lines.append(f"{pad}{_key(k):<{width}} = {shown}")
+    for k in sorted(blocks):
+        for item in blocks[k]:
+            lines.append("")
+            lines.append(f"{pad}{_key(k)} {{")
+            lines.extend(_body(item, indent + 4, sens))
+            lines.append(f"{pad}}}")
+    return lines
+
+
+def render_resource(rs: ResourceState) -> str:
+    """``state show`` text: the instance as an HCL-like block with sensitive values masked."""
+    a = rs.address
+    sens = sensitive_names(a.type)
+    attrs = dict(rs.attributes)
+    attrs.setdefault("id", rs.id)
+    head = "data" if a.mode == "data" else "resource"
+    lines = [f"# {a}:", f"{head} {json.dumps(a.type)} {json.dumps(a.name)} {{"]
+    lines.extend(_body(attrs, 4, sens))
+    lines.append("}")
+    if rs.dependencies:
+        lines.append("# depends on: " + ", ".join(sorted(str(d) for d in rs.dependencies)))
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------- commands
+@click.group("state")
+def state() -> None:
+    """Inspect and edit the state by hand (never touches the cloud)."""
+
+
+@state.command("list")
+@click.argument("addresses", nargs=-1, metavar="[ADDR_PREFIX]...")
+@click.option("-id", "--id", "id_", default=None, help="Only instances whose cloud id is this.")
+@state_path_option
+def list_(addresses: tuple[str, ...], id_: str | None, state_path: Path) -> None:
+    """List resource instances in state, optionally filtered by address (instance, resource or type)."""
+    backend = LocalBackend(state_path)
+    st, _ = _load(backend)
+    matchers = [_matcher(p) for p in addresses]
+    for a in sorted(st.resources, key=str):
+        if matchers and not any(m(a) for m in matchers):
+            continue
+        if id_ is not None and st.resources[a].id != id_:
+            continue
+        click.echo(str(a))
+
+
+@state.command("show")
+@click.argument("address", metavar="ADDR")
+@state_path_option
+def show(address: str, state_path: Path) -> None:
+    """Show one resource instance's attributes (sensitive values masked)."""
+    backend = LocalBackend(state_path)
+    st, _ = _load(backend)
+    found = _select(st, address)
+    if not found:
+        raise _not_found(st, address)
+    if len(found) > 1:
+        raise _fail(f"{address} names {len(found)} instances; show needs exactly one",
+                    detail="instances: " + ", ".join(str(a) for a in found),
+                    hint=f"add the instance key, e.g. {found[0]}")
+    click.echo(render_resource(st.resources[found[0]]))
+
+
+@state.command("rm")
+@click.argument("addresses", nargs=-1, required=True, metavar="ADDR...")
+@click.option("-dry-run", "--dry-run", "dry_run", is_flag=True, help="Only say what would be removed.")
+@state_path_option
+@lock_options
+def rm(addresses: tuple[str, ...], dry_run: bool, state_path: Path, lock_timeout: str, lock: bool) -> None:
+    """Forget instances: they stay in the cloud, clbplan stops managing them."""
+    backend = open_backend(state_path, lock_timeout)
+    with _maybe_lock(backend, "state rm", lock):
+        st, journal = _load(backend)
+        targets: list[ResourceAddress] = []
+        for text in addresses:
+            found = _select(st, text)
+            if not found:
+                raise _not_found(st, text)  # nothing is removed unless every address matched
+            targets.extend(a for a in found if a not in targets)
+        verb = "Would remove" if dry_run else "Removed"
+        for a in targets:
+            click.echo(f"{verb} {a}")
+            if not dry_run:
+                del st.resources[a]
+        if dry_run:
+            click.echo(f"Would have removed {len(targets)} resource instance(s); nothing was changed.")
+            return
+        _save(backend, st, journal)
+    click.echo(f"Successfully removed {len(targets)} resource instance(s).")
+    click.echo("The cloud objects were not touched: they still exist, no longer managed by clbplan "
+               "(adopt them again with `clbplan import`).")
+
+
+@state.command("mv")
+@click.argument("source", metavar="SRC")
+@click.argument("destination", metavar="DST")
+@click.option("-dry-run", "--dry-run", "dry_run", is_flag=True, help="Only say what would be moved.")
+@state_path_option
+@lock_options
+def mv(source: str, destination: str, dry_run: bool, state_path: Path, lock_timeout: str, lock: bool) -> None:
+    """Rename an instance (or every instance of a resource) in state, e.g. after renaming a block."""
+    src, dst = _parse_addr(source), _parse_addr(destination)
+    if src == dst:
+        raise _fail(f"source and destination are the same address {src}", hint="nothing to move")
+    if src.type != dst.type or src.mode != dst.mode:
+        raise _fail(f"cannot move {src} to {dst}: resource types differ",
+                    hint="state mv only renames; the type of an object cannot change")
+    backend = open_backend(state_path, lock_timeout)
+    with _maybe_lock(backend, "state mv", lock):
+        st, journal = _load(backend)
+        found = _select(st, source)
+        if not found:
+            raise _not_found(st, source)
+        moves: dict[ResourceAddress, ResourceAddress]
+        if src.key is None and (len(found) > 1 or found[0].key is not None):
+            if dst.key is not None:
+                raise _fail(f"{src} is a resource with {len(found)} instance(s); its destination must be a "
+                            f"resource address without a key",
+                            hint=f"e.g. clbplan state mv {src} {dst.resource}")
+            moves = {a: ResourceAddress(dst.type, dst.name, a.key, dst.mode) for a in found}
+        else:
+            moves = {found[0]: dst}
+        clash = [d for d in moves.values() if d in st.resources]
+        if clash:
+            raise _fail(f"cannot move to {clash[0]}: the state already has an instance at that address",
+                        hint=f"remove it first with `clbplan state rm {clash[0]}`, or pick another name")
+        for old, new in moves.items():
+            click.echo(f'{"Would move" if dry_run else "Move"} "{old}" to "{new}"')
+        if dry_run:
+            return
+        resource_moves = {src: dst.resource} if src.key is None else {}
+        for old, new in moves.items():
+            rs = st.resources.pop(old)
+            rs.address = new
+            st.resources[new] = rs
+        for rs in st.resources.values():  # keep recorded dependencies pointing at the moved objects
+            rs.dependencies = [moves.get(d, resource_moves.get(d, d)) for d in rs.dependencies]
+        _save(backend, st, journal)
+    click.echo(f"Successfully moved {len(moves)} object(s).")
+
+
+@click.command("force-unlock")
+@click.argument("lock_id", metavar="LOCK_ID")
+@click.option("-force", "--force", "force", is_flag=True, help="Do not ask for confirmation.")
+@state_path_option
+@click.option("-lock-timeout", "--lock-timeout", "lock_timeout", default="0s", metavar="DURATION",
+              help="Accepted for symmetry with other commands; force-unlock never waits.")
+def force_unlock(lock_id: str, force: bool, state_path: Path, lock_timeout: str) -> None:
+    """Remove a state lock left by a run that is no longer running."""
+    backend = open_backend(state_path, lock_timeout)
+    if not force:
+        info = backend.read_lock_info()
+        if info is not None:
+            click.echo("Lock Info:\n" + info.describe() + "\n")
+        click.echo("Do you really want to force-unlock?\n  clbplan will remove the lock on the state.\n"
+                   "  This will allow local clbplan commands to modify this state, even though it\n"
+                   "  may still be in use. Only 'yes' will be accepted to confirm.\n")
+        answer = click.prompt("  Enter a value", default="", show_default=False)
+        if answer.strip() != "yes":
+            click.echo("force-unlock cancelled.", err=True)
+            raise click.exceptions.Exit(1)
+    backend.force_unlock(lock_id)
+    click.echo("clbplan state has been successfully unlocked!\n\nThe state has been unlocked, and clbplan "
+               "commands should now be able to obtain a new lock on the state.")
