@@ -300,7 +300,7 @@ def serve(emulator: _Callable, host: str = "127.0.0.1", port: int = 0,
     if serialize is None:
         serialize = not getattr(emulator, "thread_safe", False)
     server = _Server((host, port), emulator, verifier, serialize, on_request)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2},
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
                               name=f"clbplan-emulator-{server.server_address[1]}", daemon=True)
     thread.start()
     key_id, secret = next(iter(creds.items()))
