@@ -1,0 +1,156 @@
+"""The state lock across real processes: contention, waiting, stale takeover, force-unlock."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from planner.state.backend import LocalBackend, StateError, StateLockedError
+
+HOLDER = Path(__file__).with_name("lock_holder.py")
+
+
+class Holder:
+    """A separate process holding the lock of ``state_path`` until released or killed."""
+
+    def __init__(self, state_path: Path, operation: str = "apply"):
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
+        self.proc = subprocess.Popen([sys.executable, str(HOLDER), str(state_path), operation],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env)
+        line = self.proc.stdout.readline()  # type: ignore[union-attr]
+        assert line.startswith("LOCKED "), f"holder failed to lock: {line!r}"
+        self.lock_id = line.split()[1]
+
+    def release(self) -> None:
+        self.proc.stdin.close()  # type: ignore[union-attr]
+        assert self.proc.wait(timeout=10) == 0
+
+    def kill(self) -> None:
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(timeout=10)
+        self.proc.stdout.close()  # type: ignore[union-attr]
+        self.proc.stdin.close()  # type: ignore[union-attr]
+
+    def cleanup(self) -> None:
+        if self.proc.poll() is None:
+            self.kill()
+
+
+@pytest.fixture
+def holders() -> Iterator[list[Holder]]:
+    made: list[Holder] = []
+    yield made
+    for h in made:
+        h.cleanup()
+
+
+def test_lock_writes_info_and_removes_it_on_release(state_path: Path) -> None:
+    be = LocalBackend(state_path)
+    with be.lock("apply") as info:
+        doc = json.loads(be.lock_info_path.read_text())
+        assert doc["ID"] == info.id and doc["Operation"] == "apply" and doc["Pid"] == os.getpid()
+        assert "@" in doc["Who"] and doc["Created"] and doc["Path"] == str(state_path)
+        assert set(doc) >= {"ID", "Operation", "Who", "Created", "Path", "Pid"}
+    assert not be.lock_info_path.exists()
+    with be.lock("plan"):  # free again
+        pass
+
+
+def test_second_process_fails_after_timeout_naming_the_holder(state_path: Path, holders: list[Holder]) -> None:
+    h = Holder(state_path, "apply")
+    holders.append(h)
+    be = LocalBackend(state_path, lock_timeout=0.4)
+    t0 = time.monotonic()
+    with pytest.raises(StateLockedError) as ei:
+        with be.lock("plan"):
+            pytest.fail("acquired a lock another process holds")
+    waited = time.monotonic() - t0
+    assert waited >= 0.4
+    err = ei.value
+    assert err.info is not None and err.info.id == h.lock_id and err.info.pid == h.proc.pid
+    text = str(err)
+    for needle in (h.lock_id, "apply", err.info.who, err.info.created, f"clbplan force-unlock {h.lock_id}"):
+        assert needle in text
+    h.release()
+    with be.lock("plan"):
+        pass
+
+
+def test_zero_timeout_fails_at_once(state_path: Path, holders: list[Holder]) -> None:
+    holders.append(Holder(state_path))
+    t0 = time.monotonic()
+    with pytest.raises(StateLockedError):
+        with LocalBackend(state_path).lock("plan"):
+            pass
+    assert time.monotonic() - t0 < 0.3
+
+
+def test_waiting_run_gets_the_lock_when_the_holder_finishes(state_path: Path, holders: list[Holder]) -> None:
+    h = Holder(state_path)
+    holders.append(h)
+    import threading
+
+    threading.Timer(0.3, h.release).start()
+    t0 = time.monotonic()
+    with LocalBackend(state_path, lock_timeout=10).lock("apply") as info:
+        assert json.loads(LocalBackend(state_path).lock_info_path.read_text())["ID"] == info.id
+    assert 0.2 < time.monotonic() - t0 < 5
+
+
+def test_holder_killed_leaves_info_but_next_run_takes_over(state_path: Path, holders: list[Holder],
+                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    h = Holder(state_path, "apply")
+    holders.append(h)
+    h.kill()
+    be = LocalBackend(state_path)
+    stale = be.read_lock_info()
+    assert stale is not None and stale.id == h.lock_id  # SIGKILL left the info file behind
+    with be.lock("apply") as info:
+        assert info.id != h.lock_id
+        assert be.read_lock_info().id == info.id  # type: ignore[union-attr]
+    err = capsys.readouterr().err
+    assert "stale state lock" in err and h.lock_id in err and str(h.proc.pid) in err
+    assert not be.lock_info_path.exists()
+
+
+def test_same_process_cannot_lock_twice(state_path: Path) -> None:
+    be = LocalBackend(state_path, lock_timeout=5)
+    with be.lock("apply"):
+        t0 = time.monotonic()
+        with pytest.raises(StateError, match="already held by this process"):
+            with LocalBackend(state_path, lock_timeout=5).lock("plan"):
+                pass
+        assert time.monotonic() - t0 < 1  # refused at once, not after waiting on itself
+
+
+def test_force_unlock_removes_a_dead_holders_lock(state_path: Path, holders: list[Holder]) -> None:
+    h = Holder(state_path)
+    holders.append(h)
+    h.kill()
+    be = LocalBackend(state_path)
+    with pytest.raises(StateError, match="does not match"):
+        be.force_unlock("not-the-id")
+    assert be.lock_info_path.exists()
+    be.force_unlock(h.lock_id)
+    assert not be.lock_info_path.exists()
+    with pytest.raises(StateError, match="not locked"):
+        be.force_unlock(h.lock_id)
+
+
+def test_force_unlock_refuses_a_live_holder(state_path: Path, holders: list[Holder]) -> None:
+    h = Holder(state_path)
+    holders.append(h)
+    be = LocalBackend(state_path)
+    with pytest.raises(StateLockedError) as ei:
+        be.force_unlock(h.lock_id)
+    assert str(h.proc.pid) in str(ei.value)
+    assert be.read_lock_info().id == h.lock_id  # type: ignore[union-attr]
+    h.release()
