@@ -169,7 +169,7 @@ class _Builder:
         lb = a.get("load_balancer_id")
         if isinstance(lb, str) and lb:
             return lb
-        if is_unknown(lb):
+        if is_unknown(lb) or lb is None:
             for d in sorted(self.config_deps(addr), key=str):
                 if d.type in LB_TYPES:
                     return self.new_lb(d, _seen | {addr})

@@ -1,0 +1,11 @@
+"""Every plan test runs with a small fake schema (see plan_fixtures.py)."""
+
+from __future__ import annotations
+
+import pytest
+from plan_fixtures import FAKE_SCHEMAS
+
+
+@pytest.fixture(autouse=True)
+def fake_schema(monkeypatch):
+    monkeypatch.setattr("planner.diff.get_schema", lambda t, mode="managed": FAKE_SCHEMAS.get(t))
