@@ -1,0 +1,681 @@
+"""Expression evaluation over our IR, and the reference list of every expression.
+
+An ``EvalError`` carries the position of the sub-expression at fault, so diagnostics point at
+the exact call, operand or traversal. Unknown values propagate: any operator, function (unless
+structural), template or traversal touching UNKNOWN yields UNKNOWN; an unknown condition makes
+the whole conditional unknown.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Callable
+from typing import Any
+
+from planner.config import ir
+from planner.config.functions import FUNCTIONS, SPECIAL, FuncError, arity_text, call_function, hcl_equal
+from planner.config.types import (
+    ConversionError,
+    SetValue,
+    format_number,
+    normalize_number,
+    to_string,
+    type_of,
+)
+from planner.values import UNKNOWN, contains_unknown
+
+
+class EvalError(Exception):
+    def __init__(self, summary: str, detail: str, line: int, col: int, hint: str = ""):
+        super().__init__(f"{summary}: {detail}")
+        self.summary, self.detail, self.line, self.col, self.hint = summary, detail, line, col, hint
+
+
+class OpenObject(dict):
+    """A resource/data object whose schema is unknown to us: missing attributes are UNKNOWN."""
+
+    __slots__ = ()
+
+
+class Scope:
+    """What names mean while evaluating one expression.
+
+    ``bindings`` are local names (for-expression variables, ``count``, ``each``, dynamic
+    iterators, ``self``). ``root`` resolves the global roots (var, local, data, resource types).
+    """
+
+    __slots__ = ("bindings", "root")
+
+    def __init__(self, root: Callable[[ir.Name], Any], bindings: dict[str, Any] | None = None):
+        self.root = root
+        self.bindings = bindings or {}
+
+    def child(self, extra: dict[str, Any]) -> Scope:
+        b = dict(self.bindings)
+        b.update(extra)
+        return Scope(self.root, b)
+
+
+def _num_operand(v: Any, e: ir.Expr, op: str) -> int | float:
+    if isinstance(v, bool) or v is None:
+        raise EvalError("Invalid operand", f"Unsuitable value for the {op} operator: a number is required, "
+                        f"but a {type_of(v)} was given.", e.line, e.col)
+    if isinstance(v, (int, float)):
+        return v
+    if isinstance(v, str):
+        try:
+            from planner.config.types import parse_number
+            return parse_number(v)
+        except ConversionError:
+            pass
+    raise EvalError("Invalid operand", f"Unsuitable value for the {op} operator: a number is required, "
+                    f"but a {type_of(v)} was given.", e.line, e.col)
+
+
+def _bool_operand(v: Any, e: ir.Expr, op: str) -> bool:
+    if isinstance(v, bool):
+        return v
+    if v == "true" or v == "false":
+        return v == "true"
+    raise EvalError("Invalid operand", f"Unsuitable value for the {op} operator: a bool is required, but a "
+                    f"{type_of(v)} was given.", e.line, e.col)
+
+
+def template_str(v: Any, e: Any) -> str:
+    if isinstance(v, str):
+        return v
+    if v is None:
+        raise EvalError("Invalid template interpolation value", "The expression result is null; cannot "
+                        "include a null value in a string template.", e.line, e.col)
+    try:
+        return to_string(v)
+    except ConversionError:
+        raise EvalError("Invalid template interpolation value", f"Cannot include a {type_of(v)} value in a "
+                        "string template; only strings, numbers and bools can be interpolated.",
+                        e.line, e.col, hint="use jsonencode() or join() to turn it into a string") from None
+
+
+def _iterate(coll: Any, e: ir.Expr) -> list[tuple[Any, Any]]:
+    if isinstance(coll, dict):
+        return [(k, coll[k]) for k in sorted(coll)]
+    if isinstance(coll, SetValue):
+        return [(v, v) for v in coll]
+    if isinstance(coll, list):
+        return list(enumerate(coll))
+    raise EvalError("Iteration over non-iterable value", f"A value of type {type_of(coll)} cannot be used as "
+                    "the collection in a for expression.", e.line, e.col)
+
+
+class Evaluator:
+    """Stateless expression evaluator; ``base_dir`` anchors file()/templatefile()."""
+
+    def __init__(self, base_dir: str = "."):
+        self.base_dir = base_dir
+
+    def ev(self, e: ir.Expr, s: Scope) -> Any:
+        t = type(e)
+        if t is ir.Lit:
+            return e.value
+        meth = _DISPATCH.get(t)
+        if meth is None:
+            raise EvalError("Unsupported expression", t.__name__, e.line, e.col)
+        return meth(self, e, s)
+
+    def _template(self, e: ir.Template, s: Scope) -> Any:
+        out = self._parts(e.parts, s)
+        return UNKNOWN if out is UNKNOWN else out
+
+    def _parts(self, parts: list, s: Scope) -> Any:
+        buf: list[str] = []
+        unknown = False
+        for p in parts:
+            if isinstance(p, str):
+                buf.append(p)
+            elif isinstance(p, ir.TIf):
+                c = self.ev(p.cond, s)
+                if c is UNKNOWN:
+                    unknown = True
+                    continue
+                sub = self._parts(p.then if _bool_operand(c, p.cond, "if directive") else p.else_, s)
+                if sub is UNKNOWN:
+                    unknown = True
+                else:
+                    buf.append(sub)
+            elif isinstance(p, ir.TFor):
+                coll = self.ev(p.coll, s)
+                if coll is UNKNOWN:
+                    unknown = True
+                    continue
+                for k, v in _iterate(coll, p.coll):
+                    b = {p.value: v}
+                    if p.key:
+                        b[p.key] = k
+                    sub = self._parts(p.body, s.child(b))
+                    if sub is UNKNOWN:
+                        unknown = True
+                    else:
+                        buf.append(sub)
+            else:
+                v = self.ev(p, s)
+                if v is UNKNOWN or contains_unknown(v):
+                    unknown = True
+                else:
+                    buf.append(template_str(v, p))
+        return UNKNOWN if unknown else "".join(buf)
+
+    def _name(self, e: ir.Name, s: Scope) -> Any:
+        if e.name in s.bindings:
+            return s.bindings[e.name]
+        return s.root(e)
+
+    def _getattr(self, e: ir.GetAttr, s: Scope) -> Any:
+        obj = self.ev(e.obj, s)
+        return get_attr(obj, e.name, e)
+
+    def _index(self, e: ir.Index, s: Scope) -> Any:
+        obj = self.ev(e.obj, s)
+        key = self.ev(e.key, s)
+        return index_value(obj, key, e)
+
+    def _splat(self, e: ir.Splat, s: Scope) -> Any:
+        obj = self.ev(e.obj, s)
+        if obj is UNKNOWN:
+            return UNKNOWN
+        if obj is None:
+            return []
+        items = list(obj) if isinstance(obj, list) else [obj]
+        out = []
+        for it in items:
+            v = it
+            for kind, arg in e.ops:
+                if kind == "attr":
+                    v = get_attr(v, arg, e)
+                else:
+                    v = index_value(v, self.ev(arg, s), e)
+            out.append(v)
+        return out
+
+    def _call(self, e: ir.Call, s: Scope) -> Any:
+        name = e.name
+        if name in SPECIAL:
+            return self._special(e, s)
+        fn = FUNCTIONS.get(name)
+        if fn is None:
+            hint = ""
+            if name.startswith("provider::"):
+                hint = "provider-defined functions are not supported"
+            raise EvalError("Call to unknown function", f'There is no function named "{name}".', e.line, e.col,
+                            hint=hint or "see the list of supported functions in the README")
+        args = [self.ev(a, s) for a in e.args]
+        if e.expand:
+            if not args:
+                raise EvalError("Invalid expanding argument", "The ... expansion needs an argument.",
+                                e.line, e.col)
+            last = args.pop()
+            if last is UNKNOWN:
+                return UNKNOWN
+            if not isinstance(last, list):
+                a = e.args[-1]
+                raise EvalError("Invalid expanding argument value", f"The expanding argument (indicated by "
+                                f"...) must be a list, set or tuple, not {type_of(last)}.", a.line, a.col)
+            args.extend(last)
+        if len(args) < fn.min_args:
+            raise EvalError("Not enough function arguments", f'Function "{name}" expects {arity_text(name)}; '
+                            f"{len(args)} given.", e.line, e.col)
+        if fn.max_args is not None and len(args) > fn.max_args:
+            raise EvalError("Too many function arguments", f'Function "{name}" expects {arity_text(name)}; '
+                            f"{len(args)} given.", e.line, e.col)
+        try:
+            return call_function(name, args)
+        except FuncError as fe:
+            where = e.args[fe.arg] if fe.arg is not None and fe.arg < len(e.args) else e
+            raise EvalError("Invalid function argument", f'Invalid value for argument of "{name}": {fe}.',
+                            where.line, where.col) from None
+        except (TypeError, ValueError, OverflowError, ZeroDivisionError) as x:
+            raise EvalError("Error in function call", f'Call to function "{name}" failed: {x}.',
+                            e.line, e.col) from None
+
+    def _special(self, e: ir.Call, s: Scope) -> Any:
+        name = e.name
+        if name == "try":
+            if not e.args:
+                raise EvalError("Not enough function arguments", 'Function "try" expects at least one '
+                                "argument.", e.line, e.col)
+            last: EvalError | None = None
+            for a in e.args:
+                try:
+                    v = self.ev(a, s)
+                except EvalError as x:
+                    last = x
+                    continue
+                return v
+            assert last is not None
+            raise EvalError("No valid result for try()", f"All of the alternatives failed; the last one said: "
+                            f"{last.detail}", e.line, e.col)
+        if name == "can":
+            if len(e.args) != 1:
+                raise EvalError("Wrong number of function arguments", 'Function "can" expects exactly 1 '
+                                "argument.", e.line, e.col)
+            try:
+                v = self.ev(e.args[0], s)
+            except EvalError:
+                return False
+            return UNKNOWN if v is UNKNOWN else True
+        if name == "file":
+            if len(e.args) != 1:
+                raise EvalError("Wrong number of function arguments", 'Function "file" expects exactly 1 '
+                                "argument.", e.line, e.col)
+            path = self.ev(e.args[0], s)
+            if path is UNKNOWN:
+                return UNKNOWN
+            return self._read_file(path, e)
+        # templatefile(path, vars)
+        if len(e.args) != 2:
+            raise EvalError("Wrong number of function arguments", 'Function "templatefile" expects exactly 2 '
+                            "arguments.", e.line, e.col)
+        path = self.ev(e.args[0], s)
+        tvars = self.ev(e.args[1], s)
+        if path is UNKNOWN or tvars is UNKNOWN:
+            return UNKNOWN
+        if not isinstance(tvars, dict):
+            a = e.args[1]
+            raise EvalError("Invalid function argument", "templatefile's second argument must be an object of "
+                            "template variables.", a.line, a.col)
+        text = self._read_file(path, e)
+        from planner.config.hclparse import SyntaxProblem, build_template, scan_template
+        try:
+            tmpl = build_template(scan_template(text, 1, 1), 1, 1)
+        except SyntaxProblem as p:
+            raise EvalError("Invalid template file", f"{path}:{p.line}: {p.summary}: {p.detail}",
+                            e.line, e.col) from None
+
+        def no_globals(n: ir.Name) -> Any:
+            raise EvalError("Invalid template variable", f'The template {path} refers to "{n.name}", which is '
+                            "not among the variables passed to templatefile.", e.line, e.col)
+        try:
+            v = self.ev(tmpl, Scope(no_globals, dict(tvars)))
+        except EvalError as x:
+            if x.line == e.line and x.col == e.col:
+                raise
+            raise EvalError(x.summary, f"in template {path} line {x.line}: {x.detail}", e.line, e.col) from None
+        return v if isinstance(v, str) or v is UNKNOWN else template_str(v, e)
+
+    def _read_file(self, path: Any, e: ir.Call) -> str:
+        if not isinstance(path, str):
+            raise EvalError("Invalid function argument", "A file path must be a string.", e.line, e.col)
+        full = path if os.path.isabs(path) else os.path.join(self.base_dir, path) \
+            if not os.path.exists(path) else path
+        try:
+            with open(full, encoding="utf-8") as f:
+                return f.read()
+        except FileNotFoundError:
+            raise EvalError("Invalid function argument", f'No file exists at "{path}".', e.line, e.col,
+                            hint="paths are relative to the current directory; use path.module for files "
+                                 "next to the configuration") from None
+        except (OSError, UnicodeDecodeError) as x:
+            raise EvalError("Invalid function argument", f'Cannot read "{path}": {x}.', e.line, e.col) from None
+
+    def _tuple(self, e: ir.TupleExpr, s: Scope) -> Any:
+        return [self.ev(x, s) for x in e.items]
+
+    def _object(self, e: ir.ObjectExpr, s: Scope) -> Any:
+        out: dict = {}
+        for k, v in e.items:
+            key = self.ev(k, s)
+            if key is UNKNOWN:
+                return UNKNOWN
+            if key is None or isinstance(key, (list, dict)):
+                raise EvalError("Invalid object key", f"An object key must be a string, not {type_of(key)}.",
+                                k.line, k.col)
+            out[template_str(key, k)] = self.ev(v, s)
+        return out
+
+    def _paren(self, e: ir.Paren, s: Scope) -> Any:
+        return self.ev(e.inner, s)
+
+    def _unary(self, e: ir.Unary, s: Scope) -> Any:
+        v = self.ev(e.operand, s)
+        if v is UNKNOWN:
+            return UNKNOWN
+        if e.op == "!":
+            return not _bool_operand(v, e.operand, "!")
+        return normalize_number(-_num_operand(v, e.operand, "-"))
+
+    def _binary(self, e: ir.Binary, s: Scope) -> Any:
+        op = e.op
+        left = self.ev(e.left, s)
+        if op in ("&&", "||"):
+            # Terraform evaluates both sides; a known deciding side still needs the other to be valid
+            right = self.ev(e.right, s)
+            if left is UNKNOWN or right is UNKNOWN:
+                lk = left if left is UNKNOWN else _bool_operand(left, e.left, op)
+                rk = right if right is UNKNOWN else _bool_operand(right, e.right, op)
+                if op == "&&" and (lk is False or rk is False):
+                    return False
+                if op == "||" and (lk is True or rk is True):
+                    return True
+                return UNKNOWN
+            lb, rb = _bool_operand(left, e.left, op), _bool_operand(right, e.right, op)
+            return (lb and rb) if op == "&&" else (lb or rb)
+        right = self.ev(e.right, s)
+        if left is UNKNOWN or right is UNKNOWN:
+            return UNKNOWN
+        if op == "==":
+            return hcl_equal(left, right)
+        if op == "!=":
+            return not hcl_equal(left, right)
+        a, b = _num_operand(left, e.left, op), _num_operand(right, e.right, op)
+        if op == "+":
+            return normalize_number(a + b)
+        if op == "-":
+            return normalize_number(a - b)
+        if op == "*":
+            return normalize_number(a * b)
+        if op == "/":
+            if b == 0:
+                raise EvalError("Division by zero", "The right operand of / is zero.", e.right.line, e.right.col)
+            return normalize_number(a / b)
+        if op == "%":
+            if b == 0:
+                raise EvalError("Division by zero", "The right operand of % is zero.", e.right.line, e.right.col)
+            return normalize_number(math.fmod(a, b))
+        if op == "<":
+            return a < b
+        if op == ">":
+            return a > b
+        if op == "<=":
+            return a <= b
+        if op == ">=":
+            return a >= b
+        raise EvalError("Unsupported operator", op, e.line, e.col)
+
+    def _cond(self, e: ir.Cond, s: Scope) -> Any:
+        c = self.ev(e.cond, s)
+        if c is UNKNOWN:
+            return UNKNOWN
+        if c is None:
+            raise EvalError("Null condition", "The condition value is null; conditions must be true or false.",
+                            e.cond.line, e.cond.col)
+        return self.ev(e.then if _bool_operand(c, e.cond, "conditional") else e.else_, s)
+
+    def _for(self, e: ir.ForExpr, s: Scope) -> Any:
+        coll = self.ev(e.coll, s)
+        if coll is UNKNOWN:
+            return UNKNOWN
+        if coll is None:
+            raise EvalError("Iteration over null value", "A null value cannot be used as the collection in a "
+                            "for expression.", e.coll.line, e.coll.col)
+        pairs = _iterate(coll, e.coll)
+        out_list: list = []
+        out_obj: dict = {}
+        for k, v in pairs:
+            b = {e.val_var: v}
+            if e.key_var:
+                b[e.key_var] = k
+            inner = s.child(b)
+            if e.cond is not None:
+                c = self.ev(e.cond, inner)
+                if c is UNKNOWN:
+                    return UNKNOWN
+                if not _bool_operand(c, e.cond, "for filter"):
+                    continue
+            if e.is_object:
+                key = self.ev(e.key, inner)
+                if key is UNKNOWN:
+                    return UNKNOWN
+                key = template_str(key, e.key)
+                val = self.ev(e.value, inner)
+                if e.group:
+                    out_obj.setdefault(key, []).append(val)
+                elif key in out_obj:
+                    raise EvalError("Duplicate object key", f'Two different items produced the key "{key}" in '
+                                    "this for expression.", e.key.line, e.key.col,
+                                    hint="add ... after the value expression to group values by key")
+                else:
+                    out_obj[key] = val
+            else:
+                out_list.append(self.ev(e.value, inner))
+        return out_obj if e.is_object else out_list
+
+
+_DISPATCH: dict[type, Callable] = {
+    ir.Template: Evaluator._template,
+    ir.Name: Evaluator._name,
+    ir.GetAttr: Evaluator._getattr,
+    ir.Index: Evaluator._index,
+    ir.Splat: Evaluator._splat,
+    ir.Call: Evaluator._call,
+    ir.TupleExpr: Evaluator._tuple,
+    ir.ObjectExpr: Evaluator._object,
+    ir.Paren: Evaluator._paren,
+    ir.Unary: Evaluator._unary,
+    ir.Binary: Evaluator._binary,
+    ir.Cond: Evaluator._cond,
+    ir.ForExpr: Evaluator._for,
+}
+
+
+def get_attr(obj: Any, name: str, e: Any) -> Any:
+    if obj is UNKNOWN:
+        return UNKNOWN
+    if isinstance(obj, dict):
+        if name in obj:
+            return obj[name]
+        if isinstance(obj, OpenObject):
+            return UNKNOWN
+        raise EvalError("Unsupported attribute", f'This object does not have an attribute named "{name}".',
+                        e.line, e.col)
+    if isinstance(obj, list):
+        if name.isdigit():  # legacy a.0
+            return index_value(obj, int(name), e)
+        raise EvalError("Unsupported attribute", f'Cannot read attribute "{name}" of a {type_of(obj)}; it '
+                        "has several elements.", e.line, e.col,
+                        hint="use [N] to pick one element, or [*] to read the attribute of every element")
+    if obj is None:
+        raise EvalError("Attempt to get attribute from null value", f'Cannot read "{name}" of null.',
+                        e.line, e.col)
+    raise EvalError("Unsupported attribute", f'Cannot read attribute "{name}" of a {type_of(obj)} value.',
+                    e.line, e.col)
+
+
+def index_value(obj: Any, key: Any, e: Any) -> Any:
+    if obj is UNKNOWN or key is UNKNOWN:
+        return UNKNOWN
+    if obj is None:
+        raise EvalError("Attempt to index null value", "This value is null, so it has no elements.",
+                        e.line, e.col)
+    if isinstance(obj, dict):
+        if isinstance(key, (list, dict)) or key is None:
+            raise EvalError("Invalid index", f"A map key must be a string, not {type_of(key)}.", e.line, e.col)
+        k = key if isinstance(key, str) else to_string(key)
+        if k in obj:
+            return obj[k]
+        if isinstance(obj, OpenObject):
+            return UNKNOWN
+        raise EvalError("Invalid index", f'The given key "{k}" does not identify an element in this collection '
+                        "value.", e.line, e.col)
+    if isinstance(obj, SetValue):
+        raise EvalError("Invalid index", "Elements of a set are identified only by their value and don't have "
+                        "any separate index or key to select with.", e.line, e.col,
+                        hint="convert it with tolist() first")
+    if isinstance(obj, list):
+        if isinstance(key, str):
+            try:
+                from planner.config.types import parse_number
+                key = parse_number(key)
+            except ConversionError:
+                raise EvalError("Invalid index", f'A list index must be a number, not "{key}".',
+                                e.line, e.col) from None
+        if isinstance(key, bool) or not isinstance(key, (int, float)) or (isinstance(key, float)
+                                                                          and not key.is_integer()):
+            raise EvalError("Invalid index", f"A list index must be a whole number, not {type_of(key)}.",
+                            e.line, e.col)
+        i = int(key)
+        if i < 0 or i >= len(obj):
+            raise EvalError("Invalid index", f"The given index {i} is out of range: the collection has "
+                            f"{len(obj)} element(s).", e.line, e.col)
+        return obj[i]
+    if isinstance(obj, str):
+        raise EvalError("Invalid index", "A string cannot be indexed; use substr().", e.line, e.col)
+    raise EvalError("Invalid index", f"A {type_of(obj)} value cannot be indexed.", e.line, e.col)
+
+
+# ---- references -----------------------------------------------------------------------------------
+
+Ref = tuple  # ("var", n) ("local", n) ("resource", type, name, key) ("data", type, name, key) ("count",)...
+
+NON_RESOURCE_ROOTS = {"var", "local", "data", "count", "each", "path", "terraform", "self", "module"}
+
+
+def _unroll(e: ir.Expr) -> tuple[ir.Expr, list]:
+    steps: list = []
+    while True:
+        if isinstance(e, ir.GetAttr):
+            steps.append(("attr", e.name, e))
+            e = e.obj
+        elif isinstance(e, ir.Index):
+            steps.append(("index", e.key, e))
+            e = e.obj
+        elif isinstance(e, ir.Splat):
+            steps.append(("splat", None, e))
+            e = e.obj
+        else:
+            break
+    steps.reverse()
+    return e, steps
+
+
+def references(e: Any, bound: frozenset[str] = frozenset()) -> list[tuple[Ref, int, int]]:
+    """Every global reference in ``e`` with its position: the dependency graph is built from these."""
+    out: list[tuple[Ref, int, int]] = []
+    _refs(e, bound, out)
+    return out
+
+
+def _refs(e: Any, bound: frozenset[str], out: list) -> None:
+    t = type(e)
+    if t is ir.Lit or e is None or isinstance(e, str):
+        return
+    if t in (ir.GetAttr, ir.Index, ir.Splat, ir.Name):
+        root, steps = _unroll(e)
+        for kind, arg, node in steps:
+            if kind == "index":
+                _refs(arg, bound, out)
+            elif kind == "splat":
+                for okind, oarg in node.ops:
+                    if okind == "index":
+                        _refs(oarg, bound, out)
+        if not isinstance(root, ir.Name):
+            _refs(root, bound, out)
+            return
+        name = root.name
+        if name in bound:
+            return
+        names = [s[1] if s[0] == "attr" else s for s in steps]
+        line, col = root.line, root.col
+        if name in ("var", "local"):
+            if names and isinstance(names[0], str):
+                out.append(((name, names[0]), line, col))
+            else:
+                out.append(((name, None), line, col))
+        elif name == "data":
+            if len(names) >= 2 and isinstance(names[0], str) and isinstance(names[1], str):
+                out.append((("data", names[0], names[1], _static_key(steps, 2)), line, col))
+            else:
+                out.append((("data", None, None, None), line, col))
+        elif name in ("count", "each", "path", "terraform", "self", "module"):
+            out.append(((name,), line, col))
+        else:
+            if names and isinstance(names[0], str):
+                out.append((("resource", name, names[0], _static_key(steps, 1)), line, col))
+            else:
+                out.append((("resource", name, None, None), line, col))
+        return
+    if t is ir.Template:
+        _refs_parts(e.parts, bound, out)
+    elif t is ir.Call:
+        for a in e.args:
+            _refs(a, bound, out)
+    elif t is ir.TupleExpr:
+        for a in e.items:
+            _refs(a, bound, out)
+    elif t is ir.ObjectExpr:
+        for k, v in e.items:
+            _refs(k, bound, out)
+            _refs(v, bound, out)
+    elif t is ir.Paren:
+        _refs(e.inner, bound, out)
+    elif t is ir.Unary:
+        _refs(e.operand, bound, out)
+    elif t is ir.Binary:
+        _refs(e.left, bound, out)
+        _refs(e.right, bound, out)
+    elif t is ir.Cond:
+        _refs(e.cond, bound, out)
+        _refs(e.then, bound, out)
+        _refs(e.else_, bound, out)
+    elif t is ir.ForExpr:
+        _refs(e.coll, bound, out)
+        inner = bound | {e.val_var} | ({e.key_var} if e.key_var else set())
+        for x in (e.key, e.value, e.cond):
+            if x is not None:
+                _refs(x, inner, out)
+
+
+def _refs_parts(parts: list, bound: frozenset[str], out: list) -> None:
+    for p in parts:
+        if isinstance(p, str):
+            continue
+        if isinstance(p, ir.TIf):
+            _refs(p.cond, bound, out)
+            _refs_parts(p.then, bound, out)
+            _refs_parts(p.else_, bound, out)
+        elif isinstance(p, ir.TFor):
+            _refs(p.coll, bound, out)
+            inner = bound | {p.value} | ({p.key} if p.key else set())
+            _refs_parts(p.body, inner, out)
+        else:
+            _refs(p, bound, out)
+
+
+def _static_key(steps: list, at: int) -> Any:
+    """The instance key right after TYPE.NAME when it is a literal (``a.b[0]``, ``a.b["k"]``, ``a.b.0``)."""
+    if len(steps) > at:
+        kind, arg, _node = steps[at]
+        if kind == "index" and isinstance(arg, ir.Lit) and isinstance(arg.value, (int, str)) \
+                and not isinstance(arg.value, bool):
+            return arg.value
+        if kind == "attr" and isinstance(arg, str) and arg.isdigit():
+            return int(arg)
+    return None
+
+
+def calls_in(e: Any) -> set[str]:
+    """Names of functions called anywhere in ``e`` (for sensitivity marks)."""
+    found: set[str] = set()
+    stack = [e]
+    while stack:
+        x = stack.pop()
+        if isinstance(x, ir.Call):
+            found.add(x.name)
+        if isinstance(x, (ir.Expr, ir.TIf, ir.TFor)):
+            for cls in type(x).__mro__:
+                for sl in getattr(cls, "__slots__", ()):
+                    if sl in ("line", "col"):
+                        continue
+                    v = getattr(x, sl, None)
+                    if isinstance(v, list):
+                        for it in v:
+                            if isinstance(it, tuple):
+                                stack.extend(it)
+                            else:
+                                stack.append(it)
+                    elif isinstance(v, tuple):
+                        stack.extend(v)
+                    else:
+                        stack.append(v)
+    return found
+
+
+__all__ = ["Evaluator", "EvalError", "Scope", "OpenObject", "references", "format_number", "calls_in"]

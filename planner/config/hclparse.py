@@ -1,0 +1,747 @@
+"""HCL text -> our IR (planner.config.ir), with positions and human syntax errors.
+
+python-hcl2 gives us a raw lark tree (``parses_to_tree``) with line/column on every node; we
+convert it once into small IR nodes. Its syntax errors are grammar-internal (``$END``,
+``HEREDOC_TEMPLATE``), so on failure we scan the text ourselves to say what a person would:
+which block is unclosed, which string is unterminated, where an ``=`` is missing.
+Heredoc bodies are a single opaque token in the grammar; we split them into a template here.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import hcl2
+from lark import Token, Tree
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+
+from planner.config import ir
+
+
+@dataclass
+class SyntaxProblem(Exception):
+    """A located syntax error (line/col 1-based) inside one file."""
+
+    summary: str
+    detail: str
+    line: int
+    col: int
+    hint: str = ""
+
+
+_ESC = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\"}
+
+
+def _decode_escapes(raw: str, line: int, col: int) -> str:
+    if "\\" not in raw:
+        return raw
+    out: list[str] = []
+    i, n = 0, len(raw)
+    while i < n:
+        c = raw[i]
+        if c != "\\":
+            out.append(c)
+            i += 1
+            continue
+        nxt = raw[i + 1] if i + 1 < n else ""
+        if nxt in _ESC:
+            out.append(_ESC[nxt])
+            i += 2
+        elif nxt in ("u", "U"):
+            width = 4 if nxt == "u" else 8
+            digits = raw[i + 2:i + 2 + width]
+            if len(digits) != width or not all(ch in "0123456789abcdefABCDEF" for ch in digits):
+                raise SyntaxProblem("Invalid escape sequence",
+                                    f"The \\{nxt} escape needs exactly {width} hexadecimal digits.", line, col)
+            out.append(chr(int(digits, 16)))
+            i += 2 + width
+        else:
+            raise SyntaxProblem("Invalid escape sequence",
+                                f"The symbol \"{nxt}\" is not a valid escape sequence selector.", line, col,
+                                hint='use \\\\ for a literal backslash')
+    return "".join(out)
+
+
+def _pos(node) -> tuple[int, int]:
+    if isinstance(node, Token):
+        return node.line or 1, node.column or 1
+    meta = node.meta
+    return getattr(meta, "line", 1), getattr(meta, "column", 1)
+
+
+def _trees(children) -> list[Tree]:
+    return [c for c in children if isinstance(c, Tree) and c.data != "new_line_or_comment"]
+
+
+def _name_of(node) -> str:
+    """identifier / keyword / literal_value tree -> its text."""
+    if isinstance(node, Token):
+        return str(node)
+    tok = node.children[0]
+    return str(tok)
+
+
+class Converter:
+    """Walks the lark tree; a fresh one per file (it knows the file for nested heredoc parses)."""
+
+    def body(self, tree: Tree) -> ir.Body:
+        body = ir.Body()
+        for child in tree.children:
+            if not isinstance(child, Tree):
+                continue
+            if child.data == "attribute":
+                name_node, _eq, expr = child.children[0], child.children[1], child.children[2]
+                line, col = _pos(child)
+                body.attributes.append(ir.Attr(_name_of(name_node), self.expr(expr), line, col))
+            elif child.data == "block":
+                body.blocks.append(self.block(child))
+        return body
+
+    def block(self, tree: Tree) -> ir.Block:
+        line, col = _pos(tree)
+        kids = tree.children
+        btype = _name_of(kids[0])
+        labels: list[str] = []
+        label_cols: list[int] = []
+        inner = None
+        for k in kids[1:]:
+            if isinstance(k, Token):
+                continue
+            if k.data == "body":
+                inner = k
+                break
+            if k.data == "new_line_or_comment":
+                continue
+            if k.data == "string":
+                labels.append(self._plain_string(k))
+            else:
+                labels.append(_name_of(k))
+            label_cols.append(_pos(k)[1])
+        body = self.body(inner) if inner is not None else ir.Body()
+        return ir.Block(btype, labels, body, line, col, label_cols=label_cols)
+
+    def _plain_string(self, tree: Tree) -> str:
+        expr = self.string(tree)
+        if isinstance(expr, ir.Lit):
+            return expr.value
+        line, col = _pos(tree)
+        raise SyntaxProblem("Invalid block label", "Block labels must be plain strings, without "
+                            "interpolation.", line, col)
+
+    # -- expressions ----------------------------------------------------------------------
+    def expr(self, node) -> ir.Expr:
+        if isinstance(node, Token):
+            line, col = _pos(node)
+            raise SyntaxProblem("Invalid expression", f"Unexpected {node!s}", line, col)
+        meth = getattr(self, "x_" + str(node.data), None)
+        if meth is None:
+            line, col = _pos(node)
+            raise SyntaxProblem("Invalid expression", f"Unsupported construct {node.data}", line, col)
+        return meth(node)
+
+    def x_expr_term(self, t: Tree) -> ir.Expr:
+        kids = t.children
+        first = kids[0]
+        if isinstance(first, Token) and first.type == "LPAR":
+            inner = _trees(kids)[0]
+            line, col = _pos(t)
+            return ir.Paren(self.expr(inner), line, col)
+        return self.expr(first)
+
+    def x_conditional(self, t: Tree) -> ir.Expr:
+        c, a, b = _trees(t.children)
+        line, col = _pos(t)
+        return ir.Cond(self.expr(c), self.expr(a), self.expr(b), line, col)
+
+    def x_binary_op(self, t: Tree) -> ir.Expr:
+        left, term = _trees(t.children)[:2]
+        op_tree, right = _trees(term.children)[:2]
+        op = str(op_tree.children[0]).strip()
+        line, col = _pos(t)
+        return ir.Binary(op, self.expr(left), self.expr(right), line, col)
+
+    def x_unary_op(self, t: Tree) -> ir.Expr:
+        op = str(t.children[0]).strip()
+        operand = self.expr(t.children[1])
+        line, col = _pos(t)
+        if op == "-" and isinstance(operand, ir.Lit) and isinstance(operand.value, (int, float)) \
+                and not isinstance(operand.value, bool):
+            return ir.Lit(-operand.value, line, col)
+        return ir.Unary(op, operand, line, col)
+
+    def x_int_lit(self, t: Tree) -> ir.Expr:
+        line, col = _pos(t)
+        return ir.Lit(int(str(t.children[0])), line, col)
+
+    def x_float_lit(self, t: Tree) -> ir.Expr:
+        line, col = _pos(t)
+        v = float(str(t.children[0]))
+        return ir.Lit(int(v) if v.is_integer() and abs(v) < 2**53 else v, line, col)
+
+    def x_literal_value(self, t: Tree) -> ir.Expr:
+        line, col = _pos(t)
+        word = str(t.children[0])
+        return ir.Lit({"true": True, "false": False, "null": None}[word], line, col)
+
+    def x_identifier(self, t: Tree) -> ir.Expr:
+        line, col = _pos(t)
+        return ir.Name(str(t.children[0]), line, col)
+
+    def x_keyword(self, t: Tree) -> ir.Expr:
+        return self.x_identifier(t)
+
+    def x_template_string(self, t: Tree) -> ir.Expr:
+        line, col = _pos(t)
+        raw = str(t.children[0])
+        return ir.Lit(_decode_escapes(raw[2:-2], line, col), line, col)
+
+    def x_string(self, t: Tree) -> ir.Expr:
+        return self.string(t)
+
+    def string(self, t: Tree) -> ir.Expr:
+        line, col = _pos(t)
+        flat: list = []
+        for part in t.children:
+            if isinstance(part, Token):
+                continue  # the quotes
+            inner = part.children[0]
+            if isinstance(inner, Token):
+                pl, pc = _pos(inner)
+                text = str(inner)
+                if inner.type == "ESCAPED_INTERPOLATION" or inner.type == "ESCAPED_DIRECTIVE":
+                    flat.append(("lit", text[1:]))
+                else:
+                    flat.append(("lit", _decode_escapes(text, pl, pc)))
+            else:
+                flat.append(self._directive(inner))
+        return build_template(flat, line, col)
+
+    def _directive(self, t: Tree) -> tuple:
+        kind = t.data
+        line, col = _pos(t)
+        toks = [c for c in t.children if isinstance(c, Token)]
+        strip_l = len(toks) > 1 and toks[1].type == "STRIP_MARKER"
+        strip_r = len(toks) > 1 and toks[-2].type == "STRIP_MARKER"
+        trees = _trees(t.children)
+        if kind == "interpolation":
+            return ("interp", self.expr(trees[0]), False, False, line, col)
+        if kind == "template_if_start":
+            return ("if", self.expr(trees[0]), strip_l, strip_r, line, col)
+        if kind == "template_else":
+            return ("else", None, strip_l, strip_r, line, col)
+        if kind == "template_endif":
+            return ("endif", None, strip_l, strip_r, line, col)
+        if kind == "template_endfor":
+            return ("endfor", None, strip_l, strip_r, line, col)
+        if kind == "template_for_start":
+            names = [str(x.children[0]) for x in trees if x.data == "identifier"]
+            coll = self.expr(trees[-1])
+            key, val = (names[0], names[1]) if len(names) == 3 else (None, names[0])
+            return ("for", (key, val, coll), strip_l, strip_r, line, col)
+        raise SyntaxProblem("Invalid template directive", str(kind), line, col)
+
+    def x_heredoc_template(self, t: Tree) -> ir.Expr:
+        return self._heredoc(t, trim=False)
+
+    def x_heredoc_template_trim(self, t: Tree) -> ir.Expr:
+        return self._heredoc(t, trim=True)
+
+    def _heredoc(self, t: Tree, trim: bool) -> ir.Expr:
+        line, col = _pos(t)
+        raw = str(t.children[0]).replace("\r\n", "\n")
+        lines = raw.split("\n")
+        # lines[0] is "<<EOT", the last two are "  EOT" and "" (the token ends with a newline)
+        body_lines = lines[1:-2]
+        if trim:
+            indents = [len(ln) - len(ln.lstrip(" \t")) for ln in body_lines if ln.strip()]
+            cut = min(indents) if indents else 0
+            body_lines = [ln[cut:] for ln in body_lines]
+        text = "\n".join(body_lines) + ("\n" if body_lines else "")
+        flat = scan_template(text, line + 1, 1)
+        return build_template(flat, line, col)
+
+    def x_tuple(self, t: Tree) -> ir.Expr:
+        line, col = _pos(t)
+        return ir.TupleExpr([self.expr(x) for x in _trees(t.children)], line, col)
+
+    def x_object(self, t: Tree) -> ir.Expr:
+        line, col = _pos(t)
+        items = []
+        for el in _trees(t.children):
+            key_node, val_node = _trees(el.children)[:2]
+            kexpr = _trees(key_node.children)[0] if _trees(key_node.children) else key_node.children[0]
+            if isinstance(kexpr, Tree) and kexpr.data == "keyword":
+                kl, kc = _pos(kexpr)
+                key: ir.Expr = ir.Lit(str(kexpr.children[0]), kl, kc)
+            else:
+                key = self.expr(kexpr)
+                if isinstance(key, ir.Name):
+                    key = ir.Lit(key.name, key.line, key.col)
+            items.append((key, self.expr(val_node)))
+        return ir.ObjectExpr(items, line, col)
+
+    def x_function_call(self, t: Tree) -> ir.Expr:
+        line, col = _pos(t)
+        ids = [c for c in t.children if isinstance(c, Tree) and c.data == "identifier"]
+        name = "::".join(str(i.children[0]) for i in ids)
+        args_tree = next((c for c in t.children if isinstance(c, Tree) and c.data == "arguments"), None)
+        args: list[ir.Expr] = []
+        expand = False
+        if args_tree is not None:
+            args = [self.expr(a) for a in _trees(args_tree.children)]
+            expand = any(isinstance(c, Token) and c.type == "ELLIPSIS" for c in args_tree.children)
+        return ir.Call(name, args, expand, line, col)
+
+    def x_index_expr_term(self, t: Tree) -> ir.Expr:
+        obj, idx = t.children[0], t.children[1]
+        line, col = _pos(idx)
+        return ir.Index(self.expr(obj), self._index_key(idx), line, col)
+
+    def _index_key(self, idx: Tree) -> ir.Expr:
+        line, col = _pos(idx)
+        if idx.data == "short_index":
+            return ir.Lit(int(str(idx.children[1])), line, col)
+        return self.expr(_trees(idx.children)[0])
+
+    def x_get_attr_expr_term(self, t: Tree) -> ir.Expr:
+        obj, ga = t.children[0], t.children[1]
+        line, col = _pos(ga)
+        return ir.GetAttr(self.expr(obj), _name_of(ga.children[1]), line, col)
+
+    def _splat(self, t: Tree, full: bool) -> ir.Expr:
+        obj, sp = t.children[0], t.children[1]
+        line, col = _pos(sp)
+        ops: list = []
+        for op in sp.children[1:]:
+            if isinstance(op, Token):
+                continue
+            if op.data == "get_attr":
+                ops.append(("attr", _name_of(op.children[1])))
+            else:
+                ops.append(("index", self._index_key(op)))
+        return ir.Splat(self.expr(obj), ops, full, line, col)
+
+    def x_attr_splat_expr_term(self, t: Tree) -> ir.Expr:
+        return self._splat(t, False)
+
+    def x_full_splat_expr_term(self, t: Tree) -> ir.Expr:
+        return self._splat(t, True)
+
+    def _for_intro(self, t: Tree):
+        ids = [str(c.children[0]) for c in t.children if isinstance(c, Tree) and c.data == "identifier"]
+        coll = [c for c in _trees(t.children) if c.data != "identifier"][0]
+        key, val = (ids[0], ids[1]) if len(ids) == 2 else (None, ids[0])
+        return key, val, self.expr(coll)
+
+    def x_for_tuple_expr(self, t: Tree) -> ir.Expr:
+        line, col = _pos(t)
+        trees = _trees(t.children)
+        intro = next(x for x in trees if x.data == "for_intro")
+        cond_t = next((x for x in trees if x.data == "for_cond"), None)
+        rest = [x for x in trees if x.data not in ("for_intro", "for_cond")]
+        key, val, coll = self._for_intro(intro)
+        cond = self.expr(_trees(cond_t.children)[0]) if cond_t is not None else None
+        return ir.ForExpr(key, val, coll, None, self.expr(rest[0]), cond, False, False, line, col)
+
+    def x_for_object_expr(self, t: Tree) -> ir.Expr:
+        line, col = _pos(t)
+        trees = _trees(t.children)
+        intro = next(x for x in trees if x.data == "for_intro")
+        cond_t = next((x for x in trees if x.data == "for_cond"), None)
+        rest = [x for x in trees if x.data not in ("for_intro", "for_cond")]
+        group = any(isinstance(c, Token) and c.type == "ELLIPSIS" for c in t.children)
+        key, val, coll = self._for_intro(intro)
+        cond = self.expr(_trees(cond_t.children)[0]) if cond_t is not None else None
+        return ir.ForExpr(key, val, coll, self.expr(rest[0]), self.expr(rest[1]), cond, group, True,
+                          line, col)
+
+
+def build_template(flat: list, line: int, col: int) -> ir.Expr:
+    """Flat parts (literals + directives) -> a Lit, a bare expression, or a nested Template."""
+    # strip markers: "~" eats whitespace in the neighbouring literal
+    for i, item in enumerate(flat):
+        if item[0] == "lit":
+            continue
+        _kind, _payload, strip_l, strip_r = item[:4]
+        if strip_l and i > 0 and flat[i - 1][0] == "lit":
+            flat[i - 1] = ("lit", flat[i - 1][1].rstrip())
+        if strip_r and i + 1 < len(flat) and flat[i + 1][0] == "lit":
+            flat[i + 1] = ("lit", flat[i + 1][1].lstrip())
+    root: list = []
+    stack: list[tuple[str, object, list]] = []  # (kind, node, list being filled)
+    cur = root
+    for item in flat:
+        kind = item[0]
+        if kind == "lit":
+            if item[1]:
+                if cur and isinstance(cur[-1], str):
+                    cur[-1] += item[1]
+                else:
+                    cur.append(item[1])
+        elif kind == "interp":
+            cur.append(item[1])
+        elif kind == "if":
+            node = ir.TIf(item[1], [], [], item[4], item[5])
+            cur.append(node)
+            stack.append(("if", node, cur))
+            cur = node.then
+        elif kind == "else":
+            if not stack or stack[-1][0] != "if" or cur is not stack[-1][1].then:
+                raise SyntaxProblem("Unexpected else directive", "An %{else} must be inside an %{if}.",
+                                    item[4], item[5])
+            cur = stack[-1][1].else_
+        elif kind == "endif":
+            if not stack or stack[-1][0] != "if":
+                raise SyntaxProblem("Unexpected endif directive", "There is no %{if} for this %{endif}.",
+                                    item[4], item[5])
+            cur = stack.pop()[2]
+        elif kind == "for":
+            key, val, coll = item[1]
+            fnode = ir.TFor(key, val, coll, [], item[4], item[5])
+            cur.append(fnode)
+            stack.append(("for", fnode, cur))
+            cur = fnode.body
+        elif kind == "endfor":
+            if not stack or stack[-1][0] != "for":
+                raise SyntaxProblem("Unexpected endfor directive", "There is no %{for} for this %{endfor}.",
+                                    item[4], item[5])
+            cur = stack.pop()[2]
+    if stack:
+        kind, node, _ = stack[-1]
+        raise SyntaxProblem(f"Unterminated template {kind} directive",
+                            f"This %{{{kind}}} has no matching %{{end{kind}}}.", node.line, node.col)
+    if not root:
+        return ir.Lit("", line, col)
+    if len(root) == 1 and isinstance(root[0], str):
+        return ir.Lit(root[0], line, col)
+    if len(root) == 1 and isinstance(root[0], ir.Expr):
+        return root[0]  # "${x}" keeps x's own type, as in Terraform
+    return ir.Template(root, line, col)
+
+
+def _matching_brace(text: str, start: int) -> int:
+    """Index of the ``}`` closing the ``{`` just before ``start``, skipping nested strings."""
+    depth, i, n = 1, start, len(text)
+    while i < n:
+        c = text[i]
+        if c == '"':
+            i += 1
+            while i < n and text[i] != '"':
+                i += 2 if text[i] == "\\" else 1
+        elif c == "{":
+            depth += 1
+        elif c == "}":
+            depth -= 1
+            if depth == 0:
+                return i
+        i += 1
+    return -1
+
+
+_FOR_DIR = re.compile(r"^for\s+([A-Za-z_][\w-]*)(?:\s*,\s*([A-Za-z_][\w-]*))?\s+in\s+(.*)$", re.S)
+
+
+def scan_template(text: str, line: int, col: int) -> list:
+    """Split a heredoc body (no escapes) into flat template parts, parsing embedded expressions."""
+    flat: list = []
+    buf: list[str] = []
+    i, n = 0, len(text)
+    cur_line = line
+    while i < n:
+        if text.startswith("$${", i) or text.startswith("%%{", i):
+            buf.append(text[i + 1:i + 3])
+            i += 3
+            continue
+        if text.startswith("${", i) or text.startswith("%{", i):
+            end = _matching_brace(text, i + 2)
+            if end < 0:
+                raise SyntaxProblem("Unterminated template sequence",
+                                    f"The {text[i:i + 2]} sequence is never closed with }}.", cur_line, col)
+            if buf:
+                flat.append(("lit", "".join(buf)))
+                buf = []
+            inner = text[i + 2:end]
+            strip_l = inner.startswith("~")
+            strip_r = inner.endswith("~")
+            inner = inner[1 if strip_l else 0:len(inner) - (1 if strip_r else 0)].strip()
+            if text[i] == "$":
+                flat.append(("interp", parse_expression(inner, cur_line), strip_l, strip_r, cur_line, col))
+            else:
+                flat.append(_scan_directive(inner, strip_l, strip_r, cur_line, col))
+            cur_line += text.count("\n", i, end)
+            i = end + 1
+            continue
+        if text[i] == "\n":
+            cur_line += 1
+        buf.append(text[i])
+        i += 1
+    if buf:
+        flat.append(("lit", "".join(buf)))
+    return flat
+
+
+def _scan_directive(inner: str, sl: bool, sr: bool, line: int, col: int) -> tuple:
+    word = inner.split(None, 1)[0] if inner else ""
+    if word == "if":
+        return ("if", parse_expression(inner[2:], line), sl, sr, line, col)
+    if word in ("else", "endif", "endfor") and inner == word:
+        return (word, None, sl, sr, line, col)
+    m = _FOR_DIR.match(inner)
+    if word == "for" and m:
+        a, b, coll = m.group(1), m.group(2), m.group(3)
+        key, val = (a, b) if b else (None, a)
+        return ("for", (key, val, parse_expression(coll, line)), sl, sr, line, col)
+    raise SyntaxProblem("Invalid template directive", f"Unknown directive %{{{inner}}}; expected if, else, "
+                        "endif, for or endfor.", line, col)
+
+
+def parse_expression(text: str, line: int = 1) -> ir.Expr:
+    """Parse one standalone expression (heredoc interpolations, -var values, tfvars)."""
+    try:
+        tree = hcl2.parses_to_tree("__x = " + text.strip() + "\n")
+    except UnexpectedInput as e:
+        raise SyntaxProblem("Invalid expression", f"Could not parse {text.strip()!r}: "
+                            f"{_describe_unexpected(e)}", line, 1) from None
+    body = Converter().body(tree.children[0])
+    if len(body.attributes) != 1 or body.blocks:
+        raise SyntaxProblem("Invalid expression", f"Could not parse {text.strip()!r} as one expression.",
+                            line, 1)
+    expr = body.attributes[0].expr
+    if line != 1:
+        _shift_lines(expr, line - 1)
+    return expr
+
+
+def _shift_lines(expr, delta: int) -> None:
+    stack = [expr]
+    seen: set[int] = set()
+    while stack:
+        node = stack.pop()
+        if id(node) in seen or not hasattr(node, "__slots__"):
+            continue
+        seen.add(id(node))
+        if isinstance(node, (ir.Expr, ir.TIf, ir.TFor)):
+            node.line += delta
+        for cls in type(node).__mro__:
+            for s in getattr(cls, "__slots__", ()):
+                if s in ("line", "col"):
+                    continue
+                v = getattr(node, s, None)
+                if isinstance(v, (ir.Expr, ir.TIf, ir.TFor)):
+                    stack.append(v)
+                elif isinstance(v, list):
+                    for x in v:
+                        if isinstance(x, (ir.Expr, ir.TIf, ir.TFor)):
+                            stack.append(x)
+                        elif isinstance(x, tuple):
+                            stack.extend(y for y in x if isinstance(y, (ir.Expr, ir.TIf, ir.TFor)))
+
+
+# ---- syntax errors ------------------------------------------------------------------------------
+
+_TOKEN_WORDS = {
+    "$END": "end of file", "RBRACE": '"}"', "LBRACE": '"{"', "RSQB": '"]"', "LSQB": '"["', "LPAR": '"("',
+    "RPAR": '")"', "EQ": '"="', "COLON": '":"', "COMMA": '","', "DOT": '"."', "DBLQUOTE": "a quote",
+    "NAME": "a name", "INT_LITERAL": "a number", "FLOAT_LITERAL": "a number", "STRING_CHARS": "text",
+    "NL_OR_COMMENT": "a new line", "QMARK": '"?"', "HEREDOC_TEMPLATE": "a heredoc",
+    "HEREDOC_TEMPLATE_TRIM": "a heredoc", "INTERP_START": '"${"', "DIRECTIVE_START": '"%{"',
+}
+
+
+def _word(tok_type: str) -> str:
+    return _TOKEN_WORDS.get(tok_type, tok_type.lower().replace("_", " "))
+
+
+def _describe_unexpected(e: UnexpectedInput) -> str:
+    if isinstance(e, UnexpectedToken):
+        return f"unexpected {_word(e.token.type)}"
+    if isinstance(e, UnexpectedCharacters):
+        return f"unexpected character {e.char!r}"
+    return "unexpected end of input"
+
+
+def scan_structure(text: str) -> SyntaxProblem | None:
+    """Our own bracket/string scanner: finds what lark reports only as "unexpected $END"."""
+    stack: list[tuple[str, int, int, bool]] = []  # (char, line, col, is_block)
+    modes: list[str] = ["code"]  # "code" | "string"; "${" inside a string pushes "code"
+    interp_depth: list[int] = []  # stack sizes at which a string interpolation began
+    string_start: list[tuple[int, int]] = []
+    i, n, line, col = 0, len(text), 1, 1
+    last_sig = ""  # last significant code character on the line, to tell blocks from objects
+
+    def adv(k: int = 1) -> None:
+        nonlocal i, line, col
+        for _ in range(k):
+            if i < n and text[i] == "\n":
+                line += 1
+                col = 1
+            else:
+                col += 1
+            i += 1
+
+    while i < n:
+        c = text[i]
+        mode = modes[-1]
+        if mode == "string":
+            if c == "\\":
+                adv(2)
+                continue
+            if c == '"':
+                modes.pop()
+                string_start.pop()
+                adv()
+                last_sig = '"'
+                continue
+            if c == "\n":
+                sl, sc = string_start[-1]
+                return SyntaxProblem("Unterminated template string",
+                                     "This quoted string is not closed before the end of the line; quoted "
+                                     "strings may not be split over multiple lines.", sl, sc,
+                                     hint='close it with " on the same line, or use a heredoc (<<EOT) '
+                                          "for multi-line text")
+            if (text.startswith("${", i) or text.startswith("%{", i)) and not text.startswith("$${", i - 1) \
+                    and not text.startswith("%%{", i - 1):
+                modes.append("code")
+                interp_depth.append(len(stack))
+                stack.append(("{", line, col, False))
+                adv(2)
+                continue
+            adv()
+            continue
+        # code mode
+        if c == "#" or text.startswith("//", i):
+            while i < n and text[i] != "\n":
+                adv()
+            continue
+        if text.startswith("/*", i):
+            sl, sc = line, col
+            end = text.find("*/", i + 2)
+            if end < 0:
+                return SyntaxProblem("Unterminated comment", "This /* comment is never closed with */.", sl, sc)
+            adv(end + 2 - i)
+            continue
+        if text.startswith("<<", i):
+            m = re.compile(r"<<-?([A-Za-z][\w.-]*)[ \t]*\r?\n").match(text, i)
+            if m:
+                marker = m.group(1)
+                sl, sc = line, col
+                end = re.compile(r"^[ \t]*" + re.escape(marker) + r"[ \t]*\r?$", re.M).search(text, m.end())
+                if not end:
+                    return SyntaxProblem("Unterminated heredoc", f"The heredoc started here has no closing "
+                                         f"line containing only {marker}.", sl, sc,
+                                         hint=f"end the text with a line containing only {marker}")
+                adv(end.end() - i)
+                last_sig = "x"
+                continue
+        if c == '"':
+            modes.append("string")
+            string_start.append((line, col))
+            adv()
+            continue
+        if c in "{[(":
+            is_block = c == "{" and last_sig not in ("=", ":", "(", "[", ",", "?")
+            stack.append((c, line, col, is_block))
+            adv()
+            last_sig = c
+            continue
+        if c in "}])":
+            want = {"}": "{", "]": "[", ")": "("}[c]
+            if not stack:
+                return SyntaxProblem(f"Unexpected closing {c!r}", f"There is no opening {want!r} for this "
+                                     f"{c!r}.", line, col, hint="remove it, or add the missing opening bracket")
+            top = stack[-1]
+            if top[0] != want:
+                return SyntaxProblem(f"Mismatched {c!r}", f"Expected the {_closer(top[0])!r} that closes the "
+                                     f"{top[0]!r} opened at line {top[1]}, column {top[2]}.", line, col)
+            stack.pop()
+            if c == "}" and interp_depth and interp_depth[-1] == len(stack):
+                interp_depth.pop()
+                modes.pop()
+                adv()
+                continue
+            adv()
+            last_sig = c
+            continue
+        if c == "\n":
+            last_sig = ""
+        elif not c.isspace():
+            last_sig = c
+        adv()
+    if modes[-1] == "string":
+        sl, sc = string_start[-1]
+        return SyntaxProblem("Unterminated template string", "This quoted string is never closed.", sl, sc)
+    if stack:
+        ch, sl, sc, is_block = stack[-1]
+        if ch == "{" and is_block:
+            return SyntaxProblem("Unclosed configuration block",
+                                 f"There is no closing brace for the block opened at line {sl} before the end "
+                                 "of the file. This may be caused by incorrect brace nesting elsewhere in "
+                                 "this file.", sl, sc, hint="add the missing }")
+        what = {"{": "object or interpolation", "[": "tuple or index", "(": "parenthesis or call"}[ch]
+        return SyntaxProblem(f"Unclosed {ch!r}", f"The {what} opened here is never closed with "
+                             f"{_closer(ch)!r}.", sl, sc, hint=f"add the missing {_closer(ch)}")
+    return None
+
+
+def _closer(ch: str) -> str:
+    return {"{": "}", "[": "]", "(": ")"}[ch]
+
+
+_ARG_START = re.compile(r"^\s*([A-Za-z_][\w-]*)[ \t]+(?=[^=\s{\"])")
+
+
+def friendly_syntax_error(text: str, e: UnexpectedInput) -> SyntaxProblem:
+    """Turn a lark exception into a located, human message (our scanner first)."""
+    scanned = scan_structure(text)
+    line = getattr(e, "line", 1) or 1
+    col = getattr(e, "column", 1) or 1
+    if scanned is not None:
+        # our scanner's finding is the cause when it lies at or before lark's failure point
+        if (scanned.line, scanned.col) <= (line, col) or isinstance(e, UnexpectedEOF) or \
+                (isinstance(e, UnexpectedToken) and e.token.type == "$END"):
+            return scanned
+    lines = text.split("\n")
+    src = lines[line - 1] if 0 < line <= len(lines) else ""
+    if isinstance(e, UnexpectedCharacters):
+        return SyntaxProblem("Invalid character", f"The character {e.char!r} is not valid here.", line, col,
+                             hint="check for a typo or a missing quote")
+    if isinstance(e, UnexpectedToken):
+        tok = e.token
+        expected = set(e.expected or ())
+        m = _ARG_START.match(src)
+        if m and (("EQ" in expected) or ("LBRACE" in expected)) and col > m.end(1):
+            name = m.group(1)
+            value = str(tok).split("\n", 1)[0].strip()
+            return SyntaxProblem("Missing '=' after argument name",
+                                 f"An argument is written as NAME = VALUE; found {value!r} after {name!r}.",
+                                 line, col, hint=f"write {name} = {value}")
+        if tok.type == "$END":
+            return SyntaxProblem("Unexpected end of file", "The file ends in the middle of an expression or "
+                                 "block.", line, col)
+        if tok.type == "STRING_CHARS":
+            bad = str(tok).lstrip()[:1]
+            return SyntaxProblem("Invalid character", f"The character {bad!r} cannot start an expression.",
+                                 line, col, hint="quote text values, e.g. \"...\"")
+        if tok.type == "EQ" and "EQ" not in expected:
+            return SyntaxProblem("Unexpected '='", "An argument cannot be defined here; an equals sign may "
+                                 "only follow an argument name.", line, col)
+        exp = sorted({_word(x) for x in expected})
+        shown = ", ".join(exp[:6]) + (", ..." if len(exp) > 6 else "")
+        return SyntaxProblem("Invalid expression" if tok.type not in ("NAME",) else "Unexpected name",
+                             f"Unexpected {_word(tok.type)} {str(tok).strip()[:30]!r}; expected {shown}.",
+                             line, col)
+    return SyntaxProblem("Unexpected end of file", "The file ends in the middle of a block or expression.",
+                         line, col)
+
+
+def parse_text(text: str) -> ir.Body:
+    """Parse one file's text into an IR body; raises SyntaxProblem."""
+    try:
+        tree = hcl2.parses_to_tree(text if text.endswith("\n") else text + "\n")
+    except UnexpectedInput as e:
+        raise friendly_syntax_error(text, e) from None
+    except RecursionError:
+        raise SyntaxProblem("Expression too deeply nested", "This file nests expressions too deeply to parse.",
+                            1, 1) from None
+    return Converter().body(tree.children[0])

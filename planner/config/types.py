@@ -1,0 +1,260 @@
+"""HCL value types: type constraints of ``variable`` blocks and Terraform's automatic conversions.
+
+Values are plain Python data. Two HCL distinctions Python lacks are carried by markers: a set is a
+``SetValue`` (a sorted, de-duplicated list subclass, so ``for_each = toset(...)`` can be told
+from a list), and an unknown value is ``planner.values.UNKNOWN``.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from planner.config import ir
+from planner.values import UNKNOWN, contains_unknown
+
+TypeSpec = tuple  # ("string",) ("list", T) ("object", {name: (T, optional, default)}) ...
+
+ANY: TypeSpec = ("any",)
+STRING: TypeSpec = ("string",)
+NUMBER: TypeSpec = ("number",)
+BOOL: TypeSpec = ("bool",)
+
+
+class SetValue(list):
+    """An HCL set: unique elements in a stable (sorted where comparable) order."""
+
+    __slots__ = ()
+
+
+class ConversionError(Exception):
+    """A value does not fit a type; ``str(e)`` is a sentence fit for a user."""
+
+
+def make_set(items: list) -> SetValue:
+    if any(v is UNKNOWN for v in items):
+        return UNKNOWN  # type: ignore[return-value] - uniqueness cannot be decided yet
+    uniq: list = []
+    seen: set = set()
+    for v in items:
+        key = _hashable(v)
+        if key not in seen:
+            seen.add(key)
+            uniq.append(v)
+    try:
+        uniq.sort(key=lambda x: (not isinstance(x, str), x))
+    except TypeError:
+        pass
+    return SetValue(uniq)
+
+
+def _hashable(v: Any):
+    if isinstance(v, dict):
+        return ("d", tuple(sorted((k, _hashable(x)) for k, x in v.items())))
+    if isinstance(v, list):
+        return ("l", tuple(_hashable(x) for x in v))
+    if isinstance(v, bool):
+        return ("b", v)
+    return v
+
+
+def type_of(v: Any) -> str:
+    """The HCL type name of a value, for messages."""
+    if v is None:
+        return "null"
+    if v is UNKNOWN:
+        return "unknown"
+    if isinstance(v, bool):
+        return "bool"
+    if isinstance(v, (int, float)):
+        return "number"
+    if isinstance(v, str):
+        return "string"
+    if isinstance(v, SetValue):
+        return "set"
+    if isinstance(v, list):
+        return "tuple"
+    if isinstance(v, dict):
+        return "object"
+    return type(v).__name__
+
+
+def type_str(spec: TypeSpec) -> str:
+    kind = spec[0]
+    if kind in ("list", "set", "map"):
+        return f"{kind}({type_str(spec[1])})"
+    if kind == "tuple":
+        return "tuple([" + ", ".join(type_str(t) for t in spec[1]) + "])"
+    if kind == "object":
+        return "object({" + ", ".join(f"{k}={type_str(v[0])}" for k, v in spec[1].items()) + "})"
+    return kind
+
+
+def format_number(v: int | float) -> str:
+    if isinstance(v, float):
+        if math.isfinite(v) and v.is_integer() and abs(v) < 2**63:
+            return str(int(v))
+        return repr(v)
+    return str(v)
+
+
+def normalize_number(v: int | float) -> int | float:
+    if isinstance(v, float) and math.isfinite(v) and v.is_integer() and abs(v) < 2**63:
+        return int(v)
+    return v
+
+
+def parse_number(s: str) -> int | float:
+    t = s.strip()
+    try:
+        return int(t)
+    except ValueError:
+        pass
+    try:
+        f = float(t)
+    except ValueError:
+        raise ConversionError(f'a number is required; cannot convert "{s}" to a number') from None
+    if not math.isfinite(f) or t.lower() in ("nan", "inf", "-inf", "infinity"):
+        raise ConversionError(f'a number is required; cannot convert "{s}" to a number')
+    return normalize_number(f)
+
+
+def to_string(v: Any) -> Any:
+    if v is None or v is UNKNOWN or isinstance(v, str):
+        return v
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, (int, float)):
+        return format_number(v)
+    raise ConversionError(f"a string is required, but a {type_of(v)} was given")
+
+
+def convert(v: Any, spec: TypeSpec, path: str = "") -> Any:
+    """Convert ``v`` to ``spec`` the way Terraform does for variables and function arguments."""
+    kind = spec[0]
+    if v is None or v is UNKNOWN or kind == "any":
+        return v
+    where = f" at {path}" if path else ""
+    if kind == "string":
+        try:
+            return to_string(v)
+        except ConversionError as e:
+            raise ConversionError(f"{e}{where}") from None
+    if kind == "number":
+        if isinstance(v, bool):
+            raise ConversionError(f"a number is required, but a bool was given{where}")
+        if isinstance(v, (int, float)):
+            return v
+        if isinstance(v, str):
+            try:
+                return parse_number(v)
+            except ConversionError as e:
+                raise ConversionError(f"{e}{where}") from None
+        raise ConversionError(f"a number is required, but a {type_of(v)} was given{where}")
+    if kind == "bool":
+        if isinstance(v, bool):
+            return v
+        if isinstance(v, str) and v in ("true", "false"):
+            return v == "true"
+        raise ConversionError(f"a bool is required, but a {type_of(v)} {_show(v)} was given{where}")
+    if kind in ("list", "set"):
+        if not isinstance(v, list):
+            raise ConversionError(f"a {kind} of {type_str(spec[1])} is required, but a {type_of(v)} was "
+                                  f"given{where}")
+        items = [convert(x, spec[1], f"{path}[{i}]") for i, x in enumerate(v)]
+        return make_set(items) if kind == "set" else items
+    if kind == "map":
+        if not isinstance(v, dict):
+            raise ConversionError(f"a map of {type_str(spec[1])} is required, but a {type_of(v)} was "
+                                  f"given{where}")
+        return {k: convert(x, spec[1], f"{path}[{k!r}]" if path else f"[{k!r}]") for k, x in v.items()}
+    if kind == "tuple":
+        if not isinstance(v, list) or len(v) != len(spec[1]):
+            raise ConversionError(f"a tuple of {len(spec[1])} elements is required{where}")
+        return [convert(x, t, f"{path}[{i}]") for i, (x, t) in enumerate(zip(v, spec[1], strict=True))]
+    if kind == "object":
+        if not isinstance(v, dict):
+            raise ConversionError(f"an object is required, but a {type_of(v)} was given{where}")
+        out: dict = {}
+        for name, (t, optional, default) in spec[1].items():
+            sub = f"{path}.{name}" if path else name
+            if name not in v or v[name] is None:
+                if not optional and name not in v:
+                    raise ConversionError(f'attribute "{name}" is required{where}')
+                out[name] = convert(default, t, sub) if default is not None else None
+            else:
+                out[name] = convert(v[name], t, sub)
+        return out
+    raise ConversionError(f"unsupported type {kind}")
+
+
+def _show(v: Any) -> str:
+    if isinstance(v, str):
+        return f'"{v}"'
+    return ""
+
+
+class TypeExprError(Exception):
+    def __init__(self, message: str, line: int, col: int):
+        super().__init__(message)
+        self.line, self.col = line, col
+
+
+def parse_type(expr: ir.Expr, allow_optional: bool = False, eval_default=None) -> TypeSpec:
+    """A ``type = ...`` expression (never evaluated: ``string`` is a keyword here, not a reference)."""
+    if isinstance(expr, ir.Name):
+        if expr.name in ("string", "number", "bool", "any"):
+            return (expr.name,)
+        if expr.name in ("list", "set", "map"):
+            return (expr.name, ANY)
+        raise TypeExprError(f'The keyword "{expr.name}" is not a valid type constraint.', expr.line, expr.col)
+    if isinstance(expr, ir.Lit) and isinstance(expr.value, str):  # legacy quoted types
+        legacy = {"string": STRING, "list": ("list", STRING), "map": ("map", STRING)}
+        if expr.value in legacy:
+            return legacy[expr.value]
+    if isinstance(expr, ir.Call):
+        n, args = expr.name, expr.args
+        if n in ("list", "set", "map") and len(args) == 1:
+            return (n, parse_type(args[0], False, eval_default))
+        if n == "tuple" and len(args) == 1 and isinstance(args[0], ir.TupleExpr):
+            return ("tuple", [parse_type(a, False, eval_default) for a in args[0].items])
+        if n == "object" and len(args) == 1 and isinstance(args[0], ir.ObjectExpr):
+            attrs: dict = {}
+            for k, vexpr in args[0].items:
+                if not isinstance(k, ir.Lit):
+                    raise TypeExprError("Object type attribute names must be plain names.", k.line, k.col)
+                optional, default = False, None
+                if isinstance(vexpr, ir.Call) and vexpr.name == "optional":
+                    if not 1 <= len(vexpr.args) <= 2:
+                        raise TypeExprError("optional() takes a type and an optional default value.",
+                                            vexpr.line, vexpr.col)
+                    optional = True
+                    if len(vexpr.args) == 2 and eval_default is not None:
+                        default = eval_default(vexpr.args[1])
+                    t = parse_type(vexpr.args[0], False, eval_default)
+                else:
+                    t = parse_type(vexpr, False, eval_default)
+                attrs[str(k.value)] = (t, optional, default)
+            return ("object", attrs)
+        if n == "optional":
+            raise TypeExprError("optional() is only allowed on attributes of an object type.",
+                                expr.line, expr.col)
+    raise TypeExprError("A type constraint is expected here, e.g. string, number, bool, list(string), "
+                        "map(number), object({...}) or any.", expr.line, expr.col)
+
+
+def needs_hcl_parse(spec: TypeSpec) -> bool:
+    """``-var`` and ``TF_VAR_`` values of complex types are HCL expressions; primitives are raw strings."""
+    return spec[0] not in ("string", "number", "bool")
+
+
+def strip_sets(v: Any) -> Any:
+    """SetValue -> plain sorted list, recursively, for the configuration handed to other stages."""
+    if isinstance(v, list):
+        return [strip_sets(x) for x in v]
+    if isinstance(v, dict):
+        return {k: strip_sets(x) for k, x in v.items()}
+    return v
+
+
+__all__ = ["SetValue", "ConversionError", "convert", "parse_type", "type_of", "make_set", "contains_unknown"]
