@@ -144,12 +144,11 @@ def _not_found(state: State, text: str) -> DiagnosticsError:
 def sensitive_names(resource_type: str) -> set[str]:
     """Attribute names to mask: the schema's sensitive ones (when the schema is available)."""
     try:
-        from planner.schema import get_schema  # type: ignore[attr-defined]
-    except ImportError:
-        return set()
-    try:
-        return set(get_schema(resource_type).sensitive)
-    except Exception:  # noqa: BLE001 - unknown type or schema not built: fall back to the name rule
+        from planner.schema import get_schema
+
+        schema = get_schema(resource_type)
+        return set(schema.sensitive) if schema is not None else set()
+    except Exception:  # noqa: BLE001 - schema package absent/broken or type unknown: the name rule still masks
         return set()
 
 
