@@ -38,6 +38,9 @@ class Attribute:
     deprecated: str = ""  # message when set: "use load_balancer_name instead"
     alias_of: str = ""  # deprecated alias: the value is moved to this attribute
     description: str = ""
+    # ADDED by the schema helper: the provider removed this argument; setting it is an error
+    # carrying this message ("use address_type instead")
+    removed: str = ""
 
 
 @dataclass

@@ -1,0 +1,37 @@
+"""Helpers shared by the per-resource instance checks (cross-attribute rules in one resource)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from planner.diagnostics import Diagnostic
+from planner.values import UNKNOWN
+
+if TYPE_CHECKING:
+    from planner.config.model import ResourceInstance
+
+
+def known(v: Any) -> bool:
+    return v is not None and v is not UNKNOWN
+
+
+def err(inst: ResourceInstance, path: tuple, summary: str, hint: str) -> Diagnostic:
+    return Diagnostic(f"{inst.address}: {summary}", inst.pos_of(*path), "", hint, "error")
+
+
+def warn(inst: ResourceInstance, path: tuple, summary: str, hint: str) -> Diagnostic:
+    return Diagnostic(f"{inst.address}: {summary}", inst.pos_of(*path), "", hint, "warning")
+
+
+def set_by_user(inst: ResourceInstance, attrs: dict, name: str, default: Any) -> bool:
+    """True when ``name`` holds a known value that differs from the schema default.
+
+    Defaults are filled before instance checks run, so "differs from the default" is how we
+    tell a deliberate setting from a filled-in one without relying on positions.
+    """
+    v = attrs.get(name)
+    if not known(v):
+        return False
+    if isinstance(v, list) and not v:
+        return False
+    return v != default

@@ -1,0 +1,353 @@
+"""Make one evaluated resource instance fit its schema, in place, and say what is wrong.
+
+Terraform does the same in two places (core's type conversion, then the provider's
+ValidateFunc/ConflictsWith/defaults); we do it in one pass so every finding of one instance is
+reported together, each located at the attribute the user wrote.
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+from typing import TYPE_CHECKING, Any
+
+from planner.diagnostics import Diagnostic, SourcePos
+from planner.schema.base import Attribute, BlockType
+from planner.schema.registry import DEPRECATED_TYPES, get_schema, type_names
+from planner.values import UNKNOWN, contains_unknown
+
+if TYPE_CHECKING:
+    from planner.config.model import ResourceInstance
+
+Path = tuple[str | int, ...]
+
+
+def label(path: Path) -> str:
+    """``("servers", 0, "weight")`` -> ``servers[0].weight``, the way users read it."""
+    out = ""
+    for p in path:
+        if isinstance(p, int):
+            out += f"[{p}]"
+        else:
+            out += f".{p}" if out else p
+    return out
+
+
+def suggest(word: str, candidates: list[str] | set[str]) -> str | None:
+    hits = difflib.get_close_matches(word, sorted(candidates), n=1, cutoff=0.6)
+    return hits[0] if hits else None
+
+
+def describe(v: Any) -> str:
+    if isinstance(v, bool):
+        return f"the bool {str(v).lower()}"
+    if isinstance(v, (int, float)):
+        return f"the number {v}"
+    if isinstance(v, str):
+        return f'the string "{v}"'
+    if isinstance(v, dict):
+        return "an object"
+    if isinstance(v, (list, tuple, set)):
+        return "a list"
+    return "null" if v is None else type(v).__name__
+
+
+# ------------------------------------------------------------------------------- conversion
+
+def _fmt_number(v: int | float) -> str:
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v)
+
+
+def convert(value: Any, type_name: str) -> tuple[Any, str | None]:
+    """HCL's implicit conversions; returns (new value, error sentence or None)."""
+    if value is UNKNOWN or value is None:
+        return value, None
+    if type_name == "string":
+        if isinstance(value, bool):
+            return ("true" if value else "false"), None
+        if isinstance(value, (int, float)):
+            return _fmt_number(value), None
+        if isinstance(value, str):
+            return value, None
+        return value, f"a string is required, got {describe(value)}"
+    if type_name == "number":
+        # every number in these schemas is a provider TypeInt: whole numbers only
+        if isinstance(value, bool):
+            return value, f"a number is required, got {describe(value)}"
+        if isinstance(value, int):
+            return value, None
+        if isinstance(value, float):
+            if value.is_integer():
+                return int(value), None
+            return value, f"a whole number is required, got {value}"
+        if isinstance(value, str):
+            text = value.strip()
+            try:
+                return int(text), None
+            except ValueError:
+                pass
+            try:
+                f = float(text)
+            except ValueError:
+                return value, f"a number is required, got {describe(value)}"
+            if f.is_integer():
+                return int(f), None
+            return value, f"a whole number is required, got {describe(value)}"
+        return value, f"a number is required, got {describe(value)}"
+    if type_name == "bool":
+        if isinstance(value, bool):
+            return value, None
+        if isinstance(value, str) and value in ("true", "false"):
+            return value == "true", None
+        return value, f"a bool (true or false) is required, got {describe(value)}"
+    for kind in ("list", "set"):
+        if type_name.startswith(kind + "("):
+            inner = type_name[len(kind) + 1:-1]
+            if not isinstance(value, (list, tuple, set, frozenset)):
+                return value, f"a {type_name} is required, got {describe(value)}"
+            out = []
+            for i, item in enumerate(value):
+                nv, err = convert(item, inner)
+                if err:
+                    return value, f"element {i}: {err}"
+                out.append(nv)
+            if kind == "set":
+                seen: list = []
+                for item in out:
+                    if item is UNKNOWN or item not in seen:
+                        seen.append(item)
+                out = seen
+                if not any(i is UNKNOWN for i in out):
+                    out = sorted(out, key=lambda x: (str(type(x)), x))
+            return out, None
+    if type_name.startswith("map("):
+        inner = type_name[4:-1]
+        if not isinstance(value, dict):
+            return value, f"a {type_name} is required, got {describe(value)}"
+        outm = {}
+        for k, item in value.items():
+            nv, err = convert(item, inner)
+            if err:
+                return value, f'element "{k}": {err}'
+            outm[str(k)] = nv
+        return outm, None
+    return value, None
+
+
+# ------------------------------------------------------------------------------- checking
+
+class _Ctx:
+    def __init__(self, inst: ResourceInstance):
+        self.inst = inst
+        self.diags: list[Diagnostic] = []
+
+    def pos(self, path: Path) -> SourcePos:
+        return self.inst.pos_of(*path)
+
+    def error(self, summary: str, path: Path, hint: str = "", detail: str = "") -> None:
+        self.diags.append(Diagnostic(f"{self.inst.address}: {summary}", self.pos(path), detail, hint, "error"))
+
+    def warn(self, summary: str, path: Path, hint: str = "") -> None:
+        self.diags.append(Diagnostic(f"{self.inst.address}: {summary}", self.pos(path), "", hint, "warning"))
+
+
+def _range_text(ranges: tuple[tuple[int | float, int | float], ...]) -> str:
+    if len(ranges) == 1 and ranges[0][0] != ranges[0][1]:
+        return f"between {ranges[0][0]} and {ranges[0][1]}"
+    parts = [f"{lo}" if lo == hi else f"{lo} to {hi}" for lo, hi in ranges]
+    return " or ".join(parts)
+
+
+def _validate_scalar(ctx: _Ctx, a: Attribute, v: Any, path: Path) -> None:
+    if v is UNKNOWN or v is None:
+        return
+    name = label(path)
+    extra = f"; {a.description}" if a.description else ""
+    if a.one_of is not None and v not in a.one_of:
+        choices = ", ".join(f'"{c}"' if isinstance(c, str) else str(c) for c in a.one_of)
+        ctx.error(f'Invalid value {describe(v)} for "{name}"', path,
+                  hint=f"{name} must be one of {choices}{extra}")
+        return
+    if a.ranges is not None and isinstance(v, (int, float)) and not isinstance(v, bool):
+        if not any(lo <= v <= hi for lo, hi in a.ranges):
+            ctx.error(f'Value {v} for "{name}" is out of range', path,
+                      hint=f"{name} must be {_range_text(a.ranges)}{extra}")
+            return
+    if a.check is not None:
+        msg = a.check(v)
+        if msg:
+            ctx.error(f'Invalid value {describe(v)} for "{name}": {name} {msg}', path,
+                      hint=a.description or f"change {name}: it {msg}")
+
+
+def _validate(ctx: _Ctx, a: Attribute, v: Any, path: Path) -> None:
+    if isinstance(v, list):
+        for item in v:
+            _validate_scalar(ctx, a, item, path)
+    elif isinstance(v, dict):
+        for item in v.values():
+            _validate_scalar(ctx, a, item, path)
+    else:
+        _validate_scalar(ctx, a, v, path)
+
+
+def _settable(attrs: dict[str, Attribute], blocks: dict[str, BlockType]) -> set[str]:
+    names = {n for n, a in attrs.items()
+             if not a.removed and (a.optional or a.required) and not a.alias_of}
+    return names | set(blocks)
+
+
+def _conform_object(ctx: _Ctx, attrs: dict[str, Attribute], blocks: dict[str, BlockType],
+                    values: dict[str, Any], path: Path, where: str) -> None:
+    # 1. deprecated aliases -> canonical names
+    for name, a in attrs.items():
+        if not a.alias_of or values.get(name) is None:
+            continue
+        canon = a.alias_of
+        if values.get(canon) is not None:
+            ctx.error(f'"{label(path + (name,))}" and "{canon}" are both set', path + (name,),
+                      hint=f'remove "{name}": it is a deprecated spelling of "{canon}"')
+            values.pop(name)
+            continue
+        values[canon] = values.pop(name)
+        old = path + (name,)
+        if old in ctx.inst.positions and path + (canon,) not in ctx.inst.positions:
+            ctx.inst.positions[path + (canon,)] = ctx.inst.positions[old]
+        ctx.warn(f'Argument "{label(old)}" is deprecated', old, hint=f'rename it to "{canon}"')
+
+    # 2. unknown, removed and read-only arguments
+    settable = _settable(attrs, blocks)
+    for key in list(values):
+        if key in blocks:
+            continue
+        a = attrs.get(key)
+        p = path + (key,)
+        if a is None:
+            s = suggest(key, settable)
+            hint = f'did you mean "{s}"?' if s else f"{where} accepts: {', '.join(sorted(settable))}"
+            ctx.error(f'Unsupported argument "{label(p)}" in {where}', p, hint=hint)
+            values.pop(key)
+        elif a.removed:
+            ctx.error(f'Argument "{label(p)}" was removed from {where}', p, hint=a.removed)
+            values.pop(key)
+        elif not (a.optional or a.required):
+            if values[key] is not None:
+                ctx.error(f'"{label(p)}" is read-only in {where}', p,
+                          hint=f"{key} is computed by the cloud; remove it from the configuration")
+            values.pop(key)
+
+    # 3. each argument: required, default, type, value
+    written: set[str] = set()
+    for name, a in attrs.items():
+        if a.removed or a.alias_of or not (a.optional or a.required):
+            continue
+        p = path + (name,)
+        v = values.get(name)
+        if v is None:
+            if a.required:
+                ctx.error(f'Missing required argument "{label(p)}" in {where}', path,
+                          hint=f'add {name} = ...{"; " + a.description if a.description else ""}')
+            elif a.default is not None:
+                values[name] = copy.deepcopy(a.default)
+            continue
+        written.add(name)
+        if v is UNKNOWN:
+            continue
+        nv, err = convert(v, a.type)
+        if err:
+            ctx.error(f'Inappropriate value for "{label(p)}": {err}', p,
+                      hint=_type_hint(a))
+            continue
+        values[name] = nv
+        _validate(ctx, a, nv, p)
+        if a.deprecated:
+            ctx.warn(f'Argument "{label(p)}" is deprecated', p, hint=a.deprecated)
+
+    # 4. conflicts
+    for name in sorted(written):
+        for other in attrs[name].conflicts_with:
+            if other in written and name < other:
+                ctx.error(f'"{label(path + (name,))}" conflicts with "{other}"', path + (other,),
+                          hint=f"set only one of {name} and {other}")
+
+    # 5. nested blocks
+    for bname, bt in blocks.items():
+        p = path + (bname,)
+        v = values.get(bname)
+        if v is None:
+            if bt.min_items:
+                ctx.error(f'Missing required block "{label(p)}" in {where}', path,
+                          hint=f"add at least {bt.min_items} {bname} {{ ... }} block(s)")
+            if not bt.computed:
+                values[bname] = []
+            continue
+        if v is UNKNOWN:
+            continue
+        if isinstance(v, dict):
+            v = [v]
+            values[bname] = v
+        if not isinstance(v, list):
+            ctx.error(f'"{label(p)}" must be written as a block', p,
+                      hint=f"write {bname} {{ ... }} (got {describe(v)})")
+            continue
+        if not any(item is UNKNOWN for item in v):
+            n = len(v)
+            if n < bt.min_items or (bt.max_items is not None and n > bt.max_items):
+                want = (f"exactly {bt.min_items}" if bt.min_items == bt.max_items
+                        else f"at most {bt.max_items}" if n > (bt.max_items or n)
+                        else f"at least {bt.min_items}")
+                ctx.error(f'{where} has {n} "{bname}" blocks; {want} allowed', p,
+                          hint=f"write {want} {bname} {{ ... }} block(s)")
+        for i, item in enumerate(v):
+            if item is UNKNOWN:
+                continue
+            if not isinstance(item, dict):
+                ctx.error(f'"{label(p + (i,))}" must be a block', p + (i,), hint=f"write {bname} {{ ... }}")
+                continue
+            _conform_object(ctx, bt.attributes, bt.blocks, item, p + (i,), f'block "{bname}"')
+
+
+def _type_hint(a: Attribute) -> str:
+    if a.type == "number":
+        return f"write a whole number for {a.name}, for example {a.name} = 80 (quotes are optional)"
+    if a.type == "bool":
+        return f"write {a.name} = true or {a.name} = false"
+    if a.type == "string":
+        return f'write {a.name} = "..." (numbers and bools are converted to strings automatically)'
+    return f"{a.name} takes a {a.type}, for example {a.name} = [\"a\", \"b\"]" if a.type.startswith(
+        ("list", "set")) else f"{a.name} takes a {a.type}"
+
+
+def conform(instance: ResourceInstance) -> list[Diagnostic]:
+    """Check one evaluated instance against its schema; convert and fill defaults in place.
+
+    Unknown values are left alone: they are fine at plan time and checked by the cloud later.
+    Instance checks (cross-attribute rules) run only when the instance is otherwise valid, so
+    they can rely on converted types.
+    """
+    mode = instance.address.mode
+    schema = get_schema(instance.type, mode)
+    kind = "data source" if mode == "data" else "resource type"
+    if schema is None:
+        s = suggest(instance.type, type_names(mode))
+        hint = f'did you mean "{s}"?' if s else (
+            f"clbplan supports the alicloud {kind}s: " + ", ".join(sorted(type_names(mode))))
+        return [Diagnostic(f'{instance.address}: unsupported {kind} "{instance.type}"', instance.pos, "",
+                           hint, "error")]
+    ctx = _Ctx(instance)
+    canonical = DEPRECATED_TYPES.get(instance.type, "") if mode == "managed" else ""
+    if canonical:
+        ctx.diags.append(Diagnostic(f'{instance.address}: resource type "{instance.type}" is deprecated',
+                                    instance.pos, "",
+                                    f'rename it to "{canonical}" (same arguments)', "warning"))
+    where = f'{"data " if mode == "data" else ""}"{instance.type}"'
+    _conform_object(ctx, schema.attributes, schema.blocks, instance.attributes, (), where)
+    if not any(d.severity == "error" for d in ctx.diags):
+        for check in schema.instance_checks:
+            ctx.diags.extend(check(instance.attributes, instance))
+    return ctx.diags
+
+
+__all__ = ["conform", "convert", "label", "suggest", "contains_unknown"]

@@ -1,0 +1,117 @@
+"""Supporting ECS resources: alicloud_instance, ENIs (two generations of names) and their attachments.
+
+Backends of a load balancer are these objects; the emulator creates them so complete
+configurations apply. Arguments mirror the provider; rarely used ones are accepted so
+existing files keep working.
+"""
+
+from __future__ import annotations
+
+from planner.schema._dsl import ALIAS, OC, C, O, R, block, length, table
+from planner.schema.base import ResourceSchema
+
+DISK_CATEGORIES = ("cloud", "cloud_efficiency", "cloud_ssd", "cloud_essd", "cloud_auto", "cloud_essd_entry",
+                   "ephemeral_ssd")
+
+INSTANCE = ResourceSchema("alicloud_instance", table(
+    R("image_id"),
+    R("instance_type"),
+    OC("availability_zone", force_new=True),
+    OC("vswitch_id"),
+    OC("security_groups", "set(string)"),
+    OC("instance_name", check=length(2, 128)),
+    OC("host_name"),
+    O("password", sensitive=True),
+    O("kms_encrypted_password", sensitive=True),
+    O("key_name"),
+    O("description", check=length(2, 256)),
+    O("internet_charge_type", default="PayByTraffic", one_of=("PayByBandwidth", "PayByTraffic")),
+    OC("internet_max_bandwidth_out", "number", ranges=((0, 100),)),
+    OC("internet_max_bandwidth_in", "number", ranges=((1, 200),)),
+    O("instance_charge_type", default="PostPaid", one_of=("PrePaid", "PostPaid")),
+    O("period", "number"),
+    O("period_unit", one_of=("Week", "Month")),
+    O("system_disk_category", default="cloud_efficiency", force_new=True, one_of=DISK_CATEGORIES),
+    OC("system_disk_size", "number", ranges=((20, 32768),)),
+    OC("system_disk_name"),
+    OC("system_disk_description"),
+    OC("system_disk_performance_level", one_of=("PL0", "PL1", "PL2", "PL3")),
+    O("user_data"),
+    O("role_name"),
+    OC("private_ip"),
+    C("public_ip"),
+    OC("secondary_private_ips", "set(string)"),
+    OC("secondary_private_ip_address_count", "number"),
+    OC("status", one_of=("Running", "Stopped")),
+    O("stopped_mode", one_of=("StopCharging", "KeepCharging", "Not-applicable")),
+    O("spot_strategy", default="NoSpot", one_of=("NoSpot", "SpotAsPriceGo", "SpotWithPriceLimit")),
+    O("spot_price_limit", "number"),
+    O("security_enhancement_strategy", one_of=("Active", "Deactive")),
+    O("deletion_protection", "bool", default=False),
+    O("force_delete", "bool"),
+    O("dry_run", "bool", default=False),
+    OC("resource_group_id"),
+    OC("deployment_set_id"),
+    OC("tags", "map(string)"),
+    OC("volume_tags", "map(string)"),
+    C("cpu", "number"), C("memory", "number"), C("os_type"), C("os_name"), C("network_interface_id"),
+    C("primary_ip_address"), C("create_time"),
+), {
+    "data_disks": block(
+        "data_disks",
+        R("size", "number", ranges=((20, 32768),)),
+        O("category", default="cloud_efficiency", one_of=DISK_CATEGORIES),
+        O("name"), O("description"), O("snapshot_id"),
+        O("encrypted", "bool", default=False),
+        O("delete_with_instance", "bool", default=True),
+        O("performance_level"),
+        force_new=True, max_items=16,
+    ),
+}, description="An ECS instance (a typical backend server).")
+
+# The ECS-era ENI resource: canonical names plus the old ones as deprecated aliases.
+ECS_NETWORK_INTERFACE = ResourceSchema("alicloud_ecs_network_interface", table(
+    R("vswitch_id", force_new=True),
+    OC("security_group_ids", "set(string)"),
+    ALIAS("security_groups", "security_group_ids", "set(string)"),
+    OC("network_interface_name", check=length(2, 128)),
+    ALIAS("name", "network_interface_name"),
+    OC("primary_ip_address", force_new=True),
+    ALIAS("private_ip", "primary_ip_address"),
+    OC("private_ip_addresses", "set(string)", description="secondary private IPs of the ENI"),
+    ALIAS("private_ips", "private_ip_addresses", "set(string)"),
+    OC("secondary_private_ip_address_count", "number", ranges=((0, 49),)),
+    ALIAS("private_ips_count", "secondary_private_ip_address_count", "number"),
+    O("description", check=length(2, 256)),
+    OC("resource_group_id"),
+    OC("tags", "map(string)"),
+    OC("queue_number", "number"),
+    O("network_interface_traffic_mode", one_of=("Standard", "HighPerformance")),
+    C("mac"), C("status"),
+), description="An elastic network interface (ENI).")
+
+# The older resource keeps its own names (no deprecation noise for files written for it).
+NETWORK_INTERFACE = ResourceSchema("alicloud_network_interface", table(
+    R("vswitch_id", force_new=True),
+    R("security_groups", "set(string)"),
+    O("name", check=length(2, 128)),
+    OC("private_ip", force_new=True),
+    OC("private_ips", "set(string)", description="secondary private IPs of the ENI"),
+    OC("private_ips_count", "number", ranges=((0, 49),)),
+    O("description", check=length(2, 256)),
+    OC("resource_group_id"),
+    OC("tags", "map(string)"),
+    C("mac"),
+), description="An elastic network interface (ENI), older resource name.")
+
+ECS_NETWORK_INTERFACE_ATTACHMENT = ResourceSchema("alicloud_ecs_network_interface_attachment", table(
+    R("instance_id", force_new=True),
+    R("network_interface_id", force_new=True),
+    O("trunk_network_instance_id", force_new=True),
+    O("wait_for_network_configuration_ready", "bool"),
+), description="Attaches an ENI to an ECS instance.")
+
+NETWORK_INTERFACE_ATTACHMENT = ResourceSchema("alicloud_network_interface_attachment", table(
+    R("instance_id", force_new=True),
+    R("network_interface_id", force_new=True),
+), description="Attaches an ENI to an ECS instance (older resource name).")

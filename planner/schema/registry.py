@@ -1,0 +1,69 @@
+"""Every resource type and data source clbplan knows, by name.
+
+Lookups are a dict access; ``alicloud_slb`` is the provider's deprecated name for
+``alicloud_slb_load_balancer`` and shares its schema (under its own type name).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from planner.schema import (
+    datasources,
+    ecs,
+    network,
+    slb_acl,
+    slb_acl_entry_attachment,
+    slb_backend_server,
+    slb_listener,
+    slb_load_balancer,
+    slb_master_slave_server_group,
+    slb_rule,
+    slb_server_certificate,
+    slb_server_group,
+    slb_server_group_server_attachment,
+)
+from planner.schema.base import ResourceSchema
+
+MANAGED: dict[str, ResourceSchema] = {s.type_name: s for s in (
+    slb_load_balancer.SCHEMA,
+    slb_listener.SCHEMA,
+    slb_server_group.SCHEMA,
+    slb_server_group_server_attachment.SCHEMA,
+    slb_backend_server.SCHEMA,
+    slb_master_slave_server_group.SCHEMA,
+    slb_rule.SCHEMA,
+    slb_acl.SCHEMA,
+    slb_acl_entry_attachment.SCHEMA,
+    slb_server_certificate.SCHEMA,
+    network.VPC,
+    network.VSWITCH,
+    network.SECURITY_GROUP,
+    ecs.INSTANCE,
+    ecs.ECS_NETWORK_INTERFACE,
+    ecs.NETWORK_INTERFACE,
+    ecs.ECS_NETWORK_INTERFACE_ATTACHMENT,
+    ecs.NETWORK_INTERFACE_ATTACHMENT,
+)}
+
+# deprecated type name -> canonical type name (same arguments)
+DEPRECATED_TYPES: dict[str, str] = {"alicloud_slb": "alicloud_slb_load_balancer"}
+for _old, _new in DEPRECATED_TYPES.items():
+    MANAGED[_old] = dataclasses.replace(MANAGED[_new], type_name=_old)
+
+DATA: dict[str, ResourceSchema] = {s.type_name: s for s in (
+    datasources.ZONES_SCHEMA,
+    datasources.INSTANCE_TYPES_SCHEMA,
+    datasources.IMAGES_SCHEMA,
+)}
+
+LOAD_BALANCER_TYPES = frozenset({"alicloud_slb_load_balancer", "alicloud_slb"})
+
+
+def get_schema(type_name: str, mode: str = "managed") -> ResourceSchema | None:
+    """The schema of a resource type (mode "managed") or data source (mode "data"), or None."""
+    return (DATA if mode == "data" else MANAGED).get(type_name)
+
+
+def type_names(mode: str = "managed") -> list[str]:
+    return sorted(DATA if mode == "data" else MANAGED)

@@ -1,0 +1,338 @@
+"""Cross-resource rules of the CLB product, checked over a whole configuration before any API call.
+
+Each rule is one the cloud enforces (or a hazard the product documentation warns about); finding
+it here turns an apply that fails half way into a located error at plan time.
+
+Which load balancer (or group, or listener) a resource points at: ids are usually unknown
+before apply, so we compare *reference targets*. A resource that refers to exactly one
+resource of the target type (``instance.depends_on``) points at that resource; otherwise a
+known literal id is compared as a string; otherwise we cannot tell and stay silent.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from planner.diagnostics import Diagnostic
+from planner.schema._checks import known
+from planner.schema.registry import LOAD_BALANCER_TYPES
+
+if TYPE_CHECKING:
+    from planner.addresses import ResourceAddress
+    from planner.config.model import Configuration, ResourceInstance
+
+MAX_LISTENERS = 50
+MAX_RULES = 40
+MAX_SERVERS_PER_LB = 200
+GROUP_TYPES = frozenset({"alicloud_slb_server_group"})
+MS_TYPES = frozenset({"alicloud_slb_master_slave_server_group"})
+TCP_TRANSPORT = frozenset({"tcp", "http", "https"})
+
+Key = tuple[str, Any]
+
+
+def _ref(inst: ResourceInstance, attr: str, types: Iterable[str]) -> Key | None:
+    """What ``inst.attributes[attr]`` points at: ("ref", address) or ("id", literal) or None."""
+    types = frozenset(types)
+    targets = {a for a in inst.depends_on if a.type in types}
+    if len(targets) == 1:
+        return ("ref", next(iter(targets)))
+    v = inst.attributes.get(attr)
+    if known(v) and isinstance(v, str):
+        return ("id", v)
+    return None
+
+
+def _show(key: Key) -> str:
+    return str(key[1]) if key[0] == "ref" else f'"{key[1]}"'
+
+
+def _err(inst: ResourceInstance, path: tuple, summary: str, hint: str, severity: str = "error") -> Diagnostic:
+    return Diagnostic(f"{inst.address}: {summary}", inst.pos_of(*path), "", hint, severity)
+
+
+class _Index:
+    """The configuration's resources grouped the way the rules need them."""
+
+    def __init__(self, config: Configuration):
+        self.by_type: dict[str, list[ResourceInstance]] = defaultdict(list)
+        for addr in sorted(config.resources, key=lambda a: (config.resources[a].pos, str(a))):
+            inst = config.resources[addr]
+            self.by_type[inst.type].append(inst)
+        self.resources = config.resources
+        self.lbs: dict[ResourceAddress, ResourceInstance] = {
+            a: i for a, i in config.resources.items() if i.type in LOAD_BALANCER_TYPES}
+
+    def of(self, *types: str) -> list[ResourceInstance]:
+        return [i for t in types for i in self.by_type.get(t, [])]
+
+    def lb_of(self, inst: ResourceInstance) -> Key | None:
+        return _ref(inst, "load_balancer_id", LOAD_BALANCER_TYPES)
+
+    def lb_instance(self, key: Key | None) -> ResourceInstance | None:
+        if key and key[0] == "ref":
+            return self.lbs.get(key[1])
+        return None
+
+    def group_lb(self, key: Key | None) -> Key | None:
+        """The load balancer a referenced server group (or MS group) belongs to."""
+        if key and key[0] == "ref":
+            grp = self.resources.get(key[1])
+            if grp is not None:
+                return self.lb_of(grp)
+        return None
+
+
+def _listeners(ix: _Index) -> tuple[list[Diagnostic], dict[tuple[Key, int], list[ResourceInstance]]]:
+    """Listener count per LB and port conflicts; returns listeners by (lb, port) for the rule checks."""
+    out: list[Diagnostic] = []
+    per_lb: dict[Key, list[ResourceInstance]] = defaultdict(list)
+    by_port: dict[tuple[Key, int], list[ResourceInstance]] = defaultdict(list)
+    for lst in ix.of("alicloud_slb_listener"):
+        lb = ix.lb_of(lst)
+        if lb is None:
+            continue
+        per_lb[lb].append(lst)
+        port = lst.attributes.get("frontend_port")
+        if known(port):
+            by_port[(lb, port)].append(lst)
+    for lb, items in per_lb.items():
+        if len(items) > MAX_LISTENERS:
+            extra = items[MAX_LISTENERS]
+            out.append(_err(extra, (), f"load balancer {_show(lb)} would have {len(items)} listeners; "
+                                       f"a CLB instance holds at most {MAX_LISTENERS}",
+                            f"remove {len(items) - MAX_LISTENERS} listener(s) or spread them over another load "
+                            "balancer (the quota slb_quota_listeners_num can be raised by a support ticket)"))
+    for (lb, port), items in by_port.items():
+        seen: dict[str, ResourceInstance] = {}
+        for lst in items:
+            proto = lst.attributes.get("protocol")
+            if not known(proto):
+                continue
+            family = "udp" if proto == "udp" else "tcp"
+            first = seen.get(family)
+            if first is None:
+                seen[family] = lst
+                continue
+            fproto = first.attributes.get("protocol")
+            if fproto == proto:
+                summary = f"duplicate {proto} listener on port {port} of load balancer {_show(lb)}"
+                hint = f"{first.address} already listens on {proto}:{port}; use another frontend_port"
+            else:
+                summary = (f"{proto} listener on port {port} conflicts with the {fproto} listener "
+                           f"{first.address}")
+                hint = (f"{proto} and {fproto} both use TCP, so they cannot share a port on one load "
+                        "balancer (only a udp listener can share a tcp port); use another frontend_port")
+            out.append(_err(lst, ("frontend_port",), summary, hint))
+    return out, by_port
+
+
+def _listener_backends(ix: _Index) -> list[Diagnostic]:
+    """Groups bound to a listener must belong to its LB; master-slave groups only on TCP/UDP."""
+    out: list[Diagnostic] = []
+    for lst in ix.of("alicloud_slb_listener"):
+        lb = ix.lb_of(lst)
+        # (a master-slave group on an http/https listener is reported by the listener's own checks)
+        for attr, types, what in (("server_group_id", GROUP_TYPES, "VServer group"),
+                                  ("master_slave_server_group_id", MS_TYPES, "master-slave group")):
+            if lst.attributes.get(attr) is None:
+                continue
+            grp = _ref(lst, attr, types)
+            if attr == "server_group_id" and grp is None and _ref(lst, attr, MS_TYPES) and \
+                    lst.attributes.get("master_slave_server_group_id") is None:
+                out.append(_err(lst, (attr,), "server_group_id refers to a master-slave server group",
+                                "use master_slave_server_group_id for alicloud_slb_master_slave_server_group"))
+                continue
+            glb = ix.group_lb(grp)
+            if lb is not None and glb is not None and glb != lb:
+                out.append(_err(lst, (attr,), f"the {what} {_show(grp)} belongs to load balancer {_show(glb)}, "
+                                              f"not to {_show(lb)}",
+                                "a listener can use only groups of its own load balancer; create the group with "
+                                "the listener's load_balancer_id"))
+    return out
+
+
+def _rules(ix: _Index, by_port: dict[tuple[Key, int], list[ResourceInstance]]) -> list[Diagnostic]:
+    out: list[Diagnostic] = []
+    per_listener: dict[str, list[ResourceInstance]] = defaultdict(list)
+    lbs_with_unknown_ports = {ix.lb_of(lst) for lst in ix.of("alicloud_slb_listener")
+                              if not known(lst.attributes.get("frontend_port"))}
+    seen_match: dict[tuple[str, Any, Any], ResourceInstance] = {}
+    for rule in ix.of("alicloud_slb_rule"):
+        lb = ix.lb_of(rule)
+        port = rule.attributes.get("frontend_port")
+        if lb is None or not known(port):
+            continue
+        listeners = by_port.get((lb, port), [])
+        http = [ls for ls in listeners if ls.attributes.get("protocol") in ("http", "https")]
+        if listeners and not http:
+            protos = "/".join(sorted({str(ls.attributes.get("protocol")) for ls in listeners}))
+            out.append(_err(rule, ("frontend_port",),
+                            f"forwarding rule on port {port}, which is a {protos} listener",
+                            "forwarding rules work only on http/https listeners; put the rule on an http or "
+                            "https listener's frontend_port"))
+            continue
+        if not listeners and lb[0] == "ref" and lb not in lbs_with_unknown_ports:
+            out.append(_err(rule, ("frontend_port",),
+                            f"no listener on port {port} of load balancer {_show(lb)} for this rule",
+                            "declare an alicloud_slb_listener with protocol http or https and this frontend_port"))
+            continue
+        if http:
+            lkey = str(http[0].address)
+            per_listener[lkey].append(rule)
+            dom, url = rule.attributes.get("domain"), rule.attributes.get("url")
+            if known(dom) or known(url):
+                mkey = (lkey, dom, url)
+                if mkey in seen_match:
+                    out.append(_err(rule, ("domain",) if dom is not None else ("url",),
+                                    f"another rule on the same listener already matches domain={dom!r} url={url!r}",
+                                    f"{seen_match[mkey].address} has the same match; change domain or url"))
+                else:
+                    seen_match[mkey] = rule
+        grp = _ref(rule, "server_group_id", GROUP_TYPES)
+        glb = ix.group_lb(grp)
+        if glb is not None and glb != lb:
+            out.append(_err(rule, ("server_group_id",),
+                            f"the VServer group {_show(grp)} belongs to load balancer {_show(glb)}, not {_show(lb)}",
+                            "a rule forwards only to groups of its listener's load balancer"))
+    for lkey, rules in per_listener.items():
+        if len(rules) > MAX_RULES:
+            out.append(_err(rules[MAX_RULES], (), f"listener {lkey} would have {len(rules)} forwarding rules; "
+                                                  f"at most {MAX_RULES} are allowed",
+                            "merge rules (one rule can match a domain and a URL prefix) or use another listener"))
+    return out
+
+
+def _guaranteed(lb: ResourceInstance | None) -> bool | None:
+    """True/False for a load balancer in this configuration, None when we cannot know."""
+    if lb is None:
+        return None
+    spec, charge = lb.attributes.get("load_balancer_spec"), lb.attributes.get("instance_charge_type")
+    if spec is not None or charge == "PayByCLCU":
+        return True
+    if charge is not None and not known(charge):
+        return None
+    return False
+
+
+def _eni_backends(ix: _Index) -> list[Diagnostic]:
+    """ENI/ECI backends need a performance-guaranteed load balancer (seed doc, section 5)."""
+    out: list[Diagnostic] = []
+
+    def check(inst: ResourceInstance, lb: Key | None, path: tuple, typ: Any) -> None:
+        if typ not in ("eni", "eci"):
+            return
+        lbi = ix.lb_instance(lb)
+        if _guaranteed(lbi) is False:
+            out.append(_err(inst, path, f"{typ.upper()} backends need a performance-guaranteed load balancer, "
+                                        f"but {lbi.address} is shared-performance",
+                            f'set load_balancer_spec (e.g. "slb.s1.small") or instance_charge_type = "PayByCLCU" '
+                            f"on {lbi.address}"))
+
+    for grp in ix.of("alicloud_slb_server_group", "alicloud_slb_master_slave_server_group"):
+        for i, s in enumerate(grp.attributes.get("servers") or []):
+            if isinstance(s, dict):
+                check(grp, ix.lb_of(grp), ("servers", i, "type"), s.get("type"))
+    for bs in ix.of("alicloud_slb_backend_server"):
+        for i, s in enumerate(bs.attributes.get("backend_servers") or []):
+            if isinstance(s, dict):
+                check(bs, ix.lb_of(bs), ("backend_servers", i, "type"), s.get("type"))
+    for att in ix.of("alicloud_slb_server_group_server_attachment"):
+        lb = ix.group_lb(_ref(att, "server_group_id", GROUP_TYPES))
+        check(att, lb, ("type",), att.attributes.get("type"))
+    return out
+
+
+def _ownership(ix: _Index) -> list[Diagnostic]:
+    """Two resources that would fight over the same servers."""
+    out: list[Diagnostic] = []
+    owners: dict[Key, ResourceInstance] = {}
+    for bs in ix.of("alicloud_slb_backend_server"):
+        lb = ix.lb_of(bs)
+        if lb is None:
+            continue
+        if lb in owners:
+            out.append(_err(bs, ("load_balancer_id",),
+                            f"{owners[lb].address} already manages the default server group of {_show(lb)}",
+                            "put all default-group servers of one load balancer in one alicloud_slb_backend_server; "
+                            "two would remove each other's servers on every apply"))
+        else:
+            owners[lb] = bs
+    attached: dict[tuple, ResourceInstance] = {}
+    groups_with_attachments: set[Key] = set()
+    for att in ix.of("alicloud_slb_server_group_server_attachment"):
+        grp = _ref(att, "server_group_id", GROUP_TYPES)
+        sid, port = att.attributes.get("server_id"), att.attributes.get("port")
+        if grp is None:
+            continue
+        groups_with_attachments.add(grp)
+        if not (known(sid) and known(port)):
+            continue
+        key = (grp, sid, port)
+        if key in attached:
+            out.append(_err(att, ("server_id",), f"server {sid} port {port} is already attached to {_show(grp)}",
+                            f"{attached[key].address} attaches the same server and port; keep one"))
+        else:
+            attached[key] = att
+    for grp in ix.of("alicloud_slb_server_group"):
+        if ("ref", grp.address) in groups_with_attachments and grp.attributes.get("servers"):
+            out.append(_err(grp, ("servers",), "servers blocks and alicloud_slb_server_group_server_attachment "
+                                               "manage the same group",
+                            "use one style per group: servers blocks here, or attachment resources",
+                            severity="warning"))
+    return out
+
+
+def _capacity(ix: _Index) -> list[Diagnostic]:
+    """Listener bandwidth within a pay-by-bandwidth load balancer's bandwidth."""
+    out: list[Diagnostic] = []
+    total: dict[Key, list[ResourceInstance]] = defaultdict(list)
+    for lst in ix.of("alicloud_slb_listener"):
+        lb = ix.lb_of(lst)
+        if lb is not None and known(lst.attributes.get("bandwidth")):
+            total[lb].append(lst)
+    for lb, items in total.items():
+        lbi = ix.lb_instance(lb)
+        if lbi is None:
+            continue
+        charge, cap = lbi.attributes.get("internet_charge_type"), lbi.attributes.get("bandwidth")
+        if not (isinstance(charge, str) and charge.lower() == "paybybandwidth" and known(cap)):
+            continue
+        used = sum(i.attributes["bandwidth"] for i in items if i.attributes["bandwidth"] > 0)
+        if used > cap:
+            out.append(_err(items[-1], ("bandwidth",),
+                            f"listeners of {lbi.address} ask for {used} Mbit/s, more than its bandwidth {cap}",
+                            f"lower the listeners' bandwidth or raise bandwidth on {lbi.address}"))
+    return out
+
+
+def _forwarding(ix: _Index, by_port: dict[tuple[Key, int], list[ResourceInstance]]) -> list[Diagnostic]:
+    """An HTTP listener redirecting to forward_port needs an HTTPS listener there."""
+    out: list[Diagnostic] = []
+    for lst in ix.of("alicloud_slb_listener"):
+        a = lst.attributes
+        if a.get("protocol") != "http" or a.get("listener_forward") != "on" or not known(a.get("forward_port")):
+            continue
+        lb = ix.lb_of(lst)
+        if lb is None or lb[0] != "ref":
+            continue
+        targets = by_port.get((lb, a["forward_port"]), [])
+        if not any(t.attributes.get("protocol") == "https" for t in targets):
+            out.append(_err(lst, ("forward_port",), f"no https listener on port {a['forward_port']} to redirect to",
+                            "declare an https listener on forward_port, or change forward_port"))
+    return out
+
+
+def validate_configuration(config: Configuration) -> list[Diagnostic]:
+    """Every cross-resource rule; assumes each instance went through ``conform`` already."""
+    ix = _Index(config)
+    out, by_port = _listeners(ix)
+    out += _listener_backends(ix)
+    out += _rules(ix, by_port)
+    out += _eni_backends(ix)
+    out += _ownership(ix)
+    out += _capacity(ix)
+    out += _forwarding(ix, by_port)
+    return out
