@@ -1,1 +1,14 @@
 """Imports every handler module so their ``@register`` decorators run."""
+
+from . import (  # noqa: F401
+    acl,
+    backend_server,
+    certificate,
+    ecs,
+    listener,
+    load_balancer,
+    master_slave,
+    rule,
+    server_group,
+    vpc,
+)

@@ -1,0 +1,104 @@
+"""``alicloud_slb_backend_server``: the default server group of one load balancer (reference 4.5).
+
+Id = the load balancer id. Servers are keyed by ``server_id``: removed -> ``RemoveBackendServers``,
+added -> ``AddBackendServers``, weight changes -> ``SetBackendServers``, 20 per call.
+Read: one ``DescribeLoadBalancerAttribute`` per load balancer.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from planner.providers.base import BaseHandler, CallContext, register
+from planner.providers.errors import ApiError
+
+from .common import SLB, chunks, dumps, items, keep_order, none_if_empty, to_int
+
+NOT_FOUND = "InvalidLoadBalancerId.NotFound"
+
+
+def _servers(blocks: list[dict] | None) -> dict[str, dict]:
+    return {b["server_id"]: b for b in blocks or [] if b.get("server_id")}
+
+
+def _wire(b: dict) -> dict[str, Any]:
+    d: dict[str, Any] = {"ServerId": b["server_id"], "Weight": int(100 if b.get("weight") is None else b["weight"]),
+                         "Type": b.get("type") or "ecs"}
+    if b.get("server_ip") and d["Type"] != "ecs":
+        d["ServerIp"] = b["server_ip"]
+    return d
+
+
+@register("alicloud_slb_backend_server")
+class BackendServerHandler(BaseHandler):
+    config_only = ("delete_protection_validation",)
+
+    def create(self, planned: dict, ctx: CallContext) -> dict:
+        lb = planned["load_balancer_id"]
+        want = sorted(_servers(planned.get("backend_servers")).values(), key=lambda b: b["server_id"])
+        for part in chunks(want, 20):
+            ctx.write(SLB, "AddBackendServers", {"LoadBalancerId": lb, "BackendServers": dumps([_wire(b) for b in part])},
+                      already_done=("InvalidParameter", "BackendServerExists"))
+        return self.must_read(dict(planned, id=lb), ctx)
+
+    def update(self, prior: dict, planned: dict, ctx: CallContext) -> dict:
+        lb = prior.get("load_balancer_id") or prior["id"]
+        old, new = _servers(prior.get("backend_servers")), _servers(planned.get("backend_servers"))
+        removed = [old[k] for k in sorted(old) if k not in new]
+        added = [new[k] for k in sorted(new) if k not in old]
+        changed = [new[k] for k in sorted(new) if k in old and _wire(old[k]) != _wire(new[k])]
+        base = {"LoadBalancerId": lb}
+        for part in chunks(removed, 20):
+            ctx.write(SLB, "RemoveBackendServers", {**base, "BackendServers": dumps([_wire(b) for b in part])})
+        for part in chunks(added, 20):
+            ctx.write(SLB, "AddBackendServers", {**base, "BackendServers": dumps([_wire(b) for b in part])},
+                      already_done=("InvalidParameter", "BackendServerExists"))
+        for part in chunks(changed, 20):
+            ctx.write(SLB, "SetBackendServers", {**base, "BackendServers": dumps([_wire(b) for b in part])})
+        return self.must_read(dict(planned, id=lb), ctx)
+
+    def delete(self, prior: dict, ctx: CallContext) -> None:
+        lb = prior.get("load_balancer_id") or prior["id"]
+        servers = sorted(_servers(prior.get("backend_servers")).values(), key=lambda b: b["server_id"])
+        for part in chunks(servers, 20):
+            try:
+                ctx.write(SLB, "RemoveBackendServers", {"LoadBalancerId": lb,
+                                                        "BackendServers": dumps([_wire(b) for b in part])})
+            except ApiError as e:
+                if e.code == NOT_FOUND:
+                    return
+                raise
+
+    def read_many(self, priors: list[dict], ctx: CallContext) -> list[dict | None]:
+        cache: dict[str, dict | None] = {}
+        out: list[dict | None] = []
+        for p in priors:
+            lb = p.get("load_balancer_id") or p["id"]
+            if lb not in cache:
+                try:
+                    cache[lb] = ctx.read(SLB, "DescribeLoadBalancerAttribute", {"LoadBalancerId": lb})
+                except ApiError as e:
+                    if e.code != NOT_FOUND:
+                        raise
+                    cache[lb] = None
+            resp = cache[lb]
+            if resp is None:
+                out.append(None)
+                continue
+            prior_by_id = _servers(p.get("backend_servers"))
+            fresh = []
+            for s in items(resp, "BackendServers", "BackendServer"):
+                t = s.get("Type") or "ecs"
+                b: dict[str, Any] = {"server_id": s["ServerId"], "weight": to_int(s.get("Weight")), "type": t}
+                pb = prior_by_id.get(s["ServerId"], {})
+                if t != "ecs" or pb.get("server_ip") is not None or "server_ip" in pb:
+                    b["server_ip"] = none_if_empty(s.get("ServerIp"))
+                fresh.append(b)
+            fresh.sort(key=lambda b: b["server_id"])
+            a = {**p, "id": lb, "load_balancer_id": lb,
+                 "backend_servers": keep_order(p.get("backend_servers"), fresh)}
+            out.append(self.carry(p, a))
+        return out
+
+    def prior_from_id(self, id: str) -> dict:
+        return {"id": id, "load_balancer_id": id}
