@@ -1,0 +1,346 @@
+"""``clbplan plan | apply | destroy | show | output | import``: the run commands.
+
+No logic of their own beyond the process edge: the state lock is held for the whole run, the
+journal left by an interrupted apply is recovered first, the plan is verified on a shadow cloud
+before it is shown, and exit codes follow Terraform (plan -detailed-exitcode: 0 none, 1 error,
+2 changes).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import click
+
+from planner.addresses import ResourceAddress
+from planner.diagnostics import Diagnostic, DiagnosticsError
+from planner.plan.model import OpKind
+from planner.plan.render import fmt_value, render_plan, render_state
+from planner.state.model import ResourceState, State
+
+EXIT_OK, EXIT_ERROR, EXIT_CHANGES = 0, 1, 2
+
+
+def _backend(workdir: Path, state_path: str | None, lock_timeout: str):
+    from planner.state.backend import LocalBackend, parse_duration
+
+    path = Path(state_path) if state_path else workdir / "clbplan.tfstate"
+    try:
+        timeout = parse_duration(lock_timeout)
+    except ValueError as e:
+        raise DiagnosticsError([Diagnostic(f"Invalid -lock-timeout value {lock_timeout!r}", detail=str(e),
+                                           hint="use a duration such as 0s, 30s or 2m")])
+    return LocalBackend(path, lock_timeout=timeout)
+
+
+def _workdir(directory: str | None) -> Path:
+    d = Path(directory) if directory else Path.cwd()
+    if not d.is_dir():
+        raise DiagnosticsError([Diagnostic(f"No such directory: {d}",
+                                           hint="pass the directory holding your .tf files, or run from it")])
+    return d
+
+
+def _read_state(backend) -> tuple[State, object, bool]:
+    """The state with completed journal records replayed in; and whether intents are pending."""
+    state = backend.read()
+    journal = backend.journal(state.lineage)
+    replayed = journal.replay_into(state) or state
+    pending = bool(journal.pending())
+    return replayed, journal, pending
+
+
+def _recover(backend, workdir: Path, state: State, journal, *, var_args, var_files) -> State:
+    """Finish what an interrupted apply left half-done, before planning anything new."""
+    from planner.apply.executor import recover
+    from planner.diff import Differ
+    from planner.plan.pipeline import _evaluate, _load, open_provider
+
+    config = _evaluate(_load(workdir), var_args=var_args, var_files=var_files, env=None,
+                       resolver=Differ(state).resolve)
+    provider, *_ = open_provider(config, workdir)
+    click.echo("Recovering operations left unfinished by an interrupted apply...", err=True)
+    state = recover(journal, provider, state)
+    backend.write(state)
+    journal.checkpoint()
+    return state
+
+
+def _common(f):
+    f = click.option("-var", "var_args", multiple=True, metavar="NAME=VALUE", help="Set a variable.")(f)
+    f = click.option("-var-file", "var_files", multiple=True, metavar="FILE", help="Read variables from a file.")(f)
+    f = click.option("-lock-timeout", "lock_timeout", default="0s", show_default=True,
+                     help="How long to wait for the state lock.")(f)
+    f = click.option("-state", "state_path", default=None, metavar="PATH",
+                     help="State file (default: clbplan.tfstate in DIR).")(f)
+    f = click.option("-parallelism", "parallelism", default=10, show_default=True, type=click.IntRange(1, 256),
+                     help="How many operations run at once (at most one per load balancer).")(f)
+    return click.argument("directory", required=False, type=click.Path(file_okay=False))(f)
+
+
+@click.command("plan")
+@_common
+@click.option("-detailed-exitcode", "detailed", is_flag=True, help="Exit 2 when there are changes.")
+@click.option("-destroy", "destroy", is_flag=True, help="Plan to destroy every managed resource.")
+@click.option("-refresh", "refresh", default=True, type=bool, help="Read the cloud first (default true).")
+def plan(directory, var_args, var_files, lock_timeout, state_path, parallelism, detailed, destroy, refresh):
+    """Show what apply would change, in the order it would change it."""
+    from planner.plan.pipeline import make_plan
+
+    workdir = _workdir(directory)
+    backend = _backend(workdir, state_path, lock_timeout)
+    with backend.lock("plan"):
+        state, _journal, pending = _read_state(backend)
+        if pending:
+            click.echo("Warning: an earlier apply was interrupted; the next apply recovers its unfinished "
+                       "operations first.", err=True)
+        planned = make_plan(workdir, state, var_args=var_args, var_files=var_files, destroy=destroy,
+                            refresh=refresh)
+    click.echo(render_plan(planned.plan), nl=False)
+    if detailed and planned.plan.has_changes:
+        raise SystemExit(EXIT_CHANGES)
+
+
+def _progress(total: int):
+    done = {"n": 0}
+    started = time.monotonic()
+
+    def on_event(ev) -> None:
+        if ev.kind not in ("done", "failed", "skipped", "cascaded"):
+            return
+        if ev.kind == "cascaded":
+            ev_kind = "done"
+        else:
+            ev_kind = ev.kind
+        done["n"] += 1
+        what = f"{ev.op_kind.value} {ev.address}"
+        elapsed = f"{ev.elapsed:.2f}s"
+        if ev_kind == "done":
+            line = f"{what}: done in {elapsed}"
+        elif ev_kind == "failed":
+            line = f"{what}: FAILED after {elapsed}: {ev.message or ev.error}"
+        else:
+            line = f"{what}: skipped ({ev.message or 'something it depends on failed'})"
+        click.echo(f"[{done['n']}/{total} {time.monotonic() - started:6.2f}s] {line}", err=True)
+
+    return on_event
+
+
+def _apply(directory, var_args, var_files, lock_timeout, state_path, parallelism, auto_approve, destroy):
+    from planner.plan.pipeline import apply_plan, final_outputs, make_plan
+
+    workdir = _workdir(directory)
+    backend = _backend(workdir, state_path, lock_timeout)
+    with backend.lock("destroy" if destroy else "apply"):
+        state, journal, pending = _read_state(backend)
+        if pending:
+            state = _recover(backend, workdir, state, journal, var_args=var_args, var_files=var_files)
+            journal = backend.journal(state.lineage)
+        planned = make_plan(workdir, state, var_args=var_args, var_files=var_files, destroy=destroy)
+        plan_ = planned.plan
+        click.echo(render_plan(plan_), nl=False)
+        if not plan_.has_changes:
+            state = planned.refreshed
+            outputs = final_outputs(planned, state, var_args=var_args, var_files=var_files)
+            if outputs != state.outputs:
+                state.outputs = outputs
+                backend.write(state)
+            click.echo("\nApply complete! Resources: 0 added, 0 changed, 0 destroyed.")
+            return
+        if not auto_approve:
+            if destroy:
+                question = ("\nDo you really want to destroy all resources?\n  clbplan will destroy all your "
+                            "managed infrastructure, as shown above.\n  There is no undo. Only 'yes' will be "
+                            "accepted to confirm.\n\n  Enter a value")
+            else:
+                question = ("\nDo you want to perform these actions?\n  clbplan will perform the actions "
+                            "described above.\n  Only 'yes' will be accepted to approve.\n\n  Enter a value")
+            answer = click.prompt(question, default="", show_default=False)
+            if answer.strip() != "yes":
+                click.echo("\nApply cancelled.", err=True)
+                raise SystemExit(EXIT_ERROR)
+        click.echo("")
+        state = planned.refreshed
+        result = apply_plan(planned, state, parallelism=parallelism, journal=journal,
+                            on_event=_progress(len(plan_.operations)))
+        if not result.failures:
+            state.outputs = final_outputs(planned, state, var_args=var_args, var_files=var_files)
+        backend.write(state)
+        journal.checkpoint()
+    ops = {op.id: op for op in plan_.operations}
+    executed = [ops[i] for i in result.executed if i in ops]
+    added = sum(1 for op in executed if op.kind is OpKind.CREATE)
+    changed = sum(1 for op in executed if op.kind is OpKind.UPDATE)
+    destroyed = sum(1 for op in executed if op.kind is OpKind.DELETE)
+    if result.failures:
+        click.echo(f"\nError: apply failed: {len(result.failures)} operation(s) failed, "
+                   f"{len(result.skipped)} skipped because they depend on a failure.", err=True)
+        for op_id, err in result.failures:
+            click.echo(f"  - {op_id}: {err}", err=True)
+        for op_id in result.skipped:
+            click.echo(f"  - {op_id}: skipped", err=True)
+        click.echo(f"\nWhat succeeded is recorded in the state ({added} added, {changed} changed, "
+                   f"{destroyed} destroyed); run apply again after fixing the cause.", err=True)
+        raise SystemExit(EXIT_ERROR)
+    word = "Destroy" if destroy else "Apply"
+    click.echo(f"\n{word} complete! Resources: {added} added, {changed} changed, {destroyed} destroyed.")
+    if state.outputs and not destroy:
+        click.echo("\nOutputs:\n")
+        click.echo(_outputs_text(state.outputs), nl=False)
+
+
+@click.command("apply")
+@_common
+@click.option("-auto-approve", "auto_approve", is_flag=True, help="Skip the confirmation prompt.")
+def apply(directory, var_args, var_files, lock_timeout, state_path, parallelism, auto_approve):
+    """Plan, ask, then make the cloud match the configuration."""
+    _apply(directory, var_args, var_files, lock_timeout, state_path, parallelism, auto_approve, False)
+
+
+@click.command("destroy")
+@_common
+@click.option("-auto-approve", "auto_approve", is_flag=True, help="Skip the confirmation prompt.")
+def destroy(directory, var_args, var_files, lock_timeout, state_path, parallelism, auto_approve):
+    """Destroy every resource this state manages."""
+    _apply(directory, var_args, var_files, lock_timeout, state_path, parallelism, auto_approve, True)
+
+
+@click.command("show")
+@click.option("-state", "state_path", default="clbplan.tfstate", show_default=True, metavar="PATH")
+@click.option("-json", "--json", "json_", is_flag=True, help="The state document as JSON.")
+def show(state_path, json_):
+    """Show the resources in the state, secrets masked."""
+    from planner.state.backend import LocalBackend
+
+    state = LocalBackend(Path(state_path)).read()
+    if json_:
+        click.echo(json.dumps(_masked_state_json(state), indent=2, sort_keys=True))
+        return
+    click.echo(render_state(state), nl=False)
+
+
+def _masked_state_json(state: State) -> dict:
+    from planner.diff import get_schema
+
+    doc = state.to_json()
+    for r in doc["resources"]:
+        schema = get_schema(r["type"])
+        for name in set(schema.sensitive) if schema is not None else set():
+            if r["attributes"].get(name) is not None:
+                r["attributes"][name] = "(sensitive value)"
+    for o in doc.get("outputs", {}).values():
+        if o.get("sensitive"):
+            o["value"] = "(sensitive value)"
+    return doc
+
+
+def _outputs_text(outputs: dict) -> str:
+    width = max((len(n) for n in outputs), default=0)
+    lines = []
+    for name in sorted(outputs):
+        o = outputs[name]
+        value = "<sensitive>" if o.get("sensitive") else fmt_value(o.get("value"))
+        lines.append(f"{name.ljust(width)} = {value}")
+    return "\n".join(lines) + "\n" if lines else ""
+
+
+@click.command("output")
+@click.argument("name", required=False)
+@click.option("-state", "state_path", default="clbplan.tfstate", show_default=True, metavar="PATH")
+@click.option("-json", "--json", "json_", is_flag=True, help="Print as JSON.")
+@click.option("-raw", "raw", is_flag=True, help="Print a string value without quotes.")
+def output(name, state_path, json_, raw):
+    """Print output values recorded in the state."""
+    from planner.state.backend import LocalBackend
+
+    outputs = LocalBackend(Path(state_path)).read().outputs
+    if name is None:
+        if json_:
+            click.echo(json.dumps({k: {"value": v.get("value"), "sensitive": bool(v.get("sensitive")),
+                                       "type": _type_name(v.get("value"))}
+                                   for k, v in sorted(outputs.items())}, indent=2))
+            return
+        if not outputs:
+            click.echo("Warning: No outputs found\n\nThe state file either has no outputs defined, or all the "
+                       "defined outputs are empty.", err=True)
+            return
+        click.echo(_outputs_text(outputs), nl=False)
+        return
+    if name not in outputs:
+        raise DiagnosticsError([Diagnostic(
+            f"Output \"{name}\" not found",
+            detail="The output variable requested could not be found in the state file.",
+            hint="run apply first if the output was added recently; `clbplan output` lists them all",
+        )])
+    value = outputs[name].get("value")
+    if json_:
+        click.echo(json.dumps(value))
+    elif raw:
+        if not isinstance(value, (str, int, float, bool)):
+            raise DiagnosticsError([Diagnostic("Unsupported value for raw output",
+                                               hint="-raw works for strings, numbers and bools; use -json")])
+        click.echo(value if not isinstance(value, bool) else str(value).lower())
+    else:
+        click.echo(fmt_value(value))
+
+
+def _type_name(value) -> str:
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, (int, float)):
+        return "number"
+    if isinstance(value, list):
+        return "list"
+    if isinstance(value, dict):
+        return "object"
+    return "string"
+
+
+@click.command("import")
+@click.argument("address")
+@click.argument("resource_id")
+@click.option("-dir", "directory", default=None, type=click.Path(file_okay=False),
+              help="Configuration directory (default: the current directory).")
+@click.option("-state", "state_path", default=None, metavar="PATH")
+@click.option("-lock-timeout", "lock_timeout", default="0s")
+@click.option("-var", "var_args", multiple=True, metavar="NAME=VALUE")
+@click.option("-var-file", "var_files", multiple=True, metavar="FILE")
+def import_(address, resource_id, directory, state_path, lock_timeout, var_args, var_files):
+    """Bring an existing cloud object under management at ADDRESS."""
+    from planner.diff import Differ
+    from planner.plan.pipeline import _evaluate, _load, open_provider
+
+    try:
+        addr = ResourceAddress.parse(address)
+    except ValueError as e:
+        raise DiagnosticsError([Diagnostic("Invalid resource address", detail=str(e),
+                                           hint="e.g. alicloud_slb_load_balancer.web or alicloud_slb_listener.l[0]")])
+    workdir = _workdir(directory)
+    backend = _backend(workdir, state_path, lock_timeout)
+    with backend.lock("import"):
+        state, _journal, _pending = _read_state(backend)
+        if addr in state.resources:
+            raise DiagnosticsError([Diagnostic(
+                "Resource already managed by clbplan",
+                detail=f"clbplan is already managing a remote object for {addr} "
+                       f"(id {state.resources[addr].id}).",
+                hint=f"to import to this address you must first remove it: clbplan state rm {addr}")])
+        config = _evaluate(_load(workdir), var_args=var_args, var_files=var_files, env=None,
+                           resolver=Differ(state).resolve)
+        if addr not in config.resources:
+            raise DiagnosticsError([Diagnostic(
+                "Import to non-existent resource address",
+                detail=f"Before importing this resource, please create its configuration in {workdir}.",
+                hint=f"add a resource \"{addr.type}\" \"{addr.name}\" block, then run import again")])
+        provider, *_ = open_provider(config, workdir)
+        attrs = provider.import_(addr.type, resource_id)
+        deps = [d for d in sorted(config.resources[addr].depends_on, key=str) if d.mode == "managed"]
+        state.resources[addr] = ResourceState(addr, str(attrs.get("id") or resource_id),
+                                              {k: v for k, v in attrs.items() if k != "id"},
+                                              dependencies=deps)
+        backend.write(state)
+    click.echo(f"{addr}: Importing from ID \"{resource_id}\"...\n{addr}: Import prepared!\n\n"
+               "Import successful!\n\nThe resources that were imported are shown above. These resources are "
+               "now in\nyour clbplan state and will henceforth be managed by clbplan.")

@@ -1,0 +1,165 @@
+"""The whole plan pipeline, shared by the run commands and the scenario tests.
+
+load -> evaluate (with the plan-time resolver) -> open the target -> refresh -> drift -> diff ->
+order -> verify on a shadow cloud. ``apply_plan`` then runs the operations for real with the
+journal, and recomputes the outputs from the final state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from planner.addresses import ResourceAddress
+from planner.config.model import Configuration
+from planner.diff import Differ, detect_drift, get_schema, planned_after, refreshed_state, strip_unknown
+from planner.plan.build import plan_from
+from planner.plan.model import Operation, OpKind, Plan
+from planner.plan.verify import verify_plan
+from planner.state.model import State
+from planner.values import UNKNOWN
+
+DEFAULT_REGION = "cn-hangzhou"
+
+
+@dataclass
+class Planned:
+    """A plan with everything needed to apply it."""
+
+    plan: Plan
+    config: Configuration
+    module: Any
+    prior: State  # as read from the backend (journal replayed)
+    refreshed: State
+    provider: Any
+    transport: Any
+    emulator: Any | None
+    region: str = DEFAULT_REGION
+    extra: dict = field(default_factory=dict)
+
+    def planned_values(self) -> Callable[[Operation, Mapping[ResourceAddress, dict]], dict]:
+        return make_planned_values(self.config)
+
+    def dependencies(self) -> dict[ResourceAddress, list[ResourceAddress]]:
+        return config_dependencies(self.config)
+
+
+def config_dependencies(config: Configuration) -> dict[ResourceAddress, list[ResourceAddress]]:
+    """What each resource references (recorded in state so orphans are deleted in order)."""
+    out: dict[ResourceAddress, list[ResourceAddress]] = {}
+    for addr, inst in config.resources.items():
+        deps = set()
+        for d in inst.depends_on:
+            if d.mode != "managed" or d == addr:
+                continue
+            if d.key is None and d not in config.resources:
+                deps.update(a for a in config.resources if a.resource == d)
+            else:
+                deps.add(d)
+        out[addr] = sorted(deps, key=str)
+    return out
+
+
+def make_planned_values(config: Configuration) -> Callable[[Operation, Mapping[ResourceAddress, dict]], dict]:
+    """The executor's ``planned_values``: re-evaluate one instance with the values applied so far,
+    so an id that was "(known after apply)" at plan time is the real one now."""
+
+    def lookup_in(applied: Mapping[ResourceAddress, dict]) -> Callable[[ResourceAddress], dict | None]:
+        def lookup(a: ResourceAddress) -> dict | None:
+            if a.mode == "data":
+                ds = config.data_sources.get(a)
+                return dict(ds.attributes) if ds is not None else None
+            return applied.get(a) if a in applied else None
+        return lookup
+
+    def planned(op: Operation, applied: Mapping[ResourceAddress, dict]) -> dict:
+        inst = config.resources.get(op.address)
+        if inst is None:
+            return strip_unknown(dict(op.change.after or {}))
+        evaluate_instance = getattr(config, "evaluate_instance", None)
+        attrs = evaluate_instance(op.address, lookup_in(applied)) if evaluate_instance else inst.attributes
+        prior = applied.get(op.address) if op.kind is OpKind.UPDATE and op.address in applied else None
+        after = planned_after(attrs, prior, get_schema(op.address.type), inst.lifecycle if prior else None)
+        if prior is not None:
+            after["id"] = prior.get("id")
+        else:
+            after["id"] = UNKNOWN
+        return strip_unknown(after)
+
+    return planned
+
+
+def _load(workdir: Path):
+    from planner.config import load_module
+
+    return load_module(workdir)
+
+
+def _evaluate(module: Any, *, var_args: Sequence[str], var_files: Sequence[str],
+              env: Mapping[str, str] | None, resolver: Callable) -> Configuration:
+    from planner.config import evaluate
+
+    return evaluate(module, var_args=var_args, var_files=var_files, env=env, resolver=resolver)
+
+
+def open_provider(config: Configuration, workdir: Path) -> tuple[Any, Any, Any, str]:
+    """(provider, transport, emulator or None, region) for the configuration's alicloud provider."""
+    from planner.providers.alicloud import AlicloudProvider
+    from planner.providers.target import open_target
+
+    pc = config.providers.get("alicloud")
+    region = (pc.region if pc is not None and pc.region else None) or DEFAULT_REGION
+    transport, emulator = open_target(pc, workdir)
+    return AlicloudProvider(transport, region), transport, emulator, region
+
+
+def make_plan(workdir: Path | str, state: State, *, var_args: Sequence[str] = (), var_files: Sequence[str] = (),
+              env: Mapping[str, str] | None = None, destroy: bool = False, verify: bool = True,
+              refresh: bool = True) -> Planned:
+    """Plan ``workdir`` against ``state`` (as read from the backend, journal replayed)."""
+    workdir = Path(workdir)
+    module = _load(workdir)
+    differ = Differ(state, destroy=destroy)
+    config = _evaluate(module, var_args=var_args, var_files=var_files, env=env, resolver=differ.resolve)
+    provider, transport, emulator, region = open_provider(config, workdir)
+    refreshed, drift = state, []
+    if refresh and state.resources:
+        values = provider.refresh(list(state.resources.values()))
+        drift = detect_drift(state, values)
+        refreshed = refreshed_state(state, values)
+        if drift:
+            differ = Differ(refreshed, destroy=destroy)
+            config = _evaluate(module, var_args=var_args, var_files=var_files, env=env, resolver=differ.resolve)
+    plan = plan_from(config, refreshed, differ=differ, drift=drift, destroy=destroy)
+    planned = Planned(plan, config, module, state, refreshed, provider, transport, emulator, region)
+    if verify and emulator is not None and plan.operations:
+        verify_plan(plan, emulator, refreshed, region=region, planned_values=planned.planned_values(),
+                    dependencies=planned.dependencies())
+    return planned
+
+
+def final_outputs(planned: Planned, state: State, *, var_args: Sequence[str] = (),
+                  var_files: Sequence[str] = (), env: Mapping[str, str] | None = None) -> dict[str, dict]:
+    """Outputs evaluated against the state after apply (every id is real now)."""
+    if planned.plan.destroy:
+        return {}
+    config = _evaluate(planned.module, var_args=var_args, var_files=var_files, env=env,
+                       resolver=Differ(state).resolve)
+    out = {}
+    for name, o in sorted(config.outputs.items()):
+        value = strip_unknown(o.value) if o.value is not UNKNOWN else None
+        out[name] = {"value": value, "sensitive": bool(o.sensitive)}
+    return out
+
+
+def apply_plan(planned: Planned, state: State, *, parallelism: int = 10, journal: Any = None,
+               on_event: Callable | None = None) -> Any:
+    """Run the plan's operations for real; ``state`` is updated in place. Returns ApplyResult."""
+    from planner.apply.executor import Executor
+
+    executor = Executor(planned.provider, parallelism=parallelism, journal=journal, lineage=state.lineage,
+                        planned_values=planned.planned_values(), on_event=on_event,
+                        dependencies=planned.dependencies())
+    return executor.run(planned.plan.operations, planned.plan.edges, state)

@@ -1,0 +1,295 @@
+"""Human rendering of plans and state, in Terraform's style (golden-testable, plain text).
+
+The layout follows ``terraform plan``: a header per changed resource, ``+ ~ - -/+ +/-`` markers,
+``# forces replacement`` on the attributes that force a replace, ``(known after apply)`` and
+``(sensitive value)``; then what Terraform cannot show: the ordered operation list with the rule
+that put each step where it is; then the exact summary line CI tools parse.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from typing import Any
+
+from planner.diff import get_schema, values_equal
+from planner.plan.model import Action, Operation, Plan, ResourceChange
+from planner.state.model import State
+from planner.values import contains_unknown, is_unknown
+
+SENSITIVE = "(sensitive value)"
+KNOWN_AFTER = "(known after apply)"
+
+HEADERS = {
+    Action.CREATE: "will be created",
+    Action.UPDATE: "will be updated in-place",
+    Action.DELETE: "will be destroyed",
+    Action.DELETE_THEN_CREATE: "must be replaced",
+    Action.CREATE_THEN_DELETE: "must be replaced",
+    Action.READ: "will be read during apply",
+}
+
+MAX_EDGE_REASONS = 3
+
+
+def fmt_value(value: Any, sensitive: bool = False) -> str:
+    """One value in HCL-ish literal form."""
+    if sensitive:
+        return SENSITIVE
+    if is_unknown(value):
+        return KNOWN_AFTER
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return json.dumps(value)
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, (list, tuple, set, frozenset)):
+        items = list(value) if not isinstance(value, (set, frozenset)) else sorted(value, key=str)
+        return "[" + ", ".join(fmt_value(v) for v in items) + "]"
+    if isinstance(value, dict):
+        if not value:
+            return "{}"
+        return "{ " + ", ".join(f"{k} = {fmt_value(value[k])}" for k in sorted(value)) + " }"
+    return json.dumps(str(value))
+
+
+def _is_block(value: Any) -> bool:
+    return isinstance(value, list) and bool(value) and all(isinstance(v, dict) for v in value)
+
+
+class _Writer:
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+    def attrs(self, rows: list[tuple[str, str, str, str]], indent: int) -> None:
+        """rows: (symbol, name, text, trailer); names aligned like terraform's output."""
+        if not rows:
+            return
+        width = max(len(r[1]) for r in rows)
+        pad = " " * indent
+        for sym, name, text, trailer in rows:
+            mark = f"{sym} " if sym else "  "
+            self.lines.append(f"{pad}{mark}{name.ljust(width)} = {text}{trailer}".rstrip())
+
+
+def _block_item_lines(w: _Writer, sym: str, name: str, item: dict, indent: int, sensitive: bool) -> None:
+    pad = " " * indent
+    w.lines.append(f"{pad}{sym} {name} {{")
+    rows = []
+    nested = []
+    for k in sorted(item):
+        v = item[k]
+        if v is None:
+            continue
+        if _is_block(v):
+            nested.append((k, v))
+            continue
+        rows.append((sym, k, fmt_value(v, sensitive), ""))
+    w.attrs(rows, indent + 4)
+    for k, items in nested:
+        for it in items:
+            _block_item_lines(w, sym, k, it, indent + 4, sensitive)
+    w.lines.append(f"{pad}  }}")
+
+
+def _render_change(w: _Writer, ch: ResourceChange) -> None:
+    addr = ch.address
+    w.lines.append(f"  # {addr} {HEADERS.get(ch.action, ch.action.value)}")
+    if ch.reason:
+        w.lines.append(f"  # ({ch.reason})")
+    sym = ch.action.symbol
+    w.lines.append(f"{sym.rjust(3)} resource \"{addr.type}\" \"{addr.name}\" {{")
+    schema = get_schema(addr.type)
+    attrs = schema.attributes if schema is not None else {}
+    blocks = schema.blocks if schema is not None else {}
+    before, after = ch.before or {}, ch.after or {}
+    forced = {p[0] for p in ch.replace_paths if p}
+    rows: list[tuple[str, str, str, str]] = []
+    block_lines: list[tuple[str, str, list, list]] = []
+    hidden = 0
+    for name in sorted(set(before) | set(after)):
+        sens = name in ch.sensitive
+        b, a = before.get(name), after.get(name)
+        if ch.action is Action.CREATE:
+            if a is None or a == []:
+                continue
+            if _is_block(a) or name in blocks and isinstance(a, list):
+                block_lines.append(("+", name, [], a))
+                continue
+            rows.append(("+", name, fmt_value(a, sens), ""))
+            continue
+        if ch.action is Action.DELETE:
+            if b is None or b == []:
+                continue
+            if _is_block(b):
+                block_lines.append(("-", name, b, []))
+                continue
+            rows.append(("-", name, fmt_value(b, sens), " -> null"))
+            continue
+        if name not in after and ch.after is not None:
+            hidden += 1
+            continue
+        same = values_equal(b, a, attrs.get(name), blocks.get(name)) or (
+            not is_unknown(a) and b in (None, []) and a in (None, []))
+        if same:
+            if name == "id":
+                rows.append(("", name, fmt_value(b, sens), ""))
+            else:
+                hidden += 1
+            continue
+        trailer = " # forces replacement" if name in forced else ""
+        if (_is_block(b) or _is_block(a)) and not contains_unknown(a):
+            block_lines.append(("~", name, b or [], a or []))
+            if trailer:
+                rows.append(("~", name, "(block changed)", trailer))
+            continue
+        if b is None:
+            rows.append(("+", name, fmt_value(a, sens), trailer))
+        elif a is None:
+            rows.append(("-", name, fmt_value(b, sens), " -> null" + trailer))
+        else:
+            text = SENSITIVE if sens else f"{fmt_value(b)} -> {fmt_value(a)}"
+            rows.append(("~", name, text, trailer))
+    w.attrs(rows, 4)
+    for sym, name, old, new in block_lines:
+        if sym == "~":
+            kept = [o for o in old if any(values_equal(o, n) for n in new)]
+            for o in old:
+                if not any(values_equal(o, k) for k in kept):
+                    _block_item_lines(w, "-", name, o, 6, name in ch.sensitive)
+            for n in new:
+                if not any(values_equal(n, k) for k in kept):
+                    _block_item_lines(w, "+", name, n, 6, name in ch.sensitive)
+            if kept:
+                w.lines.append(f"        # ({len(kept)} unchanged {name} blocks hidden)")
+        else:
+            for item in (new if sym == "+" else old):
+                _block_item_lines(w, sym, name, item, 6, name in ch.sensitive)
+    if hidden:
+        w.lines.append(f"        # ({hidden} unchanged attribute{'s' if hidden != 1 else ''} hidden)")
+    w.lines.append("    }")
+    w.lines.append("")
+
+
+def render_operations(plan: Plan) -> list[str]:
+    """The ordered steps with, for each, why it runs after what it runs after."""
+    if not plan.operations:
+        return []
+    index = {op.id: i + 1 for i, op in enumerate(plan.operations)}
+    incoming: dict[str, list] = defaultdict(list)
+    for e in plan.edges:
+        incoming[e.after].append(e)
+    lines = ["Operations, in order:"]
+    width = len(str(len(plan.operations)))
+    for i, op in enumerate(plan.operations, 1):
+        note = " (with its load balancer: no API call)" if op.cascaded else ""
+        lines.append(f"  {str(i).rjust(width)}. {op.kind.value:<6} {op.address}{note}")
+        edges = sorted(incoming.get(op.id, []), key=lambda e: index[e.before])
+        for e in edges[:MAX_EDGE_REASONS]:
+            lines.append(f"  {' ' * width}    after {index[e.before]}: {e.reason}")
+        if len(edges) > MAX_EDGE_REASONS:
+            lines.append(f"  {' ' * width}    (and {len(edges) - MAX_EDGE_REASONS} more steps before it)")
+    lines.append("")
+    return lines
+
+
+def render_drift(plan: Plan) -> list[str]:
+    if not plan.drift:
+        return []
+    lines = ["Note: Objects have changed outside of clbplan", "",
+             "clbplan detected the following changes made outside of clbplan since the last "
+             "\"clbplan apply\":", ""]
+    for d in plan.drift:
+        if d.after is None:
+            lines.append(f"  # {d.address} has been deleted")
+        else:
+            lines.append(f"  # {d.address} has changed: {', '.join(d.changed)}")
+    lines.append("")
+    return lines
+
+
+def summary_line(plan: Plan) -> str:
+    if not plan.has_changes:
+        return "No changes. Your infrastructure matches the configuration."
+    add, change, destroy = plan.counts
+    return f"Plan: {add} to add, {change} to change, {destroy} to destroy."
+
+
+def render_plan(plan: Plan) -> str:
+    """The full human plan text."""
+    lines: list[str] = []
+    if not plan.has_changes:
+        lines.extend(render_drift(plan))
+        lines.append(summary_line(plan))
+        lines.append("")
+        lines.append("clbplan has compared your real infrastructure against your configuration and "
+                     "found no differences, so no changes are needed.")
+        return "\n".join(lines) + "\n"
+    lines.extend(render_drift(plan))
+    lines.append("clbplan used the selected providers to generate the following execution plan. Resource "
+                 "actions are indicated with the following symbols:")
+    used = {c.action for c in plan.changes}
+    legend = [(Action.CREATE, "+", "create"), (Action.UPDATE, "~", "update in-place"),
+              (Action.DELETE, "-", "destroy"),
+              (Action.DELETE_THEN_CREATE, "-/+", "destroy and then create replacement"),
+              (Action.CREATE_THEN_DELETE, "+/-", "create replacement and then destroy")]
+    for action, sym, text in legend:
+        if action in used:
+            lines.append(f"{sym.rjust(3)} {text}")
+    lines.append("")
+    lines.append("clbplan will perform the following actions:")
+    lines.append("")
+    w = _Writer()
+    for ch in plan.changes:
+        if ch.action in (Action.NOOP, Action.READ):
+            continue
+        _render_change(w, ch)
+    lines.extend(w.lines)
+    lines.extend(render_operations(plan))
+    lines.append(summary_line(plan))
+    return "\n".join(lines) + "\n"
+
+
+def render_operation_line(op: Operation) -> str:
+    return f"{op.kind.value} {op.address}" + (" (cascaded)" if op.cascaded else "")
+
+
+def render_state(state: State, sensitive_names: dict[str, set[str]] | None = None) -> str:
+    """``clbplan show``: every resource with its attributes, secrets masked."""
+    if not state.resources:
+        return "The state file is empty. No resources are represented.\n"
+    w = _Writer()
+    for addr in sorted(state.resources, key=str):
+        rs = state.resources[addr]
+        schema = get_schema(addr.type)
+        sens = set(schema.sensitive) if schema is not None else set()
+        sens |= (sensitive_names or {}).get(addr.type, set())
+        sens |= {k for k in rs.attributes if "secret" in k or k in ("private_key", "password")}
+        w.lines.append(f"# {addr}:")
+        w.lines.append(f"resource \"{addr.type}\" \"{addr.name}\" {{")
+        attrs = {**rs.attributes, "id": rs.id}
+        rows, blocks = [], []
+        for k in sorted(attrs):
+            v = attrs[k]
+            if v is None or v == []:
+                continue
+            if _is_block(v):
+                blocks.append((k, v))
+                continue
+            rows.append(("", k, fmt_value(v, k in sens), ""))
+        w.attrs(rows, 2)
+        for k, items in blocks:
+            for it in items:
+                _block_item_lines(w, " ", k, it, 2, k in sens)
+        w.lines.append("}")
+        w.lines.append("")
+    if state.outputs:
+        w.lines.append("Outputs:")
+        w.lines.append("")
+        rows = [("", name, fmt_value(o.get("value"), bool(o.get("sensitive"))), "")
+                for name, o in sorted(state.outputs.items())]
+        w.attrs(rows, 0)
+    return "\n".join(w.lines).rstrip() + "\n"

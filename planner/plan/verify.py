@@ -1,0 +1,70 @@
+"""Run a plan on a shadow copy of the cloud before showing it.
+
+The shadow is ``Emulator.copy()`` of the embedded emulator holding the refreshed cloud; the plan's
+operations run in their planned order, one at a time, with no journal and no retries. Whatever the
+cloud would refuse half-way through apply is refused here instead, at plan time, naming the step,
+the cloud's rule (API code and message) and the resources involved.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from planner.addresses import ResourceAddress
+from planner.diagnostics import Diagnostic, DiagnosticsError
+from planner.plan.model import Operation, Plan
+from planner.state.model import State
+
+
+def verify_plan(plan: Plan, emulator: Any, refreshed: State, *, region: str = "cn-hangzhou",
+                planned_values: Callable[[Operation, Mapping[ResourceAddress, dict]], dict] | None = None,
+                dependencies: Mapping[ResourceAddress, list[ResourceAddress]] | None = None) -> None:
+    """Raise DiagnosticsError if any operation of ``plan`` fails on a shadow of ``emulator``.
+
+    Sets ``plan.verified = True`` when every operation succeeded.
+    """
+    from planner.apply.executor import Executor
+    from planner.providers.alicloud import AlicloudProvider
+    from planner.providers.retry import RetryPolicy
+    from planner.providers.transport import InProcessTransport
+
+    if not plan.operations:
+        plan.verified = True
+        return
+    shadow = emulator.copy()
+    provider = AlicloudProvider(InProcessTransport(shadow, region), region,
+                                retry=RetryPolicy(max_attempts=1, deadline=0.0))
+    executor = Executor(provider, parallelism=1, journal=None, lineage=f"{refreshed.lineage}-verify",
+                        planned_values=planned_values, dependencies=dependencies)
+    result = executor.run(plan.operations, plan.edges, copy.deepcopy(refreshed))
+    if not result.failures:
+        plan.verified = True
+        return
+    problems = []
+    for op_id, err in result.failures:
+        op = plan.operation(op_id)
+        code = getattr(err, "code", None)
+        rule = f"{code}: {getattr(err, 'message', err)}" if code else f"{err.__class__.__name__}: {err}"
+        involved = _involved(plan, op)
+        problems.append(Diagnostic(
+            f"Plan verification failed: step \"{op.kind.value} {op.address}\" would be refused by the cloud",
+            detail=f"the cloud's rule: {rule}\nresources involved: {', '.join(involved)}"
+                   + (f"\n{len(result.skipped)} later step(s) depend on it" if result.skipped else ""),
+            hint="clbplan ran this plan against a copy of the cloud and it failed there, so nothing was "
+                 "applied; change the configuration (or split the change into two applies) so this step "
+                 "is allowed",
+        ))
+    raise DiagnosticsError(problems)
+
+
+def _involved(plan: Plan, op: Operation) -> list[str]:
+    """The operation's resource and the resources of the steps directly around it."""
+    names = {str(op.address)}
+    for e in plan.edges:
+        if e.after == op.id:
+            names.add(e.before.rsplit(":", 1)[0])
+        if e.before == op.id:
+            names.add(e.after.rsplit(":", 1)[0])
+    return sorted(names)
