@@ -257,7 +257,7 @@ class Differ:
                 addr, Action.CREATE_THEN_DELETE if cbd else Action.DELETE_THEN_CREATE, before, after,
                 provider=instance.provider, sensitive=sensitive,
                 replace_paths=[[n] for n in replace_by], action_reason="replace_because_cannot_update",
-                reason=f"{', '.join(replace_by)} cannot be changed in place ({detail})"
+                reason=f"cannot update in place: {detail}"
                 + ("; lifecycle.create_before_destroy creates the new object first" if cbd else ""),
             )
         after["id"] = rs.id

@@ -12,7 +12,8 @@ import json
 from collections import defaultdict
 from typing import Any
 
-from planner.diff import get_schema, values_equal
+from planner import diff as _diff
+from planner.diff import values_equal
 from planner.plan.model import Action, Operation, Plan, ResourceChange
 from planner.state.model import State
 from planner.values import contains_unknown, is_unknown
@@ -102,7 +103,7 @@ def _render_change(w: _Writer, ch: ResourceChange) -> None:
         w.lines.append(f"  # ({ch.reason})")
     sym = ch.action.symbol
     w.lines.append(f"{sym.rjust(3)} resource \"{addr.type}\" \"{addr.name}\" {{")
-    schema = get_schema(addr.type)
+    schema = _diff.get_schema(addr.type)
     attrs = schema.attributes if schema is not None else {}
     blocks = schema.blocks if schema is not None else {}
     before, after = ch.before or {}, ch.after or {}
@@ -153,7 +154,7 @@ def _render_change(w: _Writer, ch: ResourceChange) -> None:
         else:
             text = SENSITIVE if sens else f"{fmt_value(b)} -> {fmt_value(a)}"
             rows.append(("~", name, text, trailer))
-    w.attrs(rows, 4)
+    w.attrs(rows, 6)
     for sym, name, old, new in block_lines:
         if sym == "~":
             kept = [o for o in old if any(values_equal(o, n) for n in new)]
@@ -164,7 +165,7 @@ def _render_change(w: _Writer, ch: ResourceChange) -> None:
                 if not any(values_equal(n, k) for k in kept):
                     _block_item_lines(w, "+", name, n, 6, name in ch.sensitive)
             if kept:
-                w.lines.append(f"        # ({len(kept)} unchanged {name} blocks hidden)")
+                w.lines.append(f"        # ({len(kept)} unchanged {name} block{'s' if len(kept) != 1 else ''} hidden)")
         else:
             for item in (new if sym == "+" else old):
                 _block_item_lines(w, sym, name, item, 6, name in ch.sensitive)
@@ -264,7 +265,7 @@ def render_state(state: State, sensitive_names: dict[str, set[str]] | None = Non
     w = _Writer()
     for addr in sorted(state.resources, key=str):
         rs = state.resources[addr]
-        schema = get_schema(addr.type)
+        schema = _diff.get_schema(addr.type)
         sens = set(schema.sensitive) if schema is not None else set()
         sens |= (sensitive_names or {}).get(addr.type, set())
         sens |= {k for k in rs.attributes if "secret" in k or k in ("private_key", "password")}
