@@ -74,6 +74,36 @@ def test_stale_in_memory_serial_still_moves_past_the_stored_one(state_path: Path
     assert be.read().serial == 3
 
 
+def test_attribute_key_order_is_not_a_change(state_path: Path) -> None:
+    be = LocalBackend(state_path)
+    st = State()
+    r = rstate("alicloud_slb_load_balancer.web", "lb-1", {"a": 1, "b": {"x": 1, "y": 2}})
+    st.resources[r.address] = r
+    be.write(st)
+    r.attributes = {"b": {"y": 2, "x": 1}, "a": 1}
+    be.write(st)
+    assert LocalBackend(state_path).read().serial == 1
+
+
+def test_a_write_by_another_backend_is_noticed(state_path: Path, sample_state: State) -> None:
+    a, b = LocalBackend(state_path), LocalBackend(state_path)
+    a.write(sample_state)  # a caches what it wrote
+    other = b.read()
+    other.outputs["from_b"] = {"value": 1, "sensitive": False}
+    b.write(other)  # serial 2, behind a's back
+    a.write(sample_state)  # differs from disk now: must not be skipped as "unchanged"
+    back = LocalBackend(state_path).read()
+    assert back.serial == 3 and "from_b" not in back.outputs
+
+
+def test_file_is_the_documented_json_shape(state_path: Path, sample_state: State) -> None:
+    sample_state.outputs["vip"] = {"value": "10.0.0.1", "sensitive": False}
+    LocalBackend(state_path).write(sample_state)
+    doc = json.loads(state_path.read_text(encoding="utf-8"))
+    assert list(doc) == ["version", "serial", "lineage", "clbplan_version", "resources", "outputs"]
+    assert doc == {**sample_state.to_json(), "serial": 1}
+
+
 def test_backup_keeps_the_previous_state(state_path: Path, sample_state: State) -> None:
     be = LocalBackend(state_path)
     be.write(sample_state)
