@@ -19,6 +19,7 @@ import hashlib
 import heapq
 import threading
 import time
+import uuid
 from collections.abc import Callable, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
@@ -28,7 +29,8 @@ import networkx as nx
 
 from planner.addresses import ResourceAddress
 from planner.plan.model import Edge, Operation, OpKind
-from planner.providers.base import CallContext, PartialCreateError
+from planner.providers.base import CallContext, PartialCreateError, ProviderError
+from planner.providers.errors import TransportError
 from planner.providers.retry import RetryPolicy
 from planner.state.model import ResourceState, State
 from planner.values import UNKNOWN, contains_unknown
@@ -124,6 +126,7 @@ class Executor:
         self.retry = retry or getattr(provider, "retry", None) or RetryPolicy()
         self.dependencies = dependencies or {}
         self._journal_lock = threading.Lock()
+        self._run_id = ""
         self._event_lock = threading.Lock()
 
     # -- events / journal ----------------------------------------------------------------------
@@ -134,11 +137,14 @@ class Executor:
                 self.on_event(ev)
 
     def _token(self, op: Operation, step: str = "") -> str:
-        return client_token(self.lineage, op.address, op.kind.value, step)
+        # the run id keeps tokens of a later apply (say, re-creating a replaced object) distinct
+        # from this one's; it is journaled with each intent so recovery re-derives the same tokens
+        return client_token(self.lineage, op.address, op.kind.value, f"{self._run_id}:{step}")
 
     def _intent(self, op: Operation, detail: dict) -> None:
         if self.journal is not None:
             with self._journal_lock:
+                detail = dict(detail, run=self._run_id)
                 self.journal.intent(self._token(op), op.address, op.kind.value, _jsonable(detail))
 
     def _complete(self, op: Operation, result: ResourceState | None, deleted: bool = False) -> None:
@@ -152,6 +158,7 @@ class Executor:
         """Execute ``operations`` respecting ``edges``; ``state`` is updated in place and returned."""
         if not self.lineage:
             self.lineage = state.lineage
+        self._run_id = uuid.uuid4().hex[:12]
         ops = {op.id: op for op in operations}
         if len(ops) != len(operations):
             raise ValueError("duplicate operation ids in the plan")
@@ -240,11 +247,16 @@ class Executor:
                     try:
                         attrs, deleted = fut.result()
                     except PartialCreateError as e:
+                        # the object exists: record it rather than forget it
                         self._record(op, e.attributes, state, deleted=False)
                         self._fail(op, e, result, status, elapsed)
                         skip_descendants(op.id)
                         continue
                     except Exception as e:
+                        if not isinstance(e, TransportError):
+                            # refused cleanly: nothing for recovery to reconcile. A lost response
+                            # leaves the intent open so the next run's recover() settles it.
+                            self._complete(op, None)
                         self._fail(op, e, result, status, elapsed)
                         skip_descendants(op.id)
                         continue
@@ -347,15 +359,28 @@ class Executor:
         self._complete(op, rs)
 
 
+class RecoveryError(ProviderError):
+    """Some unfinished operations could not be settled; the rest were (and are journaled)."""
+
+    def __init__(self, state: State, failures: list[tuple[str, Exception]]):
+        self.state = state
+        self.failures = failures
+        what = "; ".join(f"{a}: {e}" for a, e in failures)
+        super().__init__(f"could not recover {len(failures)} unfinished operation(s) of a previous apply: {what}")
+
+
 def recover(journal: Any, provider: Any, state: State) -> State:
     """Finish what a killed apply left half-done, so nothing is created twice or forgotten.
 
     First replays completed operations from the journal into ``state``; then, for every intent
     without a completion: a create is re-issued with the same deterministic ClientTokens (the cloud
-    returns the object it already made, or makes it now) and adopted; an update is re-applied;
-    a delete is re-issued (already gone counts as done). Each is then journaled as complete.
+    returns the object it already made, or makes it now) and adopted; an update is re-applied
+    (updates set absolute values, so repeating one is harmless); a delete is re-issued (already
+    gone counts as done). Each settled intent gets its completion record. Raises RecoveryError
+    (carrying the state) if some could not be settled; those stay pending for the next run.
     """
     state = journal.replay_into(state) or state
+    failures: list[tuple[str, Exception]] = []
     for rec in journal.pending():
         addr = _rec(rec, "address")
         if isinstance(addr, str):
@@ -363,44 +388,46 @@ def recover(journal: Any, provider: Any, state: State) -> State:
         operation = str(_rec(rec, "operation"))
         detail = _rec(rec, "detail") or {}
         token = _rec(rec, "token")
-        if detail.get("cascaded"):
-            state.resources.pop(addr, None)
-            journal.complete(token, addr, None, deleted=True)
-            continue
-        handler = provider.handler(addr.type)
-        ctx = provider.context(
-            token_fn=lambda step, a=addr, o=operation: client_token(state.lineage, a, o, step))
-        ctx.adopt_existing = True
-        if operation == OpKind.CREATE.value:
-            try:
-                attrs = handler.create(dict(detail.get("planned") or {}), ctx)
-            except PartialCreateError as e:
-                attrs = e.attributes
-            prev = state.resources.get(addr)
-            rs = ResourceState(addr, str(attrs["id"]), attrs,
-                               dependencies=list(prev.dependencies) if prev else [])
-            state.resources[addr] = rs
-            journal.complete(token, addr, rs)
-        elif operation == OpKind.UPDATE.value:
-            attrs = handler.update(dict(detail.get("prior") or {}), dict(detail.get("planned") or {}), ctx)
-            prev = state.resources.get(addr)
-            rs = ResourceState(addr, str(attrs["id"]), attrs,
-                               dependencies=list(prev.dependencies) if prev else [])
-            state.resources[addr] = rs
-            journal.complete(token, addr, rs)
-        else:
-            prior = dict(detail.get("prior") or {})
-            handler.delete(prior, ctx)
-            cur = state.resources.get(addr)
-            if cur is not None and (not prior.get("id") or cur.id == prior.get("id")):
-                del state.resources[addr]
-            journal.complete(token, addr, None, deleted=True)
-        if hasattr(journal, "resolve"):
-            try:
-                journal.resolve(token)
-            except Exception:  # noqa: BLE001 - resolve is bookkeeping; completion is recorded
-                pass
+        try:
+            _settle(journal, provider, state, addr, operation, detail, token)
+        except Exception as e:  # keep going: every other intent still deserves settling
+            failures.append((f"{addr} ({operation})", e))
+    if failures:
+        raise RecoveryError(state, failures)
     return state
+
+
+def _settle(journal: Any, provider: Any, state: State, addr: ResourceAddress, operation: str,
+            detail: dict, token: str) -> None:
+    if detail.get("cascaded"):
+        state.resources.pop(addr, None)
+        journal.complete(token, addr, None, deleted=True)
+        return
+    handler = provider.handler(addr.type)
+    run = detail.get("run", "")
+    ctx = provider.context(token_fn=lambda step: client_token(state.lineage, addr, operation, f"{run}:{step}"))
+    ctx.adopt_existing = True
+    prev = state.resources.get(addr)
+    deps = list(prev.dependencies) if prev else []
+    if operation == OpKind.CREATE.value:
+        try:
+            attrs = handler.create(dict(detail.get("planned") or {}), ctx)
+        except PartialCreateError as e:
+            attrs = e.attributes
+        rs = ResourceState(addr, str(attrs["id"]), attrs, dependencies=deps)
+        state.resources[addr] = rs
+        journal.complete(token, addr, rs)
+    elif operation == OpKind.UPDATE.value:
+        attrs = handler.update(dict(detail.get("prior") or {}), dict(detail.get("planned") or {}), ctx)
+        rs = ResourceState(addr, str(attrs["id"]), attrs, dependencies=deps)
+        state.resources[addr] = rs
+        journal.complete(token, addr, rs)
+    else:
+        prior = dict(detail.get("prior") or {})
+        handler.delete(prior, ctx)
+        if prev is not None and (not prior.get("id") or prev.id == prior.get("id")):
+            del state.resources[addr]
+        journal.complete(token, addr, None, deleted=True)
 
 
 def _rec(rec: Any, name: str) -> Any:
@@ -409,4 +436,4 @@ def _rec(rec: Any, name: str) -> Any:
     return getattr(rec, name, None)
 
 
-__all__ = ["ApplyEvent", "ApplyResult", "Executor", "RetryPolicy", "client_token", "recover"]
+__all__ = ["ApplyEvent", "ApplyResult", "Executor", "RecoveryError", "RetryPolicy", "client_token", "recover"]
