@@ -8,6 +8,7 @@ with ``planner.values.UNKNOWN`` where a value is known only after apply. Nested 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -95,3 +96,19 @@ class Configuration:
     sensitive_variables: set[str] = field(default_factory=set)
     # sha256 over the configuration files' contents, in load order (saved plans record it)
     content_hash: str = ""
+    # warnings found while evaluating (errors raise instead); added by planner.config
+    warnings: list = field(default_factory=list, repr=False, compare=False)
+    # the evaluator that produced this configuration, kept for evaluate_instance (not serialised)
+    _instance_evaluator: Any = field(default=None, repr=False, compare=False)
+
+    def evaluate_instance(self, address: ResourceAddress,
+                          resolver_lookup: Callable[[ResourceAddress], dict | None]) -> dict:
+        """Re-evaluate ONE instance's attributes with referenced resources' values from the callback.
+
+        Apply uses it once dependencies exist, to turn UNKNOWN ids into real ones. Cheap: no
+        re-parse and no re-evaluation of other resources (only locals that read resources).
+        The callback returns None for an address it has nothing new for (plan-time value kept).
+        """
+        if self._instance_evaluator is None:
+            raise RuntimeError("this Configuration was not produced by planner.config.evaluate")
+        return self._instance_evaluator.evaluate_instance(address, resolver_lookup)

@@ -1,0 +1,1038 @@
+"""Evaluate a parsed module into a ``Configuration``: variables, locals, resources, outputs.
+
+Order is Terraform's: input variables first (they can only refer to themselves), then every
+local, resource, data source and output in dependency order (a networkx graph built from each
+expression's references; cycles are located errors). Each resource instance is evaluated,
+conformed by the schema layer when present, and handed to the resolver, whose result is what
+later references to it see. Every problem is collected; the run raises once, with all of them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+
+from planner.addresses import ResourceAddress
+from planner.config import ir
+from planner.config.expr import EvalError, Evaluator, OpenObject, Scope, calls_in, references
+from planner.config.hclparse import SyntaxProblem, parse_expression, parse_text
+from planner.config.loader import Module, display_path
+from planner.config.model import Configuration, Lifecycle, OutputValue, ProviderConfig, ResourceInstance
+from planner.config.types import (
+    ANY,
+    ConversionError,
+    SetValue,
+    TypeExprError,
+    convert,
+    needs_hcl_parse,
+    parse_type,
+    strip_sets,
+    type_of,
+)
+from planner.diagnostics import Diagnostic, DiagnosticBag, DiagnosticsError, SourcePos
+from planner.values import UNKNOWN, contains_unknown
+
+Resolver = Callable[[ResourceInstance], dict]
+
+RESOURCE_META = {"count", "for_each", "depends_on", "provider"}
+RESOURCE_META_BLOCKS = {"lifecycle", "provisioner", "connection"}
+VARIABLE_ARGS = {"type", "default", "description", "sensitive", "nullable", "ephemeral"}
+
+
+def _schema_api():
+    """The schema layer's hooks, if the other half of the project has them yet."""
+    try:
+        import planner.schema as schema
+    except Exception:  # noqa: BLE001 - config must work without the schema layer
+        return None, None, None, None
+    return (getattr(schema, "conform", None), getattr(schema, "get_schema", None),
+            getattr(schema, "validate_configuration", None), getattr(schema, "read_data_source", None))
+
+
+def _no_refs_root(what: str):
+    def root(n: ir.Name) -> Any:
+        raise EvalError("Variables not allowed", f'{what} cannot refer to "{n.name}"; only literal values and '
+                        "functions are allowed here.", n.line, n.col)
+    return root
+
+
+@dataclass
+class _InstanceMeta:
+    block: ir.Block
+    bindings: dict[str, Any]
+
+
+class ModuleEvaluator:
+    def __init__(self, module: Module, env: Mapping[str, str], resolver: Resolver | None):
+        self.m = module
+        self.env = env
+        self.bag = DiagnosticBag()
+        self.ev = Evaluator(module.directory or ".")
+        self.conform, self.get_schema, self.validate_cfg, self.read_data = _schema_api()
+        self.resolver = resolver or self.default_resolver
+        self.var_values: dict[str, Any] = {}
+        self.sensitive_vars: set[str] = set()
+        self.local_values: dict[str, Any] = {}
+        self.sensitive_locals: set[str] = set()
+        self.res_by_type: dict[str, dict[str, Any]] = {}
+        self.data_by_type: dict[str, dict[str, Any]] = {}
+        self.instance_keys: dict[tuple[str, str, str], list] = {}  # (mode,type,name) -> keys
+        self.meta: dict[ResourceAddress, _InstanceMeta] = {}
+        self.node_refs: dict[tuple, list] = {}
+        self.local_order: list[str] = []
+        self.config = Configuration(directory=module.directory, content_hash=module.content_hash)
+        cwd = os.getcwd()
+        mod_dir = module.directory or "."
+        self.path_obj = {"module": mod_dir, "root": mod_dir, "cwd": cwd}
+        self.provider_keys = {"alicloud"}
+        for p in module.providers:
+            alias = p.body.attr("alias")
+            if alias is not None and isinstance(alias.expr, ir.Lit) and isinstance(alias.expr.value, str):
+                self.provider_keys.add(f"{p.labels[0]}.{alias.expr.value}")
+
+    # -- helpers ---------------------------------------------------------------------------------
+    def err(self, fn: str, x: EvalError | SyntaxProblem) -> None:
+        self.bag.add(x.summary, SourcePos(fn, x.line, x.col), detail=x.detail, hint=x.hint)
+
+    def root(self, n: ir.Name) -> Any:
+        name = n.name
+        if name == "var":
+            return self.var_values
+        if name == "local":
+            return self.local_values
+        if name == "data":
+            return self.data_by_type
+        if name == "path":
+            return self.path_obj
+        if name == "terraform":
+            return {"workspace": self.env.get("TF_WORKSPACE", "default")}
+        if name in ("count", "each"):
+            raise EvalError(f'Reference to "{name}" in non-{"counted" if name == "count" else "for_each"} '
+                            "context", f'"{name}" is only available in blocks that set '
+                            f'{"count" if name == "count" else "for_each"}.', n.line, n.col)
+        if name in self.res_by_type:
+            return self.res_by_type[name]
+        raise EvalError("Unknown variable", f'There is no variable named "{name}".', n.line, n.col)
+
+    def default_resolver(self, inst: ResourceInstance) -> dict:
+        """Attributes as configured, plus "id" and every computed attribute left unset as UNKNOWN."""
+        schema = self.get_schema(inst.type, inst.address.mode) if self.get_schema else None
+        out: dict = dict(inst.attributes) if schema is not None else OpenObject(inst.attributes)
+        if schema is not None:
+            for name in schema.attributes:
+                out.setdefault(name, None)
+            for name in schema.computed:
+                if out.get(name) is None:
+                    out[name] = UNKNOWN
+        out.setdefault("id", UNKNOWN)
+        if out.get("id") is None:
+            out["id"] = UNKNOWN
+        return out
+
+    def is_sensitive(self, e: ir.Expr, bound: frozenset[str] = frozenset()) -> bool:
+        for ref, _l, _c in references(e, bound):
+            if ref[0] == "var" and ref[1] in self.sensitive_vars:
+                return True
+            if ref[0] == "local" and ref[1] in self.sensitive_locals:
+                return True
+        calls = calls_in(e)
+        return "sensitive" in calls and "nonsensitive" not in calls
+
+    # -- variables -------------------------------------------------------------------------------
+    def eval_variables(self, var_args: Sequence[str], var_files: Sequence[str]) -> None:
+        specs: dict[str, tuple] = {}
+        for name, b in self.m.variables.items():
+            fn = b.filename
+            for a in b.body.attributes:
+                if a.name not in VARIABLE_ARGS:
+                    self.bag.add("Unsupported argument", SourcePos(fn, a.line, a.col),
+                                 detail=f'An argument named "{a.name}" is not expected in a variable block.',
+                                 hint="variables accept: " + ", ".join(sorted(VARIABLE_ARGS)))
+            spec = ANY
+            t = b.body.attr("type")
+            if t is not None:
+                try:
+                    spec = parse_type(t.expr, eval_default=lambda x: self.ev.ev(x, Scope(_no_refs_root(
+                        "A type default"))))
+                except TypeExprError as x:
+                    self.bag.add("Invalid type specification", SourcePos(fn, x.line, x.col), detail=str(x))
+                except EvalError as x:
+                    self.err(fn, x)
+            specs[name] = spec
+        inputs = self._collect_inputs(var_args, var_files, specs)
+        for name, b in self.m.variables.items():
+            fn = b.filename
+            body = b.body
+            spec = specs[name]
+            flags = {}
+            for flag in ("sensitive", "nullable"):
+                a = body.attr(flag)
+                if a is None:
+                    flags[flag] = flag == "nullable"
+                    continue
+                try:
+                    v = self.ev.ev(a.expr, Scope(_no_refs_root(f"The {flag} argument")))
+                    if not isinstance(v, bool):
+                        raise EvalError(f"Invalid {flag} value", f'"{flag}" must be true or false.',
+                                        a.line, a.col)
+                    flags[flag] = v
+                except EvalError as x:
+                    self.err(fn, x)
+                    flags[flag] = flag == "nullable"
+            if flags["sensitive"]:
+                self.sensitive_vars.add(name)
+            vpos = SourcePos(fn, b.line, b.col)
+            if name in inputs:
+                value, src_pos = inputs[name]
+            else:
+                d = body.attr("default")
+                if d is None:
+                    self.bag.add("No value for required variable", vpos,
+                                 detail=f'The root module input variable "{name}" is not set, and has no '
+                                        "default value.",
+                                 hint=f'use -var "{name}=..." , a terraform.tfvars file, or TF_VAR_{name}')
+                    self.var_values[name] = UNKNOWN
+                    continue
+                try:
+                    value = self.ev.ev(d.expr, Scope(_no_refs_root("A variable default")))
+                except EvalError as x:
+                    self.err(fn, x)
+                    self.var_values[name] = UNKNOWN
+                    continue
+                src_pos = SourcePos(fn, d.line, d.col)
+            try:
+                value = convert(value, spec)
+            except ConversionError as x:
+                self.bag.add("Invalid value for input variable", src_pos,
+                             detail=f'The given value is not suitable for var.{name} declared at {vpos}: {x}.',
+                             hint=f"the variable's type is {_type_text(spec)}")
+                self.var_values[name] = UNKNOWN
+                continue
+            if value is None and not flags["nullable"]:
+                self.bag.add("Required variable not set", src_pos,
+                             detail=f'The variable "{name}" is non-nullable but its value is null.')
+                self.var_values[name] = UNKNOWN
+                continue
+            self.var_values[name] = value
+            self._validate_variable(name, b, value)
+        self.config.variables = {k: strip_sets(v) for k, v in self.var_values.items()}
+        self.config.sensitive_variables = set(self.sensitive_vars)
+
+    def _validate_variable(self, name: str, b: ir.Block, value: Any) -> None:
+        fn = b.filename
+        for vb in b.body.blocks_of("validation"):
+            cond = vb.body.attr("condition")
+            msg = vb.body.attr("error_message")
+            if cond is None or msg is None:
+                self.bag.add("Invalid validation block", SourcePos(fn, vb.line, vb.col),
+                             detail="A validation block needs both condition and error_message.")
+                continue
+
+            def root(n: ir.Name, _name=name, _value=value) -> Any:
+                if n.name == "var":
+                    return {_name: _value}
+                raise EvalError("Invalid reference in variable validation", f'The condition for variable '
+                                f'"{_name}" can only refer to the variable itself, using var.{_name}.',
+                                n.line, n.col)
+            try:
+                ok = self.ev.ev(cond.expr, Scope(root))
+                if ok is UNKNOWN:
+                    continue
+                if not isinstance(ok, bool):
+                    raise EvalError("Invalid validation result", f"The condition must produce true or false, "
+                                    f"not {type_of(ok)}.", cond.line, cond.col)
+                if not ok:
+                    text = self.ev.ev(msg.expr, Scope(root))
+                    self.bag.add("Invalid value for variable", SourcePos(fn, cond.line, cond.col),
+                                 detail=f"{text}\nThis was checked by the validation rule at "
+                                        f"{fn}:{vb.line},{vb.col}.",
+                                 hint=f"change the value given for var.{name}")
+            except EvalError as x:
+                self.err(fn, x)
+
+    def _collect_inputs(self, var_args: Sequence[str], var_files: Sequence[str],
+                        specs: dict[str, tuple]) -> dict[str, tuple[Any, SourcePos | None]]:
+        """Terraform's precedence, lowest first: TF_VAR_, terraform.tfvars(.json), *.auto.tfvars, CLI."""
+        inputs: dict[str, tuple[Any, SourcePos | None]] = {}
+
+        def raw_value(name: str, text: str, pos: SourcePos) -> Any:
+            spec = specs.get(name, ANY)
+            if not needs_hcl_parse(spec):
+                return text
+            try:
+                e = parse_expression(text)
+                return self.ev.ev(e, Scope(_no_refs_root("A variable value")))
+            except (SyntaxProblem, EvalError) as x:
+                self.bag.add("Invalid value for input variable", pos,
+                             detail=f'The value given for var.{name} is not a valid expression for type '
+                                    f"{_type_text(spec)}: {x.detail}")
+                return None
+
+        for k, v in sorted(self.env.items()):
+            if k.startswith("TF_VAR_"):
+                name = k[len("TF_VAR_"):]
+                if name in self.m.variables:
+                    pos = SourcePos(f"environment variable {k}", 1, 1)
+                    inputs[name] = (raw_value(name, v, pos), pos)
+        root = Path(self.m.directory or ".")
+        auto: list[Path] = []
+        for fixed in ("terraform.tfvars", "terraform.tfvars.json"):
+            if (root / fixed).is_file():
+                auto.append(root / fixed)
+        if root.is_dir():
+            auto.extend(sorted(p for p in root.iterdir() if p.is_file() and (
+                p.name.endswith(".auto.tfvars") or p.name.endswith(".auto.tfvars.json"))))
+        for p in auto:
+            self._load_tfvars(display_path(self.m.directory, p.name), p, inputs, strict=False)
+        for f in var_files:
+            self._load_tfvars(f, Path(f), inputs, strict=True)
+        for arg in var_args:
+            pos = SourcePos("-var", 1, 1)
+            if "=" not in arg:
+                self.bag.add("Invalid -var option", None,
+                             detail=f'The given -var option {arg!r} is not correctly specified. It must be a '
+                                    "variable name and value separated by an equals sign, like -var key=value.")
+                continue
+            name, text = arg.split("=", 1)
+            name = name.strip()
+            if name not in self.m.variables:
+                self.bag.add("Value for undeclared variable", None,
+                             detail=f'A variable named "{name}" was assigned on the command line, but the root '
+                                    "module does not declare a variable of that name.",
+                             hint=f'declare it with variable "{name}" {{}}')
+                continue
+            inputs[name] = (raw_value(name, text, pos), pos)
+        return inputs
+
+    def _load_tfvars(self, disp: str, path: Path, inputs: dict, strict: bool) -> None:
+        """Undeclared names are warnings, as in Terraform; ``strict`` files must exist."""
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as e:
+            self.bag.add("Failed to read variables file", None,
+                         detail=f'Given variables file {disp} does not exist or cannot be read: {e.strerror}.')
+            return
+        if path.name.endswith(".json"):
+            try:
+                data = json.loads(text)
+            except json.JSONDecodeError as e:
+                self.bag.add("Invalid JSON in variables file", SourcePos(disp, e.lineno, e.colno), detail=e.msg)
+                return
+            if not isinstance(data, dict):
+                self.bag.add("Invalid variables file", SourcePos(disp, 1, 1),
+                             detail="The root of a .tfvars.json file must be an object.")
+                return
+            items = [(k, v, SourcePos(disp, 1, 1)) for k, v in data.items()]
+        else:
+            try:
+                body = parse_text(text)
+            except SyntaxProblem as p:
+                self.bag.add(p.summary, SourcePos(disp, p.line, p.col), detail=p.detail, hint=p.hint)
+                return
+            items = []
+            for b in body.blocks:
+                self.bag.add("Unexpected block in variables file", SourcePos(disp, b.line, b.col),
+                             detail="A variables file holds only NAME = VALUE assignments.")
+            for a in body.attributes:
+                try:
+                    items.append((a.name, self.ev.ev(a.expr, Scope(_no_refs_root("A variables file"))),
+                                  SourcePos(disp, a.line, a.col)))
+                except EvalError as x:
+                    self.err(disp, x)
+        for name, value, pos in items:
+            if name not in self.m.variables:
+                self.bag.add("Value for undeclared variable", pos,
+                             detail=f'The variables file assigns "{name}", but the configuration does not '
+                                    "declare a variable of that name.",
+                             hint=f'declare it with variable "{name}" {{}}, or remove the line',
+                             severity="warning")
+                continue
+            inputs[name] = (value, pos)
+
+    # -- dependency graph ------------------------------------------------------------------------
+    def body_refs(self, body: ir.Body, bound: frozenset[str], top: bool) -> list:
+        out: list = []
+        for a in body.attributes:
+            if top and a.name in ("depends_on", "provider"):
+                continue
+            out.extend(references(a.expr, bound))
+        for b in body.blocks:
+            if top and b.type in RESOURCE_META_BLOCKS:
+                continue
+            if b.type == "dynamic" and b.labels:
+                it = b.body.attr("iterator")
+                it_name = it.expr.name if it is not None and isinstance(it.expr, ir.Name) else b.labels[0]
+                fe = b.body.attr("for_each")
+                if fe is not None:
+                    out.extend(references(fe.expr, bound))
+                for cb in b.body.blocks_of("content"):
+                    out.extend(self.body_refs(cb.body, bound | {it_name}, False))
+                for cb in b.body.blocks_of("dynamic"):
+                    sub = ir.Body(blocks=[cb])
+                    out.extend(self.body_refs(sub, bound | {it_name}, False))
+            else:
+                out.extend(self.body_refs(b.body, bound, False))
+        return out
+
+    def build_order(self) -> list[tuple]:
+        g = nx.DiGraph()
+        where: dict[tuple, tuple[str, int, int]] = {}
+        for name, (a, fn) in self.m.locals.items():
+            node = ("local", name)
+            g.add_node(node)
+            where[node] = (fn, a.line, a.col)
+            self.node_refs[node] = references(a.expr)
+        for (t, n), b in self.m.resources.items():
+            node = ("resource", t, n)
+            g.add_node(node)
+            where[node] = (b.filename, b.line, b.col)
+            self.node_refs[node] = self.body_refs(b.body, frozenset(), True) + self._depends_on_refs(b)
+        for (t, n), b in self.m.data.items():
+            node = ("data", t, n)
+            g.add_node(node)
+            where[node] = (b.filename, b.line, b.col)
+            self.node_refs[node] = self.body_refs(b.body, frozenset(), True) + self._depends_on_refs(b)
+        bad: set[tuple] = set()
+        for node, refs in self.node_refs.items():
+            fn = where[node][0]
+            block = self._block_of(node)
+            for ref, line, col in refs:
+                target = self._check_ref(ref, line, col, fn, block)
+                if target is False:
+                    bad.add(node)
+                elif target is not None:
+                    g.add_edge(target, node)
+        self.bad_nodes = bad
+        for comp in nx.strongly_connected_components(g):
+            if len(comp) > 1 or any(g.has_edge(x, x) for x in comp):
+                sub = g.subgraph(comp)
+                cyc = nx.find_cycle(sub)
+                names = [_node_text(e[0]) for e in cyc] + [_node_text(cyc[0][0])]
+                first = min(comp, key=lambda x: where[x])
+                fn, line, col = where[first]
+                self.bag.add("Cycle: " + " -> ".join(names), SourcePos(fn, line, col),
+                             detail="These objects refer to each other, so none of them can be evaluated first.",
+                             hint="break the cycle by removing one of the references")
+                bad |= set(comp)
+        order = list(nx.topological_sort(g)) if nx.is_directed_acyclic_graph(g) else _acyclic_order(g)
+        self.graph = g
+        return order
+
+    def _block_of(self, node: tuple) -> ir.Block | None:
+        if node[0] == "resource":
+            return self.m.resources[(node[1], node[2])]
+        if node[0] == "data":
+            return self.m.data[(node[1], node[2])]
+        return None
+
+    def _check_ref(self, ref: tuple, line: int, col: int, fn: str, block: ir.Block | None):
+        """Validate one reference; the graph node it depends on, None (no node), or False (error)."""
+        kind = ref[0]
+        pos = SourcePos(fn, line, col)
+        if kind == "var":
+            if ref[1] is None or ref[1] not in self.m.variables:
+                self.bag.add("Reference to undeclared input variable", pos,
+                             detail=f'An input variable with the name "{ref[1]}" has not been declared.',
+                             hint=f'declare it with variable "{ref[1]}" {{}}' if ref[1] else
+                             "write var.NAME")
+                return False
+            return None
+        if kind == "local":
+            if ref[1] is None or ref[1] not in self.m.locals:
+                self.bag.add("Reference to undeclared local value", pos,
+                             detail=f'A local value with the name "{ref[1]}" has not been declared.',
+                             hint="declare it in a locals block" if ref[1] else "write local.NAME")
+                return False
+            return ("local", ref[1])
+        if kind in ("resource", "data"):
+            t, n = ref[1], ref[2]
+            table = self.m.resources if kind == "resource" else self.m.data
+            if t is None or n is None:
+                self.bag.add("Invalid reference", pos,
+                             detail="A reference to a resource type must be followed by at least one attribute "
+                                    "access, specifying the resource name.")
+                return False
+            if (t, n) not in table:
+                what = "managed resource" if kind == "resource" else "data resource"
+                prefix = "" if kind == "resource" else "data."
+                self.bag.add("Reference to undeclared resource", pos,
+                             detail=f'A {what} "{t}" "{n}" has not been declared in the root module.',
+                             hint=f"declare it, or check the spelling of {prefix}{t}.{n}")
+                return False
+            return (kind, t, n)
+        if kind in ("count", "each"):
+            meta = "count" if kind == "count" else "for_each"
+            if block is None or block.body.attr(meta) is None:
+                self.bag.add(f'Reference to "{kind}" in non-{"counted" if kind == "count" else "for_each"} '
+                             "context", pos,
+                             detail=f'"{kind}" is only available in resource and data blocks that set {meta}.')
+                return False
+            return None
+        if kind == "module":
+            self.bag.add("Module references are not supported", pos,
+                         detail="clbplan evaluates a single root module.")
+            return False
+        if kind == "self":
+            self.bag.add("Invalid \"self\" reference", pos,
+                         detail='"self" can only be used in provisioner and connection blocks.')
+            return False
+        return None
+
+    def _depends_on_refs(self, b: ir.Block) -> list:
+        a = b.body.attr("depends_on")
+        if a is None:
+            return []
+        items = a.expr.items if isinstance(a.expr, ir.TupleExpr) else None
+        if items is None:
+            self.bag.add("Invalid depends_on", SourcePos(b.filename, a.line, a.col),
+                         detail="depends_on must be a list of resource references, like [alicloud_x.y].")
+            return []
+        out = []
+        for it in items:
+            refs = references(it)
+            if len(refs) != 1 or refs[0][0][0] not in ("resource", "data"):
+                self.bag.add("Invalid depends_on reference", SourcePos(b.filename, it.line, it.col),
+                             detail="Each depends_on item must be a resource or data source reference, like "
+                                    "alicloud_slb_load_balancer.web.")
+                continue
+            out.append(refs[0])
+        return out
+
+    # -- locals ----------------------------------------------------------------------------------
+    def eval_local(self, name: str) -> None:
+        a, fn = self.m.locals[name]
+        self.local_order.append(name)
+        if ("local", name) in self.bad_nodes:
+            self.local_values[name] = UNKNOWN
+            return
+        try:
+            self.local_values[name] = self.ev.ev(a.expr, Scope(self.root))
+        except EvalError as x:
+            self.err(fn, x)
+            self.local_values[name] = UNKNOWN
+        if self.is_sensitive(a.expr):
+            self.sensitive_locals.add(name)
+
+    # -- resources -------------------------------------------------------------------------------
+    def expand(self, b: ir.Block) -> list[tuple[Any, dict]] | None:
+        fn = b.filename
+        count = b.body.attr("count")
+        fe = b.body.attr("for_each")
+        if count is not None and fe is not None:
+            self.bag.add("Invalid combination of \"count\" and \"for_each\"", SourcePos(fn, fe.line, fe.col),
+                         detail='The "count" and "for_each" meta-arguments are mutually-exclusive; only one '
+                                "may be used to be explicit about the number of resources to be created.")
+            return None
+        try:
+            if count is not None:
+                v = self.ev.ev(count.expr, Scope(self.root))
+                if contains_unknown(v):
+                    raise EvalError("Invalid count argument", 'The "count" value depends on resource '
+                                    "attributes that cannot be determined until apply, so clbplan cannot "
+                                    "predict how many instances will be created.", count.line, count.col,
+                                    hint="use a value known at plan time, e.g. from a variable")
+                if isinstance(v, str):
+                    try:
+                        v = convert(v, ("number",))
+                    except ConversionError:
+                        pass
+                if isinstance(v, bool) or not isinstance(v, (int, float)) or v != int(v):
+                    raise EvalError("Invalid count argument", f'The given "count" argument value is unsuitable: '
+                                    f"a whole number is required, but a {type_of(v)} was given.",
+                                    count.line, count.col)
+                if v < 0:
+                    raise EvalError("Invalid count argument", 'The given "count" argument value is unsuitable: '
+                                    "must be greater than or equal to zero.", count.line, count.col)
+                return [(i, {"count": {"index": i}}) for i in range(int(v))]
+            if fe is not None:
+                v = self.ev.ev(fe.expr, Scope(self.root))
+                if v is UNKNOWN or (isinstance(v, (SetValue, dict)) and any(
+                        k is UNKNOWN for k in (v if isinstance(v, SetValue) else v.keys()))):
+                    raise EvalError("Invalid for_each argument", 'The "for_each" value depends on resource '
+                                    "attributes that cannot be determined until apply, so clbplan cannot "
+                                    "predict how many instances will be created.", fe.line, fe.col,
+                                    hint="use keys known at plan time, e.g. from a variable")
+                if isinstance(v, dict):
+                    return [(k, {"each": {"key": k, "value": v[k]}}) for k in sorted(v)]
+                if isinstance(v, SetValue):
+                    if not all(isinstance(x, str) for x in v):
+                        raise EvalError("Invalid for_each set argument", 'The given "for_each" argument value is '
+                                        'unsuitable: "for_each" supports sets of strings, but you have provided '
+                                        "a set containing other types.", fe.line, fe.col,
+                                        hint="convert elements with tostring() or use a map")
+                    return [(k, {"each": {"key": k, "value": k}}) for k in v]
+                raise EvalError("Invalid for_each argument", 'The given "for_each" argument value is unsuitable: '
+                                'the "for_each" argument must be a map, or set of strings, and you have '
+                                f"provided a value of type {type_of(v)}.", fe.line, fe.col,
+                                hint="wrap a list with toset(...)" if isinstance(v, list) else "")
+        except EvalError as x:
+            self.err(fn, x)
+            return None
+        return [(None, {})]
+
+    def eval_resource(self, node: tuple) -> None:
+        mode = "managed" if node[0] == "resource" else "data"
+        t, n = node[1], node[2]
+        b = self._block_of(node)
+        assert b is not None
+        table = self.res_by_type if mode == "managed" else self.data_by_type
+        by_name = table.setdefault(t, {})
+        if node in self.bad_nodes:
+            by_name[n] = UNKNOWN
+            return
+        keys = self.expand(b)
+        if keys is None:
+            by_name[n] = UNKNOWN
+            return
+        self.instance_keys[(mode, t, n)] = [k for k, _ in keys]
+        lifecycle = self._lifecycle(b)
+        provider = self._provider(b)
+        deps = self._dependencies(node)
+        values: dict = {}
+        for key, bindings in keys:
+            addr = ResourceAddress(t, n, key, mode)
+            self.meta[addr] = _InstanceMeta(b, bindings)
+            inst = self._eval_instance(addr, b, bindings, Scope(self.root, bindings))
+            if inst is None:
+                values[key] = UNKNOWN
+                continue
+            inst.depends_on = set(deps)
+            inst.lifecycle = lifecycle
+            inst.provider = provider
+            if mode == "managed":
+                self.config.resources[addr] = inst
+                values[key] = self.resolver(inst)
+            else:
+                self.config.data_sources[addr] = inst
+                values[key] = self._read_data(inst)
+        if keys == [(None, {})]:
+            by_name[n] = values.get(None, UNKNOWN)
+        elif b.body.attr("count") is not None:
+            by_name[n] = [values[k] for k, _ in keys]
+        else:
+            by_name[n] = {k: values[k] for k, _ in keys}
+
+    def _read_data(self, inst: ResourceInstance) -> Any:
+        if self.read_data is not None and not contains_unknown(inst.attributes):
+            try:
+                got = self.read_data(inst.type, inst.attributes)
+            except Exception as e:  # noqa: BLE001 - a reader failure is the user's diagnostic
+                self.bag.add("Failed to read data source", inst.pos, detail=f"{inst.address}: {e}")
+                got = None
+            if got is not None:
+                out = dict(inst.attributes)
+                out.update(got)
+                return out
+        return self.default_resolver(inst)
+
+    def _eval_instance(self, addr: ResourceAddress, b: ir.Block, bindings: dict, scope: Scope,
+                       report: bool = True) -> ResourceInstance | None:
+        fn = b.filename
+        positions: dict = {}
+        sensitive: set[str] = set()
+        before = len(self.bag.items)
+        attrs = self._eval_body(b.body, scope, fn, (), positions, sensitive, True)
+        if len(self.bag.items) > before and self.bag.has_errors and any(
+                d.severity == "error" for d in self.bag.items[before:]):
+            return None
+        inst = ResourceInstance(address=addr, attributes=attrs, pos=SourcePos(fn, b.line, b.col),
+                                positions=positions, sensitive=sensitive)
+        if self.conform is not None:
+            try:
+                diags = self.conform(inst) or []
+            except Exception as e:  # noqa: BLE001 - never let a schema bug become a traceback
+                diags = [Diagnostic("Schema check failed", inst.pos, f"{addr}: {e.__class__.__name__}: {e}")]
+            if report:
+                self.bag.extend(diags)
+        inst.attributes = strip_sets(inst.attributes)
+        return inst
+
+    def _eval_body(self, body: ir.Body, scope: Scope, fn: str, prefix: tuple, positions: dict,
+                   sensitive: set[str], top: bool) -> dict:
+        out: dict = {}
+        for a in body.attributes:
+            if top and a.name in RESOURCE_META:
+                continue
+            positions[prefix + (a.name,)] = SourcePos(fn, a.line, a.col)
+            try:
+                v = self.ev.ev(a.expr, scope)
+            except EvalError as x:
+                self.err(fn, x)
+                continue
+            if self.is_sensitive(a.expr, frozenset(scope.bindings)):
+                sensitive.add(prefix[0] if prefix else a.name)
+            if v is None:
+                continue  # null means "not set"
+            out[a.name] = v
+        for blk in body.blocks:
+            if top and blk.type in RESOURCE_META_BLOCKS:
+                continue
+            if blk.type == "dynamic":
+                self._dynamic(blk, scope, fn, prefix, positions, sensitive, out)
+                continue
+            lst = out.setdefault(blk.type, [])
+            if lst is UNKNOWN:
+                continue
+            path = prefix + (blk.type, len(lst))
+            positions[path] = SourcePos(fn, blk.line, blk.col)
+            lst.append(self._eval_body(blk.body, scope, fn, path, positions, sensitive, False))
+        return out
+
+    def _dynamic(self, blk: ir.Block, scope: Scope, fn: str, prefix: tuple, positions: dict,
+                 sensitive: set[str], out: dict) -> None:
+        pos = SourcePos(fn, blk.line, blk.col)
+        if len(blk.labels) != 1:
+            self.bag.add("Invalid dynamic block", pos, detail='A dynamic block needs one label: the name of the '
+                         'nested block to generate, e.g. dynamic "servers" { ... }.')
+            return
+        label = blk.labels[0]
+        fe = blk.body.attr("for_each")
+        contents = blk.body.blocks_of("content")
+        if fe is None or len(contents) != 1:
+            self.bag.add("Invalid dynamic block", pos, detail='A dynamic block needs a "for_each" argument and '
+                         'exactly one "content" block.')
+            return
+        for a in blk.body.attributes:
+            if a.name not in ("for_each", "iterator", "labels"):
+                self.bag.add("Unsupported argument", SourcePos(fn, a.line, a.col),
+                             detail=f'An argument named "{a.name}" is not expected in a dynamic block.')
+        it = blk.body.attr("iterator")
+        it_name = label
+        if it is not None:
+            if not isinstance(it.expr, ir.Name):
+                self.bag.add("Invalid dynamic iterator name", SourcePos(fn, it.line, it.col),
+                             detail="The iterator must be a bare name, like iterator = server.")
+                return
+            it_name = it.expr.name
+        try:
+            coll = self.ev.ev(fe.expr, scope)
+        except EvalError as x:
+            self.err(fn, x)
+            return
+        if coll is UNKNOWN:
+            out[label] = UNKNOWN
+            return
+        if not isinstance(coll, (list, dict)):
+            self.bag.add("Invalid dynamic for_each value", SourcePos(fn, fe.line, fe.col),
+                         detail=f"Cannot use a {type_of(coll)} value in for_each; an iterable collection is "
+                                "required.")
+            return
+        lst = out.setdefault(label, [])
+        if lst is UNKNOWN:
+            return
+        items = [(k, coll[k]) for k in sorted(coll)] if isinstance(coll, dict) else \
+            ([(v, v) for v in coll] if isinstance(coll, SetValue) else list(enumerate(coll)))
+        content = contents[0]
+        for k, v in items:
+            inner = scope.child({it_name: {"key": k, "value": v}})
+            path = prefix + (label, len(lst))
+            positions[path] = SourcePos(fn, content.line, content.col)
+            lst.append(self._eval_body(content.body, inner, fn, path, positions, sensitive, False))
+
+    def _lifecycle(self, b: ir.Block) -> Lifecycle:
+        lc = Lifecycle()
+        fn = b.filename
+        for lb in b.body.blocks_of("lifecycle"):
+            for a in lb.body.attributes:
+                pos = SourcePos(fn, a.line, a.col)
+                if a.name in ("create_before_destroy", "prevent_destroy"):
+                    try:
+                        v = self.ev.ev(a.expr, Scope(_no_refs_root("A lifecycle setting")))
+                    except EvalError as x:
+                        self.err(fn, x)
+                        continue
+                    if not isinstance(v, bool):
+                        self.bag.add(f"Invalid {a.name} value", pos, detail=f"{a.name} must be true or false.")
+                        continue
+                    setattr(lc, a.name, v)
+                elif a.name == "ignore_changes":
+                    e = a.expr
+                    if isinstance(e, ir.Name) and e.name == "all":
+                        lc.ignore_changes = ["*"]
+                    elif isinstance(e, ir.TupleExpr):
+                        names = []
+                        for item in e.items:
+                            head = item
+                            while isinstance(head, (ir.GetAttr, ir.Index)):
+                                head = head.obj
+                            if isinstance(head, ir.Name):
+                                names.append(head.name)
+                            elif isinstance(head, ir.Lit) and isinstance(head.value, str):
+                                names.append(head.value)
+                            else:
+                                self.bag.add("Invalid ignore_changes item", SourcePos(fn, item.line, item.col),
+                                             detail="Each item must be an attribute name, like tags.")
+                        lc.ignore_changes = names
+                    else:
+                        self.bag.add("Invalid ignore_changes", pos,
+                                     detail="ignore_changes must be a list of attribute names, or all.")
+                elif a.name in ("replace_triggered_by",):
+                    continue
+                else:
+                    self.bag.add("Unsupported argument", pos,
+                                 detail=f'An argument named "{a.name}" is not expected in a lifecycle block.',
+                                 hint="lifecycle accepts create_before_destroy, prevent_destroy, ignore_changes")
+        return lc
+
+    def _provider(self, b: ir.Block) -> str:
+        a = b.body.attr("provider")
+        if a is None:
+            return "alicloud"
+        e = a.expr
+        key = None
+        if isinstance(e, ir.GetAttr) and isinstance(e.obj, ir.Name):
+            key = f"{e.obj.name}.{e.name}"
+        elif isinstance(e, ir.Name):
+            key = e.name
+        if key is None:
+            self.bag.add("Invalid provider reference", SourcePos(b.filename, a.line, a.col),
+                         detail="The provider argument must be a provider reference like alicloud.hz.")
+            return "alicloud"
+        if key not in self.provider_keys:
+            self.bag.add("Provider configuration not present", SourcePos(b.filename, a.line, a.col),
+                         detail=f"The provider {key} is referenced here but no provider block declares it.",
+                         hint=f'add provider "alicloud" {{ alias = "{key.split(".")[-1]}" ... }}')
+        return key
+
+    def _dependencies(self, node: tuple) -> set[ResourceAddress]:
+        out: set[ResourceAddress] = set()
+        seen: set[tuple] = set()
+        stack = [node]
+        while stack:
+            cur = stack.pop()
+            for ref, _l, _c in self.node_refs.get(cur, []):
+                if ref[0] == "local" and ("local", ref[1]) not in seen and ref[1] in self.m.locals:
+                    seen.add(("local", ref[1]))
+                    stack.append(("local", ref[1]))
+                elif ref[0] in ("resource", "data") and ref[1] and ref[2]:
+                    mode = "managed" if ref[0] == "resource" else "data"
+                    keys = self.instance_keys.get((mode, ref[1], ref[2]))
+                    if keys is None:
+                        continue
+                    if ref[3] is not None and ref[3] in keys:
+                        out.add(ResourceAddress(ref[1], ref[2], ref[3], mode))
+                    else:
+                        out.update(ResourceAddress(ref[1], ref[2], k, mode) for k in keys)
+        return out
+
+    # -- outputs / providers ---------------------------------------------------------------------
+    def eval_outputs(self) -> None:
+        for name, b in self.m.outputs.items():
+            fn = b.filename
+            v = b.body.attr("value")
+            pos = SourcePos(fn, b.line, b.col)
+            if v is None:
+                self.bag.add("Missing required argument", pos, detail='The argument "value" is required in an '
+                             "output block.")
+                continue
+            bad = False
+            for ref, line, col in references(v.expr):
+                if self._check_ref(ref, line, col, fn, None) is False:
+                    bad = True
+            if bad:
+                continue
+            flags = {"sensitive": False, "description": ""}
+            for flag in ("sensitive", "description"):
+                a = b.body.attr(flag)
+                if a is not None:
+                    try:
+                        flags[flag] = self.ev.ev(a.expr, Scope(_no_refs_root(f"Output {flag}")))
+                    except EvalError as x:
+                        self.err(fn, x)
+            try:
+                value = self.ev.ev(v.expr, Scope(self.root))
+            except EvalError as x:
+                self.err(fn, x)
+                continue
+            if self.is_sensitive(v.expr) and flags["sensitive"] is not True:
+                self.bag.add("Output refers to sensitive values", SourcePos(fn, v.line, v.col),
+                             detail="This output's value is derived from sensitive values; clbplan requires "
+                                    "the output to be marked sensitive too.",
+                             hint="add sensitive = true to the output block")
+            self.config.outputs[name] = OutputValue(name, strip_sets(value), bool(flags["sensitive"]),
+                                                    str(flags["description"] or ""), pos)
+
+    def eval_providers(self) -> None:
+        for b in self.m.providers:
+            fn = b.filename
+            pos = SourcePos(fn, b.line, b.col)
+            if b.labels[0] != "alicloud":
+                self.bag.add("Unsupported provider", pos, detail=f'clbplan manages only the "alicloud" provider; '
+                             f'"{b.labels[0]}" is not supported.')
+                continue
+            vals: dict[str, Any] = {}
+            for a in b.body.attributes:
+                try:
+                    vals[a.name] = self.ev.ev(a.expr, Scope(self.root))
+                except EvalError as x:
+                    self.err(fn, x)
+            endpoints: dict[str, str] = {}
+            for eb in b.body.blocks_of("endpoints"):
+                for a in eb.body.attributes:
+                    try:
+                        ev = self.ev.ev(a.expr, Scope(self.root))
+                    except EvalError as x:
+                        self.err(fn, x)
+                        continue
+                    if isinstance(ev, str):
+                        endpoints[a.name] = ev
+            pc = ProviderConfig(alias=_opt_str(vals.get("alias")), region=_opt_str(vals.get("region")),
+                                access_key=_opt_str(vals.get("access_key")),
+                                secret_key=_opt_str(vals.get("secret_key")), endpoints=endpoints, pos=pos)
+            if pc.key in self.config.providers:
+                self.bag.add("Duplicate provider configuration", pos,
+                             detail=f"A provider configuration for {pc.key} was already given at "
+                                    f"{self.config.providers[pc.key].pos}.",
+                             hint='give one of them a distinct alias = "..."')
+                continue
+            self.config.providers[pc.key] = pc
+        if "alicloud" not in self.config.providers:
+            self.config.providers["alicloud"] = ProviderConfig()
+
+    # -- driver ----------------------------------------------------------------------------------
+    def run(self, var_args: Sequence[str], var_files: Sequence[str]) -> Configuration:
+        self.eval_variables(var_args, var_files)
+        order = self.build_order()
+        for node in order:
+            if node[0] == "local":
+                self.eval_local(node[1])
+            else:
+                self.eval_resource(node)
+        self.eval_outputs()
+        self.eval_providers()
+        if self.validate_cfg is not None and not self.bag.has_errors:
+            try:
+                self.bag.extend(self.validate_cfg(self.config) or [])
+            except Exception as e:  # noqa: BLE001
+                self.bag.add("Configuration check failed", None, detail=f"{e.__class__.__name__}: {e}")
+        self.bag.raise_if_errors()
+        self.config.warnings = [d for d in self.bag.items if d.severity == "warning"]
+        self.config._instance_evaluator = self
+        return self.config
+
+    # -- apply-time re-evaluation ----------------------------------------------------------------
+    def evaluate_instance(self, address: ResourceAddress,
+                          lookup: Callable[[ResourceAddress], dict | None]) -> dict:
+        meta = self.meta.get(address)
+        if meta is None:
+            raise KeyError(f"{address} is not in the configuration")
+        resolved: dict[tuple[str, str, str], Any] = {}
+
+        def agg(mode: str, t: str, n: str) -> Any:
+            k = (mode, t, n)
+            if k in resolved:
+                return resolved[k]
+            keys = self.instance_keys.get(k, [None])
+            table = self.res_by_type if mode == "managed" else self.data_by_type
+            stored = table.get(t, {}).get(n, UNKNOWN)
+            vals = {}
+            for i, key in enumerate(keys):
+                got = lookup(ResourceAddress(t, n, key, mode))
+                if got is None:
+                    if key is None:
+                        got = stored
+                    elif isinstance(stored, list):
+                        got = stored[i] if i < len(stored) else UNKNOWN
+                    elif isinstance(stored, dict):
+                        got = stored.get(key, UNKNOWN)
+                    else:
+                        got = UNKNOWN
+                vals[key] = got
+            if keys == [None]:
+                out = vals[None]
+            elif isinstance(keys[0], int) if keys else False:
+                out = [vals[key] for key in keys]
+            else:
+                out = vals
+            resolved[k] = out
+            return out
+
+        class _Types(dict):
+            """resource type -> {name: value}, resolved lazily through the lookup."""
+
+            def __init__(self, mode: str, src: dict):
+                super().__init__()
+                self.mode, self.src = mode, src
+
+            def __contains__(self, t: object) -> bool:
+                return t in self.src
+
+            def __getitem__(self, t: str) -> Any:
+                return {n: agg(self.mode, t, n) for n in self.src[t]}
+
+        data_types = _Types("data", self.data_by_type)
+        locals_now = dict(self.local_values)
+
+        def root(n: ir.Name) -> Any:
+            if n.name == "local":
+                return locals_now
+            if n.name == "data":
+                return data_types
+            if n.name in self.res_by_type:
+                return {name: agg("managed", n.name, name) for name in self.res_by_type[n.name]}
+            return self.root(n)
+
+        # locals that (transitively) read resources may have been UNKNOWN at plan time: recompute them
+        for name in self.local_order:
+            if _reads_resources(self, ("local", name)):
+                a, _fn = self.m.locals[name]
+                try:
+                    locals_now[name] = self.ev.ev(a.expr, Scope(root))
+                except EvalError:
+                    pass
+        inst = self._eval_instance(address, meta.block, meta.bindings, Scope(root, meta.bindings), report=False)
+        if inst is None:
+            raise DiagnosticsError([d for d in self.bag.items if d.severity == "error"][-1:])
+        return inst.attributes
+
+
+def _reads_resources(me: ModuleEvaluator, node: tuple, _seen: set | None = None) -> bool:
+    seen = _seen if _seen is not None else set()
+    if node in seen:
+        return False
+    seen.add(node)
+    for ref, _l, _c in me.node_refs.get(node, []):
+        if ref[0] in ("resource", "data"):
+            return True
+        if ref[0] == "local" and _reads_resources(me, ("local", ref[1]), seen):
+            return True
+    return False
+
+
+def _acyclic_order(g: nx.DiGraph) -> list:
+    """Topological order of a graph that has cycles: collapse strongly connected components."""
+    cond = nx.condensation(g)
+    out = []
+    for c in nx.topological_sort(cond):
+        out.extend(sorted(cond.nodes[c]["members"]))
+    return out
+
+
+def _node_text(node: tuple) -> str:
+    if node[0] == "local":
+        return f"local.{node[1]}"
+    if node[0] == "data":
+        return f"data.{node[1]}.{node[2]}"
+    return f"{node[1]}.{node[2]}"
+
+
+def _opt_str(v: Any) -> str | None:
+    return v if isinstance(v, str) else None
+
+
+def _type_text(spec: tuple) -> str:
+    from planner.config.types import type_str
+    return type_str(spec)
+
+
+def evaluate(module: Module, *, var_args: Sequence[str] = (), var_files: Sequence[str] = (),
+             env: Mapping[str, str] | None = None, resolver: Resolver | None = None) -> Configuration:
+    """Evaluate a loaded module; raises DiagnosticsError with every diagnostic found."""
+    me = ModuleEvaluator(module, os.environ if env is None else env, resolver)
+    return me.run(var_args, var_files)
