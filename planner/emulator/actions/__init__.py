@@ -1,0 +1,9 @@
+"""Action handlers, one module per area; importing this package registers them all."""
+
+from planner.emulator.actions import (  # noqa: F401
+    ecs,
+    slb_instances,
+    slb_listeners,
+    slb_servers,
+    vpc,
+)

@@ -1,0 +1,368 @@
+"""Minimal ECS product: security groups, instances, ENIs, and a small fixed catalogue.
+
+CLB rules need them: a backend must exist, run, sit in the load balancer's VPC; an ENI backend
+must be attached to an instance and its ServerIp must be one of the ENI's private IPs.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from planner.emulator.actions.common import zones_of
+from planner.emulator.actions.vpc import _page, allocate_ip, get_vswitch
+from planner.emulator.codes import err
+from planner.emulator.params import Params
+from planner.emulator.registry import Ctx, action, copy_doc
+
+INSTANCE_TYPES: dict[str, dict[str, Any]] = {
+    "ecs.t6-c1m1.large": {"CpuCoreCount": 2, "MemorySize": 2.0, "EniQuantity": 2, "EniPrivateIpAddressQuantity": 2},
+    "ecs.g6.large": {"CpuCoreCount": 2, "MemorySize": 8.0, "EniQuantity": 2, "EniPrivateIpAddressQuantity": 6},
+    "ecs.g6.xlarge": {"CpuCoreCount": 4, "MemorySize": 16.0, "EniQuantity": 3, "EniPrivateIpAddressQuantity": 10},
+    "ecs.c6.large": {"CpuCoreCount": 2, "MemorySize": 4.0, "EniQuantity": 2, "EniPrivateIpAddressQuantity": 6},
+    "ecs.c6.xlarge": {"CpuCoreCount": 4, "MemorySize": 8.0, "EniQuantity": 3, "EniPrivateIpAddressQuantity": 10},
+    "ecs.g7.large": {"CpuCoreCount": 2, "MemorySize": 8.0, "EniQuantity": 3, "EniPrivateIpAddressQuantity": 6},
+}
+IMAGES = {
+    "aliyun_3_x64_20G_alibase_20240528.vhd": ("Alibaba Cloud Linux 3.2104 LTS 64 bit", "linux"),
+    "ubuntu_22_04_x64_20G_alibase_20240508.vhd": ("Ubuntu 22.04 64 bit", "linux"),
+    "centos_7_9_x64_20G_alibase_20240403.vhd": ("CentOS 7.9 64 bit", "linux"),
+    "win2022_21H2_x64_dtc_en-us_40G_alibase_20240515.vhd": ("Windows Server 2022 Datacenter", "windows"),
+}
+
+
+def _instance(ctx: Ctx, iid: str) -> dict[str, Any]:
+    inst = ctx.store.get("instance", iid)
+    if inst is None or inst["RegionId"] != ctx.region:
+        raise err("InvalidInstanceId.NotFound")
+    return inst
+
+
+def _sg(ctx: Ctx, sg_id: str) -> dict[str, Any]:
+    sg = ctx.store.get("sg", sg_id)
+    if sg is None or sg["RegionId"] != ctx.region:
+        raise err("InvalidSecurityGroupId.NotFound")
+    return sg
+
+
+def _eni(ctx: Ctx, eni_id: str) -> dict[str, Any]:
+    eni = ctx.store.get("eni", eni_id)
+    if eni is None or eni["RegionId"] != ctx.region:
+        raise err("InvalidEniId.NotFound")
+    return eni
+
+
+def _save_instance(ctx: Ctx, inst: dict[str, Any]) -> None:
+    ctx.store.put("instance", inst["InstanceId"], inst, region=inst["RegionId"],
+                  lb_id=inst["VpcAttributes"]["VpcId"],
+                  refs=[("sg", s) for s in inst["SecurityGroupIds"]["SecurityGroupId"]])
+
+
+def _save_eni(ctx: Ctx, eni: dict[str, Any]) -> None:
+    refs = [("sg", s) for s in eni["SecurityGroupIds"]["SecurityGroupId"]]
+    if eni.get("InstanceId"):
+        refs.append(("instance", eni["InstanceId"]))
+    ctx.store.put("eni", eni["NetworkInterfaceId"], eni, region=eni["RegionId"], lb_id=eni["VpcId"], refs=refs)
+
+
+@action("Ecs", "CreateSecurityGroup")
+def create_security_group(ctx: Ctx, p: Params) -> dict:
+    """- VpcId, when given, must exist"""
+    vpc_id = p.get("VpcId", "")
+    assert vpc_id is not None
+    if vpc_id:
+        v = ctx.store.get("vpc", vpc_id)
+        if v is None or v["RegionId"] != ctx.region:
+            raise err("InvalidVpcId.NotFound")
+    sg_id = ctx.new_id("sg-")
+    doc = {"SecurityGroupId": sg_id, "SecurityGroupName": p.get("SecurityGroupName", ""),
+           "Description": p.get("Description", ""), "VpcId": vpc_id, "RegionId": ctx.region,
+           "SecurityGroupType": p.get("SecurityGroupType", "normal"), "CreationTime": ctx.iso_now()}
+    ctx.store.put("sg", sg_id, doc, region=ctx.region, lb_id=vpc_id)
+    return {"SecurityGroupId": sg_id}
+
+
+@action("Ecs", "DescribeSecurityGroups")
+def describe_security_groups(ctx: Ctx, p: Params) -> dict:
+    vpc_id = p.get("VpcId")
+    want = set(p.flat("SecurityGroupIds")) | ({p.get("SecurityGroupId")} - {None})  # type: ignore[operator]
+    items = [s for s in ctx.store.docs("sg", region=ctx.region)
+             if (vpc_id is None or s["VpcId"] == vpc_id) and (not want or s["SecurityGroupId"] in want)]
+    page, num, size = _page(p, items)
+    return {"SecurityGroups": {"SecurityGroup": [dict(s) for s in page]}, "TotalCount": len(items),
+            "PageNumber": num, "PageSize": size, "RegionId": ctx.region}
+
+
+@action("Ecs", "DeleteSecurityGroup")
+def delete_security_group(ctx: Ctx, p: Params) -> dict:
+    """- a group still used by an instance or ENI cannot be deleted (DependencyViolation)"""
+    sg = _sg(ctx, p.req("SecurityGroupId"))
+    if ctx.store.referrers("sg", sg["SecurityGroupId"]):
+        raise err("DependencyViolation")
+    ctx.store.delete("sg", sg["SecurityGroupId"])
+    return {}
+
+
+def _new_instance(ctx: Ctx, p: Params, status: str) -> str:
+    itype = p.req("InstanceType")
+    if itype not in INSTANCE_TYPES:
+        raise err("InvalidInstanceType.NotFound")
+    image = p.req("ImageId")
+    if image not in IMAGES:
+        raise err("InvalidImageId.NotFound")
+    vsw = get_vswitch(ctx, p.req("VSwitchId"))
+    sg = _sg(ctx, p.req("SecurityGroupId"))
+    if sg["VpcId"] and sg["VpcId"] != vsw["VpcId"]:
+        raise err("InvalidSecurityGroup.VpcMismatch")
+    zone = p.get("ZoneId")
+    if zone is not None and zone != vsw["ZoneId"]:
+        raise err("InvalidVSwitchId.MismatchZone")
+    iid = ctx.new_id("i-", 18)
+    ip = allocate_ip(ctx, vsw, iid, p.get("PrivateIpAddress"))
+    inst = {"InstanceId": iid, "InstanceName": p.get("InstanceName", iid), "HostName": p.get("HostName", iid),
+            "Status": status, "InstanceType": itype, "ImageId": image, "OSName": IMAGES[image][0],
+            "OSType": IMAGES[image][1], "RegionId": ctx.region, "ZoneId": vsw["ZoneId"],
+            "InstanceNetworkType": "vpc", "Cpu": INSTANCE_TYPES[itype]["CpuCoreCount"],
+            "Memory": int(INSTANCE_TYPES[itype]["MemorySize"] * 1024),
+            "VpcAttributes": {"VpcId": vsw["VpcId"], "VSwitchId": vsw["VSwitchId"],
+                              "PrivateIpAddress": {"IpAddress": [ip]}},
+            "SecurityGroupIds": {"SecurityGroupId": [sg["SecurityGroupId"]]},
+            "CreationTime": ctx.iso_now(), "Tags": {"Tag": [{"TagKey": t["TagKey"], "TagValue": t["TagValue"]}
+                                                            for t in p.tags()]}}
+    _save_instance(ctx, inst)
+    return iid
+
+
+@action("Ecs", "RunInstances")
+def run_instances(ctx: Ctx, p: Params) -> dict:
+    """- InstanceType and ImageId from the fixed catalogue; the security group in the vSwitch's VPC
+    - Amount 1-100 instances, Running, private IPs from the vSwitch"""
+    amount = p.int("Amount", 1, 100, default=1)
+    assert amount is not None
+    if amount > 1 and p.has("PrivateIpAddress"):
+        raise err("InvalidParameter", "The specified parameter PrivateIpAddress is not valid.")
+    ids = [_new_instance(ctx, p, "Running") for _ in range(amount)]
+    return {"InstanceIdSets": {"InstanceIdSet": ids}}
+
+
+@action("Ecs", "CreateInstance")
+def create_instance(ctx: Ctx, p: Params) -> dict:
+    """- as RunInstances, one instance, created Stopped"""
+    return {"InstanceId": _new_instance(ctx, p, "Stopped")}
+
+
+def _instance_out(ctx: Ctx, inst: dict[str, Any]) -> dict[str, Any]:
+    out = copy_doc(inst)
+    enis = [{"NetworkInterfaceId": e, "Type": "Secondary"} for _, e in
+            ctx.store.referrers("instance", inst["InstanceId"], "eni")]
+    out["NetworkInterfaces"] = {"NetworkInterface": enis}
+    return out
+
+
+@action("Ecs", "DescribeInstances")
+def describe_instances(ctx: Ctx, p: Params) -> dict:
+    """- InstanceIds is a JSON list; filters VpcId, VSwitchId, ZoneId, Status; PageSize <= 100"""
+    ids = p.flat("InstanceIds")
+    filters = {"VpcId": p.get("VpcId"), "VSwitchId": p.get("VSwitchId")}
+    zone, status = p.get("ZoneId"), p.get("Status")
+    if ids:
+        items = [d for d in (ctx.store.get("instance", i) for i in ids) if d and d["RegionId"] == ctx.region]
+    else:
+        items = ctx.store.docs("instance", region=ctx.region)
+    items = [d for d in items
+             if all(v is None or d["VpcAttributes"][k] == v for k, v in filters.items())
+             and (zone is None or d["ZoneId"] == zone) and (status is None or d["Status"] == status)]
+    page, num, size = _page(p, items, 10, 100)
+    return {"Instances": {"Instance": [_instance_out(ctx, d) for d in page]}, "TotalCount": len(items),
+            "PageNumber": num, "PageSize": size}
+
+
+@action("Ecs", "StartInstance")
+def start_instance(ctx: Ctx, p: Params) -> dict:
+    """- only a Stopped instance can start (IncorrectInstanceStatus)"""
+    inst = _instance(ctx, p.req("InstanceId"))
+    if inst["Status"] != "Stopped":
+        raise err("IncorrectInstanceStatus")
+    inst["Status"] = "Running"
+    _save_instance(ctx, inst)
+    return {}
+
+
+@action("Ecs", "StopInstance")
+def stop_instance(ctx: Ctx, p: Params) -> dict:
+    """- only a Running instance can stop (IncorrectInstanceStatus)"""
+    inst = _instance(ctx, p.req("InstanceId"))
+    if inst["Status"] != "Running":
+        raise err("IncorrectInstanceStatus")
+    inst["Status"] = "Stopped"
+    _save_instance(ctx, inst)
+    return {}
+
+
+@action("Ecs", "DeleteInstance")
+def delete_instance(ctx: Ctx, p: Params) -> dict:
+    """- a Running instance needs Force=true; attached ENIs must be detached first"""
+    inst = _instance(ctx, p.req("InstanceId"))
+    if inst["Status"] == "Running" and not p.bool("Force"):
+        raise err("IncorrectInstanceStatus")
+    if ctx.store.referrers("instance", inst["InstanceId"], "eni"):
+        raise err("DependencyViolation")
+    ctx.store.ip_release_owner(inst["InstanceId"])
+    ctx.store.delete("instance", inst["InstanceId"])
+    return {}
+
+
+@action("Ecs", "CreateNetworkInterface")
+def create_network_interface(ctx: Ctx, p: Params) -> dict:
+    """- VSwitchId and SecurityGroupId (same VPC); PrimaryIpAddress from the vSwitch CIDR;
+      SecondaryPrivateIpAddressCount extra addresses"""
+    vsw = get_vswitch(ctx, p.req("VSwitchId"))
+    sg = _sg(ctx, p.req("SecurityGroupId"))
+    if sg["VpcId"] and sg["VpcId"] != vsw["VpcId"]:
+        raise err("InvalidSecurityGroup.VpcMismatch")
+    eni_id = ctx.new_id("eni-", 18)
+    primary = allocate_ip(ctx, vsw, eni_id, p.get("PrimaryIpAddress"))
+    extra = p.int("SecondaryPrivateIpAddressCount", 0, 49, default=0) or 0
+    ips = [{"PrivateIpAddress": primary, "Primary": True}]
+    for _ in range(extra):
+        ips.append({"PrivateIpAddress": allocate_ip(ctx, vsw, eni_id), "Primary": False})
+    eni = {"NetworkInterfaceId": eni_id, "NetworkInterfaceName": p.get("NetworkInterfaceName", ""),
+           "Status": "Available", "Type": "Secondary", "VpcId": vsw["VpcId"], "VSwitchId": vsw["VSwitchId"],
+           "ZoneId": vsw["ZoneId"], "PrivateIpAddress": primary, "PrivateIpSets": {"PrivateIpSet": ips},
+           "MacAddress": "00:16:3e:" + ":".join(f"{ctx.rng.randrange(256):02x}" for _ in range(3)),
+           "SecurityGroupIds": {"SecurityGroupId": [sg["SecurityGroupId"]]}, "InstanceId": "",
+           "RegionId": ctx.region, "CreationTime": ctx.iso_now(), "Description": p.get("Description", "")}
+    _save_eni(ctx, eni)
+    return {"NetworkInterfaceId": eni_id, "PrimaryIpAddress": primary, "Status": "Available",
+            "VpcId": vsw["VpcId"], "VSwitchId": vsw["VSwitchId"], "ZoneId": vsw["ZoneId"],
+            "PrivateIpSets": {"PrivateIpSet": copy_doc(ips)}, "MacAddress": eni["MacAddress"]}
+
+
+@action("Ecs", "AssignPrivateIpAddresses")
+def assign_private_ip_addresses(ctx: Ctx, p: Params) -> dict:
+    """- PrivateIpAddress.N (from the vSwitch, unused) or SecondaryPrivateIpAddressCount
+    - at most the instance type's per-ENI address quota when attached (QuotaExceed.PrivateIpAddress)"""
+    eni = _eni(ctx, p.req("NetworkInterfaceId"))
+    vsw = get_vswitch(ctx, eni["VSwitchId"])
+    wanted = p.flat("PrivateIpAddress")
+    count = p.int("SecondaryPrivateIpAddressCount", 1, 49)
+    if not wanted and count is None:
+        raise err("MissingParameter", "PrivateIpAddress or SecondaryPrivateIpAddressCount is required.")
+    ips = eni["PrivateIpSets"]["PrivateIpSet"]
+    limit = 50
+    if eni.get("InstanceId"):
+        inst = ctx.store.get("instance", eni["InstanceId"])
+        if inst:
+            limit = INSTANCE_TYPES[inst["InstanceType"]]["EniPrivateIpAddressQuantity"]
+    new = [allocate_ip(ctx, vsw, eni["NetworkInterfaceId"], w) for w in wanted]
+    new += [allocate_ip(ctx, vsw, eni["NetworkInterfaceId"]) for _ in range(count or 0)]
+    if len(ips) + len(new) > limit:
+        raise err("QuotaExceed.PrivateIpAddress")
+    ips.extend({"PrivateIpAddress": ip, "Primary": False} for ip in new)
+    _save_eni(ctx, eni)
+    return {"AssignedPrivateIpAddressesSet": {"NetworkInterfaceId": eni["NetworkInterfaceId"],
+                                              "PrivateIpSet": {"PrivateIpAddress": new}}}
+
+
+@action("Ecs", "UnassignPrivateIpAddresses")
+def unassign_private_ip_addresses(ctx: Ctx, p: Params) -> dict:
+    """- only secondary addresses of this ENI can be unassigned"""
+    eni = _eni(ctx, p.req("NetworkInterfaceId"))
+    drop = set(p.flat("PrivateIpAddress"))
+    if not drop:
+        raise err("MissingParameter", "PrivateIpAddress is mandatory for this action.")
+    ips = eni["PrivateIpSets"]["PrivateIpSet"]
+    secondary = {x["PrivateIpAddress"] for x in ips if not x["Primary"]}
+    if not drop <= secondary:
+        raise err("InvalidPrivateIpAddress.Mismatch")
+    eni["PrivateIpSets"]["PrivateIpSet"] = [x for x in ips if x["PrivateIpAddress"] not in drop]
+    for ip in drop:
+        ctx.store.ip_release(eni["VSwitchId"], ip)
+    _save_eni(ctx, eni)
+    return {}
+
+
+@action("Ecs", "AttachNetworkInterface")
+def attach_network_interface(ctx: Ctx, p: Params) -> dict:
+    """- the ENI must be Available, in the instance's VPC and zone; the instance type limits how
+      many ENIs it holds (InvalidOperation.EniCountExceeded)"""
+    eni = _eni(ctx, p.req("NetworkInterfaceId"))
+    inst = _instance(ctx, p.req("InstanceId"))
+    if eni["Status"] != "Available":
+        raise err("InvalidOperation.InvalidEniState")
+    if eni["VpcId"] != inst["VpcAttributes"]["VpcId"]:
+        raise err("InvalidOperation.VpcMismatch")
+    if eni["ZoneId"] != inst["ZoneId"]:
+        raise err("InvalidVSwitchId.MismatchZone")
+    attached = len(ctx.store.referrers("instance", inst["InstanceId"], "eni"))
+    if attached + 1 > INSTANCE_TYPES[inst["InstanceType"]]["EniQuantity"] - 1:  # the primary NIC counts
+        raise err("InvalidOperation.EniCountExceeded")
+    eni["Status"] = "InUse"
+    eni["InstanceId"] = inst["InstanceId"]
+    _save_eni(ctx, eni)
+    return {}
+
+
+@action("Ecs", "DetachNetworkInterface")
+def detach_network_interface(ctx: Ctx, p: Params) -> dict:
+    """- the ENI must be attached to that instance"""
+    eni = _eni(ctx, p.req("NetworkInterfaceId"))
+    iid = p.req("InstanceId")
+    if eni["Status"] != "InUse" or eni.get("InstanceId") != iid:
+        raise err("InvalidOperation.InvalidEniState")
+    eni["Status"] = "Available"
+    eni["InstanceId"] = ""
+    _save_eni(ctx, eni)
+    return {}
+
+
+@action("Ecs", "DescribeNetworkInterfaces")
+def describe_network_interfaces(ctx: Ctx, p: Params) -> dict:
+    ids = p.flat("NetworkInterfaceId")
+    iid, vpc_id, vsw_id = p.get("InstanceId"), p.get("VpcId"), p.get("VSwitchId")
+    if ids:
+        items = [d for d in (ctx.store.get("eni", i) for i in ids) if d and d["RegionId"] == ctx.region]
+    else:
+        items = ctx.store.docs("eni", region=ctx.region)
+    items = [d for d in items if (iid is None or d.get("InstanceId") == iid)
+             and (vpc_id is None or d["VpcId"] == vpc_id) and (vsw_id is None or d["VSwitchId"] == vsw_id)]
+    page, num, size = _page(p, items, 10, 500)
+    return {"NetworkInterfaceSets": {"NetworkInterfaceSet": [copy_doc(d) for d in page]},
+            "TotalCount": len(items), "PageNumber": num, "PageSize": size}
+
+
+@action("Ecs", "DeleteNetworkInterface")
+def delete_network_interface(ctx: Ctx, p: Params) -> dict:
+    """- an attached ENI cannot be deleted (InvalidOperation.InvalidEniState)"""
+    eni = _eni(ctx, p.req("NetworkInterfaceId"))
+    if eni["Status"] != "Available":
+        raise err("InvalidOperation.InvalidEniState")
+    ctx.store.ip_release_owner(eni["NetworkInterfaceId"])
+    ctx.store.delete("eni", eni["NetworkInterfaceId"])
+    return {}
+
+
+@action("Ecs", "DescribeZones")
+def ecs_describe_zones(ctx: Ctx, p: Params) -> dict:
+    return {"Zones": {"Zone": [
+        {"ZoneId": z, "LocalName": z,
+         "AvailableInstanceTypes": {"InstanceTypes": sorted(INSTANCE_TYPES)},
+         "AvailableResourceCreation": {"ResourceTypes": ["Instance", "VSwitch", "IoOptimized"]}}
+        for z in zones_of(ctx.region)]}}
+
+
+@action("Ecs", "DescribeInstanceTypes")
+def describe_instance_types(ctx: Ctx, p: Params) -> dict:
+    want = set(p.flat("InstanceTypes"))
+    return {"InstanceTypes": {"InstanceType": [
+        {"InstanceTypeId": k, "InstanceTypeFamily": k.rsplit(".", 1)[0], **v}
+        for k, v in sorted(INSTANCE_TYPES.items()) if not want or k in want]}}
+
+
+@action("Ecs", "DescribeImages")
+def describe_images(ctx: Ctx, p: Params) -> dict:
+    want = p.get("ImageId")
+    items = [{"ImageId": k, "OSName": v[0], "OSType": v[1], "Status": "Available", "ImageOwnerAlias": "system",
+              "Architecture": "x86_64", "Size": 40 if v[1] == "windows" else 20}
+             for k, v in sorted(IMAGES.items()) if want is None or k == want]
+    return {"Images": {"Image": items}, "TotalCount": len(items), "PageNumber": 1, "PageSize": len(items),
+            "RegionId": ctx.region}

@@ -1,0 +1,188 @@
+"""The emulated cloud's entry point: ``Emulator.call(product, action, params)``.
+
+Each call: parse parameters, find the load balancer it targets, ask the fault injector whether
+the call may proceed, run the handler in one SQLite transaction (a rejected call changes
+nothing), commit, then let the injector open its busy window or lose the response.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+import threading
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from planner.emulator import actions as _actions  # noqa: F401  (registers the handlers)
+from planner.emulator.codes import err
+from planner.emulator.errors import CloudError
+from planner.emulator.params import Params, parse_json_list
+from planner.emulator.registry import ACTIONS, Ctx, copy_doc, lookup
+from planner.emulator.store import Store
+
+try:  # written concurrently by another helper; a no-op stand-in keeps this module usable alone
+    from planner.emulator.faults import FaultConfig, FaultInjector
+except ImportError:  # pragma: no cover - only until faults.py lands
+    @dataclass
+    class FaultConfig:  # type: ignore[no-redef]
+        busy_window: float = 0.0
+        listener_start_delay: float = 0.0
+        throttle_rate: float = 0.0
+        transient_rate: float = 0.0
+        lost_response_rate: float = 0.0
+        latency: float = 0.0
+        seed: int = 0
+
+    class FaultInjector:  # type: ignore[no-redef]
+        def __init__(self, config: Any, clock: Callable[[], float]):
+            self.config = config
+
+        def before_call(self, action: str, load_balancer_id: str | None, is_write: bool) -> None:
+            return None
+
+        def after_commit(self, action: str, load_balancer_id: str | None, is_write: bool) -> None:
+            return None
+
+
+IDEMPOTENT_PREFIXES = ("Create", "Run", "Upload")
+
+
+def default_emulator_path(cwd: str | Path) -> Path:
+    """Where the embedded cloud lives for a working directory."""
+    return Path(cwd) / ".clbplan" / "emulator.sqlite"
+
+
+def _request_id() -> str:
+    return str(uuid.uuid4()).upper()
+
+
+class Emulator:
+    """An in-process CLB (+ minimal VPC/ECS) cloud backed by SQLite; thread-safe."""
+
+    def __init__(self, path: str | Path | None = None, *, faults: FaultConfig | None = None,
+                 region: str = "cn-hangzhou", clock: Callable[[], float] = time.time):
+        self.path = None if path is None else Path(path)
+        self.region = region
+        self.clock = clock
+        self.faults = faults if faults is not None else FaultConfig()
+        self.injector = FaultInjector(self.faults, clock)
+        self.store = Store(self.path)
+        self._lock = threading.RLock()
+        self._rng = random.Random()
+
+    # --- the API ------------------------------------------------------------------------
+    def call(self, product: str, action: str, params: Mapping[str, Any]) -> dict:
+        """Run one API action as the real gateway would; raise CloudError on refusal."""
+        request_id = _request_id()
+        spec = lookup(product, action)
+        if spec is None:
+            e = err("InvalidAction.NotFound")
+            e.request_id = request_id
+            raise e
+        p = Params(params)
+        region = p.get("RegionId") or self.region
+        with self._lock:
+            try:
+                lb_id = self._target_lb(p)
+                self.injector.before_call(spec.name, lb_id, spec.write)
+                result = self._run(spec, p, region)
+            except CloudError as e:
+                e.request_id = request_id
+                raise
+            self.injector.after_commit(spec.name, lb_id, spec.write)
+        result["RequestId"] = request_id
+        return result
+
+    def _run(self, spec: Any, p: Params, region: str) -> dict:
+        store = self.store
+        ctx = Ctx(store, region, self.clock(), float(getattr(self.faults, "listener_start_delay", 0.0) or 0.0),
+                  self._rng)
+        token = p.get("ClientToken") if spec.write and spec.name.startswith(IDEMPOTENT_PREFIXES) else None
+        store.begin()
+        try:
+            if token:
+                digest = hashlib.sha1(json.dumps(
+                    [kv for kv in p.items() if kv[0] != "clienttoken"]).encode()).hexdigest()
+                prior = store.token(spec.name, token)
+                if prior is not None:
+                    store.rollback()
+                    if prior[0] != digest:
+                        raise err("IdempotentParameterMismatch")
+                    return prior[1]
+            result = spec.handler(ctx, p)
+            if token:
+                store.save_token(spec.name, token, digest, result)
+            store.commit()
+            return copy_doc(result) if token else result
+        except CloudError:
+            store.rollback()
+            raise
+        except BaseException as e:
+            store.rollback()
+            if isinstance(e, Exception):
+                raise err("InternalError") from e
+            raise
+
+    def _target_lb(self, p: Params) -> str | None:
+        """The load balancer a call acts on, for per-instance fault windows."""
+        lb = p.get("LoadBalancerId")
+        if lb:
+            return lb.split(",")[0].strip()
+        st = self.store
+        for param, kind in (("VServerGroupId", "vsg"), ("MasterSlaveServerGroupId", "msg"), ("RuleId", "rule")):
+            v = p.get(param)
+            if v:
+                return st.lb_of(kind, v)
+        ids = p.get("RuleIds")
+        if ids:
+            try:
+                lst = parse_json_list(ids)
+                if isinstance(lst, list) and lst:
+                    return st.lb_of("rule", str(lst[0]))
+            except ValueError:
+                return None
+        return None
+
+    # --- whole-cloud operations -----------------------------------------------------------
+    def dump(self) -> dict:
+        """The full contents as JSON-able data (stable across copy/from_dump)."""
+        with self._lock:
+            return {"format": 1, "region": self.region, "tables": self.store.dump()}
+
+    @classmethod
+    def from_dump(cls, dump: dict, *, path: str | Path | None = None, faults: FaultConfig | None = None,
+                  clock: Callable[[], float] = time.time) -> Emulator:
+        emu = cls(path, faults=faults, region=dump.get("region", "cn-hangzhou"), clock=clock)
+        emu.store.load(dump["tables"])
+        return emu
+
+    def copy(self) -> Emulator:
+        """An independent in-memory copy without faults: the planner's shadow cloud."""
+        emu = Emulator(None, region=self.region, clock=self.clock)
+        with self._lock:
+            self.store.copy_into(emu.store)
+        return emu
+
+    def reset(self) -> None:
+        with self._lock:
+            self.store.reset()
+
+    def close(self) -> None:
+        with self._lock:
+            self.store.close()
+
+    @staticmethod
+    def actions() -> list[tuple[str, str]]:
+        """Every implemented (product, action), for the coverage document."""
+        return sorted(ACTIONS)
+
+    def __enter__(self) -> Emulator:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

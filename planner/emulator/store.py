@@ -1,0 +1,252 @@
+"""SQLite persistence for the emulated cloud: one JSON document per object, one transaction per call.
+
+Why this shape: every object the API knows (load balancer, listener, group, rule, ACL, VPC...) is
+a small document read and written whole, and every query the API needs is "by id", "children of
+a load balancer" or "all of a kind in a region"; so a single ``objects`` table keyed by
+(kind, id) with indexes on (kind, lb_id) and (kind, region) serves all of it. Cross references
+that block deletes (a listener using a group, an ACL or a certificate) go in ``refs`` so "is it in
+use?" is one indexed lookup, not a scan of ten thousand load balancers.
+
+Decoded documents are cached. A rolled-back call evicts every document it read or wrote, so a
+handler may mutate what it read without corrupting the cache.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS objects (
+    kind TEXT NOT NULL, id TEXT NOT NULL, region TEXT, lb_id TEXT, doc TEXT NOT NULL,
+    PRIMARY KEY (kind, id));
+CREATE INDEX IF NOT EXISTS objects_lb ON objects(kind, lb_id);
+CREATE INDEX IF NOT EXISTS objects_region ON objects(kind, region);
+CREATE TABLE IF NOT EXISTS refs (
+    src_kind TEXT NOT NULL, src_id TEXT NOT NULL, dst_kind TEXT NOT NULL, dst_id TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS refs_src ON refs(src_kind, src_id);
+CREATE INDEX IF NOT EXISTS refs_dst ON refs(dst_kind, dst_id);
+CREATE TABLE IF NOT EXISTS ips (
+    net TEXT NOT NULL, ip TEXT NOT NULL, owner TEXT NOT NULL, PRIMARY KEY (net, ip)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS tokens (
+    action TEXT NOT NULL, token TEXT NOT NULL, digest TEXT NOT NULL, response TEXT NOT NULL,
+    PRIMARY KEY (action, token)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+"""
+
+TABLES = ("objects", "refs", "ips", "tokens", "meta")
+CACHE_LIMIT = 300_000
+
+_dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+_loads = json.loads
+
+
+class Store:
+    """The emulator's tables plus a document cache that follows transactions."""
+
+    def __init__(self, path: str | Path | None = None):
+        self.path = None if path is None else Path(path)
+        if self.path is not None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.conn = sqlite3.connect(":memory:" if self.path is None else str(self.path),
+                                    isolation_level=None, check_same_thread=False)
+        if self.path is not None:
+            self.conn.execute("PRAGMA journal_mode=WAL")
+            self.conn.execute("PRAGMA synchronous=NORMAL")
+        self.conn.executescript(SCHEMA)
+        self._cache: dict[tuple[str, str], dict[str, Any]] = {}
+        self._touched: set[tuple[str, str]] = set()
+        self._in_txn = False
+
+    # --- transactions -------------------------------------------------------------------
+    def begin(self) -> None:
+        self.conn.execute("BEGIN")
+        self._in_txn = True
+
+    def commit(self) -> None:
+        self.conn.execute("COMMIT")
+        self._in_txn = False
+        self._touched.clear()
+        if len(self._cache) > CACHE_LIMIT:
+            self._cache.clear()
+
+    def rollback(self) -> None:
+        if self._in_txn:
+            self.conn.execute("ROLLBACK")
+        self._in_txn = False
+        for key in self._touched:
+            self._cache.pop(key, None)
+        self._touched.clear()
+
+    # --- documents ----------------------------------------------------------------------
+    def get(self, kind: str, id_: str) -> dict[str, Any] | None:
+        key = (kind, id_)
+        self._touched.add(key)
+        doc = self._cache.get(key)
+        if doc is not None:
+            return doc
+        row = self.conn.execute("SELECT doc FROM objects WHERE kind=? AND id=?", key).fetchone()
+        if row is None:
+            return None
+        doc = _loads(row[0])
+        self._cache[key] = doc
+        return doc
+
+    def put(self, kind: str, id_: str, doc: dict[str, Any], *, region: str | None = None,
+            lb_id: str | None = None, refs: Iterable[tuple[str, str]] | None = None) -> None:
+        """Insert or replace a document; ``refs`` (when given) replaces its outgoing references."""
+        key = (kind, id_)
+        self._touched.add(key)
+        self.conn.execute(
+            "INSERT INTO objects(kind,id,region,lb_id,doc) VALUES (?,?,?,?,?) "
+            "ON CONFLICT(kind,id) DO UPDATE SET doc=excluded.doc, region=excluded.region, "
+            "lb_id=excluded.lb_id", (kind, id_, region, lb_id, _dumps(doc)))
+        self._cache[key] = doc
+        if refs is not None:
+            self.conn.execute("DELETE FROM refs WHERE src_kind=? AND src_id=?", key)
+            rows = [(kind, id_, dk, di) for dk, di in refs if di]
+            if rows:
+                self.conn.executemany("INSERT INTO refs VALUES (?,?,?,?)", rows)
+
+    def delete(self, kind: str, id_: str) -> None:
+        key = (kind, id_)
+        self._touched.add(key)
+        self.conn.execute("DELETE FROM objects WHERE kind=? AND id=?", key)
+        self.conn.execute("DELETE FROM refs WHERE src_kind=? AND src_id=?", key)
+        self._cache.pop(key, None)
+
+    def ids(self, kind: str, *, lb_id: str | None = None, region: str | None = None,
+            limit: int | None = None, offset: int = 0) -> list[str]:
+        """Ids of one kind, in creation order, optionally under one load balancer or region."""
+        sql = "SELECT id FROM objects WHERE kind=?"
+        args: list[Any] = [kind]
+        if lb_id is not None:
+            sql += " AND lb_id=?"
+            args.append(lb_id)
+        if region is not None:
+            sql += " AND region=?"
+            args.append(region)
+        sql += " ORDER BY rowid"
+        if limit is not None:
+            sql += " LIMIT ? OFFSET ?"
+            args += [limit, offset]
+        return [r[0] for r in self.conn.execute(sql, args)]
+
+    def count(self, kind: str, *, lb_id: str | None = None, region: str | None = None) -> int:
+        sql = "SELECT count(*) FROM objects WHERE kind=?"
+        args: list[Any] = [kind]
+        if lb_id is not None:
+            sql += " AND lb_id=?"
+            args.append(lb_id)
+        if region is not None:
+            sql += " AND region=?"
+            args.append(region)
+        return self.conn.execute(sql, args).fetchone()[0]
+
+    def docs(self, kind: str, **kw: Any) -> list[dict[str, Any]]:
+        out = []
+        for i in self.ids(kind, **kw):
+            d = self.get(kind, i)
+            if d is not None:
+                out.append(d)
+        return out
+
+    def lb_of(self, kind: str, id_: str) -> str | None:
+        """The load balancer owning an object, without decoding it (the fault hook needs this)."""
+        row = self.conn.execute("SELECT lb_id FROM objects WHERE kind=? AND id=?", (kind, id_)).fetchone()
+        return row[0] if row else None
+
+    # --- references ---------------------------------------------------------------------
+    def referrers(self, dst_kind: str, dst_id: str, src_kind: str | None = None) -> list[tuple[str, str]]:
+        sql = "SELECT src_kind, src_id FROM refs WHERE dst_kind=? AND dst_id=?"
+        args = [dst_kind, dst_id]
+        if src_kind is not None:
+            sql += " AND src_kind=?"
+            args.append(src_kind)
+        return [(r[0], r[1]) for r in self.conn.execute(sql + " ORDER BY rowid", args)]
+
+    # --- IP addresses -------------------------------------------------------------------
+    def ip_owner(self, net: str, ip: str) -> str | None:
+        row = self.conn.execute("SELECT owner FROM ips WHERE net=? AND ip=?", (net, ip)).fetchone()
+        return row[0] if row else None
+
+    def ip_take(self, net: str, ip: str, owner: str) -> None:
+        self.conn.execute("INSERT INTO ips VALUES (?,?,?)", (net, ip, owner))
+
+    def ip_release(self, net: str, ip: str) -> None:
+        self.conn.execute("DELETE FROM ips WHERE net=? AND ip=?", (net, ip))
+
+    def ip_release_owner(self, owner: str) -> None:
+        self.conn.execute("DELETE FROM ips WHERE owner=?", (owner,))
+
+    def ip_count(self, net: str) -> int:
+        return self.conn.execute("SELECT count(*) FROM ips WHERE net=?", (net,)).fetchone()[0]
+
+    # --- idempotency tokens and counters -----------------------------------------------
+    def token(self, action: str, token: str) -> tuple[str, dict[str, Any]] | None:
+        row = self.conn.execute("SELECT digest, response FROM tokens WHERE action=? AND token=?",
+                                (action, token)).fetchone()
+        return None if row is None else (row[0], _loads(row[1]))
+
+    def save_token(self, action: str, token: str, digest: str, response: dict[str, Any]) -> None:
+        self.conn.execute("INSERT OR REPLACE INTO tokens VALUES (?,?,?,?)",
+                          (action, token, digest, _dumps(response)))
+
+    def next_counter(self, name: str, start: int = 1) -> int:
+        row = self.conn.execute("SELECT value FROM meta WHERE key=?", (name,)).fetchone()
+        n = start if row is None else int(row[0]) + 1
+        self.conn.execute("INSERT OR REPLACE INTO meta VALUES (?,?)", (name, str(n)))
+        return n
+
+    # --- whole-store operations ---------------------------------------------------------
+    def dump(self) -> dict[str, list[list[Any]]]:
+        out: dict[str, list[list[Any]]] = {}
+        for t in TABLES:
+            cols = "rowid, *" if t in ("objects", "refs") else "*"
+            out[t] = [list(r) for r in self.conn.execute(f"SELECT {cols} FROM {t} ORDER BY 1")]
+        return out
+
+    def load(self, dump: dict[str, list[list[Any]]]) -> None:
+        self.conn.execute("BEGIN")
+        try:
+            for t in TABLES:
+                self.conn.execute(f"DELETE FROM {t}")
+                rows = dump.get(t, [])
+                if not rows:
+                    continue
+                n = len(rows[0])
+                if t in ("objects", "refs"):
+                    cols = "(rowid, kind, id, region, lb_id, doc)" if t == "objects" else \
+                        "(rowid, src_kind, src_id, dst_kind, dst_id)"
+                else:
+                    cols = ""
+                self.conn.executemany(f"INSERT INTO {t}{cols} VALUES ({','.join('?' * n)})", rows)
+            self.conn.execute("COMMIT")
+        except Exception:
+            self.conn.execute("ROLLBACK")
+            raise
+        self._cache.clear()
+
+    def copy_into(self, other: Store) -> None:
+        """Byte-for-byte copy through SQLite's backup API (fast: the planner's shadow copy)."""
+        self.conn.backup(other.conn)
+        other._cache.clear()
+
+    def reset(self) -> None:
+        self.conn.execute("BEGIN")
+        for t in TABLES:
+            self.conn.execute(f"DELETE FROM {t}")
+        self.conn.execute("COMMIT")
+        self._cache.clear()
+
+    def iter_kind(self, kind: str) -> Iterator[dict[str, Any]]:
+        for i in self.ids(kind):
+            d = self.get(kind, i)
+            if d is not None:
+                yield d
+
+    def close(self) -> None:
+        self.conn.close()
