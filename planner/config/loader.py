@@ -80,6 +80,19 @@ def _cache_path(cache_dir: Path, sha: str) -> Path:
 
 def load_module(directory: str | Path, *, use_cache: bool = True) -> Module:
     """Parse every configuration file of ``directory``; raises DiagnosticsError with all problems."""
+    module, diags, _ = load_module_partial(directory, use_cache=use_cache)
+    if any(d.severity == "error" for d in diags):
+        raise DiagnosticsError(diags)
+    return module
+
+
+def load_module_partial(directory: str | Path, *, use_cache: bool = True
+                        ) -> tuple[Module, list[Diagnostic], bool]:
+    """Like load_module, but returns (module, diagnostics, every_file_parsed) instead of raising.
+
+    ``validate`` uses it to go on evaluating when only structure checks failed, so one run
+    reports duplicate attributes and undefined references together.
+    """
     root = Path(directory)
     bag = DiagnosticBag()
     if not root.is_dir():
@@ -157,15 +170,16 @@ def load_module(directory: str | Path, *, use_cache: bool = True) -> Module:
                 gc.enable()
 
     module = Module(directory=str(directory), content_hash=hasher.hexdigest())
+    all_parsed = not bag.has_errors
     for disp, _text, sha, _j in texts:
         body = bodies[disp]
         if isinstance(body, SyntaxProblem):
+            all_parsed = False
             bag.add(body.summary, SourcePos(disp, body.line, body.col), detail=body.detail, hint=body.hint)
             continue
         module.files.append(ir.File(disp, body, sha))
     _index(module, bag)
-    bag.raise_if_errors()
-    return module
+    return module, bag.items, all_parsed
 
 
 def _store_cache(cache_dir: Path, sha: str, blob: bytes, enabled: bool) -> None:
