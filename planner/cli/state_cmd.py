@@ -23,8 +23,8 @@ import click
 from planner.addresses import ResourceAddress
 from planner.diagnostics import Diagnostic, DiagnosticsError
 from planner.state.backend import LocalBackend, parse_duration
-from planner.state.journal import Journal
 from planner.state.model import ResourceState, State
+from planner.state.session import StateSession, open_state
 
 SENSITIVE_NAME = re.compile(r"secret|private_key|password", re.IGNORECASE)
 MASK = "(sensitive value)"
@@ -61,47 +61,26 @@ def open_backend(state_path: Path, lock_timeout: str) -> LocalBackend:
 
 
 @contextlib.contextmanager
-def _maybe_lock(backend: LocalBackend, operation: str, lock: bool) -> Iterator[None]:
-    if not lock:
-        click.echo("Warning: running without the state lock (-lock=false).", err=True)
-        yield
-        return
-    with backend.lock(operation):
-        yield
-
-
-def _load(backend: LocalBackend) -> tuple[State, Journal | None]:
-    """The stored state with any un-checkpointed journal completions replayed into it."""
+def _session(backend: LocalBackend, operation: str, *, lock: bool, mutating: bool) -> Iterator[StateSession]:
+    """The state (journal replayed) for a state command; there must already be a state file."""
     if not backend.path.exists():
         raise _fail(
             f"No state file was found at {backend.path}",
             hint="state commands need a state file: run them where `clbplan apply` has run, or pass "
                  "-state PATH",
         )
-    state = backend.read()
-    jpath = backend.journal_dir / f"{state.lineage}.jsonl"
-    if not jpath.exists():
-        return state, None
-    journal = backend.journal(state.lineage)
-    done = journal.completions()
-    if done:
-        journal.replay_into(state)
-        click.echo(f"Note: included {len(done)} operation(s) an interrupted apply recorded in its journal "
-                   f"({jpath}).", err=True)
-    pending = journal.pending()
-    if pending:
-        names = ", ".join(sorted({str(r.address) for r in pending}))
-        click.echo(f"Warning: {len(pending)} API call(s) of an interrupted apply may or may not have taken "
-                   f"effect ({names}); the next `clbplan plan` or `apply` reconciles them with the cloud.",
-                   err=True)
-    return state, journal
-
-
-def _save(backend: LocalBackend, state: State, journal: Journal | None) -> None:
-    backend.write(state)
-    if journal is not None:
-        journal.checkpoint()  # the state file now holds every replayed completion
-        journal.close()
+    if mutating and not lock:
+        click.echo("Warning: running without the state lock (-lock=false).", err=True)
+    with open_state(backend, operation, lock=lock and mutating, mutating=mutating) as session:
+        if session.recovered:
+            click.echo(f"Note: included {len(session.recovered)} operation(s) an interrupted apply recorded "
+                       f"in its journal ({session.journal.path}).", err=True)
+        if session.pending:
+            names = ", ".join(sorted({str(r.address) for r in session.pending}))
+            click.echo(f"Warning: {len(session.pending)} API call(s) of an interrupted apply may or may not "
+                       f"have taken effect ({names}); the next `clbplan plan` or `apply` reconciles them with "
+                       f"the cloud.", err=True)
+        yield session
 
 
 # ---------------------------------------------------------------------------- addresses
@@ -242,9 +221,9 @@ def state() -> None:
 @state_path_option
 def list_(addresses: tuple[str, ...], id_: str | None, state_path: Path) -> None:
     """List resource instances in state, optionally filtered by address (instance, resource or type)."""
-    backend = LocalBackend(state_path)
-    st, _ = _load(backend)
     matchers = [_matcher(p) for p in addresses]
+    with _session(LocalBackend(state_path), "state list", lock=False, mutating=False) as session:
+        st = session.state
     for a in sorted(st.resources, key=str):
         if matchers and not any(m(a) for m in matchers):
             continue
@@ -258,8 +237,8 @@ def list_(addresses: tuple[str, ...], id_: str | None, state_path: Path) -> None
 @state_path_option
 def show(address: str, state_path: Path) -> None:
     """Show one resource instance's attributes (sensitive values masked)."""
-    backend = LocalBackend(state_path)
-    st, _ = _load(backend)
+    with _session(LocalBackend(state_path), "state show", lock=False, mutating=False) as session:
+        st = session.state
     found = _select(st, address)
     if not found:
         raise _not_found(st, address)
@@ -278,8 +257,8 @@ def show(address: str, state_path: Path) -> None:
 def rm(addresses: tuple[str, ...], dry_run: bool, state_path: Path, lock_timeout: str, lock: bool) -> None:
     """Forget instances: they stay in the cloud, clbplan stops managing them."""
     backend = open_backend(state_path, lock_timeout)
-    with _maybe_lock(backend, "state rm", lock):
-        st, journal = _load(backend)
+    with _session(backend, "state rm", lock=lock, mutating=True) as session:
+        st = session.state
         targets: list[ResourceAddress] = []
         for text in addresses:
             found = _select(st, text)
@@ -294,7 +273,7 @@ def rm(addresses: tuple[str, ...], dry_run: bool, state_path: Path, lock_timeout
         if dry_run:
             click.echo(f"Would have removed {len(targets)} resource instance(s); nothing was changed.")
             return
-        _save(backend, st, journal)
+        session.checkpoint()
     click.echo(f"Successfully removed {len(targets)} resource instance(s).")
     click.echo("The cloud objects were not touched: they still exist, no longer managed by clbplan "
                "(adopt them again with `clbplan import`).")
@@ -315,8 +294,8 @@ def mv(source: str, destination: str, dry_run: bool, state_path: Path, lock_time
         raise _fail(f"cannot move {src} to {dst}: resource types differ",
                     hint="state mv only renames; the type of an object cannot change")
     backend = open_backend(state_path, lock_timeout)
-    with _maybe_lock(backend, "state mv", lock):
-        st, journal = _load(backend)
+    with _session(backend, "state mv", lock=lock, mutating=True) as session:
+        st = session.state
         found = _select(st, source)
         if not found:
             raise _not_found(st, source)
@@ -344,7 +323,7 @@ def mv(source: str, destination: str, dry_run: bool, state_path: Path, lock_time
             st.resources[new] = rs
         for rs in st.resources.values():  # keep recorded dependencies pointing at the moved objects
             rs.dependencies = [moves.get(d, resource_moves.get(d, d)) for d in rs.dependencies]
-        _save(backend, st, journal)
+        session.checkpoint()
     click.echo(f"Successfully moved {len(moves)} object(s).")
 
 

@@ -267,12 +267,15 @@ class Journal:
     def completions(self) -> list[JournalRecord]:
         return [r for r in self.records() if r.kind == COMPLETE]
 
-    def replay_into(self, state: State) -> State:
-        """Apply every completion, in order, to ``state`` (in place) and return it.
+    def replay_into(self, state: State, *, after_seq: int = 0) -> State:
+        """Apply every completion (with seq > ``after_seq``), in order, to ``state`` in place; return it.
 
-        Idempotent: replaying a completion the state already holds changes nothing.
+        Idempotent: replaying a completion the state already holds changes nothing. ``after_seq``
+        skips completions already folded in, so edits made since (``state rm``) are not undone.
         """
         for r in self.completions():
+            if r.seq <= after_seq:
+                continue
             if r.deleted:
                 state.resources.pop(r.address, None)
             elif r.result is not None:

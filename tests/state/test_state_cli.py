@@ -185,6 +185,14 @@ def test_views_include_journal_completions_and_rm_checkpoints_them(saved: Path) 
     r = run("state", "rm", "-state", str(saved), "alicloud_slb_server_group.g")
     assert r.exit_code == 0
     assert "alicloud_slb_server_group.extra" in _addresses(saved)  # folded into the state file
+    j2 = be.journal(st.lineage)
+    gone = rstate("alicloud_slb_server_group.journaled", "rsp-10", {})
+    j2.intent("tok-3", gone.address, "CreateVServerGroup", {})
+    j2.complete("tok-3", gone.address, gone)
+    j2.close()
+    r = run("state", "rm", "-state", str(saved), "alicloud_slb_server_group.journaled")
+    assert r.exit_code == 0, r.output
+    assert "alicloud_slb_server_group.journaled" not in _addresses(saved)  # the replay does not undo the rm
     from planner.state.journal import Journal
 
     left = Journal(j.path)
