@@ -35,7 +35,7 @@ def _setup(emu: Emulator) -> list[str]:
     ids = []
     for i in range(N_LBS):
         r = emu.call("Slb", "CreateLoadBalancer", {"RegionId": "cn-hangzhou", "LoadBalancerName": f"bench-{i}",
-                                                    "AddressType": "internet"})
+                                                    "AddressType": "internet", "LoadBalancerSpec": "slb.s1.small"})
         ids.append(r["LoadBalancerId"])
     return ids
 

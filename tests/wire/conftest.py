@@ -115,13 +115,23 @@ def served(emulator: Any) -> Iterator[ServedEmulator]:
 
 
 @pytest.fixture(params=["in-process", "sdk-http"])
-def cloud(request: pytest.FixtureRequest, emulator: Any) -> Iterator[Any]:
-    """The same emulated cloud reached in-process or through the SDK over HTTP."""
-    if request.param == "in-process":
-        yield InProcessCloud(emulator)
-        return
-    server = serve(emulator, "127.0.0.1", 0, {AK_ID: AK_SECRET})
-    try:
-        yield SdkCloud(server.endpoint)
-    finally:
+def make_cloud(request: pytest.FixtureRequest) -> Iterator[Any]:
+    """Factory: wrap any Emulator as the parametrized kind of cloud (servers stopped at teardown)."""
+    servers: list[ServedEmulator] = []
+
+    def make(emu: Any) -> Any:
+        if request.param == "in-process":
+            return InProcessCloud(emu)
+        server = serve(emu, "127.0.0.1", 0, {AK_ID: AK_SECRET})
+        servers.append(server)
+        return SdkCloud(server.endpoint)
+
+    yield make
+    for server in servers:
         server.shutdown()
+
+
+@pytest.fixture
+def cloud(make_cloud: Any, emulator: Any) -> Any:
+    """The same emulated cloud reached in-process or through the SDK over HTTP."""
+    return make_cloud(emulator)
