@@ -13,7 +13,6 @@ actions behind it. Every call goes through a :class:`CallContext`, which
 
 from __future__ import annotations
 
-import hashlib
 import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping
@@ -65,14 +64,14 @@ class CallContext:
     # set by crash recovery: an "already exists" answer to a re-issued create means our own
     # earlier attempt took effect, so the handler adopts the object instead of failing
     adopt_existing: bool = False
-    _seed: str = field(default_factory=lambda: uuid.uuid4().hex, repr=False)
 
     def token(self, step: str) -> str:
         """A ClientToken for one step of this operation: deterministic when the executor gave a
-        token function (so a re-run re-issues the same create), random per context otherwise."""
+        token function (so a re-run after a crash re-issues the same create), fresh per call
+        otherwise. Either way a lost-response retry inside one call reuses the same token."""
         if self.token_fn is not None:
             return self.token_fn(step)
-        return hashlib.sha256(f"{self._seed}:{step}".encode()).hexdigest()[:32]
+        return uuid.uuid4().hex
 
     # -- calls ---------------------------------------------------------------------------------
 

@@ -66,6 +66,9 @@ class RetryPolicy:
     multiplier: float = 2.0
     jitter: float = 0.5  # fraction of the delay added at random, 0..jitter
     deadline: float = 60.0
+    # the gateway's x-acs-retry-after is honoured up to this many seconds (its unit is not
+    # documented; a huge value must not stall an apply)
+    max_retry_after: float = 10.0
     seed: int | None = None
     _rng: random.Random = field(default=None, init=False, repr=False)  # type: ignore[assignment]
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
@@ -83,7 +86,7 @@ class RetryPolicy:
             d = base * (1.0 + self._rng.random() * self.jitter)
         if err is not None and err.retry_after:
             # the gateway told us how long to back off; never go below it
-            d = max(d, float(err.retry_after))
+            d = max(d, min(float(err.retry_after), self.max_retry_after))
         return d
 
 

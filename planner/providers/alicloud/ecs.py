@@ -53,6 +53,14 @@ def describe_enis(ids: list[str], ctx: CallContext) -> dict[str, dict]:
     return found
 
 
+def _sg_params(sgs: list[str]) -> dict[str, str]:
+    """One group goes as ``SecurityGroupId``, several as ``SecurityGroupIds.N`` (the API refuses
+    both together)."""
+    if len(sgs) == 1:
+        return {"SecurityGroupId": sgs[0]}
+    return {f"SecurityGroupIds.{i}": sg for i, sg in enumerate(sgs, start=1)}
+
+
 def _first(v: Any) -> str | None:
     lst = str_list(v)
     return lst[0] if lst else None
@@ -79,8 +87,7 @@ class InstanceHandler(BaseHandler):
             "ResourceGroupId": planned.get("resource_group_id"), "Amount": 1,
             "ClientToken": ctx.token("create"), **tag_params(planned.get("tags")),
         }
-        for i, sg in enumerate(sorted(planned.get("security_groups") or []), start=1):
-            p[f"SecurityGroupIds.{i}"] = sg
+        p.update(_sg_params(sorted(planned.get("security_groups") or [])))
         resp = ctx.write(ECS, "RunInstances", clean(p))
         ids = str_list(items(resp, "InstanceIdSets", "InstanceIdSet") or resp.get("InstanceId"))
         if not ids:
@@ -188,10 +195,7 @@ class _EniBase(BaseHandler):
             "ResourceGroupId": planned.get("resource_group_id"), "ClientToken": ctx.token("create"),
             **tag_params(planned.get("tags")),
         }
-        if sgs:
-            p["SecurityGroupId"] = sgs[0]
-            for i, sg in enumerate(sgs, start=1):
-                p[f"SecurityGroupIds.{i}"] = sg
+        p.update(_sg_params(sgs))
         secondary = sorted(planned.get(self.n("private_ip_addresses")) or [])
         if secondary:
             for i, ip in enumerate(secondary, start=1):
