@@ -79,6 +79,7 @@ def _request_id() -> str:
 class _Handler(BaseHTTPRequestHandler):
     server: _Server
     protocol_version = "HTTP/1.1"  # keep-alive: the SDK's requests session reuses connections
+    disable_nagle_algorithm = True  # headers and body go out as separate writes: avoid the 40 ms delayed-ACK stall
     server_version = "clbplan-emulator"
     sys_version = ""
 
