@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from planner.diagnostics import Diagnostic
+from planner.diagnostics import Diagnostic, SourcePos
 from planner.values import UNKNOWN
 
 if TYPE_CHECKING:
@@ -15,12 +15,19 @@ def known(v: Any) -> bool:
     return v is not None and v is not UNKNOWN
 
 
+def pos_for(inst: ResourceInstance, path: tuple) -> SourcePos:
+    """Where ``path`` was written; a block name alone points at its first block."""
+    if path and path not in inst.positions and path + (0,) in inst.positions:
+        return inst.positions[path + (0,)]
+    return inst.pos_of(*path)
+
+
 def err(inst: ResourceInstance, path: tuple, summary: str, hint: str) -> Diagnostic:
-    return Diagnostic(f"{inst.address}: {summary}", inst.pos_of(*path), "", hint, "error")
+    return Diagnostic(f"{inst.address}: {summary}", pos_for(inst, path), "", hint, "error")
 
 
 def warn(inst: ResourceInstance, path: tuple, summary: str, hint: str) -> Diagnostic:
-    return Diagnostic(f"{inst.address}: {summary}", inst.pos_of(*path), "", hint, "warning")
+    return Diagnostic(f"{inst.address}: {summary}", pos_for(inst, path), "", hint, "warning")
 
 
 def set_by_user(inst: ResourceInstance, attrs: dict, name: str, default: Any) -> bool:
@@ -30,7 +37,10 @@ def set_by_user(inst: ResourceInstance, attrs: dict, name: str, default: Any) ->
     tell a deliberate setting from a filled-in one without relying on positions.
     """
     v = attrs.get(name)
-    if not known(v):
+    if v is UNKNOWN:
+        # written as a reference: certainly set when there is no default to compare with
+        return default is None
+    if v is None:
         return False
     if isinstance(v, list) and not v:
         return False

@@ -12,6 +12,7 @@ import difflib
 from typing import TYPE_CHECKING, Any
 
 from planner.diagnostics import Diagnostic, SourcePos
+from planner.schema._checks import pos_for
 from planner.schema.base import Attribute, BlockType
 from planner.schema.registry import DEPRECATED_TYPES, get_schema, type_names
 from planner.values import UNKNOWN, contains_unknown
@@ -144,7 +145,7 @@ class _Ctx:
         self.diags: list[Diagnostic] = []
 
     def pos(self, path: Path) -> SourcePos:
-        return self.inst.pos_of(*path)
+        return pos_for(self.inst, path)
 
     def error(self, summary: str, path: Path, hint: str = "", detail: str = "") -> None:
         self.diags.append(Diagnostic(f"{self.inst.address}: {summary}", self.pos(path), detail, hint, "error"))
@@ -298,7 +299,8 @@ def _conform_object(ctx: _Ctx, attrs: dict[str, Attribute], blocks: dict[str, Bl
                 want = (f"exactly {bt.min_items}" if bt.min_items == bt.max_items
                         else f"at most {bt.max_items}" if n > (bt.max_items or n)
                         else f"at least {bt.min_items}")
-                ctx.error(f'{where} has {n} "{bname}" blocks; {want} allowed', p,
+                ctx.error(f'{where} has {n} "{bname}" blocks; {want} allowed',
+                          p + (bt.max_items,) if bt.max_items is not None and n > bt.max_items else p,
                           hint=f"write {want} {bname} {{ ... }} block(s)")
         for i, item in enumerate(v):
             if item is UNKNOWN:

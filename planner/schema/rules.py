@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from planner.diagnostics import Diagnostic
-from planner.schema._checks import known
+from planner.schema._checks import known, pos_for
 from planner.schema.registry import LOAD_BALANCER_TYPES
 
 if TYPE_CHECKING:
@@ -50,7 +50,7 @@ def _show(key: Key) -> str:
 
 
 def _err(inst: ResourceInstance, path: tuple, summary: str, hint: str, severity: str = "error") -> Diagnostic:
-    return Diagnostic(f"{inst.address}: {summary}", inst.pos_of(*path), "", hint, severity)
+    return Diagnostic(f"{inst.address}: {summary}", pos_for(inst, path), "", hint, severity)
 
 
 class _Index:

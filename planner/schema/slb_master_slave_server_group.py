@@ -41,7 +41,7 @@ def master_slave_checks(attrs: dict, inst: ResourceInstance) -> list[Diagnostic]
     servers = [s for s in attrs.get("servers") or [] if isinstance(s, dict)]
     out: list[Diagnostic] = []
     if len(servers) != 2:
-        out.append(err(inst, ("servers",) if servers else (),
+        out.append(err(inst, ("servers", len(servers) - 1) if len(servers) > 2 else (),
                        f"a master-slave server group needs exactly two servers, found {len(servers)}",
                        'write two servers blocks: one with server_type = "Master", one with "Slave"'))
         return out
