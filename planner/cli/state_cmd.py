@@ -274,6 +274,12 @@ def rm(addresses: tuple[str, ...], dry_run: bool, state_path: Path, lock_timeout
             click.echo(f"Would have removed {len(targets)} resource instance(s); nothing was changed.")
             return
         session.checkpoint()
+    gone = set(targets) | {a.resource for a in targets}
+    for a in sorted(st.resources, key=str):
+        lost = sorted({str(d) for d in st.resources[a].dependencies if d in gone})
+        if lost:
+            click.echo(f"Warning: {a} depends on {', '.join(lost)}, no longer in state; clbplan will not "
+                       f"order its deletion after it.", err=True)
     click.echo(f"Successfully removed {len(targets)} resource instance(s).")
     click.echo("The cloud objects were not touched: they still exist, no longer managed by clbplan "
                "(adopt them again with `clbplan import`).")

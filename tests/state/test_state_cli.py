@@ -108,11 +108,15 @@ def test_rm_forgets_without_touching_the_cloud_and_keeps_backup(saved: Path) -> 
     assert r.exit_code == 0, r.output
     assert "Removed alicloud_slb_listener.http[0]" in r.stdout and "Removed alicloud_slb_server_group.g" in r.stdout
     assert "Successfully removed 3 resource instance(s)." in r.stdout and "not touched" in r.stdout
+    assert "Warning: alicloud_slb_listener.http[1]" not in r.stderr  # removed too: nothing left dangling
     assert _addresses(saved) == ["alicloud_slb_load_balancer.web", "alicloud_slb_server_certificate.cert"]
     be = LocalBackend(saved)
     assert be.backup_path.read_bytes() == before and be.read().serial == 2
     assert oct(os.stat(saved).st_mode & 0o777) == "0o600"
     assert not be.lock_info_path.exists()  # lock released
+    r = run("state", "rm", "-state", str(saved), "alicloud_slb_load_balancer.web")
+    assert r.exit_code == 0
+    assert "Warning" not in r.stderr  # the remaining certificate depends on nothing
 
 
 def test_rm_dry_run_changes_nothing(saved: Path) -> None:
@@ -197,3 +201,10 @@ def test_views_include_journal_completions_and_rm_checkpoints_them(saved: Path) 
 
     left = Journal(j.path)
     assert left.completions() == [] and [p.token for p in left.pending()] == ["tok-2"]
+
+
+def test_rm_warns_about_dependents_left_behind(saved: Path) -> None:
+    r = run("state", "rm", "-state", str(saved), "alicloud_slb_server_group.g")
+    assert r.exit_code == 0
+    assert "alicloud_slb_listener.http[1] depends on alicloud_slb_server_group.g" in r.stderr
+    assert "alicloud_slb_listener.http[0]" not in r.stderr
