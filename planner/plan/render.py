@@ -223,7 +223,7 @@ def render_plan(plan: Plan) -> str:
     """The full human plan text."""
     lines: list[str] = []
     if not plan.has_changes:
-        lines.extend(render_drift(plan))
+        # like Terraform, drift is only reported alongside changes it may have affected
         lines.append(summary_line(plan))
         lines.append("")
         lines.append("clbplan has compared your real infrastructure against your configuration and "

@@ -1,0 +1,1 @@
+"""Scenario runner helpers live in scenario_runner.py (imported by the tests)."""

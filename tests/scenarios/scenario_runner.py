@@ -1,0 +1,64 @@
+"""Drive a scenario folder through the real pipeline: apply ``before``, plan ``after``, apply it.
+
+Everything runs in a temporary work directory with its own embedded emulator and state file,
+exactly as ``clbplan`` would in a user's directory.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+from planner.plan.pipeline import Planned, apply_plan, final_outputs, make_plan
+from planner.plan.render import render_plan
+from planner.state.backend import LocalBackend
+
+HERE = Path(__file__).parent
+SCENARIOS = sorted(d.name for d in HERE.iterdir() if (d / "before").is_dir() and (d / "after").is_dir())
+
+# cloud-assigned ids differ between runs: numbered placeholders in order of appearance
+_ID = re.compile(r"\b(?:lb|rsp|acl|i|vpc|vsw|sg|eni|rule|cert|ca)-[0-9a-z]{6,}\b")
+
+
+def normalise(text: str) -> str:
+    seen: dict[str, str] = {}
+
+    def sub(m: re.Match) -> str:
+        token = m.group(0)
+        if token not in seen:
+            seen[token] = f"{token.split('-', 1)[0]}-<{len(seen) + 1}>"
+        return seen[token]
+
+    return _ID.sub(sub, text)
+
+
+def use_config(work: Path, source: Path) -> None:
+    for old in work.glob("*.tf"):
+        old.unlink()
+    for f in sorted(source.glob("*.tf")):
+        shutil.copy(f, work / f.name)
+
+
+def plan_dir(work: Path, *, destroy: bool = False) -> Planned:
+    backend = LocalBackend(work / "clbplan.tfstate")
+    return make_plan(work, backend.read(), destroy=destroy)
+
+
+def apply_dir(work: Path, planned: Planned | None = None):
+    """Plan (unless given) and apply ``work``; returns (planned, ApplyResult)."""
+    backend = LocalBackend(work / "clbplan.tfstate")
+    with backend.lock("apply"):
+        planned = planned or make_plan(work, backend.read())
+        state = planned.refreshed
+        journal = backend.journal(state.lineage)
+        result = apply_plan(planned, state, parallelism=4, journal=journal)
+        if not result.failures:
+            state.outputs = final_outputs(planned, state)
+        backend.write(state)
+        journal.checkpoint()
+    return planned, result
+
+
+def plan_text(planned: Planned) -> str:
+    return normalise(render_plan(planned.plan))
