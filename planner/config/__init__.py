@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from planner.config.evaluate import Resolver, evaluate
+from planner.config.evaluation import Resolver, evaluate
 from planner.config.loader import Module, load_module
 from planner.config.model import Configuration
 

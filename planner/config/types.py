@@ -244,8 +244,8 @@ def parse_type(expr: ir.Expr, allow_optional: bool = False, eval_default=None) -
 
 
 def needs_hcl_parse(spec: TypeSpec) -> bool:
-    """``-var`` and ``TF_VAR_`` values of complex types are HCL expressions; primitives are raw strings."""
-    return spec[0] not in ("string", "number", "bool")
+    """``-var`` and ``TF_VAR_`` values of complex types are HCL expressions; others are raw strings."""
+    return spec[0] not in ("string", "number", "bool", "any")
 
 
 def strip_sets(v: Any) -> Any:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from planner.config import evaluate as evaluate_mod
+from planner.config import evaluation as evaluate_mod
 from planner.config import load_configuration
 from planner.config.expr import Evaluator, Scope
 from planner.config.hclparse import parse_expression

@@ -1,0 +1,294 @@
+"""Module evaluation: variables and their precedence, meta-arguments, resolver contract, caching."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from planner.addresses import ResourceAddress as RA
+from planner.config import load_module
+from planner.config import loader as loader_mod
+from planner.config.evaluation import evaluate
+from planner.diagnostics import DiagnosticsError
+from planner.graph import find_cycle_diagnostics, resource_graph
+from planner.values import UNKNOWN
+
+LB = "alicloud_slb_load_balancer"
+SG = "alicloud_slb_server_group"
+
+
+def test_variable_precedence_env_tfvars_auto_varfile_cli(load, write_tf, tmp_path):
+    files = {
+        "main.tf": """
+            variable "a" {}
+            variable "b" {}
+            variable "c" {}
+            variable "d" {}
+            variable "e" {}
+            variable "f" {}
+        """,
+        "terraform.tfvars": 'b = "tfvars"\nc = "tfvars"\nd = "tfvars"\ne = "tfvars"\nf = "tfvars"\n',
+        "terraform.tfvars.json": json.dumps({"c": "tfjson", "d": "tfjson", "e": "tfjson", "f": "tfjson"}),
+        "x.auto.tfvars": 'd = "auto"\ne = "auto"\nf = "auto"\n',
+    }
+    extra = tmp_path / "extra.tfvars"
+    extra.write_text('e = "varfile"\nf = "varfile"\n')
+    env = {f"TF_VAR_{n}": "env" for n in "abcdef"}
+    cfg = load(files, env=env, var_files=[str(extra)], var_args=["f=cli"])
+    assert cfg.variables == {"a": "env", "b": "tfvars", "c": "tfjson", "d": "auto", "e": "varfile", "f": "cli"}
+
+
+def test_complex_cli_value_is_parsed_as_hcl_and_converted(load):
+    cfg = load("""
+        variable "ports" { type = list(number) }
+        variable "obj" {
+          type = object({ name = string, weight = optional(number, 100) })
+        }
+    """, var_args=['ports=[80, "443"]', 'obj={name = "a"}'])
+    assert cfg.variables["ports"] == [80, 443]
+    assert cfg.variables["obj"] == {"name": "a", "weight": 100}
+
+
+def test_count_for_each_and_dynamic_blocks(load):
+    cfg = load(f"""
+        variable "backends" {{
+          default = {{ a = {{ port = 80 }}, b = {{ port = 81 }} }}
+        }}
+        resource "{LB}" "lb" {{
+          count = 2
+          load_balancer_name = "lb-${{count.index}}"
+        }}
+        resource "{SG}" "g" {{
+          for_each = var.backends
+          load_balancer_id = {LB}.lb[1].id
+          name = "g-${{each.key}}-${{each.value.port}}"
+          dynamic "servers" {{
+            for_each = [1, 2]
+            iterator = srv
+            content {{
+              port = each.value.port + srv.value
+              dynamic "inner" {{
+                for_each = toset(["x"])
+                content {{ tag = "${{srv.key}}${{inner.value}}" }}
+              }}
+            }}
+          }}
+        }}
+    """)
+    assert set(cfg.resources) == {RA(LB, "lb", 0), RA(LB, "lb", 1), RA(SG, "g", "a"), RA(SG, "g", "b")}
+    g = cfg.resources[RA(SG, "g", "b")]
+    assert g.attributes["name"] == "g-b-81"
+    assert g.attributes["load_balancer_id"] is UNKNOWN
+    assert g.attributes["servers"] == [{"port": 82, "inner": [{"tag": "0x"}]}, {"port": 83, "inner": [{"tag": "1x"}]}]
+    assert g.depends_on == {RA(LB, "lb", 1)}  # static index: instance-precise
+    assert g.pos_of("servers", 1, "port").line == 16
+
+
+def test_lifecycle_provider_depends_on_and_positions(load):
+    cfg = load(f"""
+        provider "alicloud" {{
+          region = "cn-hangzhou"
+        }}
+        provider "alicloud" {{
+          alias  = "sh"
+          region = "cn-shanghai"
+          endpoints {{
+            slb = "127.0.0.1:9000"
+          }}
+        }}
+        resource "{LB}" "a" {{
+          load_balancer_name = "a"
+        }}
+        resource "{LB}" "b" {{
+          provider = alicloud.sh
+          load_balancer_name = "b"
+          depends_on = [{LB}.a]
+          lifecycle {{
+            create_before_destroy = true
+            prevent_destroy = true
+            ignore_changes = [tags, load_balancer_name]
+          }}
+        }}
+        resource "{LB}" "c" {{
+          lifecycle {{
+            ignore_changes = all
+          }}
+        }}
+    """)
+    b = cfg.resources[RA(LB, "b")]
+    assert b.provider == "alicloud.sh"
+    assert b.depends_on == {RA(LB, "a")}
+    assert (b.lifecycle.create_before_destroy, b.lifecycle.prevent_destroy) == (True, True)
+    assert b.lifecycle.ignore_changes == ["tags", "load_balancer_name"]
+    assert cfg.resources[RA(LB, "c")].lifecycle.ignore_changes == ["*"]
+    assert b.positions[("load_balancer_name",)].line == 16
+    assert cfg.providers["alicloud.sh"].endpoints == {"slb": "127.0.0.1:9000"}
+    assert cfg.providers["alicloud"].region == "cn-hangzhou"
+    graph = resource_graph(cfg)
+    assert graph.edges[RA(LB, "a"), RA(LB, "b")]["reason"] == "depends_on"
+
+
+def test_sensitive_values_mark_attributes_and_outputs(load):
+    cfg = load(f"""
+        variable "key" {{
+          default = "k"
+          sensitive = true
+        }}
+        locals {{
+          derived = "x-${{var.key}}"
+        }}
+        resource "{LB}" "a" {{
+          load_balancer_name = "plain"
+          description = local.derived
+          tags = {{ t = sensitive("s") }}
+        }}
+        output "secret" {{
+          value = local.derived
+          sensitive = true
+        }}
+    """)
+    assert cfg.resources[RA(LB, "a")].sensitive == {"description", "tags"}
+    assert cfg.sensitive_variables == {"key"}
+    assert cfg.outputs["secret"].sensitive and cfg.outputs["secret"].value == "x-k"
+
+
+def test_resolver_is_called_in_dependency_order_and_its_values_are_seen(load):
+    seen: list[str] = []
+
+    def resolver(inst):
+        seen.append(str(inst.address))
+        return {**inst.attributes, "id": f"id-{inst.address.name}"}
+
+    cfg = load(f"""
+        resource "{SG}" "g" {{
+          load_balancer_id = local.lb_id
+        }}
+        locals {{
+          lb_id = {LB}.lb.id
+        }}
+        resource "{LB}" "lb" {{
+          load_balancer_name = "x"
+        }}
+        output "g" {{ value = {SG}.g.load_balancer_id }}
+    """, resolver=resolver)
+    assert seen == [f"{LB}.lb", f"{SG}.g"]
+    assert cfg.resources[RA(SG, "g")].attributes["load_balancer_id"] == "id-lb"
+    assert cfg.resources[RA(SG, "g")].depends_on == {RA(LB, "lb")}  # through the local
+    assert cfg.outputs["g"].value == "id-lb"
+
+
+def test_evaluate_instance_replaces_unknown_ids_without_reparsing(load, monkeypatch):
+    cfg = load(f"""
+        resource "{LB}" "lb" {{
+          count = 2
+          load_balancer_name = "x"
+        }}
+        locals {{
+          first = {LB}.lb[0].id
+        }}
+        resource "{SG}" "g" {{
+          load_balancer_id = local.first
+          name = "${{{LB}.lb[1].id}}-grp"
+        }}
+    """)
+    addr = RA(SG, "g")
+    assert cfg.resources[addr].attributes["load_balancer_id"] is UNKNOWN
+
+    def boom(*a, **k):
+        raise AssertionError("evaluate_instance must not re-parse")
+    monkeypatch.setattr(loader_mod, "parse_text", boom)
+    ids = {RA(LB, "lb", 0): {"id": "lb-0"}, RA(LB, "lb", 1): {"id": "lb-1"}}
+    attrs = cfg.evaluate_instance(addr, ids.get)
+    assert attrs["load_balancer_id"] == "lb-0"
+    assert attrs["name"] == "lb-1-grp"
+
+
+def test_data_sources_are_unknown_without_a_reader(load):
+    cfg = load(f"""
+        data "alicloud_zones" "z" {{
+          available_resource_creation = "Slb"
+        }}
+        resource "{LB}" "a" {{
+          load_balancer_name = data.alicloud_zones.z.zones[0].id
+        }}
+    """)
+    assert cfg.resources[RA(LB, "a")].attributes["load_balancer_name"] is UNKNOWN
+    assert RA("alicloud_zones", "z", None, "data") in cfg.data_sources
+    assert cfg.resources[RA(LB, "a")].depends_on == {RA("alicloud_zones", "z", None, "data")}
+
+
+def test_heredocs_templates_and_files(load, write_tf):
+    d = write_tf({"tpl.tftpl": "%{ for p in ports ~}\nport ${p}\n%{ endfor ~}\n"}, sub="cfg")
+    cfg = load({"main.tf": """
+        locals {
+          plain = <<EOT
+        a ${1 + 1}
+          b
+        EOT
+          trimmed = <<-EOT
+            one
+              two ${"x"}
+            EOT
+          rendered = templatefile("${path.module}/tpl.tftpl", { ports = [80, 443] })
+          raw = file("${path.module}/tpl.tftpl")
+        }
+        output "o" { value = [local.plain, local.trimmed, local.rendered] }
+    """})
+    assert d.is_dir()
+    plain, trimmed, rendered = cfg.outputs["o"].value
+    assert plain == "a 2\n  b\n"
+    assert trimmed == "one\n  two x\n"
+    assert rendered == "port 80\nport 443\n"
+
+
+def test_tf_json_files_load_like_hcl(load):
+    cfg = load({"main.tf.json": json.dumps({
+        "variable": {"n": {"default": "web"}},
+        "resource": {LB: {"a": {"load_balancer_name": "${var.n}-lb", "count": 1,
+                                "lifecycle": {"ignore_changes": ["tags"]}}}},
+    })})
+    inst = cfg.resources[RA(LB, "a", 0)]
+    assert inst.attributes["load_balancer_name"] == "web-lb"
+    assert inst.lifecycle.ignore_changes == ["tags"]
+
+
+def test_parse_cache_is_used_on_second_load_and_keyed_by_content(write_tf, monkeypatch):
+    d = write_tf({"main.tf": 'locals {\n  a = 1\n}\n'})
+    load_module(d)
+    cached = list((d / ".clbplan" / "parse-cache").iterdir())
+    assert len(cached) == 1 and loader_mod.CACHE_KEY_PREFIX in cached[0].name
+    calls = []
+    real = loader_mod.parse_text
+    monkeypatch.setattr(loader_mod, "parse_text", lambda t: calls.append(t) or real(t))
+    m = load_module(d)
+    assert calls == [] and m.locals["a"][0].name == "a"
+    (d / "main.tf").write_text('locals {\n  a = 2\n}\n')
+    load_module(d)
+    assert len(calls) == 1
+
+
+def test_content_hash_changes_with_any_file(write_tf, no_schema):
+    d = write_tf({"a.tf": "locals {\n  a = 1\n}\n"})
+    h1 = evaluate(load_module(d), env={}).content_hash
+    (d / "b.tf").write_text("locals {\n  b = 1\n}\n")
+    h2 = evaluate(load_module(d), env={}).content_hash
+    assert h1 and h2 and h1 != h2
+
+
+def test_all_syntax_errors_of_all_files_in_one_error(write_tf):
+    d = write_tf({"a.tf": 'locals {\n  a = "x\n}\n', "b.tf": "locals {\n", "c.tf": "locals {\n  ok = 1\n}\n"})
+    with pytest.raises(DiagnosticsError) as ei:
+        load_module(d)
+    assert sorted(x.pos.filename.rsplit("/", 1)[-1] for x in ei.value.diagnostics) == ["a.tf", "b.tf"]
+
+
+def test_find_cycle_diagnostics_names_the_cycle():
+    import networkx as nx
+    g = nx.DiGraph()
+    a, b = RA(LB, "a"), RA(LB, "b")
+    g.add_edge(a, b)
+    g.add_edge(b, a)
+    diags = find_cycle_diagnostics(g)
+    assert len(diags) == 1 and diags[0].summary.startswith("Cycle: ")
+    assert f"{LB}.a" in diags[0].summary and f"{LB}.b" in diags[0].summary
