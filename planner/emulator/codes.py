@@ -134,6 +134,7 @@ ERROR_TABLE: dict[str, tuple[int, str]] = {
     "IllegalEntry": (400, "Entry version is conflict to the acl version."),
     "InvalidParam.AclEntryExists": (400, "The specified aclEntry already exists in the acl."),
     "AclNumberOverLimit": (400, "The Acl number has reached to the max quota limit."),
+    "InvalidParam.Comment": (400, "The specified comment is invalid."),
     "AclNameExist": (400, "The specified AclName already exists."),  # inferred
     # --- certificates ----------------------------------------------------------------------
     "CertificateAndPrivateKeyIsRefered": (400, "The specified certificate is bound to listeners. You "
@@ -144,6 +145,8 @@ ERROR_TABLE: dict[str, tuple[int, str]] = {
     "InvalidParam.ResourceType": (400, "The specified ResourceType is invalid."),
     "InvalidParam.TagKey": (400, "The specified TagKey is invalid."),
     "InvalidParam.TagValue": (400, "The specified TagValue is invalid."),
+    "MissingParam.TagKey": (400, "The parameter TagKey is required."),
+    "OverQuota": (400, "The Total is over the quota"),
     "MissingParam.ResourceId": (400, "The parameter ResourceId is required."),
     "MissingParam.TagOrResourceId": (400, "The parameter Tag or ResourceId is required at least one."),
     "ResourceNotExist": (400, "%s."),

@@ -90,11 +90,18 @@ class Emulator:
             try:
                 lb_id = self._target_lb(p)
                 self.injector.before_call(spec.name, lb_id, spec.write)
-                result = self._run(spec, p, region)
+                try:
+                    result = self._run(spec, p, region)
+                except CloudError:
+                    on_failure = getattr(self.injector, "after_failure", None)
+                    if on_failure is not None:
+                        on_failure(spec.name, lb_id, spec.write)
+                    raise
             except CloudError as e:
                 e.request_id = request_id
                 raise
-            self.injector.after_commit(spec.name, lb_id, spec.write)
+            # a new load balancer is "configuring" right after its create, like any other write
+            self.injector.after_commit(spec.name, lb_id or result.get("LoadBalancerId"), spec.write)
         result["RequestId"] = request_id
         return result
 
@@ -169,8 +176,12 @@ class Emulator:
         return emu
 
     def reset(self) -> None:
+        """Empty the cloud (and forget fault windows)."""
         with self._lock:
             self.store.reset()
+            injector_reset = getattr(self.injector, "reset", None)
+            if injector_reset is not None:
+                injector_reset()
 
     def close(self) -> None:
         with self._lock:

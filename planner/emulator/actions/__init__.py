@@ -4,6 +4,8 @@ from planner.emulator.actions import (  # noqa: F401
     ecs,
     slb_instances,
     slb_listeners,
+    slb_misc,
+    slb_rules,
     slb_servers,
     vpc,
 )
