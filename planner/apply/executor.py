@@ -144,7 +144,7 @@ class Executor:
     def _intent(self, op: Operation, detail: dict) -> None:
         if self.journal is not None:
             with self._journal_lock:
-                detail = dict(detail, run=self._run_id)
+                detail = dict(detail, run=self._run_id, lineage=self.lineage)
                 self.journal.intent(self._token(op), op.address, op.kind.value, _jsonable(detail))
 
     def _complete(self, op: Operation, result: ResourceState | None, deleted: bool = False) -> None:
@@ -404,8 +404,8 @@ def _settle(journal: Any, provider: Any, state: State, addr: ResourceAddress, op
         journal.complete(token, addr, None, deleted=True)
         return
     handler = provider.handler(addr.type)
-    run = detail.get("run", "")
-    ctx = provider.context(token_fn=lambda step: client_token(state.lineage, addr, operation, f"{run}:{step}"))
+    run, lineage = detail.get("run", ""), detail.get("lineage") or state.lineage
+    ctx = provider.context(token_fn=lambda step: client_token(lineage, addr, operation, f"{run}:{step}"))
     ctx.adopt_existing = True
     prev = state.resources.get(addr)
     deps = list(prev.dependencies) if prev else []

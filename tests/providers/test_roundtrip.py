@@ -6,25 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from provider_helpers import LISTENER_BASE, assert_matches, new_lb
 
 from planner.providers.base import NotFoundError
 
 DATA = Path(__file__).parent / "data"
-
-
-def assert_matches(planned: dict, got: dict) -> None:
-    """Every configured attribute reads back exactly as planned (sets compare as sets)."""
-    diffs = {}
-    for k, v in planned.items():
-        if v is None:
-            continue
-        g = got.get(k)
-        if isinstance(v, list) and all(isinstance(x, str) for x in v) and isinstance(g, list):
-            if sorted(v) != sorted(g):
-                diffs[k] = (v, g)
-        elif g != v:
-            diffs[k] = (v, g)
-    assert not diffs, f"read back differs from planned: {diffs}"
 
 
 @pytest.fixture
@@ -42,16 +28,6 @@ def net(provider, ctx):
     return {"vpc": vpc, "vswitch": vsw, "sg": sg, "servers": servers}
 
 
-def new_lb(provider, ctx, **extra) -> dict:
-    planned = {"load_balancer_name": "web", "load_balancer_spec": "slb.s2.small", "address_type": "internet",
-               "internet_charge_type": "PayByTraffic", "bandwidth": 1, "delete_protection": "off",
-               "address_ip_version": "ipv4", "instance_charge_type": "PayBySpec", "payment_type": "PayAsYouGo",
-               **extra}
-    got = provider.handler("alicloud_slb_load_balancer").create(planned, ctx)
-    assert_matches(planned, got)
-    return got
-
-
 def test_network_and_instances_round_trip(provider, ctx, net):
     for type_name, key in (("alicloud_vpc", "vpc"), ("alicloud_vswitch", "vswitch"),
                            ("alicloud_security_group", "sg")):
@@ -61,8 +37,11 @@ def test_network_and_instances_round_trip(provider, ctx, net):
     got = inst.read_many(net["servers"], ctx)
     assert got == net["servers"]
     assert all(s["status"] == "Running" and s["private_ip"].startswith("172.16.") for s in got)
-    renamed = inst.update(got[0], dict(got[0], instance_name="web-renamed"), ctx)
-    assert renamed["instance_name"] == "web-renamed"
+    stopped = inst.update(got[0], dict(got[0], status="Stopped"), ctx)
+    assert stopped["status"] == "Stopped"
+    assert inst.read_many([got[0]], ctx)[0]["status"] == "Stopped"
+    inst.delete(stopped, ctx)
+    assert inst.read_many([stopped, got[1]], ctx) == [None, got[1]]
 
 
 def test_load_balancer_create_update_delete_import(provider, ctx):
@@ -84,13 +63,6 @@ def test_load_balancer_create_update_delete_import(provider, ctx):
 def test_intranet_load_balancer_in_a_vswitch(provider, ctx, net):
     lb = new_lb(provider, ctx, address_type="intranet", vswitch_id=net["vswitch"]["id"])
     assert lb["address"].startswith("172.16.")
-
-
-LISTENER_BASE = {"scheduler": "wrr", "acl_status": "off", "healthy_threshold": 3, "unhealthy_threshold": 3,
-                 "health_check_timeout": 5, "health_check_interval": 2, "sticky_session": "off",
-                 "health_check": "on", "health_check_type": "tcp", "health_check_uri": "/",
-                 "established_timeout": 900, "persistence_timeout": 0, "idle_timeout": 15, "request_timeout": 60,
-                 "enable_http2": "on", "tls_cipher_policy": "tls_cipher_policy_1_0", "gzip": True}
 
 
 @pytest.fixture

@@ -1,0 +1,58 @@
+"""Bulk refresh: a state's worth of resources reads back in a small, constant number of calls."""
+
+from __future__ import annotations
+
+from provider_helpers import LISTENER_BASE, new_lb
+
+from planner.addresses import ResourceAddress
+from planner.state.model import ResourceState
+
+
+def _stack(provider, ctx, n_listeners: int = 4):
+    lb = new_lb(provider, ctx)
+    res = [ResourceState(ResourceAddress("alicloud_slb_load_balancer", "web"), lb["id"], lb)]
+    groups = []
+    for g in range(2):
+        grp = provider.handler("alicloud_slb_server_group").create({"load_balancer_id": lb["id"], "name": f"g{g}"}, ctx)
+        groups.append(grp)
+        res.append(ResourceState(ResourceAddress("alicloud_slb_server_group", "g", g), grp["id"], grp))
+    for i in range(n_listeners):
+        li = provider.handler("alicloud_slb_listener").create(dict(
+            LISTENER_BASE, load_balancer_id=lb["id"], frontend_port=8000 + i, protocol=("tcp", "http")[i % 2],
+            bandwidth=-1, server_group_id=groups[i % 2]["id"]), ctx)
+        res.append(ResourceState(ResourceAddress("alicloud_slb_listener", "l", i), li["id"], li))
+    return lb, res
+
+
+def test_one_lb_four_listeners_two_groups_refresh_in_four_calls(provider, ctx):
+    _, resources = _stack(provider, ctx)
+    before = provider.calls
+    got = provider.refresh(resources)
+    # DescribeLoadBalancers + DescribeLoadBalancerListeners + one DescribeVServerGroupAttribute per group
+    assert provider.calls - before == 4
+    for r in resources:
+        assert got[r.address] == dict(r.attributes, id=r.id), r.address
+
+
+def test_refresh_cost_does_not_grow_with_listeners(provider, ctx):
+    _, resources = _stack(provider, ctx, n_listeners=12)
+    before = provider.calls
+    provider.refresh(resources)
+    assert provider.calls - before == 4
+
+
+def test_refresh_reports_deleted_objects_as_none(provider, ctx):
+    lb, resources = _stack(provider, ctx)
+    provider.handler("alicloud_slb_load_balancer").delete(lb, ctx)  # children go with it
+    got = provider.refresh(resources)
+    assert all(v is None for v in got.values())
+
+
+def test_ten_load_balancers_refresh_in_one_describe(provider, ctx):
+    lbs = [new_lb(provider, ctx, load_balancer_name=f"web-{i}") for i in range(10)]
+    states = [ResourceState(ResourceAddress("alicloud_slb_load_balancer", "lb", i), lb["id"], lb)
+              for i, lb in enumerate(lbs)]
+    before = provider.calls
+    got = provider.refresh(states)
+    assert provider.calls - before == 1
+    assert [got[s.address]["load_balancer_name"] for s in states] == [f"web-{i}" for i in range(10)]
