@@ -416,6 +416,8 @@ class LocalBackend:
         else:
             state.serial = state.serial + 1
         data = _render(state, lines)
+        _sweep_temps(self.path)
+        _sweep_temps(self.backup_path)
         if self.path.exists():
             self._keep_backup()
         _atomic_write_bytes(self.path, data)
@@ -460,10 +462,11 @@ class LocalBackend:
             _write_temp(tmp, self.path.read_bytes())
         try:
             os.replace(tmp, self.backup_path)
-        except BaseException:
+        finally:
+            # rename(2) is a no-op when both names are links to one inode (a writer killed after
+            # linking the backup): the temp name would stay behind, so drop it in every case
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
-            raise
 
 
 @dataclass
@@ -525,6 +528,28 @@ def _json_default(o: Any) -> Any:
 
 def _temp_name(target: Path) -> Path:
     return target.with_name(f".{target.name}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}")
+
+
+def _sweep_temps(target: Path) -> None:
+    """Remove temp files that writers killed mid-write left beside ``target`` (their pid is gone)."""
+    prefix = f".{target.name}.tmp-"
+    try:
+        names = [n for n in os.listdir(target.parent) if n.startswith(prefix)]
+    except OSError:
+        return
+    for name in names:
+        pid_text = name[len(prefix):].split("-", 1)[0]
+        if not pid_text.isdigit() or int(pid_text) == os.getpid():
+            continue
+        try:
+            os.kill(int(pid_text), 0)
+            continue  # still running (or a reused pid): leave it
+        except ProcessLookupError:
+            pass
+        except PermissionError:
+            continue  # alive, owned by someone else
+        with contextlib.suppress(OSError):
+            os.unlink(target.parent / name)
 
 
 def _write_temp(tmp: Path, data: bytes) -> None:

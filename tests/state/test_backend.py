@@ -179,6 +179,7 @@ def test_process_killed_between_temp_write_and_rename_leaves_old_state(state_pat
     st.outputs["next"] = {"value": 1, "sensitive": False}
     be.write(st)
     assert be.read().serial == 2
+    assert not [p for p in state_path.parent.iterdir() if ".tmp-" in p.name]  # the next write swept it
 
 
 def test_corrupt_json_is_a_located_error_pointing_at_the_backup(state_path: Path, sample_state: State) -> None:
@@ -252,3 +253,10 @@ def test_parse_duration_rejects_junk(text: str) -> None:
 def _changed(st: State) -> State:
     st.outputs["changed"] = {"value": True, "sensitive": False}
     return st
+
+
+def test_state_in_a_missing_directory_is_a_clear_error(tmp_path: Path) -> None:
+    be = LocalBackend(tmp_path / "nope" / "clbplan.tfstate")
+    with pytest.raises(StateError, match="cannot create the state lock file"):
+        with be.lock("apply"):
+            pass
