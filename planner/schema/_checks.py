@@ -45,3 +45,11 @@ def set_by_user(inst: ResourceInstance, attrs: dict, name: str, default: Any) ->
     if isinstance(v, list) and not v:
         return False
     return v != default
+
+
+def blocks_of(attrs: dict, name: str) -> list[tuple[int, dict]]:
+    """(index, block) for each known nested block; an unknown dynamic block yields nothing."""
+    v = attrs.get(name)
+    if not isinstance(v, list):
+        return []
+    return [(i, b) for i, b in enumerate(v) if isinstance(b, dict)]

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from planner.diagnostics import Diagnostic
-from planner.schema._checks import known, pos_for
+from planner.schema._checks import blocks_of, known, pos_for
 from planner.schema.registry import LOAD_BALANCER_TYPES
 
 if TYPE_CHECKING:
@@ -43,6 +43,12 @@ def _ref(inst: ResourceInstance, attr: str, types: Iterable[str]) -> Key | None:
     if known(v) and isinstance(v, str):
         return ("id", v)
     return None
+
+
+def _differ(a: Key | None, b: Key | None) -> bool:
+    """Provably different targets: both known and of the same kind (a reference and a literal id
+    may be the same load balancer once the reference resolves, so they are never compared)."""
+    return a is not None and b is not None and a[0] == b[0] and a != b
 
 
 def _show(key: Key) -> str:
@@ -146,7 +152,7 @@ def _listener_backends(ix: _Index) -> list[Diagnostic]:
                                 "use master_slave_server_group_id for alicloud_slb_master_slave_server_group"))
                 continue
             glb = ix.group_lb(grp)
-            if lb is not None and glb is not None and glb != lb:
+            if _differ(lb, glb):
                 out.append(_err(lst, (attr,), f"the {what} {_show(grp)} belongs to load balancer {_show(glb)}, "
                                               f"not to {_show(lb)}",
                                 "a listener can use only groups of its own load balancer; create the group with "
@@ -193,7 +199,7 @@ def _rules(ix: _Index, by_port: dict[tuple[Key, int], list[ResourceInstance]]) -
                     seen_match[mkey] = rule
         grp = _ref(rule, "server_group_id", GROUP_TYPES)
         glb = ix.group_lb(grp)
-        if glb is not None and glb != lb:
+        if _differ(lb, glb):
             out.append(_err(rule, ("server_group_id",),
                             f"the VServer group {_show(grp)} belongs to load balancer {_show(glb)}, not {_show(lb)}",
                             "a rule forwards only to groups of its listener's load balancer"))
@@ -232,11 +238,11 @@ def _eni_backends(ix: _Index) -> list[Diagnostic]:
                             f"on {lbi.address}"))
 
     for grp in ix.of("alicloud_slb_server_group", "alicloud_slb_master_slave_server_group"):
-        for i, s in enumerate(grp.attributes.get("servers") or []):
+        for i, s in blocks_of(grp.attributes, "servers"):
             if isinstance(s, dict):
                 check(grp, ix.lb_of(grp), ("servers", i, "type"), s.get("type"))
     for bs in ix.of("alicloud_slb_backend_server"):
-        for i, s in enumerate(bs.attributes.get("backend_servers") or []):
+        for i, s in blocks_of(bs.attributes, "backend_servers"):
             if isinstance(s, dict):
                 check(bs, ix.lb_of(bs), ("backend_servers", i, "type"), s.get("type"))
     for att in ix.of("alicloud_slb_server_group_server_attachment"):

@@ -6,7 +6,7 @@ import ipaddress
 from typing import TYPE_CHECKING
 
 from planner.diagnostics import Diagnostic
-from planner.schema._checks import err, known
+from planner.schema._checks import blocks_of, err, known
 from planner.schema._dsl import OC, O, R, all_of, block, cidr, length, matches, table
 from planner.schema.base import ResourceSchema
 
@@ -36,7 +36,7 @@ def acl_checks(attrs: dict, inst: ResourceInstance) -> list[Diagnostic]:
     out: list[Diagnostic] = []
     version = 6 if attrs.get("ip_version") == "ipv6" else 4
     seen: dict[str, int] = {}
-    for i, e in enumerate(attrs.get("entry_list") or []):
+    for i, e in blocks_of(attrs, "entry_list"):
         if not isinstance(e, dict) or not known(e.get("entry")):
             continue
         net = ipaddress.ip_network(e["entry"], strict=False)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from planner.diagnostics import Diagnostic
-from planner.schema._checks import err, known
+from planner.schema._checks import blocks_of, err, known
 from planner.schema._dsl import OC, WEIGHT, O, R, block, table
 from planner.schema.base import ResourceSchema
 
@@ -32,7 +32,7 @@ BLOCKS = {
 def backend_server_checks(attrs: dict, inst: ResourceInstance) -> list[Diagnostic]:
     out: list[Diagnostic] = []
     seen: dict[tuple, int] = {}
-    for i, blk in enumerate(attrs.get("backend_servers") or []):
+    for i, blk in blocks_of(attrs, "backend_servers"):
         if not isinstance(blk, dict):
             continue
         sid, ip, typ = blk.get("server_id"), blk.get("server_ip"), blk.get("type")

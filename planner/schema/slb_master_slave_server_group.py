@@ -38,7 +38,10 @@ BLOCKS = {
 
 def master_slave_checks(attrs: dict, inst: ResourceInstance) -> list[Diagnostic]:
     """Exactly two servers, one Master and one Slave, on distinct (server, port)."""
-    servers = [s for s in attrs.get("servers") or [] if isinstance(s, dict)]
+    raw = attrs.get("servers")
+    if raw is not None and (not isinstance(raw, list) or not all(isinstance(s, dict) for s in raw)):
+        return []  # servers from a dynamic block over unknown values: checked once known
+    servers = raw or []
     out: list[Diagnostic] = []
     if len(servers) != 2:
         out.append(err(inst, ("servers", len(servers) - 1) if len(servers) > 2 else (),

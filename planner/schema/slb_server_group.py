@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from planner.diagnostics import Diagnostic
-from planner.schema._checks import err, known
+from planner.schema._checks import blocks_of, err, known
 from planner.schema._dsl import OC, PORT, WEIGHT, O, R, block, length, table
 from planner.schema.base import ResourceSchema
 
@@ -36,7 +36,7 @@ def server_group_checks(attrs: dict, inst: ResourceInstance) -> list[Diagnostic]
     """A (server, port) pair may appear only once in a group (the API rejects duplicates)."""
     out: list[Diagnostic] = []
     seen: dict[tuple, int] = {}
-    for i, blk in enumerate(attrs.get("servers") or []):
+    for i, blk in blocks_of(attrs, "servers"):
         if not isinstance(blk, dict):
             continue
         ids, port = blk.get("server_ids"), blk.get("port")
