@@ -208,3 +208,13 @@ def test_rm_warns_about_dependents_left_behind(saved: Path) -> None:
     assert r.exit_code == 0
     assert "alicloud_slb_listener.http[1] depends on alicloud_slb_server_group.g" in r.stderr
     assert "alicloud_slb_listener.http[0]" not in r.stderr
+
+
+def test_corrupt_state_is_a_message_not_a_traceback(saved: Path) -> None:
+    saved.write_text('{"version": 1, "serial": ')
+    for args in (("state", "list"), ("state", "show", "alicloud_slb_server_group.g"),
+                 ("state", "rm", "alicloud_slb_server_group.g")):
+        r = run(*args[:2], "-state", str(saved), *args[2:])
+        assert r.exit_code == 1 and "corrupt" in r.stderr and str(saved) in r.stderr
+        assert "Traceback" not in r.output and "bug in clbplan" not in r.output
+    assert not LocalBackend(saved).lock_info_path.exists()
