@@ -183,15 +183,18 @@ def changed_attributes(before: Mapping[str, Any] | None, after: Mapping[str, Any
     return out
 
 
-def _show(value: Any) -> str:
-    if is_unknown(value):
-        return "(known after apply)"
-    if isinstance(value, str):
-        return json.dumps(value)
-    if value is None:
-        return "null"
-    text = _canon(value)
-    return text if len(text) <= 40 else text[:37] + "..."
+def _describe_change(name: str, before: Any, after: Any) -> str:
+    """``frontend_port 80 -> 81`` for scalars; ``servers changed`` for blocks and collections."""
+    def show(v: Any) -> str:
+        if is_unknown(v):
+            return "(known after apply)"
+        if v is None:
+            return "null"
+        return json.dumps(v) if isinstance(v, str) else _canon(v)
+
+    if isinstance(before, (dict, list)) or isinstance(after, (dict, list)):
+        return f"{name} changed"
+    return f"{name} {show(before)} -> {show(after)}"
 
 
 def strip_unknown(value: Any) -> Any:
@@ -252,7 +255,7 @@ class Differ:
             _mark_replaced(after, instance.attributes, schema)
             after["id"] = UNKNOWN
             cbd = instance.lifecycle.create_before_destroy
-            detail = ", ".join(f"{n} {_show(before.get(n))} -> {_show(after.get(n))}" for n in replace_by)
+            detail = ", ".join(_describe_change(n, before.get(n), after.get(n)) for n in replace_by)
             return ResourceChange(
                 addr, Action.CREATE_THEN_DELETE if cbd else Action.DELETE_THEN_CREATE, before, after,
                 provider=instance.provider, sensitive=sensitive,

@@ -19,6 +19,8 @@ SCENARIOS = sorted(d.name for d in HERE.iterdir() if (d / "before").is_dir() and
 
 # cloud-assigned ids differ between runs: numbered placeholders in order of appearance
 _ID = re.compile(r"\b(?:lb|rsp|acl|i|vpc|vsw|sg|eni|rule|cert|ca)-[0-9a-z]{6,}\b")
+# addresses depend on which object the cloud served first (the apply runs in parallel)
+_IP = re.compile(r"\b\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\b(?!/)")
 
 
 def normalise(text: str) -> str:
@@ -30,7 +32,12 @@ def normalise(text: str) -> str:
             seen[token] = f"{token.split('-', 1)[0]}-<{len(seen) + 1}>"
         return seen[token]
 
-    return _ID.sub(sub, text)
+    ips: dict[str, str] = {}
+
+    def sub_ip(m: re.Match) -> str:
+        return ips.setdefault(m.group(0), f"<ip-{len(ips) + 1}>")
+
+    return _IP.sub(sub_ip, _ID.sub(sub, text))
 
 
 def use_config(work: Path, source: Path) -> None:

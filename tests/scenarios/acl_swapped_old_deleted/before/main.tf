@@ -1,4 +1,4 @@
-# acl_unbound_then_deleted (before): An ACL leaves the configuration while its listener turns access control off: the listener update runs first.
+# acl_swapped_old_deleted (before): A listener moves from ACL office to a new ACL vpn and office is deleted: create vpn, re-point the listener, then delete office (AclBindedWithVip otherwise).
 
 provider "alicloud" {
   region = "cn-hangzhou"

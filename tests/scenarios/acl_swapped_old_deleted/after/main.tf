@@ -1,4 +1,4 @@
-# acl_unbound_then_deleted (after): An ACL leaves the configuration while its listener turns access control off: the listener update runs first.
+# acl_swapped_old_deleted (after): A listener moves from ACL office to a new ACL vpn and office is deleted: create vpn, re-point the listener, then delete office (AclBindedWithVip otherwise).
 
 provider "alicloud" {
   region = "cn-hangzhou"
@@ -55,12 +55,24 @@ resource "alicloud_slb_server_group" "app" {
   }
 }
 
+resource "alicloud_slb_acl" "vpn" {
+  name       = "scn-vpn"
+  ip_version = "ipv4"
+}
+
+resource "alicloud_slb_acl_entry_attachment" "vpn" {
+  acl_id  = alicloud_slb_acl.vpn.id
+  entry   = "10.20.0.0/16"
+  comment = "vpn"
+}
+
 resource "alicloud_slb_listener" "http" {
   load_balancer_id = alicloud_slb_load_balancer.web.id
   protocol         = "http"
   frontend_port    = 80
   server_group_id  = alicloud_slb_server_group.app.id
   bandwidth        = -1
-  acl_status       = "off"
-  acl_ids          = []
+  acl_status       = "on"
+  acl_type         = "white"
+  acl_ids          = [alicloud_slb_acl.vpn.id]
 }

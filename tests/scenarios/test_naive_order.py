@@ -1,0 +1,53 @@
+"""Why the cloud-aware order matters: Terraform's reference-only order for a bound master-slave
+group replacement (delete old, create new, re-point) is refused by the cloud with RspoolVipExist;
+clbplan's plan for the same change applies."""
+
+from __future__ import annotations
+
+import copy
+
+from scenario_runner import HERE, apply_dir, plan_dir, use_config
+
+from planner.apply.executor import Executor
+from planner.plan.model import Action, Edge, Operation, OpKind
+from planner.providers.alicloud import AlicloudProvider
+from planner.providers.retry import RetryPolicy
+from planner.providers.transport import InProcessTransport
+
+
+def _run(planned, operations, edges, emulator):
+    provider = AlicloudProvider(InProcessTransport(emulator), planned.region,
+                                retry=RetryPolicy(max_attempts=1, deadline=0.0))
+    ex = Executor(provider, parallelism=1, planned_values=planned.planned_values(),
+                  dependencies=planned.dependencies())
+    return ex.run(operations, edges, copy.deepcopy(planned.refreshed))
+
+
+def test_reference_only_order_is_refused_but_clbplan_order_applies(tmp_path):
+    folder = HERE / "master_slave_replaced_while_bound_tcp"
+    use_config(tmp_path, folder / "before")
+    _, result = apply_dir(tmp_path)
+    assert not result.failures
+    use_config(tmp_path, folder / "after")
+    planned = plan_dir(tmp_path)
+
+    group = next(c for c in planned.plan.changes if c.type == "alicloud_slb_master_slave_server_group")
+    listener = next(c for c in planned.plan.changes if c.type == "alicloud_slb_listener")
+    assert group.action is Action.CREATE_THEN_DELETE  # clbplan chose create-before-destroy by itself
+
+    # Terraform's order: default delete-then-create, the listener updated after the new group exists
+    naive_group = copy.copy(group)
+    naive_group.action = Action.DELETE_THEN_CREATE
+    d = Operation(group.address, OpKind.DELETE, naive_group, load_balancer=None)
+    c = Operation(group.address, OpKind.CREATE, naive_group, load_balancer=None)
+    u = Operation(listener.address, OpKind.UPDATE, listener, load_balancer=None)
+    naive = _run(planned, [d, c, u], [Edge(d.id, c.id, "replace"), Edge(c.id, u.id, "reference")],
+                 planned.emulator.copy())
+    assert [op_id for op_id, _ in naive.failures] == [d.id]
+    err = naive.failures[0][1]
+    assert err.code == "RspoolVipExist"
+    assert set(naive.skipped) == {c.id, u.id}
+
+    ours = _run(planned, planned.plan.operations, planned.plan.edges, planned.emulator.copy())
+    assert not ours.failures and not ours.skipped
+    assert [op.id for op in planned.plan.operations] == [c.id, u.id, d.id]
