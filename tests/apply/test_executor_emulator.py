@@ -254,3 +254,15 @@ def test_cascaded_children_make_no_calls(parallelism):
     assert out.failures == [] and out.state.resources == {}
     assert prov.calls - before <= 2  # DeleteLoadBalancer (+ nothing per child)
     assert objects(emu)["lb"] == 0
+
+
+def test_slow_listener_start_is_waited_for_before_rules():
+    """The emulator keeps started listeners 'starting' for a while; rules need them running."""
+    emu = Emulator(faults=FaultConfig(listener_start_delay=0.05, seed=2))
+    res, pb, _ = run_plan(emu, 1)
+    assert res.failures == [], res.failures
+    lb_id = res.state.resources[ResourceAddress(LB, "lb0")].id
+    for port, proto in ((22, "TCP"), (80, "HTTP")):
+        st = emu.call("Slb", f"DescribeLoadBalancer{proto}ListenerAttribute",
+                      {"LoadBalancerId": lb_id, "ListenerPort": port, "RegionId": "cn-hangzhou"})
+        assert st["Status"] == "running"

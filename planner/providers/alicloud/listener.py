@@ -1,7 +1,8 @@
 """``alicloud_slb_listener``: the four protocols' listeners (reference 3.2, 4.2, 7.6, 9.2).
 
-Create choreography (as the provider does it): ``Create<PROTO>Listener`` (the listener starts
-``stopped``) -> wait for ``stopped`` -> ``StartLoadBalancerListener`` -> wait for ``running``
+Create choreography (reference 3.2/9.2): ``Create<PROTO>Listener`` (the listener starts
+``stopped``) -> ``StartLoadBalancerListener`` (the provider first polls for ``stopped``; we start
+at once and fall back to polling only if Start is refused) -> wait for ``running``
 (the cloud may take a while: it polls with short sleeps) -> ``Set<PROTO>ListenerAttribute`` for
 whatever the create call could not take -> read back.
 
@@ -94,6 +95,10 @@ def _hc_http_applies(proto: str, a: dict) -> bool:
     return proto == "tcp" and a.get("health_check_type") == "http"
 
 
+def _acl_list(a: dict) -> list[str]:
+    return list(a.get("acl_ids") or []) or ([a["acl_id"]] if a.get("acl_id") else [])
+
+
 def _forwarding(a: dict) -> bool:
     return a.get("protocol") == "http" and a.get("listener_forward") == "on"
 
@@ -121,12 +126,16 @@ class ListenerHandler(BaseHandler):
             p["Description"] = a["description"]
         acl_on = a.get("acl_status") == "on"
         p["AclStatus"] = "on" if acl_on else "off"
+        ids = _acl_list(a)
         if acl_on:
-            ids = list(a.get("acl_ids") or []) or ([a["acl_id"]] if a.get("acl_id") else [])
             if a.get("acl_type"):
                 p["AclType"] = a["acl_type"]
             if ids:
                 p["AclId"] = ",".join(ids)
+        if not create and prior is not None and sorted(ids) != sorted(_acl_list(prior)):
+            # as the provider does: a changed list is sent even when empty, which unbinds the
+            # ACLs (an ACL still bound cannot be deleted: OperationFailed.AclBindedWithVip)
+            p["AclId"] = ",".join(ids)
         sg = a.get("server_group_id")
         ms = a.get("master_slave_server_group_id") if proto in ("tcp", "udp") else None
         if create:
@@ -230,11 +239,17 @@ class ListenerHandler(BaseHandler):
                   already_done=("ListenerAlreadyExists", "ListenerPortConflict",
                                 "InvalidParameter.ListenerPortConflict"))
         try:
-            flat = ctx.wait_for(f"listener {lid} to exist", lambda: self._describe(lb, proto, port, ctx),
-                                lambda f: f is not None)
-            if flat.get("Status") not in ("running", "starting"):
+            try:
+                # straight to Start: a new listener is stopped; busy answers are retried by ctx
                 ctx.write(SLB, "StartLoadBalancerListener",
                           {"LoadBalancerId": lb, "ListenerPort": port, "ListenerProtocol": proto})
+            except ApiError:
+                # already started (a re-issued create during recovery), or not yet visible
+                flat = ctx.wait_for(f"listener {lid} to exist", lambda: self._describe(lb, proto, port, ctx),
+                                    lambda f: f is not None)
+                if flat.get("Status") not in ("running", "starting"):
+                    ctx.write(SLB, "StartLoadBalancerListener",
+                              {"LoadBalancerId": lb, "ListenerPort": port, "ListenerProtocol": proto})
             flat = ctx.wait_for(f"listener {lid} to be running", lambda: self._describe(lb, proto, port, ctx),
                                 lambda f: f is not None and f.get("Status") == "running")
             got = self.to_attrs(lb, proto, flat, prior)
