@@ -95,7 +95,27 @@ class SdkCloud:
         except AlibabaCloudException as e:
             data = e.data or {}
             raise ApiFailed(Failure(e.code, data.get("Message", ""), int(e.status_code))) from None
-        return response["body"]
+        body = response["body"]
+        if product == "Slb":
+            _check_typed_model(action, body)
+        return body
+
+
+def _check_typed_model(action: str, body: dict) -> None:
+    """The typed SDK client must be able to read the response: its model parses it and gives it back.
+
+    A shape the SDK cannot take (a bare list where it expects ``{"LoadBalancer": [...]}``) raises here.
+    """
+    from alibabacloud_slb20140515 import models as slb_models
+
+    model_cls = getattr(slb_models, f"{action}ResponseBody", None)
+    if model_cls is None:
+        return
+    model = model_cls().from_map(body)
+    round_trip = model.to_map()
+    for key, value in body.items():
+        if isinstance(value, (str, int, bool)) and key in round_trip:
+            assert round_trip[key] == value, f"{action}: SDK model changed {key}"
 
 
 @pytest.fixture
