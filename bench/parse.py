@@ -132,7 +132,8 @@ t2 = time.perf_counter()
 c = evaluate(m, env={})
 t3 = time.perf_counter()
 print(json.dumps({"import": t1 - t0, "load": t2 - t1, "evaluate": t3 - t2, "resources": len(c.resources),
-                  "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+                  "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                  "child_maxrss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}))
 '''
 
 
@@ -158,12 +159,12 @@ def main() -> None:
             for phase in ("cold", "warm"):
                 r = measure(d)
                 rows.append((n, size, phase, r))
-    print("| resources | bytes | files | cache | load (s) | evaluate (s) | total (s) | res/s | peak RSS (MB) |")
-    print("|---:|---:|---:|---|---:|---:|---:|---:|---:|")
+    print("| resources | bytes | files | cache | load (s) | evaluate (s) | total (s) | res/s | peak RSS (MB) | worker peak RSS (MB) |")
+    print("|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|")
     for n, size, phase, r in rows:
         total = r["load"] + r["evaluate"]
         print(f"| {n:,} | {size:,} | {args.files} | {phase} | {r['load']:.2f} | {r['evaluate']:.2f} | "
-              f"{total:.2f} | {n / total:,.0f} | {r['maxrss_mb']:.0f} |")
+              f"{total:.2f} | {n / total:,.0f} | {r['maxrss_mb']:.0f} | {r['child_maxrss_mb']:.0f} |")
     print(f"\n(cpu count {os.cpu_count()}, python {sys.version.split()[0]}, "
           f"wall {time.perf_counter() - started:.1f} s including generation)")
 

@@ -86,6 +86,7 @@ class ModuleEvaluator:
         self.meta: dict[ResourceAddress, _InstanceMeta] = {}
         self.node_refs: dict[tuple, list] = {}
         self.local_order: list[str] = []
+        self._sens_cache: dict[tuple[int, frozenset[str]], bool] = {}
         self.config = Configuration(directory=module.directory, content_hash=module.content_hash)
         cwd = os.getcwd()
         mod_dir = module.directory or "."
@@ -136,6 +137,17 @@ class ModuleEvaluator:
         return out
 
     def is_sensitive(self, e: ir.Expr, bound: frozenset[str] = frozenset()) -> bool:
+        """Expression-level taint: reads a sensitive variable/local, or calls sensitive()."""
+        key = (id(e), bound)
+        hit = self._sens_cache.get(key)
+        if hit is None:
+            hit = self._sens_cache[key] = self._is_sensitive(e, bound)
+        return hit
+
+    def _is_sensitive(self, e: ir.Expr, bound: frozenset[str]) -> bool:
+        if not self.sensitive_vars and not self.sensitive_locals:
+            calls = calls_in(e)
+            return "sensitive" in calls and "nonsensitive" not in calls
         for ref, _l, _c in references(e, bound):
             if ref[0] == "var" and ref[1] in self.sensitive_vars:
                 return True
