@@ -59,7 +59,7 @@ def _normalise(value: Any, attr: Any = None, block: Any = None) -> Any:
         items = [
             {k: _normalise(v, (block.attributes or {}).get(k)) for k, v in item.items() if v is not None}
             if isinstance(item, dict) else item
-            for item in value
+            for item in _explode_server_ids(value)
         ]
         if block.nesting == "set":
             items = sorted(items, key=_canon)
@@ -69,6 +69,19 @@ def _normalise(value: Any, attr: Any = None, block: Any = None) -> Any:
     if isinstance(value, tuple):
         return list(value)
     return value
+
+
+def _explode_server_ids(items: Any) -> list:
+    """``servers { server_ids = [a, b] ... }`` means the same as one block per server: compare
+    VServer group members one server at a time, however the blocks group them."""
+    out = []
+    for item in items:
+        ids = item.get("server_ids") if isinstance(item, dict) else None
+        if isinstance(ids, list) and len(ids) != 1 and not contains_unknown(ids):
+            out.extend({**item, "server_ids": [i]} for i in ids)
+        else:
+            out.append(item)
+    return out
 
 
 def values_equal(a: Any, b: Any, attr: Any = None, block: Any = None) -> bool:
