@@ -17,12 +17,10 @@ def _explicit_depends_on(config: Configuration, addr: ResourceAddress) -> set[Re
     ev = getattr(config, "_instance_evaluator", None)
     if ev is None:
         return set()
-    meta = ev.meta.get(addr)
-    if meta is None:
-        return set()
+    node = ("resource" if addr.mode == "managed" else "data", addr.type, addr.name)
     out: set[ResourceAddress] = set()
-    for ref in ev._depends_on_refs(meta.block):
-        kind, t, n = ref[0][0], ref[0][1], ref[0][2]
+    for ref in ev.explicit_deps.get(node, []):
+        kind, t, n = ref[0], ref[1], ref[2]
         mode = "managed" if kind == "resource" else "data"
         for key in ev.instance_keys.get((mode, t, n), []):
             out.add(ResourceAddress(t, n, key, mode))

@@ -87,6 +87,7 @@ class ModuleEvaluator:
         self.node_refs: dict[tuple, list] = {}
         self.local_order: list[str] = []
         self._sens_cache: dict[tuple[int, frozenset[str]], bool] = {}
+        self.explicit_deps: dict[tuple, list[tuple]] = {}  # node -> depends_on refs
         self.config = Configuration(directory=module.directory, content_hash=module.content_hash)
         cwd = os.getcwd()
         mod_dir = module.directory or "."
@@ -123,16 +124,22 @@ class ModuleEvaluator:
 
     def default_resolver(self, inst: ResourceInstance) -> dict:
         """Attributes as configured, plus "id" and every computed attribute left unset as UNKNOWN."""
+        return self.complete(inst, dict(inst.attributes), fill_unset=True)
+
+    def complete(self, inst: ResourceInstance, value: Any, fill_unset: bool = False) -> Any:
+        """Make a resolver's answer safe to reference: schema attributes it omits are null, or
+        UNKNOWN when computed; with no schema, any attribute it omits reads as UNKNOWN."""
+        if not isinstance(value, dict):
+            return value
         schema = self.get_schema(inst.type, inst.address.mode) if self.get_schema else None
-        out: dict = dict(inst.attributes) if schema is not None else OpenObject(inst.attributes)
+        out: dict = dict(value) if schema is not None else OpenObject(value)
         if schema is not None:
+            for name in schema.computed:
+                if name not in value or (fill_unset and value[name] is None):
+                    out[name] = UNKNOWN
             for name in schema.attributes:
                 out.setdefault(name, None)
-            for name in schema.computed:
-                if out.get(name) is None:
-                    out[name] = UNKNOWN
-        out.setdefault("id", UNKNOWN)
-        if out.get("id") is None:
+        if "id" not in value or (fill_unset and value["id"] is None):
             out["id"] = UNKNOWN
         return out
 
@@ -404,12 +411,16 @@ class ModuleEvaluator:
             node = ("resource", t, n)
             g.add_node(node)
             where[node] = (b.filename, b.line, b.col)
-            self.node_refs[node] = self.body_refs(b.body, frozenset(), True) + self._depends_on_refs(b)
+            explicit = self._depends_on_refs(b)
+            self.explicit_deps[node] = [r[0] for r in explicit]
+            self.node_refs[node] = self.body_refs(b.body, frozenset(), True) + explicit
         for (t, n), b in self.m.data.items():
             node = ("data", t, n)
             g.add_node(node)
             where[node] = (b.filename, b.line, b.col)
-            self.node_refs[node] = self.body_refs(b.body, frozenset(), True) + self._depends_on_refs(b)
+            explicit = self._depends_on_refs(b)
+            self.explicit_deps[node] = [r[0] for r in explicit]
+            self.node_refs[node] = self.body_refs(b.body, frozenset(), True) + explicit
         bad: set[tuple] = set()
         for node, refs in self.node_refs.items():
             fn = where[node][0]
@@ -619,10 +630,10 @@ class ModuleEvaluator:
             inst.provider = provider
             if mode == "managed":
                 self.config.resources[addr] = inst
-                values[key] = self.resolver(inst)
+                values[key] = self.complete(inst, self.resolver(inst))
             else:
                 self.config.data_sources[addr] = inst
-                values[key] = self._read_data(inst)
+                values[key] = self.complete(inst, self._read_data(inst))
         if keys == [(None, {})]:
             by_name[n] = values.get(None, UNKNOWN)
         elif b.body.attr("count") is not None:
