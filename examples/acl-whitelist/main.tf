@@ -47,7 +47,7 @@ resource "alicloud_security_group" "tools" {
 
 resource "alicloud_instance" "tools" {
   instance_name   = "${local.prefix}-tools"
-  image_id        = "ubuntu_22_04_x64_20G_alibase_20230613.vhd"
+  image_id        = "ubuntu_22_04_x64_20G_alibase_20240508.vhd"
   instance_type   = "ecs.g6.large"
   vswitch_id      = alicloud_vswitch.main.id
   security_groups = [alicloud_security_group.tools.id]

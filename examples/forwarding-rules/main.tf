@@ -46,7 +46,7 @@ resource "alicloud_security_group" "web" {
 resource "alicloud_instance" "web" {
   count           = 2
   instance_name   = "${local.prefix}-web-${count.index}"
-  image_id        = "ubuntu_22_04_x64_20G_alibase_20230613.vhd"
+  image_id        = "ubuntu_22_04_x64_20G_alibase_20240508.vhd"
   instance_type   = "ecs.c6.large"
   vswitch_id      = alicloud_vswitch.main.id
   security_groups = [alicloud_security_group.web.id]

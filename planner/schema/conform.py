@@ -144,6 +144,10 @@ class _Ctx:
         self.inst = inst
         self.diags: list[Diagnostic] = []
 
+    def secret(self, a: Attribute, path: Path) -> bool:
+        """Never echo a sensitive value (a private key, a password) into a diagnostic."""
+        return a.sensitive or (bool(path) and path[0] in self.inst.sensitive)
+
     def pos(self, path: Path) -> SourcePos:
         return pos_for(self.inst, path)
 
@@ -165,21 +169,23 @@ def _validate_scalar(ctx: _Ctx, a: Attribute, v: Any, path: Path) -> None:
     if v is UNKNOWN or v is None:
         return
     name = label(path)
+    shown = "a sensitive value" if ctx.secret(a, path) else describe(v)
     extra = f"; {a.description}" if a.description else ""
     if a.one_of is not None and v not in a.one_of:
         choices = ", ".join(f'"{c}"' if isinstance(c, str) else str(c) for c in a.one_of)
-        ctx.error(f'Invalid value {describe(v)} for "{name}"', path,
+        ctx.error(f'Invalid value {shown} for "{name}"', path,
                   hint=f"{name} must be one of {choices}{extra}")
         return
     if a.ranges is not None and isinstance(v, (int, float)) and not isinstance(v, bool):
         if not any(lo <= v <= hi for lo, hi in a.ranges):
-            ctx.error(f'Value {v} for "{name}" is out of range', path,
+            ctx.error(f'Value {v if shown != "a sensitive value" else "(sensitive)"} for "{name}" is out of range',
+                      path,
                       hint=f"{name} must be {_range_text(a.ranges)}{extra}")
             return
     if a.check is not None:
         msg = a.check(v)
         if msg:
-            ctx.error(f'Invalid value {describe(v)} for "{name}": {name} {msg}', path,
+            ctx.error(f'Invalid value {shown} for "{name}": {name} {msg}', path,
                       hint=a.description or f"change {name}: it {msg}")
 
 
@@ -258,6 +264,8 @@ def _conform_object(ctx: _Ctx, attrs: dict[str, Attribute], blocks: dict[str, Bl
             continue
         nv, err = convert(v, a.type)
         if err:
+            if ctx.secret(a, p):
+                err = f"a {a.type} is required"
             ctx.error(f'Inappropriate value for "{label(p)}": {err}', p,
                       hint=_type_hint(a))
             continue

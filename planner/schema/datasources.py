@@ -23,7 +23,7 @@ DISK_CATEGORIES = ("cloud_efficiency", "cloud_ssd", "cloud_essd")
 
 # id, family, cores, memory (GiB), ENIs it can hold, private IPs per ENI
 INSTANCE_TYPES: tuple[tuple[str, str, int, float, int, int], ...] = (
-    ("ecs.t6-c1m1.large", "ecs.t6", 2, 2.0, 1, 2),
+    ("ecs.t6-c1m1.large", "ecs.t6", 2, 2.0, 2, 2),
     ("ecs.g6.large", "ecs.g6", 2, 8.0, 2, 6),
     ("ecs.g6.xlarge", "ecs.g6", 4, 16.0, 3, 10),
     ("ecs.c6.large", "ecs.c6", 2, 4.0, 2, 6),
@@ -31,19 +31,16 @@ INSTANCE_TYPES: tuple[tuple[str, str, int, float, int, int], ...] = (
     ("ecs.g7.large", "ecs.g7", 2, 8.0, 3, 6),
 )
 
-# id, name, os_type, os_name, platform, architecture, creation time
+# id, name, os_type, os_name, platform, architecture, creation time (same ids as the emulator's catalogue)
 IMAGES: tuple[tuple[str, str, str, str, str, str, str], ...] = (
-    ("ubuntu_22_04_x64_20G_alibase_20230613.vhd", "ubuntu_22_04_x64_20G_alibase_20230613.vhd", "linux",
-     "Ubuntu  22.04 64位", "Ubuntu", "x86_64", "2023-06-13T00:00:00Z"),
-    ("ubuntu_20_04_x64_20G_alibase_20230316.vhd", "ubuntu_20_04_x64_20G_alibase_20230316.vhd", "linux",
-     "Ubuntu  20.04 64位", "Ubuntu", "x86_64", "2023-03-16T00:00:00Z"),
-    ("aliyun_3_x64_20G_alibase_20230727.vhd", "aliyun_3_x64_20G_alibase_20230727.vhd", "linux",
-     "Alibaba Cloud Linux  3.2104 LTS 64位", "Aliyun", "x86_64", "2023-07-27T00:00:00Z"),
-    ("centos_7_9_x64_20G_alibase_20230516.vhd", "centos_7_9_x64_20G_alibase_20230516.vhd", "linux",
-     "CentOS  7.9 64位", "CentOS", "x86_64", "2023-05-16T00:00:00Z"),
-    ("win2022_21H2_x64_dtc_en-us_40G_alibase_20230613.vhd", "win2022_21H2_x64_dtc_en-us_40G_alibase_20230613.vhd",
-     "windows", "Windows Server  2022 数据中心版 64位英文版", "Windows Server 2022", "x86_64",
-     "2023-06-13T00:00:00Z"),
+    ("ubuntu_22_04_x64_20G_alibase_20240508.vhd", "ubuntu_22_04_x64_20G_alibase_20240508.vhd", "linux",
+     "Ubuntu 22.04 64 bit", "Ubuntu", "x86_64", "2024-05-08T00:00:00Z"),
+    ("aliyun_3_x64_20G_alibase_20240528.vhd", "aliyun_3_x64_20G_alibase_20240528.vhd", "linux",
+     "Alibaba Cloud Linux 3.2104 LTS 64 bit", "Aliyun", "x86_64", "2024-05-28T00:00:00Z"),
+    ("centos_7_9_x64_20G_alibase_20240403.vhd", "centos_7_9_x64_20G_alibase_20240403.vhd", "linux",
+     "CentOS 7.9 64 bit", "CentOS", "x86_64", "2024-04-03T00:00:00Z"),
+    ("win2022_21H2_x64_dtc_en-us_40G_alibase_20240515.vhd", "win2022_21H2_x64_dtc_en-us_40G_alibase_20240515.vhd",
+     "windows", "Windows Server 2022 Datacenter", "Windows Server 2022", "x86_64", "2024-05-15T00:00:00Z"),
 )
 
 COMMON = (O("output_file"),)

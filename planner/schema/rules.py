@@ -251,6 +251,28 @@ def _eni_backends(ix: _Index) -> list[Diagnostic]:
     return out
 
 
+def _listener_needs(ix: _Index) -> list[Diagnostic]:
+    """Hash schedulers need a performance-guaranteed instance; ACLs must match the LB's IP version."""
+    out: list[Diagnostic] = []
+    for lst in ix.of("alicloud_slb_listener"):
+        lbi = ix.lb_instance(ix.lb_of(lst))
+        if lbi is None:
+            continue
+        sched = lst.attributes.get("scheduler")
+        if sched in ("sch", "tch", "qch") and _guaranteed(lbi) is False:
+            out.append(_err(lst, ("scheduler",), f'scheduler "{sched}" needs a performance-guaranteed load '
+                                                 f"balancer, but {lbi.address} is shared-performance",
+                            f"use wrr, wlc or rr, or set load_balancer_spec on {lbi.address}"))
+        lb_ip = lbi.attributes.get("address_ip_version", "ipv4")
+        for acl_addr in sorted(a for a in lst.depends_on if a.type == "alicloud_slb_acl"):
+            acl = ix.resources.get(acl_addr)
+            ip = acl.attributes.get("ip_version") if acl is not None else None
+            if known(ip) and known(lb_ip) and ip != lb_ip:
+                out.append(_err(lst, ("acl_ids",), f"{acl_addr} is an {ip} ACL but {lbi.address} is {lb_ip}",
+                                f'bind only {lb_ip} ACLs (ip_version = "{lb_ip}") to this listener'))
+    return out
+
+
 def _ownership(ix: _Index) -> list[Diagnostic]:
     """Two resources that would fight over the same servers."""
     out: list[Diagnostic] = []
@@ -338,6 +360,7 @@ def validate_configuration(config: Configuration) -> list[Diagnostic]:
     out += _listener_backends(ix)
     out += _rules(ix, by_port)
     out += _eni_backends(ix)
+    out += _listener_needs(ix)
     out += _ownership(ix)
     out += _capacity(ix)
     out += _forwarding(ix, by_port)

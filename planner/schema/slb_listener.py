@@ -119,6 +119,7 @@ BLOCKS = {
     ),
 }
 
+RESERVED_UDP_PORT = 4789
 HTTP_FAMILY = frozenset({"http", "https"})
 L4 = frozenset({"tcp", "udp"})
 # argument -> protocols on which setting it (to a non-default value) can have any effect
@@ -271,6 +272,13 @@ def listener_checks(attrs: dict, inst: ResourceInstance) -> list[Diagnostic]:
     if proto in HTTP_FAMILY:
         out += _sticky(attrs, inst)
     out += _health(attrs, inst, proto)
+    if proto != "http" and attrs.get("bandwidth") is None:
+        out.append(err(inst, ("protocol",), f"a {proto} listener needs bandwidth",
+                       "set bandwidth = -1 (no cap, for pay-by-traffic load balancers) or a cap of 1-1000 "
+                       "Mbit/s; the cloud requires it for tcp, udp and https listeners"))
+    if proto == "udp" and attrs.get("frontend_port") == RESERVED_UDP_PORT:
+        out.append(err(inst, ("frontend_port",), f"udp port {RESERVED_UDP_PORT} is reserved by the cloud",
+                       "use another frontend_port (4789 carries VXLAN traffic inside CLB)"))
     if proto == "https" and attrs.get("server_certificate_id") is None:
         out.append(err(inst, ("protocol",), "an https listener needs server_certificate_id",
                        "upload the certificate with alicloud_slb_server_certificate and set "

@@ -67,6 +67,12 @@ def _checks(attrs: dict, inst: ResourceInstance) -> list[Diagnostic]:
         out.append(warn(inst, ("period",), "period applies only to Subscription load balancers",
                         'remove period, or set payment_type = "Subscription"'))
     spec, charge = attrs.get("load_balancer_spec"), attrs.get("instance_charge_type")
+    if charge == "PayByCLCU" and isinstance(ict, str) and ict.lower() == "paybybandwidth":
+        out.append(err(inst, ("internet_charge_type",), "pay-by-LCU load balancers are billed by traffic only",
+                       'remove internet_charge_type (PayByTraffic), or use instance_charge_type = "PayBySpec"'))
+    if addr_type == "intranet" and isinstance(ict, str) and ict.lower() == "paybybandwidth":
+        out.append(warn(inst, ("internet_charge_type",), "internet_charge_type has no effect on an intranet load "
+                        "balancer", "intranet traffic is not billed by bandwidth; remove internet_charge_type"))
     if charge == "PayByCLCU" and known(spec) and spec != "slb.lcu.elastic":
         out.append(warn(inst, ("load_balancer_spec",), "load_balancer_spec is ignored for PayByCLCU instances",
                         "remove load_balancer_spec: pay-by-LCU instances scale elastically"))

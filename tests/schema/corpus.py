@@ -314,6 +314,32 @@ resource "alicloud_slb_server_group" "d" {
   }
 }
 ''', "server i-1 is in the group twice on port 80"),
+    "tcp_without_bandwidth": ('''
+resource "alicloud_slb_listener" "l" {
+  load_balancer_id = alicloud_slb_load_balancer.lb.id
+  protocol         = "tcp" #<
+  frontend_port    = 80
+  backend_port     = 80
+}
+''', "a tcp listener needs bandwidth"),
+    "udp_reserved_port": (listener("l", 4789, "udp").replace("= 4789", "= 4789 #<"),
+                          "udp port 4789 is reserved"),
+    "clcu_pay_by_bandwidth": ('''
+resource "alicloud_slb_load_balancer" "x" {
+  load_balancer_name   = "x"
+  instance_charge_type = "PayByCLCU"
+  internet_charge_type = "PayByBandwidth" #<
+}
+''', "pay-by-LCU load balancers are billed by traffic only"),
+    "hash_scheduler_on_shared_lb": (listener("l", 80, lb="shared", extra='  scheduler = "sch" #<\n'),
+                                    'scheduler "sch" needs a performance-guaranteed load balancer'),
+    "acl_ip_version_mismatch": ('''
+resource "alicloud_slb_acl" "v6" {
+  name       = "v6"
+  ip_version = "ipv6"
+}
+''' + listener("l", 80, extra='  acl_status = "on"\n  acl_type = "white"\n'
+                           '  acl_ids = [alicloud_slb_acl.v6.id] #<\n'), "is an ipv6 ACL but"),
 }
 
 

@@ -26,7 +26,7 @@ def test_instance_types_filter_by_cores_and_memory() -> None:
 
 def test_images_most_recent_ubuntu() -> None:
     out = read_data_source("alicloud_images", {"name_regex": "^ubuntu", "most_recent": True, "owners": "system"})
-    assert out["ids"] == ["ubuntu_22_04_x64_20G_alibase_20230613.vhd"]
+    assert out["ids"] == ["ubuntu_22_04_x64_20G_alibase_20240508.vhd"]
     assert out["images"][0]["os_type"] == "linux"
 
 
@@ -41,3 +41,17 @@ def test_unsupported_data_source() -> None:
 def test_bad_regex_is_a_sentence() -> None:
     with pytest.raises(ValueError, match="name_regex is not a valid regular expression"):
         read_data_source("alicloud_images", {"name_regex": "(["})
+
+
+def test_catalogue_matches_the_emulator() -> None:
+    """Data sources must only name zones, types and images the emulator can create."""
+    from planner.emulator.actions import common, ecs
+    from planner.schema import datasources
+
+    assert datasources.ZONES == common.ZONES[datasources.REGION]
+    assert {t[0] for t in datasources.INSTANCE_TYPES} == set(ecs.INSTANCE_TYPES)
+    for tid, _family, cores, mem, enis, ips in datasources.INSTANCE_TYPES:
+        spec = ecs.INSTANCE_TYPES[tid]
+        assert (cores, mem, enis, ips) == (spec["CpuCoreCount"], spec["MemorySize"], spec["EniQuantity"],
+                                           spec["EniPrivateIpAddressQuantity"])
+    assert {i[0] for i in datasources.IMAGES} == set(ecs.IMAGES)
