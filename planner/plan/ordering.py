@@ -97,6 +97,11 @@ class _Builder:
         for addr, rs in prior.resources.items():
             if rs.id:
                 self.by_id[rs.id] = addr
+        # instances of each resource block, for references to a whole counted resource
+        self.instances: dict[ResourceAddress, list[ResourceAddress]] = defaultdict(list)
+        for addr in set(self.changes) | set(prior.resources):
+            self.instances[addr.resource].append(addr)
+        self._deps_cache: dict[ResourceAddress, set[ResourceAddress]] = {}
 
     # -- world views ---------------------------------------------------------------------------
     def before(self, addr: ResourceAddress) -> dict:
@@ -128,20 +133,20 @@ class _Builder:
         return c is not None and c.after is not None
 
     def config_deps(self, addr: ResourceAddress) -> set[ResourceAddress]:
-        if self.config is None:
-            return set()
-        inst = self.config.resources.get(addr)
-        if inst is None:
-            return set()
-        out = set()
-        for d in inst.depends_on:
-            if d.mode != "managed":
+        cached = self._deps_cache.get(addr)
+        if cached is not None:
+            return cached
+        out: set[ResourceAddress] = set()
+        inst = self.config.resources.get(addr) if self.config is not None else None
+        for d in inst.depends_on if inst is not None else ():
+            if d.mode != "managed" or d == addr:
                 continue
             if d.key is None and d not in self.changes:
                 # a reference to a whole counted resource: every instance of it
-                out.update(a for a in self.changes if a.resource == d)
+                out.update(a for a in self.instances.get(d, ()) if a in self.changes and a != addr)
             else:
                 out.add(d)
+        self._deps_cache[addr] = out
         return out
 
     def old_lb(self, addr: ResourceAddress) -> str | None:

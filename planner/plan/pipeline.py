@@ -48,6 +48,9 @@ class Planned:
 
 def config_dependencies(config: Configuration) -> dict[ResourceAddress, list[ResourceAddress]]:
     """What each resource references (recorded in state so orphans are deleted in order)."""
+    instances: dict[ResourceAddress, list[ResourceAddress]] = {}
+    for a in config.resources:
+        instances.setdefault(a.resource, []).append(a)
     out: dict[ResourceAddress, list[ResourceAddress]] = {}
     for addr, inst in config.resources.items():
         deps = set()
@@ -55,7 +58,7 @@ def config_dependencies(config: Configuration) -> dict[ResourceAddress, list[Res
             if d.mode != "managed" or d == addr:
                 continue
             if d.key is None and d not in config.resources:
-                deps.update(a for a in config.resources if a.resource == d)
+                deps.update(a for a in instances.get(d, ()) if a != addr)
             else:
                 deps.add(d)
         out[addr] = sorted(deps, key=str)

@@ -9,16 +9,8 @@ import shutil
 import pytest
 from scenario_runner import HERE, SCENARIOS, apply_dir, plan_dir, plan_text, use_config
 
-SLOW = {"fifty_listeners_five_replaced", "forty_rules_five_replaced"}
 
-
-def _params():
-    for name in SCENARIOS:
-        marks = [pytest.mark.slow] if name in SLOW else []
-        yield pytest.param(name, id=name, marks=marks)
-
-
-@pytest.mark.parametrize("name", list(_params()))
+@pytest.mark.parametrize("name", SCENARIOS)
 def test_scenario(name, tmp_path):
     folder = HERE / name
     work = tmp_path / "work"
