@@ -6,7 +6,7 @@ import json
 
 import click
 
-from planner.config.evaluate import evaluate
+from planner.config.evaluation import evaluate
 from planner.config.loader import load_module_partial
 from planner.diagnostics import Diagnostic, DiagnosticsError
 
