@@ -32,6 +32,7 @@ class Holder:
     def release(self) -> None:
         self.proc.stdin.close()  # type: ignore[union-attr]
         assert self.proc.wait(timeout=10) == 0
+        self.proc.stdout.close()  # type: ignore[union-attr]
 
     def kill(self) -> None:
         self.proc.send_signal(signal.SIGKILL)
