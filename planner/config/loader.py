@@ -169,6 +169,8 @@ def load_module_partial(directory: str | Path, *, use_cache: bool = True
             if was:
                 gc.enable()
 
+    if use_cache and todo:
+        _prune_cache(cache_dir, {t[2] for t in texts})
     module = Module(directory=str(directory), content_hash=hasher.hexdigest())
     all_parsed = not bag.has_errors
     for disp, _text, sha, _j in texts:
@@ -180,6 +182,16 @@ def load_module_partial(directory: str | Path, *, use_cache: bool = True
         module.files.append(ir.File(disp, body, sha))
     _index(module, bag)
     return module, bag.items, all_parsed
+
+
+def _prune_cache(cache_dir: Path, live: set[str]) -> None:
+    """Drop entries for file contents that no longer exist, so the cache does not grow forever."""
+    try:
+        for p in cache_dir.glob("hcl2-*.pickle"):
+            if p.stem.rsplit("-", 1)[-1] not in live:
+                p.unlink(missing_ok=True)
+    except OSError:
+        pass
 
 
 def _store_cache(cache_dir: Path, sha: str, blob: bytes, enabled: bool) -> None:

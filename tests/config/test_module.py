@@ -292,3 +292,11 @@ def test_find_cycle_diagnostics_names_the_cycle():
     diags = find_cycle_diagnostics(g)
     assert len(diags) == 1 and diags[0].summary.startswith("Cycle: ")
     assert f"{LB}.a" in diags[0].summary and f"{LB}.b" in diags[0].summary
+
+
+def test_stale_cache_entries_are_pruned(write_tf):
+    d = write_tf({"main.tf": 'locals {\n  a = 1\n}\n'})
+    load_module(d)
+    (d / "main.tf").write_text('locals {\n  a = 2\n}\n')
+    load_module(d)
+    assert len(list((d / ".clbplan" / "parse-cache").iterdir())) == 1
