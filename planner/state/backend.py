@@ -34,10 +34,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from planner.diagnostics import Diagnostic, DiagnosticsError, SourcePos
 from planner.state.model import STATE_VERSION, State
+
+if TYPE_CHECKING:
+    from planner.state.journal import Journal
 
 # Paths (resolved) of the state files this process holds the lock of: a second lock() on the same
 # state from the same process would otherwise wait on itself until the timeout.
@@ -171,8 +174,8 @@ class LocalBackend:
         """Where the crash-safety journals of this state live (one file per lineage)."""
         return self.path.parent / ".clbplan" / "journal"
 
-    def journal(self, lineage: str):  # -> Journal (import kept lazy: journal imports this module)
-        """The journal of the given state lineage, next to this state file."""
+    def journal(self, lineage: str) -> Journal:
+        """The journal of the given state lineage, next to this state file (lazy import: journal imports us)."""
         from planner.state.journal import Journal
 
         return Journal(self.journal_dir / f"{lineage}.jsonl")
@@ -213,9 +216,10 @@ class LocalBackend:
             hint = "wait for the other run to finish, or pass -lock-timeout=2m to wait for it"
         else:
             detail = "Lock Info:\n" + info.describe()
-            hint = (f"the run above is still running (process {info.pid} on {info.who}); wait for it "
-                    f"to finish or pass -lock-timeout=2m to wait. If you are sure it is not running, "
-                    f"run: clbplan force-unlock {info.id}")
+            hint = (f"the run above is still running (process {info.pid} on {info.who}): wait for it to "
+                    f"finish, or pass -lock-timeout=2m to wait for it; if it hangs, stop that process (its "
+                    f"lock is released when it exits). A lock whose run is gone is removed with: "
+                    f"clbplan force-unlock {info.id}")
         holder = f" by {info.who} ({info.operation}, since {info.created}, lock ID {info.id})" if info else ""
         return StateLockedError(f"Error acquiring the state lock: {self.path} is locked{holder}{waited_txt}",
                                 info, detail=detail, hint=hint)
