@@ -125,6 +125,8 @@ class Executor:
         self.on_event = on_event
         self.retry = retry or getattr(provider, "retry", None) or RetryPolicy()
         self.dependencies = dependencies or {}
+        # at most this many operations folded into one batch (the handler chunks its calls)
+        self.batch_limit = 100
         self._journal_lock = threading.Lock()
         self._run_id = ""
         self._event_lock = threading.Lock()
@@ -177,8 +179,9 @@ class Executor:
         calls_before = self._calls()
         status: dict[str, str] = {}  # running | done | failed | skipped
         waiting_preds = {i: g.in_degree(i) for i in ops}
-        ready: list[tuple[int, str]] = [(index[i], i) for i, n in waiting_preds.items() if n == 0]
-        heapq.heapify(ready)
+        ready: list[tuple[int, str]] = []
+        # ready operations that may be folded into one call, by (batch key, kind)
+        ready_batches: dict[tuple[str, OpKind], set[str]] = {}
         parked: dict[str, list[tuple[int, str]]] = {}  # LB key -> ready ops waiting for it
         busy: set[str] = set()
         alias: dict[str, str] = {}
@@ -189,6 +192,12 @@ class Executor:
             if not k or op.cascaded:
                 return None
             return alias.get(k, k)
+
+        def push(op_id: str) -> None:
+            heapq.heappush(ready, (index[op_id], op_id))
+            op = ops[op_id]
+            if op.batch_key and not op.cascaded and self._batchable(op):
+                ready_batches.setdefault((op.batch_key, op.kind), set()).add(op_id)
 
         def release(k: str | None) -> None:
             if k is None:
@@ -201,7 +210,22 @@ class Executor:
             for s_ in g.successors(op_id):
                 waiting_preds[s_] -= 1
                 if waiting_preds[s_] == 0 and s_ not in status:
-                    heapq.heappush(ready, (index[s_], s_))
+                    push(s_)
+
+        def partners(op: Operation, k: str | None) -> list[Operation]:
+            """Other ready operations to fold into the same call as ``op``."""
+            bucket = ready_batches.get((op.batch_key, op.kind))
+            if not bucket:
+                return []
+            bucket.discard(op.id)
+            mates = sorted((i for i in bucket if i not in status and key_of(ops[i]) == k),
+                           key=index.__getitem__)[:self.batch_limit - 1]
+            bucket.difference_update(mates)
+            return [ops[i] for i in mates]
+
+        for i, n in waiting_preds.items():
+            if n == 0:
+                push(i)
 
         def skip_descendants(op_id: str) -> None:
             for d in sorted(nx.descendants(g, op_id), key=index.__getitem__):
@@ -217,57 +241,71 @@ class Executor:
                 while ready and len(running) < self.parallelism:
                     item = heapq.heappop(ready)
                     op_id = item[1]
-                    if op_id in status:  # skipped meanwhile
+                    if op_id in status:  # skipped, or folded into a batch, meanwhile
                         continue
                     op = ops[op_id]
                     k = key_of(op)
                     if k is not None and k in busy:
                         parked.setdefault(k, []).append(item)
                         continue
-                    status[op_id] = "running"
+                    group = [op]
+                    if op.batch_key and not op.cascaded and self._batchable(op):
+                        group += partners(op, k)
+                    for o in group:
+                        status[o.id] = "running"
                     if k is not None:
                         busy.add(k)
-                    try:
-                        planned = self._planned(op, state)
-                    except Exception as e:  # a reference could not be resolved
+                    batch: list[tuple[Operation, dict]] = []
+                    for o in group:
+                        try:
+                            batch.append((o, self._planned(o, state)))
+                        except Exception as e:  # a reference could not be resolved
+                            self._fail(o, e, result, status)
+                            skip_descendants(o.id)
+                    if not batch:
                         release(k)
-                        self._fail(op, e, result, status)
-                        skip_descendants(op_id)
                         continue
-                    self._emit(ApplyEvent("start", op_id, op.address, op.kind))
-                    fut = pool.submit(self._execute, op, planned, state)
-                    running[fut] = (op, k, time.monotonic())
+                    for o, _ in batch:
+                        self._emit(ApplyEvent("start", o.id, o.address, o.kind))
+                    if len(batch) == 1:
+                        fut = pool.submit(self._execute_one, batch[0][0], batch[0][1], state)
+                    else:
+                        fut = pool.submit(self._execute_batch, batch, state)
+                    running[fut] = ([o for o, _ in batch], k, time.monotonic())
                 if not running:
                     break
                 done, _ = wait(list(running), return_when=FIRST_COMPLETED)
-                for fut in sorted(done, key=lambda f: index[running[f][0].id]):
-                    op, k, started = running.pop(fut)
+                for fut in sorted(done, key=lambda f: index[running[f][0][0].id]):
+                    group_ops, k, started = running.pop(fut)
                     release(k)
                     elapsed = time.monotonic() - started
                     try:
-                        attrs, deleted = fut.result()
+                        outcomes = fut.result()
                     except PartialCreateError as e:
                         # the object exists: record it rather than forget it
+                        op = group_ops[0]
                         self._record(op, e.attributes, state, deleted=False)
                         self._fail(op, e, result, status, elapsed)
                         skip_descendants(op.id)
                         continue
                     except Exception as e:
-                        if not isinstance(e, TransportError):
-                            # refused cleanly: nothing for recovery to reconcile. A lost response
-                            # leaves the intent open so the next run's recover() settles it.
-                            self._complete(op, None)
-                        self._fail(op, e, result, status, elapsed)
-                        skip_descendants(op.id)
+                        for op in group_ops:
+                            if not isinstance(e, TransportError):
+                                # refused cleanly: nothing for recovery to reconcile. A lost
+                                # response leaves the intent open so recover() settles it.
+                                self._complete(op, None)
+                            self._fail(op, e, result, status, elapsed)
+                            skip_descendants(op.id)
                         continue
-                    self._record(op, attrs, state, deleted=deleted)
-                    if op.kind is OpKind.CREATE and attrs and op.address.type in LB_TYPES:
-                        alias[f"new:{op.address}"] = attrs["id"]
-                    status[op.id] = "done"
-                    result.executed.append(op.id)
-                    finished(op.id)
-                    self._emit(ApplyEvent("cascaded" if op.cascaded else "done", op.id, op.address,
-                                          op.kind, elapsed=elapsed))
+                    for op, (attrs, deleted) in zip(group_ops, outcomes, strict=True):
+                        self._record(op, attrs, state, deleted=deleted)
+                        if op.kind is OpKind.CREATE and attrs and op.address.type in LB_TYPES:
+                            alias[f"new:{op.address}"] = attrs["id"]
+                        status[op.id] = "done"
+                        result.executed.append(op.id)
+                        finished(op.id)
+                        self._emit(ApplyEvent("cascaded" if op.cascaded else "done", op.id, op.address,
+                                              op.kind, elapsed=elapsed))
         for op_id in sorted(set(ops) - set(status), key=index.__getitem__):
             # unreachable in a DAG, but never lose track of an operation silently
             status[op_id] = "skipped"
@@ -311,6 +349,34 @@ class Executor:
         if rs is not None:
             return dict(rs.attributes, id=rs.id)
         return dict(op.change.before or {})
+
+    def _batchable(self, op: Operation) -> bool:
+        if op.kind is OpKind.UPDATE:
+            return False
+        h = self.provider.handler(op.address.type)
+        return hasattr(h, f"{op.kind.value}_many")
+
+    def _execute_one(self, op: Operation, planned: dict, state: State) -> list[tuple[dict | None, bool]]:
+        return [self._execute(op, planned, state)]
+
+    def _execute_batch(self, batch: list[tuple[Operation, dict]], state: State) -> list[tuple[dict | None, bool]]:
+        """Runs in a worker thread: several creates (or deletes) folded into as few calls as the
+        API allows (server attachments of one group: up to 20 servers per call)."""
+        first = batch[0][0]
+        handler = self.provider.handler(first.address.type)
+        ctx = self._context(first)
+        if first.kind is OpKind.CREATE:
+            for op, planned in batch:
+                self._intent(op, {"op": op.id, "planned": planned, "batch": first.batch_key})
+            got = handler.create_many([p for _, p in batch], ctx)
+            return [(a, False) for a in got]
+        priors = []
+        for op, _ in batch:
+            prior = self._prior(op, state)
+            priors.append(prior)
+            self._intent(op, {"op": op.id, "prior": prior, "batch": first.batch_key})
+        handler.delete_many(priors, ctx)
+        return [(p, True) for p in priors]
 
     def _execute(self, op: Operation, planned: dict, state: State) -> tuple[dict | None, bool]:
         """Runs in a worker thread: the provider calls for one operation."""

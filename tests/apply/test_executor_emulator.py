@@ -266,3 +266,46 @@ def test_slow_listener_start_is_waited_for_before_rules():
         st = emu.call("Slb", f"DescribeLoadBalancer{proto}ListenerAttribute",
                       {"LoadBalancerId": lb_id, "ListenerPort": port, "RegionId": "cn-hangzhou"})
         assert st["Status"] == "running"
+
+
+def _servers(prov: AlicloudProvider, n: int) -> list[str]:
+    ctx = prov.context()
+    vpc = prov.handler("alicloud_vpc").create({"vpc_name": "v", "cidr_block": "172.16.0.0/12"}, ctx)
+    vsw = prov.handler("alicloud_vswitch").create(
+        {"vpc_id": vpc["id"], "cidr_block": "172.16.0.0/24", "zone_id": "cn-hangzhou-h"}, ctx)
+    sg = prov.handler("alicloud_security_group").create({"vpc_id": vpc["id"]}, ctx)
+    return [prov.handler("alicloud_instance").create({
+        "image_id": "ubuntu_22_04_x64_20G_alibase_20240508.vhd", "instance_type": "ecs.g6.large",
+        "vswitch_id": vsw["id"], "security_groups": [sg["id"]]}, ctx)["id"] for _ in range(n)]
+
+
+def test_attachments_with_one_batch_key_fold_into_few_calls():
+    emu = Emulator()
+    prov = provider_for(emu)
+    ids = _servers(prov, 5)
+    ctx = prov.context()
+    lb = prov.handler(LB).create({"load_balancer_name": "b", "load_balancer_spec": "slb.s1.small"}, ctx)
+    grp = prov.handler(SG).create({"load_balancer_id": lb["id"], "name": "g"}, ctx)
+    att = "alicloud_slb_server_group_server_attachment"
+    ops = []
+    for i, sid in enumerate(ids):
+        for port in range(8000, 8005):
+            addr = ResourceAddress(att, "a", f"{i}-{port}")
+            after = {"server_group_id": grp["id"], "server_id": sid, "port": port, "weight": 100, "type": "ecs"}
+            ops.append(Operation(addr, OpKind.CREATE, ResourceChange(addr, Action.CREATE, None, after),
+                                 load_balancer=lb["id"], batch_key=f"servers:{grp['id']}"))
+    transport = prov.transport
+    transport.calls.clear()
+    res = Executor(prov, parallelism=4).run(ops, [], State())
+    assert res.failures == [] and len(res.executed) == 25
+    assert transport.calls["AddVServerGroupBackendServers"] == 2  # 20 + 5, not 25
+    assert len(prov.handler(SG).import_(grp["id"], ctx)["servers"][0]["server_ids"]) == 5
+    st = res.state
+    dels = [Operation(o.address, OpKind.DELETE, ResourceChange(
+        o.address, Action.DELETE, dict(st.resources[o.address].attributes), None),
+        load_balancer=lb["id"], batch_key=o.batch_key) for o in ops]
+    transport.calls.clear()
+    res2 = Executor(prov, parallelism=4).run(dels, [], st)
+    assert res2.failures == [] and res2.state.resources == {}
+    assert transport.calls["RemoveVServerGroupBackendServers"] == 2
+    assert prov.handler(SG).import_(grp["id"], ctx)["servers"] == []

@@ -203,6 +203,37 @@ class ServerGroupAttachmentHandler(BaseHandler):
                   reconcile=lambda: {} if self.read_one(prior, ctx) is not None else None)
         return self.must_read(prior, ctx)
 
+    def create_many(self, planned: list[dict], ctx: CallContext) -> list[dict]:
+        """Several attachments folded into one ``AddVServerGroupBackendServers`` per group and
+        20 servers (the executor batches operations with the same batch key), then one read."""
+        priors = [dict(p, id=f"{p['server_group_id']}:{p['server_id']}:{int(p['port'])}") for p in planned]
+        by_group: dict[str, list[dict]] = {}
+        for p in priors:
+            by_group.setdefault(p["server_group_id"], []).append(p)
+        for gid, members in by_group.items():
+            for part in chunks(members, MAX_PER_CALL):
+                ctx.write(SLB, "AddVServerGroupBackendServers",
+                          {"VServerGroupId": gid, "BackendServers": dumps([self._wire(m) for m in part])},
+                          reconcile=lambda part=part: {} if all(self.read_many(part, ctx)) else None)
+        got = self.read_many(priors, ctx)
+        missing = [p["id"] for p, g in zip(priors, got, strict=True) if g is None]
+        if missing:
+            raise ProviderError(f"servers not in their group after adding them: {', '.join(missing)}")
+        return got  # type: ignore[return-value]
+
+    def delete_many(self, priors: list[dict], ctx: CallContext) -> None:
+        by_group: dict[str, list[dict]] = {}
+        for p in map(self._fill, priors):
+            by_group.setdefault(p["server_group_id"], []).append(p)
+        for gid, members in by_group.items():
+            for part in chunks(members, MAX_PER_CALL):
+                try:
+                    ctx.write(SLB, "RemoveVServerGroupBackendServers",
+                              {"VServerGroupId": gid, "BackendServers": dumps([self._wire(m) for m in part])})
+                except ApiError as e:
+                    if not not_found(e, "InvalidParameter", messages=GONE_MSGS):
+                        raise
+
     def update(self, prior: dict, planned: dict, ctx: CallContext) -> dict:
         return self.must_read(dict(planned, id=prior["id"]), ctx)  # every argument forces a new one
 
