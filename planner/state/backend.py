@@ -115,7 +115,7 @@ class LockInfo:
         rows = [("ID", self.id), ("Path", self.path), ("Operation", self.operation),
                 ("Who", self.who), ("Pid", str(self.pid)), ("Version", self.version),
                 ("Created", self.created)]
-        return "\n".join(f"  {k + ':':<11}{v}" for k, v in rows)
+        return "\n".join(f"    {k + ':':<11}{v}" for k, v in rows)
 
 
 _DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h)")
@@ -210,7 +210,7 @@ class LocalBackend:
 
     def _locked_error(self, waited: float) -> StateLockedError:
         info = self.read_lock_info()
-        waited_txt = f" (waited {waited:g}s)" if waited > 0 else ""
+        waited_txt = f" (waited {waited:.1f}s)" if waited > 0 else ""
         if info is None:
             detail = "Lock Info: the holder has not written its lock info yet (it is starting up)."
             hint = "wait for the other run to finish, or pass -lock-timeout=2m to wait for it"
