@@ -88,6 +88,8 @@ class ModuleEvaluator:
         self.local_order: list[str] = []
         self._sens_cache: dict[tuple[int, frozenset[str]], bool] = {}
         self.explicit_deps: dict[tuple, list[tuple]] = {}  # node -> depends_on refs
+        self._resource_locals: set[str] | None = None
+        self._refresh_locals: dict[tuple, list[str]] = {}
         self.config = Configuration(directory=module.directory, content_hash=module.content_hash)
         cwd = os.getcwd()
         mod_dir = module.directory or "."
@@ -940,6 +942,25 @@ class ModuleEvaluator:
         return self.config
 
     # -- apply-time re-evaluation ----------------------------------------------------------------
+    def _locals_to_refresh(self, address: ResourceAddress) -> list[str]:
+        node = ("resource" if address.mode == "managed" else "data", address.type, address.name)
+        cached = self._refresh_locals.get(node)
+        if cached is not None:
+            return cached
+        if self._resource_locals is None:
+            self._resource_locals = {n for n in self.local_order if _reads_resources(self, ("local", n))}
+        seen: set[str] = set()
+        stack = [node]
+        while stack:
+            cur = stack.pop()
+            for ref, _l, _c in self.node_refs.get(cur, []):
+                if ref[0] == "local" and ref[1] in self.m.locals and ref[1] not in seen:
+                    seen.add(ref[1])
+                    stack.append(("local", ref[1]))
+        out = [n for n in self.local_order if n in seen and n in self._resource_locals]
+        self._refresh_locals[node] = out
+        return out
+
     def evaluate_instance(self, address: ResourceAddress,
                           lookup: Callable[[ResourceAddress], dict | None]) -> dict:
         meta = self.meta.get(address)
@@ -976,20 +997,8 @@ class ModuleEvaluator:
             resolved[k] = out
             return out
 
-        class _Types(dict):
-            """resource type -> {name: value}, resolved lazily through the lookup."""
-
-            def __init__(self, mode: str, src: dict):
-                super().__init__()
-                self.mode, self.src = mode, src
-
-            def __contains__(self, t: object) -> bool:
-                return t in self.src
-
-            def __getitem__(self, t: str) -> Any:
-                return {n: agg(self.mode, t, n) for n in self.src[t]}
-
-        data_types = _Types("data", self.data_by_type)
+        data_types = _Lazy(self.data_by_type, lambda t: _Lazy(self.data_by_type[t],
+                                                             lambda n, _t=t: agg("data", _t, n)))
         locals_now = dict(self.local_values)
 
         def root(n: ir.Name) -> Any:
@@ -998,21 +1007,39 @@ class ModuleEvaluator:
             if n.name == "data":
                 return data_types
             if n.name in self.res_by_type:
-                return {name: agg("managed", n.name, name) for name in self.res_by_type[n.name]}
+                return _Lazy(self.res_by_type[n.name], lambda name, _t=n.name: agg("managed", _t, name))
             return self.root(n)
 
         # locals that (transitively) read resources may have been UNKNOWN at plan time: recompute them
-        for name in self.local_order:
-            if _reads_resources(self, ("local", name)):
-                a, _fn = self.m.locals[name]
-                try:
-                    locals_now[name] = self.ev.ev(a.expr, Scope(root))
-                except EvalError:
-                    pass
+        # (only those this instance reads, directly or through other locals)
+        for name in self._locals_to_refresh(address):
+            a, _fn = self.m.locals[name]
+            try:
+                locals_now[name] = self.ev.ev(a.expr, Scope(root))
+            except EvalError:
+                pass
         inst = self._eval_instance(address, meta.block, meta.bindings, Scope(root, meta.bindings), report=False)
         if inst is None:
             raise DiagnosticsError([d for d in self.bag.items if d.severity == "error"][-1:])
         return inst.attributes
+
+
+class _Lazy(dict):
+    """A read-only mapping whose values are computed on access (keys come from ``src``).
+
+    evaluate_instance hands these to the expression evaluator so that a reference to one
+    instance costs one lookup, not one per instance of every resource of that type.
+    """
+
+    def __init__(self, src: dict, get: Callable[[str], Any]):
+        super().__init__()
+        self._src, self._get = src, get
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._src
+
+    def __getitem__(self, key: str) -> Any:
+        return self._get(key)
 
 
 def _reads_resources(me: ModuleEvaluator, node: tuple, _seen: set | None = None) -> bool:
