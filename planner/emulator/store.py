@@ -161,12 +161,14 @@ class Store:
 
     # --- references ---------------------------------------------------------------------
     def referrers(self, dst_kind: str, dst_id: str, src_kind: str | None = None) -> list[tuple[str, str]]:
-        sql = "SELECT src_kind, src_id FROM refs WHERE dst_kind=? AND dst_id=?"
+        """Objects pointing at (dst_kind, dst_id), in the order they were created."""
+        sql = ("SELECT r.src_kind, r.src_id FROM refs r JOIN objects o ON o.kind = r.src_kind AND o.id = r.src_id "
+               "WHERE r.dst_kind=? AND r.dst_id=?")
         args = [dst_kind, dst_id]
         if src_kind is not None:
-            sql += " AND src_kind=?"
+            sql += " AND r.src_kind=?"
             args.append(src_kind)
-        return [(r[0], r[1]) for r in self.conn.execute(sql + " ORDER BY rowid", args)]
+        return [(r[0], r[1]) for r in self.conn.execute(sql + " ORDER BY o.rowid", args)]
 
     # --- IP addresses -------------------------------------------------------------------
     def ip_owner(self, net: str, ip: str) -> str | None:

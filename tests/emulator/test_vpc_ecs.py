@@ -1,0 +1,112 @@
+"""The minimal VPC and ECS products CLB rules rely on."""
+
+from __future__ import annotations
+
+from .conftest import IMAGE, expect
+
+
+def vpc_call(cloud, action, **p):
+    return cloud.emu.call("Vpc", action, p)
+
+
+def ecs_call(cloud, action, **p):
+    return cloud.emu.call("Ecs", action, p)
+
+
+def test_vpc_and_vswitch_lifecycle(cloud):
+    vpcs = vpc_call(cloud, "DescribeVpcs")["Vpcs"]["Vpc"]
+    assert vpcs[0]["VSwitchIds"] == {"VSwitchId": [cloud.vsw]} and vpcs[0]["CidrBlock"] == "192.168.0.0/16"
+    a = vpc_call(cloud, "DescribeVSwitchAttributes", VSwitchId=cloud.vsw)
+    assert (a["VpcId"], a["ZoneId"], a["CidrBlock"]) == (cloud.vpc, "cn-hangzhou-h", "192.168.0.0/20")
+    assert a["AvailableIpAddressCount"] == 4096 - 4 - 6  # 4 instances, ENI primary + 1 secondary
+    expect(lambda: vpc_call(cloud, "CreateVSwitch", VpcId=cloud.vpc, ZoneId="cn-hangzhou-i", CidrBlock="10.0.0.0/24"),
+           "InvalidVSwitchCidr.Mismatch")
+    expect(lambda: vpc_call(cloud, "CreateVSwitch", VpcId=cloud.vpc, ZoneId="cn-hangzhou-i",
+                            CidrBlock="192.168.1.0/24"), "InvalidCidrBlock.Overlapped")
+    expect(lambda: vpc_call(cloud, "CreateVSwitch", VpcId=cloud.vpc, ZoneId="cn-hangzhou-z",
+                            CidrBlock="192.168.64.0/24"), "InvalidZoneId.NotFound")
+    expect(lambda: vpc_call(cloud, "CreateVSwitch", VpcId=cloud.vpc, ZoneId="cn-hangzhou-i", CidrBlock="192.168.64.1/24"),
+           "InvalidCidrBlock.Malformed")
+    vsw = vpc_call(cloud, "CreateVSwitch", VpcId=cloud.vpc, ZoneId="cn-hangzhou-k",
+                   CidrBlock="192.168.64.0/24")["VSwitchId"]
+    assert [v["VSwitchId"] for v in vpc_call(cloud, "DescribeVSwitches", ZoneId="cn-hangzhou-k")["VSwitches"]["VSwitch"]] \
+        == [vsw]
+    expect(lambda: vpc_call(cloud, "DeleteVSwitch", VSwitchId=cloud.vsw), "DependencyViolation")
+    expect(lambda: vpc_call(cloud, "DeleteVpc", VpcId=cloud.vpc), "DependencyViolation")
+    vpc_call(cloud, "DeleteVSwitch", VSwitchId=vsw)
+    expect(lambda: vpc_call(cloud, "DescribeVSwitchAttributes", VSwitchId=vsw), "InvalidVSwitchId.NotExist")
+    empty = vpc_call(cloud, "CreateVpc")["VpcId"]
+    vpc_call(cloud, "DeleteVpc", VpcId=empty)
+    expect(lambda: vpc_call(cloud, "DeleteVpc", VpcId=empty), "InvalidVpcId.NotFound")
+
+
+def test_instances(cloud):
+    r = ecs_call(cloud, "DescribeInstances", VpcId=cloud.vpc, PageSize=2)
+    assert r["TotalCount"] == 4 and len(r["Instances"]["Instance"]) == 2
+    one = ecs_call(cloud, "DescribeInstances", InstanceIds=f'["{cloud.instances[0]}"]')["Instances"]["Instance"][0]
+    assert one["Status"] == "Running" and one["VpcAttributes"]["VSwitchId"] == cloud.vsw
+    assert one["NetworkInterfaces"]["NetworkInterface"][0]["NetworkInterfaceId"] == cloud.eni
+    created = ecs_call(cloud, "CreateInstance", VSwitchId=cloud.vsw, SecurityGroupId=cloud.sg, ImageId=IMAGE,
+                       InstanceType="ecs.c6.large", PrivateIpAddress="192.168.8.8")["InstanceId"]
+    inst = ecs_call(cloud, "DescribeInstances", InstanceIds=[created])["Instances"]["Instance"][0]
+    assert inst["Status"] == "Stopped" and inst["VpcAttributes"]["PrivateIpAddress"]["IpAddress"] == ["192.168.8.8"]
+    expect(lambda: ecs_call(cloud, "StopInstance", InstanceId=created), "IncorrectInstanceStatus")
+    ecs_call(cloud, "StartInstance", InstanceId=created)
+    expect(lambda: ecs_call(cloud, "DeleteInstance", InstanceId=created), "IncorrectInstanceStatus")
+    ecs_call(cloud, "DeleteInstance", InstanceId=created, Force=True)
+    expect(lambda: ecs_call(cloud, "StartInstance", InstanceId=created), "InvalidInstanceId.NotFound")
+    expect(lambda: ecs_call(cloud, "RunInstances", VSwitchId=cloud.vsw, SecurityGroupId=cloud.sg, ImageId=IMAGE,
+                            InstanceType="ecs.huge"), "InvalidInstanceType.NotFound")
+    expect(lambda: ecs_call(cloud, "RunInstances", VSwitchId=cloud.vsw, SecurityGroupId=cloud.sg, ImageId="img-x",
+                            InstanceType="ecs.g6.large"), "InvalidImageId.NotFound")
+    expect(lambda: ecs_call(cloud, "RunInstances", VSwitchId=cloud.vsw, SecurityGroupId=cloud.sg, ImageId=IMAGE,
+                            InstanceType="ecs.g6.large", PrivateIpAddress="192.168.8.8", ZoneId="cn-hangzhou-j"),
+           "InvalidVSwitchId.MismatchZone")
+
+
+def test_security_groups(cloud):
+    other_vpc = vpc_call(cloud, "CreateVpc", CidrBlock="172.16.0.0/12")["VpcId"]
+    sg2 = ecs_call(cloud, "CreateSecurityGroup", VpcId=other_vpc)["SecurityGroupId"]
+    expect(lambda: ecs_call(cloud, "RunInstances", VSwitchId=cloud.vsw, SecurityGroupId=sg2, ImageId=IMAGE,
+                            InstanceType="ecs.g6.large"), "InvalidSecurityGroup.VpcMismatch")
+    assert ecs_call(cloud, "DescribeSecurityGroups", VpcId=other_vpc)["SecurityGroups"]["SecurityGroup"][0][
+        "SecurityGroupId"] == sg2
+    expect(lambda: ecs_call(cloud, "DeleteSecurityGroup", SecurityGroupId=cloud.sg), "DependencyViolation")
+    ecs_call(cloud, "DeleteSecurityGroup", SecurityGroupId=sg2)
+    expect(lambda: ecs_call(cloud, "DeleteSecurityGroup", SecurityGroupId=sg2), "InvalidSecurityGroupId.NotFound")
+
+
+def test_enis(cloud):
+    eni = ecs_call(cloud, "CreateNetworkInterface", VSwitchId=cloud.vsw, SecurityGroupId=cloud.sg,
+                   PrimaryIpAddress="192.168.9.9")["NetworkInterfaceId"]
+    r = ecs_call(cloud, "AssignPrivateIpAddresses", NetworkInterfaceId=eni, SecondaryPrivateIpAddressCount=2)
+    assert len(r["AssignedPrivateIpAddressesSet"]["PrivateIpSet"]["PrivateIpAddress"]) == 2
+    ecs_call(cloud, "AssignPrivateIpAddresses", NetworkInterfaceId=eni, **{"PrivateIpAddress.1": "192.168.9.10"})
+    expect(lambda: ecs_call(cloud, "AssignPrivateIpAddresses", NetworkInterfaceId=eni,
+                            **{"PrivateIpAddress.1": "192.168.9.10"}), "InvalidIpAddress.AlreadyUsed")
+    ecs_call(cloud, "UnassignPrivateIpAddresses", NetworkInterfaceId=eni, **{"PrivateIpAddress.1": "192.168.9.10"})
+    expect(lambda: ecs_call(cloud, "UnassignPrivateIpAddresses", NetworkInterfaceId=eni,
+                            **{"PrivateIpAddress.1": "192.168.9.9"}), "InvalidPrivateIpAddress.Mismatch")
+    # ecs.g6.large: 2 ENIs including the primary NIC, so only one secondary ENI fits
+    expect(lambda: ecs_call(cloud, "AttachNetworkInterface", NetworkInterfaceId=eni, InstanceId=cloud.instances[0]),
+           "InvalidOperation.EniCountExceeded")
+    ecs_call(cloud, "AttachNetworkInterface", NetworkInterfaceId=eni, InstanceId=cloud.instances[1])
+    expect(lambda: ecs_call(cloud, "DeleteNetworkInterface", NetworkInterfaceId=eni), "InvalidOperation.InvalidEniState")
+    expect(lambda: ecs_call(cloud, "DeleteInstance", InstanceId=cloud.instances[1], Force=True), "DependencyViolation")
+    d = ecs_call(cloud, "DescribeNetworkInterfaces", InstanceId=cloud.instances[1])["NetworkInterfaceSets"][
+        "NetworkInterfaceSet"]
+    assert d[0]["Status"] == "InUse" and len(d[0]["PrivateIpSets"]["PrivateIpSet"]) == 3
+    ecs_call(cloud, "DetachNetworkInterface", NetworkInterfaceId=eni, InstanceId=cloud.instances[1])
+    ecs_call(cloud, "DeleteNetworkInterface", NetworkInterfaceId=eni)
+    # its addresses are free again
+    again = ecs_call(cloud, "CreateNetworkInterface", VSwitchId=cloud.vsw, SecurityGroupId=cloud.sg,
+                     PrimaryIpAddress="192.168.9.9")
+    assert again["PrimaryIpAddress"] == "192.168.9.9"
+
+
+def test_catalogue(cloud):
+    zones = ecs_call(cloud, "DescribeZones")["Zones"]["Zone"]
+    assert [z["ZoneId"] for z in zones] == ["cn-hangzhou-h", "cn-hangzhou-i", "cn-hangzhou-j", "cn-hangzhou-k"]
+    types = ecs_call(cloud, "DescribeInstanceTypes")["InstanceTypes"]["InstanceType"]
+    assert "ecs.g6.large" in {t["InstanceTypeId"] for t in types}
+    assert ecs_call(cloud, "DescribeImages", ImageId=IMAGE)["Images"]["Image"][0]["OSType"] == "linux"
