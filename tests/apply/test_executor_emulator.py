@@ -309,3 +309,29 @@ def test_attachments_with_one_batch_key_fold_into_few_calls():
     assert res2.failures == [] and res2.state.resources == {}
     assert transport.calls["RemoveVServerGroupBackendServers"] == 2
     assert prov.handler(SG).import_(grp["id"], ctx)["servers"] == []
+
+
+def test_recover_finishes_a_listener_create_killed_mid_choreography(tmp_path):
+    """Create call committed, response lost, process gone: recovery re-issues the create with the
+    same token (the cloud answers with the listener it made), starts it, and records it."""
+    emu = Emulator()
+    prov = provider_for(emu)
+    lb = prov.handler(LB).create({"load_balancer_name": "w", "load_balancer_spec": "slb.s1.small"}, prov.context())
+    lossy = Emulator.from_dump(emu.dump(), faults=FaultConfig(lost_response_rate=1.0, seed=4))
+    once = RetryPolicy(max_attempts=1)
+    journal = Journal(tmp_path / "j.jsonl")
+    addr = ResourceAddress(LI, "http")
+    after = {"load_balancer_id": lb["id"], "frontend_port": 80, "protocol": "http", "backend_port": 80,
+             "bandwidth": -1, "sticky_session": "off", "health_check": "on", "scheduler": "wrr"}
+    op = Operation(addr, OpKind.CREATE, ResourceChange(addr, Action.CREATE, None, after), load_balancer=lb["id"])
+    state = State()
+    res = Executor(AlicloudProvider(InProcessTransport(lossy), retry=once), journal=journal, retry=once).run(
+        [op], [], state)
+    assert res.failures and addr not in res.state.resources
+    healthy = Emulator.from_dump(lossy.dump())
+    out = recover(journal, provider_for(healthy), state)
+    assert out.resources[addr].id == f"{lb['id']}:http:80"
+    st = healthy.call("Slb", "DescribeLoadBalancerHTTPListenerAttribute",
+                      {"LoadBalancerId": lb["id"], "ListenerPort": 80, "RegionId": "cn-hangzhou"})
+    assert st["Status"] == "running"
+    assert objects(healthy)["listener"] == 1

@@ -280,3 +280,24 @@ def test_eni_with_secondary_ips_and_attachment(provider, ctx, net):
     assert old["name"] == "eni-b" and old["private_ip"].startswith("172.16.")
     att_h.delete(att, ctx)
     assert att_h.read_many([att], ctx) == [None]
+
+
+def test_delete_protection_turned_on_outside_clbplan_is_handled(provider, ctx):
+    h = provider.handler("alicloud_slb_load_balancer")
+    lb = new_lb(provider, ctx)
+    ctx.write("Slb", "SetLoadBalancerDeleteProtection", {"LoadBalancerId": lb["id"], "DeleteProtection": "on"})
+    h.delete(lb, ctx)  # prior says "off": the refusal is answered by turning it off, then deleting
+    assert h.read_many([lb], ctx) == [None]
+
+
+def test_deleting_a_load_balancer_takes_its_children(provider, ctx, net, transport):
+    lb = new_lb(provider, ctx)
+    grp = provider.handler("alicloud_slb_server_group").create({"load_balancer_id": lb["id"], "name": "g"}, ctx)
+    li = provider.handler("alicloud_slb_listener").create(dict(
+        LISTENER_BASE, load_balancer_id=lb["id"], frontend_port=80, protocol="tcp", bandwidth=-1,
+        server_group_id=grp["id"]), ctx)
+    transport.calls.clear()
+    provider.handler("alicloud_slb_load_balancer").delete(lb, ctx)
+    assert dict(transport.calls) == {"DeleteLoadBalancer": 1}
+    assert provider.handler("alicloud_slb_listener").read_many([li], ctx) == [None]
+    assert provider.handler("alicloud_slb_server_group").read_many([grp], ctx) == [None]
