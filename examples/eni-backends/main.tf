@@ -55,13 +55,13 @@ resource "alicloud_instance" "host" {
   security_groups = [alicloud_security_group.mesh.id]
 }
 
-# A secondary ENI with a fixed primary IP and two secondary IPs, on host[0].
+# A secondary ENI with a fixed primary IP and two secondary IPs the cloud picks, on host[0].
 resource "alicloud_ecs_network_interface" "sidecar" {
-  network_interface_name = "${local.prefix}-sidecar"
-  vswitch_id             = alicloud_vswitch.main.id
-  security_group_ids     = [alicloud_security_group.mesh.id]
-  primary_ip_address     = "172.30.8.20"
-  private_ip_addresses   = ["172.30.8.21", "172.30.8.22"]
+  network_interface_name             = "${local.prefix}-sidecar"
+  vswitch_id                         = alicloud_vswitch.main.id
+  security_group_ids                 = [alicloud_security_group.mesh.id]
+  primary_ip_address                 = "172.30.8.20"
+  secondary_private_ip_address_count = 2
 }
 
 resource "alicloud_ecs_network_interface_attachment" "sidecar" {
@@ -90,7 +90,8 @@ resource "alicloud_slb_load_balancer" "mesh" {
   load_balancer_spec = "slb.s1.small"
 }
 
-# Default group: the ENI's primary IP and one of its secondary IPs, as two backends.
+# Default group: the ENI's primary IP and one of its secondary IPs, as two backends
+# (the secondary IP is known after the ENI is created; the plan shows it as such).
 resource "alicloud_slb_backend_server" "sidecar" {
   load_balancer_id = alicloud_slb_load_balancer.mesh.id
 
@@ -103,7 +104,7 @@ resource "alicloud_slb_backend_server" "sidecar" {
   backend_servers {
     server_id = alicloud_ecs_network_interface.sidecar.id
     type      = "eni"
-    server_ip = "172.30.8.21"
+    server_ip = sort(alicloud_ecs_network_interface.sidecar.private_ip_addresses)[0]
     weight    = 50
   }
 }
@@ -142,5 +143,5 @@ resource "alicloud_slb_listener" "grpc" {
 }
 
 output "eni_backend_ips" {
-  value = [alicloud_ecs_network_interface.sidecar.primary_ip_address, "172.30.8.21"]
+  value = [for s in alicloud_slb_backend_server.sidecar.backend_servers : s.server_ip]
 }

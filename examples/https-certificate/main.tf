@@ -89,11 +89,15 @@ resource "alicloud_slb_listener" "https" {
   health_check_http_code = "http_2xx,http_3xx"
 }
 
+# A redirecting listener serves nothing itself: the cloud records backend port 80 and no
+# health check for it, so both are written out to match what the cloud reports.
 resource "alicloud_slb_listener" "http_redirect" {
   load_balancer_id = alicloud_slb_load_balancer.shop.id
   protocol         = "http"
   frontend_port    = 80
+  backend_port     = 80
   bandwidth        = 20
+  health_check     = "off"
   listener_forward = "on"
   forward_port     = alicloud_slb_listener.https.frontend_port
 }

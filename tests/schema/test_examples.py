@@ -9,6 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from planner.schema.registry import DATA, MANAGED
+from planner.values import UNKNOWN
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 DIRS = sorted(p.parent for p in EXAMPLES.glob("*/main.tf"))
@@ -79,7 +80,9 @@ def test_eni_example_adds_primary_and_secondary_ip_of_one_eni() -> None:
     cfg = _load("eni-backends")
     servers = _one(cfg, "alicloud_slb_backend_server", "sidecar").attributes["backend_servers"]
     assert [s["type"] for s in servers] == ["eni", "eni"]
-    assert {s["server_ip"] for s in servers} == {"172.30.8.20", "172.30.8.21"}
+    assert servers[0]["server_id"] == servers[1]["server_id"]  # one ENI, two of its IPs
+    assert servers[0]["server_ip"] == "172.30.8.20"  # the primary IP, written in the configuration
+    assert servers[1]["server_ip"] is UNKNOWN  # a secondary IP: known once the ENI exists
     lb = _one(cfg, "alicloud_slb_load_balancer", "mesh").attributes
     assert lb["load_balancer_spec"] == "slb.s1.small"
 
