@@ -48,11 +48,11 @@ def error_codes(fn: types.FunctionType, depth: int = 3) -> set[tuple[str, str]]:
             seen.add(f)
             src = inspect.getsource(f)
             specific = {(c, "".join(re.findall(r'"([^"]*)"', m))) for c, m in _ERR_MSG.findall(src)}
-            codes.update(specific)
             for c, const in _ERR_CONST.findall(src):
                 value = f.__globals__.get(const)
                 if isinstance(value, str):
                     specific.add((c, value))
+            codes.update(specific)
             named = {c for c, _ in specific}
             codes.update((c, "") for c in _ERR.findall(src) if c not in named)
             codes.update(("Missing" + m, "") for m in _MISSING.findall(src))
