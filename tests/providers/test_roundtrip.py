@@ -301,3 +301,19 @@ def test_deleting_a_load_balancer_takes_its_children(provider, ctx, net, transpo
     assert dict(transport.calls) == {"DeleteLoadBalancer": 1}
     assert provider.handler("alicloud_slb_listener").read_many([li], ctx) == [None]
     assert provider.handler("alicloud_slb_server_group").read_many([grp], ctx) == [None]
+
+
+def test_default_group_takes_one_eni_twice_by_private_ip(provider, ctx, net):
+    lb = new_lb(provider, ctx, load_balancer_spec="slb.s1.small")  # ENI backends need a guaranteed spec
+    eni = provider.handler("alicloud_ecs_network_interface").create(
+        {"vswitch_id": net["vswitch"]["id"], "security_group_ids": [net["sg"]["id"]],
+         "secondary_private_ip_address_count": 1}, ctx)
+    provider.handler("alicloud_ecs_network_interface_attachment").create(
+        {"network_interface_id": eni["id"], "instance_id": net["servers"][0]["id"]}, ctx)
+    h = provider.handler("alicloud_slb_backend_server")
+    planned = {"load_balancer_id": lb["id"], "backend_servers": [
+        {"server_id": eni["id"], "type": "eni", "server_ip": eni["primary_ip_address"], "weight": 100},
+        {"server_id": eni["id"], "type": "eni", "server_ip": eni["private_ip_addresses"][0], "weight": 50}]}
+    got = h.create(planned, ctx)
+    assert_matches(planned, got)
+    assert h.read_many([got], ctx) == [got]

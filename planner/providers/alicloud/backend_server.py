@@ -1,6 +1,7 @@
 """``alicloud_slb_backend_server``: the default server group of one load balancer (reference 4.5).
 
-Id = the load balancer id. Servers are keyed by ``server_id``: removed -> ``RemoveBackendServers``,
+Id = the load balancer id. Servers are keyed by ``server_id`` (plus ``server_ip`` for ENI/ECI,
+which may be attached once per private IP): removed -> ``RemoveBackendServers``,
 added -> ``AddBackendServers``, weight changes -> ``SetBackendServers``, 20 per call.
 Read: one ``DescribeLoadBalancerAttribute`` per load balancer.
 """
@@ -17,8 +18,14 @@ from .common import SLB, chunks, dumps, items, keep_order, none_if_empty, to_int
 NOT_FOUND = "InvalidLoadBalancerId.NotFound"
 
 
-def _servers(blocks: list[dict] | None) -> dict[str, dict]:
-    return {b["server_id"]: b for b in blocks or [] if b.get("server_id")}
+def _key(b: dict) -> tuple[str, str]:
+    """An ENI/ECI can be in the default group once per private IP; an ECS instance once."""
+    ip = b.get("server_ip") if (b.get("type") or "ecs") != "ecs" else None
+    return (b["server_id"], ip or "")
+
+
+def _servers(blocks: list[dict] | None) -> dict[tuple[str, str], dict]:
+    return {_key(b): b for b in blocks or [] if b.get("server_id")}
 
 
 def _wire(b: dict) -> dict[str, Any]:
@@ -35,7 +42,7 @@ class BackendServerHandler(BaseHandler):
 
     def create(self, planned: dict, ctx: CallContext) -> dict:
         lb = planned["load_balancer_id"]
-        want = sorted(_servers(planned.get("backend_servers")).values(), key=lambda b: b["server_id"])
+        want = [b for _, b in sorted(_servers(planned.get("backend_servers")).items())]
         for part in chunks(want, 20):
             ctx.write(SLB, "AddBackendServers", {"LoadBalancerId": lb, "BackendServers": dumps([_wire(b) for b in part])},
                       already_done=("InvalidParameter", "BackendServerExists"))
@@ -59,7 +66,7 @@ class BackendServerHandler(BaseHandler):
 
     def delete(self, prior: dict, ctx: CallContext) -> None:
         lb = prior.get("load_balancer_id") or prior["id"]
-        servers = sorted(_servers(prior.get("backend_servers")).values(), key=lambda b: b["server_id"])
+        servers = [b for _, b in sorted(_servers(prior.get("backend_servers")).items())]
         for part in chunks(servers, 20):
             try:
                 ctx.write(SLB, "RemoveBackendServers", {"LoadBalancerId": lb,
@@ -90,11 +97,14 @@ class BackendServerHandler(BaseHandler):
             for s in items(resp, "BackendServers", "BackendServer"):
                 t = s.get("Type") or "ecs"
                 b: dict[str, Any] = {"server_id": s["ServerId"], "weight": to_int(s.get("Weight")), "type": t}
-                pb = prior_by_id.get(s["ServerId"], {})
-                if t != "ecs" or pb.get("server_ip") is not None or "server_ip" in pb:
+                if t != "ecs":
                     b["server_ip"] = none_if_empty(s.get("ServerIp"))
+                else:
+                    pb = prior_by_id.get((s["ServerId"], ""), {})
+                    if pb.get("server_ip") is not None:
+                        b["server_ip"] = none_if_empty(s.get("ServerIp"))
                 fresh.append(b)
-            fresh.sort(key=lambda b: b["server_id"])
+            fresh.sort(key=_key)
             a = {**p, "id": lb, "load_balancer_id": lb,
                  "backend_servers": keep_order(p.get("backend_servers"), fresh)}
             out.append(self.carry(p, a))

@@ -151,7 +151,10 @@ def keep_order(prior_list: Any, fresh: list) -> list:
 
 
 def _canon(lst: Iterable) -> list[str]:
-    return sorted(json.dumps(x, sort_keys=True, default=str) for x in lst)
+    def norm(x: Any) -> Any:
+        return {k: v for k, v in x.items() if v is not None} if isinstance(x, Mapping) else x
+
+    return sorted(json.dumps(norm(x), sort_keys=True, default=str) for x in lst)
 
 
 def is_code(err: ApiError, *codes: str, message: str | None = None) -> bool:
