@@ -541,12 +541,13 @@ def _shift_lines(expr, delta: int) -> None:
 # ---- syntax errors ------------------------------------------------------------------------------
 
 _TOKEN_WORDS = {
-    "$END": "end of file", "RBRACE": '"}"', "LBRACE": '"{"', "RSQB": '"]"', "LSQB": '"["', "LPAR": '"("',
-    "RPAR": '")"', "EQ": '"="', "COLON": '":"', "COMMA": '","', "DOT": '"."', "DBLQUOTE": "a quote",
-    "NAME": "a name", "INT_LITERAL": "a number", "FLOAT_LITERAL": "a number", "STRING_CHARS": "text",
-    "NL_OR_COMMENT": "a new line", "QMARK": '"?"', "HEREDOC_TEMPLATE": "a heredoc",
-    "HEREDOC_TEMPLATE_TRIM": "a heredoc", "INTERP_START": '"${"', "DIRECTIVE_START": '"%{"',
+    "$END": "the end of the file", "RBRACE": "'}'", "LBRACE": "'{'", "RSQB": "']'", "LSQB": "'['",
+    "LPAR": "'('", "RPAR": "')'", "EQ": "'='", "COLON": "':'", "COMMA": "','", "DOT": "'.'",
+    "DBLQUOTE": "a quoted string", "NAME": "a name", "INT_LITERAL": "a number", "FLOAT_LITERAL": "a number",
+    "STRING_CHARS": "text", "NL_OR_COMMENT": "a new line", "QMARK": "'?'", "HEREDOC_TEMPLATE": "a heredoc",
+    "HEREDOC_TEMPLATE_TRIM": "a heredoc", "INTERP_START": "'${'", "DIRECTIVE_START": "'%{'",
 }
+_MEANINGFUL = ["COMMA", "RPAR", "RSQB", "RBRACE", "EQ", "LBRACE", "NAME", "DBLQUOTE", "INT_LITERAL"]
 
 
 def _word(tok_type: str) -> str:
@@ -555,7 +556,7 @@ def _word(tok_type: str) -> str:
 
 def _describe_unexpected(e: UnexpectedInput) -> str:
     if isinstance(e, UnexpectedToken):
-        return f"unexpected {_word(e.token.type)}"
+        return f"found {_word(e.token.type)} where it was not expected"
     if isinstance(e, UnexpectedCharacters):
         return f"unexpected character {e.char!r}"
     return "unexpected end of input"
@@ -726,11 +727,22 @@ def friendly_syntax_error(text: str, e: UnexpectedInput) -> SyntaxProblem:
         if tok.type == "EQ" and "EQ" not in expected:
             return SyntaxProblem("Unexpected '='", "An argument cannot be defined here; an equals sign may "
                                  "only follow an argument name.", line, col)
-        exp = sorted({_word(x) for x in expected})
-        shown = ", ".join(exp[:6]) + (", ..." if len(exp) > 6 else "")
-        return SyntaxProblem("Invalid expression" if tok.type not in ("NAME",) else "Unexpected name",
-                             f"Unexpected {_word(tok.type)} {str(tok).strip()[:30]!r}; expected {shown}.",
-                             line, col)
+        found = _word(tok.type)
+        text = str(tok).strip().split("\n", 1)[0][:30]
+        if text and tok.type not in ("$END", "NL_OR_COMMENT"):
+            found += f" {text!r}" if _word(tok.type) != f"'{text}'" else ""
+        if tok.type == "DBLQUOTE" and not src[:col - 1].strip() and "NAME" in expected:
+            return SyntaxProblem("Invalid argument name", "Argument names must not be quoted.", line, col,
+                                 hint="remove the quotes around the name")
+        closers = [_word(t) for t in ("COMMA", "RPAR", "RSQB") if t in expected]
+        if closers and tok.type not in ("$END", "EQ"):
+            return SyntaxProblem("Missing " + " or ".join(closers), f"Expected {' or '.join(closers)} before "
+                                 f"{found}.", line, col,
+                                 hint="separate items with commas and close every bracket you open")
+        exp = [_word(t) for t in _MEANINGFUL if t in expected] or ["a valid expression"]
+        return SyntaxProblem("Invalid expression" if tok.type != "NAME" else "Unexpected name",
+                             f"Found {found} where {', '.join(exp[:-1]) + ' or ' if len(exp) > 1 else ''}"
+                             f"{exp[-1]} was expected.", line, col)
     return SyntaxProblem("Unexpected end of file", "The file ends in the middle of a block or expression.",
                          line, col)
 
