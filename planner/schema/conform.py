@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import copy
 import difflib
+import re
 from typing import TYPE_CHECKING, Any
 
 from planner.diagnostics import Diagnostic, SourcePos
 from planner.schema._checks import pos_for
 from planner.schema.base import Attribute, BlockType
-from planner.schema.registry import DEPRECATED_TYPES, get_schema, type_names
+from planner.schema.registry import DEPRECATED_TYPES, TIMEOUTS, get_schema, type_names
 from planner.values import UNKNOWN, contains_unknown
 
 if TYPE_CHECKING:
@@ -182,6 +183,10 @@ def _validate_scalar(ctx: _Ctx, a: Attribute, v: Any, path: Path) -> None:
                       path,
                       hint=f"{name} must be {_range_text(a.ranges)}{extra}")
             return
+    if a.pattern is not None and isinstance(v, str) and not re.fullmatch(a.pattern, v):
+        ctx.error(f'Invalid value {shown} for "{name}"', path,
+                  hint=a.description or f"{name} must match the pattern {a.pattern}")
+        return
     if a.check is not None:
         msg = a.check(v)
         if msg:
@@ -319,6 +324,31 @@ def _conform_object(ctx: _Ctx, attrs: dict[str, Attribute], blocks: dict[str, Bl
             _conform_object(ctx, bt.attributes, bt.blocks, item, p + (i,), f'block "{bname}"')
 
 
+DURATION = re.compile(r"(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+")
+
+
+def _timeouts(ctx: _Ctx, ops: tuple[str, ...], value: Any) -> None:
+    """Accept the provider's ``timeouts {}`` block, check it, and take it out of the attributes.
+
+    clbplan waits and retries by its own per-error policy, so the block has no effect; it is
+    accepted so existing configurations load, and removed so it never shows up as a diff.
+    """
+    blocks = value if isinstance(value, list) else [value]
+    for i, blk in enumerate(blocks):
+        if not isinstance(blk, dict):
+            continue
+        for key, v in blk.items():
+            p: Path = ("timeouts", i, key)
+            if key not in ops:
+                ctx.error(f'Unsupported argument "timeouts.{key}"', p,
+                          hint=f"this resource's timeouts block accepts: {', '.join(ops)}")
+            elif isinstance(v, str) and not DURATION.fullmatch(v):
+                ctx.error(f'Invalid duration "{v}" for "timeouts.{key}"', p,
+                          hint='write a duration such as "5m", "90s" or "1h30m"')
+    ctx.warn("timeouts has no effect in clbplan", ("timeouts", 0),
+             hint="clbplan waits for each operation and retries by error code on its own; you may remove it")
+
+
 def _type_hint(a: Attribute) -> str:
     if a.type == "number":
         return f"write a whole number for {a.name}, for example {a.name} = 80 (quotes are optional)"
@@ -353,6 +383,8 @@ def conform(instance: ResourceInstance) -> list[Diagnostic]:
                                     instance.pos, "",
                                     f'rename it to "{canonical}" (same arguments)', "warning"))
     where = f'{"data " if mode == "data" else ""}"{instance.type}"'
+    if mode == "managed" and instance.type in TIMEOUTS and "timeouts" in instance.attributes:
+        _timeouts(ctx, TIMEOUTS[instance.type], instance.attributes.pop("timeouts"))
     _conform_object(ctx, schema.attributes, schema.blocks, instance.attributes, (), where)
     if not any(d.severity == "error" for d in ctx.diags):
         for check in schema.instance_checks:

@@ -57,6 +57,20 @@ DATA: dict[str, ResourceSchema] = {s.type_name: s for s in (
     datasources.IMAGES_SCHEMA,
 )}
 
+# Resources whose provider schema has a ``timeouts {}`` block, and the operations it names.
+TIMEOUTS: dict[str, tuple[str, ...]] = {
+    "alicloud_slb_load_balancer": ("create", "update", "delete"),
+    "alicloud_slb": ("create", "update", "delete"),
+    "alicloud_slb_server_group_server_attachment": ("create", "delete"),
+    "alicloud_slb_rule": ("create", "update", "delete"),
+    "alicloud_slb_acl_entry_attachment": ("create", "delete"),
+    "alicloud_vpc": ("create", "update", "delete"),
+    "alicloud_vswitch": ("create", "update", "delete"),
+    "alicloud_instance": ("create", "update", "delete"),
+    "alicloud_ecs_network_interface": ("create", "update", "delete"),
+    "alicloud_ecs_network_interface_attachment": ("create", "delete"),
+}
+
 LOAD_BALANCER_TYPES = frozenset({"alicloud_slb_load_balancer", "alicloud_slb"})
 
 

@@ -190,3 +190,21 @@ def test_value_from_sensitive_variable_is_masked() -> None:
     inst.sensitive.add("description")
     (d,) = errors(conform(inst))
     assert "xxxx" not in d.render() and "a sensitive value" in d.summary
+
+
+def test_timeouts_block_is_accepted_checked_and_removed() -> None:
+    inst = make("alicloud_slb_rule", {"load_balancer_id": "lb-1", "frontend_port": 80, "url": "/a",
+                                      "server_group_id": "rsp-1", "timeouts": [{"create": "5m", "delete": "1h30m"}]})
+    diags = conform(inst)
+    assert errors(diags) == [] and "timeouts" not in inst.attributes
+    assert any("timeouts has no effect" in d.summary for d in diags)
+    bad = make("alicloud_slb_rule", {"load_balancer_id": "lb-1", "frontend_port": 80, "url": "/a",
+                                     "server_group_id": "rsp-1", "timeouts": [{"create": "soon", "read": "1m"}]})
+    msgs = [d.summary for d in errors(conform(bad))]
+    assert any('Invalid duration "soon"' in m for m in msgs) and any('"timeouts.read"' in m for m in msgs)
+
+
+def test_timeouts_on_a_resource_without_them_is_unsupported() -> None:
+    inst = make("alicloud_slb_listener", listener(timeouts=[{"create": "5m"}]))
+    (d,) = errors(conform(inst))
+    assert 'Unsupported argument "timeouts"' in d.summary
