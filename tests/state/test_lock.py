@@ -99,11 +99,13 @@ def test_waiting_run_gets_the_lock_when_the_holder_finishes(state_path: Path, ho
     holders.append(h)
     import threading
 
-    threading.Timer(0.3, h.release).start()
+    timer = threading.Timer(0.3, h.release)
+    timer.start()
     t0 = time.monotonic()
     with LocalBackend(state_path, lock_timeout=10).lock("apply") as info:
         assert json.loads(LocalBackend(state_path).lock_info_path.read_text())["ID"] == info.id
     assert 0.2 < time.monotonic() - t0 < 5
+    timer.join()  # let the holder exit on its own before the fixture's cleanup
 
 
 def test_holder_killed_leaves_info_but_next_run_takes_over(state_path: Path, holders: list[Holder],
