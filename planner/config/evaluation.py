@@ -255,6 +255,15 @@ class ModuleEvaluator:
                              detail="A validation block needs both condition and error_message.")
                 continue
 
+            foreign = [(r, ln, c) for r, ln, c in references(cond.expr)
+                       if r[0] != "var" or r[1] != name]
+            for ref, ln, c in foreign:
+                self.bag.add("Invalid reference in variable validation", SourcePos(fn, ln, c),
+                             detail=f'The condition for variable "{name}" can only refer to the variable '
+                                    f"itself, using var.{name}; it refers to {_ref_text(ref)}.")
+            if foreign:
+                continue
+
             def root(n: ir.Name, _name=name, _value=value) -> Any:
                 if n.name == "var":
                     return {_name: _value}
@@ -1070,6 +1079,14 @@ def _node_text(node: tuple) -> str:
     if node[0] == "data":
         return f"data.{node[1]}.{node[2]}"
     return f"{node[1]}.{node[2]}"
+
+
+def _ref_text(ref: tuple) -> str:
+    if ref[0] in ("var", "local"):
+        return f"{ref[0]}.{ref[1]}"
+    if ref[0] in ("resource", "data") and ref[1]:
+        return ("data." if ref[0] == "data" else "") + f"{ref[1]}.{ref[2]}"
+    return ref[0]
 
 
 def _opt_str(v: Any) -> str | None:

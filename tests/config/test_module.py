@@ -300,3 +300,53 @@ def test_stale_cache_entries_are_pruned(write_tf):
     (d / "main.tf").write_text('locals {\n  a = 2\n}\n')
     load_module(d)
     assert len(list((d / ".clbplan" / "parse-cache").iterdir())) == 1
+
+
+def _summaries(excinfo) -> list[str]:
+    return [d.summary for d in excinfo.value.diagnostics]
+
+
+def test_variable_rules_nullable_validation_scope_and_undeclared_cli_var(load):
+    with pytest.raises(DiagnosticsError) as ei:
+        load("""
+            variable "a" {
+              default  = null
+              nullable = false
+            }
+            variable "b" {
+              default = 1
+              validation {
+                condition     = var.b > var.c
+                error_message = "b must exceed c."
+              }
+            }
+            variable "c" {
+              default = 0
+            }
+        """, var_args=["zzz=1"])
+    got = _summaries(ei)
+    assert "Required variable not set" in got
+    assert "Invalid reference in variable validation" in got
+    assert "Value for undeclared variable" in got
+
+
+def test_undeclared_tfvars_entry_is_only_a_warning(write_tf, monkeypatch, no_schema):
+    from click.testing import CliRunner
+
+    from planner.cli.main import cli
+    d = write_tf({"main.tf": 'variable "a" {}\n', "terraform.tfvars": 'a = "x"\nextra = 1\n'})
+    monkeypatch.chdir(d)
+    result = CliRunner().invoke(cli, ["validate"])
+    assert result.exit_code == 0
+    assert "terraform.tfvars:2:1: warning: Value for undeclared variable" in result.output
+    extra = d / "more.tfvars"
+    extra.write_text('a = 5\n')
+    out = CliRunner().invoke(cli, ["validate", "-json", "-var-file", "more.tfvars", "-var", "a=7"])
+    assert json.loads(out.output)["valid"] is True
+
+
+def test_for_each_over_set_of_numbers_is_rejected(load):
+    with pytest.raises(DiagnosticsError) as ei:
+        load(f'resource "{LB}" "a" {{\n  for_each = toset([1, 2])\n}}\n')
+    assert _summaries(ei) == ["Invalid for_each set argument"]
+    assert ei.value.diagnostics[0].pos.line == 2
