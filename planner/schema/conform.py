@@ -280,9 +280,11 @@ def _conform_object(ctx: _Ctx, attrs: dict[str, Attribute], blocks: dict[str, Bl
             ctx.warn(f'Argument "{label(p)}" is deprecated', p, hint=a.deprecated)
 
     # 4. conflicts
+    reported: set[frozenset[str]] = set()
     for name in sorted(written):
         for other in attrs[name].conflicts_with:
-            if other in written and name < other:
+            if other in written and frozenset((name, other)) not in reported:
+                reported.add(frozenset((name, other)))
                 ctx.error(f'"{label(path + (name,))}" conflicts with "{other}"', path + (other,),
                           hint=f"set only one of {name} and {other}")
 

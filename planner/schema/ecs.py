@@ -21,7 +21,7 @@ INSTANCE = ResourceSchema("alicloud_instance", table(
     OC("security_groups", "set(string)"),
     OC("instance_name", check=length(2, 128)),
     OC("host_name"),
-    O("password", sensitive=True),
+    O("password", sensitive=True, conflicts_with=("kms_encrypted_password",)),
     O("kms_encrypted_password", sensitive=True),
     O("key_name"),
     O("description", check=length(2, 256)),

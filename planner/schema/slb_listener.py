@@ -59,7 +59,7 @@ ATTRIBUTES = table(
     O("acl_status", default="off", one_of=ON_OFF),
     O("acl_type", one_of=("black", "white")),
     OC("acl_ids", "set(string)"),
-    OC("acl_id", deprecated='"acl_id" is deprecated; use acl_ids = [...] instead'),
+    OC("acl_id", deprecated='"acl_id" is deprecated; use acl_ids = [...] instead', conflicts_with=("acl_ids",)),
     O("description", check=length(1, 256)),
     O("sticky_session", default="off", one_of=ON_OFF),
     O("sticky_session_type", one_of=("insert", "server")),

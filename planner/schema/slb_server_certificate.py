@@ -15,7 +15,7 @@ ATTRIBUTES = table(
       description='the PEM certificate chain, e.g. file("cert.pem")'),
     O("private_key", force_new=True, sensitive=True, check=pem("PRIVATE KEY"),
       description='the PEM private key, e.g. file("key.pem")'),
-    O("alicloud_certificate_id", force_new=True),
+    O("alicloud_certificate_id", force_new=True, conflicts_with=("server_certificate", "private_key")),
     O("alicloud_certificate_name", force_new=True),
     O("alicloud_certificate_region_id", force_new=True),
     OC("resource_group_id", force_new=True),

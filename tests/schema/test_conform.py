@@ -208,3 +208,11 @@ def test_timeouts_on_a_resource_without_them_is_unsupported() -> None:
     inst = make("alicloud_slb_listener", listener(timeouts=[{"create": "5m"}]))
     (d,) = errors(conform(inst))
     assert 'Unsupported argument "timeouts"' in d.summary
+
+
+def test_conflicting_arguments_are_reported_once() -> None:
+    inst = make("alicloud_slb_listener", listener(acl_id="acl-1", acl_ids=["acl-2"], acl_status="on",
+                                                  acl_type="white"))
+    diags = errors(conform(inst))
+    assert [d.summary for d in diags] == ['alicloud_slb_listener.x: "acl_id" conflicts with "acl_ids"']
+    assert diags[0].hint == "set only one of acl_id and acl_ids"
