@@ -84,8 +84,10 @@ def emulator() -> None:
                    "seed=7,start_delay=0.5 (reads=1 also faults reads).")
 @click.option("-allow-remote", "--allow-remote", "allow_remote", is_flag=True,
               help="Allow a non-loopback --host (no TLS, well-known keys: think twice).")
+@click.option("-v", "-verbose", "--verbose", "verbose", is_flag=True, help="Log one line per request.")
 def serve_cmd(host: str, port: int, state: str | None, access_key_id: str | None,
-              access_key_secret: str | None, faults: FaultConfig | None, allow_remote: bool) -> None:
+              access_key_secret: str | None, faults: FaultConfig | None, allow_remote: bool,
+              verbose: bool) -> None:
     """Serve the emulator over HTTP with signature checks, until Ctrl-C."""
     if not allow_remote and not is_loopback(host):
         raise click.BadParameter(f"{host} is not a loopback address; the emulator has no TLS and its keys "
@@ -95,7 +97,8 @@ def serve_cmd(host: str, port: int, state: str | None, access_key_id: str | None
     secret = access_key_secret or os.environ.get(ENV_KEY_SECRET) or DEFAULT_ACCESS_KEY_SECRET
     emu = _open_emulator(state, faults)
     try:
-        server = serve(emu, host=host, port=port, credentials={key_id: secret}, allow_remote=allow_remote)
+        server = serve(emu, host=host, port=port, credentials={key_id: secret}, allow_remote=allow_remote,
+                       on_request=_log_request if verbose else None)
     except OSError as e:
         emu.close()
         raise click.ClickException(f"cannot listen on {host}:{port}: {e.strerror or e}") from None
@@ -126,6 +129,11 @@ def serve_cmd(host: str, port: int, state: str | None, access_key_id: str | None
         server.shutdown()
         emu.close()
         click.echo(f"Stopped after {server.requests_served} request(s).", err=True)
+
+
+def _log_request(action: str, status: int, seconds: float) -> None:
+    outcome = str(status) if status else "dropped"
+    click.echo(f"{action or '-'}\t{outcome}\t{seconds * 1000:.1f} ms", err=True)
 
 
 def _parse_pairs(pairs: tuple[str, ...]) -> dict[str, str]:

@@ -62,8 +62,9 @@ class FaultConfig:
     lost_response_rate: probability per committed write that its response is lost (``ResponseLost``).
     latency: seconds every call sleeps before running (simulates a slow gateway).
     seed: seed of the one random generator, so a fault sequence replays.
-    retry_after: value of the ``x-acs-retry-after`` header sent with throttling (the SDK reads it as ms
-        in its back-off policy; we keep the integer as configured).
+    retry_after: value of the ``x-acs-retry-after`` header sent with throttling, verbatim. The official
+        SDK reads it as MILLISECONDS (``ThrottlingException.retry_after``); the default 1 therefore
+        means "retry at once". Use e.g. ``retry_after=1500`` for a 1.5 s back-off hint.
     fault_reads: when False (default) throttling and transient errors only hit writes, so refresh and
         shadow verification stay quiet unless a test asks for read faults too.
     """

@@ -98,6 +98,7 @@ class _Handler(BaseHTTPRequestHandler):
         started = time.perf_counter()
         request_id = _request_id()
         product, action = "Slb", ""
+        self._status = 0
         try:
             split = urlsplit(self.path)
             length = int(self.headers.get("Content-Length") or 0)
@@ -162,7 +163,7 @@ class _Handler(BaseHTTPRequestHandler):
                         "Recommend": ""}
             self._send_json(500, body_out, request_id, {})
         finally:
-            self.server.record(action, time.perf_counter() - started)
+            self.server.record(action, self._status, time.perf_counter() - started)
 
     @staticmethod
     def _product(version: str, host: str) -> str:
@@ -178,6 +179,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _send_json(self, status: int, payload: Any, request_id: str, headers: Mapping[str, str]) -> None:
         data = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        self._status = status
         self.send_response(status)
         self.send_header("Content-Type", "application/json;charset=utf-8")
         self.send_header("Content-Length", str(len(data)))
@@ -194,7 +196,7 @@ class _Server(ThreadingHTTPServer):
     request_queue_size = 128
 
     def __init__(self, addr: tuple[str, int], emulator: _Callable, verifier: SignatureVerifier | None,
-                 serialize: bool, on_request: Callable[[str, float], None] | None):
+                 serialize: bool, on_request: Callable[[str, int, float], None] | None):
         if ":" in addr[0]:
             self.address_family = socket.AF_INET6
         super().__init__(addr, _Handler)
@@ -220,11 +222,11 @@ class _Server(ThreadingHTTPServer):
         with self._call_lock:
             return dump()
 
-    def record(self, action: str, seconds: float) -> None:
+    def record(self, action: str, status: int, seconds: float) -> None:
         with self._count_lock:
             self.requests_served += 1
         if self._on_request is not None:
-            self._on_request(action, seconds)
+            self._on_request(action, status, seconds)
 
 
 class ServedEmulator:
@@ -282,7 +284,7 @@ def serve(emulator: _Callable, host: str = "127.0.0.1", port: int = 0,
           credentials: Mapping[str, str] | None = None, *, verify_signatures: bool = True,
           allow_remote: bool = False, serialize: bool | None = None,
           clock: Callable[[], float] = time.time, max_skew: float = 900.0,
-          on_request: Callable[[str, float], None] | None = None) -> ServedEmulator:
+          on_request: Callable[[str, int, float], None] | None = None) -> ServedEmulator:
     """Serve ``emulator`` over HTTP in a background thread and return at once.
 
     credentials: access key id -> secret accepted by the signature check (default
@@ -291,7 +293,8 @@ def serve(emulator: _Callable, host: str = "127.0.0.1", port: int = 0,
         keys are well known).
     serialize: run emulator calls one at a time. Default: unless the emulator says
         ``thread_safe = True``, since its SQLite store may not be shared across threads.
-    on_request: called with (action, seconds) after each request (logging, load tests).
+    on_request: called with (action, HTTP status, seconds) after each request; status 0 means the
+        response was dropped (lost-response fault). For logging and load tests.
     """
     if not allow_remote and not is_loopback(host):
         raise ValueError(f"refusing to serve the emulator on non-loopback address {host!r} "

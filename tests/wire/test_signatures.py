@@ -290,3 +290,32 @@ def test_verifier_accepts_its_own_signer_and_checks_payload_hash():
         v.verify(method="POST", path="/", query=[("x", "1 2")], headers=headers, body=body)
     assert info.value.code == "SignatureDoesNotMatch"
     assert hashlib.sha256(body).hexdigest() == headers["x-acs-content-sha256"]
+
+
+def test_v2_signed_get_request(server, recorder):
+    """Terraform reads some attributes with GET; the V2 string to sign starts with the method."""
+    params = sign_v2(method="GET", action="DescribeRuleAttribute", version="2014-05-15",
+                     params={"RegionId": "cn-hangzhou", "RuleId": "rule-1"}, access_key_id=AK_ID,
+                     access_key_secret=AK_SECRET)
+    assert _raw(server, "GET", params, {})[0] == 200
+    assert recorder.calls[-1] == ("Slb", "DescribeRuleAttribute", {"RegionId": "cn-hangzhou", "RuleId": "rule-1"})
+    as_post = sign_v2(method="GET", action="DescribeRuleAttribute", version="2014-05-15",
+                      params={"RegionId": "cn-hangzhou", "RuleId": "rule-1"}, access_key_id=AK_ID,
+                      access_key_secret=AK_SECRET)
+    status, _, body = _raw(server, "POST", as_post, {})  # signed for GET, sent as POST
+    assert (status, body["Code"]) == (400, "SignatureDoesNotMatch")
+
+
+def test_on_request_reports_action_status_and_drops(recorder):
+    seen: list[tuple[str, int]] = []
+    with serve(recorder, "127.0.0.1", 0, {AK_ID: AK_SECRET},
+               on_request=lambda action, status, _s: seen.append((action, status))) as s:
+        client = slb_client(s.endpoint)
+        client.describe_load_balancers(slb_models.DescribeLoadBalancersRequest(region_id="cn-hangzhou"))
+        with pytest.raises(ClientException):
+            client.delete_load_balancer(slb_models.DeleteLoadBalancerRequest(region_id="cn-hangzhou",
+                                                                             load_balancer_id="lb-1"))
+        with pytest.raises(Exception):  # noqa: B017 - the dropped response surfaces as a connection error
+            client.start_load_balancer_listener(slb_models.StartLoadBalancerListenerRequest(
+                region_id="cn-hangzhou", load_balancer_id="lb-1", listener_port=80))
+    assert seen == [("DescribeLoadBalancers", 200), ("DeleteLoadBalancer", 400), ("StartLoadBalancerListener", 0)]
