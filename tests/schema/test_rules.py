@@ -141,3 +141,24 @@ def test_warnings_do_not_fail_validation(diagnose) -> None:
     diags = diagnose(text + PRELUDE)
     assert errors(diags) == []
     assert any('cookie has no effect while sticky_session = "off"' in d.summary for d in diags)
+
+
+def test_counted_references_never_lump_load_balancers_together(diagnose) -> None:
+    """lb[count.index]: when the target instance cannot be told apart, stay silent rather than
+    count 60 listeners of three load balancers as one load balancer's."""
+    text = '''
+resource "alicloud_slb_load_balancer" "many" {
+  count              = 3
+  load_balancer_name = "many${count.index}"
+  load_balancer_spec = "slb.s1.small"
+}
+resource "alicloud_slb_listener" "l" {
+  count            = 60
+  load_balancer_id = alicloud_slb_load_balancer.many[count.index % 3].id
+  protocol         = "tcp"
+  frontend_port    = 1000 + count.index
+  backend_port     = 80
+  bandwidth        = 10
+}
+'''
+    assert errors(diagnose(text + PRELUDE)) == []
