@@ -751,9 +751,9 @@ def parse_text(text: str) -> ir.Body:
     """Parse one file's text into an IR body; raises SyntaxProblem."""
     try:
         tree = hcl2.parses_to_tree(text if text.endswith("\n") else text + "\n")
+        return Converter().body(tree.children[0])
     except UnexpectedInput as e:
         raise friendly_syntax_error(text, e) from None
     except RecursionError:
         raise SyntaxProblem("Expression too deeply nested", "This file nests expressions too deeply to parse.",
                             1, 1) from None
-    return Converter().body(tree.children[0])

@@ -350,3 +350,26 @@ def test_for_each_over_set_of_numbers_is_rejected(load):
         load(f'resource "{LB}" "a" {{\n  for_each = toset([1, 2])\n}}\n')
     assert _summaries(ei) == ["Invalid for_each set argument"]
     assert ei.value.diagnostics[0].pos.line == 2
+
+
+def test_parallel_parse_gives_the_same_module_as_serial(write_tf, monkeypatch, no_schema):
+    files = {f"f{i}.tf": "".join(f'resource "{LB}" "r{i}_{j}" {{\n  load_balancer_name = "n{j}"\n}}\n'
+                                 for j in range(30)) for i in range(3)}
+    d = write_tf(files)
+    serial = evaluate(load_module(d, use_cache=False), env={})
+    monkeypatch.setattr(loader_mod, "PARALLEL_MIN_BYTES", 8)
+    monkeypatch.setattr(loader_mod.os, "cpu_count", lambda: 2)
+    used: list[int] = []
+    real_pool = loader_mod.ProcessPoolExecutor
+
+    def spy(max_workers, mp_context=None):
+        used.append(max_workers)
+        return real_pool(max_workers=max_workers, mp_context=mp_context)
+    monkeypatch.setattr(loader_mod, "ProcessPoolExecutor", spy)
+    parallel = evaluate(load_module(d), env={})
+    assert {a: i.attributes for a, i in serial.resources.items()} == \
+        {a: i.attributes for a, i in parallel.resources.items()}
+    assert len(parallel.resources) == 90
+    assert len(list((d / ".clbplan" / "parse-cache").iterdir())) == 3
+    assert parallel.resources[RA(LB, "r2_5")].pos.line == 16
+    assert used == [2]
