@@ -101,15 +101,22 @@ class _Handler(BaseHTTPRequestHandler):
         self._status = 0
         try:
             split = urlsplit(self.path)
-            length = int(self.headers.get("Content-Length") or 0)
-            if length > MAX_BODY:
+            try:
+                length = int(self.headers.get("Content-Length") or 0)
+            except ValueError:
+                raise CloudError("InvalidParameter", "The Content-Length header is not valid.", 400) from None
+            if length < 0 or length > MAX_BODY:
                 raise CloudError("InvalidParameter", "The request body is too large.", 413)
             body = self.rfile.read(length) if length else b""
             query = parse_qsl(split.query, keep_blank_values=True)
             form: list[tuple[str, str]] = []
             content_type = (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
             if body and content_type == "application/x-www-form-urlencoded":
-                form = parse_qsl(body.decode("utf-8"), keep_blank_values=True)
+                try:
+                    form = parse_qsl(body.decode("utf-8"), keep_blank_values=True)
+                except UnicodeDecodeError:
+                    raise CloudError("InvalidParameter", "The request body is not valid UTF-8 form data.",
+                                     400) from None
             headers = {k.lower(): v for k, v in self.headers.items()}
             srv = self.server
             if srv.verifier is not None:

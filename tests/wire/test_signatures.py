@@ -319,3 +319,9 @@ def test_on_request_reports_action_status_and_drops(recorder):
             client.start_load_balancer_listener(slb_models.StartLoadBalancerListenerRequest(
                 region_id="cn-hangzhou", load_balancer_id="lb-1", listener_port=80))
     assert seen == [("DescribeLoadBalancers", 200), ("DeleteLoadBalancer", 400), ("StartLoadBalancerListener", 0)]
+
+
+def test_garbage_form_body_is_a_400_not_a_crash(server, recorder):
+    status, _, body = _raw(server, "POST", {}, {"Content-Type": "application/x-www-form-urlencoded"}, b"\xff\xfe")
+    assert (status, body["Code"]) == (400, "InvalidParameter")
+    assert recorder.calls == []
