@@ -5,7 +5,9 @@
 Both paths run the same mix against a fresh on-disk (SQLite) emulator holding a few load balancers:
 50% DescribeLoadBalancerAttribute, 25% DescribeLoadBalancers, 25% SetLoadBalancerName (a write).
 The HTTP path uses the official SDK (tea-openapi ``call_api``, V3 signatures) with one client per
-thread. Prints a markdown table; nothing is timed inside the unit tests.
+thread; a third row sends the same calls with our own signer over keep-alive ``http.client`` to
+separate the server's cost from the SDK's. Clients and server share one process (and its GIL), so
+the HTTP figures are a lower bound. Prints a markdown table; nothing is timed inside unit tests.
 """
 
 from __future__ import annotations
@@ -120,6 +122,64 @@ def bench_http(calls: int, threads: int, deadline: float) -> dict[str, Any]:
     return _summary(f"SDK over HTTP (V3 signed, {threads} threads)", len(latencies), threads, elapsed, latencies)
 
 
+def bench_raw_http(calls: int, threads: int, deadline: float) -> dict[str, Any]:
+    """The same calls signed by our own V3 signer over keep-alive http.client: the server's cost
+    without the SDK's client-side work (both still share this process's GIL)."""
+    import http.client
+    import json
+    from urllib.parse import urlencode
+
+    from planner.emulator.signatures import sign_v3
+
+    with tempfile.TemporaryDirectory() as d:
+        emu = Emulator(Path(d) / "emulator.sqlite")
+        server = serve(emu, "127.0.0.1", 0, {AK_ID: AK_SECRET})
+        try:
+            lbs = _setup(emu)
+            per_thread = [calls // threads + (1 if t < calls % threads else 0) for t in range(threads)]
+            latencies: list[float] = []
+            errors: list[BaseException] = []
+            lock = threading.Lock()
+
+            def worker(t: int) -> None:
+                conn = http.client.HTTPConnection(server.host, server.port, timeout=30)
+                mine = []
+                try:
+                    for j in range(per_thread[t]):
+                        if time.monotonic() > deadline:
+                            raise Deadline(f"raw HTTP thread {t}: only {j} calls before the timeout")
+                        action, params = _mix(j * threads + t, lbs)
+                        t0 = time.perf_counter()
+                        headers = sign_v3(method="POST", host=server.endpoint, action=action, version="2014-05-15",
+                                          query=params, access_key_id=AK_ID, access_key_secret=AK_SECRET)
+                        conn.request("POST", "/?" + urlencode(params), headers=headers)
+                        response = conn.getresponse()
+                        body = response.read()
+                        if response.status != 200:
+                            raise RuntimeError(f"{action}: HTTP {response.status} {json.loads(body)}")
+                        mine.append(time.perf_counter() - t0)
+                except BaseException as e:  # noqa: BLE001 - reported by the main thread
+                    errors.append(e)
+                finally:
+                    conn.close()
+                with lock:
+                    latencies.extend(mine)
+
+            workers = [threading.Thread(target=worker, args=(t,)) for t in range(threads)]
+            start = time.perf_counter()
+            for w in workers:
+                w.start()
+            for w in workers:
+                w.join(max(1.0, deadline - time.monotonic() + 5))
+            elapsed = time.perf_counter() - start
+            if errors:
+                raise errors[0]
+        finally:
+            server.shutdown()
+            emu.close()
+    return _summary(f"raw signed HTTP, no SDK ({threads} threads)", len(latencies), threads, elapsed, latencies)
+
+
 def _summary(path: str, calls: int, threads: int, elapsed: float, latencies: list[float]) -> dict[str, Any]:
     lat = sorted(latencies)
     p95 = lat[min(len(lat) - 1, int(0.95 * len(lat)))] if lat else 0.0
@@ -138,7 +198,8 @@ def main(argv: list[str] | None = None) -> int:
     deadline = time.monotonic() + args.timeout
     try:
         rows = [bench_inprocess(args.inproc_calls, deadline),
-                bench_http(args.http_calls, args.threads, deadline)]
+                bench_http(args.http_calls, args.threads, deadline),
+                bench_raw_http(args.http_calls, args.threads, deadline)]
     except Deadline as e:
         print(f"timeout: {e}", file=sys.stderr)
         return 1
