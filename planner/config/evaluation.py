@@ -131,9 +131,12 @@ class ModuleEvaluator:
     def complete(self, inst: ResourceInstance, value: Any, fill_unset: bool = False) -> Any:
         """Make a resolver's answer safe to reference: schema attributes it omits are null, or
         UNKNOWN when computed; with no schema, any attribute it omits reads as UNKNOWN."""
-        if not isinstance(value, dict):
+        return self.complete_for(inst.type, inst.address.mode, value, fill_unset)
+
+    def complete_for(self, type_name: str, mode: str, value: Any, fill_unset: bool = False) -> Any:
+        if not isinstance(value, dict) or isinstance(value, OpenObject):
             return value
-        schema = self.get_schema(inst.type, inst.address.mode) if self.get_schema else None
+        schema = self.get_schema(type_name, mode) if self.get_schema else None
         out: dict = dict(value) if schema is not None else OpenObject(value)
         if schema is not None:
             for name in schema.computed:
@@ -987,7 +990,9 @@ class ModuleEvaluator:
             vals = {}
             for i, key in enumerate(keys):
                 got = lookup(ResourceAddress(t, n, key, mode))
-                if got is None:
+                if got is not None:
+                    got = self.complete_for(t, mode, got)
+                else:
                     if key is None:
                         got = stored
                     elif isinstance(stored, list):
