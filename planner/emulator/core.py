@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import random
 import threading
 import time
-import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -57,8 +57,13 @@ def default_emulator_path(cwd: str | Path) -> Path:
     return Path(cwd) / ".clbplan" / "emulator.sqlite"
 
 
+_ID_RNG = random.Random(int.from_bytes(os.urandom(16), "big"))
+
+
 def _request_id() -> str:
-    return str(uuid.uuid4()).upper()
+    """A random RFC 4122 v4 id in the gateway's upper-case form (cheaper than uuid.uuid4())."""
+    h = f"{_ID_RNG.getrandbits(128):032X}"
+    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{'89AB'[int(h[16], 16) & 3]}{h[17:20]}-{h[20:]}"
 
 
 class Emulator:

@@ -11,13 +11,21 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from planner.emulator.codes import err, invalid, missing
 from planner.emulator.errors import CloudError
 
 _FLAT = re.compile(r"^(.*?)\.(\d+)(?:\.(.+))?$")
+
+
+ErrorFactory = Callable[[], CloudError]
+
+
+def _fail(error: ErrorFactory | None, name: str) -> CloudError:
+    """Errors are built only when raised: building one costs more than the whole check."""
+    return error() if error is not None else invalid(name)
 
 
 def _to_str(v: Any) -> str:
@@ -72,24 +80,24 @@ class Params:
         return v
 
     def int(self, name: str, lo: int | None = None, hi: int | None = None, *, default: int | None = None,
-            required: bool = False, error: CloudError | None = None, allowed: tuple[int, ...] = ()) -> int | None:
-        """An integer parameter within [lo, hi] (or one of ``allowed``); ``error`` replaces the
-        generic InvalidParameter when the real API has a specific code."""
+            required: bool = False, error: ErrorFactory | None = None, allowed: tuple[int, ...] = ()) -> int | None:
+        """An integer parameter within [lo, hi] (or one of ``allowed``); ``error`` (a factory)
+        replaces the generic InvalidParameter when the real API has a specific code."""
         v = self.req(name) if required else self.get(name)
         if v is None:
             return default
         try:
             n = int(v.strip())
         except ValueError:
-            raise error or invalid(name)
+            raise _fail(error, name)
         if n in allowed:
             return n
         if (lo is not None and n < lo) or (hi is not None and n > hi):
-            raise error or invalid(name)
+            raise _fail(error, name)
         return n
 
     def enum(self, name: str, values: tuple[str, ...], *, default: str | None = None,
-             required: bool = False, error: CloudError | None = None) -> str | None:
+             required: bool = False, error: ErrorFactory | None = None) -> str | None:
         """One of ``values``; matched case-insensitively, returned in the canonical spelling."""
         v = self.req(name) if required else self.get(name)
         if v is None:
@@ -98,7 +106,7 @@ class Params:
         for cand in values:
             if cand.lower() == low:
                 return cand
-        raise error or invalid(name)
+        raise _fail(error, name)
 
     def onoff(self, name: str, *, default: str | None = None, required: bool = False) -> str | None:
         return self.enum(name, ("on", "off"), default=default, required=required)
@@ -170,7 +178,7 @@ class Params:
             raise err("SizeLimitExceeded.Tag")
         return out
 
-    def json_list(self, name: str, *, malformed: CloudError, required: bool = True) -> list[Any] | None:
+    def json_list(self, name: str, *, malformed: ErrorFactory, required: bool = True) -> list[Any] | None:
         """A JSON-in-string list parameter in any of the three dialects."""
         v = self.req(name) if required else self.get(name)
         if v is None:
@@ -178,11 +186,11 @@ class Params:
         try:
             val = parse_json_list(v)
         except ValueError:
-            raise malformed
+            raise malformed()
         if isinstance(val, dict):
             val = [val]
         if not isinstance(val, list):
-            raise malformed
+            raise malformed()
         return val
 
     def items(self) -> list[tuple[str, str]]:

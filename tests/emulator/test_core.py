@@ -268,3 +268,17 @@ def test_internal_errors_surface_as_internal_error(cloud, monkeypatch):
     from planner.emulator import registry
     monkeypatch.setitem(registry._BY_LOWER, ("slb", "describezones"), ACTIONS[("Slb", "DescribeZones")])
     expect(lambda: cloud.slb("DescribeZones"), "InternalError", status=500)
+
+
+def test_coverage_doc_is_current():
+    from pathlib import Path
+
+    from planner.emulator.coverage import render
+
+    doc = Path(__file__).resolve().parents[2] / "docs" / "emulator-coverage.md"
+    assert doc.read_text(encoding="utf-8") == render(), "run: python -m planner.emulator.coverage"
+    text = render()
+    for code in ("RspoolVipExist", "RspoolRuleExist", "ListenerForwardExist", "OperationFailed.AclBindedWithVip",
+                 "CertificateAndPrivateKeyIsRefered", "OperationDenied.DeleteProtectionIsOn", "TooManyRules",
+                 "BACKEND_SERVERS_NUM_MUST_BE_TWO", "ObtainIpFail", "TooManyBackendServers"):
+        assert f"`{code}`" in text

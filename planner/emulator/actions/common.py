@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from planner.emulator.codes import err
@@ -57,7 +58,7 @@ def parse_servers(p: Params, name: str, *, port_required: bool, ms: bool = False
                   required: bool = True) -> list[dict[str, Any]]:
     """A BackendServers-style JSON list, normalised: ServerId, Port?, Weight, Type, ServerIp?,
     Description?, ServerType? (master-slave). At most 20 per call."""
-    items = p.json_list(name, malformed=err("BackendServersMalformed"), required=required)
+    items = p.json_list(name, malformed=lambda: err("BackendServersMalformed"), required=required)
     if items is None:
         return []
     if len(items) > 20:
@@ -189,17 +190,17 @@ def listeners_at(ctx: Ctx, lb_id: str, port: int) -> list[dict[str, Any]]:
     return out
 
 
-def find_listener(ctx: Ctx, p: Params, lb: dict[str, Any], *, not_found: Exception,
+def find_listener(ctx: Ctx, p: Params, lb: dict[str, Any], *, not_found: Callable[[], Exception],
                   port_param: str = "ListenerPort") -> dict[str, Any]:
     """The listener a Start/Stop/Delete/Rules call names by port (+ ListenerProtocol when shared)."""
     port = p.int(port_param, 1, 65535, required=True,
-                 error=err("InvalidParameter", "The specified port is not valid."))
+                 error=lambda: err("InvalidParameter", "The specified port is not valid."))
     proto = p.enum("ListenerProtocol", PROTOCOLS)
     found = listeners_at(ctx, lb["LoadBalancerId"], port)
     if proto:
         found = [x for x in found if x["ListenerProtocol"] == proto]
     if not found:
-        raise not_found
+        raise not_found()
     if len(found) > 1:
         raise err("TooManyListeners")
     return found[0]

@@ -46,10 +46,10 @@ def create_load_balancer(ctx: Ctx, p: Params) -> dict:
     - Bandwidth 1-5120 for paybybandwidth (InvalidParameter.Bandwidth)
     - names 1-80 chars starting with a letter; at most 20 tags"""
     charge = p.enum("InstanceChargeType", ("PayBySpec", "PayByCLCU"), default="PayBySpec",
-                    error=err("IllegalParam.InstanceChargeType"))
+                    error=lambda: err("IllegalParam.InstanceChargeType"))
     spec = p.get("LoadBalancerSpec")
     internet_charge = p.enum("InternetChargeType", ("paybytraffic", "paybybandwidth"), default="paybytraffic",
-                             error=err("Instance.InternetChargeTypeNotAllowed"))
+                             error=lambda: err("Instance.InternetChargeTypeNotAllowed"))
     if charge == "PayByCLCU":
         spec = LCU_SPEC
         if internet_charge != "paybytraffic":
@@ -66,15 +66,15 @@ def create_load_balancer(ctx: Ctx, p: Params) -> dict:
         raise err("InvalidParameter.Mismatch")
     bandwidth = -1
     if internet_charge == "paybybandwidth":
-        bw = p.int("Bandwidth", 1, 5120, error=err("InvalidParameter.Bandwidth"))
+        bw = p.int("Bandwidth", 1, 5120, error=lambda: err("InvalidParameter.Bandwidth"))
         if bw is None:
             raise err("InvalidParameter.Bandwidth")
         bandwidth = bw
     else:
-        p.int("Bandwidth", 1, 5120, error=err("InvalidParameter.Bandwidth"))
+        p.int("Bandwidth", 1, 5120, error=lambda: err("InvalidParameter.Bandwidth"))
     delete_protection = p.onoff("DeleteProtection", default="off")
     mp_status = p.enum("ModificationProtectionStatus", ("NonProtection", "ConsoleProtection"),
-                       default="NonProtection", error=err("InvalidParam.ModificationProtectionStatus"))
+                       default="NonProtection", error=lambda: err("InvalidParam.ModificationProtectionStatus"))
     mp_reason = p.get("ModificationProtectionReason", "")
     assert mp_reason is not None
     if mp_status == "ConsoleProtection" and mp_reason and not _REASON.match(mp_reason):
@@ -107,9 +107,9 @@ def create_load_balancer(ctx: Ctx, p: Params) -> dict:
         slave = next(z for z in zones if z != master)
     if addr_type == "intranet" and vsw is not None:
         address = allocate_ip(ctx, vsw, lb_id, p.get("Address"),
-                              not_in_subnet=err("InvalidParameter", "Illegal parameter. The IP address is not in subnet."),
-                              in_use=err("InvalidParameter", "The vpc Ip is exist."),
-                              exhausted=err("VSwitchAvailableIpNotExist"))
+                              not_in_subnet=lambda: err("InvalidParameter", "Illegal parameter. The IP address is not in subnet."),
+                              in_use=lambda: err("InvalidParameter", "The vpc Ip is exist."),
+                              exhausted=lambda: err("VSwitchAvailableIpNotExist"))
     elif addr_type == "intranet":
         n = ctx.store.next_counter("classic_ip")
         address = f"10.{(n >> 16) & 255}.{(n >> 8) & 255}.{n & 255}"
@@ -322,7 +322,7 @@ def set_load_balancer_modification_protection(ctx: Ctx, p: Params) -> dict:
     """- NonProtection clears the reason; a reason is 1-80 characters starting with a letter"""
     lb = lb_param(ctx, p)
     status = p.enum("ModificationProtectionStatus", ("NonProtection", "ConsoleProtection"), required=True,
-                    error=err("InvalidParam.ModificationProtectionStatus"))
+                    error=lambda: err("InvalidParam.ModificationProtectionStatus"))
     reason = p.get("ModificationProtectionReason", "")
     assert reason is not None
     if status == "ConsoleProtection" and reason and not _REASON.match(reason):
@@ -361,8 +361,8 @@ def modify_load_balancer_internet_spec(ctx: Ctx, p: Params) -> dict:
     - Bandwidth 1-5000"""
     lb = lb_param(ctx, p)
     charge = p.enum("InternetChargeType", ("paybytraffic", "paybybandwidth"),
-                    error=err("Instance.InternetChargeTypeNotAllowed"))
-    bw = p.int("Bandwidth", 1, 5000, error=err("InvalidParameter.Bandwidth"))
+                    error=lambda: err("Instance.InternetChargeTypeNotAllowed"))
+    bw = p.int("Bandwidth", 1, 5000, error=lambda: err("InvalidParameter.Bandwidth"))
     if lb["InstanceChargeType"] == "PayByCLCU":
         raise err("OperationDenied.PayByCLCU")
     if charge == "paybybandwidth" and lb["AddressType"] == "intranet":
@@ -402,7 +402,7 @@ def modify_load_balancer_instance_charge_type(ctx: Ctx, p: Params) -> dict:
     """- only PayBySpec -> PayByCLCU (Forbidden.LcuToSpec the other way)"""
     lb = lb_param(ctx, p)
     charge = p.enum("InstanceChargeType", ("PayBySpec", "PayByCLCU"), required=True,
-                    error=err("IllegalParam.InstanceChargeType"))
+                    error=lambda: err("IllegalParam.InstanceChargeType"))
     if lb["InstanceChargeType"] == "PayByCLCU" and charge == "PayBySpec":
         raise err("Forbidden.LcuToSpec")
     if charge == "PayByCLCU" and lb["InstanceChargeType"] != "PayByCLCU":

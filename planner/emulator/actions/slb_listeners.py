@@ -27,6 +27,7 @@ from planner.emulator.actions.common import (
     tags_out,
 )
 from planner.emulator.codes import err, invalid, missing
+from planner.emulator.errors import CloudError
 from planner.emulator.params import Params
 from planner.emulator.registry import Ctx, action
 
@@ -134,7 +135,10 @@ def _parse_attrs(p: Params, proto: str) -> dict[str, Any]:
         if raw is None:
             continue
         code = _SPECIFIC_ERRORS.get(param)
-        error = err(code) if code else invalid(param)
+
+        def error(code: str | None = code, param: str = param) -> CloudError:
+            return err(code) if code else invalid(param)
+
         if typ == "int":
             out[key] = p.int(param, arg[0], arg[1], error=error)
         elif typ == "onoff":
@@ -145,16 +149,16 @@ def _parse_attrs(p: Params, proto: str) -> dict[str, Any]:
             out[key] = p.bool(param)
         elif typ == "re":
             if not arg.match(raw):
-                raise error
+                raise error()
             out[key] = raw
         elif typ == "codes":
             parts = [x.strip() for x in raw.split(",") if x.strip()]
             if not parts or any(x not in _CODES for x in parts):
-                raise error
+                raise error()
             out[key] = ",".join(parts)
         else:
             if len(raw) > arg:
-                raise error
+                raise error()
             out[key] = raw
     sched = p.get("Scheduler")
     if sched is not None:
@@ -202,7 +206,7 @@ def _apply(ctx: Ctx, p: Params, lb: dict[str, Any], lst: dict[str, Any], *, crea
     changes = _parse_attrs(p, proto)
     if p.has("Bandwidth"):
         changes["Bandwidth"] = p.int("Bandwidth", 1, 5120, allowed=(-1,),
-                                     error=err("InvalidParameter", "The specified bandwidth is not valid."))
+                                     error=lambda: err("InvalidParameter", "The specified bandwidth is not valid."))
     elif creating and proto != "http":
         raise missing("Bandwidth")
     lst.update(changes)
@@ -327,7 +331,7 @@ def _create(ctx: Ctx, p: Params, proto: str) -> dict:
     lb = lb_param(ctx, p)
     lb_id = lb["LoadBalancerId"]
     port = p.int("ListenerPort", 1, 65535, required=True,
-                 error=err("InvalidParameter", "The specified port is not valid."))
+                 error=lambda: err("InvalidParameter", "The specified port is not valid."))
     assert port is not None
     if proto == "udp" and port == 4789:
         raise err("OperationDenied.SpecialListenerPortNotAllowed")
@@ -353,7 +357,7 @@ def _set(ctx: Ctx, p: Params, proto: str) -> dict:
       BackendServerPort is OperationFailed.ServerGroupInUse; BackendServerPort cannot change"""
     lb = lb_param(ctx, p)
     port = p.int("ListenerPort", 1, 65535, required=True,
-                 error=err("InvalidParameter", "The specified port is not valid."))
+                 error=lambda: err("InvalidParameter", "The specified port is not valid."))
     assert port is not None
     lst = ctx.store.get("listener", listener_id(lb["LoadBalancerId"], proto, port))
     if lst is None:
@@ -390,7 +394,7 @@ def listener_out(ctx: Ctx, lst: dict[str, Any]) -> dict[str, Any]:
 def _describe(ctx: Ctx, p: Params, proto: str) -> dict:
     lb = lb_param(ctx, p)
     port = p.int("ListenerPort", 1, 65535, required=True,
-                 error=err("InvalidParameter", "The specified port is not valid."))
+                 error=lambda: err("InvalidParameter", "The specified port is not valid."))
     assert port is not None
     lst = ctx.store.get("listener", listener_id(lb["LoadBalancerId"], proto, port))
     if lst is None:
@@ -430,7 +434,7 @@ def start_load_balancer_listener(ctx: Ctx, p: Params) -> dict:
     - starting again while still starting: Operation.Deny; a running listener: no-op
     - not on a locked instance (Operation.NotAllowed); a shared port needs ListenerProtocol"""
     lb = lb_param(ctx, p)
-    lst = find_listener(ctx, p, lb, not_found=err("InvalidParameter", NOT_EXIST))
+    lst = find_listener(ctx, p, lb, not_found=lambda: err("InvalidParameter", NOT_EXIST))
     if lb["LoadBalancerStatus"] == "locked":
         raise err("Operation.NotAllowed")
     status = listener_status(ctx, lst)
@@ -450,7 +454,7 @@ def start_load_balancer_listener(ctx: Ctx, p: Params) -> dict:
 def stop_load_balancer_listener(ctx: Ctx, p: Params) -> dict:
     """- the listener becomes stopped; not on a locked instance"""
     lb = lb_param(ctx, p)
-    lst = find_listener(ctx, p, lb, not_found=err("InvalidParameter", NOT_EXIST))
+    lst = find_listener(ctx, p, lb, not_found=lambda: err("InvalidParameter", NOT_EXIST))
     if lb["LoadBalancerStatus"] == "locked":
         raise err("Operation.NotAllowed")
     lst["_status"] = "stopped"
@@ -466,7 +470,7 @@ def delete_load_balancer_listener(ctx: Ctx, p: Params) -> dict:
     - only when stopped or running (OperationBusy while starting)
     - its forwarding rules go with it; deleting the last listener turns the instance inactive"""
     lb = lb_param(ctx, p)
-    lst = find_listener(ctx, p, lb, not_found=err("ResourceNotFound.Listener"))
+    lst = find_listener(ctx, p, lb, not_found=lambda: err("ResourceNotFound.Listener"))
     lid = listener_id(lb["LoadBalancerId"], lst["ListenerProtocol"], lst["ListenerPort"])
     if ctx.store.referrers("listener", lid, "listener"):
         raise err("ListenerForwardExist")

@@ -69,7 +69,7 @@ def set_access_control_list_attribute(ctx: Ctx, p: Params) -> dict:
 
 
 def _entries(p: Params, acl: dict[str, Any], *, validate: bool) -> list[dict[str, str]]:
-    items = p.json_list("AclEntrys", malformed=invalid("AclEntrys"))
+    items = p.json_list("AclEntrys", malformed=lambda: invalid("AclEntrys"))
     assert items is not None
     if len(items) > MAX_ENTRIES_PER_CALL:
         raise err("AclEntryExceedLimit")

@@ -57,12 +57,12 @@ def create_rules(ctx: Ctx, p: Params) -> dict:
       VServerGroupId of the same instance
     - (Domain, Url) unique per listener (DomainExist); at most 40 rules per listener (TooManyRules)"""
     lb = lb_param(ctx, p)
-    lst = find_listener(ctx, p, lb, not_found=err("ListenerNotFound"))
+    lst = find_listener(ctx, p, lb, not_found=lambda: err("ListenerNotFound"))
     if lst["ListenerProtocol"] not in ("http", "https"):
         raise err("RuleNotSupport")
     if listener_status(ctx, lst) == "starting":
         raise err("OperationFailed.ListenerStatusNotSupport")
-    items = p.json_list("RuleList", malformed=err("RuleListMalformed"))
+    items = p.json_list("RuleList", malformed=lambda: err("RuleListMalformed"))
     assert items is not None
     if not items or len(items) > MAX_RULES_PER_CALL:
         raise err("RuleListMalformed")
@@ -123,7 +123,7 @@ def _get_rule(ctx: Ctx, rid: str) -> dict[str, Any]:
 def delete_rules(ctx: Ctx, p: Params) -> dict:
     """- RuleIds: a JSON list of 1-10 ids, all existing (InvalidRuleId.NotFound) and of one listener
       (Operation.NotAllowed "The specified rules must be in the same listener.")"""
-    ids = p.json_list("RuleIds", malformed=invalid("RuleIds"))
+    ids = p.json_list("RuleIds", malformed=lambda: invalid("RuleIds"))
     assert ids is not None
     if not ids or len(ids) > MAX_RULES_PER_CALL:
         raise invalid("RuleIds")
@@ -197,7 +197,7 @@ def _rule_out(r: dict[str, Any]) -> dict[str, Any]:
 def describe_rules(ctx: Ctx, p: Params) -> dict:
     """- the listener on ListenerPort (+ ListenerProtocol when the port is shared: TooManyListeners)"""
     lb = lb_param(ctx, p)
-    lst = find_listener(ctx, p, lb, not_found=err("ListenerNotFound"))
+    lst = find_listener(ctx, p, lb, not_found=lambda: err("ListenerNotFound"))
     lid = listener_id(lb["LoadBalancerId"], lst["ListenerProtocol"], lst["ListenerPort"])
     return {"Rules": {"Rule": [_rule_out(r) for r in _listener_rules(ctx, lid)]}}
 

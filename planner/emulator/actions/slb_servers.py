@@ -128,7 +128,7 @@ def describe_health_status(ctx: Ctx, p: Params) -> dict:
       servers behind it: normal while the listener runs, unavailable otherwise"""
     lb = lb_param(ctx, p)
     if p.has("ListenerPort"):
-        listeners = [find_listener(ctx, p, lb, not_found=err("InvalidParameter",
+        listeners = [find_listener(ctx, p, lb, not_found=lambda: err("InvalidParameter",
                                                                "The specified resource does not exist."))]
     else:
         listeners = ctx.store.docs("listener", lb_id=lb["LoadBalancerId"])
@@ -339,7 +339,7 @@ def create_master_slave_server_group(ctx: Ctx, p: Params) -> dict:
     lb = lb_param(ctx, p)
     name = p.get("MasterSlaveServerGroupName")
     _check_group_name(name)
-    items = p.json_list("MasterSlaveBackendServers", malformed=err("BackendServersMalformed"))
+    items = p.json_list("MasterSlaveBackendServers", malformed=lambda: err("BackendServersMalformed"))
     assert items is not None
     if len(items) != 2:
         raise err("BACKEND_SERVERS_NUM_MUST_BE_TWO")

@@ -7,6 +7,7 @@ the instance's VPC" rule, and because the Terraform provider calls DescribeVSwit
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Callable
 from typing import Any
 
 from planner.emulator.actions.common import zones_of
@@ -32,8 +33,8 @@ def get_vswitch(ctx: Ctx, vsw_id: str, *, code: str = "InvalidVSwitchId.NotExist
 
 
 def allocate_ip(ctx: Ctx, vsw: dict[str, Any], owner: str, wanted: str | None = None, *,
-                not_in_subnet: Exception | None = None, in_use: Exception | None = None,
-                exhausted: Exception | None = None) -> str:
+                not_in_subnet: Callable[[], Exception] | None = None, in_use: Callable[[], Exception] | None = None,
+                exhausted: Callable[[], Exception] | None = None) -> str:
     """Take ``wanted`` (checked) or the next free address of the vSwitch."""
     net = ipaddress.ip_network(vsw["CidrBlock"])
     first, last = 1, net.num_addresses - 1 - RESERVED_TAIL
@@ -43,12 +44,12 @@ def allocate_ip(ctx: Ctx, vsw: dict[str, Any], owner: str, wanted: str | None = 
         try:
             addr = ipaddress.ip_address(wanted)
         except ValueError:
-            raise not_in_subnet or err("InvalidPrivateIpAddress.Mismatch")
+            raise not_in_subnet() if not_in_subnet else err("InvalidPrivateIpAddress.Mismatch")
         off = int(addr) - int(net.network_address)
         if addr not in net or not first <= off <= last:
-            raise not_in_subnet or err("InvalidPrivateIpAddress.Mismatch")
+            raise not_in_subnet() if not_in_subnet else err("InvalidPrivateIpAddress.Mismatch")
         if st.ip_owner(key, wanted) is not None:
-            raise in_use or err("InvalidIpAddress.AlreadyUsed")
+            raise in_use() if in_use else err("InvalidIpAddress.AlreadyUsed")
         st.ip_take(key, wanted, owner)
         return wanted
     start = vsw.get("_next", first)
@@ -61,7 +62,7 @@ def allocate_ip(ctx: Ctx, vsw: dict[str, Any], owner: str, wanted: str | None = 
             vsw["_next"] = off + 1 if off < last else first
             st.put("vswitch", key, vsw, region=vsw["RegionId"], lb_id=vsw["VpcId"])
             return ip
-    raise exhausted or err("InvalidIpAddress.AlreadyUsed", "No private IP address is available in the vSwitch.")
+    raise exhausted() if exhausted else err("InvalidIpAddress.AlreadyUsed", "No private IP address is available in the vSwitch.")
 
 
 def available_ips(ctx: Ctx, vsw: dict[str, Any]) -> int:
