@@ -36,6 +36,14 @@ def _wire(b: dict) -> dict[str, Any]:
     return d
 
 
+def _landed(ctx: CallContext, lb: str, part: list[dict]) -> dict | None:
+    """Read-back after a lost AddBackendServers response: are these servers in the group now?"""
+    resp = ctx.read(SLB, "DescribeLoadBalancerAttribute", {"LoadBalancerId": lb})
+    have = {_key({"server_id": s.get("ServerId"), "type": s.get("Type"), "server_ip": s.get("ServerIp")})
+            for s in items(resp, "BackendServers", "BackendServer")}
+    return {} if all(_key(b) in have for b in part) else None
+
+
 @register("alicloud_slb_backend_server")
 class BackendServerHandler(BaseHandler):
     config_only = ("delete_protection_validation",)
@@ -45,7 +53,7 @@ class BackendServerHandler(BaseHandler):
         want = [b for _, b in sorted(_servers(planned.get("backend_servers")).items())]
         for part in chunks(want, 20):
             ctx.write(SLB, "AddBackendServers", {"LoadBalancerId": lb, "BackendServers": dumps([_wire(b) for b in part])},
-                      already_done=("InvalidParameter", "BackendServerExists"))
+                      reconcile=lambda part=part: _landed(ctx, lb, part))
         return self.must_read(dict(planned, id=lb), ctx)
 
     def update(self, prior: dict, planned: dict, ctx: CallContext) -> dict:
@@ -59,7 +67,7 @@ class BackendServerHandler(BaseHandler):
             ctx.write(SLB, "RemoveBackendServers", {**base, "BackendServers": dumps([_wire(b) for b in part])})
         for part in chunks(added, 20):
             ctx.write(SLB, "AddBackendServers", {**base, "BackendServers": dumps([_wire(b) for b in part])},
-                      already_done=("InvalidParameter", "BackendServerExists"))
+                      reconcile=lambda part=part: _landed(ctx, lb, part))
         for part in chunks(changed, 20):
             ctx.write(SLB, "SetBackendServers", {**base, "BackendServers": dumps([_wire(b) for b in part])})
         return self.must_read(dict(planned, id=lb), ctx)

@@ -70,6 +70,17 @@ def api_members(resp: dict) -> list[dict]:
     return [s for s in items(resp, "BackendServers", "BackendServer") if isinstance(s, dict)]
 
 
+def _landed(ctx: CallContext, group_id: str, *, present: list[Member], absent: list[Member]) -> dict | None:
+    """Read-back after a lost response: did the call take effect? ({} yes, None no: re-issue)."""
+    resp = read_group(ctx, group_id)
+    if resp is None:
+        return None
+    have = {(m.get("ServerId"), int(m.get("Port") or 0)) for m in api_members(resp)}
+    if all(m in have for m in present) and not any(m in have for m in absent):
+        return {}
+    return None
+
+
 def apply_member_diff(ctx: CallContext, group_id: str, old: dict[Member, tuple[int, str]],
                       new: dict[Member, tuple[int, str]], rename: str | None = None) -> None:
     """Make the group's members ``new`` with the fewest calls (at most 20 servers each)."""
@@ -89,14 +100,14 @@ def apply_member_diff(ctx: CallContext, group_id: str, old: dict[Member, tuple[i
             **gid,
             "OldBackendServers": dumps([_wire(s, p, *old[(s, p)]) for s, p in olds]),
             "NewBackendServers": dumps([_wire(s, p, *new[(s, p)]) for s, p in news]),
-        })
+        }, reconcile=lambda olds=olds, news=news: _landed(ctx, group_id, present=news, absent=olds))
     for part in chunks(removed[pairs:], MAX_PER_CALL):
         ctx.write(SLB, "RemoveVServerGroupBackendServers", {
             **gid, "BackendServers": dumps([_wire(s, p, *old[(s, p)]) for s, p in part])})
     for part in chunks(added[pairs:], MAX_PER_CALL):
         ctx.write(SLB, "AddVServerGroupBackendServers", {
             **gid, "BackendServers": dumps([_wire(s, p, *new[(s, p)]) for s, p in part])},
-            already_done=("InvalidParameter",))
+            reconcile=lambda part=part: _landed(ctx, group_id, present=part, absent=[]))
     first = True
     for part in chunks(reweighted, MAX_PER_CALL):
         p = {**gid, "BackendServers": dumps([_wire(s, pt, *new[(s, pt)]) for s, pt in part])}
