@@ -154,6 +154,15 @@ class Store:
                 out.append(d)
         return out
 
+    def containing(self, kinds: tuple[str, ...], needle: str) -> list[tuple[str, str]]:
+        """(kind, id) of documents whose JSON text contains ``needle`` (a rare-path text scan, e.g.
+        which groups still list a released instance)."""
+        marks = ",".join("?" * len(kinds))
+        pattern = "%" + needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        rows = self.conn.execute(f"SELECT kind, id FROM objects WHERE kind IN ({marks}) AND doc LIKE ? ESCAPE '\\' "
+                                 "ORDER BY rowid", (*kinds, pattern))
+        return [(r[0], r[1]) for r in rows]
+
     def lb_of(self, kind: str, id_: str) -> str | None:
         """The load balancer owning an object, without decoding it (the fault hook needs this)."""
         row = self.conn.execute("SELECT lb_id FROM objects WHERE kind=? AND id=?", (kind, id_)).fetchone()

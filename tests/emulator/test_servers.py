@@ -194,3 +194,15 @@ def test_describe_health_status(cloud):
     assert by_port[(81, cloud.instances[2])] == (8080, "unavailable")
     one = cloud.slb("DescribeHealthStatus", LoadBalancerId=lb, ListenerPort=81)["BackendServers"]["BackendServer"]
     assert len(one) == 1
+
+
+def test_released_instance_leaves_groups(cloud):
+    lb = cloud.lb()
+    a, b = cloud.instances[2:4]
+    g = cloud.vsg(lb, [{"ServerId": a, "Port": 80}, {"ServerId": b, "Port": 80}])
+    cloud.slb("AddBackendServers", LoadBalancerId=lb, BackendServers=bs({"ServerId": a}, {"ServerId": b}))
+    cloud.emu.call("Ecs", "DeleteInstance", {"InstanceId": a, "Force": True})
+    got = cloud.slb("DescribeVServerGroupAttribute", VServerGroupId=g)["BackendServers"]["BackendServer"]
+    assert [s["ServerId"] for s in got] == [b]
+    d = cloud.slb("DescribeLoadBalancerAttribute", LoadBalancerId=lb)["BackendServers"]["BackendServer"]
+    assert [s["ServerId"] for s in d] == [b]

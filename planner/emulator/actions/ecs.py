@@ -198,14 +198,28 @@ def stop_instance(ctx: Ctx, p: Params) -> dict:
     return {}
 
 
+def _leave_backends(ctx: Ctx, iid: str) -> None:
+    st = ctx.store
+    for kind, oid in st.containing(("lb", "vsg"), f'"{iid}"'):
+        doc = st.get(kind, oid)
+        if doc is None:
+            continue
+        kept = [s for s in doc["BackendServers"] if s["ServerId"] != iid]
+        if len(kept) != len(doc["BackendServers"]):
+            doc["BackendServers"] = kept
+            st.put(kind, oid, doc, region=doc["RegionId"], lb_id=doc["LoadBalancerId"])
+
+
 @action("Ecs", "DeleteInstance")
 def delete_instance(ctx: Ctx, p: Params) -> dict:
-    """- a Running instance needs Force=true; attached ENIs must be detached first"""
+    """- a Running instance needs Force=true; attached ENIs must be detached first
+    - a released instance leaves the default server groups and VServer groups it was in"""
     inst = _instance(ctx, p.req("InstanceId"))
     if inst["Status"] == "Running" and not p.bool("Force"):
         raise err("IncorrectInstanceStatus")
     if ctx.store.referrers("instance", inst["InstanceId"], "eni"):
         raise err("DependencyViolation")
+    _leave_backends(ctx, inst["InstanceId"])
     ctx.store.ip_release_owner(inst["InstanceId"])
     ctx.store.delete("instance", inst["InstanceId"])
     return {}
