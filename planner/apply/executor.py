@@ -255,23 +255,23 @@ class Executor:
                         status[o.id] = "running"
                     if k is not None:
                         busy.add(k)
-                    batch: list[tuple[Operation, dict]] = []
+                    batch: list[tuple[Operation, dict, dict]] = []
                     for o in group:
                         try:
-                            batch.append((o, self._planned(o, state)))
+                            batch.append((o, self._planned(o, state), self._prior(o, state)))
                         except Exception as e:  # a reference could not be resolved
                             self._fail(o, e, result, status)
                             skip_descendants(o.id)
                     if not batch:
                         release(k)
                         continue
-                    for o, _ in batch:
+                    for o, _, _ in batch:
                         self._emit(ApplyEvent("start", o.id, o.address, o.kind))
                     if len(batch) == 1:
-                        fut = pool.submit(self._execute_one, batch[0][0], batch[0][1], state)
+                        fut = pool.submit(self._execute_one, *batch[0])
                     else:
-                        fut = pool.submit(self._execute_batch, batch, state)
-                    running[fut] = ([o for o, _ in batch], k, time.monotonic())
+                        fut = pool.submit(self._execute_batch, batch)
+                    running[fut] = ([o for o, _, _ in batch], k, time.monotonic())
                 if not running:
                     break
                 done, _ = wait(list(running), return_when=FIRST_COMPLETED)
@@ -356,36 +356,34 @@ class Executor:
         h = self.provider.handler(op.address.type)
         return hasattr(h, f"{op.kind.value}_many")
 
-    def _execute_one(self, op: Operation, planned: dict, state: State) -> list[tuple[dict | None, bool]]:
-        return [self._execute(op, planned, state)]
+    def _execute_one(self, op: Operation, planned: dict, prior: dict) -> list[tuple[dict | None, bool]]:
+        return [self._execute(op, planned, prior)]
 
-    def _execute_batch(self, batch: list[tuple[Operation, dict]], state: State) -> list[tuple[dict | None, bool]]:
+    def _execute_batch(self, batch: list[tuple[Operation, dict, dict]]) -> list[tuple[dict | None, bool]]:
         """Runs in a worker thread: several creates (or deletes) folded into as few calls as the
         API allows (server attachments of one group: up to 20 servers per call)."""
         first = batch[0][0]
         handler = self.provider.handler(first.address.type)
         ctx = self._context(first)
         if first.kind is OpKind.CREATE:
-            for op, planned in batch:
+            for op, planned, _ in batch:
                 self._intent(op, {"op": op.id, "planned": planned, "batch": first.batch_key})
-            got = handler.create_many([p for _, p in batch], ctx)
+            got = handler.create_many([p for _, p, _ in batch], ctx)
             return [(a, False) for a in got]
-        priors = []
-        for op, _ in batch:
-            prior = self._prior(op, state)
-            priors.append(prior)
+        for op, _, prior in batch:
             self._intent(op, {"op": op.id, "prior": prior, "batch": first.batch_key})
+        priors = [prior for _, _, prior in batch]
         handler.delete_many(priors, ctx)
         return [(p, True) for p in priors]
 
-    def _execute(self, op: Operation, planned: dict, state: State) -> tuple[dict | None, bool]:
-        """Runs in a worker thread: the provider calls for one operation."""
+    def _execute(self, op: Operation, planned: dict, prior: dict) -> tuple[dict | None, bool]:
+        """Runs in a worker thread: the provider calls for one operation (``planned`` and
+        ``prior`` were taken from the state in the main thread)."""
         if op.cascaded:
             # goes with its load balancer: no API call, only dropped from state
             self._intent(op, {"op": op.id, "cascaded": True})
             return None, True
         handler = self.provider.handler(op.address.type)
-        prior = self._prior(op, state)
         ctx = self._context(op)
         if op.kind is OpKind.CREATE:
             self._intent(op, {"op": op.id, "planned": planned})

@@ -335,3 +335,29 @@ def test_recover_finishes_a_listener_create_killed_mid_choreography(tmp_path):
                       {"LoadBalancerId": lb["id"], "ListenerPort": 80, "RegionId": "cn-hangzhou"})
     assert st["Status"] == "running"
     assert objects(healthy)["listener"] == 1
+
+
+def test_recover_adopts_a_batched_add_whose_response_was_lost(tmp_path):
+    emu = Emulator()
+    prov = provider_for(emu)
+    ids = _servers(prov, 3)
+    ctx = prov.context()
+    lb = prov.handler(LB).create({"load_balancer_name": "b", "load_balancer_spec": "slb.s1.small"}, ctx)
+    grp = prov.handler(SG).create({"load_balancer_id": lb["id"], "name": "g"}, ctx)
+    att = "alicloud_slb_server_group_server_attachment"
+    ops = [Operation(ResourceAddress(att, "a", sid), OpKind.CREATE, ResourceChange(
+        ResourceAddress(att, "a", sid), Action.CREATE, None,
+        {"server_group_id": grp["id"], "server_id": sid, "port": 80, "weight": 100, "type": "ecs"}),
+        load_balancer=lb["id"], batch_key=f"servers:{grp['id']}") for sid in ids]
+    lossy = Emulator.from_dump(emu.dump(), faults=FaultConfig(lost_response_rate=1.0, seed=9))
+    once = RetryPolicy(max_attempts=1)
+    journal = Journal(tmp_path / "j.jsonl")
+    state = State()
+    res = Executor(AlicloudProvider(InProcessTransport(lossy), retry=once), journal=journal, retry=once).run(
+        ops, [], state)
+    assert len(res.failures) == 3 and len(journal.pending()) == 3
+    healthy = Emulator.from_dump(lossy.dump())
+    out = recover(journal, provider_for(healthy), state)
+    assert sorted(a.key for a in out.resources) == sorted(ids)
+    members = provider_for(healthy).handler(SG).import_(grp["id"], provider_for(healthy).context())["servers"]
+    assert sorted(members[0]["server_ids"]) == sorted(ids)

@@ -50,6 +50,8 @@ class BackendServerHandler(BaseHandler):
 
     def create(self, planned: dict, ctx: CallContext) -> dict:
         lb = planned["load_balancer_id"]
+        if ctx.adopt_existing:  # recovery: add only what our earlier attempt did not
+            return self.update(self.must_read({"id": lb, "load_balancer_id": lb}, ctx), planned, ctx)
         want = [b for _, b in sorted(_servers(planned.get("backend_servers")).items())]
         for part in chunks(want, 20):
             ctx.write(SLB, "AddBackendServers", {"LoadBalancerId": lb, "BackendServers": dumps([_wire(b) for b in part])},

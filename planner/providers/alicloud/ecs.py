@@ -311,6 +311,10 @@ class NetworkInterfaceAttachmentHandler(BaseHandler):
     def create(self, planned: dict, ctx: CallContext) -> dict:
         eni, inst = planned["network_interface_id"], planned["instance_id"]
         prior = dict(planned, id=f"{eni}:{inst}")
+        if ctx.adopt_existing:
+            got = self.read_one(prior, ctx)
+            if got is not None:
+                return got
         ctx.write(ECS, "AttachNetworkInterface", {"NetworkInterfaceId": eni, "InstanceId": inst},
                   reconcile=lambda: {} if self.read_one(prior, ctx) is not None else None)
         return ctx.wait_for(f"network interface {eni} to attach to {inst}", lambda: self.read_one(prior, ctx),

@@ -58,6 +58,11 @@ class RuleHandler(BaseHandler):
 
     def create(self, planned: dict, ctx: CallContext) -> dict:
         lb, port = planned["load_balancer_id"], int(planned["frontend_port"])
+        if ctx.adopt_existing:  # recovery: the rule may exist from our earlier attempt
+            found = self._find(lb, port, planned, ctx)
+            if found is not None:
+                a = dict(planned, id=items(found, "Rules", "Rule")[0]["RuleId"])
+                return self.update(a, a, ctx)
         rule = clean({"RuleName": planned.get("name"), "Domain": planned.get("domain") or None,
                       "Url": planned.get("url") or None, "VServerGroupId": planned.get("server_group_id")})
         resp = ctx.write(SLB, "CreateRules", {"LoadBalancerId": lb, "ListenerPort": port,

@@ -209,6 +209,10 @@ class ServerGroupAttachmentHandler(BaseHandler):
         gid = planned["server_group_id"]
         aid = f"{gid}:{planned['server_id']}:{int(planned['port'])}"
         prior = dict(planned, id=aid)
+        if ctx.adopt_existing:  # recovery: our earlier attempt may have added it already
+            got = self.read_one(prior, ctx)
+            if got is not None:
+                return got
         ctx.write(SLB, "AddVServerGroupBackendServers",
                   {"VServerGroupId": gid, "BackendServers": dumps([self._wire(planned)])},
                   reconcile=lambda: {} if self.read_one(prior, ctx) is not None else None)
