@@ -162,8 +162,12 @@ def bind_servers(ctx: Ctx, lb: dict[str, Any], servers: list[dict[str, Any]]) ->
             save_lb(ctx, lb)
 
 
-def server_out(s: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in s.items() if not k.startswith("_")}
+def server_out(s: dict[str, Any], *, with_ip: bool = True) -> dict[str, Any]:
+    """A server as responses show it; write responses and master-slave groups carry no ServerIp
+    unless the caller chose one (an ENI's secondary address)."""
+    if with_ip or s.get("Type", "ecs") != "ecs":
+        return {k: v for k, v in s.items() if not k.startswith("_")}
+    return {k: v for k, v in s.items() if not k.startswith("_") and k != "ServerIp"}
 
 
 # --- listeners ------------------------------------------------------------------------------

@@ -65,7 +65,7 @@ def set_access_control_list_attribute(ctx: Ctx, p: Params) -> dict:
         raise err("AclNameExist")
     acl["AclName"] = name
     _save_acl(ctx, acl)
-    return {"AclId": acl["AclId"]}
+    return {}
 
 
 def _entries(p: Params, acl: dict[str, Any], *, validate: bool) -> list[dict[str, str]]:
@@ -220,11 +220,11 @@ def upload_server_certificate(ctx: Ctx, p: Params) -> dict:
     fp = hashlib.sha1(body).hexdigest()
     doc = {"ServerCertificateId": cert_id, "ServerCertificateName": name or cert_id,
            "Fingerprint": ":".join(fp[i:i + 2] for i in range(0, 40, 2)), "RegionId": ctx.region,
-           "RegionIdAlias": ctx.region, "CommonName": "example.com", "SubjectAlternativeNames": {"SubjectAlternativeName": []},
+           "CommonName": "example.com", "SubjectAlternativeNames": {"SubjectAlternativeName": []},
            "ExpireTime": "2030-01-01T00:00:00Z", "ExpireTimeStamp": 1893456000000,
            "CreateTime": ctx.iso_now(), "CreateTimeStamp": ctx.ms_now(), "IsAliCloudCertificate": 1 if ali else 0,
            "AliCloudCertificateId": ali or "", "ResourceGroupId": p.get("ResourceGroupId", "rg-acfmdefault0001"),
-           "EncryptionAlgorithm": "RSA", "EncryptionKeyLength": 2048, "Tags": p.tags()}
+           "Tags": p.tags()}
     ctx.store.put("cert", cert_id, doc, region=ctx.region)
     return {k: v for k, v in doc.items() if k not in ("Tags",)}
 

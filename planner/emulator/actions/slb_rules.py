@@ -199,7 +199,12 @@ def describe_rules(ctx: Ctx, p: Params) -> dict:
     lb = lb_param(ctx, p)
     lst = find_listener(ctx, p, lb, not_found=lambda: err("ListenerNotFound"))
     lid = listener_id(lb["LoadBalancerId"], lst["ListenerProtocol"], lst["ListenerPort"])
-    return {"Rules": {"Rule": [_rule_out(r) for r in _listener_rules(ctx, lid)]}}
+    items = []
+    for r in _listener_rules(ctx, lid):
+        item = _rule_out(r)
+        del item["ListenerPort"], item["LoadBalancerId"]
+        items.append(item)
+    return {"Rules": {"Rule": items}}
 
 
 @action("Slb", "DescribeRuleAttribute")

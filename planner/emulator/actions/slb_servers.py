@@ -51,8 +51,8 @@ def _reject_dupes(servers: list[dict[str, Any]]) -> None:
         raise err("InvalidParameter", BS_DUP)
 
 
-def _servers_out(servers: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
-    return {"BackendServer": [server_out(s) for s in servers]}
+def _servers_out(servers: list[dict[str, Any]], with_ip: bool = False) -> dict[str, list[dict[str, Any]]]:
+    return {"BackendServer": [server_out(s, with_ip=with_ip) for s in servers]}
 
 
 # --- default server group -------------------------------------------------------------------
@@ -318,7 +318,7 @@ def describe_vserver_groups(ctx: Ctx, p: Params) -> dict:
 def describe_vserver_group_attribute(ctx: Ctx, p: Params) -> dict:
     g = get_vsg(ctx, p.req("VServerGroupId"))
     return {"VServerGroupId": g["VServerGroupId"], "VServerGroupName": g["VServerGroupName"],
-            "LoadBalancerId": g["LoadBalancerId"], "BackendServers": _servers_out(g["BackendServers"]),
+            "LoadBalancerId": g["LoadBalancerId"], "BackendServers": _servers_out(g["BackendServers"], True),
             "CreateTime": g["CreateTime"], "Tags": tags_out(g)}
 
 
@@ -355,7 +355,8 @@ def create_master_slave_server_group(ctx: Ctx, p: Params) -> dict:
          "CreateTime": ctx.iso_now(), "Tags": p.tags(), "RegionId": ctx.region}
     ctx.store.put("msg", gid, g, region=ctx.region, lb_id=lb["LoadBalancerId"])
     return {"MasterSlaveServerGroupId": gid,
-            "MasterSlaveBackendServers": {"MasterSlaveBackendServer": [server_out(s) for s in servers]}}
+            "MasterSlaveBackendServers": {"MasterSlaveBackendServer": [server_out(s, with_ip=False)
+                                                                       for s in servers]}}
 
 
 @action("Slb", "DeleteMasterSlaveServerGroup")
@@ -391,5 +392,5 @@ def describe_master_slave_server_group_attribute(ctx: Ctx, p: Params) -> dict:
     return {"MasterSlaveServerGroupId": g["MasterSlaveServerGroupId"],
             "MasterSlaveServerGroupName": g["MasterSlaveServerGroupName"], "LoadBalancerId": g["LoadBalancerId"],
             "MasterSlaveBackendServers": {"MasterSlaveBackendServer": [
-                server_out(s) for s in g["MasterSlaveBackendServers"]]},
+                server_out(s, with_ip=False) for s in g["MasterSlaveBackendServers"]]},
             "CreateTime": g["CreateTime"], "Tags": tags_out(g)}
