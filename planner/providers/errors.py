@@ -4,7 +4,10 @@ from __future__ import annotations
 
 
 class ApiError(Exception):
-    """The cloud refused a call: its code, message, HTTP status and request id."""
+    """The cloud refused a call: its code, message, HTTP status and request id.
+
+    ``retry_after`` is in seconds (converted from the millisecond ``x-acs-retry-after`` header).
+    """
 
     def __init__(self, code: str, message: str, http_status: int = 400, request_id: str = "",
                  retry_after: float | None = None):

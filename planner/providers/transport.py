@@ -37,12 +37,20 @@ class InProcessTransport:
         try:
             return self.emulator.call(product, action, p)
         except CloudError as e:
-            retry_after = e.headers.get("x-acs-retry-after")
             raise ApiError(e.code, e.message, e.http_status, e.request_id,
-                           float(retry_after) if retry_after else None) from None
+                           retry_after_seconds(e.headers.get("x-acs-retry-after"))) from None
         except ResponseLost as e:
             raise TransportError(f"{action}: connection lost before the response arrived") from e
 
     @property
     def total_calls(self) -> int:
         return sum(self.calls.values())
+
+
+def retry_after_seconds(header: str | None) -> float | None:
+    """``x-acs-retry-after`` is in milliseconds (the official SDK sleeps ``value / 1000`` s)."""
+    try:
+        ms = int(header) if header else 0
+    except ValueError:
+        return None
+    return ms / 1000.0 if ms > 0 else None
