@@ -27,6 +27,7 @@ COMMANDS: list[tuple[str, str]] = [
     ("planner.cli.run_cmd", "show"),
     ("planner.cli.run_cmd", "output"),
     ("planner.cli.run_cmd", "import_"),
+    ("planner.cli.graph_cmd", "graph"),
 ]
 
 EXIT_OK, EXIT_ERROR, EXIT_CHANGES = 0, 1, 2
