@@ -10,6 +10,7 @@ later references to it see. Every problem is collected; the run raises once, wit
 from __future__ import annotations
 
 import json
+import math
 import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -579,7 +580,7 @@ class ModuleEvaluator:
                         v = convert(v, ("number",))
                     except ConversionError:
                         pass
-                if isinstance(v, bool) or not isinstance(v, (int, float)) or v != int(v):
+                if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v != int(v):
                     raise EvalError("Invalid count argument", f'The given "count" argument value is unsuitable: '
                                     f"a whole number is required, but a {type_of(v)} was given.",
                                     count.line, count.col)

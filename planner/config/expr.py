@@ -366,6 +366,13 @@ class Evaluator:
         if op == "!=":
             return not hcl_equal(left, right)
         a, b = _num_operand(left, e.left, op), _num_operand(right, e.right, op)
+        try:
+            return self._arith(op, a, b, e)
+        except (ValueError, OverflowError):
+            raise EvalError("Invalid arithmetic", f"The result of {format_number(a)} {op} {format_number(b)} is "
+                            "not a number.", e.line, e.col) from None
+
+    def _arith(self, op: str, a: int | float, b: int | float, e: ir.Binary) -> Any:
         if op == "+":
             return normalize_number(a + b)
         if op == "-":

@@ -93,3 +93,51 @@ def test_validate_never_crashes_on_mutated_configs(text):
         assert any("range" in x for x in report["diagnostics"])
     else:
         assert report["valid"] is True
+
+
+ATOMS = ["1", "-2.5", "1e400", '"s"', '"${var.v}"', "true", "null", "var.v", "var.l", "var.m", "local.a",
+         "[1, 2]", '{a = 1}', "count.index", "each.key", "x", "toset([1])", '"%{ if true }y%{ endif }"']
+FUNCS = ["length", "upper", "lookup", "element", "concat", "merge", "keys", "tolist", "toset", "format",
+         "join", "split", "min", "max", "range", "cidrsubnet", "jsondecode", "try", "can", "one", "sum",
+         "flatten", "zipmap", "slice", "substr", "replace", "coalesce", "index", "setproduct", "tonumber"]
+OPS = ["+", "-", "*", "/", "%", "==", "!=", "<", ">=", "&&", "||"]
+
+
+@st.composite
+def expression(draw, depth=0):
+    kind = draw(st.integers(0, 6 if depth < 3 else 0))
+    if kind == 0:
+        return draw(st.sampled_from(ATOMS))
+    sub = [draw(expression(depth + 1)) for _ in range(draw(st.integers(1, 3)))]
+    if kind == 1:
+        return f"{draw(st.sampled_from(FUNCS))}({', '.join(sub)})"
+    if kind == 2:
+        return f"({sub[0]} {draw(st.sampled_from(OPS))} {sub[-1]})"
+    if kind == 3:
+        return f"({sub[0]} ? {sub[-1]} : {sub[0]})"
+    if kind == 4:
+        return f"[for i, v in {sub[0]} : {sub[-1]}]"
+    if kind == 5:
+        return f"{sub[0]}[{sub[-1]}]"
+    return f'"pre-${{{sub[0]}}}"'
+
+
+@given(expression(), st.sampled_from(["locals", "count", "for_each", "output"]))
+def test_random_expressions_never_crash_the_evaluator(expr, where):
+    head = ('variable "v" {\n  default = "x"\n}\nvariable "l" {\n  default = [1, "a"]\n}\n'
+            'variable "m" {\n  default = { k = "v" }\n}\nlocals {\n  a = 3\n}\n')
+    if where == "locals":
+        body = f"locals {{\n  r = {expr}\n}}\n"
+    elif where == "output":
+        body = f'output "o" {{\n  value = {expr}\n}}\n'
+    else:
+        body = (f'resource "alicloud_slb_load_balancer" "r" {{\n  {where} = {expr}\n'
+                f'  load_balancer_name = "n"\n}}\n')
+    with tempfile.TemporaryDirectory() as d:
+        with open(os.path.join(d, "main.tf"), "w", encoding="utf-8") as f:
+            f.write(head + body)
+        result = CliRunner().invoke(cli, ["validate", "-json", d])
+    assert result.exit_code in (0, 1), result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+    report = json.loads(result.output)
+    assert report["valid"] is (result.exit_code == 0)
