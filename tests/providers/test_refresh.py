@@ -56,3 +56,16 @@ def test_ten_load_balancers_refresh_in_one_describe(provider, ctx):
     got = provider.refresh(states)
     assert provider.calls - before == 1
     assert [got[s.address]["load_balancer_name"] for s in states] == [f"web-{i}" for i in range(10)]
+
+
+def test_network_objects_refresh_per_vpc_and_per_page(provider, ctx):
+    vpc = provider.handler("alicloud_vpc").create({"vpc_name": "v", "cidr_block": "10.0.0.0/8"}, ctx)
+    states = [ResourceState(ResourceAddress("alicloud_vpc", "v"), vpc["id"], vpc)]
+    for i in range(5):
+        sw = provider.handler("alicloud_vswitch").create(
+            {"vpc_id": vpc["id"], "cidr_block": f"10.{i}.0.0/16", "zone_id": "cn-hangzhou-h"}, ctx)
+        states.append(ResourceState(ResourceAddress("alicloud_vswitch", "s", i), sw["id"], sw))
+    before = provider.calls
+    got = provider.refresh(states)
+    assert provider.calls - before == 2  # DescribeVpcs + DescribeVSwitches for the whole VPC
+    assert all(got[s.address] == dict(s.attributes, id=s.id) for s in states)

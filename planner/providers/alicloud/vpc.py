@@ -24,13 +24,14 @@ class _Bulk(BaseHandler):
     id_field = ""
     path: tuple[str, ...] = ()
     json_ids = False
+    per_call = 50
 
     def load_balancer_id(self, attrs: dict) -> str | None:
         return None
 
     def _describe(self, ids: list[str], ctx: CallContext) -> dict[str, dict]:
         found: dict[str, dict] = {}
-        for part in chunks(sorted(set(ids)), 50):
+        for part in chunks(sorted(set(ids)), self.per_call):
             ids_value = json.dumps(part) if self.json_ids else ",".join(part)
             resp = ctx.read(self.product, self.describe, {self.id_param: ids_value, "PageSize": 50,
                                                           "PageNumber": 1})
@@ -38,8 +39,11 @@ class _Bulk(BaseHandler):
                 found[obj.get(self.id_field)] = obj
         return found
 
+    def _describe_priors(self, priors: list[dict], ctx: CallContext) -> dict[str, dict]:
+        return self._describe([p["id"] for p in priors if p.get("id")], ctx) if priors else {}
+
     def read_many(self, priors: list[dict], ctx: CallContext) -> list[dict | None]:
-        found = self._describe([p["id"] for p in priors if p.get("id")], ctx) if priors else {}
+        found = self._describe_priors(priors, ctx)
         return [None if p.get("id") not in found else self.carry_all(p, self.to_attrs(found[p["id"]], p))
                 for p in priors]
 
@@ -59,6 +63,7 @@ class _Bulk(BaseHandler):
 @register("alicloud_vpc")
 class VpcHandler(_Bulk):
     describe, id_param, id_field, path = "DescribeVpcs", "VpcId", "VpcId", ("Vpcs", "Vpc")
+    per_call = 20  # DescribeVpcs takes at most 20 comma-separated ids
 
     def create(self, planned: dict, ctx: CallContext) -> dict:
         resp = ctx.write(VPC, "CreateVpc", clean({
@@ -97,6 +102,28 @@ class VpcHandler(_Bulk):
 @register("alicloud_vswitch")
 class VSwitchHandler(_Bulk):
     describe, id_param, id_field, path = "DescribeVSwitches", "VSwitchId", "VSwitchId", ("VSwitches", "VSwitch")
+
+    def _describe_priors(self, priors: list[dict], ctx: CallContext) -> dict[str, dict]:
+        """DescribeVSwitches filters by one vSwitch id at a time, but lists a whole VPC's
+        vSwitches per page: read per VPC when the VPC is known, else per id."""
+        found: dict[str, dict] = {}
+        by_vpc = {p["id"]: p.get("vpc_id") for p in priors if p.get("id")}
+        ids = list(by_vpc)
+        for vpc in sorted({by_vpc[i] for i in ids if by_vpc.get(i)}):
+            page = 1
+            while True:
+                resp = ctx.read(VPC, "DescribeVSwitches", {"VpcId": vpc, "PageSize": 50, "PageNumber": page})
+                got = items(resp, "VSwitches", "VSwitch")
+                for v in got:
+                    found[v.get("VSwitchId")] = v
+                if len(got) < 50:
+                    break
+                page += 1
+        for i in ids:
+            if i not in found and not by_vpc.get(i):
+                for v in items(ctx.read(VPC, "DescribeVSwitches", {"VSwitchId": i}), "VSwitches", "VSwitch"):
+                    found[v.get("VSwitchId")] = v
+        return found
 
     def create(self, planned: dict, ctx: CallContext) -> dict:
         resp = ctx.write(VPC, "CreateVSwitch", clean({
