@@ -312,7 +312,7 @@ class ModuleEvaluator:
             if k.startswith("TF_VAR_"):
                 name = k[len("TF_VAR_"):]
                 if name in self.m.variables:
-                    pos = SourcePos(f"environment variable {k}", 1, 1)
+                    pos = SourcePos(f"<value for var.{name} from {k}>", 1, 1)
                     inputs[name] = (raw_value(name, v, pos), pos)
         root = Path(self.m.directory or ".")
         auto: list[Path] = []
@@ -327,7 +327,6 @@ class ModuleEvaluator:
         for f in var_files:
             self._load_tfvars(f, Path(f), inputs, strict=True)
         for arg in var_args:
-            pos = SourcePos("-var", 1, 1)
             if "=" not in arg:
                 self.bag.add("Invalid -var option", None,
                              detail=f'The given -var option {arg!r} is not correctly specified. It must be a '
@@ -341,6 +340,7 @@ class ModuleEvaluator:
                                     "module does not declare a variable of that name.",
                              hint=f'declare it with variable "{name}" {{}}')
                 continue
+            pos = SourcePos(f"<value for var.{name} from -var>", 1, 1)
             inputs[name] = (raw_value(name, text, pos), pos)
         return inputs
 
