@@ -115,7 +115,7 @@ class Emulator:
         ctx = Ctx(store, region, self.clock(), float(getattr(self.faults, "listener_start_delay", 0.0) or 0.0),
                   self._rng)
         token = p.get("ClientToken") if spec.write and spec.name.startswith(IDEMPOTENT_PREFIXES) else None
-        store.begin()
+        store.begin(spec.write)
         try:
             if token:
                 digest = hashlib.sha1(json.dumps(

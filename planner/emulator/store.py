@@ -54,16 +54,28 @@ class Store:
         self.conn = sqlite3.connect(":memory:" if self.path is None else str(self.path),
                                     isolation_level=None, check_same_thread=False)
         if self.path is not None:
+            self.conn.execute("PRAGMA busy_timeout=10000")
             self.conn.execute("PRAGMA journal_mode=WAL")
             self.conn.execute("PRAGMA synchronous=NORMAL")
         self.conn.executescript(SCHEMA)
         self._cache: dict[tuple[str, str], dict[str, Any]] = {}
         self._touched: set[tuple[str, str]] = set()
         self._in_txn = False
+        self._data_version: int | None = None
 
     # --- transactions -------------------------------------------------------------------
-    def begin(self) -> None:
-        self.conn.execute("BEGIN")
+    def begin(self, write: bool = True) -> None:
+        """Start a call's transaction. On a file, another process (``clbplan emulator serve``
+        beside an embedded planner) may have committed since our last call: SQLite's
+        data_version tells us, and the cache is dropped then."""
+        if self.path is None:
+            self.conn.execute("BEGIN")
+        else:
+            self.conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+            v = self.conn.execute("PRAGMA data_version").fetchone()[0]
+            if v != self._data_version:
+                self._cache.clear()
+                self._data_version = v
         self._in_txn = True
 
     def commit(self) -> None:

@@ -282,3 +282,45 @@ def test_coverage_doc_is_current():
                  "CertificateAndPrivateKeyIsRefered", "OperationDenied.DeleteProtectionIsOn", "TooManyRules",
                  "BACKEND_SERVERS_NUM_MUST_BE_TWO", "ObtainIpFail", "TooManyBackendServers"):
         assert f"`{code}`" in text
+
+
+def test_two_emulators_on_one_file_see_each_others_writes(tmp_path):
+    path = tmp_path / "shared.sqlite"
+    first = Emulator(path)
+    c = build_network(first)
+    lb = c.lb(LoadBalancerName="one")
+    first.call("Slb", "DescribeLoadBalancerAttribute", {"LoadBalancerId": lb})  # cached in `first`
+    second = Emulator(path)
+    second.call("Slb", "SetLoadBalancerName", {"LoadBalancerId": lb, "LoadBalancerName": "two"})
+    assert first.call("Slb", "DescribeLoadBalancerAttribute", {"LoadBalancerId": lb})["LoadBalancerName"] == "two"
+    first.close()
+    second.close()
+
+
+def test_concurrent_calls_from_threads():
+    import threading
+
+    emu = Emulator()
+    c = build_network(emu)
+    errors: list[Exception] = []
+
+    def worker():
+        try:
+            for _ in range(20):
+                lb = c.lb()
+                c.tcp(lb)
+                emu.call("Slb", "DescribeLoadBalancerAttribute", {"LoadBalancerId": lb})
+        except Exception as e:  # pragma: no cover - reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=worker) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    lbs = emu.call("Slb", "DescribeLoadBalancers", {"PageSize": 100, "PageNumber": 2})
+    assert lbs["TotalCount"] == 120
+    addresses = [x["Address"] for p in (1, 2) for x in emu.call(
+        "Slb", "DescribeLoadBalancers", {"PageSize": 100, "PageNumber": p})["LoadBalancers"]["LoadBalancer"]]
+    assert len(set(addresses)) == 120
