@@ -317,3 +317,25 @@ def test_default_group_takes_one_eni_twice_by_private_ip(provider, ctx, net):
     got = h.create(planned, ctx)
     assert_matches(planned, got)
     assert h.read_many([got], ctx) == [got]
+
+
+def test_listener_that_cannot_start_is_taken_back(provider, ctx, emulator, monkeypatch):
+    from planner.providers.errors import ApiError
+
+    lb = new_lb(provider, ctx)
+    real = emulator.call
+
+    def refuse_start(product, action, params):
+        if action == "StartLoadBalancerListener":
+            from planner.emulator.errors import CloudError
+            raise CloudError("Operation.NotAllowed", "The specified listener is not allowed to operate.", 400)
+        return real(product, action, params)
+
+    monkeypatch.setattr(emulator, "call", refuse_start)
+    h = provider.handler("alicloud_slb_listener")
+    planned = dict(LISTENER_BASE, load_balancer_id=lb["id"], frontend_port=80, protocol="tcp", backend_port=80,
+                   bandwidth=-1)
+    with pytest.raises(ApiError, match="Operation.NotAllowed"):
+        h.create(planned, ctx)
+    monkeypatch.setattr(emulator, "call", real)
+    assert h.read_many([dict(planned, id=f"{lb['id']}:tcp:80")], ctx) == [None]

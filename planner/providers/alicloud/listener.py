@@ -265,7 +265,16 @@ class ListenerHandler(BaseHandler):
             flat = self._describe(lb, proto, port, ctx)
             if flat is None:
                 raise
-            raise PartialCreateError(self.to_attrs(lb, proto, flat, prior), e) from e
+            if flat.get("Status") == "running":
+                # serving traffic, some settings missing: record it; the next plan shows the rest
+                raise PartialCreateError(self.to_attrs(lb, proto, flat, prior), e) from e
+            # never started: nothing depends on it yet, so take it back rather than leave a
+            # stopped listener that no later plan would notice
+            try:
+                self.delete(prior, ctx)
+            except (ApiError, ProviderError):
+                raise PartialCreateError(self.to_attrs(lb, proto, flat, prior), e) from e
+            raise
 
     # -- update / delete --------------------------------------------------------------------------
 
