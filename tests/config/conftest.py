@@ -42,10 +42,15 @@ def load(write_tf, no_schema):
     return run
 
 
-def eval_expr(src: str, names: dict | None = None):
+def _eval_expr(src: str, names: dict | None = None):
     """Evaluate one expression with ``names`` as its global roots (var, local, ...)."""
     roots = names or {}
 
     def root(n):
         return roots[n.name]
     return Evaluator(".").ev(parse_expression(src), Scope(root))
+
+
+@pytest.fixture
+def eval_expr():
+    return _eval_expr

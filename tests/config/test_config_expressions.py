@@ -6,7 +6,6 @@ import pytest
 
 from planner.config.expr import EvalError
 from planner.values import UNKNOWN
-from tests.config.conftest import eval_expr
 
 CASES = [
     # literals, conversions, operators
@@ -54,15 +53,15 @@ CASES = [
 
 
 @pytest.mark.parametrize("src,expected", CASES)
-def test_expression_value(src, expected):
+def test_expression_value(src, expected, eval_expr):
     assert eval_expr(src) == expected
 
 
-def test_sha256_of_empty_string():
+def test_sha256_of_empty_string(eval_expr):
     assert eval_expr('sha256("")').startswith("e3b0c442")
 
 
-def test_references_to_roots_and_unknown_propagation():
+def test_references_to_roots_and_unknown_propagation(eval_expr):
     names = {"var": {"n": 2, "u": UNKNOWN}}
     assert eval_expr("var.n * 3", names) == 6
     assert eval_expr("var.u + 1", names) is UNKNOWN
@@ -86,7 +85,7 @@ def test_references_to_roots_and_unknown_propagation():
     ("toset([1])[0]", "Invalid index"),
     ('{for x in ["a", "a"] : x => 1}', "Duplicate object key"),
 ])
-def test_expression_errors_are_located(src, summary):
+def test_expression_errors_are_located(src, summary, eval_expr):
     with pytest.raises(EvalError) as ei:
         eval_expr(src)
     assert ei.value.summary == summary
