@@ -68,6 +68,8 @@ def _normalise(value: Any, attr: Any = None, block: Any = None) -> Any:
         return sorted(value, key=_canon)
     if isinstance(value, tuple):
         return list(value)
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
     return value
 
 
@@ -85,7 +87,13 @@ def _explode_server_ids(items: Any) -> list:
 
 
 def values_equal(a: Any, b: Any, attr: Any = None, block: Any = None) -> bool:
-    if is_unknown(a) or is_unknown(b) or contains_unknown(a) or contains_unknown(b):
+    if a is None and b is None:
+        return True
+    if is_unknown(a) or is_unknown(b):
+        return False
+    if type(a) is type(b) and a == b:  # the common case, without canonical text
+        return not contains_unknown(a)
+    if contains_unknown(a) or contains_unknown(b):
         return False
     return _canon(_normalise(a, attr, block)) == _canon(_normalise(b, attr, block))
 
@@ -100,6 +108,10 @@ def _fill_block_items(config_items: list, prior_items: list | None, block: Any) 
     for item in config_items:
         if not isinstance(item, dict):
             out.append(item)
+            continue
+        if not any(item.get(k) is None and (nested.get(k) is None or nested[k].computed)
+                   for k in set(nested) | set(item)):
+            out.append(item)  # nothing unset that the cloud could have filled
             continue
         set_keys = {k: v for k, v in item.items() if v is not None and not is_unknown(v)}
         match = next(

@@ -9,6 +9,7 @@ before it is shown, and exit codes follow Terraform (plan -detailed-exitcode: 0 
 from __future__ import annotations
 
 import json
+import os
 import time
 from pathlib import Path
 
@@ -68,6 +69,25 @@ def _recover(backend, workdir: Path, state: State, journal, *, var_args, var_fil
     return state
 
 
+def _echo_plan(text: str) -> None:
+    """Plain text, coloured like Terraform's markers only when stdout is a terminal."""
+    out = click.get_text_stream("stdout")
+    if not out.isatty() or os.environ.get("NO_COLOR"):
+        click.echo(text, nl=False)
+        return
+    colours = {"+": "green", "-": "red", "~": "yellow"}
+    for line in text.splitlines():
+        mark = line.lstrip()[:1]
+        if line.lstrip().startswith(("-/+", "+/-")):
+            click.secho(line, fg="yellow")
+        elif mark in colours and not line.lstrip().startswith("# "):
+            click.secho(line, fg=colours[mark])
+        elif line.startswith(("Plan:", "No changes.")):
+            click.secho(line, bold=True)
+        else:
+            click.echo(line)
+
+
 def _common(f):
     f = click.option("-var", "var_args", multiple=True, metavar="NAME=VALUE", help="Set a variable.")(f)
     f = click.option("-var-file", "var_files", multiple=True, metavar="FILE", help="Read variables from a file.")(f)
@@ -98,7 +118,7 @@ def plan(directory, var_args, var_files, lock_timeout, state_path, parallelism, 
                        "operations first.", err=True)
         planned = make_plan(workdir, state, var_args=var_args, var_files=var_files, destroy=destroy,
                             refresh=refresh)
-    click.echo(render_plan(planned.plan), nl=False)
+    _echo_plan(render_plan(planned.plan))
     if detailed and planned.plan.has_changes:
         raise SystemExit(EXIT_CHANGES)
 
@@ -140,7 +160,7 @@ def _apply(directory, var_args, var_files, lock_timeout, state_path, parallelism
             journal = backend.journal(state.lineage)
         planned = make_plan(workdir, state, var_args=var_args, var_files=var_files, destroy=destroy)
         plan_ = planned.plan
-        click.echo(render_plan(plan_), nl=False)
+        _echo_plan(render_plan(plan_))
         if not plan_.has_changes:
             state = planned.refreshed
             outputs = final_outputs(planned, state, var_args=var_args, var_files=var_files)

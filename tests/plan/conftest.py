@@ -7,5 +7,7 @@ from plan_fixtures import FAKE_SCHEMAS
 
 
 @pytest.fixture(autouse=True)
-def fake_schema(monkeypatch):
+def fake_schema(request, monkeypatch):
+    if getattr(request.module, "USES_REAL_SCHEMA", False):
+        return
     monkeypatch.setattr("planner.diff.get_schema", lambda t, mode="managed": FAKE_SCHEMAS.get(t))

@@ -16,15 +16,11 @@ from planner.state.backend import LocalBackend
 SCENARIOS = Path(__file__).parent.parent / "scenarios"
 
 
-@pytest.fixture(autouse=True)
-def real_schema():
-    """These tests use the real schema (the plan package's fake one is only for unit tests)."""
-    yield
+USES_REAL_SCHEMA = True  # the fake schema of conftest.py is for the unit tests only
 
 
 @pytest.fixture
-def workdir(tmp_path, monkeypatch):
-    monkeypatch.undo()  # the conftest's fake schema must not apply here
+def workdir(tmp_path):
     shutil.copy(SCENARIOS / "weight_set_to_zero" / "before" / "main.tf", tmp_path / "main.tf")
     (tmp_path / "outputs.tf").write_text(
         'output "lb_id" {\n  value = alicloud_slb_load_balancer.web.id\n}\n\n'

@@ -223,3 +223,39 @@ def test_order_is_deterministic():
     first = order(plan_from(cfg, state()))
     for _ in range(3):
         assert order(plan_from(cfg, state())) == first
+
+
+def test_redirecting_http_listener_follows_its_https_target_both_ways():
+    target = lst(443, "https")
+    redirect = lst(80, "http", listener_forward="on", forward_port=443)
+    p = plan_from(config(inst(LB, LB_CFG), inst("alicloud_slb_listener.https", target),
+                         inst("alicloud_slb_listener.redirect", redirect)),
+                  state(rstate(LB, "lb-1", LB_ATTRS)))
+    assert runs_before(p, "alicloud_slb_listener.https:create", "alicloud_slb_listener.redirect:create")
+    prior = state(rstate(LB, "lb-1", LB_ATTRS), rstate("alicloud_slb_listener.https", "lb-1:https:443", target),
+                  rstate("alicloud_slb_listener.redirect", "lb-1:http:80", redirect))
+    p = plan_from(config(inst(LB, LB_CFG)), prior)
+    # deleting the target first would be refused (ListenerForwardExist)
+    assert order(p) == ["alicloud_slb_listener.redirect:delete", "alicloud_slb_listener.https:delete"]
+
+
+def test_whole_lb_replacement_cascades_old_children_then_rebuilds():
+    prior = state(rstate(LB, "lb-1", LB_ATTRS),
+                  rstate("alicloud_slb_server_group.g", "rsp-1", grp(), deps=[LB]),
+                  rstate("alicloud_slb_listener.http", "lb-1:http:80", lst(group="rsp-1"),
+                         deps=[LB, "alicloud_slb_server_group.g"]))
+    from planner.diff import Differ
+    d = Differ(prior)
+    lb = d.resolve(inst(LB, {**LB_CFG, "address_type": "intranet"}))
+    g = d.resolve(inst("alicloud_slb_server_group.g", grp(lb=lb["id"]), deps=[LB]))
+    cfg = config(inst(LB, {**LB_CFG, "address_type": "intranet"}),
+                 inst("alicloud_slb_server_group.g", grp(lb=lb["id"]), deps=[LB]),
+                 inst("alicloud_slb_listener.http", lst(lb=lb["id"], group=g["id"]),
+                      deps=[LB, "alicloud_slb_server_group.g"]))
+    p = plan_from(cfg, prior, differ=d)
+    ids = order(p)
+    assert ids[0] == "alicloud_slb_load_balancer.web:delete"
+    assert all(op.cascaded for op in p.operations if op.kind.value == "delete" and op.address.type != LB.split(".")[0])
+    assert ids.index("alicloud_slb_load_balancer.web:create") < ids.index("alicloud_slb_server_group.g:create") \
+        < ids.index("alicloud_slb_listener.http:create")
+    assert p.counts == (3, 0, 3)
