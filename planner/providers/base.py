@@ -23,6 +23,9 @@ from planner.providers.errors import ApiError, TransportError
 from planner.providers.retry import RetryPolicy
 from planner.providers.transport import Transport
 
+# a lagging-cloud code (``also_retry``) is retried only briefly: if it persists it is real
+ALSO_RETRY_ATTEMPTS = 5
+
 
 class ProviderError(Exception):
     """A provider-side failure that is not a single API error (timeout waiting for a state,
@@ -77,11 +80,13 @@ class CallContext:
 
     def read(self, product: str, action: str, params: Mapping[str, Any]) -> dict:
         """A describe call: retried on busy/throttling, re-issued after a lost response."""
-        return self._call(product, action, params, write=False, already_done=(), reconcile=None)
+        return self._call(product, action, params, write=False, already_done=(), reconcile=None,
+                          also_retry=())
 
     def write(self, product: str, action: str, params: Mapping[str, Any], *,
               already_done: Iterable[str] = (),
-              reconcile: Callable[[], dict | None] | None = None) -> dict:
+              reconcile: Callable[[], dict | None] | None = None,
+              also_retry: Iterable[str] = ()) -> dict:
         """A mutating call.
 
         After a lost response the call is reconciled: ``reconcile()`` (a read-back) may return the
@@ -89,12 +94,16 @@ class CallContext:
         with the same parameters (hence the same ClientToken). If the re-issued call fails with a
         code in ``already_done`` ("already exists", "not found" for a delete), the first attempt
         took effect and the call counts as done.
+
+        ``also_retry`` adds codes retryable for this call only, e.g. ``RspoolVipExist`` on a group
+        delete right after its listener's (the cloud lags; reference 9.3).
         """
         return self._call(product, action, params, write=True, already_done=tuple(already_done),
-                          reconcile=reconcile)
+                          reconcile=reconcile, also_retry=tuple(also_retry))
 
     def _call(self, product: str, action: str, params: Mapping[str, Any], *, write: bool,
-              already_done: tuple[str, ...], reconcile: Callable[[], dict | None] | None) -> dict:
+              already_done: tuple[str, ...], reconcile: Callable[[], dict | None] | None,
+              also_retry: tuple[str, ...]) -> dict:
         p = {k: v for k, v in params.items() if v is not None}
         p.setdefault("RegionId", self.region)
         attempt = 0
@@ -109,8 +118,7 @@ class CallContext:
             except ApiError as e:
                 if (lost or self.adopt_existing) and e.code in already_done:
                     resp = {"_reconciled": True}
-                elif self.retry.retryable(e) and attempt < self.retry.max_attempts \
-                        and slept < self.retry.deadline:
+                elif self._should_retry(e, attempt, slept, also_retry):
                     d = self.retry.delay(attempt, e)
                     if self.on_retry is not None:
                         self.on_retry(action, e, attempt)
@@ -136,6 +144,13 @@ class CallContext:
             if write and self.after_call is not None:
                 self.after_call(action, resp)
             return resp
+
+    def _should_retry(self, e: ApiError, attempt: int, slept: float, also_retry: tuple[str, ...]) -> bool:
+        if slept >= self.retry.deadline:
+            return False
+        if self.retry.retryable(e):
+            return attempt < self.retry.max_attempts
+        return e.code in also_retry and attempt < min(self.retry.max_attempts, ALSO_RETRY_ATTEMPTS)
 
     def wait_for(self, what: str, probe: Callable[[], Any], done: Callable[[Any], bool]) -> Any:
         """Poll ``probe`` until ``done(result)``; the cloud's asynchronous transitions (listener

@@ -127,3 +127,14 @@ def test_open_target_refuses_endpoints_with_a_located_diagnostic(tmp_path):
         open_target(pc, tmp_path)
     text = str(ei.value)
     assert "main.tf:3:1" in text and "endpoints" in text and "hint:" in text
+
+
+def test_also_retry_makes_a_code_retryable_for_one_call_only():
+    t = Scripted(ApiError("RspoolVipExist", "there are vips associating with this vServer group."), {})
+    ctx, sleeps = make(t)
+    ctx.write("Slb", "DeleteVServerGroup", {}, also_retry=("RspoolVipExist",))
+    assert len(t.sent) == 2 and len(sleeps) == 1
+    t2 = Scripted(ApiError("RspoolVipExist", "there are vips associating with this vServer group."))
+    ctx2, _ = make(t2)
+    with pytest.raises(ApiError):
+        ctx2.write("Slb", "DeleteVServerGroup", {})

@@ -80,7 +80,8 @@ class BackendServerHandler(BaseHandler):
         for part in chunks(servers, 20):
             try:
                 ctx.write(SLB, "RemoveBackendServers", {"LoadBalancerId": lb,
-                                                        "BackendServers": dumps([_wire(b) for b in part])})
+                                                        "BackendServers": dumps([_wire(b) for b in part])},
+                          also_retry=("RspoolVipExist", "ObtainIpFail", "ServiceIsStopping"))
             except ApiError as e:
                 if e.code == NOT_FOUND:
                     return

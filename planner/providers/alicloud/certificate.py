@@ -41,7 +41,7 @@ class ServerCertificateHandler(BaseHandler):
     def delete(self, prior: dict, ctx: CallContext) -> None:
         try:
             ctx.write(SLB, "DeleteServerCertificate", {"ServerCertificateId": prior["id"]},
-                      already_done=(NOT_FOUND,))
+                      already_done=(NOT_FOUND,), also_retry=("CertificateAndPrivateKeyIsRefered",))
         except ApiError as e:
             if e.code != NOT_FOUND:
                 raise

@@ -155,7 +155,7 @@ class ServerGroupHandler(BaseHandler):
     def delete(self, prior: dict, ctx: CallContext) -> None:
         try:
             ctx.write(SLB, "DeleteVServerGroup", {"VServerGroupId": prior["id"]},
-                      already_done=("InvalidParameter",))
+                      already_done=("InvalidParameter",), also_retry=("RspoolVipExist",))
         except ApiError as e:
             if not not_found(e, "InvalidParameter", messages=GONE_MSGS):
                 raise
