@@ -72,8 +72,9 @@ def make_planned_values(config: Configuration) -> Callable[[Operation, Mapping[R
     def lookup_in(applied: Mapping[ResourceAddress, dict]) -> Callable[[ResourceAddress], dict | None]:
         def lookup(a: ResourceAddress) -> dict | None:
             if a.mode == "data":
-                ds = config.data_sources.get(a)
-                return dict(ds.attributes) if ds is not None else None
+                # data sources were read at plan time and their results kept by the evaluator;
+                # config.data_sources holds only their arguments, so never hand those back
+                return None
             return applied.get(a) if a in applied else None
         return lookup
 
