@@ -10,6 +10,7 @@ DescribeVServerGroups, DescribeLoadBalancerListeners and one Describe*ListenerAt
 from __future__ import annotations
 
 import json
+import resource
 import sys
 import tempfile
 import time
@@ -78,6 +79,7 @@ def main() -> None:
     print(f"writes: {writes} in {t1 - t0:.2f}s = {writes / (t1 - t0):,.0f} calls/s ({(t1 - t0) / writes * 1e6:.0f} us/call)")
     print(f"reads:  {reads} in {t2 - t1:.2f}s = {reads / (t2 - t1):,.0f} calls/s ({(t2 - t1) / reads * 1e6:.0f} us/call)")
     print(f"copy(): {shadow * 1000:.0f} ms" + (f"; peak traced memory {peak / 1e6:.0f} MB" if mem else ""))
+    print(f"max RSS: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
 
 
 if __name__ == "__main__":

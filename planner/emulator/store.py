@@ -13,6 +13,7 @@ handler may mutate what it read without corrupting the cache.
 
 from __future__ import annotations
 
+import itertools
 import json
 import sqlite3
 from collections.abc import Iterable, Iterator
@@ -38,7 +39,7 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITH
 """
 
 TABLES = ("objects", "refs", "ips", "tokens", "meta")
-CACHE_LIMIT = 300_000
+CACHE_LIMIT = 200_000  # decoded documents kept; about 1 KB of Python objects each
 
 _dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 _loads = json.loads
@@ -83,7 +84,9 @@ class Store:
         self._in_txn = False
         self._touched.clear()
         if len(self._cache) > CACHE_LIMIT:
-            self._cache.clear()
+            # FIFO: drop the oldest quarter (dicts keep insertion order)
+            for key in list(itertools.islice(self._cache, CACHE_LIMIT // 4)):
+                del self._cache[key]
 
     def rollback(self) -> None:
         if self._in_txn:
