@@ -339,3 +339,18 @@ def test_listener_that_cannot_start_is_taken_back(provider, ctx, emulator, monke
         h.create(planned, ctx)
     monkeypatch.setattr(emulator, "call", real)
     assert h.read_many([dict(planned, id=f"{lb['id']}:tcp:80")], ctx) == [None]
+
+
+def test_http_listener_redirecting_to_https(provider, ctx, cert):
+    lb = new_lb(provider, ctx)
+    h = provider.handler("alicloud_slb_listener")
+    https = h.create(dict(LISTENER_BASE, load_balancer_id=lb["id"], frontend_port=443, protocol="https",
+                          backend_port=80, bandwidth=-1, server_certificate_id=cert["id"]), ctx)
+    planned = dict(LISTENER_BASE, load_balancer_id=lb["id"], frontend_port=80, protocol="http",
+                   listener_forward="on", forward_port=443, bandwidth=-1)
+    redirect = h.create(planned, ctx)
+    assert redirect["listener_forward"] == "on" and redirect["forward_port"] == 443
+    assert h.read_many([redirect, https], ctx) == [redirect, https]
+    h.delete(redirect, ctx)  # the redirecting listener goes first (ListenerForwardExist otherwise)
+    h.delete(https, ctx)
+    assert h.read_many([redirect, https], ctx) == [None, None]
