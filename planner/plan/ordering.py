@@ -397,21 +397,24 @@ class _Builder:
         for addr in sorted(self.changes, key=str):
             if addr.type not in (RULE, LISTENER):
                 continue
-            what = "its rules" if addr.type == RULE else "the listener it forwards to"
             if self.new_exists(addr):
                 key = dependents(addr, "new")
                 parent = new_listeners.get(key) if key else None
                 if parent is not None and parent != addr:
+                    why = (f"{addr} is a rule of {parent} (same load balancer and frontend port)"
+                           if addr.type == RULE else f"{addr} forwards to {parent}, which must exist first")
                     for w in self.writes(addr):
                         for pw in self.writes(parent):
-                            self.add(pw, w, f"{addr} needs {parent} ({what}: same load balancer and port)")
+                            self.add(pw, w, why)
             if self.old_exists(addr):
                 key = dependents(addr, "old")
                 parent = old_listeners.get(key) if key else None
                 d = self.op(addr, OpKind.DELETE)
                 if parent is not None and parent != addr and d is not None:
-                    self.add(d, self.op(parent, OpKind.DELETE),
-                             f"{addr} is deleted before {parent} (same load balancer and port)")
+                    why = (f"{addr} is a rule of {parent}: rules go before their listener"
+                           if addr.type == RULE else
+                           f"{addr} forwards to {parent}: deleted first (ListenerForwardExist otherwise)")
+                    self.add(d, self.op(parent, OpKind.DELETE), why)
 
     def edges_ports(self) -> None:
         for old, new in self.listener_port_conflicts():

@@ -131,7 +131,7 @@ def test_rule_waits_for_listener_on_same_port_without_a_reference():
     p = plan_from(cfg, prior)
     a, b = "alicloud_slb_listener.http:create", "alicloud_slb_rule.r:create"
     assert runs_before(p, a, b)
-    assert "same load balancer and port" in edge_reason(p, a, b)
+    assert "is a rule of alicloud_slb_listener.http" in edge_reason(p, a, b)
 
 
 def test_rules_are_deleted_before_their_listener_and_recreated_when_it_is_replaced():
