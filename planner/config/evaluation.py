@@ -159,6 +159,8 @@ class ModuleEvaluator:
         return hit
 
     def _is_sensitive(self, e: ir.Expr, bound: frozenset[str]) -> bool:
+        if isinstance(e, ir.Call) and e.name == "nonsensitive":
+            return False  # the user explicitly declassified this value
         if not self.sensitive_vars and not self.sensitive_locals:
             calls = calls_in(e)
             return "sensitive" in calls and "nonsensitive" not in calls

@@ -68,7 +68,12 @@ def _parse_worker(args: tuple[str, bool]) -> bytes:
     was = gc.isenabled()
     gc.disable()
     try:
-        return pickle.dumps(_parse_one(*args), protocol=pickle.HIGHEST_PROTOCOL)
+        result = _parse_one(*args)
+        try:
+            return pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
+        except RecursionError:
+            return pickle.dumps(SyntaxProblem("Expression too deeply nested", "This file nests expressions "
+                                              "too deeply to process.", 1, 1))
     finally:
         if was:
             gc.enable()
@@ -164,7 +169,11 @@ def load_module_partial(directory: str | Path, *, use_cache: bool = True
                 result = _parse_one(text, is_json)
                 bodies[disp] = result
                 if use_cache:
-                    _store_cache(cache_dir, sha, pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL), True)
+                    try:
+                        blob = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
+                    except RecursionError:
+                        continue  # too deep to cache; parsing it again next time is fine
+                    _store_cache(cache_dir, sha, blob, True)
         finally:
             if was:
                 gc.enable()

@@ -373,3 +373,16 @@ def test_parallel_parse_gives_the_same_module_as_serial(write_tf, monkeypatch, n
     assert len(list((d / ".clbplan" / "parse-cache").iterdir())) == 3
     assert parallel.resources[RA(LB, "r2_5")].pos.line == 16
     assert used == [2]
+
+
+def test_nonsensitive_declassifies_an_output(load):
+    cfg = load("""
+        variable "s" {
+          default   = "x"
+          sensitive = true
+        }
+        output "o" {
+          value = nonsensitive(var.s)
+        }
+    """)
+    assert cfg.outputs["o"].value == "x" and cfg.outputs["o"].sensitive is False
