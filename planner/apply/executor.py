@@ -71,7 +71,8 @@ def client_token(lineage: str, address: ResourceAddress, operation: str, step: s
 
 @dataclass
 class ApplyEvent:
-    """Progress for the CLI: ``start``, ``done``, ``failed``, ``skipped``, ``retry``, ``cascaded``."""
+    """Progress for the CLI: ``start``, ``done``, ``failed``, ``skipped``, ``retry``, ``cascaded``,
+    ``interrupted``."""
 
     kind: str
     op_id: str
@@ -89,10 +90,12 @@ class ApplyResult:
     skipped: list[str] = field(default_factory=list)
     executed: list[str] = field(default_factory=list)  # completion order
     api_calls: int = 0
+    # Ctrl-C arrived: operations in flight were finished and recorded, the rest skipped
+    interrupted: bool = False
 
     @property
     def ok(self) -> bool:
-        return not self.failures and not self.skipped
+        return not self.failures and not self.skipped and not self.interrupted
 
 
 def _jsonable(value: Any) -> Any:
@@ -238,7 +241,7 @@ class Executor:
 
         with ThreadPoolExecutor(max_workers=self.parallelism, thread_name_prefix="apply") as pool:
             while ready or running:
-                while ready and len(running) < self.parallelism:
+                while ready and len(running) < self.parallelism and not result.interrupted:
                     item = heapq.heappop(ready)
                     op_id = item[1]
                     if op_id in status:  # skipped, or folded into a batch, meanwhile
@@ -274,7 +277,15 @@ class Executor:
                     running[fut] = ([o for o, _, _ in batch], k, time.monotonic())
                 if not running:
                     break
-                done, _ = wait(list(running), return_when=FIRST_COMPLETED)
+                try:
+                    done, _ = wait(list(running), return_when=FIRST_COMPLETED)
+                except KeyboardInterrupt:
+                    # Ctrl-C: start nothing new, let the calls in flight finish and record them,
+                    # so the state the caller writes is true; a second Ctrl-C aborts for real
+                    result.interrupted = True
+                    self._emit(ApplyEvent("interrupted", "", ResourceAddress("-", "-"), OpKind.UPDATE,
+                                          message="interrupted: waiting for operations in progress"))
+                    done, _ = wait(list(running))
                 for fut in sorted(done, key=lambda f: index[running[f][0][0].id]):
                     group_ops, k, started = running.pop(fut)
                     release(k)
@@ -307,7 +318,7 @@ class Executor:
                         self._emit(ApplyEvent("cascaded" if op.cascaded else "done", op.id, op.address,
                                               op.kind, elapsed=elapsed))
         for op_id in sorted(set(ops) - set(status), key=index.__getitem__):
-            # unreachable in a DAG, but never lose track of an operation silently
+            # not started because of an interruption (a DAG leaves nothing else behind)
             status[op_id] = "skipped"
             result.skipped.append(op_id)
         result.api_calls = self._calls() - calls_before

@@ -188,3 +188,25 @@ def test_replace_create_before_destroy_keeps_the_new_object():
     assert res.failures == []
     assert res.state.resources[addr].id == "id-x"
     assert prov.log == ["create x", "delete x"]
+
+
+def test_ctrl_c_finishes_in_flight_work_records_it_and_skips_the_rest(monkeypatch):
+    import planner.apply.executor as ex
+
+    real_wait = ex.wait
+    calls = {"n": 0}
+
+    def wait_then_interrupt(fs, return_when=None):
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise KeyboardInterrupt
+        return real_wait(fs) if return_when is None else real_wait(fs, return_when=return_when)
+
+    monkeypatch.setattr(ex, "wait", wait_then_interrupt)
+    prov = FakeProvider()
+    ops = [op(f"o{i}", lb="lb-1") for i in range(5)]
+    res = Executor(prov, parallelism=2).run(ops, [], State())
+    assert res.interrupted and not res.ok
+    assert res.executed == [ops[0].id]  # the one in flight (same LB: one at a time) finished
+    assert ops[0].address in res.state.resources
+    assert res.skipped == [o.id for o in ops[1:]]
