@@ -321,6 +321,8 @@ class Executor:
             # not started because of an interruption (a DAG leaves nothing else behind)
             status[op_id] = "skipped"
             result.skipped.append(op_id)
+            sop = ops[op_id]
+            self._emit(ApplyEvent("skipped", op_id, sop.address, sop.kind, message="not started: apply interrupted"))
         result.api_calls = self._calls() - calls_before
         return result
 
