@@ -184,6 +184,8 @@ ERROR_TABLE: dict[str, tuple[int, str]] = {
     "InvalidIpAddress.AlreadyUsed": (400, "The specified IP address is already in use."),
     "InvalidPrivateIpAddress.Mismatch": (400, "The specified private IP address is not in the CIDR block "
                                               "of the vSwitch."),
+    "InvalidResourceType.NotSupported": (400, "The specified ResourceType is not supported."),
+    "InvalidResourceId.NotFound": (404, "The specified ResourceIds are not found in our records."),
     "QuotaExceed.PrivateIpAddress": (400, "The maximum number of private IP addresses of the network "
                                           "interface is exceeded."),
 }

@@ -78,10 +78,19 @@ def test_every_action_once_with_sdk_shapes():
     run = t("Ecs", "RunInstances", VSwitchId=vsw, SecurityGroupId=sg, ImageId=IMAGE, InstanceType="ecs.g6.xlarge")
     other = run["InstanceIdSets"]["InstanceIdSet"][0]
     t("Ecs", "DescribeInstances", VpcId=vpc)
+    t("Ecs", "ModifyInstanceAttribute", InstanceId=other, InstanceName="web", Description="d")
+    t("Ecs", "TagResources", ResourceType="instance", **{"ResourceId.1": other, "Tag.1.Key": "k", "Tag.1.Value": "v"})
+    t("Ecs", "ListTagResources", ResourceType="instance", **{"ResourceId.1": other})
+    t("Ecs", "UntagResources", ResourceType="instance", All=True, **{"ResourceId.1": other})
+    t("Ecs", "ModifySecurityGroupAttribute", SecurityGroupId=sg, SecurityGroupName="sg2")
+    t("Vpc", "ModifyVpcAttribute", VpcId=vpc, VpcName="v2")
+    t("Vpc", "ModifyVSwitchAttribute", VSwitchId=vsw, VSwitchName="s2")
     eni = t("Ecs", "CreateNetworkInterface", VSwitchId=vsw, SecurityGroupId=sg)["NetworkInterfaceId"]
     ips = t("Ecs", "AssignPrivateIpAddresses", NetworkInterfaceId=eni, SecondaryPrivateIpAddressCount=1)
     t("Ecs", "UnassignPrivateIpAddresses", NetworkInterfaceId=eni,
       **{"PrivateIpAddress.1": ips["AssignedPrivateIpAddressesSet"]["PrivateIpSet"]["PrivateIpAddress"][0]})
+    t("Ecs", "ModifyNetworkInterfaceAttribute", NetworkInterfaceId=eni, NetworkInterfaceName="n",
+      **{"SecurityGroupId.1": sg})
     t("Ecs", "AttachNetworkInterface", NetworkInterfaceId=eni, InstanceId=other)
     t("Ecs", "DescribeNetworkInterfaces", InstanceId=other)
     t("Ecs", "DetachNetworkInterface", NetworkInterfaceId=eni, InstanceId=other)

@@ -110,3 +110,27 @@ def test_catalogue(cloud):
     types = ecs_call(cloud, "DescribeInstanceTypes")["InstanceTypes"]["InstanceType"]
     assert "ecs.g6.large" in {t["InstanceTypeId"] for t in types}
     assert ecs_call(cloud, "DescribeImages", ImageId=IMAGE)["Images"]["Image"][0]["OSType"] == "linux"
+
+
+def test_modify_attributes_and_ecs_tags(cloud):
+    vpc_call(cloud, "ModifyVpcAttribute", VpcId=cloud.vpc, VpcName="prod", Description="main")
+    v = vpc_call(cloud, "DescribeVpcs", VpcId=cloud.vpc)["Vpcs"]["Vpc"][0]
+    assert (v["VpcName"], v["Description"]) == ("prod", "main")
+    vpc_call(cloud, "ModifyVSwitchAttribute", VSwitchId=cloud.vsw, VSwitchName="a")
+    assert vpc_call(cloud, "DescribeVSwitchAttributes", VSwitchId=cloud.vsw)["VSwitchName"] == "a"
+    ecs_call(cloud, "ModifySecurityGroupAttribute", SecurityGroupId=cloud.sg, SecurityGroupName="web")
+    assert ecs_call(cloud, "DescribeSecurityGroups")["SecurityGroups"]["SecurityGroup"][0]["SecurityGroupName"] == "web"
+    iid = cloud.instances[0]
+    ecs_call(cloud, "ModifyInstanceAttribute", InstanceId=iid, InstanceName="box", HostName="box1")
+    ecs_call(cloud, "TagResources", ResourceType="instance", **{"ResourceId.1": iid, "Tag.1.Key": "a", "Tag.1.Value": "1",
+                                                                "Tag.2.Key": "b", "Tag.2.Value": "2"})
+    ecs_call(cloud, "UntagResources", ResourceType="instance", **{"ResourceId.1": iid, "TagKey.1": "a"})
+    inst = ecs_call(cloud, "DescribeInstances", InstanceIds=[iid])["Instances"]["Instance"][0]
+    assert (inst["InstanceName"], inst["HostName"]) == ("box", "box1")
+    assert inst["Tags"] == {"Tag": [{"TagKey": "b", "TagValue": "2"}]}
+    expect(lambda: ecs_call(cloud, "TagResources", ResourceType="instance",
+                            **{"ResourceId.1": "i-ghost", "Tag.1.Key": "a"}), "InvalidResourceId.NotFound", status=404)
+    other_vpc = vpc_call(cloud, "CreateVpc", CidrBlock="172.16.0.0/12")["VpcId"]
+    far_sg = ecs_call(cloud, "CreateSecurityGroup", VpcId=other_vpc)["SecurityGroupId"]
+    expect(lambda: ecs_call(cloud, "ModifyNetworkInterfaceAttribute", NetworkInterfaceId=cloud.eni,
+                            **{"SecurityGroupId.1": far_sg}), "InvalidSecurityGroup.VpcMismatch")

@@ -76,7 +76,8 @@ def create_security_group(ctx: Ctx, p: Params) -> dict:
     sg_id = ctx.new_id("sg-")
     doc = {"SecurityGroupId": sg_id, "SecurityGroupName": p.get("SecurityGroupName", ""),
            "Description": p.get("Description", ""), "VpcId": vpc_id, "RegionId": ctx.region,
-           "SecurityGroupType": p.get("SecurityGroupType", "normal"), "CreationTime": ctx.iso_now()}
+           "SecurityGroupType": p.get("SecurityGroupType", "normal"), "CreationTime": ctx.iso_now(),
+           "Tags": {"Tag": [dict(t) for t in p.tags()]}}
     ctx.store.put("sg", sg_id, doc, region=ctx.region, lb_id=vpc_id)
     return {"SecurityGroupId": sg_id}
 
@@ -121,7 +122,7 @@ def _new_instance(ctx: Ctx, p: Params, status: str) -> str:
     inst = {"InstanceId": iid, "InstanceName": p.get("InstanceName", iid), "HostName": p.get("HostName", iid),
             "Status": status, "InstanceType": itype, "ImageId": image, "OSName": IMAGES[image][0],
             "OSType": IMAGES[image][1], "RegionId": ctx.region, "ZoneId": vsw["ZoneId"],
-            "InstanceNetworkType": "vpc", "Cpu": INSTANCE_TYPES[itype]["CpuCoreCount"],
+            "InstanceNetworkType": "vpc", "Description": p.get("Description", ""), "Cpu": INSTANCE_TYPES[itype]["CpuCoreCount"],
             "Memory": int(INSTANCE_TYPES[itype]["MemorySize"] * 1024),
             "VpcAttributes": {"VpcId": vsw["VpcId"], "VSwitchId": vsw["VSwitchId"],
                               "PrivateIpAddress": {"IpAddress": [ip]}},
@@ -244,7 +245,8 @@ def create_network_interface(ctx: Ctx, p: Params) -> dict:
            "ZoneId": vsw["ZoneId"], "PrivateIpAddress": primary, "PrivateIpSets": {"PrivateIpSet": ips},
            "MacAddress": "00:16:3e:" + ":".join(f"{ctx.rng.randrange(256):02x}" for _ in range(3)),
            "SecurityGroupIds": {"SecurityGroupId": [sg["SecurityGroupId"]]}, "InstanceId": "",
-           "RegionId": ctx.region, "CreationTime": ctx.iso_now(), "Description": p.get("Description", "")}
+           "RegionId": ctx.region, "CreationTime": ctx.iso_now(), "Description": p.get("Description", ""),
+           "Tags": {"Tag": [dict(t) for t in p.tags()]}}
     _save_eni(ctx, eni)
     return {"NetworkInterfaceId": eni_id, "PrimaryIpAddress": primary, "Status": "Available",
             "VpcId": vsw["VpcId"], "VSwitchId": vsw["VSwitchId"], "ZoneId": vsw["ZoneId"],
@@ -380,3 +382,115 @@ def describe_images(ctx: Ctx, p: Params) -> dict:
              for k, v in sorted(IMAGES.items()) if want is None or k == want]
     return {"Images": {"Image": items}, "TotalCount": len(items), "PageNumber": 1, "PageSize": len(items),
             "RegionId": ctx.region}
+
+
+@action("Ecs", "ModifySecurityGroupAttribute")
+def modify_security_group_attribute(ctx: Ctx, p: Params) -> dict:
+    """- renames a security group or changes its description"""
+    sg = _sg(ctx, p.req("SecurityGroupId"))
+    for k in ("SecurityGroupName", "Description"):
+        if p.raw(k) is not None:
+            sg[k] = p.raw(k)
+    ctx.store.put("sg", sg["SecurityGroupId"], sg, region=ctx.region, lb_id=sg["VpcId"])
+    return {}
+
+
+@action("Ecs", "ModifyInstanceAttribute")
+def modify_instance_attribute(ctx: Ctx, p: Params) -> dict:
+    """- InstanceName, Description, HostName, Password (write-only)"""
+    inst = _instance(ctx, p.req("InstanceId"))
+    for k in ("InstanceName", "Description", "HostName"):
+        if p.raw(k) is not None:
+            inst[k] = p.raw(k)
+    _save_instance(ctx, inst)
+    return {}
+
+
+@action("Ecs", "ModifyNetworkInterfaceAttribute")
+def modify_network_interface_attribute(ctx: Ctx, p: Params) -> dict:
+    """- name, description, and SecurityGroupId.N (existing groups of the ENI's VPC)"""
+    eni = _eni(ctx, p.req("NetworkInterfaceId"))
+    for k in ("NetworkInterfaceName", "Description"):
+        if p.raw(k) is not None:
+            eni[k] = p.raw(k)
+    sgs = p.flat("SecurityGroupId")
+    if sgs:
+        for sg_id in sgs:
+            sg = _sg(ctx, sg_id)
+            if sg["VpcId"] and sg["VpcId"] != eni["VpcId"]:
+                raise err("InvalidSecurityGroup.VpcMismatch")
+        eni["SecurityGroupIds"] = {"SecurityGroupId": sgs}
+    _save_eni(ctx, eni)
+    return {}
+
+
+_TAG_KINDS = {"instance": "instance", "securitygroup": "sg", "eni": "eni"}
+
+
+def _ecs_tags(doc: dict[str, Any]) -> list[dict[str, str]]:
+    tags = doc.get("Tags") or {"Tag": []}
+    return tags["Tag"] if isinstance(tags, dict) else tags
+
+
+def _ecs_tag_target(ctx: Ctx, p: Params) -> tuple[str, list[tuple[str, dict[str, Any]]]]:
+    rtype = p.req("ResourceType").lower()
+    kind = _TAG_KINDS.get(rtype)
+    if kind is None:
+        raise err("InvalidResourceType.NotSupported", "The specified ResourceType is not supported.")
+    out = []
+    for rid in p.flat("ResourceId"):
+        doc = ctx.store.get(kind, rid)
+        if doc is None or doc.get("RegionId") != ctx.region:
+            raise err("InvalidResourceId.NotFound", "The specified ResourceIds are not found in our records.",
+                      status=404)
+        out.append((rid, doc))
+    return rtype, out
+
+
+def _ecs_save(ctx: Ctx, rtype: str, doc: dict[str, Any]) -> None:
+    if rtype == "instance":
+        _save_instance(ctx, doc)
+    elif rtype == "eni":
+        _save_eni(ctx, doc)
+    else:
+        ctx.store.put("sg", doc["SecurityGroupId"], doc, region=ctx.region, lb_id=doc["VpcId"])
+
+
+@action("Ecs", "TagResources")
+def ecs_tag_resources(ctx: Ctx, p: Params) -> dict:
+    """- ResourceType instance|securitygroup|eni; at most 20 tags per resource"""
+    rtype, targets = _ecs_tag_target(ctx, p)
+    if not targets:
+        raise err("MissingParam.ResourceId")
+    tags = p.tags()
+    for _, doc in targets:
+        have = {t["TagKey"]: t["TagValue"] for t in _ecs_tags(doc)}
+        have.update({t["TagKey"]: t["TagValue"] for t in tags})
+        if len(have) > 20:
+            raise err("QuotaExceed.TagsPerResource")
+        doc["Tags"] = {"Tag": [{"TagKey": k, "TagValue": v} for k, v in have.items()]}
+        _ecs_save(ctx, rtype, doc)
+    return {}
+
+
+@action("Ecs", "UntagResources")
+def ecs_untag_resources(ctx: Ctx, p: Params) -> dict:
+    """- TagKey.N removes those keys; All=true removes every tag"""
+    rtype, targets = _ecs_tag_target(ctx, p)
+    keys = set(p.flat("TagKey"))
+    remove_all = p.bool("All")
+    for _, doc in targets:
+        if keys:
+            doc["Tags"] = {"Tag": [t for t in _ecs_tags(doc) if t["TagKey"] not in keys]}
+        elif remove_all:
+            doc["Tags"] = {"Tag": []}
+        _ecs_save(ctx, rtype, doc)
+    return {}
+
+
+@action("Ecs", "ListTagResources")
+def ecs_list_tag_resources(ctx: Ctx, p: Params) -> dict:
+    rtype, targets = _ecs_tag_target(ctx, p)
+    rows = [{"ResourceType": rtype, "ResourceId": rid, "TagKey": t["TagKey"], "TagValue": t["TagValue"]}
+            for rid, doc in targets for t in _ecs_tags(doc)]
+    return {"TagResources": {"TagResource": rows}}

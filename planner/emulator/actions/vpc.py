@@ -187,3 +187,28 @@ def delete_vswitch(ctx: Ctx, p: Params) -> dict:
         raise err("DependencyViolation")
     ctx.store.delete("vswitch", v["VSwitchId"])
     return {}
+
+
+@action("Vpc", "ModifyVpcAttribute")
+def modify_vpc_attribute(ctx: Ctx, p: Params) -> dict:
+    """- renames a VPC or changes its description"""
+    vpc_id = p.req("VpcId")
+    v = ctx.store.get("vpc", vpc_id)
+    if v is None or v["RegionId"] != ctx.region:
+        raise err("InvalidVpcId.NotFound")
+    for k in ("VpcName", "Description"):
+        if p.raw(k) is not None:
+            v[k] = p.raw(k)
+    ctx.store.put("vpc", vpc_id, v, region=ctx.region)
+    return {}
+
+
+@action("Vpc", "ModifyVSwitchAttribute")
+def modify_vswitch_attribute(ctx: Ctx, p: Params) -> dict:
+    """- renames a vSwitch or changes its description"""
+    v = get_vswitch(ctx, p.req("VSwitchId"))
+    for k in ("VSwitchName", "Description"):
+        if p.raw(k) is not None:
+            v[k] = p.raw(k)
+    ctx.store.put("vswitch", v["VSwitchId"], v, region=ctx.region, lb_id=v["VpcId"])
+    return {}
