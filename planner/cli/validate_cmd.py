@@ -11,12 +11,37 @@ from planner.config.loader import load_module_partial
 from planner.diagnostics import Diagnostic, DiagnosticsError
 
 
+def _byte_offset(cache: dict[str, list[int] | None], filename: str, line: int, column: int) -> int:
+    """Byte offset of a 1-based line/column (columns count characters), as terraform's JSON has."""
+    if filename not in cache:
+        try:
+            with open(filename, "rb") as f:
+                raw = f.read()
+            starts = [0]
+            starts.extend(i + 1 for i, b in enumerate(raw) if b == 10)
+            cache[filename] = starts
+            cache[filename + "\0text"] = raw  # type: ignore[assignment]
+        except OSError:
+            cache[filename] = None
+    starts = cache[filename]
+    if not starts or line < 1 or line > len(starts):
+        return 0
+    raw: bytes = cache[filename + "\0text"]  # type: ignore[assignment]
+    line_bytes = raw[starts[line - 1]:starts[line] if line < len(starts) else len(raw)]
+    prefix = line_bytes.decode("utf-8", "replace")[:max(column - 1, 0)]
+    return starts[line - 1] + len(prefix.encode("utf-8"))
+
+
 def _json_report(diags: list[Diagnostic]) -> dict:
     errors = sum(1 for d in diags if d.severity == "error")
     warnings = sum(1 for d in diags if d.severity == "warning")
     out = []
+    files: dict = {}
     for d in diags:
         item = d.to_json()
+        if "range" in item and d.pos is not None:
+            byte = _byte_offset(files, d.pos.filename, d.pos.line, d.pos.column)
+            item["range"]["start"]["byte"] = item["range"]["end"]["byte"] = byte
         item["summary"] = d.summary
         item["detail"] = d.detail + (("\n" if d.detail else "") + "hint: " + d.hint if d.hint else "")
         out.append(item)

@@ -131,3 +131,13 @@ def test_valid_configuration_succeeds(write_tf, monkeypatch):
     report = json.loads(CliRunner().invoke(cli, ["validate", "-json"]).output)
     assert report == {"format_version": "1.0", "valid": True, "error_count": 0, "warning_count": 0,
                       "diagnostics": []}
+
+
+def test_json_ranges_carry_byte_offsets(write_tf, monkeypatch):
+    d = write_tf({"main.tf": 'locals {\n  x = "é"\n  a = var.nope\n}\n'})
+    monkeypatch.chdir(d)
+    report = json.loads(CliRunner().invoke(cli, ["validate", "-json"]).output)
+    start = report["diagnostics"][0]["range"]["start"]
+    text = (d / "main.tf").read_bytes()
+    assert (start["line"], start["column"]) == (3, 7)
+    assert text[start["byte"]:].startswith(b"var.nope")
