@@ -121,11 +121,18 @@ def open_provider(config: Configuration, workdir: Path) -> tuple[Any, Any, Any, 
 
 def make_plan(workdir: Path | str, state: State, *, var_args: Sequence[str] = (), var_files: Sequence[str] = (),
               env: Mapping[str, str] | None = None, destroy: bool = False, verify: bool = True,
-              refresh: bool = True) -> Planned:
-    """Plan ``workdir`` against ``state`` (as read from the backend, journal replayed)."""
+              refresh: bool = True, targets: Sequence[ResourceAddress] = (),
+              excludes: Sequence[ResourceAddress] = (), replace: Sequence[ResourceAddress] = (),
+              refresh_only: bool = False) -> Planned:
+    """Plan ``workdir`` against ``state`` (as read from the backend, journal replayed).
+
+    ``targets``/``excludes``/``replace``/``refresh_only`` are the -target/-exclude/-replace/
+    -refresh-only hooks of ``planner.plan.targeting``."""
+    from planner.plan.targeting import check_replace, make_differ, refresh_only_plan, restrict_plan
+
     workdir = Path(workdir)
     module = _load(workdir)
-    differ = Differ(state, destroy=destroy)
+    differ = make_differ(state, destroy=destroy, replace=replace)
     config = _evaluate(module, var_args=var_args, var_files=var_files, env=env, resolver=differ.resolve)
     provider, transport, emulator, region = open_provider(config, workdir)
     refreshed, drift = state, []
@@ -134,9 +141,14 @@ def make_plan(workdir: Path | str, state: State, *, var_args: Sequence[str] = ()
         drift = detect_drift(state, values)
         refreshed = refreshed_state(state, values)
         if drift:
-            differ = Differ(refreshed, destroy=destroy)
+            differ = make_differ(refreshed, destroy=destroy, replace=replace)
             config = _evaluate(module, var_args=var_args, var_files=var_files, env=env, resolver=differ.resolve)
     plan = plan_from(config, refreshed, differ=differ, drift=drift, destroy=destroy)
+    check_replace(plan, replace)
+    if refresh_only:
+        plan = refresh_only_plan(plan)
+    elif targets or excludes:
+        plan = restrict_plan(plan, config, refreshed, targets=targets, excludes=excludes)
     planned = Planned(plan, config, module, state, refreshed, provider, transport, emulator, region)
     if verify and emulator is not None and plan.operations:
         verify_plan(plan, emulator, refreshed, region=region, planned_values=planned.planned_values(),
