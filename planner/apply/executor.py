@@ -61,6 +61,17 @@ class _StateView(Mapping):
         return len(self._r)
 
 
+def _computed_attrs(type_name: str) -> set[str]:
+    try:
+        from planner.schema import get_schema
+    except ImportError:  # pragma: no cover - the schema package is part of the product
+        return set()
+    schema = get_schema(type_name)
+    if schema is None:
+        return set()
+    return set(schema.computed) | {n for n, b in schema.blocks.items() if b.computed}
+
+
 def client_token(lineage: str, address: ResourceAddress, operation: str, step: str = "") -> str:
     """Deterministic ClientToken (ASCII, <= 64 chars) for one step of one operation."""
     if _client_token is not None:
@@ -347,6 +358,9 @@ class Executor:
             planned = dict(self.planned_values(op, _StateView(state)))
         else:
             planned = dict(op.change.after or {})
+        # what the cloud computes ("known after apply") is simply not sent
+        computed = _computed_attrs(op.address.type)
+        planned = {k: v for k, v in planned.items() if not (v is UNKNOWN and (k in computed or k == "id"))}
         if contains_unknown({k: v for k, v in planned.items() if k != "id"}):
             unknown = sorted(k for k, v in planned.items() if k != "id" and contains_unknown(v))
             raise ValueError(f"{op.address}: values still unknown at apply time: {', '.join(unknown)}")

@@ -361,3 +361,19 @@ def test_recover_adopts_a_batched_add_whose_response_was_lost(tmp_path):
     assert sorted(a.key for a in out.resources) == sorted(ids)
     members = provider_for(healthy).handler(SG).import_(grp["id"], provider_for(healthy).context())["servers"]
     assert sorted(members[0]["server_ids"]) == sorted(ids)
+
+
+def test_without_planned_values_computed_unknowns_are_not_sent_but_unknown_references_fail():
+    emu = Emulator()
+    prov = provider_for(emu)
+    addr = ResourceAddress(LB, "web")
+    after = {"load_balancer_name": "web", "load_balancer_spec": "slb.s1.small", "address": UNKNOWN,
+             "status": UNKNOWN, "id": UNKNOWN}
+    lb_op = Operation(addr, OpKind.CREATE, ResourceChange(addr, Action.CREATE, None, after))
+    g_addr = ResourceAddress(SG, "g")
+    g_op = Operation(g_addr, OpKind.CREATE, ResourceChange(g_addr, Action.CREATE, None,
+                                                         {"load_balancer_id": UNKNOWN, "name": "g"}))
+    res = Executor(prov).run([lb_op, g_op], [Edge(lb_op.id, g_op.id, "ref")], State())
+    assert res.state.resources[addr].attributes["address"]  # filled by the cloud
+    assert [f[0] for f in res.failures] == [g_op.id]
+    assert "load_balancer_id" in str(res.failures[0][1])
