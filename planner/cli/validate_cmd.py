@@ -50,7 +50,7 @@ def _json_report(diags: list[Diagnostic]) -> dict:
 
 
 @click.command("validate")
-@click.argument("directory", default=".", type=click.Path(file_okay=False))
+@click.argument("directory", default=".")
 @click.option("-json", "--json", "json_", is_flag=True, help="Print the result as JSON (terraform validate -json).")
 @click.option("-var", "--var", "var_args", multiple=True, help="Set an input variable: -var name=value.")
 @click.option("-var-file", "--var-file", "var_files", multiple=True, help="Load input variables from a file.")
