@@ -114,11 +114,26 @@ def test_acl_entries(cloud):
         [{"entry": f"10.1.{i}.0/24"} for i in range(51)])), "AclEntryExceedLimit")
     cloud.slb("SetAccessControlListAttribute", AclId=acl, AclName="office-2")
     cloud.slb("RemoveAccessControlListEntry", AclId=acl, AclEntrys=json.dumps([{"entry": "192.168.1.1"}]))
-    d = cloud.slb("DescribeAccessControlListAttribute", AclId=acl)
+    d = cloud.slb("DescribeAccessControlListAttribute", AclId=acl, PageSize=50)
     assert d["AclName"] == "office-2" and d["AclEntrys"]["AclEntry"] == [
         {"AclEntryIP": "10.10.10.0/24", "AclEntryComment": "first"}]
     assert d["Tags"] == {"Tag": [{"TagKey": "a", "TagValue": "b"}]}
     expect(lambda: cloud.slb("DescribeAccessControlListAttribute", AclId="acl-ghost"), "AclNotExist")
+
+
+def test_acl_entries_are_paged(cloud):
+    acl = cloud.slb("CreateAccessControlList", AclName="paged")["AclId"]
+    cloud.slb("AddAccessControlListEntry", AclId=acl, AclEntrys=json.dumps(
+        [{"entry": f"10.0.{i}.0/24", "comment": "odd" if i % 2 else "even"} for i in range(25)]))
+    first = cloud.slb("DescribeAccessControlListAttribute", AclId=acl)
+    assert len(first["AclEntrys"]["AclEntry"]) == 10 and first["TotalAclEntry"] == 25
+    got = []
+    for page in (1, 2, 3):
+        got += cloud.slb("DescribeAccessControlListAttribute", AclId=acl, Page=page, PageSize=10)["AclEntrys"]["AclEntry"]
+    assert [e["AclEntryIP"] for e in got] == [f"10.0.{i}.0/24" for i in range(25)]
+    odd = cloud.slb("DescribeAccessControlListAttribute", AclId=acl, PageSize=50, AclEntryComment="odd")
+    assert odd["TotalAclEntry"] == 12
+    expect(lambda: cloud.slb("DescribeAccessControlListAttribute", AclId=acl, PageSize=51), "InvalidParameter")
 
 
 def test_acl_entry_limit_300(cloud):

@@ -134,3 +134,19 @@ def test_modify_attributes_and_ecs_tags(cloud):
     far_sg = ecs_call(cloud, "CreateSecurityGroup", VpcId=other_vpc)["SecurityGroupId"]
     expect(lambda: ecs_call(cloud, "ModifyNetworkInterfaceAttribute", NetworkInterfaceId=cloud.eni,
                             **{"SecurityGroupId.1": far_sg}), "InvalidSecurityGroup.VpcMismatch")
+
+
+def test_describe_network_interfaces_token_paging(cloud):
+    for _ in range(12):
+        ecs_call(cloud, "CreateNetworkInterface", VSwitchId=cloud.vsw, SecurityGroupId=cloud.sg)
+    seen, token = [], None
+    while True:
+        kw = {"MaxResults": 10}
+        if token:
+            kw["NextToken"] = token
+        r = ecs_call(cloud, "DescribeNetworkInterfaces", **kw)
+        seen += [e["NetworkInterfaceId"] for e in r["NetworkInterfaceSets"]["NetworkInterfaceSet"]]
+        token = r["NextToken"]
+        if not token:
+            break
+    assert len(seen) == 13 and len(set(seen)) == 13

@@ -333,6 +333,8 @@ def detach_network_interface(ctx: Ctx, p: Params) -> dict:
 
 @action("Ecs", "DescribeNetworkInterfaces")
 def describe_network_interfaces(ctx: Ctx, p: Params) -> dict:
+    """- NetworkInterfaceId.N, InstanceId, VpcId, VSwitchId filters; PageNumber/PageSize or
+      MaxResults (10-500)/NextToken paging"""
     ids = p.flat("NetworkInterfaceId")
     iid, vpc_id, vsw_id = p.get("InstanceId"), p.get("VpcId"), p.get("VSwitchId")
     if ids:
@@ -341,6 +343,18 @@ def describe_network_interfaces(ctx: Ctx, p: Params) -> dict:
         items = ctx.store.docs("eni", region=ctx.region)
     items = [d for d in items if (iid is None or d.get("InstanceId") == iid)
              and (vpc_id is None or d["VpcId"] == vpc_id) and (vsw_id is None or d["VSwitchId"] == vsw_id)]
+    if p.has("MaxResults") or p.has("NextToken"):  # the newer token paging
+        max_results = p.int("MaxResults", 10, 500, default=10)
+        assert max_results is not None
+        token = p.get("NextToken")
+        try:
+            start = int(token, 16) if token else 0
+        except ValueError:
+            raise err("InvalidParameter", "The specified parameter NextToken is not valid.")
+        out: dict[str, Any] = {"NetworkInterfaceSets": {"NetworkInterfaceSet": [
+            copy_doc(d) for d in items[start:start + max_results]]}, "TotalCount": len(items)}
+        out["NextToken"] = format(start + max_results, "x") if start + max_results < len(items) else ""
+        return out
     page, num, size = _page(p, items, 10, 500)
     return {"NetworkInterfaceSets": {"NetworkInterfaceSet": [copy_doc(d) for d in page]},
             "TotalCount": len(items), "PageNumber": num, "PageSize": size}

@@ -158,11 +158,17 @@ def _related(ctx: Ctx, acl_id: str) -> list[dict[str, Any]]:
 
 @action("Slb", "DescribeAccessControlListAttribute")
 def describe_access_control_list_attribute(ctx: Ctx, p: Params) -> dict:
+    """- entries are paged: Page from 1, PageSize at most 50 (default 10); AclEntryComment filters"""
     acl = _get_acl(ctx, p.req("AclId"))
+    page = p.int("Page", 1, None, default=1)
+    size = p.int("PageSize", 1, 50, default=10)
+    assert page is not None and size is not None
+    comment = p.get("AclEntryComment")
+    entries = [e for e in acl["AclEntrys"] if comment is None or e["AclEntryComment"] == comment]
     return {"AclId": acl["AclId"], "AclName": acl["AclName"], "AddressIPVersion": acl["AddressIPVersion"],
             "ResourceGroupId": acl["ResourceGroupId"], "CreateTime": acl["CreateTime"],
-            "AclEntrys": {"AclEntry": [dict(e) for e in acl["AclEntrys"]]},
-            "TotalAclEntry": len(acl["AclEntrys"]),
+            "AclEntrys": {"AclEntry": [dict(e) for e in entries[(page - 1) * size: page * size]]},
+            "TotalAclEntry": len(entries),
             "RelatedListeners": {"RelatedListener": _related(ctx, acl["AclId"])}, "Tags": tags_out(acl)}
 
 
