@@ -101,6 +101,12 @@ class Configuration:
     # the evaluator that produced this configuration, kept for evaluate_instance (not serialised)
     _instance_evaluator: Any = field(default=None, repr=False, compare=False)
 
+    def __getstate__(self) -> dict:
+        """Pickle (saved plans, caches) without the evaluator: it is a live object, not data."""
+        state = dict(self.__dict__)
+        state["_instance_evaluator"] = None
+        return state
+
     def evaluate_instance(self, address: ResourceAddress,
                           resolver_lookup: Callable[[ResourceAddress], dict | None]) -> dict:
         """Re-evaluate ONE instance's attributes with referenced resources' values from the callback.
