@@ -159,6 +159,16 @@ def test_set_listener_switches_groups(cloud):
     assert "VServerGroupId" not in d and d["BackendServerPort"] == 8080
     expect(lambda: cloud.slb("SetLoadBalancerUDPListenerAttribute", LoadBalancerId=lb, ListenerPort=80, Scheduler="rr"),
            "InvalidParameter", "The specified resource does not exist.")
+    # moving a listener from a VServer group to a master-slave group in one call
+    ms = cloud.slb("CreateMasterSlaveServerGroup", LoadBalancerId=lb, MasterSlaveBackendServers=json.dumps(
+        [{"ServerId": cloud.instances[0], "Port": 80, "ServerType": "Master"},
+         {"ServerId": cloud.instances[1], "Port": 80, "ServerType": "Slave"}]))["MasterSlaveServerGroupId"]
+    cloud.slb("SetLoadBalancerTCPListenerAttribute", LoadBalancerId=lb, ListenerPort=80, VServerGroup="off",
+              MasterSlaveServerGroup="on", MasterSlaveServerGroupId=ms)
+    d = cloud.slb("DescribeLoadBalancerTCPListenerAttribute", LoadBalancerId=lb, ListenerPort=80)
+    assert d["MasterSlaveServerGroupId"] == ms and "VServerGroupId" not in d
+    expect(lambda: cloud.slb("SetLoadBalancerTCPListenerAttribute", LoadBalancerId=lb, ListenerPort=80,
+                             MasterSlaveServerGroup="off"), "OperationFailed.ServerGroupInUse")
 
 
 @pytest.mark.parametrize("param,value", [

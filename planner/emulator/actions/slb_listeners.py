@@ -225,7 +225,8 @@ def _apply(ctx: Ctx, p: Params, lb: dict[str, Any], lst: dict[str, Any], *, crea
         forward = proto == "http" and lst.get("ListenerForward") == "on"
         if bsp is None and not vsg_id and not msg_id and not forward:
             raise err("MissingParameter", "The BackendServerPort or VServerGroupId is required at lease one.")
-    else:
+    vsg_flag = msg_flag = None
+    if not creating:
         vsg_flag = p.onoff("VServerGroup")
         msg_flag = p.onoff("MasterSlaveServerGroup") if proto in L4 else None
         if vsg_flag == "on" and msg_flag == "on":
@@ -235,13 +236,9 @@ def _apply(ctx: Ctx, p: Params, lb: dict[str, Any], lst: dict[str, Any], *, crea
         if msg_flag == "on" and not msg_id:
             raise missing("MasterSlaveServerGroupId")
         if vsg_flag == "off":
-            if "BackendServerPort" not in lst:
-                raise err("OperationFailed.ServerGroupInUse")
             lst.pop("VServerGroupId", None)
             vsg_id = None
         if msg_flag == "off":
-            if "BackendServerPort" not in lst:
-                raise err("OperationFailed.ServerGroupInUse")
             lst.pop("MasterSlaveServerGroupId", None)
             msg_id = None
         if vsg_id and vsg_id == lst.get("VServerGroupId"):
@@ -260,6 +257,10 @@ def _apply(ctx: Ctx, p: Params, lb: dict[str, Any], lst: dict[str, Any], *, crea
             raise err("InvalidParameter", MSG_NOT_EXIST)
         lst["MasterSlaveServerGroupId"] = msg_id
         lst.pop("VServerGroupId", None)
+    if not creating and "off" in (vsg_flag, msg_flag) and not (
+            "BackendServerPort" in lst or lst.get("VServerGroupId") or lst.get("MasterSlaveServerGroupId")):
+        # switching a group off is fine only when something is left to forward to
+        raise err("OperationFailed.ServerGroupInUse")
 
     # --- scheduler, ACLs, certificates, redirect --------------------------------------------
     if lst["Scheduler"] in GUARANTEED_SCHEDULERS and not is_guaranteed(lb):
