@@ -9,6 +9,7 @@ Heredoc bodies are a single opaque token in the grammar; we split them into a te
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 
@@ -84,6 +85,8 @@ def _name_of(node) -> str:
 
 class Converter:
     """Walks the lark tree; a fresh one per file (it knows the file for nested heredoc parses)."""
+
+    strip_marks: dict[tuple[int, int], tuple[bool, bool]] = {}  # replaced per instance
 
     def body(self, tree: Tree) -> ir.Body:
         body = ir.Body()
@@ -225,7 +228,8 @@ class Converter:
         strip_r = len(toks) > 1 and toks[-2].type == "STRIP_MARKER"
         trees = _trees(t.children)
         if kind == "interpolation":
-            return ("interp", self.expr(trees[0]), False, False, line, col)
+            sl, sr = self.strip_marks.get((line, col), (False, False))
+            return ("interp", self.expr(trees[0]), sl, sr, line, col)
         if kind == "template_if_start":
             return ("if", self.expr(trees[0]), strip_l, strip_r, line, col)
         if kind == "template_else":
@@ -499,11 +503,14 @@ def _scan_directive(inner: str, sl: bool, sr: bool, line: int, col: int) -> tupl
 def parse_expression(text: str, line: int = 1) -> ir.Expr:
     """Parse one standalone expression (heredoc interpolations, -var values, tfvars)."""
     try:
-        tree = hcl2.parses_to_tree("__x = " + text.strip() + "\n")
+        cleaned, marks = strip_interpolation_markers("__x = " + text.strip() + "\n")
+        tree = hcl2.parses_to_tree(cleaned)
     except UnexpectedInput as e:
         raise SyntaxProblem("Invalid expression", f"Could not parse {text.strip()!r}: "
                             f"{_describe_unexpected(e)}", line, 1) from None
-    body = Converter().body(tree.children[0])
+    conv = Converter()
+    conv.strip_marks = marks
+    body = conv.body(tree.children[0])
     if len(body.attributes) != 1 or body.blocks:
         raise SyntaxProblem("Invalid expression", f"Could not parse {text.strip()!r} as one expression.",
                             line, 1)
@@ -747,11 +754,80 @@ def friendly_syntax_error(text: str, e: UnexpectedInput) -> SyntaxProblem:
                          line, col)
 
 
+_HEREDOC_START = re.compile(r"<<-?([A-Za-z][\w.-]*)[ \t]*\r?\n")
+
+
+def strip_interpolation_markers(text: str) -> tuple[str, dict[tuple[int, int], tuple[bool, bool]]]:
+    """python-hcl2's grammar rejects ``"${~ x ~}"`` in quoted strings (it accepts ``~`` only in
+    ``%{}`` directives). Blank those markers out (columns unchanged) and return where they were,
+    keyed by the line/column of the ``${``, so the converter can apply them."""
+    if "${~" not in text and "~}" not in text:
+        return text, {}
+    chars = list(text)
+    marks: dict[tuple[int, int], tuple[bool, bool]] = {}
+    line_starts = [0]
+    line_starts.extend(i + 1 for i, c in enumerate(text) if c == "\n")
+
+    def where(i: int) -> tuple[int, int]:
+        ln = bisect.bisect_right(line_starts, i)
+        return ln, i - line_starts[ln - 1] + 1
+
+    i, n, in_string = 0, len(text), False
+    while i < n:
+        c = text[i]
+        if in_string:
+            if c == "\\":
+                i += 2
+                continue
+            if c == '"' or c == "\n":
+                in_string = False
+            elif text.startswith("$${", i):
+                i += 3
+                continue
+            elif text.startswith("${", i):
+                end = _matching_brace(text, i + 2)
+                if end < 0:
+                    break
+                left = text.startswith("${~", i)
+                right = end > i + 2 and text[end - 1] == "~"
+                if left or right:
+                    marks[where(i)] = (left, right)
+                    if left:
+                        chars[i + 2] = " "
+                    if right:
+                        chars[end - 1] = " "
+                i = end + 1
+                continue
+            i += 1
+            continue
+        if c == '"':
+            in_string = True
+        elif c == "#" or text.startswith("//", i):
+            nl = text.find("\n", i)
+            i = n if nl < 0 else nl
+            continue
+        elif text.startswith("/*", i):
+            close = text.find("*/", i + 2)
+            i = n if close < 0 else close + 2
+            continue
+        elif text.startswith("<<", i):
+            m = _HEREDOC_START.match(text, i)
+            if m:
+                end_m = re.compile(r"^[ \t]*" + re.escape(m.group(1)) + r"[ \t]*\r?$", re.M).search(text, m.end())
+                i = n if not end_m else end_m.end()
+                continue
+        i += 1
+    return "".join(chars), marks
+
+
 def parse_text(text: str) -> ir.Body:
     """Parse one file's text into an IR body; raises SyntaxProblem."""
     try:
-        tree = hcl2.parses_to_tree(text if text.endswith("\n") else text + "\n")
-        return Converter().body(tree.children[0])
+        cleaned, marks = strip_interpolation_markers(text)
+        tree = hcl2.parses_to_tree(cleaned if cleaned.endswith("\n") else cleaned + "\n")
+        conv = Converter()
+        conv.strip_marks = marks
+        return conv.body(tree.children[0])
     except UnexpectedInput as e:
         raise friendly_syntax_error(text, e) from None
     except RecursionError:

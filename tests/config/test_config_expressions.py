@@ -17,6 +17,7 @@ CASES = [
     ('"a\\"b\\n\\u00e9"', 'a"b\né'), ('"$${x} %%{y}"', "${x} %{y}"), ('"n=${1 + 1}"', "n=2"),
     ('"${true}"', True), ('"%{ if true }on%{ else }off%{ endif }"', "on"),
     ('"%{ for x in [1, 2] ~} ${x} %{~ endfor }"', "12"), ('"${"a"}${1}"', "a1"),
+    ('"a  ${~ "b" ~}  c"', "abc"), ('"a ${~ 1} $${~ x}"', "a1 ${~ x}"),
     # collections, for, splat, index
     ("[for x in [1, 2, 3] : x * 10 if x != 2]", [10, 30]),
     ('{for k, v in {b = 1, a = 2} : v => k}', {"2": "a", "1": "b"}),
