@@ -271,6 +271,19 @@ class Converter:
 
     def x_object(self, t: Tree) -> ir.Expr:
         line, col = _pos(t)
+        separated = True
+        for c in t.children:
+            is_sep = (isinstance(c, Token) and c.type == "COMMA") or \
+                (isinstance(c, Tree) and c.data == "new_line_or_comment")
+            if isinstance(c, Tree) and c.data == "object_elem":
+                if not separated:
+                    el, ec = _pos(c)
+                    raise SyntaxProblem("Missing attribute separator", "Expected a newline or comma to mark the "
+                                        "beginning of the next attribute.", el, ec,
+                                        hint="put a comma or a line break between object attributes")
+                separated = False
+            elif is_sep:
+                separated = True
         items = []
         for el in _trees(t.children):
             key_node, val_node = _trees(el.children)[:2]

@@ -24,7 +24,7 @@ from planner.config import ir
 from planner.config.hclparse import SyntaxProblem, parse_expression, parse_text
 from planner.diagnostics import Diagnostic, DiagnosticBag, DiagnosticsError, SourcePos
 
-IR_VERSION = "4"
+IR_VERSION = "5"
 CACHE_KEY_PREFIX = f"hcl2-{getattr(hcl2, '__version__', 'x')}-ir{IR_VERSION}"
 PARALLEL_MIN_BYTES = 256 * 1024  # below this, process start-up costs more than it saves
 

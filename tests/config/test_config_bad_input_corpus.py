@@ -86,6 +86,8 @@ CORPUS = [
      "Provider configuration not present", "main.tf", 2),
     ("module-call", {"main.tf": 'module "m" {\n  source = "./m"\n}\n'}, "Module calls are not supported",
      "main.tf", 1),
+    ("object-missing-comma", {"main.tf": 'locals {\n  a = { x = 1 y = 2 }\n}\n'}, "Missing attribute separator",
+     "main.tf", 2),
     ("invalid-json", {"main.tf.json": '{"locals": {"a": 1,}}'}, "Invalid JSON", "main.tf.json", 1),
 ]
 
