@@ -354,3 +354,22 @@ def test_http_listener_redirecting_to_https(provider, ctx, cert):
     h.delete(redirect, ctx)  # the redirecting listener goes first (ListenerForwardExist otherwise)
     h.delete(https, ctx)
     assert h.read_many([redirect, https], ctx) == [None, None]
+
+
+@pytest.mark.parametrize("protocol", ["tcp", "udp"])
+def test_listener_switches_between_vserver_and_master_slave_group(provider, ctx, net, protocol):
+    lb = new_lb(provider, ctx)
+    s = net["servers"]
+    grp = provider.handler("alicloud_slb_server_group").create({"load_balancer_id": lb["id"], "name": "g", "servers": [
+        {"server_ids": [s[0]["id"]], "port": 80, "weight": 100, "type": "ecs"}]}, ctx)
+    ms = provider.handler("alicloud_slb_master_slave_server_group").create({
+        "load_balancer_id": lb["id"], "name": "ms", "servers": [
+            {"server_id": s[0]["id"], "port": 80, "weight": 100, "type": "ecs", "server_type": "Master"},
+            {"server_id": s[1]["id"], "port": 80, "weight": 100, "type": "ecs", "server_type": "Slave"}]}, ctx)
+    h = provider.handler("alicloud_slb_listener")
+    li = h.create(dict(LISTENER_BASE, load_balancer_id=lb["id"], frontend_port=80, protocol=protocol, bandwidth=-1,
+                       server_group_id=grp["id"]), ctx)
+    to_ms = h.update(li, dict(li, server_group_id=None, master_slave_server_group_id=ms["id"]), ctx)
+    assert to_ms["master_slave_server_group_id"] == ms["id"] and to_ms["server_group_id"] is None
+    back = h.update(to_ms, dict(to_ms, server_group_id=grp["id"], master_slave_server_group_id=None), ctx)
+    assert back["server_group_id"] == grp["id"] and back["master_slave_server_group_id"] is None

@@ -283,8 +283,20 @@ class ListenerHandler(BaseHandler):
         lb, port = prior["load_balancer_id"], int(prior["frontend_port"])
         merged = dict(planned)
         merged.setdefault("protocol", proto)
-        ctx.write(SLB, f"SetLoadBalancer{PROTO_API[proto]}ListenerAttribute",
-                  self._params(merged, create=False, prior=prior))
+        action = f"SetLoadBalancer{PROTO_API[proto]}ListenerAttribute"
+        params = self._params(merged, create=False, prior=prior)
+        try:
+            ctx.write(SLB, action, params)
+        except ApiError as e:
+            # switching between a VServer and a master-slave group: reference 9.4 turns one off
+            # and the other on in the same call; a cloud that checks the "off" first (no backend
+            # port to fall back to) refuses that, so switch with the "on" alone
+            switching = ("VServerGroup" in params and "MasterSlaveServerGroup" in params
+                         and "on" in (params["VServerGroup"], params["MasterSlaveServerGroup"]))
+            if e.code != "OperationFailed.ServerGroupInUse" or not switching:
+                raise
+            flag = "VServerGroup" if params["VServerGroup"] == "off" else "MasterSlaveServerGroup"
+            ctx.write(SLB, action, {k: v for k, v in params.items() if k != flag})
         return self._must(lb, proto, port, dict(planned, id=prior["id"]), ctx)
 
     def delete(self, prior: dict, ctx: CallContext) -> None:
