@@ -474,6 +474,7 @@ class _Builder:
         }
         if not deleted_lbs:
             return
+        lb_dels = {self.op(a, OpKind.DELETE).id for a in deleted_lbs.values()}
         for addr in sorted(self.prior.resources, key=str):
             if addr.type in LB_TYPES:
                 continue
@@ -488,6 +489,13 @@ class _Builder:
                 self.g.remove_edge(d.id, lb_del.id)
                 self.edges.pop((d.id, lb_del.id), None)
             self.add(lb_del, d, f"deleted together with its load balancer {lb_addr}")
+            # A CLB child belongs to one load balancer and can use no other; an edge "child deleted
+            # before another LB" only comes from an unkeyed recorded dependency (lb[each.key] records
+            # every instance) and, with the cascade, would order LBs against each other in a cycle.
+            for other in lb_dels - {lb_del.id}:
+                if self.g.has_edge(d.id, other):
+                    self.g.remove_edge(d.id, other)
+                    self.edges.pop((d.id, other), None)
 
 
 def _cycle_error(g: nx.DiGraph) -> DiagnosticsError:
