@@ -779,7 +779,12 @@ class ModuleEvaluator:
     def _lifecycle(self, b: ir.Block) -> Lifecycle:
         lc = Lifecycle()
         fn = b.filename
-        for lb in b.body.blocks_of("lifecycle"):
+        blocks = b.body.blocks_of("lifecycle")
+        for extra in blocks[1:]:
+            self.bag.add("Duplicate lifecycle block", SourcePos(fn, extra.line, extra.col),
+                         detail=f"A lifecycle block was already declared at {fn}:{blocks[0].line},{blocks[0].col}. "
+                                "Only one per resource is allowed.", hint="merge the two lifecycle blocks")
+        for lb in blocks[:1]:
             for a in lb.body.attributes:
                 pos = SourcePos(fn, a.line, a.col)
                 if a.name in ("create_before_destroy", "prevent_destroy"):

@@ -88,6 +88,8 @@ CORPUS = [
      "main.tf", 1),
     ("object-missing-comma", {"main.tf": 'locals {\n  a = { x = 1 y = 2 }\n}\n'}, "Missing attribute separator",
      "main.tf", 2),
+    ("duplicate-lifecycle", {"main.tf": 'resource "alicloud_slb_load_balancer" "a" {\n  lifecycle {}\n'
+                                        '  lifecycle {}\n}\n'}, "Duplicate lifecycle block", "main.tf", 3),
     ("invalid-json", {"main.tf.json": '{"locals": {"a": 1,}}'}, "Invalid JSON", "main.tf.json", 1),
 ]
 
