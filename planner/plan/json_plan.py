@@ -1,0 +1,314 @@
+"""Terraform's JSON plan representation (``plan -json``, ``show -json FILE``).
+
+Field for field where it applies (format_version 1.2 of ``terraform show -json``), so tools that
+read Terraform plans (tfcmt, conftest/OPA, infracost-style scripts) read ours. Two deliberate
+differences, both for safety:
+
+- sensitive values are never written: the value becomes ``"(sensitive value)"`` and the matching
+  ``*_sensitive`` flag is true (Terraform writes them in clear text);
+- values known only after apply are left out of ``after`` (as Terraform does) and flagged in
+  ``after_unknown``.
+
+Everything Terraform has no field for (the ordered operations with the reason for each edge, the
+shadow verification, the API-call estimate, partial-plan flags) is under the top-level key
+``"clbplan"``.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import math
+from collections.abc import Mapping
+from typing import Any
+
+from planner import __version__
+from planner.addresses import ResourceAddress
+from planner.diff import get_schema, values_equal
+from planner.plan.model import Action, DriftEntry, Plan, ResourceChange
+from planner.state.model import State
+from planner.values import contains_unknown, is_unknown
+
+FORMAT_VERSION = "1.2"
+PROVIDER_NAME = "registry.terraform.io/aliyun/alicloud"
+SENSITIVE = "(sensitive value)"
+SERVERS_PER_CALL = 20
+
+
+def _provider_name(provider: str) -> str:
+    """Terraform writes the provider's source address, never the alias."""
+    return PROVIDER_NAME
+
+
+def _addr_fields(addr: ResourceAddress) -> dict:
+    out = {"address": str(addr), "mode": addr.mode, "type": addr.type, "name": addr.name}
+    if addr.key is not None:
+        out["index"] = addr.key
+    return out
+
+
+def known_part(value: Any) -> Any:
+    """``value`` with unknowns left out of objects and null in lists (Terraform's ``after``)."""
+    if isinstance(value, dict):
+        return {k: known_part(v) for k, v in value.items() if not is_unknown(v)}
+    if isinstance(value, (list, tuple)):
+        return [None if is_unknown(v) else known_part(v) for v in value]
+    return None if is_unknown(value) else value
+
+
+def unknown_marks(value: Any) -> Any:
+    """Terraform's ``after_unknown``: true where unknown; objects keep only keys holding an unknown."""
+    if is_unknown(value):
+        return True
+    if isinstance(value, dict):
+        return {k: unknown_marks(v) for k, v in value.items() if contains_unknown(v)}
+    if isinstance(value, (list, tuple)):
+        return [unknown_marks(v) if contains_unknown(v) else False for v in value]
+    return False
+
+
+def _mask(values: Mapping[str, Any] | None, sensitive: set[str]) -> Any:
+    if values is None:
+        return None
+    return {k: (SENSITIVE if k in sensitive and v is not None and not is_unknown(v) else v)
+            for k, v in values.items()}
+
+
+def _sensitive_marks(values: Mapping[str, Any] | None, sensitive: set[str]) -> dict:
+    if values is None:
+        return {}
+    return {k: True for k in sorted(sensitive) if k in values}
+
+
+def _schema_sensitive(type_name: str) -> set[str]:
+    schema = get_schema(type_name)
+    return set(schema.sensitive) if schema is not None else set()
+
+
+def change_json(ch: ResourceChange) -> dict:
+    """One entry of ``resource_changes``."""
+    before = _mask(ch.before, ch.sensitive)
+    after = _mask(ch.after, ch.sensitive)
+    change: dict[str, Any] = {
+        "actions": ch.action.actions,
+        "before": known_part(before) if before is not None else None,
+        "after": known_part(after) if after is not None else None,
+        "after_unknown": unknown_marks(after) if after is not None else {},
+        "before_sensitive": _sensitive_marks(ch.before, ch.sensitive) if ch.before is not None else False,
+        "after_sensitive": _sensitive_marks(ch.after, ch.sensitive) if ch.after is not None else False,
+    }
+    if ch.replace_paths:
+        change["replace_paths"] = [list(p) for p in ch.replace_paths]
+    out = {**_addr_fields(ch.address), "provider_name": _provider_name(ch.provider), "change": change}
+    if ch.action_reason:
+        out["action_reason"] = ch.action_reason
+    return out
+
+
+def drift_json(d: DriftEntry) -> dict:
+    """One entry of ``resource_drift``: the state before refresh vs what the cloud reported."""
+    sens = _schema_sensitive(d.address.type)
+    before = _mask(d.before, sens)
+    after = _mask(d.after, sens)
+    return {
+        **_addr_fields(d.address), "provider_name": PROVIDER_NAME,
+        "change": {
+            "actions": ["delete"] if d.after is None else ["update"],
+            "before": before, "after": after, "after_unknown": {},
+            "before_sensitive": _sensitive_marks(d.before, sens),
+            "after_sensitive": _sensitive_marks(d.after, sens) if d.after is not None else False,
+        },
+    }
+
+
+def _resource_values(addr: ResourceAddress, values: Mapping[str, Any], sensitive: set[str],
+                     provider: str = "alicloud") -> dict:
+    return {**_addr_fields(addr), "provider_name": _provider_name(provider), "schema_version": 0,
+            "values": known_part(_mask(values, sensitive)),
+            "sensitive_values": _sensitive_marks(values, sensitive)}
+
+
+def state_values(state: State) -> dict:
+    """Terraform's ``values`` object of a state (used for ``prior_state``)."""
+    resources = []
+    for addr in sorted(state.resources, key=str):
+        rs = state.resources[addr]
+        resources.append(_resource_values(addr, {**rs.attributes, "id": rs.id}, _schema_sensitive(addr.type),
+                                          rs.provider))
+    return {"outputs": {n: {"sensitive": bool(o.get("sensitive")),
+                            "value": SENSITIVE if o.get("sensitive") else o.get("value")}
+                        for n, o in sorted(state.outputs.items())},
+            "root_module": {"resources": resources}}
+
+
+def output_changes(config: Any, prior: State, destroy: bool) -> tuple[dict, dict]:
+    """(output_changes, planned outputs) from the configuration's outputs vs the state's."""
+    changes: dict[str, dict] = {}
+    planned: dict[str, dict] = {}
+    outputs = {} if destroy or config is None else config.outputs
+    for name in sorted(set(outputs) | set(prior.outputs)):
+        o = outputs.get(name)
+        p = prior.outputs.get(name)
+        sens = bool((o is not None and o.sensitive) or (p is not None and p.get("sensitive")))
+        before = p.get("value") if p is not None else None
+        after = o.value if o is not None else None
+        if p is None:
+            actions = ["create"]
+        elif o is None:
+            actions = ["delete"]
+        elif not contains_unknown(after) and values_equal(before, after):
+            actions = ["no-op"]
+        else:
+            actions = ["update"]
+        changes[name] = {
+            "actions": actions,
+            "before": SENSITIVE if sens and before is not None else before,
+            "after": SENSITIVE if sens and after is not None and not is_unknown(after) else known_part(after),
+            "after_unknown": unknown_marks(after),
+            "before_sensitive": sens, "after_sensitive": sens,
+        }
+        if o is not None:
+            entry = {"sensitive": bool(o.sensitive)}
+            if not contains_unknown(after):
+                entry["value"] = SENSITIVE if o.sensitive else after
+            planned[name] = entry
+    return changes, planned
+
+
+def configuration_json(config: Any) -> dict:
+    """What of Terraform's ``configuration`` applies: providers, resources with their provider
+    and dependencies, outputs and variables (no raw expressions: we do not keep them)."""
+    if config is None:
+        return {}
+    from planner.plan.pipeline import config_dependencies
+
+    providers = {}
+    for _key, pc in sorted(config.providers.items()):
+        entry: dict[str, Any] = {"name": "alicloud", "full_name": PROVIDER_NAME}
+        if pc.alias:
+            entry["alias"] = pc.alias
+        if pc.region:
+            entry["expressions"] = {"region": {"constant_value": pc.region}}
+        providers[pc.key] = entry
+    deps = config_dependencies(config)
+    seen: dict[ResourceAddress, dict] = {}
+    for addr, inst in sorted(config.resources.items(), key=lambda kv: str(kv[0])):
+        r = addr.resource
+        if r in seen:
+            continue
+        entry = {"address": str(r), "mode": r.mode, "type": r.type, "name": r.name,
+                 "provider_config_key": inst.provider, "schema_version": 0}
+        d = sorted({str(x.resource) for x in deps.get(addr, []) if x.resource != r})
+        if d:
+            entry["depends_on"] = d
+        seen[r] = entry
+    return {
+        "provider_config": providers,
+        "root_module": {
+            "resources": list(seen.values()),
+            "outputs": {n: ({"sensitive": True} if o.sensitive else {}) for n, o in sorted(config.outputs.items())},
+            "variables": {n: ({"sensitive": True} if n in config.sensitive_variables else {})
+                          for n in sorted(config.variables)},
+        },
+    }
+
+
+def api_call_estimate(plan: Plan) -> dict:
+    """Mutating API calls apply will make at least: cascaded deletes cost nothing and operations
+    sharing a batch key fold into calls of at most 20 servers."""
+    single = 0
+    batches: dict[str, int] = {}
+    cascaded = 0
+    for op in plan.operations:
+        if op.cascaded:
+            cascaded += 1
+        elif op.batch_key:
+            batches[op.batch_key] = batches.get(op.batch_key, 0) + 1
+        else:
+            single += 1
+    batched_calls = sum(math.ceil(n / SERVERS_PER_CALL) for n in batches.values())
+    return {"operations": len(plan.operations), "cascaded_without_call": cascaded,
+            "batched_operations": sum(batches.values()), "batched_calls": batched_calls,
+            "mutating_calls_at_least": single + batched_calls}
+
+
+def operations_json(plan: Plan) -> list[dict]:
+    """The ordered operations, each with the steps it waits for and why."""
+    index = {op.id: i + 1 for i, op in enumerate(plan.operations)}
+    incoming: dict[str, list] = {}
+    for e in plan.edges:
+        incoming.setdefault(e.after, []).append(e)
+    out = []
+    for i, op in enumerate(plan.operations, 1):
+        entry = {"index": i, "id": op.id, "address": str(op.address), "kind": op.kind.value,
+                 "load_balancer": op.load_balancer, "cascaded": op.cascaded, "batch_key": op.batch_key,
+                 "after": [{"index": index[e.before], "operation": e.before, "reason": e.reason}
+                           for e in sorted(incoming.get(op.id, []), key=lambda e: index[e.before])]}
+        out.append(entry)
+    return out
+
+
+def plan_json(plan: Plan, *, prior: State, config: Any = None, options: Mapping[str, Any] | None = None,
+              timestamp: str | None = None) -> dict:
+    """The whole document. ``prior`` is the refreshed state the plan was made against; ``options``
+    holds the run's flags (targets, excludes, replace, refresh_only, destroy)."""
+    from planner.plan.targeting import relevant_drift
+
+    options = dict(options or {})
+    refresh_only = bool(options.get("refresh_only"))
+    partial = bool(options.get("targets") or options.get("excludes"))
+    outs, planned_outputs = output_changes(config, prior, plan.destroy or refresh_only)
+    if refresh_only:
+        outs, planned_outputs = {}, {}
+    resources = []
+    for ch in plan.changes:
+        if ch.after is not None:
+            resources.append(_resource_values(ch.address, ch.after, ch.sensitive, ch.provider))
+    relevant = plan.drift if refresh_only else relevant_drift(plan)
+    ts = timestamp or _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    doc: dict[str, Any] = {
+        "format_version": FORMAT_VERSION,
+        "terraform_version": __version__,
+        "variables": {k: {"value": v} for k, v in sorted(plan.variables.items())},
+        "planned_values": {"outputs": planned_outputs, "root_module": {"resources": resources}},
+        "resource_drift": [drift_json(d) for d in plan.drift],
+        "resource_changes": [change_json(c) for c in plan.changes],
+        "output_changes": outs,
+        "prior_state": {"format_version": "1.0", "terraform_version": __version__,
+                        "values": state_values(prior)},
+        "configuration": configuration_json(config),
+        "relevant_attributes": [{"resource": str(d.address), "attribute": [n]}
+                                for d in relevant for n in d.changed if n != "*"],
+        "applyable": bool(plan.has_changes or (refresh_only and plan.drift)),
+        "complete": not partial,
+        "errored": False,
+        "timestamp": ts,
+        "clbplan": {
+            "version": __version__,
+            "destroy": plan.destroy,
+            "refresh_only": refresh_only,
+            "partial": partial,
+            "targets": list(options.get("targets") or []),
+            "excludes": list(options.get("excludes") or []),
+            "replace": list(options.get("replace") or []),
+            "prior_lineage": plan.prior_lineage,
+            "prior_serial": plan.prior_serial,
+            "config_hash": plan.config_hash,
+            "summary": _summary(plan),
+            "operations": operations_json(plan),
+            "edges": [{"before": e.before, "after": e.after, "reason": e.reason} for e in plan.edges],
+            "verification": {"verified": plan.verified,
+                             "method": "operations run in order on a shadow copy of the refreshed cloud"},
+            "api_call_estimate": api_call_estimate(plan),
+            "reasons": {str(c.address): c.reason for c in plan.changes
+                        if c.action not in (Action.NOOP, Action.READ) and c.reason},
+        },
+    }
+    return doc
+
+
+def _summary(plan: Plan) -> dict:
+    add, change, destroy = plan.counts
+    replace = sum(1 for c in plan.changes if c.action.is_replace)
+    return {"add": add, "change": change, "destroy": destroy, "replace": replace,
+            "has_changes": plan.has_changes, "drifted": len(plan.drift)}
+

@@ -1,0 +1,238 @@
+"""A plan as Markdown for a pull-request comment (``show -markdown FILE``).
+
+What reviewers ask of plan comments (reference/terraform.md, section 5): the summary first and
+always complete; destructive changes impossible to miss (listed first, marked); the details
+folded away so a large plan does not bury the discussion; and a comment that GitHub accepts
+(65,536 characters at most). The layout:
+
+1. the verdict and a table of add / change / replace / destroy per resource type;
+2. a list of the destroys and replaces, each marked with a warning sign;
+3. drift (objects changed outside clbplan), when any matters;
+4. each resource's attribute changes in a collapsible ``<details>`` section (destroys and
+   replaces first);
+5. the ordered operation list with the reason for each step.
+
+Sections 4 and 5 are cut, never sections 1-3, when the whole would pass ``limit`` characters,
+and the comment says what was left out.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from planner.diff import get_schema, values_equal
+from planner.plan.model import Action, Plan, ResourceChange
+from planner.plan.render import fmt_value
+from planner.values import contains_unknown, is_unknown
+
+MAX_CHARS = 65_000
+WARN = "\u26a0\ufe0f"  # warning sign
+MARK = {
+    Action.CREATE: "+", Action.UPDATE: "~", Action.DELETE: "-",
+    Action.DELETE_THEN_CREATE: "-/+", Action.CREATE_THEN_DELETE: "+/-",
+}
+WORD = {
+    Action.CREATE: "create", Action.UPDATE: "update in-place", Action.DELETE: "**destroy**",
+    Action.DELETE_THEN_CREATE: "**replace** (destroy, then create)",
+    Action.CREATE_THEN_DELETE: "**replace** (create, then destroy)",
+}
+
+
+def _esc(text: str) -> str:
+    """Inline text safe in a table cell or list item."""
+    return text.replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _code(text: str) -> str:
+    return "`" + text.replace("`", "'") + "`"
+
+
+def _summary_table(plan: Plan) -> list[str]:
+    rows: dict[str, Counter] = {}
+    for c in plan.changes:
+        kind = {Action.CREATE: "add", Action.UPDATE: "change", Action.DELETE: "destroy",
+                Action.DELETE_THEN_CREATE: "replace", Action.CREATE_THEN_DELETE: "replace"}.get(c.action)
+        if kind is None:
+            continue
+        rows.setdefault(c.type, Counter())[kind] += 1
+    if not rows:
+        return []
+    lines = ["| Resource type | Add | Change | Replace | Destroy |", "|---|---:|---:|---:|---:|"]
+    total: Counter = Counter()
+    for t in sorted(rows):
+        r = rows[t]
+        total.update(r)
+        cells = [str(r[k]) if r[k] else "" for k in ("add", "change", "replace", "destroy")]
+        if r["replace"]:
+            cells[2] = f"{WARN} {cells[2]}"
+        if r["destroy"]:
+            cells[3] = f"{WARN} {cells[3]}"
+        lines.append(f"| {_code(t)} | " + " | ".join(cells) + " |")
+    lines.append("| **Total** | " + " | ".join(f"**{total[k]}**" for k in ("add", "change", "replace", "destroy"))
+                 + " |")
+    return lines
+
+
+def _destructive(plan: Plan) -> list[ResourceChange]:
+    return [c for c in plan.changes if c.action is Action.DELETE or c.action.is_replace]
+
+
+def _value_text(value: Any, sensitive: bool) -> str:
+    text = fmt_value(value, sensitive)
+    return text if len(text) <= 300 else text[:297] + "..."
+
+
+def _attribute_lines(ch: ResourceChange) -> list[str]:
+    """Attribute changes in a ``diff`` code block (GitHub colours + and - lines)."""
+    schema = get_schema(ch.type)
+    attrs = schema.attributes if schema is not None else {}
+    blocks = schema.blocks if schema is not None else {}
+    before, after = ch.before or {}, ch.after or {}
+    forced = {p[0] for p in ch.replace_paths if p}
+    out = []
+    for name in sorted(set(before) | set(after)):
+        if name == "id" and ch.action is not Action.DELETE:
+            continue
+        sens = name in ch.sensitive
+        b, a = before.get(name), after.get(name)
+        note = "  # forces replacement" if name in forced else ""
+        if ch.action is Action.CREATE:
+            if a is None or a == []:
+                continue
+            out.append(f"+ {name} = {_value_text(a, sens)}")
+        elif ch.action is Action.DELETE:
+            if b is None or b == []:
+                continue
+            out.append(f"- {name} = {_value_text(b, sens)}")
+        else:
+            if name not in after:
+                continue
+            if not contains_unknown(a) and values_equal(b, a, attrs.get(name), blocks.get(name)):
+                continue
+            if b in (None, []) and a in (None, []) and not is_unknown(a):
+                continue
+            if b not in (None, []):
+                out.append(f"- {name} = {_value_text(b, sens)}{note}")
+            out.append(f"+ {name} = {_value_text(a, sens)}{note}")
+    return out
+
+
+def _details(ch: ResourceChange) -> str:
+    warn = f"{WARN} " if ch.action is Action.DELETE or ch.action.is_replace else ""
+    lines = [f"<details><summary>{warn}<code>{MARK.get(ch.action, '')}</code> <code>{_esc(str(ch.address))}"
+             f"</code>: {WORD.get(ch.action, ch.action.value).replace('**', '')}</summary>", ""]
+    if ch.reason:
+        lines.append(f"_{_esc(ch.reason)}_")
+        lines.append("")
+    body = _attribute_lines(ch)
+    lines.append("```diff")
+    lines.extend(body if body else ["  (no attribute changes shown)"])
+    lines.append("```")
+    lines.append("")
+    lines.append("</details>")
+    return "\n".join(lines) + "\n"
+
+
+def _operations(plan: Plan) -> list[str]:
+    if not plan.operations:
+        return []
+    index = {op.id: i + 1 for i, op in enumerate(plan.operations)}
+    incoming: dict[str, list] = {}
+    for e in plan.edges:
+        incoming.setdefault(e.after, []).append(e)
+    out = []
+    for i, op in enumerate(plan.operations, 1):
+        warn = f"{WARN} " if op.kind.value == "delete" and not op.cascaded else ""
+        note = " (with its load balancer: no API call)" if op.cascaded else ""
+        why = sorted(incoming.get(op.id, []), key=lambda e: index[e.before])
+        reasons = "; ".join(f"after {index[e.before]}: {_esc(e.reason)}" for e in why[:3])
+        if len(why) > 3:
+            reasons += f"; and {len(why) - 3} more"
+        out.append(f"{i}. {warn}{op.kind.value} {_code(str(op.address))}{note}"
+                   + (f" — {reasons}" if reasons else ""))
+    return out
+
+
+def render_markdown(plan: Plan, *, limit: int = MAX_CHARS, partial: bool = False,
+                    refresh_only: bool = False, title: str = "clbplan plan") -> str:
+    """The PR comment; never longer than ``limit`` characters; the summary is never cut."""
+    from planner.plan.targeting import relevant_drift
+
+    head: list[str] = [f"### {title}", ""]
+    add, change, destroy = plan.counts
+    replaced = sum(1 for c in plan.changes if c.action.is_replace)
+    if refresh_only:
+        head.append(f"**Refresh-only plan: {len(plan.drift)} object(s) changed outside clbplan.** "
+                    "Applying it records them in the state and changes nothing in the cloud.")
+    elif not plan.has_changes:
+        head.append("**No changes.** Your infrastructure matches the configuration.")
+    else:
+        head.append(f"**Plan: {add} to add, {change} to change, {destroy} to destroy.**"
+                    + (f" ({replaced} of them replaced)" if replaced else ""))
+    if partial:
+        head += ["", f"> {WARN} **Resource targeting is in effect**: this plan was made with -target or "
+                 "-exclude and may not contain every change the configuration asks for."]
+    if plan.verified:
+        head += ["", "Verified: the operations ran in this order on a shadow copy of the refreshed cloud."]
+    table = _summary_table(plan)
+    if table:
+        head += [""] + table
+    destructive = _destructive(plan)
+    # the lists below the table may be long (a plan replacing thousands of objects): they get at
+    # most half of what is left after the table, and say how many entries they leave out
+    list_budget = max(0, (limit - len("\n".join(head))) // 2)
+    lists: list[str] = []
+    if destructive:
+        lists += ["", f"#### {WARN} Destroyed or replaced", ""]
+        lists += _capped([f"- {WARN} {_code(str(c.address))}: {WORD[c.action]}"
+                          + (f" — {_esc(c.reason)}" if c.reason else "") for c in destructive],
+                         list_budget // 2, "destroyed or replaced")
+    drift = plan.drift if refresh_only else relevant_drift(plan)
+    if drift:
+        lists += ["", "#### Objects changed outside clbplan", ""]
+        lists += _capped([f"- {_code(str(d.address))} "
+                          + ("deleted" if d.after is None else "changed: " + ", ".join(_code(n) for n in d.changed))
+                          for d in drift], list_budget // 2, "changed outside clbplan")
+    head += lists
+    head_text = "\n".join(head) + "\n"
+
+    shown = [c for c in destructive] + [c for c in plan.changes if c.action in (Action.CREATE, Action.UPDATE)]
+    details = [_details(c) for c in shown]
+    ops = _operations(plan)
+    ops_text = ("\n<details><summary>Operations, in order</summary>\n\n" + "\n".join(ops) + "\n\n</details>\n"
+                if ops else "")
+    changes_head = "\n#### Changes\n\n" if details else ""
+    full = head_text + changes_head + "".join(details) + ops_text
+    if len(full) <= limit:
+        return full
+    # cut: keep the head, as many details as fit, then the operations if they still fit
+    note_tmpl = ("\n> {warn} **Output truncated**: {n} of {total} resource details{ops} left out to stay "
+                 "under {limit:,} characters. Run `clbplan show FILE` for the full plan.\n")
+    budget = limit - len(head_text) - len(changes_head) - len(note_tmpl) - 80
+    if budget < 0:  # pathological: even the summary is too long; cut it plainly rather than break the cap
+        return head_text[: limit - 40] + "\n\n(summary truncated)\n"
+    kept: list[str] = []
+    used = 0
+    for d in details:
+        if used + len(d) > budget:
+            break
+        kept.append(d)
+        used += len(d)
+    ops_fit = ops_text and used + len(ops_text) <= budget
+    note = note_tmpl.format(warn=WARN, n=len(details) - len(kept), total=len(details),
+                            ops="" if ops_fit or not ops_text else " and the operation list", limit=limit)
+    return head_text + changes_head + "".join(kept) + (ops_text if ops_fit else "") + note
+
+
+def _capped(items: list[str], budget: int, what: str) -> list[str]:
+    """As many list items as fit in ``budget`` characters, then a line saying how many are left out."""
+    out: list[str] = []
+    used = 0
+    for i, item in enumerate(items):
+        if used + len(item) + 1 > budget - 80:
+            out.append(f"- ... and {len(items) - i} more {what} (the full list is in `clbplan show FILE`)")
+            break
+        out.append(item)
+        used += len(item) + 1
+    return out

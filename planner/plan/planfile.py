@@ -1,0 +1,332 @@
+"""Saved plans: ``plan -out=FILE`` writes one, ``apply FILE`` applies exactly it, ``show FILE`` renders it.
+
+The file is one JSON document: Terraform's JSON plan representation (what ``show -json FILE``
+prints, see ``planner.plan.json_plan``) plus a private ``"clbplan_planfile"`` section holding
+what apply needs to check the plan is still the one reviewed: the state lineage and serial, a
+hash of the refreshed cloud, the configuration's content hash, the variables, the run's flags and
+the exact changes/operations/edges in an encoded form.
+
+Secrets. No secret is stored in clear text and no key is kept anywhere: sensitive attribute
+values and sensitive variables are stored as salted SHA-256 digests (a random salt per file).
+``apply FILE`` re-plans from the configuration, the variables (saved non-sensitive values, the
+sensitive ones from the environment/-var as at plan time) and the refreshed cloud, and refuses
+unless the result encodes to exactly the saved plan, digests included. The operations that then
+run are the reviewed ones, with their secrets re-evaluated rather than decrypted. We chose
+digests over encryption because a key kept in ``.clbplan/`` travels with the plan file in most
+CI setups (same workspace, same artifact), which protects nothing; a digest needs no key.
+
+Values known only after apply round-trip as ``{"__clbplan__": "unknown"}``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import secrets
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from planner import __version__
+from planner.addresses import ResourceAddress
+from planner.diagnostics import Diagnostic, DiagnosticsError
+from planner.diff import get_schema
+from planner.plan.model import Action, DriftEntry, Edge, Operation, OpKind, Plan, ResourceChange
+from planner.state.model import State
+from planner.values import UNKNOWN, is_unknown
+
+PLANFILE_FORMAT = 1
+SECTION = "clbplan_planfile"
+_TAG = "__clbplan__"
+
+
+# ---------------------------------------------------------------------------------------------
+# value encoding
+
+def _canon(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), default=repr)
+
+
+def digest(salt: str, value: Any) -> str:
+    """Salted digest of a secret: equal values give equal digests within one plan file only."""
+    return "sha256:" + hashlib.sha256((salt + "\0" + _canon(encode_value(value))).encode()).hexdigest()
+
+
+def encode_value(value: Any) -> Any:
+    """JSON-safe form with UNKNOWN tagged (anywhere in the structure)."""
+    if is_unknown(value):
+        return {_TAG: "unknown"}
+    if isinstance(value, dict):
+        return {str(k): encode_value(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [encode_value(v) for v in value]
+    if isinstance(value, (set, frozenset)):
+        return sorted((encode_value(v) for v in value), key=_canon)
+    return value
+
+
+def decode_value(value: Any) -> Any:
+    """Inverse of ``encode_value``; a stored secret digest reads back as "(sensitive value)"."""
+    if isinstance(value, dict):
+        if set(value) == {_TAG} and value[_TAG] == "unknown":
+            return UNKNOWN
+        if value.get(_TAG) == "sensitive":
+            return "(sensitive value)"
+        return {k: decode_value(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [decode_value(v) for v in value]
+    return value
+
+
+def _encode_attrs(attrs: dict | None, sensitive: set[str], salt: str) -> dict | None:
+    if attrs is None:
+        return None
+    out = {}
+    for k, v in attrs.items():
+        if k in sensitive and v is not None and not is_unknown(v):
+            out[k] = {_TAG: "sensitive", "digest": digest(salt, v)}
+        else:
+            out[k] = encode_value(v)
+    return out
+
+
+def encode_plan(plan: Plan, salt: str) -> dict:
+    """The exact, comparable form of a plan (secrets as salted digests)."""
+    def change(c: ResourceChange) -> dict:
+        sens = set(c.sensitive)
+        return {"address": str(c.address), "action": c.action.value, "provider": c.provider,
+                "before": _encode_attrs(c.before, sens, salt), "after": _encode_attrs(c.after, sens, salt),
+                "replace_paths": [list(p) for p in c.replace_paths], "action_reason": c.action_reason,
+                "reason": c.reason, "sensitive": sorted(sens)}
+
+    def drift(d: DriftEntry) -> dict:
+        sens = _schema_sensitive(d.address.type)
+        return {"address": str(d.address), "changed": list(d.changed),
+                "before": _encode_attrs(d.before, sens, salt), "after": _encode_attrs(d.after, sens, salt)}
+
+    return {
+        "changes": [change(c) for c in plan.changes],
+        "operations": [{"address": str(op.address), "kind": op.kind.value, "load_balancer": op.load_balancer,
+                        "cascaded": op.cascaded, "batch_key": op.batch_key} for op in plan.operations],
+        "edges": [{"before": e.before, "after": e.after, "reason": e.reason} for e in plan.edges],
+        "drift": [drift(d) for d in plan.drift],
+        "prior_lineage": plan.prior_lineage, "prior_serial": plan.prior_serial,
+        "config_hash": plan.config_hash, "destroy": plan.destroy, "verified": plan.verified,
+    }
+
+
+def decode_plan(doc: dict, variables: dict[str, Any] | None = None) -> Plan:
+    """A Plan for rendering (``show FILE``); secrets read back as "(sensitive value)"."""
+    changes = []
+    by_addr: dict[str, ResourceChange] = {}
+    for c in doc["changes"]:
+        ch = ResourceChange(
+            ResourceAddress.parse(c["address"]), Action(c["action"]), decode_value(c["before"]),
+            decode_value(c["after"]), provider=c.get("provider", "alicloud"),
+            replace_paths=[list(p) for p in c.get("replace_paths", [])],
+            action_reason=c.get("action_reason", ""), reason=c.get("reason", ""),
+            sensitive=set(c.get("sensitive", [])))
+        changes.append(ch)
+        by_addr[c["address"]] = ch
+    ops = []
+    for o in doc["operations"]:
+        addr = ResourceAddress.parse(o["address"])
+        ch = by_addr.get(o["address"]) or ResourceChange(addr, Action.NOOP, None, None)
+        ops.append(Operation(addr, OpKind(o["kind"]), ch, load_balancer=o.get("load_balancer"),
+                             cascaded=bool(o.get("cascaded")), batch_key=o.get("batch_key", "")))
+    drift = [DriftEntry(ResourceAddress.parse(d["address"]), list(d["changed"]), decode_value(d["before"]),
+                        decode_value(d["after"])) for d in doc.get("drift", [])]
+    return Plan(changes=changes, operations=ops,
+                edges=[Edge(e["before"], e["after"], e["reason"]) for e in doc["edges"]],
+                prior_lineage=doc.get("prior_lineage", ""), prior_serial=int(doc.get("prior_serial", 0)),
+                drift=drift, variables=dict(variables or {}), config_hash=doc.get("config_hash", ""),
+                destroy=bool(doc.get("destroy")), verified=doc.get("verified"))
+
+
+def _schema_sensitive(type_name: str) -> set[str]:
+    schema = get_schema(type_name)
+    return set(schema.sensitive) if schema is not None else set()
+
+
+def cloud_hash(refreshed: State, salt: str) -> str:
+    """A digest of what the cloud reported at refresh (ids and attributes of every resource)."""
+    h = hashlib.sha256(salt.encode())
+    for addr in sorted(refreshed.resources, key=str):
+        rs = refreshed.resources[addr]
+        h.update(_canon([str(addr), rs.id, encode_value(rs.attributes)]).encode())
+        h.update(b"\n")
+    return "sha256:" + h.hexdigest()
+
+
+def encode_variables(variables: dict[str, Any], sensitive: set[str], salt: str) -> dict:
+    return {k: ({"sensitive": True, "digest": digest(salt, v)} if k in sensitive else {"value": encode_value(v)})
+            for k, v in sorted(variables.items())}
+
+
+# ---------------------------------------------------------------------------------------------
+# the file
+
+@dataclass
+class SavedPlan:
+    """A plan file as read back."""
+
+    path: Path
+    doc: dict  # the whole file
+    section: dict = field(default_factory=dict)
+
+    @property
+    def plan(self) -> Plan:
+        variables = {k: (decode_value(v["value"]) if "value" in v else "(sensitive value)")
+                     for k, v in self.section["variables"].items()}
+        return decode_plan(self.section["plan"], variables)
+
+    @property
+    def options(self) -> dict:
+        return dict(self.section.get("options", {}))
+
+    @property
+    def terraform_json(self) -> dict:
+        """What ``show -json FILE`` prints: the document without the private section."""
+        return {k: v for k, v in self.doc.items() if k != SECTION}
+
+
+def build_document(planned: Any, *, options: dict, workdir: Path, state_path: Path,
+                   salt: str | None = None, timestamp: str | None = None) -> dict:
+    """The plan file document for a ``Planned`` (see ``planner.plan.pipeline``)."""
+    from planner.plan.json_plan import plan_json
+
+    salt = salt or secrets.token_hex(16)
+    plan = planned.plan
+    config = planned.config
+    doc = plan_json(plan, prior=planned.refreshed, config=config, options=options, timestamp=timestamp)
+    doc[SECTION] = {
+        "format": PLANFILE_FORMAT,
+        "clbplan_version": __version__,
+        "salt": salt,
+        "workdir": str(Path(workdir).resolve()),
+        "state_path": str(Path(state_path).resolve()),
+        "lineage": plan.prior_lineage,
+        "serial": plan.prior_serial,
+        "cloud_hash": cloud_hash(planned.refreshed, salt),
+        "config_hash": plan.config_hash,
+        "variables": encode_variables(dict(config.variables), set(config.sensitive_variables), salt),
+        "options": options,
+        "plan": encode_plan(plan, salt),
+    }
+    return doc
+
+
+def write_plan_file(path: Path | str, doc: dict) -> None:
+    """Atomically: temp file in the same directory, fsync, rename (a reader never sees half a plan)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(doc, f, indent=1, sort_keys=False, ensure_ascii=False)
+            f.write("\n")
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+def is_plan_file(path: Path | str) -> bool:
+    """True for a file that looks like a saved plan (used to tell ``apply FILE`` from ``apply DIR``)."""
+    p = Path(path)
+    if not p.is_file():
+        return False
+    try:
+        with open(p, encoding="utf-8") as f:
+            head = f.read(64)
+    except OSError:
+        return False
+    return head.lstrip().startswith("{")
+
+
+def read_plan_file(path: Path | str) -> SavedPlan:
+    """Read and sanity-check a plan file; a wrong or damaged file is a clear diagnostic."""
+    path = Path(path)
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise DiagnosticsError([Diagnostic(f"Failed to read plan file {path}", detail=str(e),
+                                           hint="pass a file written by `clbplan plan -out=FILE`")]) from None
+    section = doc.get(SECTION) if isinstance(doc, dict) else None
+    if not isinstance(section, dict) or section.get("format") != PLANFILE_FORMAT:
+        raise DiagnosticsError([Diagnostic(
+            f"{path} is not a clbplan saved plan",
+            detail="the file has no clbplan plan section of a supported format (the JSON printed by "
+                   "`plan -json` cannot be applied)",
+            hint="create the plan with `clbplan plan -out=FILE`, then `clbplan apply FILE`")])
+    return SavedPlan(path, doc, section)
+
+
+# ---------------------------------------------------------------------------------------------
+# checks at apply time
+
+def _refuse(summary: str, detail: str, hint: str) -> DiagnosticsError:
+    return DiagnosticsError([Diagnostic(summary, detail=detail, hint=hint)])
+
+
+def check_state(saved: SavedPlan, state: State) -> None:
+    """Lineage must match (else the plan is for another state) and the serial must not have moved."""
+    s = saved.section
+    if state.lineage != s["lineage"] and (state.resources or s["serial"] != 0 or state.serial != 0):
+        raise _refuse("Saved plan does not match the given state",
+                      f"the plan was made for state lineage {s['lineage']}, the state has lineage "
+                      f"{state.lineage}",
+                      "create a new plan against this state with `clbplan plan -out=FILE`")
+    if state.serial != s["serial"]:
+        raise _refuse("Saved plan is stale",
+                      f"the state changed since the plan was made (serial {s['serial']} then, "
+                      f"{state.serial} now)",
+                      "create a new plan with `clbplan plan -out=FILE`, review it, and apply that")
+
+
+def check_fresh(saved: SavedPlan, fresh: Any) -> None:
+    """``fresh`` is the plan made now from the same configuration, variables and flags; refuse
+    unless it is the saved one (configuration, variables, cloud, then every change and step)."""
+    s = saved.section
+    salt = s["salt"]
+    if fresh.plan.config_hash != s["config_hash"]:
+        raise _refuse("Saved plan does not match the configuration",
+                      "the .tf files changed since the plan was made (content hash differs)",
+                      "create a new plan with `clbplan plan -out=FILE`")
+    now_vars = encode_variables(dict(fresh.config.variables), set(fresh.config.sensitive_variables), salt)
+    differing = sorted(k for k in set(now_vars) | set(s["variables"]) if now_vars.get(k) != s["variables"].get(k))
+    if differing:
+        raise _refuse("Saved plan does not match the variables",
+                      f"these variables have other values than when the plan was made: "
+                      f"{', '.join('var.' + k for k in differing)}",
+                      "give sensitive variables the same values (environment or -var) as at plan time, "
+                      "or create a new plan")
+    if cloud_hash(fresh.refreshed, salt) != s["cloud_hash"]:
+        raise _refuse("Saved plan is stale",
+                      "the cloud changed since the plan was made (the refreshed cloud's hash differs)",
+                      "create a new plan with `clbplan plan -out=FILE`, review it, and apply that")
+    now = encode_plan(fresh.plan, salt)
+    then = s["plan"]
+    for key in ("changes", "operations", "edges"):
+        if now[key] != then[key]:
+            raise _refuse("Saved plan is stale",
+                          f"planning again now gives different {key} than the saved plan",
+                          "create a new plan with `clbplan plan -out=FILE`, review it, and apply that")
+
+
+def saved_var_file(saved: SavedPlan, directory: Path | None = None) -> Path:
+    """The saved non-sensitive variable values as a .tfvars.json (the highest-precedence file), so
+    re-planning sees exactly them; sensitive ones come from the environment/-var as at plan time."""
+    values = {k: decode_value(v["value"]) for k, v in saved.section["variables"].items() if "value" in v}
+    fd, tmp = tempfile.mkstemp(prefix="clbplan-saved-vars-", suffix=".tfvars.json", dir=directory)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        json.dump(values, f)
+    return Path(tmp)
