@@ -219,11 +219,15 @@ def add_vserver_group_backend_servers(ctx: Ctx, p: Params) -> dict:
 
 
 def _remove(g: dict[str, Any], servers: list[dict[str, Any]]) -> None:
+    """A member is identified by (ServerId, Port), plus ServerIp only when the request names one (a
+    multi-IP ENI). An ENI entry without ServerIp therefore removes that ENI on that port: the group
+    stores the IP it resolved at add time, so an exact key match alone would silently keep it."""
     drop_keys = {skey(s, True) for s in servers}
-    drop_ecs = {(s["ServerId"], s["Port"]) for s in servers if s.get("Type", "ecs") == "ecs"}
+    drop_any_ip = {(s["ServerId"], s["Port"]) for s in servers
+                   if s.get("Type", "ecs") == "ecs" or not s.get("ServerIp")}
     g["BackendServers"] = [s for s in g["BackendServers"]
                            if skey(s, True) not in drop_keys
-                           and not (s.get("Type") == "ecs" and (s["ServerId"], s["Port"]) in drop_ecs)]
+                           and (s["ServerId"], s["Port"]) not in drop_any_ip]
 
 
 @action("Slb", "RemoveVServerGroupBackendServers")
