@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import heapq
 import threading
@@ -61,15 +62,16 @@ class _StateView(Mapping):
         return len(self._r)
 
 
-def _computed_attrs(type_name: str) -> set[str]:
+@functools.lru_cache(maxsize=256)
+def _computed_attrs(type_name: str) -> frozenset[str]:
     try:
         from planner.schema import get_schema
     except ImportError:  # pragma: no cover - the schema package is part of the product
-        return set()
+        return frozenset()
     schema = get_schema(type_name)
     if schema is None:
-        return set()
-    return set(schema.computed) | {n for n, b in schema.blocks.items() if b.computed}
+        return frozenset()
+    return frozenset(set(schema.computed) | {n for n, b in schema.blocks.items() if b.computed})
 
 
 def client_token(lineage: str, address: ResourceAddress, operation: str, step: str = "") -> str:
