@@ -6,13 +6,16 @@ the engine tests start the CLI through this module: it reads ``CLBPLAN_TEST_FAUL
 is opened on a file use those faults, then hands over to the real click group. The shadow cloud used
 for plan verification is an in-memory copy and stays fault-free, as in production.
 
-Usage: ``python tests/engine/faulty_cli.py apply -auto-approve``
+Usage: ``python tests/engine/faulty_cli.py apply -auto-approve``. At exit it prints one line
+``FAULTS code=count ...`` to stderr: which faults fired, so a test can check they really did.
 """
 
 from __future__ import annotations
 
+import atexit
 import os
 import sys
+from collections import Counter
 from pathlib import Path
 
 ENV = "CLBPLAN_TEST_FAULTS"
@@ -25,12 +28,21 @@ def install(spec: str) -> None:
 
     faults = FaultConfig.from_spec(spec)
     original = Emulator.__init__
+    opened: list = []
+
+    def report() -> None:
+        fired = Counter(code for emu in opened for _action, code in emu.injector.history)
+        print("FAULTS " + " ".join(f"{k}={v}" for k, v in sorted(fired.items())), file=sys.stderr, flush=True)
+
+    atexit.register(report)
 
     def __init__(self, path=None, **kw):  # type: ignore[no-untyped-def]
         given = kw.pop("faults", None)
         if given is None and path is not None:
             given = faults
         original(self, path, faults=given, **kw)
+        if given is faults:
+            opened.append(self)
 
     Emulator.__init__ = __init__  # type: ignore[method-assign]
 
