@@ -31,7 +31,8 @@ from planner.diagnostics import Diagnostic, DiagnosticsError, SourcePos
 from planner.providers.credentials import Credentials, Endpoint, HttpTarget, parse_endpoint, scrub
 from planner.providers.errors import ApiError, TransportError
 
-__all__ = ["API_VERSIONS", "AUTH_CODES", "AuthenticationError", "DumpShadow", "HttpTransport", "open_http_target"]
+__all__ = ["API_VERSIONS", "AUTH_CODES", "AuthenticationError", "DumpShadow", "EndpointUnreachable", "HttpTransport",
+           "open_http_target"]
 
 #: product -> OpenAPI version (RPC style)
 API_VERSIONS: dict[str, str] = {"Slb": "2014-05-15", "Vpc": "2016-04-28", "Ecs": "2014-05-26"}
@@ -69,6 +70,21 @@ class AuthenticationError(ApiError, DiagnosticsError):
             pos, detail=f"{message} (HTTP {http_status}, RequestId {request_id or '-'})", hint=hint)]
         Exception.__init__(self, f"authentication failed at {endpoint}: {code}: {message} "
                                  f"(HTTP {http_status}, RequestId {request_id or '-'})")
+
+
+class EndpointUnreachable(TransportError, DiagnosticsError):
+    """No response from the endpoint: a TransportError for the provider (the call may have happened, so it
+    reconciles), a diagnostic for the CLI (a plan that cannot read the cloud stops with a clear message)."""
+
+    def __init__(self, action: str, endpoint: str, reason: str, pos: SourcePos | None = None):
+        self.action = action
+        self.endpoint = endpoint
+        self.reason = reason
+        self.diagnostics = [Diagnostic(
+            f"cannot reach the cloud at {endpoint}: {reason}", pos, detail=f"while calling {action}",
+            hint="check the endpoints block of the provider; for a shared emulator, is `clbplan emulator "
+                 "serve` running there?")]
+        Exception.__init__(self, f"{action} to {endpoint}: {reason}")
 
 
 def _wire(value: Any) -> str:
@@ -208,7 +224,8 @@ class HttpTransport:
         except AlibabaCloudException as e:
             data = e.data if isinstance(e.data, dict) else {}
             code = str(data.get("Code") or data.get("code") or e.code or "Unknown")
-            message = scrub(str(data.get("Message") or data.get("message") or e.message or ""), secrets)
+            message = " ".join(scrub(str(data.get("Message") or data.get("message") or e.message or ""),
+                                     secrets).split())
             status = int(getattr(e, "status_code", None) or data.get("statusCode") or 400)
             request_id = str(data.get("RequestId") or data.get("requestId") or getattr(e, "request_id", "") or "")
             if code in AUTH_CODES:
@@ -219,9 +236,23 @@ class HttpTransport:
                 retry_after = float(e.retry_after) / 1000.0
             raise ApiError(code, message, status, request_id, retry_after) from None
         except Exception as e:  # noqa: BLE001 - the SDK wraps socket errors in several exception types
-            inner = getattr(e, "inner_exception", None) or getattr(e, "message", None) or e
-            text = scrub(str(inner), secrets)
-            raise TransportError(f"{action} to {ep.url}: no response ({_short(text)})") from None
+            raise EndpointUnreachable(action, ep.url, _reason(e, secrets, self.timeout), self.pos) from None
+
+
+def _reason(e: BaseException, secrets: list[str], timeout: float) -> str:
+    """Why no response came, in a few words (requests' messages are long and repeat the URL)."""
+    inner = getattr(e, "inner_exception", None) or e
+    text = getattr(inner, "message", None) or str(inner)
+    low = str(text).lower()
+    if "refused" in low:
+        return "connection refused"
+    if "timed out" in low or "timeout" in low:
+        return f"no answer within {timeout:g} s"
+    if "reset by peer" in low or "remotedisconnected" in low or "connection aborted" in low:
+        return "the connection was closed before the response arrived"
+    if "name or service not known" in low or "nodename nor servname" in low or "failed to resolve" in low:
+        return "the host name does not resolve"
+    return _short(scrub(str(text), secrets))
 
 
 def _short(text: str, limit: int = 300) -> str:
