@@ -51,3 +51,39 @@ def test_reference_only_order_is_refused_but_clbplan_order_applies(tmp_path):
     ours = _run(planned, planned.plan.operations, planned.plan.edges, planned.emulator.copy())
     assert not ours.failures and not ours.skipped
     assert [op.id for op in planned.plan.operations] == [c.id, u.id, d.id]
+
+
+def test_verification_turns_a_refused_step_into_a_plan_error(tmp_path):
+    import pytest
+
+    from planner.diagnostics import DiagnosticsError
+    from planner.plan.model import Plan
+    from planner.plan.verify import verify_plan
+
+    folder = HERE / "master_slave_replaced_while_bound_tcp"
+    use_config(tmp_path, folder / "before")
+    assert not apply_dir(tmp_path)[1].failures
+    use_config(tmp_path, folder / "after")
+    planned = plan_dir(tmp_path)
+    group = next(c for c in planned.plan.changes if c.type == "alicloud_slb_master_slave_server_group")
+    listener = next(c for c in planned.plan.changes if c.type == "alicloud_slb_listener")
+    d = Operation(group.address, OpKind.DELETE, group)
+    c = Operation(group.address, OpKind.CREATE, group)
+    u = Operation(listener.address, OpKind.UPDATE, listener)
+    bad = Plan(planned.plan.changes, [d, c, u], [Edge(d.id, c.id, "replace"), Edge(c.id, u.id, "reference")])
+    before = planned.emulator.copy()
+    with pytest.raises(DiagnosticsError) as e:
+        verify_plan(bad, planned.emulator, planned.refreshed, planned_values=planned.planned_values())
+    diag = e.value.diagnostics[0]
+    assert 'step "delete alicloud_slb_master_slave_server_group.db"' in diag.summary
+    assert "RspoolVipExist" in diag.detail and "alicloud_slb_listener.db" not in diag.summary
+    assert bad.verified is None
+    # nothing reached the real (embedded) cloud
+    lb_id = planned.refreshed.resources[group.address].attributes["load_balancer_id"]
+
+    def groups(emulator):
+        out = emulator.call("Slb", "DescribeMasterSlaveServerGroups", {"LoadBalancerId": lb_id})
+        out.pop("RequestId", None)
+        return out
+
+    assert groups(planned.emulator) == groups(before)
