@@ -159,7 +159,7 @@ def render_text(plan: Plan, opts: ReviewOptions | None) -> str:
 
 
 def emit_plan(planned: Any, opts: ReviewOptions | None, *, json_: bool = False, out: str | None = None,
-              workdir: Path | None = None, state_path: Path | None = None) -> None:
+              workdir: Path | None = None, state_path: Path | None = None, echo: Any = None) -> None:
     """Print the plan (text or JSON) and write the plan file when -out was given."""
     from planner.plan.json_plan import plan_json
     from planner.plan.planfile import build_document, write_plan_file
@@ -177,7 +177,11 @@ def emit_plan(planned: Any, opts: ReviewOptions | None, *, json_: bool = False, 
             click.echo(json.dumps(plan_json(planned.plan, prior=planned.refreshed, config=planned.config,
                                             options=options), indent=2))
         return
-    click.echo(render_text(planned.plan, opts), nl=False)
+    text = render_text(planned.plan, opts)
+    if echo is not None:
+        echo(text)
+    else:
+        click.echo(text, nl=False)
     if out:
         click.echo(f"\nSaved the plan to: {out}\n\nTo perform exactly these actions, run the following "
                    f"command to apply:\n    clbplan apply {out}")
@@ -230,6 +234,7 @@ def apply_saved(path: str, *, state_path: str | None, lock_timeout: str, paralle
                 detail="an apply was interrupted after this plan was made; its recovery changes the state",
                 hint="run `clbplan plan` (it warns) or `clbplan apply` to recover, then create a new plan")])
         check_state(saved, state)
+        journal = backend.journal(state.lineage)  # the lineage may have been adopted from the plan
         tmp = saved_var_file(saved)
         try:
             var_files = (*var_files, str(tmp))
@@ -268,6 +273,8 @@ def _run_saved(fresh: Any, opts: ReviewOptions, backend: Any, journal: Any, para
         click.echo(f"\nApply complete! Resources: 0 added, 0 changed, 0 destroyed. "
                    f"{len(fresh.plan.drift)} object(s) changed outside clbplan recorded in the state.")
         return None
+    if not backend.path.exists():
+        backend.write(state)  # the journal is per lineage: leave the lineage on disk before the first call
     result = apply_plan(fresh, state, parallelism=parallelism, journal=journal,
                         on_event=_progress(len(fresh.plan.operations)))
     if not result.failures and not opts.partial:

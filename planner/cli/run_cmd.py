@@ -16,9 +16,10 @@ from pathlib import Path
 import click
 
 from planner.addresses import ResourceAddress
+from planner.cli.review import emit_plan, has_changes, make_options, plan_kwargs, render_text, review_options
 from planner.diagnostics import Diagnostic, DiagnosticsError
 from planner.plan.model import OpKind
-from planner.plan.render import fmt_value, render_plan, render_state
+from planner.plan.render import fmt_value, render_state
 from planner.state.model import ResourceState, State
 
 EXIT_OK, EXIT_ERROR, EXIT_CHANGES = 0, 1, 2
@@ -97,7 +98,7 @@ def _common(f):
                      help="State file (default: clbplan.tfstate in DIR).")(f)
     f = click.option("-parallelism", "parallelism", default=10, show_default=True, type=click.IntRange(1, 256),
                      help="How many operations run at once (at most one per load balancer).")(f)
-    return click.argument("directory", required=False, type=click.Path(file_okay=False))(f)
+    return click.argument("directory", required=False, type=click.Path())(f)
 
 
 @click.command("plan")
@@ -105,10 +106,15 @@ def _common(f):
 @click.option("-detailed-exitcode", "detailed", is_flag=True, help="Exit 2 when there are changes.")
 @click.option("-destroy", "destroy", is_flag=True, help="Plan to destroy every managed resource.")
 @click.option("-refresh", "refresh", default=True, type=bool, help="Read the cloud first (default true).")
-def plan(directory, var_args, var_files, lock_timeout, state_path, parallelism, detailed, destroy, refresh):
+@click.option("-out", "out", default=None, metavar="FILE", help="Save the plan to FILE for `apply FILE`.")
+@click.option("-json", "--json", "json_", is_flag=True, help="Print Terraform's JSON plan representation.")
+@review_options
+def plan(directory, var_args, var_files, lock_timeout, state_path, parallelism, detailed, destroy, refresh,
+         out, json_, targets, excludes, replace, refresh_only):
     """Show what apply would change, in the order it would change it."""
     from planner.plan.pipeline import make_plan
 
+    opts = make_options(targets, excludes, replace, refresh_only, destroy)
     workdir = _workdir(directory)
     backend = _backend(workdir, state_path, lock_timeout)
     with backend.lock("plan"):
@@ -117,9 +123,9 @@ def plan(directory, var_args, var_files, lock_timeout, state_path, parallelism, 
             click.echo("Warning: an earlier apply was interrupted; the next apply recovers its unfinished "
                        "operations first.", err=True)
         planned = make_plan(workdir, state, var_args=var_args, var_files=var_files, destroy=destroy,
-                            refresh=refresh)
-    _echo_plan(render_plan(planned.plan))
-    if detailed and planned.plan.has_changes:
+                            refresh=refresh, **plan_kwargs(opts))
+        emit_plan(planned, opts, json_=json_, out=out, workdir=workdir, state_path=backend.path, echo=_echo_plan)
+    if detailed and has_changes(planned.plan, opts):
         raise SystemExit(EXIT_CHANGES)
 
 
@@ -148,7 +154,8 @@ def _progress(total: int):
     return on_event
 
 
-def _apply(directory, var_args, var_files, lock_timeout, state_path, parallelism, auto_approve, destroy):
+def _apply(directory, var_args, var_files, lock_timeout, state_path, parallelism, auto_approve, destroy,
+           opts=None):
     from planner.plan.pipeline import apply_plan, final_outputs, make_plan
 
     workdir = _workdir(directory)
@@ -158,9 +165,21 @@ def _apply(directory, var_args, var_files, lock_timeout, state_path, parallelism
         if pending:
             state = _recover(backend, workdir, state, journal, var_args=var_args, var_files=var_files)
             journal = backend.journal(state.lineage)
-        planned = make_plan(workdir, state, var_args=var_args, var_files=var_files, destroy=destroy)
+        planned = make_plan(workdir, state, var_args=var_args, var_files=var_files, destroy=destroy,
+                            **plan_kwargs(opts))
         plan_ = planned.plan
-        _echo_plan(render_plan(plan_))
+        _echo_plan(render_text(plan_, opts))
+        if opts is not None and opts.refresh_only:
+            if plan_.drift and not auto_approve and click.prompt(
+                    "\nWould you like to update the clbplan state to reflect these detected changes?\n  "
+                    "Only 'yes' will be accepted to confirm.\n\n  Enter a value", default="",
+                    show_default=False).strip() != "yes":
+                click.echo("\nApply cancelled.", err=True)
+                raise SystemExit(EXIT_ERROR)
+            backend.write(planned.refreshed)
+            click.echo(f"\nApply complete! Resources: 0 added, 0 changed, 0 destroyed "
+                       f"({len(plan_.drift)} changed outside clbplan, recorded in the state).")
+            return
         if not plan_.has_changes:
             state = planned.refreshed
             outputs = final_outputs(planned, state, var_args=var_args, var_files=var_files)
@@ -218,9 +237,23 @@ def _apply(directory, var_args, var_files, lock_timeout, state_path, parallelism
 @click.command("apply")
 @_common
 @click.option("-auto-approve", "auto_approve", is_flag=True, help="Skip the confirmation prompt.")
-def apply(directory, var_args, var_files, lock_timeout, state_path, parallelism, auto_approve):
-    """Plan, ask, then make the cloud match the configuration."""
-    _apply(directory, var_args, var_files, lock_timeout, state_path, parallelism, auto_approve, False)
+@review_options
+def apply(directory, var_args, var_files, lock_timeout, state_path, parallelism, auto_approve, targets,
+          excludes, replace, refresh_only):
+    """Plan, ask, then make the cloud match the configuration; or apply a saved plan FILE exactly."""
+    from planner.plan.planfile import is_plan_file
+
+    if directory and is_plan_file(directory):
+        if targets or excludes or replace or refresh_only:
+            raise DiagnosticsError([Diagnostic("Can't set planning options when applying a saved plan",
+                                               hint="the options were fixed when the plan was created")])
+        from planner.cli.review import apply_saved
+
+        apply_saved(directory, state_path=state_path, lock_timeout=lock_timeout, parallelism=parallelism,
+                    var_args=var_args, var_files=var_files)
+        return
+    opts = make_options(targets, excludes, replace, refresh_only)
+    _apply(directory, var_args, var_files, lock_timeout, state_path, parallelism, auto_approve, False, opts)
 
 
 @click.command("destroy")
@@ -232,11 +265,19 @@ def destroy(directory, var_args, var_files, lock_timeout, state_path, parallelis
 
 
 @click.command("show")
+@click.argument("planfile", required=False, type=click.Path(dir_okay=False))
 @click.option("-state", "state_path", default="clbplan.tfstate", show_default=True, metavar="PATH")
-@click.option("-json", "--json", "json_", is_flag=True, help="The state document as JSON.")
-def show(state_path, json_):
-    """Show the resources in the state, secrets masked."""
+@click.option("-json", "--json", "json_", is_flag=True, help="The state document (or saved plan) as JSON.")
+@click.option("-markdown", "--markdown", "markdown", is_flag=True, help="A saved plan as a PR comment.")
+def show(planfile, state_path, json_, markdown):
+    """Show the resources in the state, or a saved plan FILE, secrets masked."""
     from planner.state.backend import LocalBackend
+
+    if planfile:
+        from planner.cli.review import show_saved
+
+        show_saved(planfile, json_=json_, markdown=markdown)
+        return
 
     state = LocalBackend(Path(state_path)).read()
     if json_:

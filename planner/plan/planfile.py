@@ -280,7 +280,9 @@ def _refuse(summary: str, detail: str, hint: str) -> DiagnosticsError:
 def check_state(saved: SavedPlan, state: State) -> None:
     """Lineage must match (else the plan is for another state) and the serial must not have moved."""
     s = saved.section
-    if state.lineage != s["lineage"] and (state.resources or s["serial"] != 0 or state.serial != 0):
+    if state.serial == 0 and not state.resources and s["serial"] == 0:
+        state.lineage = s["lineage"]  # no state yet, then and now: the apply starts the plan's lineage
+    if state.lineage != s["lineage"]:
         raise _refuse("Saved plan does not match the given state",
                       f"the plan was made for state lineage {s['lineage']}, the state has lineage "
                       f"{state.lineage}",
