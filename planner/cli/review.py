@@ -100,9 +100,13 @@ def has_changes(plan: Plan, opts: ReviewOptions | None) -> bool:
 # ---------------------------------------------------------------------------------------------
 # text
 
+def _is_items(v: Any) -> bool:
+    return isinstance(v, list) and all(isinstance(x, dict) for x in v)
+
+
 def render_drift_detail(plan: Plan, drift: list) -> list[str]:
     """Drift attribute by attribute, old -> new, secrets masked."""
-    from planner.diff import get_schema
+    from planner.diff import get_schema, values_equal
 
     if not drift:
         return []
@@ -121,9 +125,14 @@ def render_drift_detail(plan: Plan, drift: list) -> list[str]:
         lines.append(f"  ~ resource \"{d.address.type}\" \"{d.address.name}\" {{")
         width = max(len(n) for n in d.changed)
         for n in d.changed:
-            old = fmt_value((d.before or {}).get(n), n in sens)
-            new = fmt_value((d.after or {}).get(n), n in sens)
-            lines.append(f"      ~ {n.ljust(width)} = {old} -> {new}")
+            b, a = (d.before or {}).get(n), (d.after or {}).get(n)
+            if _is_items(b) and _is_items(a) and n not in sens:
+                # blocks: only the items that differ, one per line
+                lines.append(f"      ~ {n}:")
+                lines += [f"          - {fmt_value(x)}" for x in b if not any(values_equal(x, y) for y in a)]
+                lines += [f"          + {fmt_value(y)}" for y in a if not any(values_equal(y, x) for x in b)]
+                continue
+            lines.append(f"      ~ {n.ljust(width)} = {fmt_value(b, n in sens)} -> {fmt_value(a, n in sens)}")
         lines.append("    }")
         lines.append("")
     return lines
