@@ -324,3 +324,18 @@ def test_concurrent_calls_from_threads():
     addresses = [x["Address"] for p in (1, 2) for x in emu.call(
         "Slb", "DescribeLoadBalancers", {"PageSize": 100, "PageNumber": p})["LoadBalancers"]["LoadBalancer"]]
     assert len(set(addresses)) == 120
+
+
+def test_copy_of_a_file_backed_cloud_is_in_memory_and_fault_free(tmp_path):
+    from planner.emulator.faults import FaultConfig
+
+    emu = Emulator(tmp_path / "c.sqlite", faults=FaultConfig(busy_window=60))
+    c = build_network(emu)
+    lb = c.lb()
+    shadow = emu.copy()
+    assert shadow.path is None
+    # the original is busy after the create; the shadow has no faults
+    shadow.call("Slb", "SetLoadBalancerName", {"LoadBalancerId": lb, "LoadBalancerName": "shadow"})
+    assert emu.call("Slb", "DescribeLoadBalancerAttribute", {"LoadBalancerId": lb})["LoadBalancerName"] != "shadow"
+    emu.close()
+    shadow.close()

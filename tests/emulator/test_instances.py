@@ -191,3 +191,29 @@ def test_describe_load_balancers_filters(cloud):
     assert ids(Tags=json.dumps([{"TagKey": "team", "TagValue": "x"}])) == [a]
     assert ids(ServerId=cloud.instances[3]) == [b]
     expect(lambda: cloud.slb("DescribeLoadBalancers", Tags="{bad"), "InvalidTag")
+
+
+def test_regions_are_isolated(cloud):
+    import json
+
+    lb = cloud.lb()
+    sh = {"RegionId": "cn-shanghai"}
+    expect(lambda: cloud.emu.call("Slb", "DescribeLoadBalancerAttribute", {"LoadBalancerId": lb, **sh}),
+           "InvalidLoadBalancerId.NotFound")
+    assert cloud.emu.call("Slb", "DescribeLoadBalancers", sh)["TotalCount"] == 0
+    # a server of another region cannot serve a hangzhou load balancer
+    vpc = cloud.emu.call("Vpc", "CreateVpc", {**sh, "CidrBlock": "10.0.0.0/8"})["VpcId"]
+    zone = cloud.emu.call("Ecs", "DescribeZones", sh)["Zones"]["Zone"][0]["ZoneId"]
+    assert zone.startswith("cn-shanghai")
+    vsw = cloud.emu.call("Vpc", "CreateVSwitch", {**sh, "VpcId": vpc, "ZoneId": zone,
+                                                  "CidrBlock": "10.0.0.0/24"})["VSwitchId"]
+    sg = cloud.emu.call("Ecs", "CreateSecurityGroup", {**sh, "VpcId": vpc})["SecurityGroupId"]
+    far = cloud.emu.call("Ecs", "RunInstances", {**sh, "VSwitchId": vsw, "SecurityGroupId": sg,
+                                                 "ImageId": "aliyun_3_x64_20G_alibase_20240528.vhd",
+                                                 "InstanceType": "ecs.g6.large"})["InstanceIdSets"]["InstanceIdSet"][0]
+    expect(lambda: cloud.slb("AddBackendServers", LoadBalancerId=lb, BackendServers=json.dumps([{"ServerId": far}])),
+           "ObtainIpFail")
+    # and a hangzhou vSwitch is unknown in shanghai
+    expect(lambda: cloud.emu.call("Slb", "CreateLoadBalancer", {**sh, "VSwitchId": cloud.vsw,
+                                                                "LoadBalancerSpec": "slb.s1.small"}),
+           "VSwitchNotExist")
