@@ -215,7 +215,10 @@ class BaseHandler:
         return got
 
     def import_(self, id: str, ctx: CallContext) -> dict:
-        return self.must_read(self.prior_from_id(id), ctx)
+        """Read an existing object by id. The schema defaults seed the read: what the API does not
+        report for this object (``gzip`` of a TCP listener) then equals what a configuration
+        gets by default, so the first plan after an import shows no spurious changes."""
+        return self.must_read({**schema_defaults(self.type_name), **self.prior_from_id(id)}, ctx)
 
     def prior_from_id(self, id: str) -> dict:
         """The minimal prior an import reads from: just the id (types with composite ids
@@ -232,6 +235,18 @@ class BaseHandler:
             if k in prior and k not in fresh:
                 fresh[k] = prior[k]
         return fresh
+
+
+def schema_defaults(type_name: str) -> dict[str, Any]:
+    """Top-level attribute defaults of a type's schema (empty when the schema is unknown)."""
+    try:
+        from planner.schema import get_schema
+    except ImportError:  # pragma: no cover - the schema package is part of the product
+        return {}
+    schema = get_schema(type_name)
+    if schema is None:
+        return {}
+    return {n: a.default for n, a in schema.attributes.items() if a.default is not None and not a.alias_of}
 
 
 _REGISTRY: dict[str, type] = {}

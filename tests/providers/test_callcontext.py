@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from planner.config.model import ProviderConfig
-from planner.diagnostics import DiagnosticsError, SourcePos
 from planner.providers.base import CallContext
 from planner.providers.errors import ApiError, TransportError
 from planner.providers.retry import RetryPolicy, is_retryable
@@ -118,15 +116,6 @@ def test_open_target_defaults_to_the_embedded_emulator(tmp_path):
     assert emu is not None and (tmp_path / ".clbplan" / "emulator.sqlite").exists()
     assert "LoadBalancers" in transport.call("Slb", "DescribeLoadBalancers", {})
     emu.close()
-
-
-def test_open_target_refuses_endpoints_with_a_located_diagnostic(tmp_path):
-    pc = ProviderConfig(region="cn-hangzhou", endpoints={"slb": "http://127.0.0.1:8089"},
-                        pos=SourcePos("main.tf", 3, 1))
-    with pytest.raises(DiagnosticsError) as ei:
-        open_target(pc, tmp_path)
-    text = str(ei.value)
-    assert "main.tf:3:1" in text and "endpoints" in text and "hint:" in text
 
 
 def test_also_retry_makes_a_code_retryable_for_one_call_only():

@@ -373,3 +373,23 @@ def test_listener_switches_between_vserver_and_master_slave_group(provider, ctx,
     assert to_ms["master_slave_server_group_id"] == ms["id"] and to_ms["server_group_id"] is None
     back = h.update(to_ms, dict(to_ms, server_group_id=grp["id"], master_slave_server_group_id=None), ctx)
     assert back["server_group_id"] == grp["id"] and back["master_slave_server_group_id"] is None
+
+
+@pytest.mark.parametrize("protocol", ["tcp", "http"])
+def test_import_fills_what_the_api_does_not_report_with_schema_defaults(provider, ctx, protocol):
+    """An imported listener equals what a minimal configuration plans (conform fills the same
+    defaults), so the first plan after `clbplan import` is empty."""
+    from planner.schema import get_schema
+
+    lb = new_lb(provider, ctx)
+    planned = {"load_balancer_id": lb["id"], "frontend_port": 80, "protocol": protocol, "backend_port": 8080,
+               "bandwidth": -1}
+    schema = get_schema("alicloud_slb_listener")
+    for name, attr in schema.attributes.items():
+        if attr.default is not None and name not in planned:
+            planned[name] = attr.default
+    created = provider.handler("alicloud_slb_listener").create(planned, ctx)
+    imported = provider.handler("alicloud_slb_listener").import_(created["id"], ctx)
+    assert_matches(planned, imported)
+    lb_imported = provider.handler("alicloud_slb_load_balancer").import_(lb["id"], ctx)
+    assert lb_imported["bandwidth"] == 1 and lb_imported["delete_protection"] == "off"

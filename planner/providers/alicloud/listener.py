@@ -19,7 +19,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from planner.providers.base import BaseHandler, CallContext, PartialCreateError, ProviderError, register
+from planner.providers.base import (
+    BaseHandler,
+    CallContext,
+    PartialCreateError,
+    ProviderError,
+    register,
+    schema_defaults,
+)
 from planner.providers.errors import ApiError
 
 from .common import (
@@ -328,7 +335,7 @@ class ListenerHandler(BaseHandler):
         raise ProviderError(f"invalid listener id {id!r}: expected <load_balancer_id>:<protocol>:<port>")
 
     def import_(self, id: str, ctx: CallContext) -> dict:
-        prior = self.prior_from_id(id)
+        prior = {**schema_defaults(self.type_name), **self.prior_from_id(id)}
         if "protocol" not in prior:  # legacy "<lb>:<port>": the port must be unique
             found = [f for f in self._list([prior["load_balancer_id"]], ctx)
                      if int(f.get("ListenerPort", 0)) == prior["frontend_port"]]
