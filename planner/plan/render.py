@@ -76,9 +76,10 @@ class _Writer:
             self.lines.append(f"{pad}{mark}{name.ljust(width)} = {text}{trailer}".rstrip())
 
 
-def _block_item_lines(w: _Writer, sym: str, name: str, item: dict, indent: int, sensitive: bool) -> None:
+def _block_item_lines(w: _Writer, sym: str, name: str, item: dict, indent: int, sensitive: bool,
+                      trailer: str = "") -> None:
     pad = " " * indent
-    w.lines.append(f"{pad}{sym} {name} {{")
+    w.lines.append(f"{pad}{sym} {name} {{{trailer}")
     rows = []
     nested = []
     for k in sorted(item):
@@ -144,8 +145,6 @@ def _render_change(w: _Writer, ch: ResourceChange) -> None:
         trailer = " # forces replacement" if name in forced else ""
         if (_is_block(b) or _is_block(a)) and not contains_unknown(a):
             block_lines.append(("~", name, b or [], a or []))
-            if trailer:
-                rows.append(("~", name, "(block changed)", trailer))
             continue
         if b is None:
             rows.append(("+", name, fmt_value(a, sens), trailer))
@@ -157,13 +156,14 @@ def _render_change(w: _Writer, ch: ResourceChange) -> None:
     w.attrs(rows, 6)
     for sym, name, old, new in block_lines:
         if sym == "~":
+            mark = " # forces replacement" if name in forced else ""
             kept = [o for o in old if any(values_equal(o, n) for n in new)]
             for o in old:
                 if not any(values_equal(o, k) for k in kept):
-                    _block_item_lines(w, "-", name, o, 6, name in ch.sensitive)
+                    _block_item_lines(w, "-", name, o, 6, name in ch.sensitive, mark)
             for n in new:
                 if not any(values_equal(n, k) for k in kept):
-                    _block_item_lines(w, "+", name, n, 6, name in ch.sensitive)
+                    _block_item_lines(w, "+", name, n, 6, name in ch.sensitive, mark)
             if kept:
                 w.lines.append(f"        # ({len(kept)} unchanged {name} block{'s' if len(kept) != 1 else ''} hidden)")
         else:
