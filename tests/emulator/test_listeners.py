@@ -293,3 +293,19 @@ def test_describe_listeners_paging_and_configs(cloud):
     expect(lambda: cloud.slb("DescribeLoadBalancerListeners", NextToken="zz"), "InvalidParam.NextToken")
     too_many = {f"LoadBalancerId.{i}": "lb-x" for i in range(1, 12)}
     expect(lambda: cloud.slb("DescribeLoadBalancerListeners", **too_many), "InvalidParameter")
+
+
+def test_describe_all_listeners_of_the_region_pages_in_order(cloud):
+    lbs = [cloud.lb() for _ in range(2)]
+    for lb in lbs:
+        for port in range(1, 8):
+            cloud.tcp(lb, port)
+    seen, token = [], None
+    while True:
+        r = cloud.slb("DescribeLoadBalancerListeners", MaxResults=5, **({"NextToken": token} if token else {}))
+        assert r["TotalCount"] == 14
+        seen += [(x["LoadBalancerId"], x["ListenerPort"]) for x in r["Listeners"]]
+        token = r.get("NextToken")
+        if not token:
+            break
+    assert seen == [(lb, p) for lb in lbs for p in range(1, 8)]

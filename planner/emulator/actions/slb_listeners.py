@@ -526,7 +526,17 @@ def describe_load_balancer_listeners(ctx: Ctx, p: Params) -> dict:
     port = p.int("ListenerPort", 1, 65535)
     desc = p.get("Description")
     want_tags = [(o["key"], o.get("value")) for o in p.flat_objects("Tag") if o.get("key")]
+    out: dict[str, Any]
     items: list[dict[str, Any]] = []
+    if not lb_ids and proto is None and port is None and desc is None and not want_tags:
+        # the whole region, unfiltered: page in SQL instead of decoding every listener
+        total = ctx.store.count("listener", region=ctx.region)
+        ids = ctx.store.ids("listener", region=ctx.region, limit=max_results, offset=start)
+        page = [d for d in (ctx.store.get("listener", i) for i in ids) if d is not None]
+        out = {"Listeners": [_summary_out(ctx, x) for x in page], "TotalCount": total, "MaxResults": max_results}
+        if start + max_results < total:
+            out["NextToken"] = format(start + max_results, "x")
+        return out
     if lb_ids:
         for lb_id in lb_ids:
             lb = ctx.store.get("lb", lb_id)
@@ -540,7 +550,7 @@ def describe_load_balancer_listeners(ctx: Ctx, p: Params) -> dict:
              and (desc is None or x.get("Description") == desc)
              and (not want_tags or match_tags(x, want_tags))]
     page = items[start:start + max_results]
-    out: dict[str, Any] = {"Listeners": [_summary_out(ctx, x) for x in page], "TotalCount": len(items),
+    out = {"Listeners": [_summary_out(ctx, x) for x in page], "TotalCount": len(items),
                            "MaxResults": max_results}
     if start + max_results < len(items):
         out["NextToken"] = format(start + max_results, "x")
