@@ -1,0 +1,120 @@
+"""``clbplan graph [DIR] [-type=plan] [-format=dot|svg|png]``: the graphs behind a plan, in DOT.
+
+Without ``-type`` it is the resource graph of the configuration (an arrow from a resource to
+what it depends on, as ``terraform graph`` draws it). With ``-type=plan`` it is the operation
+graph clbplan will walk: one node per operation, numbered in plan order, and an arrow from each
+step to the step that must wait for it, labelled with the reason (a cloud rule, a reference).
+svg and png go through Graphviz's ``dot`` when it is installed.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from collections.abc import Iterable
+from pathlib import Path
+
+import click
+
+from planner.diagnostics import Diagnostic, DiagnosticsError
+from planner.plan.model import Plan
+
+KIND_STYLE = {"create": "#2e7d32", "update": "#f9a825", "delete": "#c62828"}
+
+
+def _q(text: str) -> str:
+    """A DOT double-quoted string."""
+    return '"' + str(text).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+
+
+def resource_dot(nodes: Iterable, edges: Iterable[tuple[object, object, str]]) -> str:
+    """DOT for a resource graph; ``edges`` are (dependency, dependent, reason)."""
+    lines = ["digraph {", '  compound = "true"', '  newrank = "true"', '  rankdir = "RL"',
+             '  node [shape = "box", fontname = "Helvetica"]', '  subgraph "root" {']
+    for n in sorted(nodes, key=str):
+        kind = "data" if getattr(n, "mode", "managed") == "data" else "resource"
+        lines.append(f"    {_q(str(n))} [label = {_q(str(n))}, shape = {_q('note' if kind == 'data' else 'box')}]")
+    for dep, dependent, reason in sorted(edges, key=lambda e: (str(e[1]), str(e[0]))):
+        style = ', style = "dashed"' if reason == "depends_on" else ""
+        lines.append(f"    {_q(str(dependent))} -> {_q(str(dep))}{style}")
+    lines += ["  }", "}"]
+    return "\n".join(lines) + "\n"
+
+
+def plan_dot(plan: Plan) -> str:
+    """DOT for the operation graph; every edge is labelled with the reason for it."""
+    index = {op.id: i + 1 for i, op in enumerate(plan.operations)}
+    lines = ["digraph {", '  compound = "true"', '  newrank = "true"', '  rankdir = "LR"',
+             '  node [shape = "box", style = "rounded", fontname = "Helvetica"]',
+             '  edge [fontname = "Helvetica", fontsize = "10"]', '  subgraph "plan" {']
+    for i, op in enumerate(plan.operations, 1):
+        label = f"{i}. {op.kind.value} {op.address}" + ("\n(with its load balancer: no API call)" if op.cascaded
+                                                         else "")
+        colour = KIND_STYLE.get(op.kind.value, "black")
+        extra = ', style = "rounded,dashed"' if op.cascaded else ""
+        lines.append(f"    {_q(op.id)} [label = {_q(label)}, color = {_q(colour)}{extra}]")
+    for e in sorted(plan.edges, key=lambda e: (index.get(e.before, 0), index.get(e.after, 0))):
+        lines.append(f"    {_q(e.before)} -> {_q(e.after)} [label = {_q(e.reason)}]")
+    lines += ["  }", "}"]
+    return "\n".join(lines) + "\n"
+
+
+def render_with_graphviz(dot: str, fmt: str) -> bytes:
+    """Run Graphviz ``dot -T<fmt>``; a clear diagnostic when it is missing or fails."""
+    exe = shutil.which("dot")
+    if exe is None:
+        raise DiagnosticsError([Diagnostic(
+            f"Graphviz is not installed: -format={fmt} needs the `dot` program",
+            detail="clbplan writes DOT itself; only svg and png need Graphviz",
+            hint="install Graphviz (e.g. apt-get install graphviz), or use -format=dot and render it elsewhere")])
+    proc = subprocess.run([exe, f"-T{fmt}"], input=dot.encode(), capture_output=True, timeout=120)
+    if proc.returncode != 0:
+        raise DiagnosticsError([Diagnostic(f"Graphviz failed to render the graph as {fmt}",
+                                           detail=proc.stderr.decode(errors="replace").strip())])
+    return proc.stdout
+
+
+@click.command("graph")
+@click.argument("directory", required=False, type=click.Path(file_okay=False))
+@click.option("-type", "--type", "type_", default="resource", show_default=True,
+              type=click.Choice(["resource", "plan", "plan-destroy"]),
+              help="resource: the configuration's dependencies; plan: the ordered operation graph.")
+@click.option("-format", "--format", "fmt", default="dot", show_default=True,
+              type=click.Choice(["dot", "svg", "png"]), help="svg and png need Graphviz's `dot`.")
+@click.option("-out", "--out", "out", default=None, metavar="FILE", help="Write to FILE instead of stdout.")
+@click.option("-state", "state_path", default=None, metavar="PATH", help="State file (default: in DIR).")
+@click.option("-var", "var_args", multiple=True, metavar="NAME=VALUE")
+@click.option("-var-file", "var_files", multiple=True, metavar="FILE")
+@click.option("-lock-timeout", "lock_timeout", default="0s")
+def graph(directory, type_, fmt, out, state_path, var_args, var_files, lock_timeout) -> None:
+    """Print the resource graph, or with -type=plan the operation graph, as DOT (or svg/png)."""
+    from planner.cli.run_cmd import _backend, _read_state, _workdir
+
+    workdir = _workdir(directory)
+    backend = _backend(workdir, state_path, lock_timeout)
+    if type_ == "resource":
+        from planner.diff import Differ
+        from planner.graph import resource_graph
+        from planner.plan.pipeline import _evaluate, _load
+
+        state = backend.read()
+        config = _evaluate(_load(workdir), var_args=var_args, var_files=var_files, env=None,
+                           resolver=Differ(state).resolve)
+        g = resource_graph(config)
+        dot = resource_dot(g.nodes, [(a, b, d.get("reason", "")) for a, b, d in g.edges(data=True)])
+    else:
+        from planner.plan.pipeline import make_plan
+
+        with backend.lock("graph"):
+            state, _journal, _pending = _read_state(backend)
+            planned = make_plan(workdir, state, var_args=var_args, var_files=var_files,
+                                destroy=type_ == "plan-destroy")
+        dot = plan_dot(planned.plan)
+    data = dot.encode() if fmt == "dot" else render_with_graphviz(dot, fmt)
+    if out:
+        Path(out).write_bytes(data)
+        return
+    if fmt == "dot":
+        click.echo(dot, nl=False)
+    else:
+        click.get_binary_stream("stdout").write(data)
