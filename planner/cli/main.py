@@ -34,11 +34,25 @@ EXIT_OK, EXIT_ERROR, EXIT_CHANGES = 0, 1, 2
 
 
 class ClbplanGroup(click.Group):
-    """Turns every failure into a message and exit 1."""
+    """Turns every failure into a message and exit 1.
+
+    Usage errors too: click's own status for them is 2, which ``plan -detailed-exitcode``
+    reserves for "changes present", so a CI job would mistake a typo for drift.
+    """
+
+    def make_context(self, info_name, args, parent=None, **extra):
+        try:
+            return super().make_context(info_name, args, parent=parent, **extra)
+        except click.UsageError as e:
+            e.exit_code = EXIT_ERROR
+            raise
 
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
+        except click.UsageError as e:
+            e.exit_code = EXIT_ERROR
+            raise
         except DiagnosticsError as e:
             for d in e.diagnostics:
                 click.echo(d.render(), err=True)
