@@ -183,7 +183,11 @@ def render_operations(plan: Plan) -> list[str]:
     incoming: dict[str, list] = defaultdict(list)
     for e in plan.edges:
         incoming[e.after].append(e)
-    lines = ["Operations, in order:"]
+    lines = []
+    if plan.verified:
+        lines += ["Verified: every step below was run, in this order, on a copy of the cloud, and the cloud "
+                  "accepted it.", ""]
+    lines.append("Operations, in order:")
     width = len(str(len(plan.operations)))
     for i, op in enumerate(plan.operations, 1):
         note = " (with its load balancer: no API call)" if op.cascaded else ""

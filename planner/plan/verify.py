@@ -50,8 +50,8 @@ def verify_plan(plan: Plan, emulator: Any, refreshed: State, *, region: str = "c
         involved = _involved(plan, op)
         problems.append(Diagnostic(
             f"Plan verification failed: step \"{op.kind.value} {op.address}\" would be refused by the cloud",
-            detail=f"the cloud's rule: {rule}\nresources involved: {', '.join(involved)}"
-                   + (f"\n{len(result.skipped)} later step(s) depend on it" if result.skipped else ""),
+            detail=f"the cloud's rule: {rule}\n  resources involved: {', '.join(involved)}"
+                   + (f"\n  {len(result.skipped)} later step(s) depend on it" if result.skipped else ""),
             hint="clbplan ran this plan against a copy of the cloud and it failed there, so nothing was "
                  "applied; change the configuration (or split the change into two applies) so this step "
                  "is allowed",
