@@ -70,6 +70,8 @@ class Store:
         beside an embedded planner) may have committed since our last call: SQLite's
         data_version tells us, and the cache is dropped then."""
         if self.path is None:
+            if not write:  # in memory nobody else can write, and reads need no snapshot
+                return
             self.conn.execute("BEGIN")
         else:
             self.conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
@@ -80,7 +82,8 @@ class Store:
         self._in_txn = True
 
     def commit(self) -> None:
-        self.conn.execute("COMMIT")
+        if self._in_txn:
+            self.conn.execute("COMMIT")
         self._in_txn = False
         self._touched.clear()
         if len(self._cache) > CACHE_LIMIT:
