@@ -14,6 +14,9 @@ from planner.providers.errors import ApiError
 
 from .common import ECS, VPC, chunks, clean, items, none_if_empty, parse_tags, tag_params, tags_out
 
+# instances and ENIs are released asynchronously: their network may refuse deletion briefly
+_LAGGING_DEPENDENTS = ("DependencyViolation", "DependencyViolation.Instance", "DependencyViolation.NetworkInterface")
+
 
 class _Bulk(BaseHandler):
     """Shared read_many: describe by id list, 50 per call; None for ids the cloud lacks."""
@@ -84,7 +87,8 @@ class VpcHandler(_Bulk):
     def delete(self, prior: dict, ctx: CallContext) -> None:
         try:
             ctx.write(VPC, "DeleteVpc", {"VpcId": prior["id"]},
-                      already_done=("InvalidVpcId.NotFound", "Forbidden.VpcNotFound", "InvalidVpcId.NotExist"))
+                      already_done=("InvalidVpcId.NotFound", "Forbidden.VpcNotFound", "InvalidVpcId.NotExist"),
+                      also_retry=_LAGGING_DEPENDENTS)
         except ApiError as e:
             if e.code not in ("InvalidVpcId.NotFound", "Forbidden.VpcNotFound", "InvalidVpcId.NotExist"):
                 raise
@@ -146,7 +150,8 @@ class VSwitchHandler(_Bulk):
     def delete(self, prior: dict, ctx: CallContext) -> None:
         gone = ("InvalidVSwitchId.NotFound", "InvalidVSwitchId.NotExist")
         try:
-            ctx.write(VPC, "DeleteVSwitch", {"VSwitchId": prior["id"]}, already_done=gone)
+            ctx.write(VPC, "DeleteVSwitch", {"VSwitchId": prior["id"]}, already_done=gone,
+                      also_retry=_LAGGING_DEPENDENTS)
         except ApiError as e:
             if e.code not in gone:
                 raise
@@ -188,7 +193,8 @@ class SecurityGroupHandler(_Bulk):
     def delete(self, prior: dict, ctx: CallContext) -> None:
         gone = ("InvalidSecurityGroupId.NotFound",)
         try:
-            ctx.write(ECS, "DeleteSecurityGroup", {"SecurityGroupId": prior["id"]}, already_done=gone)
+            ctx.write(ECS, "DeleteSecurityGroup", {"SecurityGroupId": prior["id"]}, already_done=gone,
+                      also_retry=_LAGGING_DEPENDENTS)
         except ApiError as e:
             if e.code not in gone:
                 raise
