@@ -393,3 +393,28 @@ def test_import_fills_what_the_api_does_not_report_with_schema_defaults(provider
     assert_matches(planned, imported)
     lb_imported = provider.handler("alicloud_slb_load_balancer").import_(lb["id"], ctx)
     assert lb_imported["bandwidth"] == 1 and lb_imported["delete_protection"] == "off"
+
+
+def test_load_balancer_billing_and_protection_updates(provider, ctx):
+    h = provider.handler("alicloud_slb_load_balancer")
+    lb = new_lb(provider, ctx)
+    upd = dict(lb, internet_charge_type="PayByBandwidth", bandwidth=20,
+               modification_protection_status="ConsoleProtection", modification_protection_reason="managed",
+               status="inactive")
+    got = h.update(lb, upd, ctx)
+    assert_matches({k: upd[k] for k in ("internet_charge_type", "bandwidth", "modification_protection_status",
+                                        "modification_protection_reason", "status")}, got)
+    back = h.update(got, dict(got, modification_protection_status="NonProtection",
+                              modification_protection_reason=None, status="active"), ctx)
+    assert back["modification_protection_status"] == "NonProtection" and back["status"] == "active"
+    assert back["modification_protection_reason"] is None
+
+
+def test_network_teardown_in_dependency_order(provider, ctx, net):
+    for s in net["servers"]:
+        provider.handler("alicloud_instance").delete(s, ctx)
+    for type_name, key in (("alicloud_security_group", "sg"), ("alicloud_vswitch", "vswitch"), ("alicloud_vpc", "vpc")):
+        h = provider.handler(type_name)
+        h.delete(net[key], ctx)
+        assert h.read_many([net[key]], ctx) == [None]
+        h.delete(net[key], ctx)  # already gone: still fine
