@@ -257,6 +257,12 @@ def test_acl_binding_rules(cloud):
         {"LoadBalancerId": lb, "ListenerPort": 80, "Protocol": "tcp", "AclType": "black"}]
     cloud.slb("SetLoadBalancerTCPListenerAttribute", LoadBalancerId=lb, ListenerPort=80, AclStatus="off", AclId=acls[2])
     cloud.slb("DeleteAccessControlList", AclId=acls[0])
+    # an empty AclId unbinds everything (the provider does this before deleting the ACL)
+    expect(lambda: cloud.slb("DeleteAccessControlList", AclId=acls[2]), "OperationFailed.AclBindedWithVip")
+    cloud.slb("SetLoadBalancerTCPListenerAttribute", LoadBalancerId=lb, ListenerPort=80, AclStatus="off", AclId="")
+    d = cloud.slb("DescribeLoadBalancerTCPListenerAttribute", LoadBalancerId=lb, ListenerPort=80)
+    assert d["AclIds"] == {"AclId": []} and "AclId" not in d
+    cloud.slb("DeleteAccessControlList", AclId=acls[2])
 
 
 def test_bandwidth_budget_of_pay_by_bandwidth_instance(cloud):

@@ -167,7 +167,9 @@ def _parse_attrs(p: Params, proto: str) -> dict[str, Any]:
 
 
 def _acl_ids(p: Params) -> list[str] | None:
-    raw = p.get("AclId")
+    """The ACL ids sent, or None when AclId is absent; an empty AclId unbinds every ACL (the
+    provider sends it so that an ACL can be deleted afterwards)."""
+    raw = p.raw("AclId")
     if raw is None:
         return None
     return [x.strip() for x in raw.split(",") if x.strip()]
@@ -269,7 +271,10 @@ def _apply(ctx: Ctx, p: Params, lb: dict[str, Any], lst: dict[str, Any], *, crea
     if acl_ids is not None:
         _check_acls(ctx, lb, lst, acl_ids)
         lst["AclIds"] = acl_ids
-        lst["AclId"] = ",".join(acl_ids)
+        if acl_ids:
+            lst["AclId"] = ",".join(acl_ids)
+        else:
+            lst.pop("AclId", None)
     if lst.get("AclStatus") == "on":
         if not lst.get("AclIds"):
             raise missing("AclId")
