@@ -13,6 +13,7 @@ GUARANTEED_SPECS = ("slb.s1.small", "slb.s2.small", "slb.s2.medium", "slb.s3.sma
                     "slb.s3.large", "slb.s4.large")
 LCU_SPEC = "slb.lcu.elastic"
 PROTOCOLS = ("tcp", "udp", "http", "https")
+DEFAULT_RESOURCE_GROUP = "rg-acfmdefault0001"  # the account's default resource group
 ZONES = {"cn-hangzhou": ("cn-hangzhou-h", "cn-hangzhou-i", "cn-hangzhou-j", "cn-hangzhou-k")}
 
 NOT_EXIST = "The specified resource does not exist."

@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 from planner.emulator.actions.common import (
+    DEFAULT_RESOURCE_GROUP,
     GUARANTEED_SPECS,
     LCU_SPEC,
     get_lb,
@@ -22,7 +23,6 @@ from planner.emulator.registry import Ctx, action
 
 _LB_NAME = re.compile(r"^[A-Za-z\u4e00-\u9fa5][A-Za-z0-9\u4e00-\u9fa5._/-]{0,79}$")
 _REASON = re.compile(r"^[A-Za-z\u4e00-\u9fa5][A-Za-z0-9\u4e00-\u9fa5._-]{0,79}$")
-DEFAULT_RG = "rg-acfmdefault0001"
 
 
 def _check_name(name: str) -> None:
@@ -123,7 +123,7 @@ def create_load_balancer(ctx: Ctx, p: Params) -> dict:
         _check_name(name)
     else:
         name = "auto_named_slb"
-    rg = p.get("ResourceGroupId", DEFAULT_RG)
+    rg = p.get("ResourceGroupId", DEFAULT_RESOURCE_GROUP)
     lb: dict[str, Any] = {
         "LoadBalancerId": lb_id, "LoadBalancerName": name, "LoadBalancerStatus": "active",
         "Address": address, "AddressType": addr_type, "AddressIPVersion": ipv, "NetworkType": network,

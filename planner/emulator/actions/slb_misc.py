@@ -7,7 +7,7 @@ import ipaddress
 import re
 from typing import Any
 
-from planner.emulator.actions.common import get_lb, save_lb, tags_out
+from planner.emulator.actions.common import DEFAULT_RESOURCE_GROUP, get_lb, save_lb, tags_out
 from planner.emulator.codes import err, invalid, missing
 from planner.emulator.params import Params, check_tag, parse_json_list
 from planner.emulator.registry import Ctx, action
@@ -48,7 +48,7 @@ def create_access_control_list(ctx: Ctx, p: Params) -> dict:
         raise err("AclNumberOverLimit")
     acl_id = ctx.new_id("acl-", 17)
     acl = {"AclId": acl_id, "AclName": name, "AddressIPVersion": ipv, "RegionId": ctx.region,
-           "ResourceGroupId": p.get("ResourceGroupId", "rg-acfmdefault0001"), "AclEntrys": [],
+           "ResourceGroupId": p.get("ResourceGroupId", DEFAULT_RESOURCE_GROUP), "AclEntrys": [],
            "CreateTime": ctx.iso_now(), "Tags": tags}
     _save_acl(ctx, acl)
     return {"AclId": acl_id}
@@ -229,7 +229,7 @@ def upload_server_certificate(ctx: Ctx, p: Params) -> dict:
            "CommonName": "example.com", "SubjectAlternativeNames": {"SubjectAlternativeName": []},
            "ExpireTime": "2030-01-01T00:00:00Z", "ExpireTimeStamp": 1893456000000,
            "CreateTime": ctx.iso_now(), "CreateTimeStamp": ctx.ms_now(), "IsAliCloudCertificate": 1 if ali else 0,
-           "AliCloudCertificateId": ali or "", "ResourceGroupId": p.get("ResourceGroupId", "rg-acfmdefault0001"),
+           "AliCloudCertificateId": ali or "", "ResourceGroupId": p.get("ResourceGroupId", DEFAULT_RESOURCE_GROUP),
            "Tags": p.tags()}
     ctx.store.put("cert", cert_id, doc, region=ctx.region)
     return {k: v for k, v in doc.items() if k not in ("Tags",)}

@@ -10,7 +10,7 @@ import ipaddress
 from collections.abc import Callable
 from typing import Any
 
-from planner.emulator.actions.common import zones_of
+from planner.emulator.actions.common import DEFAULT_RESOURCE_GROUP, zones_of
 from planner.emulator.codes import err
 from planner.emulator.params import Params
 from planner.emulator.registry import Ctx, action
@@ -93,7 +93,7 @@ def create_vpc(ctx: Ctx, p: Params) -> dict:
     vpc_id = ctx.new_id("vpc-")
     doc = {"VpcId": vpc_id, "VpcName": p.get("VpcName", ""), "Description": p.get("Description", ""),
            "CidrBlock": str(net), "Status": "Available", "RegionId": ctx.region, "IsDefault": False,
-           "VRouterId": ctx.new_id("vrt-"), "ResourceGroupId": p.get("ResourceGroupId", "rg-acfmdefault"),
+           "VRouterId": ctx.new_id("vrt-"), "ResourceGroupId": p.get("ResourceGroupId", DEFAULT_RESOURCE_GROUP),
            "CreationTime": ctx.iso_now()}
     doc["RouteTableId"] = ctx.new_id("vtb-")
     ctx.store.put("vpc", vpc_id, doc, region=ctx.region)
