@@ -243,7 +243,8 @@ class Differ:
     def __init__(self, prior: State, *, destroy: bool = False):
         self.prior = prior
         self.destroy = destroy
-        self._changes: dict[ResourceAddress, ResourceChange] = {}
+        # what resolve() computed, reused by diff() when the instance is the same object
+        self._changes: dict[ResourceAddress, tuple[ResourceInstance, ResourceChange]] = {}
 
     # -- resolver -----------------------------------------------------------------------------
     def resolve(self, instance: ResourceInstance) -> dict:
@@ -255,7 +256,7 @@ class Differ:
             if rs is not None:
                 return {**rs.attributes, "id": rs.id}
         change = self.change_for(instance)
-        self._changes[instance.address] = change
+        self._changes[instance.address] = (instance, change)
         return dict(change.after or {})
 
     # -- one instance ---------------------------------------------------------------------------
@@ -306,7 +307,8 @@ class Differ:
             for addr, inst in config.resources.items():
                 if addr.mode != "managed":
                     continue
-                changes[addr] = self.change_for(inst)
+                cached = self._changes.get(addr)
+                changes[addr] = cached[1] if cached is not None and cached[0] is inst else self.change_for(inst)
         declared = {a.resource: a for a in config.resources}
         for addr, rs in self.prior.resources.items():
             if addr.mode != "managed" or addr in changes:

@@ -498,11 +498,13 @@ class _Builder:
                     self.edges.pop((d.id, other), None)
 
 
-def _cycle_error(g: nx.DiGraph) -> DiagnosticsError:
+def _cycle_error(g: nx.DiGraph, config: Configuration | None) -> DiagnosticsError:
     cycle = nx.find_cycle(g)
     steps = " -> ".join(f"{a} ({g.edges[a, b]['reason']})" for a, b in cycle)
+    first: Operation = g.nodes[cycle[0][0]]["op"]
+    inst = config.resources.get(first.address) if config is not None else None
     return DiagnosticsError([Diagnostic(
-        "Cycle in the plan's operations",
+        "Cycle in the plan's operations", inst.pos if inst is not None else None,
         detail=f"Cycle: {steps} -> {cycle[0][0]}",
         hint="each step says which rule ordered it; break the cycle by removing one of the references, "
              "or by splitting the change into two applies",
@@ -534,7 +536,7 @@ def order_changes(changes: list[ResourceChange], config: Configuration | None, p
     b.edges_capacity(b.capacity())
     b.cascade()
     if not nx.is_directed_acyclic_graph(b.g):
-        raise _cycle_error(b.g)
+        raise _cycle_error(b.g, config)
 
     def sort_key(node: str) -> tuple:
         op: Operation = b.g.nodes[node]["op"]

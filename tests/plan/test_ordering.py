@@ -213,6 +213,7 @@ def test_cycle_is_a_plan_error_naming_the_steps():
     changes = Differ(state()).diff(cfg)
     with pytest.raises(DiagnosticsError) as e:
         order_changes(changes, cfg, state())
+    assert e.value.diagnostics[0].pos is not None and e.value.diagnostics[0].pos.filename == "main.tf"
     text = e.value.diagnostics[0].detail
     assert text.startswith("Cycle: ") and "alicloud_slb_server_group.a:create" in text and "references" in text
 
