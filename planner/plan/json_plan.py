@@ -109,6 +109,8 @@ def drift_json(d: DriftEntry) -> dict:
     sens = _schema_sensitive(d.address.type)
     before = _mask(d.before, sens)
     after = _mask(d.after, sens)
+    if before is not None and "id" not in before and after is not None and "id" in after:
+        before = {**before, "id": after["id"]}  # refresh never changes the id of an object it found
     return {
         **_addr_fields(d.address), "provider_name": PROVIDER_NAME,
         "change": {
