@@ -23,6 +23,7 @@ ERROR_TABLE: dict[str, tuple[int, str]] = {
     "Throttling.User": (400, "Request was denied due to user flow control."),
     "IdempotentParameterMismatch": (400, "The request uses the same client token as a previous, but "
                                          "non-identical request."),  # inferred (ECS wording)
+    "DryRunOperation": (400, "Request validation has been passed with DryRun flag set."),
     "InvalidRegionId.NotFound": (404, "The specified RegionId does not exist."),
     # --- busy family (used by the fault injector and listener transitions) -----------------
     "ServiceIsConfiguring": (400, "A previous configuration is pending; please try again later."),

@@ -127,6 +127,10 @@ class Emulator:
                         raise err("IdempotentParameterMismatch")
                     return prior[1]
             result = spec.handler(ctx, p)
+            if spec.write and p.has("DryRun") and p.bool("DryRun"):
+                # validated in full, then undone: the gateway's DryRun answer is an error by design
+                store.rollback()
+                raise err("DryRunOperation")
             if token:
                 store.save_token(spec.name, token, digest, result)
             store.commit()

@@ -92,10 +92,11 @@ def render() -> str:
     for prod, items in by_product.items():
         lines.append(f"| {prod} | {len(items)} |")
     lines.append("")
-    gateway = ["InvalidAction.NotFound", "IdempotentParameterMismatch", "InternalError"]
+    gateway = ["InvalidAction.NotFound", "IdempotentParameterMismatch", "DryRunOperation", "InternalError"]
     lines += ["Every action can also return the gateway's errors: " +
               ", ".join(f"`{c}` ({ERROR_TABLE[c][0]})" for c in gateway) +
-              ", `Missing<Param>` (400) for an absent required parameter, and the fault injector's codes "
+              " (any write sent with DryRun=true that passes validation), `Missing<Param>` (400) for an "
+              "absent required parameter, and the fault injector's codes "
               "(`Throttling.User`, `ServiceUnavailable`, the busy family) when faults are configured.", ""]
     for prod, items in by_product.items():
         lines += [f"## {prod}", ""]

@@ -339,3 +339,16 @@ def test_copy_of_a_file_backed_cloud_is_in_memory_and_fault_free(tmp_path):
     assert emu.call("Slb", "DescribeLoadBalancerAttribute", {"LoadBalancerId": lb})["LoadBalancerName"] != "shadow"
     emu.close()
     shadow.close()
+
+
+def test_dry_run_validates_without_changing_anything(cloud):
+    lb = cloud.lb()
+    before = cloud.emu.dump()
+    expect(lambda: cloud.slb("CreateLoadBalancerTCPListener", LoadBalancerId=lb, ListenerPort=80, Bandwidth=-1,
+                             BackendServerPort=80, DryRun=True), "DryRunOperation",
+           "Request validation has been passed with DryRun flag set.", 400)
+    expect(lambda: cloud.slb("CreateLoadBalancerTCPListener", LoadBalancerId=lb, ListenerPort=80, Bandwidth=-1,
+                             DryRun="true"), "MissingParameter")  # a failing dry run reports the real error
+    assert cloud.emu.dump() == before
+    cloud.slb("CreateLoadBalancerTCPListener", LoadBalancerId=lb, ListenerPort=80, Bandwidth=-1,
+              BackendServerPort=80, DryRun=False)
