@@ -92,12 +92,15 @@ def render() -> str:
     for prod, items in by_product.items():
         lines.append(f"| {prod} | {len(items)} |")
     lines.append("")
-    gateway = ["InvalidAction.NotFound", "IdempotentParameterMismatch", "DryRunOperation", "InternalError"]
-    lines += ["Every action can also return the gateway's errors: " +
-              ", ".join(f"`{c}` ({ERROR_TABLE[c][0]})" for c in gateway) +
-              " (any write sent with DryRun=true that passes validation), `Missing<Param>` (400) for an "
-              "absent required parameter, and the fault injector's codes "
-              "(`Throttling.User`, `ServiceUnavailable`, the busy family) when faults are configured.", ""]
+    def st(code: str) -> str:
+        return f"`{code}` ({ERROR_TABLE[code][0]})"
+
+    lines += ["Every action can also return the gateway's errors: " + st("InvalidAction.NotFound") + " for an "
+              "unknown action, `Missing<Param>` (400) for an absent required parameter, " +
+              st("IdempotentParameterMismatch") + " for a reused ClientToken with other parameters, " +
+              st("DryRunOperation") + " for a write sent with DryRun=true that passed validation, " +
+              st("InternalError") + " for an emulator bug, and the fault injector's codes (`Throttling.User`, "
+              "`ServiceUnavailable`, the busy family) when faults are configured.", ""]
     for prod, items in by_product.items():
         lines += [f"## {prod}", ""]
         for _, name in items:
