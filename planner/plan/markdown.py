@@ -131,7 +131,7 @@ def _details(ch: ResourceChange) -> str:
     lines.append("```")
     lines.append("")
     lines.append("</details>")
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines) + "\n\n"
 
 
 def _operations(plan: Plan) -> list[str]:
