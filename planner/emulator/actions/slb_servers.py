@@ -189,7 +189,8 @@ def set_vserver_group_attribute(ctx: Ctx, p: Params) -> dict:
         by_key = {skey(s, True): s for s in g["BackendServers"]}
         for s in servers:
             t = by_key.get(skey(s, True))
-            if t is None and s.get("Type", "ecs") == "ecs":
+            if t is None and (s.get("Type", "ecs") == "ecs" or not s.get("ServerIp")):
+                # no ServerIp in the request: (ServerId, Port) names the member, as in _remove
                 t = next((m for m in g["BackendServers"]
                           if m["ServerId"] == s["ServerId"] and m["Port"] == s["Port"]), None)
             if t is not None:
