@@ -104,7 +104,7 @@ def _is_items(v: Any) -> bool:
     return isinstance(v, list) and all(isinstance(x, dict) for x in v)
 
 
-def render_drift_detail(plan: Plan, drift: list) -> list[str]:
+def render_drift_detail(plan: Plan, drift: list, *, refresh_only: bool = False) -> list[str]:
     """Drift attribute by attribute, old -> new, secrets masked."""
     from planner.diff import get_schema, values_equal
 
@@ -112,7 +112,7 @@ def render_drift_detail(plan: Plan, drift: list) -> list[str]:
         return []
     lines = ["Note: Objects have changed outside of clbplan", "",
              "clbplan detected the following changes made outside of clbplan since the last "
-             "\"clbplan apply\" which may have affected this plan:", ""]
+             "\"clbplan apply\"" + (":" if refresh_only else " which may have affected this plan:"), ""]
     for d in drift:
         if d.after is None:
             lines.append(f"  # {d.address} has been deleted")
@@ -149,7 +149,7 @@ def render_text(plan: Plan, opts: ReviewOptions | None) -> str:
                        "clbplan has checked that the real remote objects still match the result of your "
                        "most recent changes, and found no differences.\n")
         else:
-            out.append("\n".join(render_drift_detail(plan, plan.drift)))
+            out.append("\n".join(render_drift_detail(plan, plan.drift, refresh_only=True)))
             out.append(REFRESH_ONLY_NOTE + "\n")
             out.append(f"Refresh-only plan: {len(plan.drift)} object(s) changed outside clbplan.\n")
     else:
