@@ -43,6 +43,10 @@ RULE = "alicloud_slb_rule"
 GROUP_TYPES = frozenset({"alicloud_slb_server_group", "alicloud_slb_master_slave_server_group"})
 GROUP_ATTACHMENT = "alicloud_slb_server_group_server_attachment"
 
+ENI_TYPES = frozenset({"alicloud_ecs_network_interface", "alicloud_network_interface"})
+ENI_ATTACHMENT_TYPES = frozenset({"alicloud_ecs_network_interface_attachment", "alicloud_network_interface_attachment"})
+ENI_BACKEND_TYPES = GROUP_TYPES | {"alicloud_slb_backend_server", GROUP_ATTACHMENT}
+
 MAX_LISTENERS_PER_LB = 50
 MAX_RULES_PER_LISTENER = 40
 
@@ -416,6 +420,27 @@ class _Builder:
                            f"{addr} forwards to {parent}: deleted first (ListenerForwardExist otherwise)")
                     self.add(d, self.op(parent, OpKind.DELETE), why)
 
+    def edges_eni_attached(self) -> None:
+        """An ENI serves as a backend only once it is attached to a running instance (the cloud says
+        ObtainIpFail otherwise), yet a group names the ENI, not its attachment: order the attachment
+        first. Without this edge only the listing order put it first, and a parallel apply raced."""
+        attachments: dict[ResourceAddress, list[ResourceAddress]] = defaultdict(list)
+        for addr in self.changes:
+            if addr.type in ENI_ATTACHMENT_TYPES:
+                for d in self.config_deps(addr):
+                    if d.type in ENI_TYPES:
+                        attachments[d].append(addr)
+        if not attachments:
+            return
+        for addr in sorted(self.changes, key=str):
+            if addr.type not in ENI_BACKEND_TYPES:
+                continue
+            for d in self.config_deps(addr):
+                for att in attachments.get(d, ()):
+                    for aw in self.writes(att):
+                        for w in self.writes(addr):
+                            self.add(aw, w, f"{addr} uses {d} as a backend, which must be attached first ({att})")
+
     def edges_ports(self) -> None:
         for old, new in self.listener_port_conflicts():
             self.add(self.op(old, OpKind.DELETE), self.op(new, OpKind.CREATE),
@@ -532,6 +557,7 @@ def order_changes(changes: list[ResourceChange], config: Configuration | None, p
     b.edges_references()
     b.edges_repoint()
     b.edges_rules_and_forwarding()
+    b.edges_eni_attached()
     b.edges_ports()
     b.edges_capacity(b.capacity())
     b.cascade()
