@@ -197,32 +197,36 @@ def render_markdown(plan: Plan, *, limit: int = MAX_CHARS, partial: bool = False
     head += lists
     head_text = "\n".join(head) + "\n"
 
-    shown = [c for c in destructive] + [c for c in plan.changes if c.action in (Action.CREATE, Action.UPDATE)]
-    details = [_details(c) for c in shown]
-    ops = _operations(plan)
-    ops_text = ("\n<details><summary>Operations, in order</summary>\n\n" + "\n".join(ops) + "\n\n</details>\n"
-                if ops else "")
-    changes_head = "\n#### Changes\n\n" if details else ""
-    full = head_text + changes_head + "".join(details) + ops_text
-    if len(full) <= limit:
-        return full
-    # cut: keep the head, as many details as fit, then the operations if they still fit
+    shown = destructive + [c for c in plan.changes if c.action in (Action.CREATE, Action.UPDATE)]
+    changes_head = "\n#### Changes\n\n" if shown else ""
     note_tmpl = ("\n> {warn} **Output truncated**: {n} of {total} resource details{ops} left out to stay "
                  "under {limit:,} characters. Run `clbplan show FILE` for the full plan.\n")
-    budget = limit - len(head_text) - len(changes_head) - len(note_tmpl) - 80
-    if budget < 0:  # pathological: even the summary is too long; cut it plainly rather than break the cap
+    room = limit - len(head_text) - len(changes_head)
+    if room < len(note_tmpl) + 80:  # pathological: even the summary is too long; cut it plainly
         return head_text[: limit - 40] + "\n\n(summary truncated)\n"
+    # details are rendered one at a time until they no longer fit (a 10,000-change plan renders
+    # only the few hundred that are shown)
     kept: list[str] = []
     used = 0
-    for d in details:
-        if used + len(d) > budget:
+    for c in shown:
+        d = _details(c)
+        if used + len(d) > room:
             break
         kept.append(d)
         used += len(d)
-    ops_fit = ops_text and used + len(ops_text) <= budget
-    note = note_tmpl.format(warn=WARN, n=len(details) - len(kept), total=len(details),
-                            ops="" if ops_fit or not ops_text else " and the operation list", limit=limit)
-    return head_text + changes_head + "".join(kept) + (ops_text if ops_fit else "") + note
+    if len(kept) == len(shown):
+        ops = _operations(plan)
+        ops_text = ("\n<details><summary>Operations, in order</summary>\n\n" + "\n".join(ops)
+                    + "\n\n</details>\n" if ops else "")
+        if used + len(ops_text) <= room:
+            return head_text + changes_head + "".join(kept) + ops_text
+    # cut: keep the head and as many details as fit with the note; the operations go first
+    budget = room - len(note_tmpl) - 80
+    while kept and used > budget:
+        used -= len(kept.pop())
+    note = note_tmpl.format(warn=WARN, n=len(shown) - len(kept), total=len(shown),
+                            ops=" and the operation list" if plan.operations else "", limit=limit)
+    return head_text + changes_head + "".join(kept) + note
 
 
 def _capped(items: list[str], budget: int, what: str) -> list[str]:

@@ -224,8 +224,11 @@ def write_plan_file(path: Path | str, doc: dict) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        # compact: the C encoder only runs without indent (10x faster on a 10,000-change plan);
+        # `clbplan show -json FILE` is the readable form
+        text = json.dumps(doc, separators=(",", ":"), ensure_ascii=False)
         with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(doc, f, indent=1, sort_keys=False, ensure_ascii=False)
+            f.write(text)
             f.write("\n")
             f.flush()
             os.fsync(f.fileno())

@@ -166,3 +166,32 @@ def test_not_a_plan_file_is_a_clear_error(tmp_path):
     assert r.exit_code == 1 and "is not a clbplan saved plan" in r.output
     with pytest.raises(Exception, match="not a clbplan saved plan"):
         read_plan_file(junk)
+
+
+def test_saved_destroy_and_refresh_only_plans(tmp_path):
+    work = scenario_work(tmp_path, "weight_set_to_zero")
+    from tests.scenarios.scenario_runner import HERE, use_config
+
+    use_config(work, HERE / "weight_set_to_zero" / "before")
+    lb = _lb_id(work)
+    r = run("emulator", "call", "SetLoadBalancerName", f"LoadBalancerId={lb}", "LoadBalancerName=by-hand",
+            "-state", work / ".clbplan" / "emulator.sqlite")
+    assert r.exit_code == 0, r.output
+    refresh_plan = tmp_path / "refresh.plan"
+    r = run("plan", work, "-refresh-only", "-out", refresh_plan, "-detailed-exitcode")
+    assert r.exit_code == 2 and "by-hand" in r.output
+    assert "This is a refresh-only plan" in run("show", refresh_plan).output
+    r = run("apply", refresh_plan)
+    assert r.exit_code == 0, r.output
+    state = LocalBackend(work / "clbplan.tfstate").read()
+    assert state.resources[ResourceAddress.parse("alicloud_slb_load_balancer.web")] \
+        .attributes["load_balancer_name"] == "by-hand"  # accepted into the state, cloud untouched
+
+    destroy_plan = tmp_path / "destroy.plan"
+    assert run("plan", work, "-destroy", "-out", destroy_plan).exit_code == 0
+    md = run("show", destroy_plan, "-markdown").output
+    assert "9 to destroy" in md and "**destroy**" in md
+    r = run("apply", destroy_plan)
+    assert r.exit_code == 0, r.output
+    assert "Destroy complete!" in r.output
+    assert not LocalBackend(work / "clbplan.tfstate").read().resources
