@@ -141,7 +141,7 @@ ERROR_TABLE: dict[str, tuple[int, str]] = {
     "CertificateAndPrivateKeyIsRefered": (400, "The specified certificate is bound to listeners. You "
                                                "cannot delete it."),
     "IllegalParam.ServerCertificate": (400, "The specified server certificate is illegal."),
-    "ServerCertificateIdNotExist": (400, "The specified ServerCertificateId does not exist."),  # inferred
+    "ServerCertificateId.NotFound": (400, "The specified ServerCertificateId does not exist."),  # code per clb-api.md 4.10 (the provider treats it as deleted)
     # --- tags ------------------------------------------------------------------------------
     "InvalidParam.ResourceType": (400, "The specified ResourceType is invalid."),
     "InvalidParam.TagKey": (400, "The specified TagKey is invalid."),

@@ -197,7 +197,7 @@ def describe_access_control_lists(ctx: Ctx, p: Params) -> dict:
 def _get_cert(ctx: Ctx, cert_id: str) -> dict[str, Any]:
     c = ctx.store.get("cert", cert_id)
     if c is None or c["RegionId"] != ctx.region:
-        raise err("ServerCertificateIdNotExist")
+        raise err("ServerCertificateId.NotFound")
     return c
 
 
