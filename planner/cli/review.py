@@ -113,6 +113,7 @@ def render_drift_detail(plan: Plan, drift: list, *, refresh_only: bool = False) 
     lines = ["Note: Objects have changed outside of clbplan", "",
              "clbplan detected the following changes made outside of clbplan since the last "
              "\"clbplan apply\"" + (":" if refresh_only else " which may have affected this plan:"), ""]
+    masked = {c.address: set(c.sensitive) for c in plan.changes if c.sensitive}
     for d in drift:
         if d.after is None:
             lines.append(f"  # {d.address} has been deleted")
@@ -121,6 +122,7 @@ def render_drift_detail(plan: Plan, drift: list, *, refresh_only: bool = False) 
             continue
         schema = get_schema(d.address.type)
         sens = set(schema.sensitive) if schema is not None else set()
+        sens |= masked.get(d.address, set())
         lines.append(f"  # {d.address} has changed")
         lines.append(f"  ~ resource \"{d.address.type}\" \"{d.address.name}\" {{")
         width = max(len(n) for n in d.changed)

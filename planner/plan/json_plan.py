@@ -104,9 +104,15 @@ def change_json(ch: ResourceChange) -> dict:
     return out
 
 
-def drift_json(d: DriftEntry) -> dict:
+def sensitive_names(plan: Plan) -> dict[ResourceAddress, set[str]]:
+    """Per resource, the attribute names to mask anywhere in the document: the schema's sensitive
+    attributes plus those whose value came from a sensitive variable (known from the changes)."""
+    return {c.address: set(c.sensitive) for c in plan.changes if c.sensitive}
+
+
+def drift_json(d: DriftEntry, extra: set[str] | None = None) -> dict:
     """One entry of ``resource_drift``: the state before refresh vs what the cloud reported."""
-    sens = _schema_sensitive(d.address.type)
+    sens = _schema_sensitive(d.address.type) | set(extra or ())
     before = _mask(d.before, sens)
     after = _mask(d.after, sens)
     if before is not None and "id" not in before and after is not None and "id" in after:
@@ -129,13 +135,13 @@ def _resource_values(addr: ResourceAddress, values: Mapping[str, Any], sensitive
             "sensitive_values": _sensitive_marks(values, sensitive)}
 
 
-def state_values(state: State) -> dict:
+def state_values(state: State, extra: dict[ResourceAddress, set[str]] | None = None) -> dict:
     """Terraform's ``values`` object of a state (used for ``prior_state``)."""
     resources = []
     for addr in sorted(state.resources, key=str):
         rs = state.resources[addr]
-        resources.append(_resource_values(addr, {**rs.attributes, "id": rs.id}, _schema_sensitive(addr.type),
-                                          rs.provider))
+        sens = _schema_sensitive(addr.type) | (extra or {}).get(addr, set())
+        resources.append(_resource_values(addr, {**rs.attributes, "id": rs.id}, sens, rs.provider))
     return {"outputs": {n: {"sensitive": bool(o.get("sensitive")),
                             "value": SENSITIVE if o.get("sensitive") else o.get("value")}
                         for n, o in sorted(state.outputs.items())},
@@ -266,17 +272,18 @@ def plan_json(plan: Plan, *, prior: State, config: Any = None, options: Mapping[
         if ch.after is not None:
             resources.append(_resource_values(ch.address, ch.after, ch.sensitive, ch.provider))
     relevant = plan.drift if refresh_only else relevant_drift(plan)
+    masked = sensitive_names(plan)
     ts = timestamp or _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     doc: dict[str, Any] = {
         "format_version": FORMAT_VERSION,
         "terraform_version": __version__,
         "variables": {k: {"value": v} for k, v in sorted(plan.variables.items())},
         "planned_values": {"outputs": planned_outputs, "root_module": {"resources": resources}},
-        "resource_drift": [drift_json(d) for d in plan.drift],
+        "resource_drift": [drift_json(d, masked.get(d.address)) for d in plan.drift],
         "resource_changes": [change_json(c) for c in plan.changes],
         "output_changes": outs,
         "prior_state": {"format_version": "1.0", "terraform_version": __version__,
-                        "values": state_values(prior)},
+                        "values": state_values(prior, masked)},
         "configuration": configuration_json(config),
         "relevant_attributes": [{"resource": str(d.address), "attribute": [n]}
                                 for d in relevant for n in d.changed if n != "*"],

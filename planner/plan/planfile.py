@@ -13,7 +13,9 @@ sensitive ones from the environment/-var as at plan time) and the refreshed clou
 unless the result encodes to exactly the saved plan, digests included. The operations that then
 run are the reviewed ones, with their secrets re-evaluated rather than decrypted. We chose
 digests over encryption because a key kept in ``.clbplan/`` travels with the plan file in most
-CI setups (same workspace, same artifact), which protects nothing; a digest needs no key.
+CI setups (same workspace, same artifact), which protects nothing; a digest needs no key. The
+limit: the salt is in the file, so a weak secret (a short password) can be guessed offline by
+trying candidates; the digest hides strong secrets (keys, tokens), not guessable ones.
 
 Values known only after apply round-trip as ``{"__clbplan__": "unknown"}``.
 """
@@ -101,8 +103,10 @@ def encode_plan(plan: Plan, salt: str) -> dict:
                 "replace_paths": [list(p) for p in c.replace_paths], "action_reason": c.action_reason,
                 "reason": c.reason, "sensitive": sorted(sens)}
 
+    masked = {c.address: set(c.sensitive) for c in plan.changes}
+
     def drift(d: DriftEntry) -> dict:
-        sens = _schema_sensitive(d.address.type)
+        sens = _schema_sensitive(d.address.type) | masked.get(d.address, set())
         return {"address": str(d.address), "changed": list(d.changed),
                 "before": _encode_attrs(d.before, sens, salt), "after": _encode_attrs(d.after, sens, salt)}
 

@@ -198,8 +198,14 @@ def _induced_edges(plan: Plan, kept: set[str]) -> list[Edge]:
 
 
 def refresh_only_plan(plan: Plan) -> Plan:
-    """Keep only the drift: nothing is changed in the cloud; apply records what it reported."""
-    return Plan(changes=[], operations=[], edges=[], prior_lineage=plan.prior_lineage,
+    """Keep only the drift: nothing is changed in the cloud; apply records what it reported.
+
+    Every existing resource stays as a no-op change (as in Terraform's refresh-only JSON), which
+    also carries which attributes are sensitive so renderers mask them in the drift too."""
+    noops = [ResourceChange(c.address, Action.NOOP, c.before, c.before, provider=c.provider,
+                            sensitive=set(c.sensitive), reason="refresh-only: not changed")
+             for c in plan.changes if c.before is not None]
+    return Plan(changes=noops, operations=[], edges=[], prior_lineage=plan.prior_lineage,
                 prior_serial=plan.prior_serial, drift=list(plan.drift), variables=plan.variables,
                 config_hash=plan.config_hash, destroy=False, verified=True)
 

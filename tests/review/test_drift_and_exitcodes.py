@@ -43,7 +43,8 @@ def test_weight_changed_outside_is_reported_and_accepted_by_refresh_only(tmp_pat
 
     r = run("plan", work, "-refresh-only", "-json")
     doc = json.loads(r.output)
-    assert doc["resource_changes"] == [] and len(doc["resource_drift"]) == 1
+    assert {tuple(c["change"]["actions"]) for c in doc["resource_changes"]} == {("no-op",)}
+    assert len(doc["resource_drift"]) == 1 and doc["applyable"] is True
     assert {"resource": "alicloud_slb_backend_server.default", "attribute": ["backend_servers"]} \
         in doc["relevant_attributes"]
 

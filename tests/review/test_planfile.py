@@ -195,3 +195,29 @@ def test_saved_destroy_and_refresh_only_plans(tmp_path):
     assert r.exit_code == 0, r.output
     assert "Destroy complete!" in r.output
     assert not LocalBackend(work / "clbplan.tfstate").read().resources
+
+
+def test_secret_from_a_variable_stays_out_of_later_plan_files(tmp_path):
+    (tmp_path / "main.tf").write_text(SECRET_TF)
+    secret = "another-secret-lb-name"
+    env = {"TF_VAR_lb_name": secret}
+    assert run("apply", tmp_path, "-auto-approve", env=env).exit_code == 0
+    # now the secret is in the prior state and, after a change by hand, in the drift as well
+    lb = _lb_id(tmp_path)
+    r = run("emulator", "call", "SetLoadBalancerName", f"LoadBalancerId={lb}", "LoadBalancerName=by-hand-name",
+            "-state", tmp_path / ".clbplan" / "emulator.sqlite")
+    assert r.exit_code == 0, r.output
+    plan_file = tmp_path / "later.plan"
+    r = run("plan", tmp_path, "-out", plan_file, env=env)
+    assert r.exit_code == 0, r.output
+    text = plan_file.read_text()
+    assert secret not in text
+    assert secret not in run("show", plan_file).output
+    assert run("apply", plan_file, env=env).exit_code == 0
+
+    refresh_plan = tmp_path / "refresh.plan"
+    r = run("emulator", "call", "SetLoadBalancerName", f"LoadBalancerId={lb}", "LoadBalancerName=" + secret + "-2",
+            "-state", tmp_path / ".clbplan" / "emulator.sqlite")
+    r = run("plan", tmp_path, "-refresh-only", "-out", refresh_plan, env=env)
+    assert r.exit_code == 0 and secret not in r.output and "(sensitive value)" in r.output
+    assert secret not in refresh_plan.read_text()
