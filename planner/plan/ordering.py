@@ -446,6 +446,33 @@ class _Builder:
             self.add(self.op(old, OpKind.DELETE), self.op(new, OpKind.CREATE),
                      f"{old} frees its port before {new} takes it (ports are unique per load balancer)")
 
+    def edges_rule_matches(self) -> None:
+        """A rule's name and its (domain, url) match are unique per listener (RuleName exists /
+        DomainExist): a rule deleted from a listener frees them before another rule takes them."""
+        def keys(addr: ResourceAddress, world: str) -> list[tuple]:
+            v = self.before(addr) if world == "old" else self.after(addr)
+            lb = self.old_lb(addr) if world == "old" else self.new_lb(addr)
+            where = (lb, v.get("frontend_port"))
+            return [(*where, "match", v.get("domain") or "", v.get("url") or ""), (*where, "name", v.get("name"))]
+
+        freed: dict[tuple, list[ResourceAddress]] = defaultdict(list)
+        for addr in self.prior.resources:
+            if addr.type == RULE and self.is_deleted(addr):
+                for k in keys(addr, "old"):
+                    freed[k].append(addr)
+        if not freed:
+            return
+        for addr in sorted(self.changes, key=str):
+            if addr.type != RULE or not self.new_exists(addr):
+                continue
+            taker = self.op(addr, OpKind.CREATE) or self.op(addr, OpKind.UPDATE)
+            for k in keys(addr, "new"):
+                for old in freed.get(k, []):
+                    if old != addr:
+                        self.add(self.op(old, OpKind.DELETE), taker,
+                                 f"{old} frees its rule {k[2]} on port {k[1]} before {addr} takes it "
+                                 "(unique per listener)")
+
     def capacity(self) -> list[tuple[list[ResourceAddress], list[ResourceAddress], str]]:
         """Groups of (deletes, creates) that must be ordered delete-first to stay within limits."""
         out = []
@@ -559,6 +586,7 @@ def order_changes(changes: list[ResourceChange], config: Configuration | None, p
     b.edges_rules_and_forwarding()
     b.edges_eni_attached()
     b.edges_ports()
+    b.edges_rule_matches()
     b.edges_capacity(b.capacity())
     b.cascade()
     if not nx.is_directed_acyclic_graph(b.g):
