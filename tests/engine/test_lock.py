@@ -1,0 +1,132 @@
+"""Two ``clbplan apply`` runs on one directory at once: one wins, the other is refused and told who.
+
+Through the real CLI in subprocesses. The first apply is slowed (20 ms per cloud call, through
+``faulty_cli.py``) so it holds the state lock for a few seconds; a second apply started meanwhile
+must exit 1 at once with the lock holder named (who, since when, doing what, its pid), change
+nothing, and the first must finish normally. With ``-lock-timeout`` the second waits instead and
+then finds nothing left to do.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from .stack import (
+    assert_cloud_matches_state,
+    clbplan_cmd,
+    cli_env,
+    expected_objects,
+    run_cli,
+    write_stack,
+)
+
+FAULTY_CLI = Path(__file__).with_name("faulty_cli.py")
+PROGRESS = re.compile(r"^\[(\d+)/(\d+) ")
+
+
+def start_slow_apply(workdir: Path) -> subprocess.Popen:
+    """The plan it prints is bigger than a pipe's buffer: stdout goes to a file, or the holder would
+    block on its own output while the test waits for its progress lines on stderr."""
+    env = cli_env()
+    env["CLBPLAN_TEST_FAULTS"] = "latency=0.02"
+    out = (workdir.parent / "first.stdout").open("w+")
+    proc = subprocess.Popen([sys.executable, str(FAULTY_CLI), "apply", "-auto-approve"], cwd=str(workdir),
+                            env=env, stdout=out, stderr=subprocess.PIPE, text=True)
+    proc.stdout_file = out  # type: ignore[attr-defined]
+    return proc
+
+
+def wait_until_applying(proc: subprocess.Popen) -> list[str]:
+    """Read the holder's stderr until its first operation finished (it holds the lock by then)."""
+    seen: list[str] = []
+    assert proc.stderr is not None
+    for line in proc.stderr:
+        seen.append(line)
+        if PROGRESS.match(line):
+            return seen
+    raise AssertionError("the first apply ended before applying anything:\n" + "".join(seen))
+
+
+def finish(proc: subprocess.Popen, already: list[str]) -> tuple[int, str, str]:
+    _, err = proc.communicate(timeout=120)
+    out_file = proc.stdout_file  # type: ignore[attr-defined]
+    out_file.seek(0)
+    out = out_file.read()
+    out_file.close()
+    return proc.returncode, out, "".join(already) + err
+
+
+def test_second_apply_is_refused_naming_the_holder_and_first_succeeds(tmp_path: Path) -> None:
+    work = write_stack(tmp_path / "cfg")
+    first = start_slow_apply(work)
+    head: list[str] = []
+    try:
+        head = wait_until_applying(first)
+        t0 = time.monotonic()
+        second = run_cli(work, "apply", "-auto-approve")
+        refused_in = time.monotonic() - t0
+        assert first.poll() is None, "the first apply must still be running when the second is refused"
+    finally:
+        code, out, err = finish(first, head)
+    assert second.returncode == 1, second.stdout[-2000:] + second.stderr[-2000:]
+    msg = second.stderr
+    assert "Traceback" not in msg
+    assert "state lock" in msg and "is locked" in msg
+    assert f"{first.pid}" in msg, "the holder's pid must be named"
+    assert re.search(r"Operation:\s+apply", msg) and re.search(r"Who:\s+\S+@\S+", msg), msg
+    assert re.search(r"Created:\s+\d{4}-\d\d-\d\dT\d\d:\d\d", msg), msg
+    assert "force-unlock" in msg  # the way out, should the holder be gone
+    assert "Apply complete" not in second.stdout
+    assert refused_in < 15, f"the default -lock-timeout=0s refuses at once, took {refused_in:.1f}s"
+    # the first run was not disturbed
+    assert code == 0, err[-3000:]
+    assert "Apply complete! Resources: 42 added" in out
+    assert_cloud_matches_state(work, expected_objects())
+    assert run_cli(work, "plan", "-detailed-exitcode").returncode == 0
+
+
+def test_second_apply_with_lock_timeout_waits_then_has_nothing_to_do(tmp_path: Path) -> None:
+    work = write_stack(tmp_path / "cfg")
+    first = start_slow_apply(work)
+    head = wait_until_applying(first)
+    try:
+        second = run_cli(work, "apply", "-auto-approve", "-lock-timeout=2m")
+    finally:
+        code, out, err = finish(first, head)
+    assert code == 0, err[-3000:]
+    assert second.returncode == 0, second.stdout[-2000:] + second.stderr[-2000:]
+    assert "Resources: 0 added, 0 changed, 0 destroyed" in second.stdout
+    assert_cloud_matches_state(work, expected_objects())
+
+
+def test_two_applies_started_together_create_everything_once(tmp_path: Path) -> None:
+    """No head start: whichever takes the lock applies; the other is refused or (if it got the
+    lock after the winner finished) finds no changes. Never both applying, never a duplicate."""
+    work = write_stack(tmp_path / "cfg")
+    env = cli_env()
+    files = [((tmp_path / f"out{i}").open("w+"), (tmp_path / f"err{i}").open("w+")) for i in range(2)]
+    procs = [subprocess.Popen(clbplan_cmd("apply", "-auto-approve"), cwd=str(work), env=env,
+                              stdout=o, stderr=e, text=True) for o, e in files]
+    results = []
+    for p, (o, e) in zip(procs, files, strict=True):
+        p.wait(timeout=120)
+        o.seek(0)
+        e.seek(0)
+        results.append((p, o.read(), e.read()))
+        o.close()
+        e.close()
+    added = [out for p, out, _err in results if p.returncode == 0 and "Resources: 42 added" in out]
+    assert len(added) == 1, [(p.returncode, out[-300:], err[-800:]) for p, out, err in results]
+    for p, out, err in results:
+        if "Resources: 42 added" in out:
+            continue
+        if p.returncode == 1:
+            assert "is locked" in err and "Traceback" not in err, err[-2000:]
+        else:
+            assert p.returncode == 0 and "Resources: 0 added" in out, (p.returncode, out[-500:], err[-800:])
+    assert_cloud_matches_state(work, expected_objects())
+    assert run_cli(work, "plan", "-detailed-exitcode").returncode == 0
