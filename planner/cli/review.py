@@ -206,9 +206,20 @@ def show_saved(path: str, *, json_: bool = False, markdown: bool = False) -> Non
     from planner.plan.markdown import render_markdown
     from planner.plan.planfile import read_plan_file
 
-    saved = read_plan_file(path)
     if json_ and markdown:
         raise DiagnosticsError([Diagnostic("Choose one of -json and -markdown")])
+    if _is_state_file(path):  # `show FILE` with a state file shows that state, as Terraform does
+        from planner.cli.run_cmd import _masked_state_json
+        from planner.plan.render import render_state
+        from planner.state.backend import LocalBackend
+
+        if markdown:
+            raise DiagnosticsError([Diagnostic(f"{path} is a state file", hint="-markdown renders saved plans")])
+        state = LocalBackend(Path(path)).read()
+        click.echo(json.dumps(_masked_state_json(state), indent=2, sort_keys=True) if json_
+                   else render_state(state), nl=json_)
+        return
+    saved = read_plan_file(path)
     if json_:
         click.echo(json.dumps(saved.terraform_json, indent=2))
         return
@@ -217,6 +228,16 @@ def show_saved(path: str, *, json_: bool = False, markdown: bool = False) -> Non
         click.echo(render_markdown(saved.plan, partial=opts.partial, refresh_only=opts.refresh_only), nl=False)
         return
     click.echo(render_text(saved.plan, opts), nl=False)
+
+
+def _is_state_file(path: str) -> bool:
+    """A state document starts with its version and serial; a plan file with format_version."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            head = f.read(256)
+    except (OSError, UnicodeDecodeError):
+        return False
+    return head.lstrip().startswith("{") and '"serial"' in head and '"format_version"' not in head
 
 
 # ---------------------------------------------------------------------------------------------

@@ -221,3 +221,10 @@ def test_secret_from_a_variable_stays_out_of_later_plan_files(tmp_path):
     r = run("plan", tmp_path, "-refresh-only", "-out", refresh_plan, env=env)
     assert r.exit_code == 0 and secret not in r.output and "(sensitive value)" in r.output
     assert secret not in refresh_plan.read_text()
+
+
+def test_show_of_a_state_file_shows_the_state(tmp_path):
+    work = scenario_work(tmp_path, "weight_set_to_zero")
+    r = run("show", work / "clbplan.tfstate")
+    assert r.exit_code == 0 and "# alicloud_slb_load_balancer.web:" in r.output
+    assert json.loads(run("show", work / "clbplan.tfstate", "-json").output)["resources"]
