@@ -184,10 +184,10 @@ def output_changes(config: Any, prior: State, destroy: bool) -> tuple[dict, dict
 
 def configuration_json(config: Any) -> dict:
     """What of Terraform's ``configuration`` applies: providers, resources with their provider
-    and dependencies, outputs and variables (no raw expressions: we do not keep them)."""
+    and explicit depends_on, outputs and variables (no raw expressions: we do not keep them)."""
     if config is None:
         return {}
-    from planner.plan.pipeline import config_dependencies
+    from planner.graph import _explicit_depends_on
 
     providers = {}
     for _key, pc in sorted(config.providers.items()):
@@ -197,7 +197,6 @@ def configuration_json(config: Any) -> dict:
         if pc.region:
             entry["expressions"] = {"region": {"constant_value": pc.region}}
         providers[pc.key] = entry
-    deps = config_dependencies(config)
     seen: dict[ResourceAddress, dict] = {}
     for addr, inst in sorted(config.resources.items(), key=lambda kv: str(kv[0])):
         r = addr.resource
@@ -205,7 +204,8 @@ def configuration_json(config: Any) -> dict:
             continue
         entry = {"address": str(r), "mode": r.mode, "type": r.type, "name": r.name,
                  "provider_config_key": inst.provider, "schema_version": 0}
-        d = sorted({str(x.resource) for x in deps.get(addr, []) if x.resource != r})
+        # Terraform's depends_on lists the explicit depends_on only (references are not kept)
+        d = sorted({str(x.resource) for x in _explicit_depends_on(config, addr) if x.resource != r})
         if d:
             entry["depends_on"] = d
         seen[r] = entry
