@@ -122,6 +122,7 @@ class HttpTransport:
             ep = parse_endpoint(value)
             self.endpoints[product] = ep if "://" in value else Endpoint(ep.host, protocol)
         self.calls: Counter[str] = Counter()
+        self.dump_fetches = 0  # GET /_clbplan/dump requests (not API calls, so not in ``calls``)
         self._lock = threading.Lock()
         self._clients: dict[str, Any] = {}
 
@@ -167,6 +168,8 @@ class HttpTransport:
         endpoint that does not serve it (404). The planner builds its shadow copy from it."""
         if self.real_cloud:
             return None
+        with self._lock:
+            self.dump_fetches += 1
         try:
             response = self._send("Slb", "Dump", API_VERSIONS["Slb"], DUMP_PATH, "GET", {})
         except AuthenticationError:
