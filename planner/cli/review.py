@@ -36,6 +36,7 @@ class ReviewOptions:
     replace: list[ResourceAddress]
     refresh_only: bool = False
     destroy: bool = False
+    refresh: bool = True
 
     @property
     def partial(self) -> bool:
@@ -44,14 +45,14 @@ class ReviewOptions:
     def to_json(self) -> dict:
         return {"targets": [str(a) for a in self.targets], "excludes": [str(a) for a in self.excludes],
                 "replace": [str(a) for a in self.replace], "refresh_only": self.refresh_only,
-                "destroy": self.destroy}
+                "destroy": self.destroy, "refresh": self.refresh}
 
     @classmethod
     def from_json(cls, doc: dict) -> ReviewOptions:
         return cls([ResourceAddress.parse(a) for a in doc.get("targets", [])],
                    [ResourceAddress.parse(a) for a in doc.get("excludes", [])],
                    [ResourceAddress.parse(a) for a in doc.get("replace", [])],
-                   bool(doc.get("refresh_only")), bool(doc.get("destroy")))
+                   bool(doc.get("refresh_only")), bool(doc.get("destroy")), bool(doc.get("refresh", True)))
 
 
 def review_options(f):
@@ -68,12 +69,15 @@ def review_options(f):
 
 
 def make_options(targets=(), excludes=(), replace=(), refresh_only: bool = False,
-                 destroy: bool = False) -> ReviewOptions:
+                 destroy: bool = False, refresh: bool = True) -> ReviewOptions:
     """Parse the flags; conflicting ones are a diagnostic (exit 1)."""
     from planner.plan.targeting import parse_addresses
 
     opts = ReviewOptions(parse_addresses(targets, "-target"), parse_addresses(excludes, "-exclude"),
-                         parse_addresses(replace, "-replace"), bool(refresh_only), bool(destroy))
+                         parse_addresses(replace, "-replace"), bool(refresh_only), bool(destroy), bool(refresh))
+    if opts.refresh_only and not opts.refresh:
+        raise DiagnosticsError([Diagnostic("Incompatible plan options",
+                                           detail="-refresh-only needs the refresh that -refresh=false turns off")])
     if opts.refresh_only and (opts.replace or opts.destroy):
         raise DiagnosticsError([Diagnostic("Incompatible plan options",
                                            detail="-refresh-only changes nothing in the cloud, so it cannot be "
@@ -271,7 +275,7 @@ def apply_saved(path: str, *, state_path: str | None, lock_timeout: str, paralle
         try:
             var_files = (*var_files, str(tmp))
             fresh = make_plan(workdir, state, var_args=var_args, var_files=var_files, destroy=opts.destroy,
-                              **plan_kwargs(opts))
+                              refresh=opts.refresh, **plan_kwargs(opts))
             check_fresh(saved, fresh)
             result = _run_saved(fresh, opts, backend, journal, parallelism, var_args, var_files)
         finally:

@@ -114,7 +114,7 @@ def plan(directory, var_args, var_files, lock_timeout, state_path, parallelism, 
     """Show what apply would change, in the order it would change it."""
     from planner.plan.pipeline import make_plan
 
-    opts = make_options(targets, excludes, replace, refresh_only, destroy)
+    opts = make_options(targets, excludes, replace, refresh_only, destroy, refresh)
     workdir = _workdir(directory)
     backend = _backend(workdir, state_path, lock_timeout)
     with backend.lock("plan"):
