@@ -64,7 +64,8 @@ def review_options(f):
     f = click.option("-replace", "replace", multiple=True, metavar="ADDRESS",
                      help="Force replacement of this resource (repeatable).")(f)
     f = click.option("-refresh-only", "refresh_only", is_flag=True,
-                     help="Only record changes made outside clbplan; change nothing in the cloud.")(f)
+                     help="Only look for changes made outside clbplan (apply records them in the "
+                          "state); change nothing in the cloud. With -detailed-exitcode, 2 means drift.")(f)
     return f
 
 
