@@ -118,3 +118,14 @@ def test_sensitive_values_are_masked_and_flagged(tmp_path):
     assert lb["change"]["after"]["load_balancer_name"] == "(sensitive value)"
     assert lb["change"]["after_sensitive"] == {"load_balancer_name": True}
     assert doc["variables"]["lb_name"] == {"value": "(sensitive value)"}
+
+
+@pytest.mark.parametrize("flags", [("-refresh-only",), ("-target=alicloud_slb_listener.http",),
+                                   ("-exclude=alicloud_slb_server_group.app",), ("-destroy",),
+                                   ("-replace=alicloud_slb_load_balancer.web",)])
+def test_flag_variants_match_the_schema(flags, tmp_path):
+    work = scenario_work(tmp_path, "create_full_stack")
+    run("apply", work, "-auto-approve")
+    doc = _show_json(work, tmp_path, *flags)
+    assert _errors(doc) == []
+    assert doc["complete"] is not any(f.startswith(("-target", "-exclude")) for f in flags)
