@@ -104,6 +104,25 @@ def test_enis(cloud):
     assert again["PrimaryIpAddress"] == "192.168.9.9"
 
 
+
+def test_eni_created_with_chosen_secondary_addresses(cloud):
+    """alicloud_ecs_network_interface.private_ip_addresses arrives as PrivateIpAddress.N on create."""
+    r = ecs_call(cloud, "CreateNetworkInterface", VSwitchId=cloud.vsw, SecurityGroupId=cloud.sg,
+                 PrimaryIpAddress="192.168.10.1", **{"PrivateIpAddress.1": "192.168.10.2",
+                                                     "PrivateIpAddress.2": "192.168.10.3"})
+    ips = [(x["PrivateIpAddress"], x["Primary"]) for x in r["PrivateIpSets"]["PrivateIpSet"]]
+    assert ips == [("192.168.10.1", True), ("192.168.10.2", False), ("192.168.10.3", False)]
+    # taken addresses and the count together are refused, and a refused create takes no address
+    expect(lambda: ecs_call(cloud, "CreateNetworkInterface", VSwitchId=cloud.vsw, SecurityGroupId=cloud.sg,
+                            **{"PrivateIpAddress.1": "192.168.10.4", "PrivateIpAddress.2": "192.168.10.3"}),
+           "InvalidIpAddress.AlreadyUsed")
+    expect(lambda: ecs_call(cloud, "CreateNetworkInterface", VSwitchId=cloud.vsw, SecurityGroupId=cloud.sg,
+                            SecondaryPrivateIpAddressCount=1, **{"PrivateIpAddress.1": "192.168.10.5"}),
+           "InvalidParameter")
+    again = ecs_call(cloud, "CreateNetworkInterface", VSwitchId=cloud.vsw, SecurityGroupId=cloud.sg,
+                     PrimaryIpAddress="192.168.10.4")
+    assert again["PrimaryIpAddress"] == "192.168.10.4"
+
 def test_catalogue(cloud):
     zones = ecs_call(cloud, "DescribeZones")["Zones"]["Zone"]
     assert [z["ZoneId"] for z in zones] == ["cn-hangzhou-h", "cn-hangzhou-i", "cn-hangzhou-j", "cn-hangzhou-k"]

@@ -47,7 +47,7 @@ def test_call_api_error_prints_code_and_message_and_exits_1(state):
 
 def test_call_rejects_a_parameter_that_is_not_key_value(state):
     result = _call(state, "DescribeLoadBalancers", "LoadBalancerId")
-    assert result.exit_code == 2
+    assert result.exit_code == 1  # bad input exits 1 (the brief), never click's 2
     assert "is not Key=Value" in result.output
 
 
@@ -69,13 +69,13 @@ def test_reset_asks_first(state):
 
 def test_serve_refuses_a_public_address(state):
     result = CliRunner().invoke(cli, ["emulator", "serve", "--host", "0.0.0.0", "--state", state])
-    assert result.exit_code == 2
+    assert result.exit_code == 1  # bad input exits 1 (the brief), never click's 2
     assert "not a loopback address" in result.output
 
 
 def test_serve_rejects_a_bad_fault_spec(state):
     result = CliRunner().invoke(cli, ["emulator", "serve", "--faults", "busy=fast", "--state", state])
-    assert result.exit_code == 2
+    assert result.exit_code == 1  # bad input exits 1 (the brief), never click's 2
     assert "bad value 'fast'" in result.output
 
 

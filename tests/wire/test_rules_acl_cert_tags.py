@@ -165,3 +165,30 @@ def test_vpc_and_ecs_teardown_order(cloud, world):
     cloud.call("DeleteVSwitch", {"VSwitchId": world.vsw}, "Vpc")
     cloud.call("DeleteVpc", {"VpcId": world.vpc}, "Vpc")
     assert cloud.call("DescribeVpcs", {}, "Vpc")["Vpcs"]["Vpc"] == []
+
+
+def test_vpc_and_ecs_renames(cloud, world):
+    """The attribute updates the provider issues for a name/description change, read back as written."""
+    cloud.call("ModifyVpcAttribute", {"VpcId": world.vpc, "VpcName": "renamed-vpc", "Description": "d1"}, "Vpc")
+    vpc = cloud.call("DescribeVpcs", {"VpcId": world.vpc}, "Vpc")["Vpcs"]["Vpc"][0]
+    assert (vpc["VpcName"], vpc["Description"]) == ("renamed-vpc", "d1")
+    cloud.call("ModifyVSwitchAttribute", {"VSwitchId": world.vsw, "VSwitchName": "renamed-vsw"}, "Vpc")
+    vsw = cloud.call("DescribeVSwitches", {"VpcId": world.vpc}, "Vpc")["VSwitches"]["VSwitch"][0]
+    assert vsw["VSwitchName"] == "renamed-vsw"
+    cloud.call("ModifySecurityGroupAttribute", {"SecurityGroupId": world.sg, "SecurityGroupName": "web-sg"}, "Ecs")
+    sg = cloud.call("DescribeSecurityGroups", {"VpcId": world.vpc}, "Ecs")["SecurityGroups"]["SecurityGroup"][0]
+    assert sg["SecurityGroupName"] == "web-sg"
+    cloud.call("ModifyInstanceAttribute", {"InstanceId": world.ecs[0], "InstanceName": "web-1"}, "Ecs")
+    inst = cloud.call("DescribeInstances", {"VpcId": world.vpc}, "Ecs")["Instances"]["Instance"][0]
+    assert inst["InstanceName"] == "web-1"
+    eni = cloud.call("CreateNetworkInterface", {"VSwitchId": world.vsw, "SecurityGroupId": world.sg},
+                     "Ecs")["NetworkInterfaceId"]
+    cloud.call("ModifyNetworkInterfaceAttribute", {"NetworkInterfaceId": eni, "NetworkInterfaceName": "eni-web"},
+               "Ecs")
+    enis = cloud.call("DescribeNetworkInterfaces", {"VpcId": world.vpc}, "Ecs")
+    assert [e["NetworkInterfaceName"] for e in enis["NetworkInterfaceSets"]["NetworkInterfaceSet"]] == ["eni-web"]
+
+
+def test_renaming_a_missing_vpc_is_not_found(cloud, world):
+    f = fails(cloud, "ModifyVpcAttribute", {"VpcId": "vpc-missing", "VpcName": "x"}, "Vpc")
+    assert (f.code, f.status) == ("InvalidVpcId.NotFound", 404)

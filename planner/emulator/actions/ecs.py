@@ -229,15 +229,23 @@ def delete_instance(ctx: Ctx, p: Params) -> dict:
 @action("Ecs", "CreateNetworkInterface")
 def create_network_interface(ctx: Ctx, p: Params) -> dict:
     """- VSwitchId and SecurityGroupId (same VPC); PrimaryIpAddress from the vSwitch CIDR;
-      SecondaryPrivateIpAddressCount extra addresses"""
+      PrivateIpAddress.N chosen secondary addresses, or SecondaryPrivateIpAddressCount
+      extra addresses (not both)"""
     vsw = get_vswitch(ctx, p.req("VSwitchId"))
     sg = _sg(ctx, p.req("SecurityGroupId"))
     if sg["VpcId"] and sg["VpcId"] != vsw["VpcId"]:
         raise err("InvalidSecurityGroup.VpcMismatch")
     eni_id = ctx.new_id("eni-", 18)
     primary = allocate_ip(ctx, vsw, eni_id, p.get("PrimaryIpAddress"))
+    wanted = p.flat("PrivateIpAddress")
     extra = p.int("SecondaryPrivateIpAddressCount", 0, 49, default=0) or 0
+    if wanted and extra:
+        raise err("InvalidParameter", "PrivateIpAddress.N and SecondaryPrivateIpAddressCount cannot be set together.")
+    if len(wanted) > 49:
+        raise err("InvalidParameter", "The specified parameter PrivateIpAddress is not valid.")
     ips = [{"PrivateIpAddress": primary, "Primary": True}]
+    for ip in wanted:
+        ips.append({"PrivateIpAddress": allocate_ip(ctx, vsw, eni_id, ip), "Primary": False})
     for _ in range(extra):
         ips.append({"PrivateIpAddress": allocate_ip(ctx, vsw, eni_id), "Primary": False})
     eni = {"NetworkInterfaceId": eni_id, "NetworkInterfaceName": p.get("NetworkInterfaceName", ""),
