@@ -39,6 +39,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench.results import write_section  # noqa: E402
+
 SECTION = "## Convergence campaign"
 KILL_LATENCY = 0.004  # seconds per emulator call in the killed child, so kills land mid-apply
 
@@ -128,18 +130,6 @@ def _median(xs: list[int]) -> int:
     return xs[len(xs) // 2] if xs else 0
 
 
-def write_section(path: Path, text: str) -> None:
-    """Replace our section of RESULTS.md (or append it), leaving every other section alone."""
-    old = path.read_text() if path.exists() else ""
-    if SECTION in old:
-        start = old.index(SECTION)
-        nxt = old.find("\n## ", start + len(SECTION))
-        new = old[:start] + text.rstrip() + "\n" + (old[nxt:] if nxt != -1 else "")
-    else:
-        new = (old.rstrip() + "\n\n" if old.strip() else "") + text.rstrip() + "\n"
-    path.write_text(new)
-
-
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--transitions", type=int, default=500)
@@ -198,7 +188,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         args.json.write_text(json.dumps({"transitions": trans, "kills": kills}, indent=1))
     if args.results:
-        write_section(args.results, text)
+        write_section(args.results, SECTION, text)
     return 0 if all(r["ok"] for r in trans + kills) else 1
 
 
