@@ -16,7 +16,6 @@
 from __future__ import annotations
 
 import functools
-import hashlib
 import heapq
 import threading
 import time
@@ -33,14 +32,10 @@ from planner.plan.model import Edge, Operation, OpKind
 from planner.providers.base import CallContext, PartialCreateError, ProviderError
 from planner.providers.errors import TransportError
 from planner.providers.retry import RetryPolicy
+from planner.schema import get_schema
+from planner.state.journal import client_token as _journal_client_token
 from planner.state.model import ResourceState, State
 from planner.values import UNKNOWN, contains_unknown
-
-try:  # the journal module belongs to the state helper; fall back to the same token scheme
-    from planner.state.journal import client_token as _client_token
-except ImportError:  # pragma: no cover - only until planner.state.journal lands
-    _client_token = None
-
 
 LB_TYPES = ("alicloud_slb_load_balancer", "alicloud_slb")
 
@@ -64,10 +59,6 @@ class _StateView(Mapping):
 
 @functools.lru_cache(maxsize=256)
 def _computed_attrs(type_name: str) -> frozenset[str]:
-    try:
-        from planner.schema import get_schema
-    except ImportError:  # pragma: no cover - the schema package is part of the product
-        return frozenset()
     schema = get_schema(type_name)
     if schema is None:
         return frozenset()
@@ -75,11 +66,8 @@ def _computed_attrs(type_name: str) -> frozenset[str]:
 
 
 def client_token(lineage: str, address: ResourceAddress, operation: str, step: str = "") -> str:
-    """Deterministic ClientToken (ASCII, <= 64 chars) for one step of one operation."""
-    if _client_token is not None:
-        return _client_token(lineage, address, operation, step)
-    raw = f"{lineage}|{address}|{operation}|{step}".encode()
-    return hashlib.sha256(raw).hexdigest()[:40]
+    """Deterministic ClientToken (ASCII, <= 64 chars) for one step of one operation (the journal's scheme)."""
+    return _journal_client_token(lineage, address, operation, step)
 
 
 @dataclass

@@ -14,40 +14,16 @@ import random
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from planner.emulator import actions as _actions  # noqa: F401  (registers the handlers)
 from planner.emulator.codes import err
 from planner.emulator.errors import CloudError
+from planner.emulator.faults import FaultConfig, FaultInjector
 from planner.emulator.params import Params, parse_json_list
 from planner.emulator.registry import ACTIONS, Ctx, copy_doc, lookup
 from planner.emulator.store import Store
-
-try:  # written concurrently by another helper; a no-op stand-in keeps this module usable alone
-    from planner.emulator.faults import FaultConfig, FaultInjector
-except ImportError:  # pragma: no cover - only until faults.py lands
-    @dataclass
-    class FaultConfig:  # type: ignore[no-redef]
-        busy_window: float = 0.0
-        listener_start_delay: float = 0.0
-        throttle_rate: float = 0.0
-        transient_rate: float = 0.0
-        lost_response_rate: float = 0.0
-        latency: float = 0.0
-        seed: int = 0
-
-    class FaultInjector:  # type: ignore[no-redef]
-        def __init__(self, config: Any, clock: Callable[[], float]):
-            self.config = config
-
-        def before_call(self, action: str, load_balancer_id: str | None, is_write: bool) -> None:
-            return None
-
-        def after_commit(self, action: str, load_balancer_id: str | None, is_write: bool) -> None:
-            return None
-
 
 IDEMPOTENT_PREFIXES = ("Create", "Run", "Upload")
 

@@ -239,10 +239,8 @@ class BaseHandler:
 
 def schema_defaults(type_name: str) -> dict[str, Any]:
     """Top-level attribute defaults of a type's schema (empty when the schema is unknown)."""
-    try:
-        from planner.schema import get_schema
-    except ImportError:  # pragma: no cover - the schema package is part of the product
-        return {}
+    from planner.schema import get_schema
+
     schema = get_schema(type_name)
     if schema is None:
         return {}
