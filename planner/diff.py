@@ -153,7 +153,12 @@ def planned_after(config_attrs: Mapping[str, Any], prior: Mapping[str, Any] | No
         computed = bool((attr is not None and attr.computed) or (block is not None and block.computed))
         unset = cv is None or (block is not None and not is_unknown(cv) and not cv and computed)
         if unset:
-            if computed:
+            released = attr is not None and attr.released_when is not None \
+                and config_attrs.get(attr.released_when[0]) == attr.released_when[1]
+            if released and prior is not None and prior.get(name):
+                # let go of what the prior object held (an ACL a listener no longer uses)
+                after[name] = [] if attr.type.startswith(("list", "set")) else None
+            elif computed:
                 after[name] = prior.get(name) if prior is not None else UNKNOWN
             else:
                 after[name] = [] if block is not None else None

@@ -41,6 +41,10 @@ class Attribute:
     # ADDED by the schema helper: the provider removed this argument; setting it is an error
     # carrying this message ("use address_type instead")
     removed: str = ""
+    # ADDED by the lead: an optional+computed reference that is kept while unset, except when another
+    # attribute has this value in the configuration: then unset means "let go of it" (planned empty).
+    # acl_ids with acl_status = "off": otherwise a listener keeps holding an ACL the plan deletes.
+    released_when: tuple[str, Any] | None = None
 
 
 @dataclass

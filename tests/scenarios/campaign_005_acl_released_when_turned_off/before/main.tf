@@ -1,0 +1,89 @@
+# campaign_005_acl_released_when_turned_off (before): Two listeners use ACL office; the ACL is removed from the configuration, one listener with it, the other turns acl_status off without acl_ids: that listener lets go of the ACL (AclId="") before the ACL is deleted (OperationFailed.AclBindedWithVip otherwise). Found by the convergence campaign, seed 46.
+
+provider "alicloud" {
+  region = "cn-hangzhou"
+}
+
+resource "alicloud_vpc" "main" {
+  vpc_name   = "scn-vpc"
+  cidr_block = "172.16.0.0/12"
+}
+
+resource "alicloud_vswitch" "main" {
+  vpc_id       = alicloud_vpc.main.id
+  cidr_block   = "172.16.0.0/24"
+  zone_id      = "cn-hangzhou-h"
+  vswitch_name = "scn-vsw"
+}
+
+resource "alicloud_security_group" "main" {
+  security_group_name = "scn-sg"
+  vpc_id              = alicloud_vpc.main.id
+}
+
+resource "alicloud_instance" "web" {
+  count           = 3
+  instance_name   = "scn-web-${count.index}"
+  image_id        = "ubuntu_22_04_x64_20G_alibase_20240508.vhd"
+  instance_type   = "ecs.g6.large"
+  vswitch_id      = alicloud_vswitch.main.id
+  security_groups = [alicloud_security_group.main.id]
+}
+
+resource "alicloud_slb_load_balancer" "web" {
+  load_balancer_name = "scn-lb"
+  address_type       = "intranet"
+  vswitch_id         = alicloud_vswitch.main.id
+  load_balancer_spec = "slb.s2.small"
+  delete_protection  = "off"
+}
+
+resource "alicloud_slb_server_group" "app" {
+  load_balancer_id = alicloud_slb_load_balancer.web.id
+  name             = "app"
+
+  servers {
+    server_ids = [alicloud_instance.web[0].id]
+    port       = 80
+    weight     = 100
+  }
+
+  servers {
+    server_ids = [alicloud_instance.web[1].id]
+    port       = 80
+    weight     = 100
+  }
+}
+
+resource "alicloud_slb_acl" "office" {
+  name       = "scn-office"
+  ip_version = "ipv4"
+}
+
+resource "alicloud_slb_acl_entry_attachment" "office" {
+  acl_id  = alicloud_slb_acl.office.id
+  entry   = "10.10.0.0/16"
+  comment = "office"
+}
+
+resource "alicloud_slb_listener" "http" {
+  load_balancer_id = alicloud_slb_load_balancer.web.id
+  protocol         = "http"
+  frontend_port    = 80
+  server_group_id  = alicloud_slb_server_group.app.id
+  bandwidth        = -1
+  acl_status       = "on"
+  acl_type         = "white"
+  acl_ids          = [alicloud_slb_acl.office.id]
+}
+
+resource "alicloud_slb_listener" "tcp" {
+  load_balancer_id = alicloud_slb_load_balancer.web.id
+  protocol         = "tcp"
+  frontend_port    = 443
+  server_group_id  = alicloud_slb_server_group.app.id
+  bandwidth        = -1
+  acl_status       = "on"
+  acl_type         = "black"
+  acl_ids          = [alicloud_slb_acl.office.id]
+}
