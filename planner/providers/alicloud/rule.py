@@ -65,9 +65,16 @@ class RuleHandler(BaseHandler):
                 return self.update(a, a, ctx)
         rule = clean({"RuleName": planned.get("name"), "Domain": planned.get("domain") or None,
                       "Url": planned.get("url") or None, "VServerGroupId": planned.get("server_group_id")})
-        resp = ctx.write(SLB, "CreateRules", {"LoadBalancerId": lb, "ListenerPort": port,
-                                             "RuleList": dumps([rule]), "ClientToken": ctx.token("create")},
-                         reconcile=lambda: self._find(lb, port, planned, ctx))
+        params = {"LoadBalancerId": lb, "ListenerPort": port, "RuleList": dumps([rule]),
+                  "ClientToken": ctx.token("create")}
+        try:
+            resp = ctx.write(SLB, "CreateRules", params, reconcile=lambda: self._find(lb, port, planned, ctx))
+        except ApiError as e:
+            if e.code != "TooManyListeners":
+                raise
+            # a UDP listener shares the port (the Terraform provider stops here): rules live only on the
+            # HTTP/HTTPS listener, so name its protocol; the refused call changed nothing
+            resp = self._create_on_shared_port(params, lambda: self._find(lb, port, planned, ctx), ctx)
         got = items(resp, "Rules", "Rule")
         rid = got[0].get("RuleId") if got else None
         if not rid:
@@ -76,6 +83,18 @@ class RuleHandler(BaseHandler):
         if (planned.get("listener_sync") or "on") == "off":
             ctx.write(SLB, "SetRule", self._set_params(a))
         return self.must_read(a, ctx)
+
+    def _create_on_shared_port(self, params: dict, reconcile: Any, ctx: CallContext) -> dict:
+        last: ApiError | None = None
+        for proto in ("http", "https"):
+            try:
+                return ctx.write(SLB, "CreateRules", dict(params, ListenerProtocol=proto), reconcile=reconcile)
+            except ApiError as e:
+                if e.code not in _LISTENER_GONE and "does not exist" not in e.message:
+                    raise
+                last = e
+        assert last is not None
+        raise last
 
     def _find(self, lb: str, port: int, planned: dict, ctx: CallContext) -> dict | None:
         """After a lost CreateRules response: the rule exists if its (domain, url) is there."""
