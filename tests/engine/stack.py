@@ -1,8 +1,8 @@
 """A moderate real-world configuration for the engine tests, and how to run and inspect clbplan on it.
 
 The engine tests drive the real ``clbplan`` CLI in subprocesses, so everything here is about the
-process edge: write a directory, run a command, read the embedded cloud (``.clbplan/emulator.sqlite``)
-and the state file back. The configuration covers every kind of object an apply creates and orders:
+process edge: write a directory, run a command, read the cloud (the embedded ``.clbplan/emulator.sqlite``,
+or a served emulator's dump over HTTP: ``EngineCloud``) and the state file back. The configuration covers every kind of object an apply creates and orders:
 VPC, vSwitch, security group, ECS instances, per load balancer a default group, two VServer groups,
 a master-slave group, four listeners (HTTP with forwarding rules and an ACL, HTTPS with a certificate,
 TCP on the master-slave group, UDP), and shared ACL and certificate.
@@ -12,9 +12,12 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import signal
 import sqlite3
 import subprocess
 import sys
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -232,9 +235,19 @@ def clbplan_cmd(*args: str) -> list[str]:
     return [sys.executable, "-m", "planner.cli.main", *args]
 
 
+#: environment variables that would change which keys, region or cloud the CLI resolves: a developer's
+#: shell must neither leak into nor rescue a test.
+CREDENTIAL_ENV = ("ALIBABA_CLOUD_ACCESS_KEY_ID", "ALIBABA_CLOUD_ACCESS_KEY_SECRET", "ALICLOUD_ACCESS_KEY",
+                  "ALICLOUD_SECRET_KEY", "ALICLOUD_REGION", "ALIBABA_CLOUD_REGION_ID",
+                  "ALIBABA_CLOUD_SECURITY_TOKEN", "ALICLOUD_SECURITY_TOKEN", "CLBPLAN_REAL_CLOUD")
+
+
 def cli_env() -> dict[str, str]:
     env = dict(os.environ)
     env.pop("CLBPLAN_DEBUG", None)
+    env.pop(FAULTS_ENV, None)
+    for name in CREDENTIAL_ENV:
+        env.pop(name, None)
     env["PYTHONPATH"] = os.pathsep.join([str(REPO), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
     return env
 
@@ -244,7 +257,194 @@ def run_cli(workdir: Path, *args: str, timeout: float = 120) -> subprocess.Compl
                           timeout=timeout, env=cli_env())
 
 
-def cloud_rows(workdir: Path) -> list[tuple[str, str, dict]]:
+# --- where the cloud lives: the embedded emulator file, or a served emulator over HTTP -------------------
+
+FAULTS_ENV = "CLBPLAN_TEST_FAULTS"
+FAULTY_CLI = Path(__file__).with_name("faulty_cli.py")
+MODES = ("inprocess", "http")
+#: keys of the served emulator; the secret reaches the server through its environment, never argv
+HTTP_KEY_ID = "LTAI5tEngineWireTests"
+HTTP_KEY_SECRET = "engine-wire-secret-5c1e"
+_LISTENING = re.compile(r"listening on http://(\S+)")
+_SERVER_LOG = re.compile(r"^(\S+)\t(\d+|dropped)\t")
+
+
+class EngineCloud:
+    """The cloud one engine test runs the CLI against, in one of two ``MODES``.
+
+    * ``inprocess``: the CLI's embedded emulator (``.clbplan/emulator.sqlite`` in the work directory);
+      faults are switched on through ``faulty_cli.py``, which reports the fault codes that fired.
+    * ``http``: ``clbplan emulator serve`` in a subprocess on 127.0.0.1 (a free port, its own SQLite
+      file, faults given with ``-faults``), and the configuration's provider block points at it with
+      ``endpoints {}`` and keys, exactly as a user would. The cloud's contents come from the server's
+      signed dump endpoint; which faults fired comes from the server's request log (``-v``).
+
+    The tests call the same methods in both modes, so the assertions are the same.
+    """
+
+    def __init__(self, mode: str, base: Path):
+        if mode not in MODES:
+            raise ValueError(f"unknown mode {mode!r}; expected one of {MODES}")
+        self.mode = mode
+        self.base = base
+        self.work = base / "cfg"
+        self.faults = ""
+        self._server: subprocess.Popen | None = None
+        self._server_spec: str | None = None
+        self._endpoint: str | None = None
+        self._log_path = base / "served-emulator.log"
+        self._log_mark = 0
+
+    # configuration -----------------------------------------------------------------------------------
+
+    def write(self, **kw: int) -> Path:
+        """Write the engine stack (``stack_tf(**kw)``) into the work directory, pointed at this cloud."""
+        write_stack(self.work, **kw)
+        if self.mode == "http":
+            from tests.transport.conftest import point_at
+
+            point_at(self.work, self._serve(), access_key=HTTP_KEY_ID, secret_key=HTTP_KEY_SECRET)
+        return self.work
+
+    def use_faults(self, spec: str) -> None:
+        """Faults (a ``FaultConfig.from_spec`` string, "" for none) for the CLI runs that follow. Over HTTP
+        the server is restarted with them on the same port and SQLite file (the cloud's contents stay)."""
+        self.faults = spec
+        if self.mode == "http" and self._server is not None:
+            self._serve()
+
+    # running the CLI ---------------------------------------------------------------------------------
+
+    def command(self, *args: str) -> tuple[list[str], dict[str, str]]:
+        """argv and environment of one CLI run with the current faults."""
+        env = cli_env()
+        if self.mode == "inprocess" and self.faults:
+            env[FAULTS_ENV] = self.faults
+            return [sys.executable, str(FAULTY_CLI), *args], env
+        return clbplan_cmd(*args), env
+
+    def run(self, *args: str, timeout: float = 180) -> tuple[subprocess.CompletedProcess, Counter]:
+        """Run the CLI to its end; return the result and the faults that fired during the run
+        (``transient``, ``lost`` and ``busy``; over HTTP ``busy`` also counts throttled calls, since the
+        server log has only the status)."""
+        argv, env = self.command(*args)
+        self._log_mark = self._log_size()
+        proc = subprocess.run(argv, cwd=str(self.work), env=env, capture_output=True, text=True,
+                              timeout=timeout)
+        if self.mode == "http":
+            embedded = self.work / ".clbplan" / "emulator.sqlite"
+            assert not embedded.exists(), f"over HTTP the CLI must not open an embedded cloud ({embedded})"
+        return proc, self._fired(proc.stderr)
+
+    def popen(self, *args: str) -> subprocess.Popen:
+        """Start the CLI with stdout discarded and stderr piped (progress lines, one per operation)."""
+        argv, env = self.command(*args)
+        return subprocess.Popen(argv, cwd=str(self.work), env=env, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.PIPE, text=True)
+
+    def _fired(self, stderr: str) -> Counter:
+        fired: Counter = Counter()
+        if self.mode == "inprocess":
+            for line in stderr.splitlines():
+                if line.startswith("FAULTS"):
+                    codes = Counter({k: int(v) for k, v in re.findall(r"(\S+)=(\d+)", line)})
+                    fired = Counter({
+                        "transient": codes["ServiceUnavailable"], "lost": codes["ResponseLost"],
+                        "busy": sum(n for c, n in codes.items()
+                                    if c not in ("ServiceUnavailable", "ResponseLost", "Throttling.User"))})
+            return +fired
+        with self._log_path.open() as f:
+            f.seek(self._log_mark)
+            for line in f:
+                m = _SERVER_LOG.match(line)
+                if not m:
+                    continue
+                status = m.group(2)
+                if status == "dropped":
+                    fired["lost"] += 1
+                elif status == "503":
+                    fired["transient"] += 1
+                elif status in ("400", "409"):
+                    fired["busy"] += 1
+        return +fired
+
+    # reading the cloud -------------------------------------------------------------------------------
+
+    def rows(self) -> list[tuple[str, str, dict]]:
+        """(kind, id, document) of every object in the cloud, read without changing it."""
+        if self.mode == "inprocess":
+            return embedded_rows(self.work)
+        from planner.emulator.server import fetch_dump
+
+        assert self._endpoint is not None, "the served emulator was never started"
+        dump = fetch_dump(self._endpoint, HTTP_KEY_ID, HTTP_KEY_SECRET)
+        # objects rows are (rowid, kind, id, region, lb_id, doc)
+        return [(r[1], r[2], json.loads(r[5])) for r in dump["tables"]["objects"]]
+
+    # the served emulator -----------------------------------------------------------------------------
+
+    def _log_size(self) -> int:
+        return self._log_path.stat().st_size if self._log_path.exists() else 0
+
+    def _serve(self) -> str:
+        """(Re)start ``clbplan emulator serve`` with the current faults; returns its ``host:port``."""
+        if self._server is not None and self._server_spec == self.faults:
+            assert self._endpoint is not None
+            return self._endpoint
+        port = "0"
+        if self._server is not None:
+            assert self._endpoint is not None
+            port = self._endpoint.rsplit(":", 1)[1]
+            self._stop_server()
+        args = ["emulator", "serve", "-host", "127.0.0.1", "-port", port, "-v",
+                "-state", str(self.base / "served-emulator.sqlite"), "-access-key-id", HTTP_KEY_ID]
+        if self.faults:
+            args += ["-faults", self.faults]
+        env = cli_env()
+        env["CLBPLAN_EMULATOR_ACCESS_KEY_SECRET"] = HTTP_KEY_SECRET
+        banner = self.base / "served-emulator.out"
+        with banner.open("w") as out, self._log_path.open("a") as log:
+            self._server = subprocess.Popen(clbplan_cmd(*args), cwd=str(self.base), env=env, stdout=out,
+                                            stderr=log, text=True)
+        self._server_spec = self.faults
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            m = _LISTENING.search(banner.read_text())
+            if m:
+                self._endpoint = m.group(1)
+                return self._endpoint
+            if self._server.poll() is not None:
+                break
+            time.sleep(0.02)
+        log_tail = self._log_path.read_text()[-2000:]
+        self._stop_server()
+        raise RuntimeError(f"clbplan emulator serve did not start: {banner.read_text()}{log_tail}")
+
+    def _stop_server(self) -> None:
+        proc, self._server = self._server, None
+        if proc is None or proc.poll() is not None:
+            return
+        proc.send_signal(signal.SIGTERM)  # the serve loop stops cleanly and closes its SQLite file
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+    def close(self) -> None:
+        self._stop_server()
+
+
+def as_cloud(where: Path | EngineCloud) -> EngineCloud:
+    """Accept a work directory (the embedded cloud, as older callers pass) or an EngineCloud."""
+    if isinstance(where, EngineCloud):
+        return where
+    cloud = EngineCloud("inprocess", where.parent)
+    cloud.work = where
+    return cloud
+
+
+def embedded_rows(workdir: Path) -> list[tuple[str, str, dict]]:
     """(kind, id, document) of every object in the directory's embedded cloud, read straight from
     SQLite (read-only, so a test never changes what it inspects)."""
     path = workdir / ".clbplan" / "emulator.sqlite"
@@ -257,18 +457,22 @@ def cloud_rows(workdir: Path) -> list[tuple[str, str, dict]]:
         conn.close()
 
 
-def cloud_counts(workdir: Path) -> Counter:
-    return Counter(kind for kind, _id, _doc in cloud_rows(workdir) if kind in KIND_TO_TYPES)
+def cloud_rows(where: Path | EngineCloud) -> list[tuple[str, str, dict]]:
+    return as_cloud(where).rows()
 
 
-def state_doc(workdir: Path) -> dict:
-    path = workdir / "clbplan.tfstate"
+def cloud_counts(where: Path | EngineCloud) -> Counter:
+    return Counter(kind for kind, _id, _doc in cloud_rows(where) if kind in KIND_TO_TYPES)
+
+
+def state_doc(where: Path | EngineCloud) -> dict:
+    path = as_cloud(where).work / "clbplan.tfstate"
     return json.loads(path.read_text()) if path.exists() and path.stat().st_size else {}
 
 
-def state_resources(workdir: Path) -> list[dict]:
+def state_resources(where: Path | EngineCloud) -> list[dict]:
     """The resources of the state file (one entry per instance: address, type, id, attributes)."""
-    return list(state_doc(workdir).get("resources", []))
+    return list(state_doc(where).get("resources", []))
 
 
 def cloud_key(kind: str, object_id: str, doc: dict) -> str:
@@ -278,29 +482,31 @@ def cloud_key(kind: str, object_id: str, doc: dict) -> str:
     return object_id
 
 
-def assert_cloud_matches_state(workdir: Path, expected: Counter) -> None:
+def assert_cloud_matches_state(where: Path | EngineCloud, expected: Counter) -> None:
     """Every tracked cloud object is in the state exactly once, the state holds nothing the cloud
     lacks, and the cloud holds exactly ``expected`` objects of each kind (nothing created twice)."""
     type_to_kind = {t: k for k, ts in KIND_TO_TYPES.items() for t in ts}
     in_state: Counter = Counter()
-    for r in state_resources(workdir):
+    rows = cloud_rows(where)
+    for r in state_resources(where):
         kind = type_to_kind.get(r["type"])
         if kind is not None:
             in_state[(kind, r["id"])] += 1
     twice = {k: n for k, n in in_state.items() if n > 1}
     assert not twice, f"objects recorded more than once in state: {twice}"
-    in_cloud = {(k, cloud_key(k, i, d)) for k, i, d in cloud_rows(workdir) if k in KIND_TO_TYPES}
+    in_cloud = {(k, cloud_key(k, i, d)) for k, i, d in rows if k in KIND_TO_TYPES}
     forgotten = sorted(in_cloud - set(in_state))
     assert not forgotten, f"cloud objects missing from state (forgotten by a killed run): {forgotten}"
     phantom = sorted(set(in_state) - in_cloud)
     assert not phantom, f"state records objects the cloud does not have: {phantom}"
-    assert cloud_counts(workdir) == expected, "cloud object counts differ from the configuration's"
+    counts = Counter(k for k, _i, _d in rows if k in KIND_TO_TYPES)
+    assert counts == expected, f"cloud object counts differ from the configuration's: {counts} != {expected}"
 
 
-def member_counts(workdir: Path) -> Counter:
+def member_counts(where: Path | EngineCloud) -> Counter:
     """Backend servers attached, by kind of group: a retried attach must never add a server twice."""
     out: Counter = Counter()
-    for kind, _id, doc in cloud_rows(workdir):
+    for kind, _id, doc in cloud_rows(where):
         if kind == "lb":
             out["default"] += len(doc.get("BackendServers") or [])
         elif kind == "vsg":
