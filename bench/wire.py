@@ -10,15 +10,17 @@ to ``clbplan emulator serve`` running in a separate process on 127.0.0.1:
    pipeline: first plan (verified on a shadow; over HTTP rebuilt from the served dump), apply with journal
    and state, and the refresh plan after it.
 
-Prints markdown tables of wall times and API calls.
+Prints markdown tables of wall times and API calls, with the HTTP / in-process ratios for apply and
+refresh; ``--results`` also (re)writes the "## Wire" section of that file (the other sections are kept).
 
-    python bench/wire.py [--lbs 1000] [--pipeline-lbs 100] [--parallelism 10]
+    python bench/wire.py [--lbs 1000] [--pipeline-lbs 100] [--parallelism 10] [--results bench/RESULTS.md]
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import platform
 import re
 import resource
 import subprocess
@@ -29,6 +31,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from bench.results import write_section  # noqa: E402
+
+SECTION = "## Wire"
 
 AK_ID, AK_SECRET = "bench-wire", "bench-wire-secret"
 
@@ -252,6 +258,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--lbs", type=int, default=1000, help="load balancers for the executor part")
     ap.add_argument("--pipeline-lbs", type=int, default=100, help="load balancers for the pipeline part (0: skip)")
     ap.add_argument("--parallelism", type=int, default=10)
+    ap.add_argument("--results", type=Path, default=None,
+                    help=f"(re)write the {SECTION!r} section of this file (e.g. bench/RESULTS.md)")
     args = ap.parse_args(argv)
     for name in ("ALIBABA_CLOUD_ACCESS_KEY_ID", "ALIBABA_CLOUD_ACCESS_KEY_SECRET", "ALICLOUD_ACCESS_KEY",
                  "ALICLOUD_SECRET_KEY", "CLBPLAN_REAL_CLOUD"):
@@ -260,6 +268,7 @@ def main(argv: list[str] | None = None) -> int:
     from planner.providers.http_transport import HttpTransport
     from planner.providers.transport import InProcessTransport
 
+    started = time.perf_counter()
     tmp = Path(tempfile.mkdtemp(prefix="clbplan-wire-"))
     http_name = "HTTP (served emulator, official SDK)"
 
@@ -292,26 +301,66 @@ def main(argv: list[str] | None = None) -> int:
             stop_server(proc)
 
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"\npython {sys.version.split()[0]}, parallelism {args.parallelism}, peak RSS of this process "
-          f"{rss:.0f} MiB\n")
+    text = report(args, executor, pipeline, rss, time.perf_counter() - started, http_name)
+    print("\n" + text)
+    if args.results:
+        write_section(args.results, SECTION, text)
+        print(f"wrote the {SECTION!r} section of {args.results}", file=sys.stderr)
+    return 0
+
+
+def _ratio(http_s: float, local_s: float) -> str:
+    return f"{http_s / local_s:.1f}x" if local_s > 0 else "n/a"
+
+
+def report(args: argparse.Namespace, executor: dict[str, dict[str, tuple[float, int]]],
+           pipeline: dict[str, dict[str, tuple[float, int]]], rss_mib: float, seconds: float,
+           http_name: str) -> str:
+    """The markdown section: machine and exact command first, so a figure is never read without them,
+    then the tables and the HTTP / in-process ratios for apply and refresh."""
+    command = f"python bench/wire.py --lbs {args.lbs} --pipeline-lbs {args.pipeline_lbs} " \
+              f"--parallelism {args.parallelism}" + (f" --results {args.results}" if args.results else "")
+    lines = [
+        SECTION, "",
+        f"Command: `{command}` ({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {seconds:.0f} s wall).",
+        f"Machine: {os.cpu_count()} CPUs ({platform.machine()}, {platform.system()}), Python "
+        f"{platform.python_version()}; the served emulator is `clbplan emulator serve` in its own process on "
+        f"127.0.0.1, reached through the official OpenAPI client (signed requests, connection reuse). "
+        f"Parallelism {args.parallelism}; peak RSS of the benchmark process {rss_mib:.0f} MiB.",
+        "",
+    ]
     n_ops = executor["in-process"]["operations"][1]
-    print(f"Executor + provider, {args.lbs} load balancers ({n_ops} create operations: LB, VServer group of 4, "
-          "2 listeners):\n")
-    print("| target | apply (s) | apply calls | calls/s | refresh (s) | refresh calls |")
-    print("|---|---:|---:|---:|---:|---:|")
+    lines += [
+        f"Executor + provider, {args.lbs} load balancers ({n_ops} create operations: per LB the LB, a VServer "
+        "group of 4 ECS servers, 2 listeners), then a bulk refresh of every resource:",
+        "",
+        "| target | apply (s) | apply calls | calls/s | refresh (s) | refresh calls |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
     for name, r in executor.items():
         (at, ac), (rt, rc) = r["apply"], r["refresh"]
-        print(f"| {name} | {at:.2f} | {ac} | {ac / at:.0f} | {rt:.2f} | {rc} |")
+        lines.append(f"| {name} | {at:.2f} | {ac} | {ac / at:.0f} | {rt:.2f} | {rc} |")
+    local, wire = executor["in-process"], executor[http_name]
+    lines += ["", f"HTTP / in-process: apply {_ratio(wire['apply'][0], local['apply'][0])}, "
+                  f"refresh {_ratio(wire['refresh'][0], local['refresh'][0])}."]
     if pipeline:
         n_res = pipeline["in-process"]["resources"][1]
-        print(f"\nWhole pipeline (HCL with count), {args.pipeline_lbs} load balancers ({n_res} resources):\n")
-        print("| target | plan (s) | plan calls (+dumps) | apply (s) | apply calls | refresh plan (s) "
-              "| refresh calls |")
-        print("|---|---:|---:|---:|---:|---:|---:|")
+        lines += [
+            "",
+            f"Whole pipeline (HCL with count; first plan verified on a shadow, over HTTP rebuilt from the "
+            f"served dump; apply with journal and state; then the refresh plan), {args.pipeline_lbs} load "
+            f"balancers ({n_res} resources):",
+            "",
+            "| target | plan (s) | plan calls (+dumps) | apply (s) | apply calls | refresh plan (s) | refresh calls |",
+            "|---|---:|---:|---:|---:|---:|---:|",
+        ]
         for name, r in pipeline.items():
             (pt, pc), (at, ac), (rt, rc) = r["plan"], r["apply"], r["refresh"]
-            print(f"| {name} | {pt:.2f} | {pc} (+{r['dumps'][1]}) | {at:.2f} | {ac} | {rt:.2f} | {rc} |")
-    return 0
+            lines.append(f"| {name} | {pt:.2f} | {pc} (+{r['dumps'][1]}) | {at:.2f} | {ac} | {rt:.2f} | {rc} |")
+        local, wire = pipeline["in-process"], pipeline[http_name]
+        lines += ["", f"HTTP / in-process: apply {_ratio(wire['apply'][0], local['apply'][0])}, "
+                      f"refresh plan {_ratio(wire['refresh'][0], local['refresh'][0])}."]
+    return "\n".join(lines) + "\n"
 
 
 def stop_server(proc: subprocess.Popen) -> None:
