@@ -25,8 +25,13 @@ class ResourceAddress:
     mode: str = "managed"  # "managed" or "data"
 
     def __str__(self) -> str:
-        prefix = "data." if self.mode == "data" else ""
-        return f"{prefix}{self.type}.{self.name}{self.key_suffix()}"
+        # addresses are printed and used as op ids millions of times in a 10k-LB plan: render once
+        cached = self.__dict__.get("_text")
+        if cached is None:
+            prefix = "data." if self.mode == "data" else ""
+            cached = f"{prefix}{self.type}.{self.name}{self.key_suffix()}"
+            object.__setattr__(self, "_text", cached)
+        return cached
 
     def key_suffix(self) -> str:
         if self.key is None:

@@ -423,6 +423,11 @@ class Executor:
     def _record(self, op: Operation, attrs: dict | None, state: State, *, deleted: bool) -> None:
         """Apply one finished operation to the state (main thread only) and journal it."""
         addr = op.address
+        # planned values of later operations are re-evaluated from the state: tell their cache
+        # (pipeline.make_planned_values) which instance just changed
+        invalidate = getattr(self.planned_values, "invalidate", None)
+        if invalidate is not None:
+            invalidate(addr)
         if deleted:
             cur = state.resources.get(addr)
             gone_id = (attrs or {}).get("id") if attrs else None
