@@ -22,7 +22,7 @@ import networkx as nx
 
 from planner.addresses import ResourceAddress
 from planner.config import ir
-from planner.config.expr import EvalError, Evaluator, OpenObject, Scope, calls_in, references
+from planner.config.expr import EvalError, Evaluator, KeyExpr, OpenObject, Scope, calls_in, references
 from planner.config.hclparse import SyntaxProblem, parse_expression, parse_text
 from planner.config.loader import Module, display_path
 from planner.config.model import Configuration, Lifecycle, OutputValue, ProviderConfig, ResourceInstance
@@ -634,7 +634,7 @@ class ModuleEvaluator:
         self.instance_keys[(mode, t, n)] = [k for k, _ in keys]
         lifecycle = self._lifecycle(b)
         provider = self._provider(b)
-        deps = self._dependencies(node)
+        deps, per_instance_deps = self._dependencies(node)
         values: dict = {}
         for key, bindings in keys:
             addr = ResourceAddress(t, n, key, mode)
@@ -643,7 +643,7 @@ class ModuleEvaluator:
             if inst is None:
                 values[key] = UNKNOWN
                 continue
-            inst.depends_on = set(deps)
+            inst.depends_on = self._instance_dependencies(deps, per_instance_deps, bindings)
             inst.lifecycle = lifecycle
             inst.provider = provider
             if mode == "managed":
@@ -846,8 +846,12 @@ class ModuleEvaluator:
                          hint=f'add provider "alicloud" {{ alias = "{key.split(".")[-1]}" ... }}')
         return key
 
-    def _dependencies(self, node: tuple) -> set[ResourceAddress]:
+    def _dependencies(self, node: tuple) -> tuple[set[ResourceAddress], list[tuple]]:
+        """What every instance of ``node`` depends on, and the references of the block itself whose
+        instance key is an expression (``lb[each.key]``): ``_instance_dependencies`` resolves those
+        per instance. Through locals a key cannot be resolved: those depend on every instance."""
         out: set[ResourceAddress] = set()
+        per_instance: list[tuple] = []
         seen: set[tuple] = set()
         stack = [node]
         while stack:
@@ -861,10 +865,35 @@ class ModuleEvaluator:
                     keys = self.instance_keys.get((mode, ref[1], ref[2]))
                     if keys is None:
                         continue
-                    if ref[3] is not None and ref[3] in keys:
+                    if cur == node and isinstance(ref[3], KeyExpr):
+                        per_instance.append((mode, ref[1], ref[2], ref[3]))
+                    elif ref[3] is not None and ref[3] in keys:
                         out.add(ResourceAddress(ref[1], ref[2], ref[3], mode))
                     else:
                         out.update(ResourceAddress(ref[1], ref[2], k, mode) for k in keys)
+        return out, per_instance
+
+    def _instance_dependencies(self, common: set[ResourceAddress], per_instance: list[tuple],
+                               bindings: dict) -> set[ResourceAddress]:
+        if not per_instance:
+            return common
+        out = set(common)
+        for mode, t, n, key_expr in per_instance:
+            keys = self.instance_keys.get((mode, t, n)) or []
+            try:
+                key = self.ev.ev(key_expr.expr, Scope(self.root, bindings))
+            except EvalError:
+                key = UNKNOWN
+            if isinstance(key, float) and key.is_integer():
+                key = int(key)
+            # HCL converts: a number indexes a map by its text, a numeric string indexes a list
+            candidates = [] if isinstance(key, bool) or not isinstance(key, (str, int)) else \
+                [key, str(key)] if isinstance(key, int) else [key, int(key)] if key.isdigit() else [key]
+            found = next((c for c in candidates if c in keys), None)
+            if found is not None:
+                out.add(ResourceAddress(t, n, found, mode))
+            else:  # not known at plan time, or not one of its keys (evaluation reports that)
+                out.update(ResourceAddress(t, n, k, mode) for k in keys)
         return out
 
     # -- outputs / providers ---------------------------------------------------------------------

@@ -595,7 +595,10 @@ def _refs(e: Any, bound: frozenset[str], out: list) -> None:
             out.append(((name,), line, col))
         else:
             if names and isinstance(names[0], str):
-                out.append((("resource", name, names[0], _static_key(steps, 1)), line, col))
+                key = _static_key(steps, 1)
+                if key is None:
+                    key = _key_expr(steps, 1, bound)
+                out.append((("resource", name, names[0], key), line, col))
             else:
                 out.append((("resource", name, None, None), line, col))
         return
@@ -655,6 +658,33 @@ def _static_key(steps: list, at: int) -> Any:
             return arg.value
         if kind == "attr" and isinstance(arg, str) and arg.isdigit():
             return int(arg)
+    return None
+
+
+class KeyExpr:
+    """An instance key written as an expression (``lb[each.key]``, ``app[count.index % 3]``).
+
+    The reference list cannot know its value; the evaluator resolves it once per instance, so that
+    instance depends on the one instance it names and not on all of them (a 10,000-LB plan would
+    otherwise carry 10,000 x 10,000 dependency edges). Compared by identity.
+    """
+
+    __slots__ = ("expr",)
+
+    def __init__(self, expr: Any):
+        self.expr = expr
+
+    def __repr__(self) -> str:
+        return "KeyExpr(...)"
+
+
+def _key_expr(steps: list, at: int, bound: frozenset[str]) -> KeyExpr | None:
+    """The index expression right after TYPE.NAME, unless it uses a name bound inside the expression
+    (a ``for`` iterator): that one has no value outside it."""
+    if len(steps) > at and steps[at][0] == "index" and not isinstance(steps[at][1], ir.Lit):
+        arg = steps[at][1]
+        if len(references(arg)) == len(references(arg, bound)):
+            return KeyExpr(arg)
     return None
 
 

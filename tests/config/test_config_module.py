@@ -386,3 +386,55 @@ def test_nonsensitive_declassifies_an_output(load):
         }
     """)
     assert cfg.outputs["o"].value == "x" and cfg.outputs["o"].sensitive is False
+
+
+def test_instance_keys_written_as_expressions_depend_on_one_instance(load):
+    """``lb[each.key]`` and ``lb[count.index]`` make each instance wait for the one instance it names
+    (not all of them: at 10,000 load balancers that is 10^8 dependencies); a key known only through a
+    ``for`` iterator, a local or a splat keeps the whole resource."""
+    cfg = load(f"""
+        variable "names" {{
+          default = ["a", "b", "c"]
+        }}
+        locals {{
+          first = {LB}.by_name[var.names[0]].id
+        }}
+        resource "{LB}" "by_name" {{
+          for_each = toset(var.names)
+          load_balancer_name = each.key
+        }}
+        resource "{LB}" "counted" {{
+          count = 3
+          load_balancer_name = "c-${{count.index}}"
+        }}
+        resource "{SG}" "per_lb" {{
+          for_each = toset(var.names)
+          load_balancer_id = {LB}.by_name[each.key].id
+          name = {LB}.counted[index(var.names, each.key)].load_balancer_name
+        }}
+        resource "{SG}" "per_count" {{
+          count = 3
+          load_balancer_id = {LB}.counted[count.index].id
+          name = "n${{count.index}}"
+        }}
+        resource "{SG}" "through_for" {{
+          load_balancer_id = [for k in var.names : {LB}.by_name[k].id][0]
+          name = "f"
+        }}
+        resource "{SG}" "through_local" {{
+          count = 1
+          load_balancer_id = local.first
+          name = "l"
+        }}
+        resource "{SG}" "splat" {{
+          load_balancer_id = {LB}.counted[*].id[0]
+          name = "s"
+        }}
+    """)
+    every_named = {RA(LB, "by_name", k) for k in "abc"}
+    every_counted = {RA(LB, "counted", i) for i in range(3)}
+    assert cfg.resources[RA(SG, "per_lb", "b")].depends_on == {RA(LB, "by_name", "b"), RA(LB, "counted", 1)}
+    assert cfg.resources[RA(SG, "per_count", 2)].depends_on == {RA(LB, "counted", 2)}
+    assert cfg.resources[RA(SG, "through_for")].depends_on == every_named
+    assert cfg.resources[RA(SG, "through_local", 0)].depends_on == every_named
+    assert cfg.resources[RA(SG, "splat")].depends_on == every_counted
