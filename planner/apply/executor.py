@@ -504,7 +504,11 @@ def _settle(journal: Any, provider: Any, state: State, addr: ResourceAddress, op
         state.resources[addr] = rs
         journal.complete(token, addr, rs)
     elif operation == OpKind.UPDATE.value:
-        attrs = handler.update(dict(detail.get("prior") or {}), dict(detail.get("planned") or {}), ctx)
+        # the killed update may have done part of its calls (servers added, not yet removed): diff
+        # from what the cloud holds now, not from the journal's prior, or the re-run adds twice
+        prior = dict(detail.get("prior") or {})
+        current = handler.read_many([prior], ctx)[0] if prior.get("id") else None
+        attrs = handler.update(current if current is not None else prior, dict(detail.get("planned") or {}), ctx)
         rs = ResourceState(addr, str(attrs["id"]), attrs, dependencies=deps)
         state.resources[addr] = rs
         journal.complete(token, addr, rs)
