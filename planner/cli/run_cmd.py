@@ -56,7 +56,7 @@ def _read_state(backend) -> tuple[State, object, bool]:
 
 def _recover(backend, workdir: Path, state: State, journal, *, var_args, var_files) -> State:
     """Finish what an interrupted apply left half-done, before planning anything new."""
-    from planner.apply.executor import recover
+    from planner.apply.executor import RecoveryError, recover
     from planner.diff import Differ
     from planner.plan.pipeline import _evaluate, _load, open_provider
 
@@ -64,7 +64,16 @@ def _recover(backend, workdir: Path, state: State, journal, *, var_args, var_fil
                        resolver=Differ(state).resolve)
     provider, *_ = open_provider(config, workdir)
     click.echo("Recovering operations left unfinished by an interrupted apply...", err=True)
-    state = recover(journal, provider, state)
+    try:
+        state = recover(journal, provider, state)
+    except RecoveryError as e:
+        backend.write(e.state)  # what was settled is kept; the rest stays pending in the journal
+        lines = "\n".join(f"  - {what}: {err}" for what, err in e.failures)
+        raise click.ClickException(
+            f"could not finish {len(e.failures)} operation(s) left by an interrupted apply:\n{lines}\n"
+            "Everything else was recovered and saved in the state; these stay in the journal and are retried "
+            "by the next apply. Fix what the cloud reports above (or remove the object by hand), then run "
+            "clbplan apply again.") from None
     backend.write(state)
     journal.checkpoint()
     return state

@@ -32,3 +32,31 @@ def test_unexpected_failure_is_one_line_without_traceback(tmp_path) -> None:
     assert proc.returncode == 1
     assert "Traceback" not in proc.stderr + proc.stdout
     assert "clbplan.tfstate" in proc.stderr
+
+
+def test_unrecoverable_leftover_operation_is_a_clear_error_and_keeps_the_journal(tmp_path, monkeypatch) -> None:
+    """An operation a killed apply left half-done that the cloud now refuses: exit 1 with what to do,
+    the settled part saved, the failed intent still pending for the next run; no "bug" message."""
+    import planner.apply.executor as executor
+    from planner.addresses import ResourceAddress
+    from planner.state.backend import LocalBackend
+
+    (tmp_path / "main.tf").write_text('resource "alicloud_slb_acl" "a" {\n  name = "a"\n}\n')
+    backend = LocalBackend(tmp_path / "clbplan.tfstate")
+    state = backend.read()
+    backend.write(state)
+    journal = backend.journal(state.lineage)
+    journal.intent("tok-1", ResourceAddress("alicloud_slb_acl", "a"), "update",
+                   {"prior": {"id": "acl-x"}, "planned": {"id": "acl-x", "name": "b"}})
+    journal.close()
+
+    def refuse(journal, provider, st):
+        raise executor.RecoveryError(st, [("alicloud_slb_acl.a (update)", RuntimeError("AclNotExist: gone"))])
+
+    monkeypatch.setattr(executor, "recover", refuse)
+    result = CliRunner().invoke(cli, ["apply", "-auto-approve", str(tmp_path)])
+    assert result.exit_code == 1, result.output
+    assert "could not finish 1 operation(s) left by an interrupted apply" in result.output
+    assert "alicloud_slb_acl.a (update): AclNotExist: gone" in result.output
+    assert "bug in clbplan" not in result.output and "Traceback" not in result.output
+    assert [r.address for r in backend.journal(state.lineage).pending()] == [ResourceAddress("alicloud_slb_acl", "a")]
