@@ -1012,11 +1012,24 @@ class ModuleEvaluator:
         return out
 
     def evaluate_instance(self, address: ResourceAddress,
-                          lookup: Callable[[ResourceAddress], dict | None]) -> dict:
+                          lookup: Callable[[ResourceAddress], dict | None],
+                          cache: InstanceValues | None = None) -> dict:
         meta = self.meta.get(address)
         if meta is None:
             raise KeyError(f"{address} is not in the configuration")
         resolved: dict[tuple[str, str, str], Any] = {}
+
+        def one(mode: str, t: str, n: str, i: int, key: Any, stored: Any) -> Any:
+            got = lookup(ResourceAddress(t, n, key, mode))
+            if got is not None:
+                return self.complete_for(t, mode, got)
+            if key is None:
+                return stored
+            if isinstance(stored, list):
+                return stored[i] if i < len(stored) else UNKNOWN
+            if isinstance(stored, dict):
+                return stored.get(key, UNKNOWN)
+            return UNKNOWN
 
         def agg(mode: str, t: str, n: str) -> Any:
             k = (mode, t, n)
@@ -1025,27 +1038,18 @@ class ModuleEvaluator:
             keys = self.instance_keys.get(k, [None])
             table = self.res_by_type if mode == "managed" else self.data_by_type
             stored = table.get(t, {}).get(n, UNKNOWN)
-            vals = {}
-            for i, key in enumerate(keys):
-                got = lookup(ResourceAddress(t, n, key, mode))
-                if got is not None:
-                    got = self.complete_for(t, mode, got)
-                else:
-                    if key is None:
-                        got = stored
-                    elif isinstance(stored, list):
-                        got = stored[i] if i < len(stored) else UNKNOWN
-                    elif isinstance(stored, dict):
-                        got = stored.get(key, UNKNOWN)
-                    else:
-                        got = UNKNOWN
-                vals[key] = got
-            if keys == [None]:
-                out = vals[None]
-            elif isinstance(keys[0], int) if keys else False:
-                out = [vals[key] for key in keys]
+            if cache is not None and k in cache.full:
+                out = cache.refreshed(k, keys, lambda i, key: one(mode, t, n, i, key, stored))
             else:
-                out = vals
+                vals = {key: one(mode, t, n, i, key, stored) for i, key in enumerate(keys)}
+                if keys == [None]:
+                    out = vals[None]
+                elif isinstance(keys[0], int) if keys else False:
+                    out = [vals[key] for key in keys]
+                else:
+                    out = vals
+                if cache is not None:
+                    cache.full[k] = out
             resolved[k] = out
             return out
 
@@ -1074,6 +1078,43 @@ class ModuleEvaluator:
         if inst is None:
             raise DiagnosticsError([d for d in self.bag.items if d.severity == "error"][-1:])
         return inst.attributes
+
+
+class InstanceValues:
+    """Resource values seen by apply-time re-evaluation, kept between the evaluations of one apply.
+
+    Without it every evaluation rebuilds every instance of every resource it references: a listener
+    naming ``lb[each.key]`` read all 10,000 load balancers, 40,000 times. The executor calls
+    ``invalidate`` when an instance's applied value changes; the next read copies the container and
+    recomputes just those instances (containers already handed out are never mutated).
+    """
+
+    def __init__(self) -> None:
+        self.full: dict[tuple[str, str, str], Any] = {}
+        self.dirty: dict[tuple[str, str, str], set] = {}
+
+    def invalidate(self, address: ResourceAddress) -> None:
+        k = (address.mode, address.type, address.name)
+        if k in self.full:
+            self.dirty.setdefault(k, set()).add(address.key)
+
+    def refreshed(self, k: tuple[str, str, str], keys: list, value: Callable[[int, Any], Any]) -> Any:
+        out = self.full[k]
+        changed = self.dirty.pop(k, None)
+        if not changed:
+            return out
+        if keys == [None]:
+            out = value(0, None)
+        elif isinstance(out, list):
+            out = list(out)
+            for key in changed:
+                out[key] = value(key, key)
+        else:
+            out = dict(out)
+            for key in changed:
+                out[key] = value(0, key)  # the position only matters for counted (list) resources
+        self.full[k] = out
+        return out
 
 
 class _Lazy(dict):

@@ -108,13 +108,16 @@ class Configuration:
         return state
 
     def evaluate_instance(self, address: ResourceAddress,
-                          resolver_lookup: Callable[[ResourceAddress], dict | None]) -> dict:
+                          resolver_lookup: Callable[[ResourceAddress], dict | None],
+                          cache: Any = None) -> dict:
         """Re-evaluate ONE instance's attributes with referenced resources' values from the callback.
 
         Apply uses it once dependencies exist, to turn UNKNOWN ids into real ones. Cheap: no
         re-parse and no re-evaluation of other resources (only locals that read resources).
         The callback returns None for an address it has nothing new for (plan-time value kept).
+        ``cache`` (a ``planner.config.evaluation.InstanceValues``) keeps resource values between calls
+        of one apply; its owner invalidates an address whenever the callback's answer for it changes.
         """
         if self._instance_evaluator is None:
             raise RuntimeError("this Configuration was not produced by planner.config.evaluate")
-        return self._instance_evaluator.evaluate_instance(address, resolver_lookup)
+        return self._instance_evaluator.evaluate_instance(address, resolver_lookup, cache)

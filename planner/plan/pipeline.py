@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from planner.addresses import ResourceAddress
+from planner.config.evaluation import InstanceValues
 from planner.config.model import Configuration
 from planner.diff import Differ, detect_drift, get_schema, planned_after, refreshed_state, strip_unknown
 from planner.plan.build import plan_from
@@ -78,12 +79,15 @@ def make_planned_values(config: Configuration) -> Callable[[Operation, Mapping[R
             return applied.get(a) if a in applied else None
         return lookup
 
+    cache = InstanceValues()
+
     def planned(op: Operation, applied: Mapping[ResourceAddress, dict]) -> dict:
         inst = config.resources.get(op.address)
         if inst is None:
             return strip_unknown(dict(op.change.after or {}))
         evaluate_instance = getattr(config, "evaluate_instance", None)
-        attrs = evaluate_instance(op.address, lookup_in(applied)) if evaluate_instance else inst.attributes
+        attrs = evaluate_instance(op.address, lookup_in(applied), cache) if evaluate_instance \
+            else inst.attributes
         prior = applied.get(op.address) if op.kind is OpKind.UPDATE and op.address in applied else None
         after = planned_after(attrs, prior, get_schema(op.address.type), inst.lifecycle if prior else None)
         if prior is not None:
@@ -92,6 +96,7 @@ def make_planned_values(config: Configuration) -> Callable[[Operation, Mapping[R
             after["id"] = UNKNOWN
         return strip_unknown(after)
 
+    planned.invalidate = cache.invalidate  # type: ignore[attr-defined]  # the executor's hook
     return planned
 
 

@@ -438,3 +438,37 @@ def test_instance_keys_written_as_expressions_depend_on_one_instance(load):
     assert cfg.resources[RA(SG, "through_for")].depends_on == every_named
     assert cfg.resources[RA(SG, "through_local", 0)].depends_on == every_named
     assert cfg.resources[RA(SG, "splat")].depends_on == every_counted
+
+
+def test_apply_time_values_are_cached_until_invalidated(load):
+    """The executor re-evaluates thousands of instances; the cache keeps resource values between
+    evaluations and recomputes only what the executor says changed."""
+    from planner.config.evaluation import InstanceValues
+
+    cfg = load(f"""
+        resource "{LB}" "lb" {{
+          for_each = toset(["a", "b"])
+          load_balancer_name = each.key
+        }}
+        resource "{SG}" "g" {{
+          for_each = toset(["a", "b"])
+          load_balancer_id = {LB}.lb[each.key].id
+          name = join(",", [for k, v in {LB}.lb : v.id])
+        }}
+    """)
+    applied: dict = {}
+    cache = InstanceValues()
+    lookup = applied.get
+    before = cfg.evaluate_instance(RA(SG, "g", "a"), lookup, cache)
+    assert before["load_balancer_id"] is UNKNOWN and before["name"] is UNKNOWN
+    applied[RA(LB, "lb", "a")] = {"id": "lb-a", "load_balancer_name": "a"}
+    cache.invalidate(RA(LB, "lb", "a"))
+    mid = cfg.evaluate_instance(RA(SG, "g", "a"), lookup, cache)
+    assert mid["load_balancer_id"] == "lb-a" and mid["name"] is UNKNOWN
+    applied[RA(LB, "lb", "b")] = {"id": "lb-b", "load_balancer_name": "b"}
+    stale = cfg.evaluate_instance(RA(SG, "g", "b"), lookup, cache)
+    assert stale["load_balancer_id"] is UNKNOWN  # not invalidated: the cached value stands
+    cache.invalidate(RA(LB, "lb", "b"))
+    after = cfg.evaluate_instance(RA(SG, "g", "b"), lookup, cache)
+    assert after["load_balancer_id"] == "lb-b" and after["name"] == "lb-a,lb-b"
+    assert mid["load_balancer_id"] == "lb-a"  # values handed out earlier are never mutated
