@@ -8,6 +8,9 @@
   multi-step create resumes at the failing step instead of starting over.
 - A failure skips everything that depends on it; independent work still finishes; every failure
   is reported.
+- Group nodes (``planner.plan.model.is_group_node``) are join points, not operations: one is passed
+  as soon as every operation with an edge into it is done, and a failed or skipped member skips
+  everything after it, exactly as one edge per (member, dependent) pair would.
 - Crash safety: a journal intent before each mutating operation, a completion after it; the
   ClientTokens are deterministic per (lineage, address, operation, step), so :func:`recover`
   re-issues an unfinished create and the cloud answers with the object it already made.
@@ -28,7 +31,7 @@ from typing import Any
 import networkx as nx
 
 from planner.addresses import ResourceAddress
-from planner.plan.model import Edge, Operation, OpKind
+from planner.plan.model import Edge, Operation, OpKind, is_group_node
 from planner.providers.base import CallContext, PartialCreateError, ProviderError
 from planner.providers.errors import TransportError
 from planner.providers.retry import RetryPolicy
@@ -171,10 +174,15 @@ class Executor:
         index = {op.id: i for i, op in enumerate(operations)}
         g = nx.DiGraph()
         g.add_nodes_from(ops)
+        groups: set[str] = set()
         for e in edges:
-            if e.before not in ops or e.after not in ops:
-                raise ValueError(f"edge {e.before} -> {e.after} names an operation not in the plan")
-            g.add_edge(e.before, e.after, reason=e.reason)
+            for end in (e.before, e.after):
+                if end not in ops:
+                    if not is_group_node(end):
+                        raise ValueError(f"edge {e.before} -> {e.after} names an operation not in the plan")
+                    groups.add(end)
+            # no edge attributes: at 10,000 load balancers one dict per edge is real memory
+            g.add_edge(e.before, e.after)
         if not nx.is_directed_acyclic_graph(g):
             cycle = nx.find_cycle(g)
             raise ValueError("operation graph has a cycle: " + " -> ".join(a for a, _ in cycle))
@@ -182,7 +190,9 @@ class Executor:
         result = ApplyResult(state=state)
         calls_before = self._calls()
         status: dict[str, str] = {}  # running | done | failed | skipped
-        waiting_preds = {i: g.in_degree(i) for i in ops}
+        waiting_preds = {i: g.in_degree(i) for i in g}
+        passed: set[str] = set()  # group nodes whose members are all done
+        blocked: set[str] = set()  # group nodes after a failed or skipped member
         ready: list[tuple[int, str]] = []
         # ready operations that may be folded into one call, by (batch key, kind)
         ready_batches: dict[tuple[str, OpKind], set[str]] = {}
@@ -211,10 +221,16 @@ class Executor:
                 heapq.heappush(ready, item)
 
         def finished(op_id: str) -> None:
-            for s_ in g.successors(op_id):
-                waiting_preds[s_] -= 1
-                if waiting_preds[s_] == 0 and s_ not in status:
-                    push(s_)
+            todo = [op_id]
+            while todo:
+                for s_ in g.successors(todo.pop()):
+                    waiting_preds[s_] -= 1
+                    if waiting_preds[s_] == 0 and s_ not in status:
+                        if s_ in groups:
+                            passed.add(s_)
+                            todo.append(s_)
+                        else:
+                            push(s_)
 
         def partners(op: Operation, k: str | None) -> list[Operation]:
             """Other ready operations to fold into the same call as ``op``."""
@@ -227,18 +243,35 @@ class Executor:
             bucket.difference_update(mates)
             return [ops[i] for i in mates]
 
-        for i, n in waiting_preds.items():
-            if n == 0:
+        for i in [i for i, n in waiting_preds.items() if n == 0]:
+            if i in groups:  # a group with no member in this plan orders nothing
+                passed.add(i)
+                finished(i)
+            else:
                 push(i)
 
         def skip_descendants(op_id: str) -> None:
-            for d in sorted(nx.descendants(g, op_id), key=index.__getitem__):
-                if d not in status:
-                    status[d] = "skipped"
-                    result.skipped.append(d)
-                    dop = ops[d]
-                    self._emit(ApplyEvent("skipped", d, dop.address, dop.kind,
-                                          message=f"skipped because {op_id} did not complete"))
+            # walk only what is not settled yet: a node already skipped had its descendants
+            # skipped with it, so many failures under one group stay linear
+            found: list[str] = []
+            seen: set[str] = set()
+            stack = [op_id]
+            while stack:
+                for d in g.successors(stack.pop()):
+                    if d in seen or d in status or d in blocked:
+                        continue
+                    seen.add(d)
+                    stack.append(d)
+                    if d in groups:
+                        blocked.add(d)
+                    else:
+                        found.append(d)
+            for d in sorted(found, key=index.__getitem__):
+                status[d] = "skipped"
+                result.skipped.append(d)
+                dop = ops[d]
+                self._emit(ApplyEvent("skipped", d, dop.address, dop.kind,
+                                      message=f"skipped because {op_id} did not complete"))
 
         with ThreadPoolExecutor(max_workers=self.parallelism, thread_name_prefix="apply") as pool:
             while ready or running:

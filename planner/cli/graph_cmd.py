@@ -4,6 +4,8 @@ Without ``-type`` it is the resource graph of the configuration (an arrow from a
 what it depends on, as ``terraform graph`` draws it). With ``-type=plan`` it is the operation
 graph clbplan will walk: one node per operation, numbered in plan order, and an arrow from each
 step to the step that must wait for it, labelled with the reason (a cloud rule, a reference).
+A group node (every write of a counted resource, waited for at once) is drawn as a diamond that
+its members point into and its dependents wait on.
 svg and png go through Graphviz's ``dot`` when it is installed.
 """
 
@@ -17,7 +19,7 @@ from pathlib import Path
 import click
 
 from planner.diagnostics import Diagnostic, DiagnosticsError
-from planner.plan.model import Plan
+from planner.plan.model import Plan, group_description, group_members
 
 KIND_STYLE = {"create": "#2e7d32", "update": "#f9a825", "delete": "#c62828"}
 
@@ -53,6 +55,9 @@ def plan_dot(plan: Plan) -> str:
         colour = KIND_STYLE.get(op.kind.value, "black")
         extra = ', style = "rounded,dashed"' if op.cascaded else ""
         lines.append(f"    {_q(op.id)} [label = {_q(label)}, color = {_q(colour)}{extra}]")
+    for gid, members in sorted(group_members(plan.edges).items()):
+        label = group_description(gid, len(members))
+        lines.append(f"    {_q(gid)} [label = {_q(label)}, shape = \"diamond\", style = \"dashed\"]")
     for e in sorted(plan.edges, key=lambda e: (index.get(e.before, 0), index.get(e.after, 0))):
         lines.append(f"    {_q(e.before)} -> {_q(e.after)} [label = {_q(e.reason)}]")
     lines += ["  }", "}"]

@@ -12,6 +12,16 @@ differences, both for safety:
 Everything Terraform has no field for (the ordered operations with the reason for each edge, the
 shadow verification, the API-call estimate, partial-plan flags) is under the top-level key
 ``"clbplan"``.
+
+Group nodes in ``clbplan.edges``: when many operations wait for *every* write of a counted resource
+(a splat like ``alicloud_instance.app[*].id``), the graph holds one join node instead of one edge per
+(member, dependent) pair. Its id is ``group:<resource address>:<kind>`` (``writes``, or
+``before-delete``: the deletes that must precede deleting the resource's instances). Edges run from
+each member to the group and from the group to each waiting operation. ``clbplan.groups`` lists
+each group once with its member operations; an operation's ``after`` entry for a group reads
+``{"group": id, "description": "all 10 writes of alicloud_instance.app", "steps": "3-12", "count": 10,
+"reason": ...}`` instead of ``{"index", "operation", "reason"}``. A group is passed when all its
+members are done; a failed member skips everything after the group.
 """
 
 from __future__ import annotations
@@ -24,7 +34,17 @@ from typing import Any
 from planner import __version__
 from planner.addresses import ResourceAddress
 from planner.diff import get_schema, values_equal
-from planner.plan.model import Action, DriftEntry, Plan, ResourceChange
+from planner.plan.model import (
+    Action,
+    DriftEntry,
+    Plan,
+    ResourceChange,
+    compact_steps,
+    group_description,
+    group_members,
+    is_group_node,
+    parse_group_node,
+)
 from planner.state.model import State
 from planner.values import contains_unknown, is_unknown
 
@@ -245,14 +265,48 @@ def operations_json(plan: Plan) -> list[dict]:
     incoming: dict[str, list] = {}
     for e in plan.edges:
         incoming.setdefault(e.after, []).append(e)
+    groups = {g["id"]: g for g in groups_json(plan)}
+
+    def after(e: Any) -> tuple[int, dict]:
+        g = groups.get(e.before)
+        if g is None:
+            return index[e.before], {"index": index[e.before], "operation": e.before, "reason": e.reason}
+        first = min(g["indexes"], default=0)
+        return first, {"group": e.before, "description": g["description"], "steps": g["steps"],
+                       "count": len(g["operations"]), "reason": e.reason}
+
     out = []
     for i, op in enumerate(plan.operations, 1):
+        waits = sorted((after(e) for e in incoming.get(op.id, []) if e.before in index or e.before in groups),
+                       key=lambda w: w[0])
         entry = {"index": i, "id": op.id, "address": str(op.address), "kind": op.kind.value,
                  "load_balancer": op.load_balancer, "cascaded": op.cascaded, "batch_key": op.batch_key,
-                 "after": [{"index": index[e.before], "operation": e.before, "reason": e.reason}
-                           for e in sorted(incoming.get(op.id, []), key=lambda e: index[e.before])]}
+                 "after": [w for _, w in waits]}
         out.append(entry)
     return out
+
+
+def groups_json(plan: Plan) -> list[dict]:
+    """Each group node once: its id, resource, kind, and the operations it waits for."""
+    index = {op.id: i + 1 for i, op in enumerate(plan.operations)}
+    out = []
+    for gid, members in group_members(plan.edges).items():
+        resource, kind = parse_group_node(gid)
+        members = sorted((m for m in members if m in index), key=index.__getitem__)
+        idx = [index[m] for m in members]
+        out.append({"id": gid, "resource": resource, "kind": kind,
+                    "description": group_description(gid, len(members)), "steps": compact_steps(idx),
+                    "operations": members, "indexes": idx})
+    # groups no edge leads into (every member left out of a partial plan) wait for nothing
+    known = {g["id"] for g in out}
+    for e in plan.edges:
+        if is_group_node(e.before) and e.before not in known:
+            known.add(e.before)
+            resource, kind = parse_group_node(e.before)
+            out.append({"id": e.before, "resource": resource, "kind": kind,
+                        "description": group_description(e.before, 0), "steps": "", "operations": [],
+                        "indexes": []})
+    return sorted(out, key=lambda g: (min(g["indexes"], default=0), g["id"]))
 
 
 def plan_json(plan: Plan, *, prior: State, config: Any = None, options: Mapping[str, Any] | None = None,
@@ -305,6 +359,7 @@ def plan_json(plan: Plan, *, prior: State, config: Any = None, options: Mapping[
             "summary": _summary(plan),
             "operations": operations_json(plan),
             "edges": [{"before": e.before, "after": e.after, "reason": e.reason} for e in plan.edges],
+            "groups": groups_json(plan),
             "verification": {"verified": plan.verified,
                              "method": "operations run in order on a shadow copy of the refreshed cloud"},
             "api_call_estimate": api_call_estimate(plan),

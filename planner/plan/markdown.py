@@ -23,7 +23,7 @@ from typing import Any
 
 from planner.diff import get_schema, values_equal
 from planner.plan.model import Action, Plan, ResourceChange
-from planner.plan.render import fmt_value
+from planner.plan.render import fmt_value, operation_waits
 from planner.values import contains_unknown, is_unknown
 
 MAX_CHARS = 65_000
@@ -137,16 +137,13 @@ def _details(ch: ResourceChange) -> str:
 def _operations(plan: Plan) -> list[str]:
     if not plan.operations:
         return []
-    index = {op.id: i + 1 for i, op in enumerate(plan.operations)}
-    incoming: dict[str, list] = {}
-    for e in plan.edges:
-        incoming.setdefault(e.after, []).append(e)
+    waits = operation_waits(plan)
     out = []
     for i, op in enumerate(plan.operations, 1):
         warn = f"{WARN} " if op.kind.value == "delete" and not op.cascaded else ""
         note = " (with its load balancer: no API call)" if op.cascaded else ""
-        why = sorted(incoming.get(op.id, []), key=lambda e: index[e.before])
-        reasons = "; ".join(f"after {index[e.before]}: {_esc(e.reason)}" for e in why[:3])
+        why = waits.get(op.id, [])
+        reasons = "; ".join(f"after {_esc(steps)}: {_esc(reason)}" for _, steps, reason in why[:3])
         if len(why) > 3:
             reasons += f"; and {len(why) - 3} more"
         out.append(f"{i}. {warn}{op.kind.value} {_code(str(op.address))}{note}"

@@ -97,11 +97,129 @@ class Operation:
 
 @dataclass(frozen=True)
 class Edge:
-    """``before`` must finish before ``after`` starts, for a named reason a person can read."""
+    """``before`` must finish before ``after`` starts, for a named reason a person can read.
 
-    before: str  # Operation.id
+    ``before``/``after`` are operation ids, or the id of a *group node* (see :func:`group_node_id`).
+    """
+
+    before: str  # Operation.id, or a group node id
     after: str
     reason: str
+
+
+# -- group nodes ---------------------------------------------------------------------------------
+#
+# When many operations wait for *every* write of one counted resource (a splat
+# ``alicloud_instance.app[*].id``, ``values(...)``, a ``for`` over it), one edge per (member, dependent)
+# pair is N x M edges: 60 million at 10,000 load balancers. Instead the graph holds one join node
+# with an edge from each member and an edge to each dependent: N + M edges, the same ordering.
+#
+# A group node is not an operation: it has no API call, is never listed among ``Plan.operations``,
+# and is "done" exactly when every operation with an edge into it is done (a failed or skipped
+# member skips everything after the group, as a normal edge would). Its id is reserved:
+#
+#     group:<resource address>:<kind>
+#
+# ``kind`` is ``writes`` (the edges into it come from every create/update of the resource's
+# instances; the edges out go to what references the whole resource), or ``before-delete`` (the
+# edges into it come from the deletes of everything that recorded a dependency on the whole
+# resource; the edges out go to the deletes of the resource's instances). An operation id is
+# ``<address>:<create|update|delete>`` and an address never starts with ``group:``, so the two never
+# collide. Plans saved before group nodes existed have none and load unchanged.
+
+GROUP_PREFIX = "group:"
+GROUP_KINDS = {"writes": "writes of", "before-delete": "deletes that must precede deleting"}
+
+
+def group_node_id(resource: ResourceAddress | str, kind: str) -> str:
+    """The reserved node id for a group of ``kind`` (a key of GROUP_KINDS) over ``resource``."""
+    if kind not in GROUP_KINDS:
+        raise ValueError(f"unknown group kind {kind!r}")
+    return f"{GROUP_PREFIX}{resource}:{kind}"
+
+
+def is_group_node(node_id: str) -> bool:
+    """True for a group node id (not an operation)."""
+    return node_id.startswith(GROUP_PREFIX)
+
+
+def parse_group_node(node_id: str) -> tuple[str, str]:
+    """``group:alicloud_instance.app:writes`` -> (``"alicloud_instance.app"``, ``"writes"``)."""
+    if not is_group_node(node_id):
+        raise ValueError(f"{node_id!r} is not a group node id")
+    resource, _, kind = node_id[len(GROUP_PREFIX):].rpartition(":")
+    return resource, kind
+
+
+def group_description(node_id: str, size: int) -> str:
+    """What a reader sees for a group: ``all 10 writes of alicloud_instance.app``."""
+    resource, kind = parse_group_node(node_id)
+    return f"all {size} {GROUP_KINDS.get(kind, kind)} {resource}"
+
+
+@dataclass(frozen=True)
+class Wait:
+    """One reason an operation waits, with group nodes resolved: the operations it waits for
+    (one, or every member of a group) and why. ``group`` is the group node id, if any."""
+
+    before: tuple[str, ...]
+    reason: str
+    group: str | None = None
+
+
+def waits_by_operation(edges: list[Edge]) -> dict[str, list[Wait]]:
+    """For each operation id, what it waits for. A group's member list is one shared tuple, so this
+    stays N + M in memory however many operations wait on the group."""
+    members = {g: tuple(m) for g, m in group_members(edges).items()}
+    waits: dict[str, list[Wait]] = {}
+    for e in edges:
+        if is_group_node(e.after):
+            continue
+        w = (Wait(members.get(e.before, ()), e.reason, e.before) if is_group_node(e.before)
+             else Wait((e.before,), e.reason))
+        waits.setdefault(e.after, []).append(w)
+    return waits
+
+
+def group_members(edges: list[Edge]) -> dict[str, list[str]]:
+    """Each group node id -> the operation ids with an edge into it (groups chained through a
+    partial plan are resolved to operations)."""
+    incoming: dict[str, list[str]] = {}
+    for e in edges:
+        if is_group_node(e.after):
+            incoming.setdefault(e.after, []).append(e.before)
+    out: dict[str, list[str]] = {}
+
+    def resolve(gid: str, seen: frozenset[str]) -> list[str]:
+        if gid in out:
+            return out[gid]
+        res: dict[str, None] = {}
+        for b in incoming.get(gid, []):
+            if is_group_node(b):
+                if b not in seen:
+                    res.update(dict.fromkeys(resolve(b, seen | {gid})))
+            else:
+                res[b] = None
+        out[gid] = list(res)
+        return out[gid]
+
+    for gid in incoming:
+        resolve(gid, frozenset())
+    return out
+
+
+def compact_steps(indexes: list[int], limit: int = 6) -> str:
+    """``[3,4,5,6,9]`` -> ``"3-6, 9"``; more than ``limit`` runs end in ``..., N steps``."""
+    runs: list[tuple[int, int]] = []
+    for i in sorted(set(indexes)):
+        if runs and i == runs[-1][1] + 1:
+            runs[-1] = (runs[-1][0], i)
+        else:
+            runs.append((i, i))
+    text = [f"{a}-{b}" if a != b else str(a) for a, b in runs]
+    if len(text) > limit:
+        return ", ".join(text[:limit]) + f", ... ({len(set(indexes))} steps)"
+    return ", ".join(text)
 
 
 @dataclass

@@ -18,6 +18,11 @@ there (DESIGN.md section 4, clb-api.md section 9):
 - children of a deleted load balancer go with it: their deletes are cascaded (no API call);
 - server changes to one group share a batch key; every op knows its load balancer for
   per-instance serialisation.
+
+An operation that waits for *every* instance of a counted resource (a splat, ``values()``, a ``for``
+over it) waits on one group node (``planner.plan.model.group_node_id``) instead of one edge per
+instance: N + M edges instead of N x M, the same ordering. The builder also never loops over all
+changes inside a loop over all changes, so planning stays near-linear at 10,000 load balancers.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from __future__ import annotations
 import itertools
 from collections import defaultdict
 from collections.abc import Iterable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,7 +39,15 @@ import networkx as nx
 from planner.addresses import ResourceAddress
 from planner.config.model import Configuration
 from planner.diagnostics import Diagnostic, DiagnosticsError
-from planner.plan.model import Action, Edge, Operation, OpKind, ResourceChange
+from planner.plan.model import (
+    Action,
+    Edge,
+    Operation,
+    OpKind,
+    ResourceChange,
+    group_node_id,
+    is_group_node,
+)
 from planner.state.model import State
 from planner.values import UNKNOWN, is_unknown
 
@@ -63,6 +77,9 @@ TYPE_RANK: dict[str, int] = {
 }
 
 KIND_RANK = {OpKind.DELETE: 0, OpKind.CREATE: 1, OpKind.UPDATE: 1}
+
+# a whole-resource dependency on at least this many operations goes through one group node
+GROUP_MIN_MEMBERS = 4
 
 
 @dataclass
@@ -106,6 +123,19 @@ class _Builder:
         for addr in set(self.changes) | set(prior.resources):
             self.instances[addr.resource].append(addr)
         self._deps_cache: dict[ResourceAddress, set[ResourceAddress]] = {}
+        self._split_cache: dict[ResourceAddress, tuple[AbstractSet[ResourceAddress], tuple[ResourceAddress, ...]]] = {}
+        # per resource block: the whole resources its instances depend on, with the address objects
+        # that stand for them (see dep_split)
+        self._probes: dict[ResourceAddress, list[tuple[ResourceAddress, frozenset[ResourceAddress] | None]]] = {}
+        self._configured_cache: dict[ResourceAddress, frozenset[ResourceAddress]] = {}
+        self._sorted_instances: dict[ResourceAddress, list[ResourceAddress]] = {}
+        # group node id -> ResourceAddress of the whole resource (the node exists in self.g)
+        self.groups: dict[str, ResourceAddress] = {}
+        # addresses whose delete goes with their deleted load balancer (set before the edges)
+        self.cascaded: set[ResourceAddress] = set()
+        self.cascade_map: dict[ResourceAddress, ResourceAddress] = {}
+        self._cbd_cache: dict[ResourceAddress, list[ResourceAddress]] = {}
+        self._deleted_cache: dict[ResourceAddress, list[ResourceAddress]] = {}
 
     # -- world views ---------------------------------------------------------------------------
     def before(self, addr: ResourceAddress) -> dict:
@@ -136,22 +166,125 @@ class _Builder:
         c = self.changes.get(addr)
         return c is not None and c.after is not None
 
-    def config_deps(self, addr: ResourceAddress) -> set[ResourceAddress]:
-        cached = self._deps_cache.get(addr)
+    def instances_of(self, resource: ResourceAddress) -> list[ResourceAddress]:
+        """Every instance (planned or in the prior state) of a resource block, sorted by address."""
+        got = self._sorted_instances.get(resource)
+        if got is None:
+            got = self._sorted_instances[resource] = sorted(self.instances.get(resource, ()), key=str)
+        return got
+
+    def dep_split(self, addr: ResourceAddress) -> tuple[AbstractSet[ResourceAddress], tuple[ResourceAddress, ...]]:
+        """The configuration's dependencies of ``addr``: (single instances, whole counted resources).
+
+        A whole resource is one whose every configured instance ``addr`` depends on (the evaluator
+        lists them all for a splat, ``values()``, a ``for`` or a key unknown at plan time), or an
+        unkeyed address of a counted resource. Wholes are kept unexpanded so callers stay linear
+        and order through one group node. The dependency set already holds N addresses per
+        instance, so it is never walked in Python per instance: the first instance of a block
+        learns which wholes it has, and the others are checked with C-level set operations on the
+        very same address objects (the evaluator shares them between instances of a block)."""
+        cached = self._split_cache.get(addr)
         if cached is not None:
             return cached
-        out: set[ResourceAddress] = set()
         inst = self.config.resources.get(addr) if self.config is not None else None
-        for d in inst.depends_on if inst is not None else ():
+        deps: AbstractSet[ResourceAddress] = inst.depends_on if inst is not None else frozenset()
+        out = self._split_fast(addr, deps)
+        if out is None:
+            out = self._split_slow(addr, deps)
+        self._split_cache[addr] = out
+        return out
+
+    def _split_fast(self, addr: ResourceAddress, deps: AbstractSet[ResourceAddress]
+                    ) -> tuple[AbstractSet[ResourceAddress], tuple[ResourceAddress, ...]] | None:
+        probes = self._probes.get(addr.resource)
+        if probes is None:
+            return None
+        rest: AbstractSet[ResourceAddress] = deps
+        wholes = []
+        for whole, members in probes:
+            if members is None:  # an unkeyed address of a counted resource
+                if whole not in deps:
+                    return None
+                rest = rest - {whole}
+            else:
+                if len(rest) < len(members) or not members <= rest:
+                    return None
+                rest = rest - members
+            wholes.append(whole)
+        if addr in rest:
+            rest = rest - {addr}
+        return rest, tuple(wholes)
+
+    def _split_slow(self, addr: ResourceAddress, deps: AbstractSet[ResourceAddress]
+                    ) -> tuple[AbstractSet[ResourceAddress], tuple[ResourceAddress, ...]]:
+        singles: set[ResourceAddress] = set()
+        by_resource: dict[tuple[str, str], list[ResourceAddress]] = defaultdict(list)
+        probes: list[tuple[ResourceAddress, frozenset[ResourceAddress] | None]] = []
+        for d in deps:
             if d.mode != "managed" or d == addr:
                 continue
             if d.key is None and d not in self.changes:
-                # a reference to a whole counted resource: every instance of it
-                out.update(a for a in self.instances.get(d, ()) if a in self.changes and a != addr)
+                probes.append((d, None))
+            elif d.key is None:
+                singles.add(d)
             else:
-                out.add(d)
+                by_resource[(d.type, d.name)].append(d)
+        for (t, n), ds in by_resource.items():
+            whole = ResourceAddress(t, n)
+            configured = self._configured(whole)
+            if (whole != addr.resource and len(ds) >= GROUP_MIN_MEMBERS and len(ds) == len(configured)
+                    and configured == set(ds)):
+                probes.append((whole, frozenset(ds)))
+            else:
+                singles.update(ds)
+        probes.sort(key=lambda p: str(p[0]))
+        self._probes.setdefault(addr.resource, probes)
+        return singles, tuple(w for w, _ in probes)
+
+    def _configured(self, resource: ResourceAddress) -> frozenset[ResourceAddress]:
+        """The configured instances of a resource block."""
+        got = self._configured_cache.get(resource)
+        if got is None:
+            conf = self.config.resources if self.config is not None else {}
+            got = self._configured_cache[resource] = frozenset(a for a in self.instances_of(resource) if a in conf)
+        return got
+
+    def whole_members(self, resource: ResourceAddress, addr: ResourceAddress) -> list[ResourceAddress]:
+        """The planned instances a reference from ``addr`` to the whole ``resource`` stands for."""
+        return [a for a in self.instances_of(resource) if a in self.changes and a != addr]
+
+    def config_deps(self, addr: ResourceAddress) -> set[ResourceAddress]:
+        """Every instance ``addr`` depends on (whole resources expanded): O(instances), so only for
+        callers that need them all; the hot paths use :meth:`dep_split` / :meth:`deps_of_types`."""
+        cached = self._deps_cache.get(addr)
+        if cached is not None:
+            return cached
+        singles, wholes = self.dep_split(addr)
+        out = set(singles)
+        for w in wholes:
+            out.update(self.whole_members(w, addr))
         self._deps_cache[addr] = out
         return out
+
+    def deps_of_types(self, addr: ResourceAddress, types: frozenset[str] | set[str]) -> list[ResourceAddress]:
+        """The dependencies of ``addr`` of the given types (whole resources expanded only when
+        their type matches), sorted by address."""
+        singles, wholes = self.dep_split(addr)
+        out = [d for d in singles if d.type in types]
+        for w in wholes:
+            if w.type in types:
+                out.extend(self.whole_members(w, addr))
+        return sorted(set(out), key=str)
+
+    def first_dep_of_types(self, addr: ResourceAddress, types: frozenset[str] | set[str]) -> ResourceAddress | None:
+        """The first (by address) dependency of ``addr`` of the given types, without expanding a
+        whole resource of thousands of instances just to take its first."""
+        singles, wholes = self.dep_split(addr)
+        cands = [d for d in singles if d.type in types]
+        for w in wholes:
+            if w.type in types:
+                cands.extend(self.whole_members(w, addr)[:1])
+        return min(cands, key=str) if cands else None
 
     def old_lb(self, addr: ResourceAddress) -> str | None:
         """The cloud id of the load balancer the prior object belongs to."""
@@ -179,16 +312,16 @@ class _Builder:
         if isinstance(lb, str) and lb:
             return lb
         if is_unknown(lb) or lb is None:
-            for d in sorted(self.config_deps(addr), key=str):
-                if d.type in LB_TYPES:
-                    return self.new_lb(d, _seen | {addr})
+            d = self.first_dep_of_types(addr, LB_TYPES)
+            if d is not None:
+                return self.new_lb(d, _seen | {addr})
         if addr.type == GROUP_ATTACHMENT:
             gid = a.get("server_group_id")
             if isinstance(gid, str) and gid in self.by_id:
                 return self.new_lb(self.by_id[gid], _seen | {addr}) or self.old_lb(self.by_id[gid])
-            for d in sorted(self.config_deps(addr), key=str):
-                if d.type in GROUP_TYPES:
-                    return self.new_lb(d, _seen | {addr})
+            d = self.first_dep_of_types(addr, GROUP_TYPES)
+            if d is not None:
+                return self.new_lb(d, _seen | {addr})
         return None
 
     # -- change upgrades -----------------------------------------------------------------------
@@ -223,16 +356,21 @@ class _Builder:
     def auto_create_before_destroy(self) -> None:
         """A group (or anything) being replaced while something that stays is bound to it must be
         created new first, the binder re-pointed, then the old one deleted."""
+        holders: dict[str, set[ResourceAddress]] | None = None
         for addr in sorted(self.changes, key=str):
             c = self.changes[addr]
             if c.action is not Action.DELETE_THEN_CREATE or addr.type not in GROUP_TYPES:
                 continue
+            if holders is None:
+                # which prior objects hold which id, built once (not one scan of the state per group)
+                holders = defaultdict(set)
+                for x in self.prior.resources:
+                    for s_ in _strings({k: v for k, v in self.before(x).items() if k != "id"}):
+                        holders[s_].add(x)
             old_id = self.before(addr).get("id")
-            binders = [
-                x for x in sorted(self.prior.resources, key=str)
-                if x != addr and self.action(x) in (Action.UPDATE, Action.NOOP)
-                and old_id in set(_strings({k: v for k, v in self.before(x).items() if k != "id"}))
-            ]
+            binders = sorted(
+                (x for x in holders.get(old_id, ()) if x != addr and self.action(x) in (Action.UPDATE, Action.NOOP)),
+                key=str)
             if binders:
                 self._set_action(
                     addr, Action.CREATE_THEN_DELETE,
@@ -289,9 +427,9 @@ class _Builder:
                 if isinstance(gid, str):
                     op.batch_key = f"servers:{gid}"
                 else:
-                    groups = [d for d in self.config_deps(addr) if d.type in GROUP_TYPES]
-                    if groups:
-                        op.batch_key = f"servers:new:{sorted(groups, key=str)[0]}"
+                    group = self.first_dep_of_types(addr, GROUP_TYPES)
+                    if group is not None:
+                        op.batch_key = f"servers:new:{group}"
 
     def op(self, addr: ResourceAddress, kind: OpKind) -> Operation | None:
         return self.ops.get(addr, {}).get(kind)
@@ -303,41 +441,87 @@ class _Builder:
     def add(self, a: Operation | None, b: Operation | None, reason: str) -> None:
         if a is None or b is None or a is b:
             return
-        key = (a.id, b.id)
+        self.link(a.id, b.id, reason)
+
+    def link(self, a: str, b: str, reason: str) -> None:
+        """An edge between node ids (operations or group nodes); the first reason given wins."""
+        key = (a, b)
         if key in self.edges:
             return
-        self.edges[key] = Edge(a.id, b.id, reason)
-        self.g.add_edge(a.id, b.id, reason=reason)
+        self.edges[key] = Edge(a, b, reason)
+        self.g.add_edge(a, b, reason=reason)
+
+    def group(self, resource: ResourceAddress, kind: str, members: list[Operation]) -> str:
+        """The group node of ``kind`` over ``resource``, made (with its member edges) on first use.
+        ``writes``: every member -> group; ``before-delete``: group -> every member."""
+        gid = group_node_id(resource, kind)
+        if gid not in self.groups:
+            self.groups[gid] = resource
+            self.g.add_node(gid, group=True)
+            for m in members:
+                if kind == "writes":
+                    self.link(m.id, gid, f"one of the writes of {resource}")
+                else:
+                    self.link(gid, m.id, f"{m.address} is deleted only after what used {resource}")
+        return gid
 
     # -- edges ---------------------------------------------------------------------------------
-    def old_deps(self, addr: ResourceAddress) -> dict[ResourceAddress, str]:
-        """What the prior object depended on, with why: state dependencies, ids it holds, and the
-        cloud's implicit containment (rule in listener, redirect to its target listener)."""
-        out: dict[ResourceAddress, str] = {}
+    def _old_parts(self, addr: ResourceAddress) -> tuple[dict[ResourceAddress, str], list[ResourceAddress],
+                                                         list[tuple[ResourceAddress, str]]]:
+        """(recorded single dependencies, recorded whole resources, ids found in the attributes)."""
+        recorded: dict[ResourceAddress, str] = {}
+        wholes: list[ResourceAddress] = []
+        ids: list[tuple[ResourceAddress, str]] = []
         rs = self.prior.resources.get(addr)
         if rs is None:
-            return out
+            return recorded, wholes, ids
         for d in rs.dependencies:
             if d in self.prior.resources and d != addr:
-                out[d] = "recorded dependency"
+                recorded[d] = "recorded dependency"
             elif d.key is None:
-                for a in self.prior.resources:
-                    if a.resource == d and a != addr:
-                        out[a] = "recorded dependency"
+                wholes.append(d)
         for name, value in rs.attributes.items():
             if name == "id":
                 continue
             for s in _strings(value):
                 d = self.by_id.get(s)
                 if d is not None and d != addr:
-                    out.setdefault(d, f"uses it ({name})")
+                    ids.append((d, f"uses it ({name})"))
+        return recorded, wholes, ids
+
+    def old_deps(self, addr: ResourceAddress) -> dict[ResourceAddress, str]:
+        """What the prior object depended on, with why: state dependencies, ids it holds, and the
+        cloud's implicit containment (rule in listener, redirect to its target listener)."""
+        out, wholes, ids = self._old_parts(addr)
+        for w in wholes:
+            for a in self.instances_of(w):
+                if a in self.prior.resources and a != addr:
+                    out[a] = "recorded dependency"
+        for d, why in ids:
+            out.setdefault(d, why)
         return out
+
+    def old_dep_split(self, addr: ResourceAddress) -> tuple[dict[ResourceAddress, str], list[ResourceAddress]]:
+        """:meth:`old_deps` with recorded dependencies on a whole counted resource left unexpanded:
+        (single instances with why, whole resources)."""
+        out, wholes, ids = self._old_parts(addr)
+        for d, why in ids:
+            out.setdefault(d, why)
+        return out, wholes
+
+    def _cbd_members(self, resource: ResourceAddress) -> list[ResourceAddress]:
+        got = self._cbd_cache.get(resource)
+        if got is None:
+            got = self._cbd_cache[resource] = [
+                a for a in self.instances_of(resource) if self.action(a) is Action.CREATE_THEN_DELETE]
+        return got
 
     def edges_references(self) -> None:
         for addr in self.changes:
             writes = self.writes(addr)
             if writes:
-                for d in self.config_deps(addr):
+                singles, wholes = self.dep_split(addr)
+                for d in singles:
                     for w in writes:
                         for dw in self.writes(d):
                             self.add(dw, w, f"{addr} references {d}")
@@ -347,6 +531,8 @@ class _Builder:
                         for w in writes:
                             self.add(w, self.op(d, OpKind.DELETE),
                                      f"{addr} moves to the new {d} before the old one is deleted")
+                for whole in wholes:
+                    self._whole_reference(addr, writes, whole)
             own_d, own_c = self.op(addr, OpKind.DELETE), self.op(addr, OpKind.CREATE)
             if own_d and own_c:
                 if self.action(addr) is Action.CREATE_THEN_DELETE:
@@ -356,10 +542,52 @@ class _Builder:
             d_op = self.op(addr, OpKind.DELETE)
             if d_op is None:
                 continue
-            for dep, why in self.old_deps(addr).items():
+            singles_old, wholes_old = self.old_dep_split(addr)
+            grouped: set[ResourceAddress] = set()
+            for whole in wholes_old:
+                grouped |= self._whole_old_dependency(addr, d_op, whole)
+            for dep, why in singles_old.items():
                 target = self.op(dep, OpKind.DELETE)
-                if target is not None:
+                if target is not None and dep not in grouped:
                     self.add(d_op, target, f"{addr} is deleted before {dep}, which it used ({why})")
+
+    def _whole_reference(self, addr: ResourceAddress, writes: list[Operation], whole: ResourceAddress) -> None:
+        """``addr`` references every instance of ``whole``: through the group node of its writes
+        when there are enough of them, else one edge per write."""
+        members = self.whole_members(whole, addr)
+        member_writes = [dw for a in members for dw in self.writes(a)]
+        if len(member_writes) >= GROUP_MIN_MEMBERS and addr.resource != whole:
+            gid = self.group(whole, "writes", member_writes)
+            for w in writes:
+                self.link(gid, w.id, f"{addr} references {whole}")
+        else:
+            for a in members:
+                for w in writes:
+                    for dw in self.writes(a):
+                        self.add(dw, w, f"{addr} references {a}")
+        for a in self._cbd_members(whole):
+            if a != addr:
+                for w in writes:
+                    self.add(w, self.op(a, OpKind.DELETE),
+                             f"{addr} moves to the new {a} before the old one is deleted")
+
+    def _whole_old_dependency(self, addr: ResourceAddress, d_op: Operation,
+                              whole: ResourceAddress) -> set[ResourceAddress]:
+        """The prior ``addr`` recorded a dependency on every instance of ``whole``: its delete runs
+        before theirs, through the ``before-delete`` group node when they are many. Returns the
+        instances covered by the group (no single edges needed to them)."""
+        members = [a for a in self.instances_of(whole) if a in self.prior.resources and a != addr]
+        targets = [t for t in (self.op(a, OpKind.DELETE) for a in members) if t is not None]
+        if len(targets) >= GROUP_MIN_MEMBERS and addr.resource != whole:
+            if whole.type in LB_TYPES and addr in self.cascaded:
+                # deleted by the cloud with its own load balancer (cascade): it orders no LB delete
+                return set(members)
+            gid = self.group(whole, "before-delete", targets)
+            self.link(d_op.id, gid, f"{addr} is deleted before {whole}, which it used (recorded dependency)")
+            return set(members)
+        for t in targets:
+            self.add(d_op, t, f"{addr} is deleted before {t.address}, which it used (recorded dependency)")
+        return set()
 
     def edges_repoint(self) -> None:
         """A binder updated away from an object that is deleted runs before that delete."""
@@ -368,13 +596,24 @@ class _Builder:
             if u is None:
                 continue
             new_strings = set(_strings({k: v for k, v in self.after(addr).items() if k != "id"}))
-            for dep, why in self.old_deps(addr).items():
+            singles, wholes = self.old_dep_split(addr)
+            deps = [(a, "recorded dependency") for w in wholes for a in self._deleted_instances(w) if a != addr]
+            deps += [(d, why) for d, why in singles.items() if d not in dict(deps)]
+            for dep, why in deps:
                 d = self.op(dep, OpKind.DELETE)
                 if d is None:
                     continue
                 old_id = self.before(dep).get("id")
                 if old_id not in new_strings:
                     self.add(u, d, f"{addr} is re-pointed off {dep} before it is deleted ({why})")
+
+    def _deleted_instances(self, resource: ResourceAddress) -> list[ResourceAddress]:
+        """The prior instances of ``resource`` this plan deletes (cached per resource)."""
+        got = self._deleted_cache.get(resource)
+        if got is None:
+            got = self._deleted_cache[resource] = [a for a in self.instances_of(resource)
+                                     if a in self.prior.resources and self.op(a, OpKind.DELETE) is not None]
+        return got
 
     def edges_rules_and_forwarding(self) -> None:
         """Rules belong to the listener on (load balancer, frontend port); an HTTP listener that
@@ -517,24 +756,38 @@ class _Builder:
                 self.add(self.op(d, OpKind.DELETE), self.op(c, OpKind.CREATE),
                          f"{d} is deleted first to free capacity ({why})")
 
-    def cascade(self) -> None:
-        """Children of a deleted load balancer are deleted by the cloud with it: no API call, and
-        their delete is recorded only after the load balancer's delete succeeded."""
+    def _cascade_map(self) -> dict[ResourceAddress, ResourceAddress]:
+        """Each child deleted with its deleted load balancer -> that load balancer's address."""
         deleted_lbs = {
             self.before(a).get("id"): a for a in self.prior.resources
             if a.type in LB_TYPES and self.op(a, OpKind.DELETE) is not None
         }
+        out: dict[ResourceAddress, ResourceAddress] = {}
         if not deleted_lbs:
-            return
-        lb_dels = {self.op(a, OpKind.DELETE).id for a in deleted_lbs.values()}
+            return out
         for addr in sorted(self.prior.resources, key=str):
-            if addr.type in LB_TYPES:
+            if addr.type in LB_TYPES or self.op(addr, OpKind.DELETE) is None:
                 continue
-            d = self.op(addr, OpKind.DELETE)
             lb = self.old_lb(addr)
-            if d is None or lb not in deleted_lbs:
-                continue
-            lb_addr = deleted_lbs[lb]
+            if lb in deleted_lbs:
+                out[addr] = deleted_lbs[lb]
+        return out
+
+    def mark_cascaded(self) -> None:
+        """Known before the edges are drawn, so a cascaded child never joins a group that orders
+        load balancer deletes (the cascade removes exactly those orderings)."""
+        self.cascade_map = self._cascade_map()
+        self.cascaded = set(self.cascade_map)
+
+    def cascade(self) -> None:
+        """Children of a deleted load balancer are deleted by the cloud with it: no API call, and
+        their delete is recorded only after the load balancer's delete succeeded."""
+        if not self.cascade_map:
+            return
+        lb_dels = {self.op(a, OpKind.DELETE).id for a in self.prior.resources
+                    if a.type in LB_TYPES and self.op(a, OpKind.DELETE) is not None}
+        for addr, lb_addr in self.cascade_map.items():
+            d = self.op(addr, OpKind.DELETE)
             d.cascaded = True
             lb_del = self.op(lb_addr, OpKind.DELETE)
             if self.g.has_edge(d.id, lb_del.id):
@@ -544,17 +797,16 @@ class _Builder:
             # A CLB child belongs to one load balancer and can use no other; an edge "child deleted
             # before another LB" only comes from an unkeyed recorded dependency (lb[each.key] records
             # every instance) and, with the cascade, would order LBs against each other in a cycle.
-            for other in lb_dels - {lb_del.id}:
-                if self.g.has_edge(d.id, other):
-                    self.g.remove_edge(d.id, other)
-                    self.edges.pop((d.id, other), None)
+            for other in [s_ for s_ in self.g.successors(d.id) if s_ in lb_dels and s_ != lb_del.id]:
+                self.g.remove_edge(d.id, other)
+                self.edges.pop((d.id, other), None)
 
 
 def _cycle_error(g: nx.DiGraph, config: Configuration | None) -> DiagnosticsError:
     cycle = nx.find_cycle(g)
     steps = " -> ".join(f"{a} ({g.edges[a, b]['reason']})" for a, b in cycle)
-    first: Operation = g.nodes[cycle[0][0]]["op"]
-    inst = config.resources.get(first.address) if config is not None else None
+    first: Operation | None = next((g.nodes[a]["op"] for a, _ in cycle if "op" in g.nodes[a]), None)
+    inst = config.resources.get(first.address) if config is not None and first is not None else None
     return DiagnosticsError([Diagnostic(
         "Cycle in the plan's operations", inst.pos if inst is not None else None,
         detail=f"Cycle: {steps} -> {cycle[0][0]}",
@@ -581,6 +833,7 @@ def order_changes(changes: list[ResourceChange], config: Configuration | None, p
         "delete-first: the load balancer has no capacity for both at once",
     )
     b.make_ops()
+    b.mark_cascaded()
     b.edges_references()
     b.edges_repoint()
     b.edges_rules_and_forwarding()
@@ -593,11 +846,13 @@ def order_changes(changes: list[ResourceChange], config: Configuration | None, p
         raise _cycle_error(b.g, config)
 
     def sort_key(node: str) -> tuple:
-        op: Operation = b.g.nodes[node]["op"]
+        op: Operation | None = b.g.nodes[node].get("op")
+        if op is None:  # a group node: passed through as soon as its members are done
+            return (-1, 0, node, "")
         return (KIND_RANK[op.kind], TYPE_RANK.get(op.address.type, 9), str(op.address), op.kind.value)
 
     order = list(nx.lexicographical_topological_sort(b.g, key=lambda n: sort_key(n)))
-    operations = [b.g.nodes[n]["op"] for n in order]
+    operations = [b.g.nodes[n]["op"] for n in order if not is_group_node(n)]
     position = {n: i for i, n in enumerate(order)}
     edges = sorted(b.edges.values(), key=lambda e: (position[e.before], position[e.after]))
     return OrderedOps(operations, edges, b.g)

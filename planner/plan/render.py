@@ -9,12 +9,19 @@ that put each step where it is; then the exact summary line CI tools parse.
 from __future__ import annotations
 
 import json
-from collections import defaultdict
 from typing import Any
 
 from planner import diff as _diff
 from planner.diff import values_equal
-from planner.plan.model import Action, Operation, Plan, ResourceChange
+from planner.plan.model import (
+    Action,
+    Operation,
+    Plan,
+    ResourceChange,
+    compact_steps,
+    group_description,
+    waits_by_operation,
+)
 from planner.state.model import State
 from planner.values import contains_unknown, is_unknown
 
@@ -175,14 +182,40 @@ def _render_change(w: _Writer, ch: ResourceChange) -> None:
     w.lines.append("")
 
 
+def operation_waits(plan: Plan) -> dict[str, list[tuple[int, str, str]]]:
+    """For each operation id, what it waits for as (first step number, steps text, reason), in
+    step order. A wait on a group node reads ``3-12 (all 10 writes of alicloud_instance.app)``:
+    the step numbers of every member and what the group is. Shared by every plan renderer."""
+    index = {op.id: i + 1 for i, op in enumerate(plan.operations)}
+    group_text: dict[str, tuple[int, str]] = {}
+    out: dict[str, list[tuple[int, str, str]]] = {}
+    for op_id, waits in waits_by_operation(plan.edges).items():
+        rows = []
+        for w in waits:
+            if w.group is None:
+                if w.before[0] in index:
+                    rows.append((index[w.before[0]], str(index[w.before[0]]), w.reason))
+                continue
+            got = group_text.get(w.group)
+            if got is None:
+                steps = [index[m] for m in w.before if m in index]
+                if not steps:  # an empty group (a partial plan left none of its members)
+                    got = (0, "")
+                else:
+                    got = (min(steps), f"{compact_steps(steps)} ({group_description(w.group, len(steps))})")
+                group_text[w.group] = got
+            if got[1]:
+                rows.append((got[0], got[1], w.reason))
+        rows.sort(key=lambda r: r[0])
+        out[op_id] = rows
+    return out
+
+
 def render_operations(plan: Plan) -> list[str]:
     """The ordered steps with, for each, why it runs after what it runs after."""
     if not plan.operations:
         return []
-    index = {op.id: i + 1 for i, op in enumerate(plan.operations)}
-    incoming: dict[str, list] = defaultdict(list)
-    for e in plan.edges:
-        incoming[e.after].append(e)
+    waits = operation_waits(plan)
     lines = []
     if plan.verified:
         lines += ["Verified: every step below was run, in this order, on a copy of the cloud, and the cloud "
@@ -192,9 +225,9 @@ def render_operations(plan: Plan) -> list[str]:
     for i, op in enumerate(plan.operations, 1):
         note = " (with its load balancer: no API call)" if op.cascaded else ""
         lines.append(f"  {str(i).rjust(width)}. {op.kind.value:<6} {op.address}{note}")
-        edges = sorted(incoming.get(op.id, []), key=lambda e: index[e.before])
-        for e in edges[:MAX_EDGE_REASONS]:
-            lines.append(f"  {' ' * width}    after {index[e.before]}: {e.reason}")
+        edges = waits.get(op.id, [])
+        for _, steps, reason in edges[:MAX_EDGE_REASONS]:
+            lines.append(f"  {' ' * width}    after {steps}: {reason}")
         if len(edges) > MAX_EDGE_REASONS:
             lines.append(f"  {' ' * width}    (and {len(edges) - MAX_EDGE_REASONS} more steps before it)")
     lines.append("")

@@ -8,7 +8,9 @@ one place:
 - ``-target``/``-exclude`` restrict an already ordered plan (``restrict_plan``). A target brings
   everything it depends on (configuration references, recorded state dependencies and the
   cloud-rule edges of the operation graph); an exclusion removes everything that depends on it.
-  Ordering between the operations that stay is kept even when it ran through removed ones.
+  Ordering between the operations that stay is kept even when it ran through removed ones, and
+  group nodes (one join point for "every write of a counted resource") are walked through like
+  any other step and kept as groups, so a partial plan stays N + M edges too.
 - ``-refresh-only`` keeps only the drift (``refresh_only_plan``): apply then accepts what the
   cloud reports into the state and changes nothing in the cloud.
 """
@@ -23,7 +25,7 @@ from planner.addresses import ResourceAddress
 from planner.config.model import Configuration, ResourceInstance
 from planner.diagnostics import Diagnostic, DiagnosticsError
 from planner.diff import Differ, _mark_replaced, get_schema
-from planner.plan.model import Action, Edge, Plan, ResourceChange
+from planner.plan.model import Action, Edge, Plan, ResourceChange, is_group_node
 from planner.state.model import State
 from planner.values import UNKNOWN
 
@@ -142,11 +144,16 @@ def restrict_plan(plan: Plan, config: Configuration, refreshed: State, *,
     for c in plan.changes:
         g.add_node(c.address)
     by_op = {op.id: op for op in plan.operations}
+
+    def node(op_id: str) -> ResourceAddress | str:
+        # a group node stays one node here too (its id), so ancestors/descendants walk through it
+        return op_id if is_group_node(op_id) else by_op[op_id].address
+
     for e in plan.edges:  # cloud-rule ordering also makes one resource need another
-        a, b = by_op[e.before].address, by_op[e.after].address
+        a, b = node(e.before), node(e.after)
         if a != b:
             g.add_edge(a, b)
-    everything = set(g.nodes)
+    everything = {n for n in g.nodes if isinstance(n, ResourceAddress)}
     if targets:
         keep: set[ResourceAddress] = set()
         for t in targets:
@@ -173,10 +180,15 @@ def restrict_plan(plan: Plan, config: Configuration, refreshed: State, *,
 
 def _induced_edges(plan: Plan, kept: set[str]) -> list[Edge]:
     """Edges between kept operations, including orderings that went through removed operations
-    (the reason names the removed step so a reviewer still sees why)."""
+    (the reason names the removed step so a reviewer still sees why). Group nodes are kept as
+    such (a kept member -> group -> kept dependent), and dropped when nothing kept leads into
+    them or out of them."""
     succ: dict[str, list[Edge]] = {}
+    groups: set[str] = set()
     for e in plan.edges:
         succ.setdefault(e.before, []).append(e)
+        groups.update(x for x in (e.before, e.after) if is_group_node(x))
+    kept = set(kept) | groups
     out: dict[tuple[str, str], Edge] = {}
     for start in kept:
         # walk forward through removed operations only
@@ -193,8 +205,15 @@ def _induced_edges(plan: Plan, kept: set[str]) -> list[Edge]:
             for nxt in succ.get(e.after, []):
                 stack.append((nxt, f"{reason} (via {e.after}, not in this partial plan)"
                               if "(via" not in reason else reason))
-    order = {op.id: i for i, op in enumerate(plan.operations)}
-    return sorted(out.values(), key=lambda e: (order[e.before], order[e.after]))
+    ins = {e.after for e in out.values()}
+    outs = {e.before for e in out.values()}
+    dead = {g for g in groups if g not in ins or g not in outs}
+    edges = [e for e in out.values() if e.before not in dead and e.after not in dead]
+    order: dict[str, float] = {op.id: i for i, op in enumerate(plan.operations)}
+    for e in edges:  # a group sits right after its last member
+        if is_group_node(e.after):
+            order[e.after] = max(order.get(e.after, -1.0), order[e.before] + 0.5)
+    return sorted(edges, key=lambda e: (order.get(e.before, -0.5), order.get(e.after, -0.5), e.before, e.after))
 
 
 def refresh_only_plan(plan: Plan) -> Plan:

@@ -14,7 +14,7 @@ from typing import Any
 
 from planner.addresses import ResourceAddress
 from planner.diagnostics import Diagnostic, DiagnosticsError
-from planner.plan.model import Operation, Plan
+from planner.plan.model import Operation, Plan, is_group_node, parse_group_node
 from planner.state.model import State
 
 
@@ -60,11 +60,15 @@ def verify_plan(plan: Plan, emulator: Any, refreshed: State, *, region: str = "c
 
 
 def _involved(plan: Plan, op: Operation) -> list[str]:
-    """The operation's resource and the resources of the steps directly around it."""
+    """The operation's resource and the resources of the steps directly around it (a group node
+    counts as the counted resource it stands for, not its thousands of members)."""
+    def resource(node_id: str) -> str:
+        return parse_group_node(node_id)[0] if is_group_node(node_id) else node_id.rsplit(":", 1)[0]
+
     names = {str(op.address)}
     for e in plan.edges:
         if e.after == op.id:
-            names.add(e.before.rsplit(":", 1)[0])
+            names.add(resource(e.before))
         if e.before == op.id:
-            names.add(e.after.rsplit(":", 1)[0])
+            names.add(resource(e.after))
     return sorted(names)
