@@ -78,7 +78,10 @@ variable "changed" {{
 
 locals {{
   # lb key -> index of its server pool
-  lbs     = {{ for i in range({n}) : format("lb%05d", i) => floor(i / {LBS_PER_POOL}) }}
+  # range() makes at most 1,024 values (Terraform's limit): thousands of LBs in blocks of 1,000
+  lbs = merge([for a in range({(n + 999) // 1000}) : {{
+    for b in range(1000) : format("lb%05d", a * 1000 + b) => floor((a * 1000 + b) / {LBS_PER_POOL}) if a * 1000 + b < {n}
+  }}]...)
   changed = toset(var.changed)
 }}
 
