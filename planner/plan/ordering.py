@@ -136,6 +136,7 @@ class _Builder:
         self.cascade_map: dict[ResourceAddress, ResourceAddress] = {}
         self._cbd_cache: dict[ResourceAddress, list[ResourceAddress]] = {}
         self._deleted_cache: dict[ResourceAddress, list[ResourceAddress]] = {}
+        self._prior_cache: dict[ResourceAddress, frozenset[ResourceAddress]] = {}
 
     # -- world views ---------------------------------------------------------------------------
     def before(self, addr: ResourceAddress) -> dict:
@@ -475,11 +476,25 @@ class _Builder:
         rs = self.prior.resources.get(addr)
         if rs is None:
             return recorded, wholes, ids
+        by_resource: dict[tuple[str, str, str], list[ResourceAddress]] = defaultdict(list)
         for d in rs.dependencies:
             if d in self.prior.resources and d != addr:
                 recorded[d] = "recorded dependency"
+                if d.key is not None:
+                    by_resource[(d.type, d.name, d.mode)].append(d)
             elif d.key is None:
                 wholes.append(d)
+        # state records every instance a splat named: all prior instances of a resource (but the
+        # object itself) is a whole-resource dependency, ordered through one group node
+        for (t, n, mode), ds in by_resource.items():
+            whole = ResourceAddress(t, n, None, mode)
+            if len(ds) < GROUP_MIN_MEMBERS or whole == addr.resource or whole in wholes:
+                continue
+            prior_inst = self._prior_instances(whole)
+            if len(ds) == len(prior_inst) and prior_inst == set(ds):
+                wholes.append(whole)
+                for d in ds:
+                    del recorded[d]
         for name, value in rs.attributes.items():
             if name == "id":
                 continue
@@ -488,6 +503,13 @@ class _Builder:
                 if d is not None and d != addr:
                     ids.append((d, f"uses it ({name})"))
         return recorded, wholes, ids
+
+    def _prior_instances(self, resource: ResourceAddress) -> frozenset[ResourceAddress]:
+        got = self._prior_cache.get(resource)
+        if got is None:
+            got = self._prior_cache[resource] = frozenset(
+                a for a in self.instances_of(resource) if a in self.prior.resources)
+        return got
 
     def old_deps(self, addr: ResourceAddress) -> dict[ResourceAddress, str]:
         """What the prior object depended on, with why: state dependencies, ids it holds, and the

@@ -188,3 +188,23 @@ def test_graph_type_plan_draws_the_group_once(work):
     assert r.output.count(f'"{GROUP}" [label = "all {N_INSTANCES} writes of alicloud_instance.x"') == 1
     assert r.output.count(f'-> "{GROUP}"') == N_INSTANCES
     assert r.output.count(f'"{GROUP}" ->') == N_GROUPS
+
+
+def test_destroy_orders_every_instance_after_its_users_through_one_group(work):
+    r = run("apply", work, "-auto-approve")
+    assert r.exit_code == 0, r.output
+    r = run("plan", work, "-destroy", "-json")
+    assert r.exit_code == 0, r.output
+    doc = json.loads(r.output)["clbplan"]
+    before_delete = group_node_id("alicloud_instance.x", "before-delete")
+    into = [e for e in doc["edges"] if e["after"] == before_delete]
+    out_of = [e for e in doc["edges"] if e["before"] == before_delete]
+    # each server group's delete -> group -> each instance's delete: 6 + 40, not 6 x 40
+    assert len(into) == N_GROUPS and len(out_of) == N_INSTANCES
+    assert not any(e["before"].startswith("alicloud_slb_server_group") and e["after"].startswith("alicloud_instance")
+                   for e in doc["edges"])
+    position = {o["id"]: o["index"] for o in doc["operations"]}
+    assert max(position[e["before"]] for e in into) < min(position[e["after"]] for e in out_of)
+    r = run("destroy", work, "-auto-approve")
+    assert r.exit_code == 0, r.output
+    assert not LocalBackend(work / "clbplan.tfstate").read().resources
