@@ -191,7 +191,6 @@ class Executor:
         calls_before = self._calls()
         status: dict[str, str] = {}  # running | done | failed | skipped
         waiting_preds = {i: g.in_degree(i) for i in g}
-        passed: set[str] = set()  # group nodes whose members are all done
         blocked: set[str] = set()  # group nodes after a failed or skipped member
         ready: list[tuple[int, str]] = []
         # ready operations that may be folded into one call, by (batch key, kind)
@@ -226,8 +225,7 @@ class Executor:
                 for s_ in g.successors(todo.pop()):
                     waiting_preds[s_] -= 1
                     if waiting_preds[s_] == 0 and s_ not in status:
-                        if s_ in groups:
-                            passed.add(s_)
+                        if s_ in groups:  # every member done: pass the group
                             todo.append(s_)
                         else:
                             push(s_)
@@ -245,7 +243,6 @@ class Executor:
 
         for i in [i for i, n in waiting_preds.items() if n == 0]:
             if i in groups:  # a group with no member in this plan orders nothing
-                passed.add(i)
                 finished(i)
             else:
                 push(i)
