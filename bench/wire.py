@@ -269,6 +269,7 @@ def main(argv: list[str] | None = None) -> int:
     from planner.providers.transport import InProcessTransport
 
     started = time.perf_counter()
+    load_start = os.getloadavg()[0]
     tmp = Path(tempfile.mkdtemp(prefix="clbplan-wire-"))
     http_name = "HTTP (served emulator, official SDK)"
 
@@ -301,7 +302,8 @@ def main(argv: list[str] | None = None) -> int:
             stop_server(proc)
 
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    text = report(args, executor, pipeline, rss, time.perf_counter() - started, http_name)
+    load = (load_start, os.getloadavg()[0])
+    text = report(args, executor, pipeline, rss, time.perf_counter() - started, http_name, load)
     print("\n" + text)
     if args.results:
         write_section(args.results, SECTION, text)
@@ -315,7 +317,7 @@ def _ratio(http_s: float, local_s: float) -> str:
 
 def report(args: argparse.Namespace, executor: dict[str, dict[str, tuple[float, int]]],
            pipeline: dict[str, dict[str, tuple[float, int]]], rss_mib: float, seconds: float,
-           http_name: str) -> str:
+           http_name: str, load: tuple[float, float]) -> str:
     """The markdown section: machine and exact command first, so a figure is never read without them,
     then the tables and the HTTP / in-process ratios for apply and refresh."""
     command = f"python bench/wire.py --lbs {args.lbs} --pipeline-lbs {args.pipeline_lbs} " \
@@ -326,7 +328,9 @@ def report(args: argparse.Namespace, executor: dict[str, dict[str, tuple[float, 
         f"Machine: {os.cpu_count()} CPUs ({platform.machine()}, {platform.system()}), Python "
         f"{platform.python_version()}; the served emulator is `clbplan emulator serve` in its own process on "
         f"127.0.0.1, reached through the official OpenAPI client (signed requests, connection reuse). "
-        f"Parallelism {args.parallelism}; peak RSS of the benchmark process {rss_mib:.0f} MiB.",
+        f"Parallelism {args.parallelism}; peak RSS of the benchmark process {rss_mib:.0f} MiB. "
+        f"Load average at the start {load[0]:.2f} / at the end {load[1]:.2f} (above ~0.5 other jobs shared the "
+        "CPUs: read the figures as noisy).",
         "",
     ]
     n_ops = executor["in-process"]["operations"][1]
