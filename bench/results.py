@@ -26,3 +26,36 @@ def write_section(path: Path, heading: str, text: str) -> None:
     with os.fdopen(fd, "w") as f:
         f.write(new)
     os.replace(tmp, path)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python bench/results.py "## Heading" -- python bench/parse.py ...``: run a benchmark that prints
+    Markdown and file its output, with the exact command, date and machine, as that section."""
+    import platform
+    import shlex
+    import subprocess
+    import sys
+    import time
+
+    args = list(sys.argv[1:] if argv is None else argv)
+    if len(args) < 3 or args[1] != "--" or not args[0].startswith("## "):
+        print('usage: python bench/results.py "## Heading" -- COMMAND ARGS...', file=sys.stderr)
+        return 1
+    heading, command = args[0], args[2:]
+    started = time.perf_counter()
+    proc = subprocess.run(command, capture_output=True, text=True)
+    sys.stderr.write(proc.stderr)
+    if proc.returncode != 0:
+        print(f"{shlex.join(command)} failed with exit {proc.returncode}; RESULTS.md left as it was",
+              file=sys.stderr)
+        return 1
+    text = (f"{heading}\n\n`{shlex.join(command)}` on {platform.machine()}, {os.cpu_count()} cores, Python "
+            f"{platform.python_version()}, {time.strftime('%Y-%m-%d')} ({time.perf_counter() - started:.0f} s "
+            f"wall).\n\n{proc.stdout.strip()}\n")
+    write_section(Path(__file__).with_name("RESULTS.md"), heading, text)
+    print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -87,6 +87,7 @@ class ModuleEvaluator:
         self.instance_keys: dict[tuple[str, str, str], list] = {}  # (mode,type,name) -> keys
         self.meta: dict[ResourceAddress, _InstanceMeta] = {}
         self.node_refs: dict[tuple, list] = {}
+        self._key_sets: dict[tuple, frozenset] = {}
         self.local_order: list[str] = []
         self._sens_cache: dict[tuple[int, frozenset[str]], bool] = {}
         self.explicit_deps: dict[tuple, list[tuple]] = {}  # node -> depends_on refs
@@ -879,7 +880,9 @@ class ModuleEvaluator:
             return common
         out = set(common)
         for mode, t, n, key_expr in per_instance:
-            keys = self.instance_keys.get((mode, t, n)) or []
+            keys = self._key_sets.get((mode, t, n))
+            if keys is None:  # membership per reference per instance: a list would be N x N
+                keys = self._key_sets[(mode, t, n)] = frozenset(self.instance_keys.get((mode, t, n)) or ())
             try:
                 key = self.ev.ev(key_expr.expr, Scope(self.root, bindings))
             except EvalError:
