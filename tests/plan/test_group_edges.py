@@ -12,8 +12,8 @@ import pytest
 from click.testing import CliRunner
 
 from planner.cli.main import cli
-from planner.plan.model import group_node_id, is_group_node, waits_by_operation
 from planner.plan.markdown import render_markdown
+from planner.plan.model import group_node_id, is_group_node, waits_by_operation
 from planner.plan.pipeline import make_plan
 from planner.plan.planfile import read_plan_file
 from planner.state.backend import LocalBackend
@@ -208,3 +208,14 @@ def test_destroy_orders_every_instance_after_its_users_through_one_group(work):
     r = run("destroy", work, "-auto-approve")
     assert r.exit_code == 0, r.output
     assert not LocalBackend(work / "clbplan.tfstate").read().resources
+
+
+def test_json_plan_with_a_group_matches_the_schema(work):
+    jsonschema = pytest.importorskip("jsonschema", reason="jsonschema validates the plan JSON (test extra)")
+    schema = json.loads((Path(__file__).parent.parent / "review" / "plan.schema.json").read_text())
+    r = run("plan", work, "-json")
+    assert r.exit_code == 0, r.output
+    doc = json.loads(r.output)
+    errors = sorted(e.message for e in jsonschema.Draft202012Validator(schema).iter_errors(doc))
+    assert errors == []
+    assert doc["clbplan"]["groups"][0]["description"] == f"all {N_INSTANCES} writes of alicloud_instance.x"
