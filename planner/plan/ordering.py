@@ -137,6 +137,8 @@ class _Builder:
         self._cbd_cache: dict[ResourceAddress, list[ResourceAddress]] = {}
         self._deleted_cache: dict[ResourceAddress, list[ResourceAddress]] = {}
         self._prior_cache: dict[ResourceAddress, frozenset[ResourceAddress]] = {}
+        self._member_writes: dict[ResourceAddress, list[Operation]] = {}
+        self._old_members: dict[ResourceAddress, tuple[frozenset[ResourceAddress], list[Operation]]] = {}
 
     # -- world views ---------------------------------------------------------------------------
     def before(self, addr: ResourceAddress) -> dict:
@@ -284,7 +286,9 @@ class _Builder:
         cands = [d for d in singles if d.type in types]
         for w in wholes:
             if w.type in types:
-                cands.extend(self.whole_members(w, addr)[:1])
+                first = next((a for a in self.instances_of(w) if a in self.changes and a != addr), None)
+                if first is not None:
+                    cands.append(first)
         return min(cands, key=str) if cands else None
 
     def old_lb(self, addr: ResourceAddress) -> str | None:
@@ -565,28 +569,35 @@ class _Builder:
             if d_op is None:
                 continue
             singles_old, wholes_old = self.old_dep_split(addr)
-            grouped: set[ResourceAddress] = set()
-            for whole in wholes_old:
-                grouped |= self._whole_old_dependency(addr, d_op, whole)
+            grouped = [self._whole_old_dependency(addr, d_op, whole) for whole in wholes_old]
             for dep, why in singles_old.items():
                 target = self.op(dep, OpKind.DELETE)
-                if target is not None and dep not in grouped:
+                if target is not None and not any(dep in g for g in grouped):
                     self.add(d_op, target, f"{addr} is deleted before {dep}, which it used ({why})")
 
     def _whole_reference(self, addr: ResourceAddress, writes: list[Operation], whole: ResourceAddress) -> None:
         """``addr`` references every instance of ``whole``: through the group node of its writes
         when there are enough of them, else one edge per write."""
-        members = self.whole_members(whole, addr)
-        member_writes = [dw for a in members for dw in self.writes(a)]
-        if len(member_writes) >= GROUP_MIN_MEMBERS and addr.resource != whole:
-            gid = self.group(whole, "writes", member_writes)
-            for w in writes:
-                self.link(gid, w.id, f"{addr} references {whole}")
-        else:
-            for a in members:
+        if addr.resource != whole:
+            # the same for every dependent outside the resource: computed once, not per dependent
+            got = self._member_writes.get(whole)
+            if got is None:
+                got = self._member_writes[whole] = [
+                    dw for a in self.whole_members(whole, addr) for dw in self.writes(a)]
+            if len(got) >= GROUP_MIN_MEMBERS:
+                gid = self.group(whole, "writes", got)
                 for w in writes:
-                    for dw in self.writes(a):
-                        self.add(dw, w, f"{addr} references {a}")
+                    self.link(gid, w.id, f"{addr} references {whole}")
+                self._whole_cbd(addr, writes, whole)
+                return
+        for a in self.whole_members(whole, addr):
+            for w in writes:
+                for dw in self.writes(a):
+                    self.add(dw, w, f"{addr} references {a}")
+        self._whole_cbd(addr, writes, whole)
+
+    def _whole_cbd(self, addr: ResourceAddress, writes: list[Operation], whole: ResourceAddress) -> None:
+        """Re-point to every create-before-destroy instance of ``whole`` before its old one goes."""
         for a in self._cbd_members(whole):
             if a != addr:
                 for w in writes:
@@ -594,22 +605,28 @@ class _Builder:
                              f"{addr} moves to the new {a} before the old one is deleted")
 
     def _whole_old_dependency(self, addr: ResourceAddress, d_op: Operation,
-                              whole: ResourceAddress) -> set[ResourceAddress]:
+                              whole: ResourceAddress) -> frozenset[ResourceAddress]:
         """The prior ``addr`` recorded a dependency on every instance of ``whole``: its delete runs
         before theirs, through the ``before-delete`` group node when they are many. Returns the
         instances covered by the group (no single edges needed to them)."""
-        members = [a for a in self.instances_of(whole) if a in self.prior.resources and a != addr]
-        targets = [t for t in (self.op(a, OpKind.DELETE) for a in members) if t is not None]
+        if addr.resource != whole and whole in self._old_members:  # the same for every user outside it
+            members, targets = self._old_members[whole]
+        else:
+            members = frozenset(a for a in self.instances_of(whole) if a in self.prior.resources and a != addr)
+            targets = [t for t in (self.op(a, OpKind.DELETE) for a in self.instances_of(whole) if a in members)
+                       if t is not None]
+            if addr.resource != whole:
+                self._old_members[whole] = (members, targets)
         if len(targets) >= GROUP_MIN_MEMBERS and addr.resource != whole:
             if whole.type in LB_TYPES and addr in self.cascaded:
                 # deleted by the cloud with its own load balancer (cascade): it orders no LB delete
-                return set(members)
+                return members
             gid = self.group(whole, "before-delete", targets)
             self.link(d_op.id, gid, f"{addr} is deleted before {whole}, which it used (recorded dependency)")
-            return set(members)
+            return members
         for t in targets:
             self.add(d_op, t, f"{addr} is deleted before {t.address}, which it used (recorded dependency)")
-        return set()
+        return frozenset()
 
     def edges_repoint(self) -> None:
         """A binder updated away from an object that is deleted runs before that delete."""
