@@ -134,7 +134,6 @@ class Executor:
         self.dependencies = dependencies or {}
         # at most this many operations folded into one batch (the handler chunks its calls)
         self.batch_limit = 100
-        self._journal_lock = threading.Lock()
         self._run_id = ""
         self._event_lock = threading.Lock()
 
@@ -152,14 +151,14 @@ class Executor:
 
     def _intent(self, op: Operation, detail: dict) -> None:
         if self.journal is not None:
-            with self._journal_lock:
-                detail = dict(detail, run=self._run_id, lineage=self.lineage)
-                self.journal.intent(self._token(op), op.address, op.kind.value, _jsonable(detail))
+            # no lock of ours around it: the journal is thread-safe and group-commits, so workers share
+            # fsyncs; a lock here made every worker wait for every other worker's fsync in turn
+            detail = dict(detail, run=self._run_id, lineage=self.lineage)
+            self.journal.intent(self._token(op), op.address, op.kind.value, _jsonable(detail))
 
     def _complete(self, op: Operation, result: ResourceState | None, deleted: bool = False) -> None:
         if self.journal is not None:
-            with self._journal_lock:
-                self.journal.complete(self._token(op), op.address, result, deleted=deleted)
+            self.journal.complete(self._token(op), op.address, result, deleted=deleted)
 
     # -- the walk ------------------------------------------------------------------------------
 
