@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from dataclasses import dataclass
@@ -51,6 +52,12 @@ class ResourceAddress:
     @classmethod
     def parse(cls, text: str) -> ResourceAddress:
         """Parse the CLI/state form; raises ValueError with a message fit for a user."""
+        if cls is ResourceAddress:  # a state file repeats the same dependency addresses thousands of times
+            return _parse_cached(text)
+        return cls._parse(text)
+
+    @classmethod
+    def _parse(cls, text: str) -> ResourceAddress:
         m = _ADDR.match(text.strip())
         if not m:
             raise ValueError(
@@ -65,3 +72,8 @@ class ResourceAddress:
         else:
             key = int(raw)
         return cls(m.group("type"), m.group("name"), key, "data" if m.group("data") else "managed")
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _parse_cached(text: str) -> ResourceAddress:
+    return ResourceAddress._parse(text)

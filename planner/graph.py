@@ -33,13 +33,18 @@ def resource_graph(config: Configuration) -> nx.DiGraph:
     everything = {**config.data_sources, **config.resources}
     for addr in everything:
         g.add_node(addr)
+    instances: dict[ResourceAddress, list[ResourceAddress]] = {}
+    for addr in everything:
+        instances.setdefault(addr.resource, []).append(addr)
     for addr, inst in everything.items():
         explicit = _explicit_depends_on(config, addr)
         for dep in inst.depends_on:
-            if dep not in everything:
-                continue
-            reason = "depends_on" if dep in explicit else "reference"
-            g.add_edge(dep, addr, reason=reason)
+            # an unkeyed address of a counted resource stands for every instance of it
+            for d in ((dep,) if dep in everything else instances.get(dep, ())):
+                if d == addr:
+                    continue
+                reason = "depends_on" if d in explicit else "reference"
+                g.add_edge(d, addr, reason=reason)
     return g
 
 

@@ -871,7 +871,7 @@ class ModuleEvaluator:
                     elif ref[3] is not None and ref[3] in keys:
                         out.add(ResourceAddress(ref[1], ref[2], ref[3], mode))
                     else:
-                        out.update(ResourceAddress(ref[1], ref[2], k, mode) for k in keys)
+                        out.add(_whole(ref[1], ref[2], mode))
         return out, per_instance
 
     def _instance_dependencies(self, common: set[ResourceAddress], per_instance: list[tuple],
@@ -896,7 +896,7 @@ class ModuleEvaluator:
             if found is not None:
                 out.add(ResourceAddress(t, n, found, mode))
             else:  # not known at plan time, or not one of its keys (evaluation reports that)
-                out.update(ResourceAddress(t, n, k, mode) for k in keys)
+                out.add(_whole(t, n, mode))
         return out
 
     # -- outputs / providers ---------------------------------------------------------------------
@@ -1081,6 +1081,13 @@ class ModuleEvaluator:
         if inst is None:
             raise DiagnosticsError([d for d in self.bag.items if d.severity == "error"][-1:])
         return inst.attributes
+
+
+def _whole(t: str, n: str, mode: str) -> ResourceAddress:
+    """The dependency on every instance of a resource: its unkeyed address (Terraform records the same
+    in state). Listing the instances instead costs N x M addresses when N instances reference a
+    resource of M (a splat from every load balancer)."""
+    return ResourceAddress(t, n, None, mode)
 
 
 class InstanceValues:

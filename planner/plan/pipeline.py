@@ -48,22 +48,10 @@ class Planned:
 
 
 def config_dependencies(config: Configuration) -> dict[ResourceAddress, list[ResourceAddress]]:
-    """What each resource references (recorded in state so orphans are deleted in order)."""
-    instances: dict[ResourceAddress, list[ResourceAddress]] = {}
-    for a in config.resources:
-        instances.setdefault(a.resource, []).append(a)
-    out: dict[ResourceAddress, list[ResourceAddress]] = {}
-    for addr, inst in config.resources.items():
-        deps = set()
-        for d in inst.depends_on:
-            if d.mode != "managed" or d == addr:
-                continue
-            if d.key is None and d not in config.resources:
-                deps.update(a for a in instances.get(d, ()) if a != addr)
-            else:
-                deps.add(d)
-        out[addr] = sorted(deps, key=str)
-    return out
+    """What each resource references (recorded in state so orphans are deleted in order). A dependency
+    on every instance of a counted resource stays its unkeyed address, as Terraform records it."""
+    return {addr: sorted((d for d in inst.depends_on if d.mode == "managed" and d != addr), key=str)
+            for addr, inst in config.resources.items()}
 
 
 def make_planned_values(config: Configuration) -> Callable[[Operation, Mapping[ResourceAddress, dict]], dict]:

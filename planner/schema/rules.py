@@ -12,7 +12,7 @@ known literal id is compared as a string; otherwise we cannot tell and stay sile
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from planner.diagnostics import Diagnostic
@@ -33,10 +33,14 @@ TCP_TRANSPORT = frozenset({"tcp", "http", "https"})
 Key = tuple[str, Any]
 
 
-def _ref(inst: ResourceInstance, attr: str, types: Iterable[str]) -> Key | None:
-    """What ``inst.attributes[attr]`` points at: ("ref", address) or ("id", literal) or None."""
+def _ref(inst: ResourceInstance, attr: str, types: Iterable[str],
+         resources: Mapping[ResourceAddress, Any] | None = None) -> Key | None:
+    """What ``inst.attributes[attr]`` points at: ("ref", address) or ("id", literal) or None.
+
+    With ``resources``, a dependency on a whole counted resource (an unkeyed address that is not an
+    instance: a splat, ``values()``) is not taken for a reference to one object."""
     types = frozenset(types)
-    targets = {a for a in inst.depends_on if a.type in types}
+    targets = {a for a in inst.depends_on if a.type in types and (resources is None or a in resources)}
     if len(targets) == 1:
         return ("ref", next(iter(targets)))
     v = inst.attributes.get(attr)
@@ -74,8 +78,11 @@ class _Index:
     def of(self, *types: str) -> list[ResourceInstance]:
         return [i for t in types for i in self.by_type.get(t, [])]
 
+    def ref(self, inst: ResourceInstance, attr: str, types: Iterable[str]) -> Key | None:
+        return _ref(inst, attr, types, self.resources)
+
     def lb_of(self, inst: ResourceInstance) -> Key | None:
-        return _ref(inst, "load_balancer_id", LOAD_BALANCER_TYPES)
+        return self.ref(inst, "load_balancer_id", LOAD_BALANCER_TYPES)
 
     def lb_instance(self, key: Key | None) -> ResourceInstance | None:
         if key and key[0] == "ref":
@@ -145,8 +152,8 @@ def _listener_backends(ix: _Index) -> list[Diagnostic]:
                                   ("master_slave_server_group_id", MS_TYPES, "master-slave group")):
             if lst.attributes.get(attr) is None:
                 continue
-            grp = _ref(lst, attr, types)
-            if attr == "server_group_id" and grp is None and _ref(lst, attr, MS_TYPES) and \
+            grp = ix.ref(lst, attr, types)
+            if attr == "server_group_id" and grp is None and ix.ref(lst, attr, MS_TYPES) and \
                     lst.attributes.get("master_slave_server_group_id") is None:
                 out.append(_err(lst, (attr,), "server_group_id refers to a master-slave server group",
                                 "use master_slave_server_group_id for alicloud_slb_master_slave_server_group"))
@@ -197,7 +204,7 @@ def _rules(ix: _Index, by_port: dict[tuple[Key, int], list[ResourceInstance]]) -
                                     f"{seen_match[mkey].address} has the same match; change domain or url"))
                 else:
                     seen_match[mkey] = rule
-        grp = _ref(rule, "server_group_id", GROUP_TYPES)
+        grp = ix.ref(rule, "server_group_id", GROUP_TYPES)
         glb = ix.group_lb(grp)
         if _differ(lb, glb):
             out.append(_err(rule, ("server_group_id",),
@@ -246,7 +253,7 @@ def _eni_backends(ix: _Index) -> list[Diagnostic]:
             if isinstance(s, dict):
                 check(bs, ix.lb_of(bs), ("backend_servers", i, "type"), s.get("type"))
     for att in ix.of("alicloud_slb_server_group_server_attachment"):
-        lb = ix.group_lb(_ref(att, "server_group_id", GROUP_TYPES))
+        lb = ix.group_lb(ix.ref(att, "server_group_id", GROUP_TYPES))
         check(att, lb, ("type",), att.attributes.get("type"))
     return out
 
@@ -291,7 +298,7 @@ def _ownership(ix: _Index) -> list[Diagnostic]:
     attached: dict[tuple, ResourceInstance] = {}
     groups_with_attachments: set[Key] = set()
     for att in ix.of("alicloud_slb_server_group_server_attachment"):
-        grp = _ref(att, "server_group_id", GROUP_TYPES)
+        grp = ix.ref(att, "server_group_id", GROUP_TYPES)
         sid, port = att.attributes.get("server_id"), att.attributes.get("port")
         if grp is None:
             continue
