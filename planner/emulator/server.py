@@ -99,6 +99,7 @@ class _Handler(BaseHTTPRequestHandler):
         request_id = _request_id()
         product, action = "Slb", ""
         self._status = 0
+        self._started, self._action, self._recorded = started, "", False
         try:
             split = urlsplit(self.path)
             try:
@@ -131,7 +132,7 @@ class _Handler(BaseHTTPRequestHandler):
             if split.path not in ("/", ""):
                 raise CloudError("InvalidAction.NotFound",
                                  "Specified api is not found, please check your url and method.", 404)
-            action = headers.get("x-acs-action") or params.get("Action", "")
+            action = self._action = headers.get("x-acs-action") or params.get("Action", "")
             version = headers.get("x-acs-version") or params.get("Version", "")
             product = self._product(version, headers.get("host", ""))
             if not action:
@@ -170,7 +171,8 @@ class _Handler(BaseHTTPRequestHandler):
                         "Recommend": ""}
             self._send_json(500, body_out, request_id, {})
         finally:
-            self.server.record(action, self._status, time.perf_counter() - started)
+            if not self._recorded:  # a dropped response (fault injection) is served too
+                self.server.record(action, self._status, time.perf_counter() - started)
 
     @staticmethod
     def _product(version: str, host: str) -> str:
@@ -187,6 +189,10 @@ class _Handler(BaseHTTPRequestHandler):
     def _send_json(self, status: int, payload: Any, request_id: str, headers: Mapping[str, str]) -> None:
         data = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
         self._status = status
+        # counted before the client can read the answer, so a caller that got every response sees
+        # every request counted (counting after the write raced with it)
+        self.server.record(self._action, status, time.perf_counter() - self._started)
+        self._recorded = True
         self.send_response(status)
         self.send_header("Content-Type", "application/json;charset=utf-8")
         self.send_header("Content-Length", str(len(data)))
