@@ -121,11 +121,18 @@ class Executor:
                  planned_values: Callable[[Operation, Mapping[ResourceAddress, dict]], dict] | None = None,
                  on_event: Callable[[ApplyEvent], None] | None = None,
                  retry: RetryPolicy | None = None,
-                 dependencies: Mapping[ResourceAddress, list[ResourceAddress]] | None = None):
+                 dependencies: Mapping[ResourceAddress, list[ResourceAddress]] | None = None,
+                 inline: bool = False):
         if parallelism < 1:
             raise ValueError("parallelism must be at least 1")
+        if inline and parallelism != 1:
+            raise ValueError("inline runs one operation at a time: parallelism must be 1")
         self.provider = provider
         self.parallelism = parallelism
+        # run operations in the calling thread (plan verification on the in-memory shadow: no calls
+        # to wait for, and a thread hand-off per operation was most of its time); a user's apply keeps
+        # its worker so Ctrl-C lets the call in flight finish and be recorded
+        self.inline = inline
         self.journal = journal
         self.lineage = lineage
         self.planned_values = planned_values
@@ -269,7 +276,9 @@ class Executor:
                 self._emit(ApplyEvent("skipped", d, dop.address, dop.kind,
                                       message=f"skipped because {op_id} did not complete"))
 
-        with ThreadPoolExecutor(max_workers=self.parallelism, thread_name_prefix="apply") as pool:
+        pool_cm = _InlinePool() if self.inline else \
+            ThreadPoolExecutor(max_workers=self.parallelism, thread_name_prefix="apply")
+        with pool_cm as pool:
             while ready or running:
                 while ready and len(running) < self.parallelism and not result.interrupted:
                     item = heapq.heappop(ready)
@@ -472,6 +481,24 @@ class Executor:
                            provider=op.change.provider or "alicloud", dependencies=deps)
         state.resources[addr] = rs
         self._complete(op, rs)
+
+
+class _InlinePool:
+    """The pool of ``Executor(inline=True)``: each operation runs in the calling thread."""
+
+    def __enter__(self) -> _InlinePool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def submit(self, fn: Callable[..., Any], *args: Any) -> Future:
+        fut: Future = Future()
+        try:
+            fut.set_result(fn(*args))
+        except BaseException as e:  # noqa: BLE001 - delivered through the future, as a pool would
+            fut.set_exception(e)
+        return fut
 
 
 class RecoveryError(ProviderError):

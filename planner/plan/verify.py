@@ -36,7 +36,7 @@ def verify_plan(plan: Plan, emulator: Any, refreshed: State, *, region: str = "c
     shadow = emulator.copy()
     provider = AlicloudProvider(InProcessTransport(shadow, region), region,
                                 retry=RetryPolicy(max_attempts=1, deadline=0.0))
-    executor = Executor(provider, parallelism=1, journal=None, lineage=f"{refreshed.lineage}-verify",
+    executor = Executor(provider, parallelism=1, inline=True, journal=None, lineage=f"{refreshed.lineage}-verify",
                         planned_values=planned_values, dependencies=dependencies)
     result = executor.run(plan.operations, plan.edges, copy.deepcopy(refreshed))
     if not result.failures:
