@@ -102,23 +102,24 @@ def serve_cmd(host: str, port: int, state: str | None, access_key_id: str | None
     except OSError as e:
         emu.close()
         raise click.ClickException(f"cannot listen on {host}:{port}: {e.strerror or e}") from None
-    state_path = Path(state) if state else _default_state()
-    fault_text = faults.to_spec() if faults is not None and faults.enabled else "off"
-    click.echo(f"clbplan emulator listening on {server.url}  (state: {state_path}, faults: {fault_text})")
-    click.echo("")
-    click.echo("Point the official SDK at it:")
-    click.echo(f"  Config(access_key_id={key_id!r}, access_key_secret=<secret>, endpoint={server.endpoint!r},")
-    click.echo("         protocol='http', region_id='cn-hangzhou')")
-    click.echo("Point a Terraform-style configuration at it:")
-    click.echo(f'  provider "alicloud" {{ endpoints {{ slb = "{server.endpoint}" }} }}')
-    click.echo(f"  with ALICLOUD_ACCESS_KEY={key_id} ALICLOUD_SECRET_KEY=<secret>")
-    click.echo("Press Ctrl-C to stop.")
-    sys.stdout.flush()
-    stop = threading.Event()
+    # from here on a Ctrl-C at any moment (even while the banner prints) stops the server cleanly
     previous = None
-    if threading.current_thread() is threading.main_thread():
-        previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
+        state_path = Path(state) if state else _default_state()
+        fault_text = faults.to_spec() if faults is not None and faults.enabled else "off"
+        click.echo(f"clbplan emulator listening on {server.url}  (state: {state_path}, faults: {fault_text})")
+        click.echo("")
+        click.echo("Point the official SDK at it:")
+        click.echo(f"  Config(access_key_id={key_id!r}, access_key_secret=<secret>, endpoint={server.endpoint!r},")
+        click.echo("         protocol='http', region_id='cn-hangzhou')")
+        click.echo("Point a Terraform-style configuration at it:")
+        click.echo(f'  provider "alicloud" {{ endpoints {{ slb = "{server.endpoint}" }} }}')
+        click.echo(f"  with ALICLOUD_ACCESS_KEY={key_id} ALICLOUD_SECRET_KEY=<secret>")
+        click.echo("Press Ctrl-C to stop.")
+        sys.stdout.flush()
+        stop = threading.Event()
+        if threading.current_thread() is threading.main_thread():
+            previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
         while not stop.wait(0.5):
             pass
     except KeyboardInterrupt:
