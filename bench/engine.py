@@ -50,22 +50,32 @@ VSWITCH_HOSTS = 4000  # ECS instances per /20 vSwitch
 
 # --- the configuration --------------------------------------------------------------------------
 
-def config_tf(n: int) -> str:
-    """HCL for ``n`` load balancers; ``var.changed`` lists LB keys whose settings differ (the 1% edit)."""
+def config_tf(n: int, splat: bool = False) -> str:
+    """HCL for ``n`` load balancers; ``var.changed`` lists LB keys whose settings differ (the 1% edit).
+
+    By default each group names its servers by an index computed from ``each.value`` (it depends on its
+    own 20 servers). ``splat=True`` writes ``slice(alicloud_instance.app[*].id, ...)`` instead, as many
+    configurations do: every group then depends on every instance (a whole-resource dependency, which
+    the engine keeps as one group node and one unkeyed address, not N x M edges)."""
     pools = (n + LBS_PER_POOL - 1) // LBS_PER_POOL
     instances = pools * POOL
     vswitches = (instances + VSWITCH_HOSTS - 1) // VSWITCH_HOSTS
 
     def server(i: int) -> str:
-        # one instance by an index computed from each.value: each group depends on its own 20 servers
-        # (a splat such as slice(alicloud_instance.app[*].id, ...) would make every group depend on every
-        # instance: N x M dependencies; see bench/RESULTS.md)
         return f"alicloud_instance.app[each.value * {POOL} + {i}].id"
 
-    default_servers = "\n".join(
-        f"  backend_servers {{\n    server_id = {server(i)}\n    weight    = 100\n  }}" for i in range(10))
-    group_a = ", ".join(server(i) for i in range(20))
-    group_b = ", ".join(server(i) for i in range(20, 40))
+    def sliced(a: int, b: int) -> str:
+        return f"slice(alicloud_instance.app[*].id, each.value * {POOL} + {a}, each.value * {POOL} + {b})"
+
+    if splat:
+        default_servers = (f'  dynamic "backend_servers" {{\n    for_each = {sliced(0, 10)}\n    content {{\n'
+                           "      server_id = backend_servers.value\n      weight    = 100\n    }\n  }")
+        group_a, group_b = sliced(0, 20), sliced(20, 40)
+    else:
+        default_servers = "\n".join(
+            f"  backend_servers {{\n    server_id = {server(i)}\n    weight    = 100\n  }}" for i in range(10))
+        group_a = "[" + ", ".join(server(i) for i in range(20)) + "]"
+        group_b = "[" + ", ".join(server(i) for i in range(20, 40)) + "]"
     return f'''
 provider "alicloud" {{
   region = "cn-hangzhou"
@@ -131,7 +141,7 @@ resource "alicloud_slb_server_group" "a" {{
   load_balancer_id = alicloud_slb_load_balancer.lb[each.key].id
   name             = "a-${{each.key}}"
   servers {{
-    server_ids = [{group_a}]
+    server_ids = {group_a}
     port       = 80
     weight     = contains(local.changed, each.key) ? 50 : 100
   }}
@@ -142,7 +152,7 @@ resource "alicloud_slb_server_group" "b" {{
   load_balancer_id = alicloud_slb_load_balancer.lb[each.key].id
   name             = "b-${{each.key}}"
   servers {{
-    server_ids = [{group_b}]
+    server_ids = {group_b}
     port       = 8080
   }}
 }}
@@ -337,10 +347,10 @@ def run_phase(workdir: Path, phase: str, n: int, profile: Path | None) -> dict:
 
 # --- driver ---------------------------------------------------------------------------------------
 
-def bench_size(n: int, budget: float, profile_phase: str | None, keep: bool) -> dict:
+def bench_size(n: int, budget: float, profile_phase: str | None, keep: bool, splat: bool = False) -> dict:
     """All phases for one N, each in its own process, within ``budget`` seconds overall."""
     work = Path(tempfile.mkdtemp(prefix=f"clbplan-bench-{n}-"))
-    (work / "main.tf").write_text(config_tf(n))
+    (work / "main.tf").write_text(config_tf(n, splat=splat))
     deadline = time.monotonic() + budget
     out: dict[str, Any] = {"n": n, "shape": shape(n), "terraform": terraform_calls(n, changed=len(range(0, n, 100)))}
     try:
@@ -407,18 +417,24 @@ def summary_rows(results: list[dict]) -> list[str]:
 
 
 SECTION = "## Engine"
+SPLAT_SECTION = "## Engine, groups on a splat (--splat)"
 
 
 def results_text(results: list[dict], table: str, machine: str, args: argparse.Namespace) -> str:
     """The RESULTS.md section: what was measured, how, the table and the Terraform call model."""
     sizes = ",".join(str(r["n"]) for r in results)
+    splat = " --splat" if args.splat else ""
     lines = [
-        SECTION, "",
-        f"`python bench/engine.py --sizes {sizes} --budget {args.budget:.0f} --results` on {machine}, "
+        SPLAT_SECTION if args.splat else SECTION, "",
+        f"`python bench/engine.py --sizes {sizes}{splat} --budget {args.budget:.0f} --results` on {machine}, "
         f"{time.strftime('%Y-%m-%d')}. Each phase is a fresh process (as a user runs the CLI), the embedded emulator "
         "on disk, the local state backend. Per load balancer: 4 listeners (TCP 80 on VServer group a, TCP 443, "
         "HTTP 8080 on group b, UDP 53 on a master-slave group), 2 VServer groups of 20 servers, a master-slave "
-        "group, 10 default-group servers; one VPC, /20 vSwitches and 40 ECS instances per 40 load balancers.",
+        "group, 10 default-group servers; one VPC, /20 vSwitches and 40 ECS instances per 40 load balancers. "
+        + ("Every group takes its servers from `slice(alicloud_instance.app[*].id, ...)`: each depends on all "
+           "ECS instances (a whole-resource dependency)." if args.splat else
+           "Each group names its servers by an index computed from `each.value` (see `--splat` for the "
+           "whole-resource form)."),
         "",
         "- *plan, no change*: refresh of everything + diff, nothing to verify; *plan, 1% changed*: every 100th "
         "load balancer gets a new listener bandwidth and new group weights, and the plan is verified on the "
@@ -449,6 +465,9 @@ def main() -> None:
     ap.add_argument("--profile", choices=["apply", "plan0", "plan1"], help="cProfile this phase")
     ap.add_argument("--json", type=Path, help="also write the raw results here")
     ap.add_argument("--keep", action="store_true", help="keep the generated working directories")
+    ap.add_argument("--splat", action="store_true",
+                    help="groups take their servers from slice(alicloud_instance.app[*].id, ...) (whole-resource "
+                         "dependencies) instead of computed indexes")
     ap.add_argument("--results", nargs="?", const=REPO / "bench" / "RESULTS.md", type=Path,
                     help="rewrite the '## Engine' section of this file (default bench/RESULTS.md)")
     # internal: one phase in this process
@@ -462,7 +481,7 @@ def main() -> None:
         return
     results = []
     for n in (int(x.replace("_", "").replace(",", "")) for x in args.sizes.split(",") if x.strip()):
-        results.append(bench_size(n, args.budget, args.profile, args.keep))
+        results.append(bench_size(n, args.budget, args.profile, args.keep, args.splat))
     table = "\n".join([
         "| N LBs | resources | plan, no change (s) | plan, 1% changed (s) | apply from empty (s) | "
         "API calls apply: Terraform / clbplan | API calls refresh: Terraform / clbplan | refresh calls, 1% plan | "
@@ -475,7 +494,8 @@ def main() -> None:
     if args.results:
         from bench.results import write_section
 
-        write_section(args.results, SECTION, results_text(results, table, machine, args))
+        write_section(args.results, SPLAT_SECTION if args.splat else SECTION,
+                      results_text(results, table, machine, args))
     for r in results:
         for ph in ("apply", "plan0", "plan1"):
             prof = r.get(ph, {}).get("profile")
