@@ -239,8 +239,10 @@ class Journal:
             raise ValueError("a completion is either a new resource state or deleted=True, not both")
         if result is not None and result.address != address:
             raise ValueError(f"completion for {address} carries the state of {result.address}")
+        # "the call changed nothing" (refused cleanly) is waited for: lost, recovery would re-issue a call
+        # the cloud refused; a lost result or deletion is only re-confirmed against the cloud
         self._append(JournalRecord(0, COMPLETE, token, address, result=result, deleted=deleted, time=_now()),
-                     durable=False)
+                     durable=result is None and not deleted)
 
     def resolve(self, token: str, note: str = "") -> None:
         """Mark a pending intent handled (reconciled against the cloud after a crash)."""
