@@ -8,7 +8,8 @@ objects the cloud created when it is killed mid-call. clbplan instead:
 2. appends a ``complete`` record with the resource's new state (or ``deleted``) AFTER it,
    without waiting for its own fsync (the next intent's fsync covers it): a completion lost to a
    crash only leaves its intent pending, and recovery settles that one against the cloud with the
-   same token. Waiting on disk for every completion cost the apply walk ~40% of its time;
+   same token (a "refused, nothing changed" completion is the exception: it is fsynced, or recovery
+   would re-issue a refused call). Waiting on disk for every completion cost the walk ~40% of its time;
 3. writes the state file only at checkpoints: ``replay_into`` folds the completions into the
    state, the backend writes it atomically, ``checkpoint`` drops what the state now holds.
 
