@@ -891,7 +891,8 @@ class ModuleEvaluator:
                 key = int(key)
             # HCL converts: a number indexes a map by its text, a numeric string indexes a list
             candidates = [] if isinstance(key, bool) or not isinstance(key, (str, int)) else \
-                [key, str(key)] if isinstance(key, int) else [key, int(key)] if key.isdigit() else [key]
+                [key, str(key)] if isinstance(key, int) else \
+                [key, int(key)] if key.isascii() and key.isdigit() else [key]
             found = next((c for c in candidates if c in keys), None)
             if found is not None:
                 out.add(ResourceAddress(t, n, found, mode))
@@ -1113,16 +1114,20 @@ class InstanceValues:
         changed = self.dirty.pop(k, None)
         if not changed:
             return out
+        # an instance deleted as an orphan (count lowered, key dropped) is reported too: it is not in
+        # the configuration's value, so there is nothing to recompute for it
         if keys == [None]:
-            out = value(0, None)
+            out = value(0, None) if None in changed else out
         elif isinstance(out, list):
             out = list(out)
             for key in changed:
-                out[key] = value(key, key)
+                if isinstance(key, int) and 0 <= key < len(out):
+                    out[key] = value(key, key)
         else:
             out = dict(out)
             for key in changed:
-                out[key] = value(0, key)  # the position only matters for counted (list) resources
+                if key in out:
+                    out[key] = value(0, key)  # the position only matters for counted (list) resources
         self.full[k] = out
         return out
 

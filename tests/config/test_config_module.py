@@ -473,3 +473,28 @@ def test_apply_time_values_are_cached_until_invalidated(load):
     after = cfg.evaluate_instance(RA(SG, "g", "b"), lookup, cache)
     assert after["load_balancer_id"] == "lb-b" and after["name"] == "lb-a,lb-b"
     assert mid["load_balancer_id"] == "lb-a"  # values handed out earlier are never mutated
+    # an orphan deleted during the apply (a key the configuration no longer has) changes nothing
+    cache.invalidate(RA(LB, "lb", "gone"))
+    assert cfg.evaluate_instance(RA(SG, "g", "a"), lookup, cache)["name"] == "lb-a,lb-b"
+
+
+def test_apply_time_cache_ignores_orphans_of_a_lowered_count(load):
+    from planner.config.evaluation import InstanceValues
+
+    cfg = load(f"""
+        resource "{LB}" "lb" {{
+          count = 2
+          load_balancer_name = "n${{count.index}}"
+        }}
+        resource "{SG}" "g" {{
+          load_balancer_id = {LB}.lb[1].id
+          name = join(",", {LB}.lb[*].id)
+        }}
+    """)
+    applied = {RA(LB, "lb", i): {"id": f"lb-{i}", "load_balancer_name": f"n{i}"} for i in range(2)}
+    cache = InstanceValues()
+    assert cfg.evaluate_instance(RA(SG, "g"), applied.get, cache)["name"] == "lb-0,lb-1"
+    cache.invalidate(RA(LB, "lb", 5))  # lb[5] was deleted: count went down from 6
+    applied[RA(LB, "lb", 1)] = {"id": "lb-1b", "load_balancer_name": "n1"}
+    cache.invalidate(RA(LB, "lb", 1))
+    assert cfg.evaluate_instance(RA(SG, "g"), applied.get, cache)["name"] == "lb-0,lb-1b"
