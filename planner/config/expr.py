@@ -112,6 +112,9 @@ class Evaluator:
 
     def __init__(self, base_dir: str = "."):
         self.base_dir = base_dir
+        # splat node -> (the list it last read, the result): 10,000 groups each reading
+        # alicloud_instance.app[*].id of 10,000 instances would otherwise walk 10^8 elements
+        self._splat_memo: dict[int, tuple[Any, list]] = {}
 
     def ev(self, e: ir.Expr, s: Scope) -> Any:
         t = type(e)
@@ -184,6 +187,11 @@ class Evaluator:
             return UNKNOWN
         if obj is None:
             return []
+        memo = isinstance(obj, list) and len(obj) >= 32 and all(kind == "attr" for kind, _ in e.ops)
+        if memo:  # attribute-only ops do not depend on the scope: the same list gives the same result
+            hit = self._splat_memo.get(id(e))
+            if hit is not None and hit[0] is obj:
+                return list(hit[1])
         items = list(obj) if isinstance(obj, list) else [obj]
         out = []
         for it in items:
@@ -194,6 +202,9 @@ class Evaluator:
                 else:
                     v = index_value(v, self.ev(arg, s), e)
             out.append(v)
+        if memo:
+            self._splat_memo[id(e)] = (obj, out)  # one entry per node: memory stays bounded
+            return list(out)
         return out
 
     def _call(self, e: ir.Call, s: Scope) -> Any:
