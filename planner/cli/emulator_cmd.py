@@ -103,8 +103,14 @@ def serve_cmd(host: str, port: int, state: str | None, access_key_id: str | None
         emu.close()
         raise click.ClickException(f"cannot listen on {host}:{port}: {e.strerror or e}") from None
     # from here on a Ctrl-C at any moment (even while the banner prints) stops the server cleanly
-    previous = None
+    previous = previous_int = None
     try:
+        stop = threading.Event()
+        if threading.current_thread() is threading.main_thread():
+            previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
+            # a shell starts background jobs with SIGINT ignored, and Python then never raises
+            # KeyboardInterrupt: `kill -INT` (what Ctrl-C sends) must still stop the server
+            previous_int = signal.signal(signal.SIGINT, signal.default_int_handler)
         state_path = Path(state) if state else _default_state()
         fault_text = faults.to_spec() if faults is not None and faults.enabled else "off"
         click.echo(f"clbplan emulator listening on {server.url}  (state: {state_path}, faults: {fault_text})")
@@ -117,9 +123,6 @@ def serve_cmd(host: str, port: int, state: str | None, access_key_id: str | None
         click.echo(f"  with ALICLOUD_ACCESS_KEY={key_id} ALICLOUD_SECRET_KEY=<secret>")
         click.echo("Press Ctrl-C to stop.")
         sys.stdout.flush()
-        stop = threading.Event()
-        if threading.current_thread() is threading.main_thread():
-            previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
         while not stop.wait(0.5):
             pass
     except KeyboardInterrupt:
@@ -127,6 +130,8 @@ def serve_cmd(host: str, port: int, state: str | None, access_key_id: str | None
     finally:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
+        if previous_int is not None:
+            signal.signal(signal.SIGINT, previous_int)
         server.shutdown()
         emu.close()
         click.echo(f"Stopped after {server.requests_served} request(s).", err=True)
