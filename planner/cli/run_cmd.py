@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import time
 from pathlib import Path
 
@@ -81,7 +82,7 @@ def _recover(backend, workdir: Path, state: State, journal, *, var_args, var_fil
 
 def _echo_plan(text: str) -> None:
     """Plain text, coloured like Terraform's markers only when stdout is a terminal."""
-    out = click.get_text_stream("stdout")
+    out = sys.stdout
     if not out.isatty() or os.environ.get("NO_COLOR"):
         click.echo(text, nl=False)
         return
