@@ -519,3 +519,18 @@ def member_counts(where: Path | EngineCloud) -> Counter:
 def expected_members(lbs: int = 3, instances: int = 4, rules: int = 2) -> Counter:
     """Members ``stack_tf`` attaches: all instances in the default and web groups, 2 in api and db."""
     return Counter({"default": lbs * instances, "vsg": lbs * (instances + 2), "msg": 2 * lbs})
+
+
+def apply_ok(cloud: EngineCloud) -> None:
+    """``clbplan apply -auto-approve`` runs to success (its output tails shown if not)."""
+    done, _ = cloud.run("apply", "-auto-approve")
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-3000:]
+
+
+def assert_converged(cloud: EngineCloud, after: str, lbs: int = 3, rules: int = 2) -> None:
+    """Cloud == state exactly, members attached once, and ``plan -detailed-exitcode`` has nothing to do."""
+    assert_cloud_matches_state(cloud, expected_objects(lbs=lbs, rules=rules))
+    assert member_counts(cloud) == expected_members(lbs=lbs, rules=rules)
+    plan, _ = cloud.run("plan", "-detailed-exitcode")
+    assert plan.returncode == 0, f"plan after {after} is not empty (exit {plan.returncode}):\n" + \
+        plan.stdout[-3000:] + plan.stderr[-2000:]

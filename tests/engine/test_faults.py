@@ -18,11 +18,9 @@ import pytest
 
 from .stack import (
     EngineCloud,
-    assert_cloud_matches_state,
+    apply_ok,
+    assert_converged,
     cloud_counts,
-    expected_members,
-    expected_objects,
-    member_counts,
 )
 
 FAULTS = "busy=0.05,transient=0.1,lost=0.05,throttle=0.02"
@@ -31,18 +29,9 @@ HTTP = pytest.param("http", id="http", marks=pytest.mark.wire)
 
 
 def check_converged(cloud: EngineCloud, lbs: int = 3, rules: int = 2) -> None:
-    """Cloud == state exactly, members attached once, and a fault-free plan has nothing to do."""
+    """With the faults off: cloud == state exactly and a plan has nothing to do."""
     cloud.use_faults("")
-    assert_cloud_matches_state(cloud, expected_objects(lbs=lbs, rules=rules))
-    assert member_counts(cloud) == expected_members(lbs=lbs, rules=rules)
-    plan, _ = cloud.run("plan", "-detailed-exitcode")
-    assert plan.returncode == 0, f"plan after a faulty apply is not empty (exit {plan.returncode}):\n" + \
-        plan.stdout[-3000:] + plan.stderr[-2000:]
-
-
-def applied(cloud: EngineCloud) -> None:
-    first, _ = cloud.run("apply", "-auto-approve")
-    assert first.returncode == 0, first.stdout[-2000:] + first.stderr[-3000:]
+    assert_converged(cloud, "a faulty apply", lbs=lbs, rules=rules)
 
 
 @pytest.mark.parametrize(("mode", "seed"), [
@@ -67,7 +56,7 @@ def test_create_under_busy_transient_and_lost_responses_converges(cloud: EngineC
 def test_growing_apply_with_faulty_reads_too_converges(cloud: EngineCloud) -> None:
     """Refresh and member reconciliation read through the same faults (reads=1)."""
     cloud.write()
-    applied(cloud)
+    apply_ok(cloud)
     cloud.write(lbs=5, rules=3)
     cloud.use_faults(f"{FAULTS},reads=1,seed=11")
     proc, fired = cloud.run("apply", "-auto-approve")
@@ -79,7 +68,7 @@ def test_growing_apply_with_faulty_reads_too_converges(cloud: EngineCloud) -> No
 @pytest.mark.parametrize("mode", [INPROCESS, HTTP])
 def test_destroy_under_faults_leaves_nothing(cloud: EngineCloud) -> None:
     cloud.write()
-    applied(cloud)
+    apply_ok(cloud)
     cloud.use_faults(f"{FAULTS},seed=5")
     proc, fired = cloud.run("destroy", "-auto-approve")
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-3000:]

@@ -23,11 +23,10 @@ import pytest
 
 from .stack import (
     EngineCloud,
-    assert_cloud_matches_state,
+    apply_ok,
+    assert_converged,
     cloud_counts,
-    expected_members,
     expected_objects,
-    member_counts,
     state_doc,
 )
 
@@ -72,18 +71,8 @@ def run_and_kill(cloud: EngineCloud, command: str, after_ops: int, extra_delay: 
 
 def finish_and_check(cloud: EngineCloud, lbs: int = 3, rules: int = 2) -> None:
     """The user's next steps after a crash: apply again, then plan must show nothing to do."""
-    again, _ = cloud.run("apply", "-auto-approve")
-    assert again.returncode == 0, again.stdout[-2000:] + again.stderr[-3000:]
-    assert_cloud_matches_state(cloud, expected_objects(lbs=lbs, rules=rules))
-    assert member_counts(cloud) == expected_members(lbs=lbs, rules=rules)
-    plan, _ = cloud.run("plan", "-detailed-exitcode")
-    assert plan.returncode == 0, f"plan after recovery is not empty (exit {plan.returncode}):\n" + \
-        plan.stdout[-3000:] + plan.stderr[-2000:]
-
-
-def applied(cloud: EngineCloud) -> None:
-    first, _ = cloud.run("apply", "-auto-approve")
-    assert first.returncode == 0, first.stdout[-2000:] + first.stderr[-3000:]
+    apply_ok(cloud)
+    assert_converged(cloud, "recovery", lbs=lbs, rules=rules)
 
 
 @pytest.mark.parametrize(("mode", "after_ops", "extra_delay"), [
@@ -116,7 +105,7 @@ def test_killed_twice_in_a_row_then_reapplied_converges(cloud: EngineCloud) -> N
 def test_update_apply_killed_then_reapplied_converges(cloud: EngineCloud) -> None:
     """Killed while growing an existing deployment (a state file with serial > 0 exists)."""
     cloud.write()
-    applied(cloud)
+    apply_ok(cloud)
     serial = state_doc(cloud)["serial"]
     cloud.write(lbs=5, rules=3)  # 2 more LBs with everything on them, 1 more rule on every LB
     run_and_kill(cloud, "apply", 10, 0.009)
@@ -128,7 +117,7 @@ def test_update_apply_killed_then_reapplied_converges(cloud: EngineCloud) -> Non
 def test_destroy_killed_then_rerun_leaves_nothing(cloud: EngineCloud) -> None:
     """Killed while destroying: the re-run deletes what is left and forgets nothing it deleted."""
     cloud.write()
-    applied(cloud)
+    apply_ok(cloud)
     run_and_kill(cloud, "destroy", 6)
     left = sum(cloud_counts(cloud).values())
     assert 0 < left < sum(expected_objects().values())
