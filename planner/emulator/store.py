@@ -139,30 +139,16 @@ class Store:
     def ids(self, kind: str, *, lb_id: str | None = None, region: str | None = None,
             limit: int | None = None, offset: int = 0) -> list[str]:
         """Ids of one kind, in creation order, optionally under one load balancer or region."""
-        sql = "SELECT id FROM objects WHERE kind=?"
-        args: list[Any] = [kind]
-        if lb_id is not None:
-            sql += " AND lb_id=?"
-            args.append(lb_id)
-        if region is not None:
-            sql += " AND region=?"
-            args.append(region)
-        sql += " ORDER BY rowid"
+        where, args = _where(kind, lb_id, region)
+        sql = f"SELECT id FROM objects WHERE {where} ORDER BY rowid"
         if limit is not None:
             sql += " LIMIT ? OFFSET ?"
             args += [limit, offset]
         return [r[0] for r in self.conn.execute(sql, args)]
 
     def count(self, kind: str, *, lb_id: str | None = None, region: str | None = None) -> int:
-        sql = "SELECT count(*) FROM objects WHERE kind=?"
-        args: list[Any] = [kind]
-        if lb_id is not None:
-            sql += " AND lb_id=?"
-            args.append(lb_id)
-        if region is not None:
-            sql += " AND region=?"
-            args.append(region)
-        return self.conn.execute(sql, args).fetchone()[0]
+        where, args = _where(kind, lb_id, region)
+        return self.conn.execute(f"SELECT count(*) FROM objects WHERE {where}", args).fetchone()[0]
 
     def docs(self, kind: str, **kw: Any) -> list[dict[str, Any]]:
         out = []
@@ -279,3 +265,15 @@ class Store:
 
     def close(self) -> None:
         self.conn.close()
+
+
+def _where(kind: str, lb_id: str | None, region: str | None) -> tuple[str, list[Any]]:
+    """The filter ``ids`` and ``count`` share (placeholders only: values never enter the SQL text)."""
+    clauses, args = ["kind=?"], [kind]
+    if lb_id is not None:
+        clauses.append("lb_id=?")
+        args.append(lb_id)
+    if region is not None:
+        clauses.append("region=?")
+        args.append(region)
+    return " AND ".join(clauses), args
