@@ -7,6 +7,7 @@ Create = ``CreateRules`` (+ ``SetRule`` only when the rule has its own settings,
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from planner.providers.base import BaseHandler, CallContext, ProviderError, register
@@ -67,14 +68,9 @@ class RuleHandler(BaseHandler):
                       "Url": planned.get("url") or None, "VServerGroupId": planned.get("server_group_id")})
         params = {"LoadBalancerId": lb, "ListenerPort": port, "RuleList": dumps([rule]),
                   "ClientToken": ctx.token("create")}
-        try:
-            resp = ctx.write(SLB, "CreateRules", params, reconcile=lambda: self._find(lb, port, planned, ctx))
-        except ApiError as e:
-            if e.code != "TooManyListeners":
-                raise
-            # a UDP listener shares the port (the Terraform provider stops here): rules live only on the
-            # HTTP/HTTPS listener, so name its protocol; the refused call changed nothing
-            resp = self._create_on_shared_port(params, lambda: self._find(lb, port, planned, ctx), ctx)
+        # a UDP listener may share the port (the Terraform provider stops at TooManyListeners there)
+        resp = _on_rule_listener(params, lambda q: ctx.write(SLB, "CreateRules", q,
+                                                            reconcile=lambda: self._find(lb, port, planned, ctx)))
         got = items(resp, "Rules", "Rule")
         rid = got[0].get("RuleId") if got else None
         if not rid:
@@ -83,18 +79,6 @@ class RuleHandler(BaseHandler):
         if (planned.get("listener_sync") or "on") == "off":
             ctx.write(SLB, "SetRule", self._set_params(a))
         return self.must_read(a, ctx)
-
-    def _create_on_shared_port(self, params: dict, reconcile: Any, ctx: CallContext) -> dict:
-        last: ApiError | None = None
-        for proto in ("http", "https"):
-            try:
-                return ctx.write(SLB, "CreateRules", dict(params, ListenerProtocol=proto), reconcile=reconcile)
-            except ApiError as e:
-                if e.code not in _LISTENER_GONE and "does not exist" not in e.message:
-                    raise
-                last = e
-        assert last is not None
-        raise last
 
     def _find(self, lb: str, port: int, planned: dict, ctx: CallContext) -> dict | None:
         """After a lost CreateRules response: the rule exists if its (domain, url) is there."""
@@ -118,23 +102,12 @@ class RuleHandler(BaseHandler):
 
     def _rules(self, lb: str, port: int, ctx: CallContext) -> list[dict] | None:
         try:
-            resp = ctx.read(SLB, "DescribeRules", {"LoadBalancerId": lb, "ListenerPort": port})
+            resp = _on_rule_listener({"LoadBalancerId": lb, "ListenerPort": port},
+                                     lambda q: ctx.read(SLB, "DescribeRules", q))
         except ApiError as e:
-            if e.code in _LISTENER_GONE or "does not exist" in e.message:
+            if _listener_gone(e):
                 return None
-            if e.code == "TooManyListeners":  # a UDP listener shares the port
-                for proto in ("http", "https"):
-                    try:
-                        resp = ctx.read(SLB, "DescribeRules", {"LoadBalancerId": lb, "ListenerPort": port,
-                                                               "ListenerProtocol": proto})
-                        break
-                    except ApiError as e2:
-                        if e2.code not in _LISTENER_GONE and "does not exist" not in e2.message:
-                            raise
-                else:
-                    return None
-            else:
-                raise
+            raise
         return items(resp, "Rules", "Rule")
 
     def read_many(self, priors: list[dict], ctx: CallContext) -> list[dict | None]:
@@ -181,3 +154,30 @@ class RuleHandler(BaseHandler):
                     if api in r:
                         a[tf] = _conv(kind, r[api])
         return self.carry(prior, a)
+
+
+def _listener_gone(e: ApiError) -> bool:
+    return e.code in _LISTENER_GONE or "does not exist" in e.message
+
+
+def _on_rule_listener(params: dict, call: Callable[[dict], dict]) -> dict:
+    """``call(params)`` on the listener of (load balancer, port) that can hold rules.
+
+    Without ``ListenerProtocol`` the API answers TooManyListeners when a UDP listener shares the port;
+    that refusal changed nothing, so the call is made again naming the HTTP, then the HTTPS protocol
+    (rules live only there). A listener that is gone raises its ApiError."""
+    try:
+        return call(params)
+    except ApiError as e:
+        if e.code != "TooManyListeners":
+            raise
+    last: ApiError | None = None
+    for proto in ("http", "https"):
+        try:
+            return call(dict(params, ListenerProtocol=proto))
+        except ApiError as e:
+            if not _listener_gone(e):
+                raise
+            last = e
+    assert last is not None
+    raise last
