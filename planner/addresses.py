@@ -49,31 +49,25 @@ class ResourceAddress:
     def with_key(self, key: int | str | None) -> ResourceAddress:
         return ResourceAddress(self.type, self.name, key, self.mode)
 
-    @classmethod
-    def parse(cls, text: str) -> ResourceAddress:
+    @staticmethod
+    def parse(text: str) -> ResourceAddress:
         """Parse the CLI/state form; raises ValueError with a message fit for a user."""
-        if cls is ResourceAddress:  # a state file repeats the same dependency addresses thousands of times
-            return _parse_cached(text)
-        return cls._parse(text)
-
-    @classmethod
-    def _parse(cls, text: str) -> ResourceAddress:
-        m = _ADDR.match(text.strip())
-        if not m:
-            raise ValueError(
-                f"invalid resource address {text!r}: expected TYPE.NAME, TYPE.NAME[0] or TYPE.NAME[\"key\"]"
-            )
-        raw = m.group("key")
-        key: int | str | None
-        if raw is None:
-            key = None
-        elif raw.startswith('"'):
-            key = json.loads(raw)
-        else:
-            key = int(raw)
-        return cls(m.group("type"), m.group("name"), key, "data" if m.group("data") else "managed")
+        return _parse(text)
 
 
-@functools.lru_cache(maxsize=1 << 16)
-def _parse_cached(text: str) -> ResourceAddress:
-    return ResourceAddress._parse(text)
+@functools.lru_cache(maxsize=1 << 16)  # a state file repeats the same dependency addresses thousands of times
+def _parse(text: str) -> ResourceAddress:
+    m = _ADDR.match(text.strip())
+    if not m:
+        raise ValueError(
+            f"invalid resource address {text!r}: expected TYPE.NAME, TYPE.NAME[0] or TYPE.NAME[\"key\"]"
+        )
+    raw = m.group("key")
+    key: int | str | None
+    if raw is None:
+        key = None
+    elif raw.startswith('"'):
+        key = json.loads(raw)
+    else:
+        key = int(raw)
+    return ResourceAddress(m.group("type"), m.group("name"), key, "data" if m.group("data") else "managed")
