@@ -498,3 +498,36 @@ def test_apply_time_cache_ignores_orphans_of_a_lowered_count(load):
     applied[RA(LB, "lb", 1)] = {"id": "lb-1b", "load_balancer_name": "n1"}
     cache.invalidate(RA(LB, "lb", 1))
     assert cfg.evaluate_instance(RA(SG, "g"), applied.get, cache)["name"] == "lb-0,lb-1b"
+
+
+def test_resource_graph_draws_a_whole_resource_dependency_from_every_instance(load):
+    """The unkeyed address a splat records stands for every instance in ``clbplan graph``."""
+    cfg = load(f"""
+        resource "{LB}" "lb" {{
+          count = 3
+          load_balancer_name = "n${{count.index}}"
+        }}
+        resource "{SG}" "g" {{
+          load_balancer_id = {LB}.lb[*].id[0]
+          name = "g"
+        }}
+    """)
+    assert cfg.resources[RA(SG, "g")].depends_on == {RA(LB, "lb")}
+    graph = resource_graph(cfg)
+    assert {a for a, b in graph.edges if b == RA(SG, "g")} == {RA(LB, "lb", i) for i in range(3)}
+
+
+def test_a_remembered_splat_follows_the_list_it_reads():
+    """The splat memo is keyed by the list object: another list (the next apply step's values) is
+    read afresh, and callers get their own copy to keep."""
+    from planner.config.expr import Evaluator, Scope
+    from planner.config.hclparse import parse_expression
+
+    ev = Evaluator()
+    expr = parse_expression("xs[*].id")
+    first = [{"id": f"a{i}"} for i in range(40)]
+    second = [{"id": f"b{i}"} for i in range(40)]
+    got1 = ev.ev(expr, Scope(lambda n: None, {"xs": first}))
+    got1.append("mine")
+    assert ev.ev(expr, Scope(lambda n: None, {"xs": first})) == [f"a{i}" for i in range(40)]
+    assert ev.ev(expr, Scope(lambda n: None, {"xs": second})) == [f"b{i}" for i in range(40)]

@@ -162,3 +162,17 @@ resource "alicloud_slb_listener" "l" {
 }
 '''
     assert errors(diagnose(text + PRELUDE)) == []
+
+
+def test_a_whole_resource_reference_is_not_taken_for_one_load_balancer(diagnose) -> None:
+    """``values(alicloud_slb_load_balancer.many)[i]`` depends on every instance (recorded as the unkeyed
+    address): two listeners on the same port of two such picks are not one load balancer's duplicates."""
+    text = PRELUDE + '''
+resource "alicloud_slb_load_balancer" "many" {
+  for_each           = toset(["a", "b"])
+  load_balancer_name = each.key
+}
+''' + "".join(
+        listener(name, 80).replace("alicloud_slb_load_balancer.lb.id", f"values(alicloud_slb_load_balancer.many)[{i}].id")
+        for i, name in enumerate(("first", "second")))
+    assert errors(diagnose(text)) == []

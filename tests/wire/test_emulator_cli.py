@@ -78,8 +78,14 @@ def test_serve_rejects_a_bad_fault_spec(state):
     assert "bad value 'fast'" in result.output
 
 
-def test_serve_runs_until_interrupted_and_answers_the_sdk(tmp_path, state):
-    """The real process: start it, call it with the SDK, stop it with SIGINT (Ctrl-C)."""
+def _ignore_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+@pytest.mark.parametrize("started", ["foreground", "background"])
+def test_serve_runs_until_interrupted_and_answers_the_sdk(tmp_path, state, started):
+    """The real process: start it, call it with the SDK, stop it with SIGINT (Ctrl-C). A shell starts a
+    background job with SIGINT ignored; `kill -INT` must stop the server there too."""
     from alibabacloud_slb20140515 import models as slb_models
 
     from .conftest import slb_client
@@ -87,7 +93,7 @@ def test_serve_runs_until_interrupted_and_answers_the_sdk(tmp_path, state):
     env = dict(os.environ, CLBPLAN_EMULATOR_ACCESS_KEY_ID="test-ak", CLBPLAN_EMULATOR_ACCESS_KEY_SECRET="test-secret")
     proc = subprocess.Popen([sys.executable, "-m", "planner.cli.main", "emulator", "serve", "--port", "0",
                              "--state", state], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env=env, cwd=tmp_path)
+                            env=env, cwd=tmp_path, preexec_fn=_ignore_sigint if started == "background" else None)
     try:
         first = proc.stdout.readline()
         assert "listening on http://127.0.0.1:" in first, first + proc.stderr.read()
