@@ -108,6 +108,26 @@ def test_failure_skips_dependents_and_finishes_independent_work():
     assert "create b" not in prov.log
 
 
+
+def test_inline_walk_runs_in_the_calling_thread_with_the_same_outcome():
+    """Plan verification's walk: no worker threads, and failures skip dependents exactly as in a pool."""
+    prov = FakeProvider(fail={"create a"})
+    threads: set[str] = set()
+    real = prov.handler
+
+    def handler(type_name: str):
+        threads.add(threading.current_thread().name)
+        return real(type_name)
+
+    prov.handler = handler
+    a, b, c, d = op("a"), op("b"), op("c"), op("d")
+    res = Executor(prov, parallelism=1, inline=True).run(
+        [a, b, c, d], [Edge(a.id, b.id, "x"), Edge(b.id, c.id, "y")], State())
+    assert [f[0] for f in res.failures] == [a.id] and res.skipped == [b.id, c.id] and res.executed == [d.id]
+    assert threads == {threading.current_thread().name}
+    with pytest.raises(ValueError, match="parallelism must be 1"):
+        Executor(prov, parallelism=2, inline=True)
+
 def test_cascaded_delete_makes_no_call_and_drops_state():
     prov = FakeProvider()
     st = State()
