@@ -13,7 +13,8 @@ import pytest
 from click.testing import CliRunner
 
 from planner.cli.main import cli
-from tests.transport.conftest import AK_ID, AK_SECRET, Cloud, copy_example, point_at
+from tests.support.examples import copy_example
+from tests.transport.conftest import AK_ID, AK_SECRET, Cloud, point_at
 
 pytestmark = pytest.mark.wire
 
