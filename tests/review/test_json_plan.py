@@ -5,14 +5,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import jsonschema
 import pytest
-from conftest import check_golden, normalise_json, run, scenario_work
 
 from planner.addresses import ResourceAddress
 from planner.state.backend import LocalBackend
 from tests.scenarios.scenario_runner import SCENARIOS
+from tests.support.review import check_golden, normalise_json, run, scenario_work
 
-jsonschema = pytest.importorskip("jsonschema", reason="jsonschema validates the plan JSON (test extra)")
 SCHEMA = json.loads((Path(__file__).parent / "plan.schema.json").read_text())
 VALIDATOR = jsonschema.Draft202012Validator(SCHEMA)
 
