@@ -3,7 +3,8 @@
 Parsing is the slow part (python-hcl2 runs at a few hundred resources per second), so:
 the garbage collector is paused while parsing (2-3x faster, same output), results are cached
 by content hash under ``<dir>/.clbplan/parse-cache/`` (keyed with the python-hcl2 version so a
-library upgrade never reuses stale trees), and several big files are parsed in parallel.
+library upgrade never reuses stale trees), and several big files are parsed in parallel. Cache entries
+are plain JSON authenticated with a per-user key (see ``parse_cache``): nothing in a checkout can run.
 """
 
 from __future__ import annotations
@@ -13,14 +14,13 @@ import hashlib
 import json
 import multiprocessing
 import os
-import pickle
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import hcl2
 
-from planner.config import ir
+from planner.config import ir, parse_cache
 from planner.config.hclparse import SyntaxProblem, parse_expression, parse_text
 from planner.diagnostics import Diagnostic, DiagnosticBag, DiagnosticsError, SourcePos
 
@@ -78,17 +78,33 @@ def _parse_worker(args: tuple[str, bool]) -> bytes:
     try:
         result = _parse_one(*args)
         try:
-            return pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
+            return parse_cache.encode(result)
         except RecursionError:
-            return pickle.dumps(SyntaxProblem("Expression too deeply nested", "This file nests expressions "
-                                              "too deeply to process.", 1, 1))
+            return parse_cache.encode(SyntaxProblem("Expression too deeply nested", "This file nests "
+                                                    "expressions too deeply to process.", 1, 1))
     finally:
         if was:
             gc.enable()
 
 
+def _cache_name(sha: str) -> str:
+    return f"{CACHE_KEY_PREFIX}-{sha}.json"
+
+
 def _cache_path(cache_dir: Path, sha: str) -> Path:
-    return cache_dir / f"{CACHE_KEY_PREFIX}-{sha}.pickle"
+    return cache_dir / _cache_name(sha)
+
+
+def _read_cache(cp: Path, sha: str, key: bytes) -> ir.Body | SyntaxProblem | None:
+    """The cached parse of the file with content hash ``sha``, or None when absent or not trusted."""
+    try:
+        blob = cp.read_bytes()
+    except OSError:
+        return None
+    try:
+        return parse_cache.decode(parse_cache.unseal(key, _cache_name(sha), blob))
+    except parse_cache.CacheFormatError:
+        return None  # tampered, foreign or corrupt: parse the file again (and overwrite the entry)
 
 
 def load_module(directory: str | Path, *, use_cache: bool = True) -> Module:
@@ -138,22 +154,20 @@ def load_module_partial(directory: str | Path, *, use_cache: bool = True, childr
     cache_dir = root / ".clbplan" / "parse-cache"
     bodies: dict[str, ir.Body | SyntaxProblem] = {}
     todo: list[tuple[str, str, str, bool]] = []
-    for disp, text, sha, is_json in texts:
-        cp = _cache_path(cache_dir, sha)
-        if use_cache and cp.is_file():
-            try:
-                with open(cp, "rb") as f:
-                    was = gc.isenabled()
-                    gc.disable()
-                    try:
-                        bodies[disp] = pickle.load(f)
-                    finally:
-                        if was:
-                            gc.enable()
-                continue
-            except Exception:  # noqa: BLE001 - a corrupt cache entry is simply re-parsed
-                pass
-        todo.append((disp, text, sha, is_json))
+    key = parse_cache.user_key() if use_cache else None
+    use_cache = key is not None
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        for disp, text, sha, is_json in texts:
+            cached = _read_cache(_cache_path(cache_dir, sha), sha, key) if key is not None else None
+            if cached is not None:
+                bodies[disp] = cached
+            else:
+                todo.append((disp, text, sha, is_json))
+    finally:
+        if was:
+            gc.enable()
 
     big = [t for t in todo if len(t[1]) >= PARALLEL_MIN_BYTES // 4]
     workers = min(os.cpu_count() or 1, len(big))
@@ -165,8 +179,13 @@ def load_module_partial(directory: str | Path, *, use_cache: bool = True, childr
         gc.disable()
         try:
             for t, blob in zip(todo, results, strict=True):
-                bodies[t[0]] = pickle.loads(blob)
-                _store_cache(cache_dir, t[2], blob, use_cache)
+                try:
+                    bodies[t[0]] = parse_cache.decode(blob)
+                except parse_cache.CacheFormatError:  # too deep to rebuild here: parse it in this process
+                    bodies[t[0]] = _parse_one(t[1], t[3])
+                    continue
+                if key is not None:
+                    _store_cache(cache_dir, t[2], blob, key)
         finally:
             if was:
                 gc.enable()
@@ -177,12 +196,12 @@ def load_module_partial(directory: str | Path, *, use_cache: bool = True, childr
             for disp, text, sha, is_json in todo:
                 result = _parse_one(text, is_json)
                 bodies[disp] = result
-                if use_cache:
+                if key is not None:
                     try:
-                        blob = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
+                        blob = parse_cache.encode(result)
                     except RecursionError:
                         continue  # too deep to cache; parsing it again next time is fine
-                    _store_cache(cache_dir, sha, blob, True)
+                    _store_cache(cache_dir, sha, blob, key)
         finally:
             if was:
                 gc.enable()
@@ -208,24 +227,30 @@ def load_module_partial(directory: str | Path, *, use_cache: bool = True, childr
 
 def _prune_cache(cache_dir: Path, live: set[str]) -> None:
     """Drop entries for file contents that no longer exist, so the cache does not grow forever."""
+    keep = {_cache_name(sha) for sha in live}
     try:
-        for p in cache_dir.glob("hcl2-*.pickle"):
-            if p.stem.rsplit("-", 1)[-1] not in live:
+        for p in cache_dir.glob("hcl2-*"):
+            if p.name not in keep:
                 p.unlink(missing_ok=True)
     except OSError:
         pass
 
 
-def _store_cache(cache_dir: Path, sha: str, blob: bytes, enabled: bool) -> None:
-    if not enabled:
-        return
+def _store_cache(cache_dir: Path, sha: str, payload: bytes, key: bytes) -> None:
+    """Write one sealed entry atomically, 0600 in 0700 folders (it holds the configuration's text)."""
+    tmp = cache_dir / f".tmp-{os.getpid()}-{sha}"
     try:
-        cache_dir.mkdir(parents=True, exist_ok=True)
-        tmp = cache_dir / f".tmp-{os.getpid()}-{sha}"
-        tmp.write_bytes(blob)
+        for folder in (cache_dir.parent, cache_dir):
+            folder.mkdir(mode=0o700, exist_ok=True)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0), 0o600)
+        with os.fdopen(fd, "wb") as f:
+            f.write(parse_cache.seal(key, _cache_name(sha), payload))
         os.replace(tmp, _cache_path(cache_dir, sha))
     except OSError:
-        pass  # a read-only directory just means no cache
+        try:
+            tmp.unlink(missing_ok=True)
+        except OSError:
+            pass  # a read-only directory just means no cache
 
 
 def check_duplicate_attributes(body: ir.Body, filename: str, bag: DiagnosticBag) -> None:
