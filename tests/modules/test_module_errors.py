@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import run
+
+from tests.support.modules import run
 
 CHILD = 'variable "n" {\n  type = number\n}\n\noutput "twice" {\n  value = var.n * 2\n}\n'
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 
-from conftest import run
+from tests.support.modules import run
 
 
 def test_complete_example_applies_and_converges(copy_fixture, monkeypatch) -> None:
