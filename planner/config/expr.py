@@ -765,7 +765,13 @@ def _refs(e: Any, bound: frozenset[str], out: list) -> None:
                 out.append((("data", names[0], names[1], _static_key(steps, 2)), line, col))
             else:
                 out.append((("data", None, None, None), line, col))
-        elif name in ("count", "each", "path", "terraform", "self", "module"):
+        elif name == "module":  # ("module", call, output): either may be None (module.x, module.x[0])
+            call = names[0] if names and isinstance(names[0], str) else None
+            rest = names[1:] if call else []
+            if rest and not isinstance(rest[0], str):
+                rest = rest[1:]  # module.x[0].out: skip the instance key
+            out.append((("module", call, rest[0] if rest and isinstance(rest[0], str) else None), line, col))
+        elif name in ("count", "each", "path", "terraform", "self"):
             out.append(((name,), line, col))
         else:
             if names and isinstance(names[0], str):

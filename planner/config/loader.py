@@ -29,6 +29,7 @@ CACHE_KEY_PREFIX = f"hcl2-{getattr(hcl2, '__version__', 'x')}-ir{IR_VERSION}"
 PARALLEL_MIN_BYTES = 256 * 1024  # below this, process start-up costs more than it saves
 
 TOP_LEVEL = {"terraform": 0, "provider": 1, "variable": 1, "locals": 0, "output": 1, "resource": 2, "data": 2}
+TOP_LEVEL.update({"module": 1, "moved": 0, "removed": 0})  # modules and refactoring (planner.config.modules)
 
 
 @dataclass
@@ -44,6 +45,13 @@ class Module:
     data: dict[tuple[str, str], ir.Block] = field(default_factory=dict)
     providers: list[ir.Block] = field(default_factory=list)
     content_hash: str = ""
+    # module calls and what they resolved to (filled by planner.config.modules.load_children)
+    calls: dict[str, ir.Block] = field(default_factory=dict)
+    children: dict[str, Module] = field(default_factory=dict)
+    path: tuple[str, ...] = ()  # static module path: call names from the root
+    source_dir: str = "."  # path.module: this module's directory relative to the root module's
+    moved: list[ir.Block] = field(default_factory=list)
+    removed: list[ir.Block] = field(default_factory=list)
 
 
 def _display_dir(directory: str | Path) -> str:
@@ -100,14 +108,15 @@ def _read_cache(cp: Path, sha: str, key: bytes) -> ir.Body | SyntaxProblem | Non
 
 
 def load_module(directory: str | Path, *, use_cache: bool = True) -> Module:
-    """Parse every configuration file of ``directory``; raises DiagnosticsError with all problems."""
+    """Parse every configuration file of ``directory``, and the modules it calls; raises
+    DiagnosticsError with all problems."""
     module, diags, _ = load_module_partial(directory, use_cache=use_cache)
     if any(d.severity == "error" for d in diags):
         raise DiagnosticsError(diags)
     return module
 
 
-def load_module_partial(directory: str | Path, *, use_cache: bool = True
+def load_module_partial(directory: str | Path, *, use_cache: bool = True, children: bool = True
                         ) -> tuple[Module, list[Diagnostic], bool]:
     """Like load_module, but returns (module, diagnostics, every_file_parsed) instead of raising.
 
@@ -209,6 +218,10 @@ def load_module_partial(directory: str | Path, *, use_cache: bool = True
             continue
         module.files.append(ir.File(disp, body, sha))
     _index(module, bag)
+    if module.calls and children:
+        from planner.config.modules import load_children
+
+        all_parsed = load_children(module, bag) and all_parsed
     return module, bag.items, all_parsed
 
 
@@ -267,11 +280,6 @@ def _index(module: Module, bag: DiagnosticBag) -> None:
         for b in f.body.blocks:
             b.filename = fn
             pos = SourcePos(fn, b.line, b.col)
-            if b.type == "module":
-                bag.add("Module calls are not supported", pos,
-                        detail="clbplan evaluates a single root module; module blocks are not supported.",
-                        hint="inline the module's resources into this configuration")
-                continue
             if b.type not in TOP_LEVEL:
                 bag.add("Unsupported block type", pos,
                         detail=f'Blocks of type "{b.type}" are not expected here.',
@@ -318,6 +326,12 @@ def _index(module: Module, bag: DiagnosticBag) -> None:
                             detail="A locals block holds only NAME = VALUE arguments.")
             elif b.type == "provider":
                 module.providers.append(b)
+            elif b.type == "module":
+                _unique(module.calls, b.labels[0], b, bag, "module call", fn)
+            elif b.type == "moved":
+                module.moved.append(b)
+            elif b.type == "removed":
+                module.removed.append(b)
 
 
 def _unique(target: dict, name: str, b: ir.Block, bag: DiagnosticBag, kind: str, fn: str) -> None:
