@@ -6,8 +6,9 @@ the CLI renders them as ``file:line:col: error: summary`` plus a hint.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 
 @dataclass(frozen=True, order=True)
@@ -53,12 +54,36 @@ class Diagnostic:
         return out
 
 
+# an instance key right after a resource (or module) address: alicloud_x.y[0], module.m["k"]
+_INSTANCE_KEY = re.compile(r'((?:^|(?<=[\s"(:]))(?:data\.)?[a-z][a-z0-9_]*\.[A-Za-z_][A-Za-z0-9_-]*)'
+                           r'\[(?:\d+|"(?:[^"\\]|\\.)*")\]')
+
+
+def collapse_instances(diags: Iterable[Diagnostic]) -> list[Diagnostic]:
+    """One diagnostic per block, not one per count/for_each instance: findings that differ only in
+    the instance key become one, naming the block; instances that differ otherwise stay apart.
+    Exact repeats are dropped."""
+    groups: dict[tuple, list[Diagnostic]] = {}
+    for d in diags:
+        key = (d.severity, d.pos, _INSTANCE_KEY.sub(r"\1", d.summary), _INSTANCE_KEY.sub(r"\1", d.detail),
+               _INSTANCE_KEY.sub(r"\1", d.hint))
+        groups.setdefault(key, []).append(d)
+    out = []
+    for (_sev, _pos, summary, detail, hint), members in groups.items():
+        first = members[0]
+        if all(m == first for m in members):
+            out.append(first)
+        else:
+            out.append(replace(first, summary=summary, detail=detail, hint=hint))
+    return out
+
+
 class DiagnosticsError(Exception):
     """Raised when a stage cannot continue; carries every diagnostic found so far."""
 
     def __init__(self, diagnostics: Iterable[Diagnostic]):
         self.diagnostics = sorted(
-            diagnostics, key=lambda d: (d.pos or SourcePos("", 0, 0), d.summary)
+            collapse_instances(diagnostics), key=lambda d: (d.pos or SourcePos("", 0, 0), d.summary)
         )
         super().__init__("\n".join(d.render() for d in self.diagnostics))
 

@@ -43,6 +43,24 @@ from planner.values import UNKNOWN, contains_unknown
 
 Resolver = Callable[[ResourceInstance], dict]
 
+QUOTED_REFERENCE_DETAIL = (
+    "In this context, references are expected literally rather than in quotes. Terraform 0.11 and earlier "
+    "required quotes, but quoted references are now deprecated and will be removed in a future version of "
+    "Terraform. Remove the quotes surrounding this reference to silence this warning.")
+
+
+def _move_to(e: ir.Expr, line: int, col: int) -> None:
+    """Give a reference parsed out of a string the string's position, for later diagnostics."""
+    while True:
+        e.line, e.col = line, col
+        if isinstance(e, ir.Index):
+            _move_to(e.key, line, col)
+        if isinstance(e, (ir.GetAttr, ir.Index)):
+            e = e.obj
+        else:
+            return
+
+
 RESOURCE_META = {"count", "for_each", "depends_on", "provider"}
 RESOURCE_META_BLOCKS = {"lifecycle", "provisioner", "connection"}
 VARIABLE_ARGS = {"type", "default", "description", "sensitive", "nullable", "ephemeral"}
@@ -753,6 +771,22 @@ class ModuleEvaluator:
             return False
         return None
 
+    def _unquote(self, e: ir.Expr, filename: str) -> ir.Expr:
+        """A quoted reference (``"alicloud_x.y"``, ``"alicloud.bj"``) read as the reference, with
+        Terraform's deprecation warning; anything else is returned as it is."""
+        if not (isinstance(e, ir.Lit) and isinstance(e.value, str)) or not e.value:
+            return e
+        try:
+            parsed = parse_expression(e.value, e.line)
+        except SyntaxProblem:
+            return e
+        if not isinstance(parsed, (ir.Name, ir.GetAttr, ir.Index)):
+            return e
+        _move_to(parsed, e.line, e.col)
+        self.bag.add("Quoted references are deprecated", SourcePos(filename, e.line, e.col),
+                     detail=QUOTED_REFERENCE_DETAIL, severity="warning")
+        return parsed
+
     def _depends_on_refs(self, b: ir.Block) -> list:
         a = b.body.attr("depends_on")
         if a is None:
@@ -764,6 +798,7 @@ class ModuleEvaluator:
             return []
         out = []
         for it in items:
+            it = self._unquote(it, b.filename)
             refs = references(it)
             if len(refs) != 1 or refs[0][0][0] not in ("resource", "data", "module"):
                 self.bag.add("Invalid depends_on reference", SourcePos(b.filename, it.line, it.col),
@@ -1032,6 +1067,7 @@ class ModuleEvaluator:
                     elif isinstance(e, ir.TupleExpr):
                         names = []
                         for item in e.items:
+                            item = self._unquote(item, fn)
                             head = item
                             while isinstance(head, (ir.GetAttr, ir.Index)):
                                 head = head.obj
@@ -1058,7 +1094,7 @@ class ModuleEvaluator:
         a = b.body.attr("provider")
         if a is None:
             return self.provider_map.get("alicloud", "alicloud")
-        e = a.expr
+        e = self._unquote(a.expr, b.filename)
         key = None
         if isinstance(e, ir.GetAttr) and isinstance(e.obj, ir.Name):
             key = f"{e.obj.name}.{e.name}"

@@ -224,6 +224,12 @@ class Evaluator:
             hint = ""
             if name.startswith("provider::"):
                 hint = "provider-defined functions are not supported"
+            else:
+                from planner.schema.conform import suggest
+                close = suggest(name, set(FUNCTIONS) | SPECIAL)
+                if close:
+                    raise EvalError("Call to unknown function", f'There is no function named "{name}". Did you '
+                                    f'mean "{close}"?', e.line, e.col)
             raise EvalError("Call to unknown function", f'There is no function named "{name}".', e.line, e.col,
                             hint=hint or "see the list of supported functions in the README")
         args = [self.ev(a, s) for a in e.args]

@@ -52,10 +52,19 @@ class Module:
     source_dir: str = "."  # path.module: this module's directory relative to the root module's
     moved: list[ir.Block] = field(default_factory=list)
     removed: list[ir.Block] = field(default_factory=list)
+    # what loading found (structure errors, warnings), reported with the evaluation's by plan/apply
+    load_diagnostics: list[Diagnostic] = field(default_factory=list, repr=False, compare=False)
 
 
 def _display_dir(directory: str | Path) -> str:
     d = str(directory)
+    if os.path.isabs(d):  # plan/apply without a DIR argument pass the absolute cwd: show it as validate does
+        try:
+            rel = os.path.relpath(d)
+        except ValueError:  # another drive (Windows)
+            rel = d
+        if rel == "." or not rel.startswith(".."):
+            d = rel
     return "" if d in ("", ".", "./") else d
 
 

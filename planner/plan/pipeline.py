@@ -89,16 +89,34 @@ def make_planned_values(config: Configuration) -> Callable[[Operation, Mapping[R
 
 
 def _load(workdir: Path):
-    from planner.config import load_module
+    """The parsed module. Structure errors (a duplicate argument, an unknown block) do not stop here
+    when every file parsed: _evaluate reports them together with the evaluation's, so plan and apply
+    show the same complete set as validate."""
+    from planner.config.loader import load_module_partial
+    from planner.diagnostics import DiagnosticsError
 
-    return load_module(workdir)
+    module, diags, all_parsed = load_module_partial(workdir)
+    if not all_parsed and any(d.severity == "error" for d in diags):
+        raise DiagnosticsError(diags)
+    module.load_diagnostics = diags
+    return module
 
 
 def _evaluate(module: Any, *, var_args: Sequence[str], var_files: Sequence[str],
               env: Mapping[str, str] | None, resolver: Callable) -> Configuration:
     from planner.config import evaluate
+    from planner.diagnostics import DiagnosticsError
 
-    return evaluate(module, var_args=var_args, var_files=var_files, env=env, resolver=resolver)
+    early = list(getattr(module, "load_diagnostics", []))
+    try:
+        config = evaluate(module, var_args=var_args, var_files=var_files, env=env, resolver=resolver)
+    except DiagnosticsError as e:
+        raise DiagnosticsError(early + list(e.diagnostics)) from None
+    if any(d.severity == "error" for d in early):
+        raise DiagnosticsError(early + list(getattr(config, "warnings", [])))
+    if early:
+        config.warnings = early + list(getattr(config, "warnings", []))
+    return config
 
 
 def open_provider(config: Configuration, workdir: Path) -> tuple[Any, Any, Any, str]:
@@ -116,7 +134,7 @@ def make_plan(workdir: Path | str, state: State, *, var_args: Sequence[str] = ()
               env: Mapping[str, str] | None = None, destroy: bool = False, verify: bool = True,
               refresh: bool = True, targets: Sequence[ResourceAddress] = (),
               excludes: Sequence[ResourceAddress] = (), replace: Sequence[ResourceAddress] = (),
-              refresh_only: bool = False) -> Planned:
+              refresh_only: bool = False, on_warnings: Callable[[Configuration], None] | None = None) -> Planned:
     """Plan ``workdir`` against ``state`` (as read from the backend, journal replayed).
 
     ``targets``/``excludes``/``replace``/``refresh_only`` are the -target/-exclude/-replace/
@@ -127,6 +145,8 @@ def make_plan(workdir: Path | str, state: State, *, var_args: Sequence[str] = ()
     module = _load(workdir)
     differ = make_differ(state, destroy=destroy, replace=replace)
     config = _evaluate(module, var_args=var_args, var_files=var_files, env=env, resolver=differ.resolve)
+    if on_warnings is not None:  # shown before anything later (refresh, verification) can fail
+        on_warnings(config)
     provider, transport, emulator, region = open_provider(config, workdir)
     refreshed, drift = state, []
     if refresh and state.resources:

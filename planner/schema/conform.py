@@ -426,7 +426,8 @@ def conform(instance: ResourceInstance) -> list[Diagnostic]:
     schema = get_schema(instance.type, mode)
     kind = "data source" if mode == "data" else "resource type"
     if schema is None:
-        s = suggest(instance.type, type_names(mode))
+        prefix = instance.type.split("_", 1)[0] + "_"  # a suggestion stays within the same provider
+        s = suggest(instance.type, {t for t in type_names(mode) if t.startswith(prefix)})
         if s is None and instance.type.startswith("alicloud_"):
             return [outside_scope(instance.type, kind, instance.pos)]
         hint = f'did you mean "{s}"?' if s else (

@@ -1,4 +1,5 @@
-"""Record Terraform's answer for every expression of corpus.txt into expected.json.
+"""Record Terraform's answer for every expression of corpus.txt into expected.json, and its list of
+built-in functions into terraform_functions.txt.
 
 Run from the repository root with the terraform binary on PATH (it needs no provider and no
 network): ``python tests/config/conformance/record.py``. Every expression becomes one output of
@@ -101,6 +102,10 @@ def main() -> None:
             rec["known_difference"] = prev["known_difference"]
         fixture["cases"][name] = rec
     FIXTURE.write_text(json.dumps(fixture, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    listing = subprocess.run(["terraform", "metadata", "functions", "-json"], capture_output=True, text=True,
+                             check=True).stdout
+    names = sorted(n for n in json.loads(listing)["function_signatures"] if "::" not in n)
+    (HERE / "terraform_functions.txt").write_text("\n".join(names) + "\n", encoding="utf-8")
     errors = sum(1 for r in fixture["cases"].values() if "error" in r)
     print(f"recorded {len(entries)} expressions ({errors} errors) from Terraform into {FIXTURE}")
 
