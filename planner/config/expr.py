@@ -310,6 +310,12 @@ class Evaluator:
             raise EvalError("Invalid function argument", f"{name}'s second argument must be an object of "
                             "template variables.", a.line, a.col)
         if name == "templatestring":
+            if not isinstance(e.args[0], (ir.Name, ir.GetAttr, ir.Index)):
+                a = e.args[0]
+                raise EvalError("Invalid function argument", 'Invalid value for "template" parameter: invalid '
+                                "template expression: templatestring is only for rendering templates retrieved "
+                                "dynamically from elsewhere, and so does not support providing a literal template; "
+                                "consider using a template string expression instead.", a.line, a.col)
             if not isinstance(path, str):
                 a = e.args[0]
                 raise EvalError("Invalid function argument", "templatestring's first argument must be a string.",

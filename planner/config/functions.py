@@ -25,6 +25,7 @@ from planner.config.types import (
     STRING,
     ConversionError,
     SetValue,
+    arith,
     convert,
     format_number,
     make_set,
@@ -156,7 +157,9 @@ def _format(fmt: Any, *args: Any) -> str:
         elif verb in ("f", "e", "g", "F", "E", "G"):
             n = _num(v, argi)
             spec = f"{'+' if '+' in flags else ''}.{prec if prec is not None else 6}{verb}"
-            s = format(float(n), spec) if verb not in ("g", "G") or prec else repr(normalize_number(n))
+            # the decimal Terraform holds, not the binary float: %.20f of 0.1 is 0.10000000000000000000
+            s = format(_decimal_of(n), spec) if verb not in ("g", "G") or prec else repr(normalize_number(n))
+            s = re.sub(r"([eE][+-])(\d)$", r"\g<1>0\2", s)  # Go writes at least two exponent digits
         elif verb == "t":
             s = "true" if _bool(v, argi) else "false"
         elif verb in ("x", "X", "o", "b"):
@@ -175,6 +178,13 @@ def _format(fmt: Any, *args: Any) -> str:
         out.append(s)
     out.append(fmt_s[pos:])
     return "".join(out)
+
+
+def _decimal_of(n: int | float):
+    from decimal import Decimal
+    if isinstance(n, int):
+        return Decimal(n)
+    return getattr(n, "exact", None) or Decimal(repr(n))
 
 
 def _formatlist(fmt: Any, *args: Any) -> list:
@@ -255,7 +265,10 @@ def _element(lst: Any, idx: Any) -> Any:
     items, i = _list(lst, 0), _int(idx, 1)
     if not items:
         raise FuncError("cannot use element function with an empty list", 0)
-    return items[i % len(items)]
+    at = int(math.fmod(i, len(items)))  # Go's remainder: element(["a"], -1) is "a", element(l3, -1) fails
+    if at < 0:
+        raise FuncError("cannot use element function with a negative index", 1)
+    return items[at]
 
 
 def _concat(*lists: Any) -> list:
@@ -342,7 +355,7 @@ def _compact(lst: Any) -> list:
 
 def _distinct(lst: Any) -> list:
     out: list = []
-    for v in _list(lst):
+    for v in _unified(list(_list(lst)), "all elements of a list"):
         if not any(hcl_equal(v, o) for o in out):
             out.append(v)
     return out
@@ -377,7 +390,7 @@ def _range(*args: Any) -> list:
     v = start
     while (step > 0 and v < limit) or (step < 0 and v > limit):
         out.append(normalize_number(v))
-        v += step
+        v = arith("+", v, step)  # decimal steps: range(0, 1, 0.1) ends at 0.9, as in Terraform
     return out
 
 
@@ -412,7 +425,10 @@ def _sum(lst: Any) -> Any:
     items = _list(lst)
     if not items:
         raise FuncError("cannot sum an empty list")
-    return normalize_number(sum(_num(v) for v in items))
+    total: int | float = 0
+    for v in items:
+        total = arith("+", total, _num(v))
+    return total
 
 
 def _index(lst: Any, v: Any) -> int:

@@ -116,7 +116,22 @@ def normalize_number(v: int | float) -> int | float:
     return v
 
 
-_DEC = Context(prec=60)
+_DEC = Context(prec=80)
+
+
+class Fraction(float):
+    """A float that remembers the decimal it approximates (2/3 keeps 80 digits), so a chain of
+    arithmetic rounds once, as Terraform's big floats do: 2 / 3 * 3 is 2, not 1.9999999999999998."""
+
+    __slots__ = ("exact",)
+
+    def __new__(cls, exact: Decimal) -> Fraction:
+        obj = super().__new__(cls, float(exact))
+        obj.exact = exact
+        return obj
+
+    def __reduce__(self):  # copies and pickles are plain floats
+        return (float, (float(self),))
 
 
 def arith(op: str, a: int | float, b: int | float) -> int | float:
@@ -127,12 +142,26 @@ def arith(op: str, a: int | float, b: int | float) -> int | float:
     x, y = _to_dec(a), _to_dec(b)
     r = _DEC.add(x, y) if op == "+" else _DEC.subtract(x, y) if op == "-" else \
         _DEC.multiply(x, y) if op == "*" else _DEC.divide(x, y)
+    return decimal_number(r)
+
+
+def decimal_number(r: Decimal) -> int | float:
+    """A computed decimal as a clbplan number: an int when whole (also when it is within rounding
+    of a whole number, as 2/3*3 is), a float remembering its decimal otherwise."""
     if r == r.to_integral_value():
         return int(r)
-    return float(r)
+    f = float(r)
+    if not math.isfinite(f):
+        return f
+    rounded = r.quantize(Decimal(1), context=_DEC) if abs(r) < Decimal(2) ** 53 else None
+    if rounded is not None and abs(r - rounded) < Decimal("1e-60"):
+        return int(rounded)
+    return Fraction(r)
 
 
 def _to_dec(v: int | float) -> Decimal:
+    if isinstance(v, Fraction):
+        return v.exact
     return Decimal(v) if isinstance(v, int) else Decimal(repr(v))
 
 
@@ -142,6 +171,13 @@ def parse_number(s: str) -> int | float:
         return int(t)
     except ValueError:
         pass
+    if "e" in t.lower() and "x" not in t.lower() and t.lower().lstrip("+-")[:1].isdigit() or t[:1] == ".":
+        try:  # 1e400 is a number in Terraform, far beyond a float
+            d = Decimal(t)
+            if d.is_finite() and d == d.to_integral_value():
+                return int(d)
+        except ArithmeticError:
+            pass
     try:
         f = float(t)
         if math.isfinite(f) and "." not in t and ("e" in t or "E" in t) and f.is_integer():

@@ -68,7 +68,8 @@ def run_terraform(entries: list[tuple[str, str]], terraform: str = "terraform") 
                     continue  # follows the serialisation error above, which names the output
                 if name is None:
                     raise SystemExit(f"terraform error not tied to an expression: {d}")
-                failed.setdefault(name, {"error": d.get("summary", ""), "detail": d.get("detail", "")})
+                detail = d.get("detail", "").split("\ngoroutine")[0]  # a Go panic's stack is noise
+                failed.setdefault(name, {"error": d.get("summary", ""), "detail": detail})
             if proc.returncode != 0 and not failed:
                 raise SystemExit(f"terraform failed without a diagnostic:\n{proc.stdout}\n{proc.stderr}")
             if failed:
