@@ -219,6 +219,12 @@ class Converter:
                 text = str(inner)
                 if inner.type == "ESCAPED_INTERPOLATION" or inner.type == "ESCAPED_DIRECTIVE":
                     flat.append(("lit", text[1:]))
+                elif "\n" in text:
+                    nl = pl + text[:text.index("\n")].count("\n")
+                    raise SyntaxProblem("Invalid multi-line string", "Quoted strings may not be split over multiple "
+                                        "lines. To produce a multi-line string, either use the \\n escape to "
+                                        'represent a newline character or use the "heredoc" multi-line template '
+                                        "syntax.", nl, pc)
                 else:
                     flat.append(("lit", _decode_escapes(text, pl, pc)))
             else:
