@@ -269,12 +269,15 @@ class Converter:
         # lines[0] is "<<EOT", the last two are "  EOT" and "" (the token ends with a newline)
         body_lines = lines[1:-2]
         if trim:
-            indents = [len(ln) - len(ln.lstrip(" \t")) for ln in body_lines if ln.strip()]
+            # As HCL does it: a line whose newline a ~} (or ~ interpolation end) before it strips away
+            # does not start a line, so it keeps its indentation; blank lines keep theirs too.
+            starts = [i == 0 or not body_lines[i - 1].rstrip(" \t").endswith("~}") for i in range(len(body_lines))]
+            indents = [len(ln) - len(ln.lstrip(" \t")) for i, ln in enumerate(body_lines) if starts[i] and ln.strip()]
             cut = min(indents) if indents else 0
-            body_lines = [ln[cut:] for ln in body_lines]
+            body_lines = [ln[cut:] if starts[i] and ln.strip() else ln for i, ln in enumerate(body_lines)]
         text = "\n".join(body_lines) + ("\n" if body_lines else "")
         flat = scan_template(text, line + 1, 1)
-        return build_template(flat, line, col)
+        return build_template(flat, line, col, heredoc=True)
 
     def x_tuple(self, t: Tree) -> ir.Expr:
         line, col = _pos(t)
@@ -395,7 +398,24 @@ class Converter:
                           line, col)
 
 
-def build_template(flat: list, line: int, col: int) -> ir.Expr:
+def _rstrip_line(text: str) -> str:
+    """What ``~`` strips before it in a heredoc. HCL scans a heredoc line by line and strips within
+    the one neighbouring line token: the text before the marker on its own line or, when the marker
+    starts its line, the line above (whose newline goes too)."""
+    k = text.rfind("\n")
+    if k < len(text) - 1:  # text before the marker on the same line
+        return text[:k + 1] + text[k + 1:].rstrip()
+    prev = text.rfind("\n", 0, k)
+    return text[:prev + 1] + text[prev + 1:].rstrip()
+
+
+def _lstrip_line(text: str) -> str:
+    """What ``~`` strips after it in a heredoc: the rest of its line, up to and including the newline."""
+    stripped = text.lstrip(" \t\r")
+    return stripped[1:] if stripped.startswith("\n") else stripped
+
+
+def build_template(flat: list, line: int, col: int, heredoc: bool = False) -> ir.Expr:
     """Flat parts (literals + directives) -> a Lit, a bare expression, or a nested Template."""
     # strip markers: "~" eats whitespace in the neighbouring literal
     for i, item in enumerate(flat):
@@ -403,9 +423,9 @@ def build_template(flat: list, line: int, col: int) -> ir.Expr:
             continue
         _kind, _payload, strip_l, strip_r = item[:4]
         if strip_l and i > 0 and flat[i - 1][0] == "lit":
-            flat[i - 1] = ("lit", flat[i - 1][1].rstrip())
+            flat[i - 1] = ("lit", _rstrip_line(flat[i - 1][1]) if heredoc else flat[i - 1][1].rstrip())
         if strip_r and i + 1 < len(flat) and flat[i + 1][0] == "lit":
-            flat[i + 1] = ("lit", flat[i + 1][1].lstrip())
+            flat[i + 1] = ("lit", _lstrip_line(flat[i + 1][1]) if heredoc else flat[i + 1][1].lstrip())
     root: list = []
     stack: list[tuple[str, object, list]] = []  # (kind, node, list being filled)
     cur = root
