@@ -49,6 +49,15 @@ QUOTED_REFERENCE_DETAIL = (
     "Terraform. Remove the quotes surrounding this reference to silence this warning.")
 
 
+def _did_you_mean(name: str | None, candidates: Any) -> str:
+    """Terraform's ' Did you mean "x"?' for a declared name within a small edit distance, else ""."""
+    if not name:
+        return ""
+    from planner.schema.conform import suggest
+    close = suggest(name, set(candidates))
+    return f' Did you mean "{close}"?' if close else ""
+
+
 def _move_to(e: ir.Expr, line: int, col: int) -> None:
     """Give a reference parsed out of a string the string's position, for later diagnostics."""
     while True:
@@ -709,17 +718,19 @@ class ModuleEvaluator:
         pos = SourcePos(fn, line, col)
         if kind == "var":
             if ref[1] is None or ref[1] not in self.m.variables:
+                close = _did_you_mean(ref[1], self.m.variables)
                 self.bag.add("Reference to undeclared input variable", pos,
-                             detail=f'An input variable with the name "{ref[1]}" has not been declared.',
-                             hint=f'declare it with variable "{ref[1]}" {{}}' if ref[1] else
-                             "write var.NAME")
+                             detail=f'An input variable with the name "{ref[1]}" has not been declared.{close}',
+                             hint=f'declare it with variable "{ref[1]}" {{}}' if ref[1] and not close else
+                             "" if ref[1] else "write var.NAME")
                 return False
             return ("var", ref[1]) if self.m.path else None
         if kind == "local":
             if ref[1] is None or ref[1] not in self.m.locals:
+                close = _did_you_mean(ref[1], self.m.locals)
                 self.bag.add("Reference to undeclared local value", pos,
-                             detail=f'A local value with the name "{ref[1]}" has not been declared.',
-                             hint="declare it in a locals block" if ref[1] else "write local.NAME")
+                             detail=f'A local value with the name "{ref[1]}" has not been declared.{close}',
+                             hint="" if close else "declare it in a locals block" if ref[1] else "write local.NAME")
                 return False
             return ("local", ref[1])
         if kind in ("resource", "data"):
@@ -733,9 +744,10 @@ class ModuleEvaluator:
             if (t, n) not in table:
                 what = "managed resource" if kind == "resource" else "data resource"
                 prefix = "" if kind == "resource" else "data."
+                close = _did_you_mean(n, [name for (typ, name) in table if typ == t])
                 self.bag.add("Reference to undeclared resource", pos,
-                             detail=f'A {what} "{t}" "{n}" has not been declared in {self._where()}.',
-                             hint=f"declare it, or check the spelling of {prefix}{t}.{n}")
+                             detail=f'A {what} "{t}" "{n}" has not been declared in {self._where()}.{close}',
+                             hint="" if close else f"declare it, or check the spelling of {prefix}{t}.{n}")
                 return False
             return (kind, t, n)
         if kind in ("count", "each"):

@@ -202,3 +202,24 @@ def test_plan_and_apply_report_what_validate_reports_with_relative_paths(tmp_pat
         assert str(d) not in r.output and os.sep + "main.tf" not in r.output, r.output
     assert runs["validate"] == runs["plan"] == runs["apply"]
     assert [line.split(": error: ")[0] for line in runs["plan"]] == ["main.tf:5:3", "main.tf:8:30", "main.tf:11:24"]
+
+
+def test_undeclared_names_suggest_a_close_declared_one(tmp_path, monkeypatch):
+    d = _write(tmp_path, f"""
+variable "region_name" {{
+  default = "x"
+}}
+locals {{
+  port_number = 1
+}}
+resource "{LB}" "web" {{
+  load_balancer_name = var.region_nam
+  description        = "${{local.port_numbr}} ${{{LB}.webb.id}} ${{var.zzz}}"
+}}
+""")
+    monkeypatch.chdir(d)
+    out = CliRunner().invoke(cli, ["validate"]).output
+    assert 'has not been declared. Did you mean "region_name"?' in out
+    assert 'has not been declared. Did you mean "port_number"?' in out
+    assert 'has not been declared in the root module. Did you mean "web"?' in out
+    assert 'An input variable with the name "zzz" has not been declared.\n' in out
