@@ -272,6 +272,8 @@ class Differ:
         sensitive = set(instance.sensitive) | (set(schema.sensitive) if schema is not None else set())
         if rs is None:
             after = planned_after(instance.attributes, None, schema)
+            if schema is not None and getattr(schema, "customize_diff", None) is not None:
+                schema.customize_diff(None, after, [], [])
             after["id"] = UNKNOWN
             return ResourceChange(
                 addr, Action.CREATE, None, after, provider=instance.provider, sensitive=sensitive,
@@ -282,6 +284,8 @@ class Differ:
         changed = changed_attributes(before, after, schema)
         force_new = set(schema.force_new) if schema is not None else set()
         replace_by = [n for n in changed if n in force_new]
+        if schema is not None and getattr(schema, "customize_diff", None) is not None:
+            replace_by = schema.customize_diff(before, after, changed, replace_by)
         if replace_by:
             _mark_replaced(after, instance.attributes, schema)
             after["id"] = UNKNOWN

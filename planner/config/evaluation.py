@@ -830,7 +830,9 @@ class ModuleEvaluator:
     def _provider(self, b: ir.Block) -> str:
         a = b.body.attr("provider")
         if a is None:
-            return "alicloud"
+            from planner.schema.utility import implied_provider, is_utility_type
+
+            return implied_provider(b.labels[0]) if is_utility_type(b.labels[0]) else "alicloud"
         e = a.expr
         key = None
         if isinstance(e, ir.GetAttr) and isinstance(e.obj, ir.Name):
@@ -941,6 +943,10 @@ class ModuleEvaluator:
         for b in self.m.providers:
             fn = b.filename
             pos = SourcePos(fn, b.line, b.col)
+            from planner.schema.utility import UTILITY_PROVIDERS
+
+            if b.labels[0] in UTILITY_PROVIDERS:
+                continue  # local providers: nothing to configure
             if b.labels[0] != "alicloud":
                 self.bag.add("Unsupported provider", pos, detail=f'clbplan manages only the "alicloud" provider; '
                              f'"{b.labels[0]}" is not supported.')
