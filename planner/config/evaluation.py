@@ -1670,7 +1670,10 @@ def evaluate(module: Module, *, var_args: Sequence[str] = (), var_files: Sequenc
     was = gc.isenabled()
     gc.disable()
     try:
-        return me.run(var_args, var_files)
+        from planner.workdir import base_dir
+
+        with base_dir(getattr(module, "directory", None)):  # relative names in data sources
+            return me.run(var_args, var_files)
     finally:
         if was:
             gc.enable()

@@ -97,10 +97,8 @@ def _load(workdir: Path):
 def _evaluate(module: Any, *, var_args: Sequence[str], var_files: Sequence[str],
               env: Mapping[str, str] | None, resolver: Callable) -> Configuration:
     from planner.config import evaluate
-    from planner.providers.local import base_dir
 
-    with base_dir(getattr(module, "directory", None)):
-        return evaluate(module, var_args=var_args, var_files=var_files, env=env, resolver=resolver)
+    return evaluate(module, var_args=var_args, var_files=var_files, env=env, resolver=resolver)
 
 
 def open_provider(config: Configuration, workdir: Path) -> tuple[Any, Any, Any, str]:

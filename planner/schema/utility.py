@@ -74,11 +74,25 @@ def _recompute(inputs: tuple[str, ...], outputs: tuple[str, ...], keepers: str |
 
 
 def _renewal(before: Any, after: dict, changed: list[str], replace_by: list[str]) -> list[str]:
-    """tls certificates: a certificate that refresh found expired or inside ``early_renewal_hours``
-    (``ready_for_renewal`` true) is re-issued, with the replace path ``ready_for_renewal``."""
-    if before is not None and before.get("ready_for_renewal") is True and "ready_for_renewal" not in replace_by:
-        after["ready_for_renewal"] = False
-        replace_by = sorted([*replace_by, "ready_for_renewal"])
+    """tls certificates: once expired or inside ``early_renewal_hours`` of its end, a certificate is
+    re-issued: the plan sets ``ready_for_renewal`` and replaces on that path, as the tls provider's
+    plan modifier does."""
+    if before is None or replace_by:
+        return replace_by
+    from datetime import UTC, datetime, timedelta
+
+    from planner.providers.local.clock import parse_rfc3339
+
+    end, early = before.get("validity_end_time"), after.get("early_renewal_hours")
+    if not isinstance(end, str) or not end or not isinstance(early, (int, float, type(None))):
+        return replace_by
+    try:
+        due = parse_rfc3339(end) - timedelta(hours=int(early or 0))
+    except ValueError:
+        return replace_by
+    if datetime.now(UTC) >= due:
+        after["ready_for_renewal"] = True
+        return sorted([*replace_by, "ready_for_renewal"])
     return replace_by
 
 
@@ -378,16 +392,13 @@ REMOTE_STATE_DATA = ResourceSchema("terraform_remote_state", table(
 
 MANAGED: dict[str, ResourceSchema] = {s.type_name: s for s in (
     TERRAFORM_DATA,
-)}
-PENDING: dict[str, ResourceSchema] = {s.type_name: s for s in (
     RANDOM_ID, RANDOM_INTEGER, RANDOM_STRING, RANDOM_PASSWORD, RANDOM_PET, RANDOM_SHUFFLE, RANDOM_UUID,
     NULL_RESOURCE,
     TIME_SLEEP, TIME_STATIC, TIME_ROTATING, TIME_OFFSET,
     TLS_PRIVATE_KEY, TLS_SELF_SIGNED_CERT, TLS_CERT_REQUEST, TLS_LOCALLY_SIGNED_CERT,
     LOCAL_FILE, LOCAL_SENSITIVE_FILE,
 )}
-DATA: dict[str, ResourceSchema] = {}
-PENDING_DATA: dict[str, ResourceSchema] = {s.type_name: s for s in (
+DATA: dict[str, ResourceSchema] = {s.type_name: s for s in (
     LOCAL_FILE_DATA, LOCAL_SENSITIVE_FILE_DATA, REMOTE_STATE_DATA,
 )}
 

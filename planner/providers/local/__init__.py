@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -22,30 +20,9 @@ from planner.addresses import ResourceAddress
 from planner.providers.base import BaseHandler, CallContext, ProviderError
 from planner.schema.utility import is_utility_type
 from planner.state.model import ResourceState
+from planner.workdir import base_dir, resolve
 
 _LOCAL: dict[str, type] = {}
-
-# the root module's directory: relative file names (local_file, terraform_remote_state) resolve
-# against it, as Terraform's do against its working directory (``-chdir``)
-BASE_DIR: ContextVar[str | None] = ContextVar("clbplan_local_base_dir", default=None)
-
-
-@contextmanager
-def base_dir(path: str | os.PathLike | None) -> Iterator[None]:
-    token = BASE_DIR.set(str(path) if path is not None else None)
-    try:
-        yield
-    finally:
-        BASE_DIR.reset(token)
-
-
-def resolve(path: str, base: str | None = None) -> Path:
-    """A user's file name as a path: absolute as given, relative to the run's directory otherwise."""
-    p = Path(os.path.expanduser(path))
-    if p.is_absolute():
-        return p
-    return Path(base or BASE_DIR.get() or os.getcwd()) / p
-
 
 def register_local(*type_names: str) -> Callable[[type], type]:
     """Class decorator: this local handler serves these resource types."""
@@ -193,7 +170,7 @@ def with_local(cloud: Any, *, dry_run: bool = False, base: str | os.PathLike | N
 
 
 # importing the modules registers their handlers
-from . import builtin  # noqa: E402,F401
+from . import builtin, files, randoms, times, tls  # noqa: E402,F401
 
 __all__ = ["LocalEnv", "LocalHandler", "LocalProvider", "Providers", "base_dir", "is_utility_type",
            "register_local", "resolve", "with_local"]
