@@ -301,7 +301,9 @@ class Differ:
             _mark_replaced(after, instance.attributes, schema)
             after["id"] = UNKNOWN
             cbd = instance.lifecycle.create_before_destroy
-            detail = ", ".join(_describe_change(n, before.get(n), after.get(n)) for n in replace_by)
+            # a secret that forces the replacement is named, never shown (reviewers read this line)
+            detail = ", ".join(f"{n} changed (sensitive value)" if n in sensitive
+                               else _describe_change(n, before.get(n), after.get(n)) for n in replace_by)
             return ResourceChange(
                 addr, Action.CREATE_THEN_DELETE if cbd else Action.DELETE_THEN_CREATE, before, after,
                 provider=instance.provider, sensitive=sensitive,
