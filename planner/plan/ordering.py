@@ -67,6 +67,16 @@ BOUND_REFUSAL: dict[str, str] = {
         "the cloud refuses to delete a CA certificate a listener uses: CertificateAndPrivateKeyIsRefered",
     "alicloud_slb_acl": "the cloud refuses to delete an ACL a listener uses: OperationFailed.AclBindedWithVip",
 }
+# network objects an instance is moved off in place (``-replace=alicloud_vpc.main``): the new one is
+# made first, the instance moved, then the old one deleted (the cloud refuses to delete a vSwitch or
+# security group that still holds an instance, and a VPC that still holds a vSwitch)
+CBD_SAFE: dict[str, str] = {
+    **BOUND_REFUSAL,
+    "alicloud_vpc": "the cloud refuses to delete a VPC that still holds vSwitches: DependencyViolation",
+    "alicloud_vswitch": "the cloud refuses to delete a vSwitch that still holds instances: DependencyViolation",
+    "alicloud_security_group":
+        "the cloud refuses to delete a security group that still holds instances: DependencyViolation",
+}
 
 ENI_TYPES = frozenset({"alicloud_ecs_network_interface", "alicloud_network_interface"})
 ENI_ATTACHMENT_TYPES = frozenset({"alicloud_ecs_network_interface_attachment", "alicloud_network_interface_attachment"})
@@ -375,7 +385,7 @@ class _Builder:
         holders: dict[str, set[ResourceAddress]] | None = None
         for addr in sorted(self.changes, key=str):
             c = self.changes[addr]
-            if c.action is not Action.DELETE_THEN_CREATE or addr.type not in BOUND_REFUSAL:
+            if c.action is not Action.DELETE_THEN_CREATE or addr.type not in CBD_SAFE:
                 continue
             if holders is None:
                 # which prior objects hold which id, built once (not one scan of the state per group)
@@ -391,21 +401,22 @@ class _Builder:
                 self._set_action(
                     addr, Action.CREATE_THEN_DELETE,
                     f"created before the old one is deleted because {', '.join(map(str, binders))} "
-                    f"must be re-pointed first ({BOUND_REFUSAL[addr.type]})",
+                    f"must be re-pointed first ({CBD_SAFE[addr.type]})",
                 )
 
     def inherit_create_before_destroy(self) -> None:
-        """What a create-before-destroy object used must outlive its old self: a replaced local
-        object it depended on (the tls certificate behind an uploaded one) is also created first,
-        as Terraform makes the dependencies of a create_before_destroy resource create-first too.
+        """What a create-before-destroy object used must outlive its old self: a replaced object it
+        depended on (the tls certificate behind an uploaded one, the VPC of a moved-off vSwitch) is
+        also created first, as Terraform makes the dependencies of a create_before_destroy
+        resource create-first too.
         Files are left delete-first: a new file at the same path would be removed by the old one's
         delete."""
         work = [a for a in sorted(self.changes, key=str) if self.action(a) is Action.CREATE_THEN_DELETE]
         while work:
             addr = work.pop()
             for dep in sorted(self.old_deps(addr), key=str):
-                if dep in self.changes and self.action(dep) is Action.DELETE_THEN_CREATE \
-                        and is_utility_type(dep.type) and not dep.type.startswith("local_"):
+                if dep in self.changes and self.action(dep) is Action.DELETE_THEN_CREATE and (
+                        dep.type in CBD_SAFE or is_utility_type(dep.type) and not dep.type.startswith("local_")):
                     self._set_action(dep, Action.CREATE_THEN_DELETE,
                                      f"created before the old one is deleted because {addr} is replaced "
                                      "create-before-destroy and uses it")
