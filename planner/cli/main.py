@@ -28,6 +28,9 @@ COMMANDS: list[tuple[str, str]] = [
     ("planner.cli.run_cmd", "output"),
     ("planner.cli.run_cmd", "import_"),
     ("planner.cli.graph_cmd", "graph"),
+    ("planner.cli.init_cmd", "init"),
+    ("planner.cli.version_cmd", "version"),
+    ("planner.cli.version_cmd", "providers"),
 ]
 
 EXIT_OK, EXIT_ERROR, EXIT_CHANGES = 0, 1, 2

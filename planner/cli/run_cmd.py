@@ -27,9 +27,13 @@ EXIT_OK, EXIT_ERROR, EXIT_CHANGES = 0, 1, 2
 
 
 def _backend(workdir: Path, state_path: str | None, lock_timeout: str):
+    from planner.config.terraform_block import configured_state_path
     from planner.state.backend import LocalBackend, parse_duration
 
-    path = Path(state_path) if state_path else workdir / "clbplan.tfstate"
+    # -state wins; else the root module's backend "local" { path = ... }; else clbplan.tfstate
+    path = Path(state_path) if state_path else configured_state_path(workdir)
+    if not state_path and not path.parent.is_dir():
+        path.parent.mkdir(parents=True, exist_ok=True)  # as terraform's local backend does for its path
     try:
         timeout = parse_duration(lock_timeout)
     except ValueError as e:

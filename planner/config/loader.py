@@ -22,6 +22,7 @@ import hcl2
 
 from planner.config import ir
 from planner.config.hclparse import SyntaxProblem, parse_expression, parse_text
+from planner.config.terraform_block import check_module as check_terraform_settings
 from planner.diagnostics import Diagnostic, DiagnosticBag, DiagnosticsError, SourcePos
 
 IR_VERSION = "5"
@@ -44,6 +45,7 @@ class Module:
     data: dict[tuple[str, str], ir.Block] = field(default_factory=dict)
     providers: list[ir.Block] = field(default_factory=list)
     content_hash: str = ""
+    terraform_blocks: list[ir.Block] = field(default_factory=list)  # checked by config.terraform_block
 
 
 def _display_dir(directory: str | Path) -> str:
@@ -190,6 +192,7 @@ def load_module_partial(directory: str | Path, *, use_cache: bool = True
             continue
         module.files.append(ir.File(disp, body, sha))
     _index(module, bag)
+    check_terraform_settings(module.terraform_blocks, bag)
     return module, bag.items, all_parsed
 
 
@@ -293,6 +296,8 @@ def _index(module: Module, bag: DiagnosticBag) -> None:
                             detail="A locals block holds only NAME = VALUE arguments.")
             elif b.type == "provider":
                 module.providers.append(b)
+            elif b.type == "terraform":
+                module.terraform_blocks.append(b)
 
 
 def _unique(target: dict, name: str, b: ir.Block, bag: DiagnosticBag, kind: str, fn: str) -> None:
