@@ -33,7 +33,7 @@ from planner.config.module_sources import (
     fetch_package,
     parse_source,
 )
-from planner.config.terraform_block import _NotLiteral, static_value
+from planner.config.terraform_block import _NotLiteral, shown_dir, static_value
 from planner.config.version_constraints import ConstraintError, Constraints
 from planner.diagnostics import Diagnostic, DiagnosticBag, DiagnosticsError, SourcePos
 
@@ -61,17 +61,6 @@ class DirScan:
     resource_types: list[tuple[str, SourcePos]] = field(default_factory=list)  # (type, where), in file order
     provider_blocks: list[ir.Block] = field(default_factory=list)
     has_files: bool = False
-
-
-def shown_dir(path: Path) -> str:
-    """A directory as the user would type it: relative to the current directory when below it."""
-    try:
-        rel = os.path.relpath(path)
-    except ValueError:
-        return str(path)
-    if rel == ".":
-        return ""
-    return str(path) if rel.startswith("..") and path.is_absolute() else rel
 
 
 def scan_directory(path: Path, bag: DiagnosticBag, *, display: str | None = None) -> DirScan:

@@ -9,7 +9,8 @@ Terraform's CLI configuration is honoured so the same file serves both tools: ``
 services = { "modules.v1" = "URL" } }`` blocks replace discovery for that host (the way a private
 registry, or the test suite's loopback registry, is named), ``credentials "NAME" { token }`` and
 ``TF_TOKEN_<host>`` give a bearer token. The file is ``TF_CLI_CONFIG_FILE``, else ``~/.terraformrc``.
-Tokens are sent only to their own host and never printed.
+A token goes with the registry API requests of its own host (not with package downloads) and is
+never printed.
 """
 
 from __future__ import annotations
@@ -103,7 +104,7 @@ class RegistryClient:
             "User-Agent": f"clbplan/{CLBPLAN_VERSION}", "X-Terraform-Version": TERRAFORM_LANGUAGE_VERSION,
             "Accept": "application/json"})
         token = self.cfg.token_for(host)
-        if token and urllib.parse.urlsplit(url).netloc.lower() == host.lower():
+        if token:  # as terraform: the module host's credentials go with its registry API requests
             req.add_header("Authorization", f"Bearer {token}")
         retries = 1
         while True:

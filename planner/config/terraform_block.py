@@ -11,6 +11,7 @@ entry in ``BACKENDS`` plus its construction in the CLI's backend seam.
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -88,29 +89,41 @@ class _NotLiteral(Exception):
         self.expr = expr
 
 
-def static_value(expr: ir.Expr) -> Any:
-    """A literal expression's value (strings, numbers, bools, lists, objects); else _NotLiteral."""
+def static_value(expr: ir.Expr, *, refs: bool = False) -> Any:
+    """A literal expression's value (strings, numbers, bools, lists, objects); else _NotLiteral.
+
+    ``refs`` lets bare references through as their text (``configuration_aliases = [alicloud.eu]``)."""
     if isinstance(expr, ir.Lit):
         return expr.value
     if isinstance(expr, ir.TupleExpr):
-        return [static_value(x) for x in expr.items]
+        return [static_value(x, refs=refs) for x in expr.items]
     if isinstance(expr, ir.ObjectExpr):
         out = {}
         for k, v in expr.items:
-            if isinstance(k, ir.Name):
-                key = k.name
-            else:
-                key = static_value(k)
-            out[str(key)] = static_value(v)
+            key = k.name if isinstance(k, ir.Name) else static_value(k)
+            out[str(key)] = static_value(v, refs=refs)
         return out
-    if isinstance(expr, ir.Name):  # configuration_aliases = [alicloud.eu] and bare words
+    if refs and isinstance(expr, ir.Name):
         return expr.name
-    if isinstance(expr, ir.GetAttr):
-        return f"{static_value(expr.obj)}.{expr.name}"
+    if refs and isinstance(expr, ir.GetAttr):
+        return f"{static_value(expr.obj, refs=True)}.{expr.name}"
     raise _NotLiteral(expr)
 
 
+def shown_dir(path: Path) -> str:
+    """A directory as the user would type it: relative to the current directory when below it."""
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:
+        return str(path)
+    if rel == ".":
+        return ""
+    return str(path) if rel.startswith("..") and path.is_absolute() else rel
+
+
 def _pos(fn: str, node: Any) -> SourcePos:
+    while isinstance(node, (ir.GetAttr, ir.Index, ir.Splat)):  # a traversal starts at its root name
+        node = node.obj
     return SourcePos(fn, getattr(node, "line", 1), getattr(node, "col", 1))
 
 
@@ -200,7 +213,7 @@ def _json_block(settings: TerraformSettings, a: ir.Attr, fn: str, bag: Diagnosti
 def _provider_entry(settings: TerraformSettings, name: str, expr: ir.Expr, fn: str, bag: DiagnosticBag) -> None:
     pos = _pos(fn, expr)
     try:
-        value = static_value(expr)
+        value = static_value(expr, refs=True)
     except _NotLiteral:
         bag.add("Invalid required_providers entry", pos,
                 detail=f'The entry for "{name}" must be a literal object such as '
@@ -363,7 +376,7 @@ def terraform_blocks(directory: Path, *, only_if: re.Pattern[str] | None = None)
             continue  # the loader reports unreadable files with their position
         if only_if is not None and not only_if.search(text):
             continue
-        disp = display_path(directory, p.name)
+        disp = display_path(shown_dir(directory), p.name)
         try:
             body = parse_json_text(text) if p.name.endswith(".json") else parse_text(text)
         except SyntaxProblem as s:
