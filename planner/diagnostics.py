@@ -31,6 +31,9 @@ class Diagnostic:
     detail: str = ""
     hint: str = ""
     severity: str = "error"
+    # diagnostics sharing a non-empty key are reported once per run (by DiagnosticBag): the
+    # same finding about a whole type should not repeat for every block and instance of it
+    once: str = field(default="", compare=False)
 
     def render(self) -> str:
         where = f"{self.pos}: " if self.pos else ""
@@ -69,13 +72,19 @@ class DiagnosticBag:
     """Accumulates diagnostics across a stage; ``raise_if_errors`` ends the stage."""
 
     items: list[Diagnostic] = field(default_factory=list)
+    _once: set[str] = field(default_factory=set, repr=False)
 
     def add(self, summary: str, pos: SourcePos | None = None, *, detail: str = "", hint: str = "",
             severity: str = "error") -> None:
         self.items.append(Diagnostic(summary, pos, detail, hint, severity))
 
     def extend(self, diags: Iterable[Diagnostic]) -> None:
-        self.items.extend(diags)
+        for d in diags:
+            if d.once:
+                if d.once in self._once:
+                    continue
+                self._once.add(d.once)
+            self.items.append(d)
 
     @property
     def has_errors(self) -> bool:

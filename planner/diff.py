@@ -166,6 +166,12 @@ def planned_after(config_attrs: Mapping[str, Any], prior: Mapping[str, Any] | No
             after[name] = _fill_block_items(cv, prior.get(name), block)
         else:
             after[name] = cv
+    for name, attr in attrs.items():
+        # a deprecated alias the provider sets on read follows its canonical attribute (known
+        # after apply for a new object, like any computed value)
+        if attr.alias_of and prior is not None and config_attrs.get(name) is None \
+                and attr.alias_of in after:
+            after[name] = after[attr.alias_of]
     if prior is not None:
         # attributes the provider reports that the schema does not know: not ours to change
         for name, value in prior.items():
@@ -270,8 +276,15 @@ class Differ:
         schema = get_schema(instance.type)
         rs = self.prior.resources.get(addr)
         sensitive = set(instance.sensitive) | (set(schema.sensitive) if schema is not None else set())
+        if schema is not None:
+            # an alias carries its canonical attribute's value: a secret in one is a secret in both
+            for name, a in schema.attributes.items():
+                if a.alias_of and (name in sensitive or a.alias_of in sensitive):
+                    sensitive |= {name, a.alias_of}
         if rs is None:
             after = planned_after(instance.attributes, None, schema)
+            if schema is not None and getattr(schema, "customize_diff", None) is not None:
+                schema.customize_diff(None, after, [], [])
             after["id"] = UNKNOWN
             return ResourceChange(
                 addr, Action.CREATE, None, after, provider=instance.provider, sensitive=sensitive,
@@ -282,6 +295,8 @@ class Differ:
         changed = changed_attributes(before, after, schema)
         force_new = set(schema.force_new) if schema is not None else set()
         replace_by = [n for n in changed if n in force_new]
+        if schema is not None and getattr(schema, "customize_diff", None) is not None:
+            replace_by = schema.customize_diff(before, after, changed, replace_by)
         if replace_by:
             _mark_replaced(after, instance.attributes, schema)
             after["id"] = UNKNOWN

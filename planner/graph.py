@@ -15,15 +15,21 @@ from planner.diagnostics import Diagnostic
 
 def _explicit_depends_on(config: Configuration, addr: ResourceAddress) -> set[ResourceAddress]:
     ev = getattr(config, "_instance_evaluator", None)
+    if ev is not None and addr.module:
+        ev = ev.evaluator_for(addr.module)
     if ev is None:
         return set()
     node = ("resource" if addr.mode == "managed" else "data", addr.type, addr.name)
-    out: set[ResourceAddress] = set()
+    out: set[ResourceAddress] = set(getattr(ev, "inherited_deps", ()))  # depends_on of the module call
     for ref in ev.explicit_deps.get(node, []):
         kind, t, n = ref[0], ref[1], ref[2]
+        if kind == "module":
+            for _k, child in ev.child_instances.get(t, ()):
+                out |= child.all_resources()
+            continue
         mode = "managed" if kind == "resource" else "data"
         for key in ev.instance_keys.get((mode, t, n), []):
-            out.add(ResourceAddress(t, n, key, mode))
+            out.add(ResourceAddress(t, n, key, mode, addr.module))
     return out
 
 

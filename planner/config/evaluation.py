@@ -20,12 +20,13 @@ from typing import Any
 
 import networkx as nx
 
-from planner.addresses import ResourceAddress
+from planner.addresses import ModulePath, ResourceAddress
 from planner.config import ir
 from planner.config.expr import EvalError, Evaluator, KeyExpr, OpenObject, Scope, calls_in, references
 from planner.config.hclparse import SyntaxProblem, parse_expression, parse_text
 from planner.config.loader import Module, display_path
 from planner.config.model import Configuration, Lifecycle, OutputValue, ProviderConfig, ResourceInstance
+from planner.config.modules import CALL_META
 from planner.config.types import (
     ANY,
     ConversionError,
@@ -71,13 +72,31 @@ class _InstanceMeta:
 
 
 class ModuleEvaluator:
-    def __init__(self, module: Module, env: Mapping[str, str], resolver: Resolver | None):
+    """Evaluates one module instance. The root evaluator also drives the run: one dependency graph
+    over every module's locals, resources, variables, outputs and calls (so references may cross
+    module boundaries both ways without false cycles, as in Terraform), walked once, each static
+    node evaluated for every instance of its module."""
+
+    def __init__(self, module: Module, env: Mapping[str, str], resolver: Resolver | None,
+                 parent: ModuleEvaluator | None = None, path: ModulePath = (),
+                 bindings: dict | None = None, proto: ModuleEvaluator | None = None,
+                 top: ModuleEvaluator | None = None):
         self.m = module
         self.env = env
-        self.bag = DiagnosticBag()
-        self.ev = Evaluator(module.directory or ".")
+        self.parent = parent
+        self.path: ModulePath = path  # this instance's module path; () for the root module
+        self.call_bindings = bindings or {}  # count.index / each.* of the module call, for its arguments
+        self.top: ModuleEvaluator = top or (parent.top if parent is not None else
+                                            (proto.top if proto is not None else self))
+        self.bag = self.top.bag if self.top is not self else DiagnosticBag()
+        root_dir = self.top.m.directory if self.top is not self else module.directory
+        self.ev = Evaluator(root_dir or ".")
         self.conform, self.get_schema, self.validate_cfg, self.read_data = _schema_api()
         self.resolver = resolver or self.default_resolver
+        self.module_values: dict[str, Any] = {}  # call name -> its outputs (object, list or map of objects)
+        self.child_instances: dict[str, list[tuple[Any, ModuleEvaluator]]] = {}
+        self.output_values: dict[str, Any] = {}  # this module instance's outputs, as its caller reads them
+        self.inherited_deps: set[ResourceAddress] = set(parent.inherited_deps) if parent is not None else set()
         self.var_values: dict[str, Any] = {}
         self.sensitive_vars: set[str] = set()
         self.local_values: dict[str, Any] = {}
@@ -93,15 +112,30 @@ class ModuleEvaluator:
         self.explicit_deps: dict[tuple, list[tuple]] = {}  # node -> depends_on refs
         self._resource_locals: set[str] | None = None
         self._refresh_locals: dict[tuple, list[str]] = {}
-        self.config = Configuration(directory=module.directory, content_hash=module.content_hash)
-        cwd = os.getcwd()
-        mod_dir = module.directory or "."
-        self.path_obj = {"module": mod_dir, "root": mod_dir, "cwd": cwd}
+        self.bad_nodes: set[tuple] = set()
+        self.var_specs: dict[str, tuple] = {}
+        self.var_flags: dict[str, dict[str, bool]] = {}
+        self.sensitive_module_outputs: set[tuple[str, str]] = set()  # (call, output) declared sensitive
+        self.config = self.top.config if self.top is not self else \
+            Configuration(directory=module.directory, content_hash=module.content_hash)
+        # Terraform's path.*: path.root is ".", path.module the module's directory relative to the root
+        # module's ("." there), path.cwd the absolute directory clbplan runs the configuration in
+        self.path_obj = {"module": module.source_dir or ".", "root": ".",
+                         "cwd": os.path.abspath(root_dir or ".")}
         self.provider_keys = {"alicloud"}
         for p in module.providers:
             alias = p.body.attr("alias")
             if alias is not None and isinstance(alias.expr, ir.Lit) and isinstance(alias.expr.value, str):
                 self.provider_keys.add(f"{p.labels[0]}.{alias.expr.value}")
+        # this module's provider keys -> the root module's configuration each one stands for
+        self.provider_map = {k: k for k in self.provider_keys}
+        if proto is not None:  # an instance shares its static module's analysis with the prototype
+            for name in ("node_refs", "explicit_deps", "bad_nodes", "var_specs", "var_flags",
+                         "sensitive_module_outputs"):
+                setattr(self, name, getattr(proto, name))
+        if parent is not None:
+            self.provider_map = self._inherit_providers(parent)
+            self.provider_keys = set(self.provider_map)
 
     # -- helpers ---------------------------------------------------------------------------------
     def err(self, fn: str, x: EvalError | SyntaxProblem) -> None:
@@ -117,6 +151,8 @@ class ModuleEvaluator:
             return self.data_by_type
         if name == "path":
             return self.path_obj
+        if name == "module":
+            return self.module_values
         if name == "terraform":
             return {"workspace": self.env.get("TF_WORKSPACE", "default")}
         if name in ("count", "each"):
@@ -162,7 +198,7 @@ class ModuleEvaluator:
     def _is_sensitive(self, e: ir.Expr, bound: frozenset[str]) -> bool:
         if isinstance(e, ir.Call) and e.name == "nonsensitive":
             return False  # the user explicitly declassified this value
-        if not self.sensitive_vars and not self.sensitive_locals:
+        if not self.sensitive_vars and not self.sensitive_locals and not self.sensitive_module_outputs:
             calls = calls_in(e)
             return "sensitive" in calls and "nonsensitive" not in calls
         for ref, _l, _c in references(e, bound):
@@ -170,12 +206,16 @@ class ModuleEvaluator:
                 return True
             if ref[0] == "local" and ref[1] in self.sensitive_locals:
                 return True
+            if ref[0] == "module" and any(c == ref[1] and (ref[2] is None or o == ref[2])
+                                          for c, o in self.sensitive_module_outputs):
+                return True
         calls = calls_in(e)
         return "sensitive" in calls and "nonsensitive" not in calls
 
     # -- variables -------------------------------------------------------------------------------
-    def eval_variables(self, var_args: Sequence[str], var_files: Sequence[str]) -> None:
-        specs: dict[str, tuple] = {}
+    def parse_variable_specs(self) -> None:
+        """Types and flags of this module's variables: static, shared by every instance."""
+        specs = self.var_specs
         for name, b in self.m.variables.items():
             fn = b.filename
             for a in b.body.attributes:
@@ -194,27 +234,36 @@ class ModuleEvaluator:
                 except EvalError as x:
                     self.err(fn, x)
             specs[name] = spec
-        inputs = self._collect_inputs(var_args, var_files, specs)
+            self.var_flags[name] = self._variable_flags(b)
+
+    def _variable_flags(self, b: ir.Block) -> dict[str, bool]:
+        fn = b.filename
+        body = b.body
+        flags = {}
+        for flag in ("sensitive", "nullable"):
+            a = body.attr(flag)
+            if a is None:
+                flags[flag] = flag == "nullable"
+                continue
+            try:
+                v = self.ev.ev(a.expr, Scope(_no_refs_root(f"The {flag} argument")))
+                if not isinstance(v, bool):
+                    raise EvalError(f"Invalid {flag} value", f'"{flag}" must be true or false.',
+                                    a.line, a.col)
+                flags[flag] = v
+            except EvalError as x:
+                self.err(fn, x)
+                flags[flag] = flag == "nullable"
+        return flags
+
+    def eval_variables(self, var_args: Sequence[str], var_files: Sequence[str]) -> None:
+        """The root module's variables, from -var, -var-file, tfvars files and TF_VAR_."""
+        self.parse_variable_specs()
+        inputs = self._collect_inputs(var_args, var_files, self.var_specs)
         for name, b in self.m.variables.items():
             fn = b.filename
             body = b.body
-            spec = specs[name]
-            flags = {}
-            for flag in ("sensitive", "nullable"):
-                a = body.attr(flag)
-                if a is None:
-                    flags[flag] = flag == "nullable"
-                    continue
-                try:
-                    v = self.ev.ev(a.expr, Scope(_no_refs_root(f"The {flag} argument")))
-                    if not isinstance(v, bool):
-                        raise EvalError(f"Invalid {flag} value", f'"{flag}" must be true or false.',
-                                        a.line, a.col)
-                    flags[flag] = v
-                except EvalError as x:
-                    self.err(fn, x)
-                    flags[flag] = flag == "nullable"
-            if flags["sensitive"]:
+            if self.var_flags[name]["sensitive"]:
                 self.sensitive_vars.add(name)
             vpos = SourcePos(fn, b.line, b.col)
             if name in inputs:
@@ -235,25 +284,76 @@ class ModuleEvaluator:
                     self.var_values[name] = UNKNOWN
                     continue
                 src_pos = SourcePos(fn, d.line, d.col)
-            try:
-                value = convert(value, spec)
-            except ConversionError as x:
-                self.bag.add("Invalid value for input variable", src_pos,
-                             detail=f'The given value is not suitable for var.{name} declared at {vpos}: {x}.',
-                             hint=f"the variable's type is {_type_text(spec)}")
-                self.var_values[name] = UNKNOWN
-                continue
-            if value is None and not flags["nullable"]:
-                self.bag.add("Required variable not set", src_pos,
-                             detail=f'The variable "{name}" is non-nullable but its value is null.')
-                self.var_values[name] = UNKNOWN
-                continue
-            self.var_values[name] = value
-            self._validate_variable(name, b, value)
+            self._set_variable(name, b, value, src_pos)
         self.config.variables = {k: strip_sets(v) for k, v in self.var_values.items()}
         self.config.sensitive_variables = set(self.sensitive_vars)
 
-    def _validate_variable(self, name: str, b: ir.Block, value: Any) -> None:
+    def _set_variable(self, name: str, b: ir.Block, value: Any, src_pos: SourcePos | None) -> None:
+        """Convert to the declared type, check nullability and validation rules, and keep the value."""
+        spec = self.var_specs.get(name, ANY)
+        vpos = SourcePos(b.filename, b.line, b.col)
+        try:
+            value = convert(value, spec)
+        except ConversionError as x:
+            self.bag.add("Invalid value for input variable", src_pos,
+                         detail=f'The given value is not suitable for var.{name} declared at {vpos}: {x}.',
+                         hint=f"the variable's type is {_type_text(spec)}")
+            self.var_values[name] = UNKNOWN
+            return
+        if value is None and not self.var_flags[name]["nullable"]:
+            self.bag.add("Required variable not set", src_pos,
+                         detail=f'The variable "{name}" is non-nullable but its value is null.')
+            self.var_values[name] = UNKNOWN
+            return
+        self.var_values[name] = value
+        given_by_caller = self.parent is not None and src_pos is not None and src_pos.filename != b.filename
+        self._validate_variable(name, b, value, src_pos if given_by_caller else None)
+
+    def eval_child_variable(self, name: str) -> None:
+        """A child module's variable: the call's argument, evaluated in the caller's scope, or the default."""
+        b = self.m.variables[name]
+        if ("var", name) in self.bad_nodes:
+            self.var_values[name] = UNKNOWN
+            return
+        parent = self.parent
+        assert parent is not None
+        call = parent.m.calls[self.path[-1][0]]
+        a = call.body.attr(name)
+        if self.var_flags[name]["sensitive"]:
+            self.sensitive_vars.add(name)
+        if a is not None:
+            try:
+                value = parent.ev.ev(a.expr, Scope(parent.root, self.call_bindings))
+            except EvalError as x:
+                self.err(call.filename, x)
+                self.var_values[name] = UNKNOWN
+                return
+            if parent.is_sensitive(a.expr, frozenset(self.call_bindings)):
+                self.sensitive_vars.add(name)
+            src_pos = SourcePos(call.filename, a.line, a.col)
+        else:
+            d = b.body.attr("default")
+            if d is None:  # reported once, statically, by check_call
+                self.var_values[name] = UNKNOWN
+                return
+            try:
+                value = self.ev.ev(d.expr, Scope(_no_refs_root("A variable default")))
+            except EvalError as x:
+                self.err(b.filename, x)
+                self.var_values[name] = UNKNOWN
+                return
+            src_pos = SourcePos(b.filename, d.line, d.col)
+        d = b.body.attr("default")
+        if value is None and a is not None and not self.var_flags[name]["nullable"] and d is not None:
+            try:  # Terraform: null given to a non-nullable variable means "use the default"
+                value = self.ev.ev(d.expr, Scope(_no_refs_root("A variable default")))
+            except EvalError as x:
+                self.err(b.filename, x)
+        self._set_variable(name, b, value, src_pos)
+
+    def _validate_variable(self, name: str, b: ir.Block, value: Any, at: SourcePos | None = None) -> None:
+        """``at``: where a child module's value was given (the caller's argument), reported instead of
+        the rule, as Terraform does."""
         fn = b.filename
         for vb in b.body.blocks_of("validation"):
             cond = vb.body.attr("condition")
@@ -287,7 +387,7 @@ class ModuleEvaluator:
                                     f"not {type_of(ok)}.", cond.line, cond.col)
                 if not ok:
                     text = self.ev.ev(msg.expr, Scope(root))
-                    self.bag.add("Invalid value for variable", SourcePos(fn, cond.line, cond.col),
+                    self.bag.add("Invalid value for variable", at or SourcePos(fn, cond.line, cond.col),
                                  detail=f"{text}\nThis was checked by the validation rule at "
                                         f"{fn}:{vb.line},{vb.col}.",
                                  hint=f"change the value given for var.{name}")
@@ -419,59 +519,171 @@ class ModuleEvaluator:
         return out
 
     def build_order(self) -> list[tuple]:
+        """(root) Analyse every module statically and order all their nodes in one graph.
+
+        Graph nodes are (static module path, node); node is ("local", name), ("resource"|"data", type,
+        name), and in child modules also ("var", name) and ("output", name); ("call", name) expands a
+        module call, and comes before every node of the module it calls.
+        """
         g = nx.DiGraph()
         where: dict[tuple, tuple[str, int, int]] = {}
-        for name, (a, fn) in self.m.locals.items():
-            node = ("local", name)
-            g.add_node(node)
-            where[node] = (fn, a.line, a.col)
-            self.node_refs[node] = references(a.expr)
-        for (t, n), b in self.m.resources.items():
-            node = ("resource", t, n)
-            g.add_node(node)
-            where[node] = (b.filename, b.line, b.col)
-            explicit = self._depends_on_refs(b)
-            self.explicit_deps[node] = [r[0] for r in explicit]
-            self.node_refs[node] = self.body_refs(b.body, frozenset(), True) + explicit
-        for (t, n), b in self.m.data.items():
-            node = ("data", t, n)
-            g.add_node(node)
-            where[node] = (b.filename, b.line, b.col)
-            explicit = self._depends_on_refs(b)
-            self.explicit_deps[node] = [r[0] for r in explicit]
-            self.node_refs[node] = self.body_refs(b.body, frozenset(), True) + explicit
-        bad: set[tuple] = set()
-        for node, refs in self.node_refs.items():
-            fn = where[node][0]
-            block = self._block_of(node)
-            for ref, line, col in refs:
-                target = self._check_ref(ref, line, col, fn, block)
-                if target is False:
-                    bad.add(node)
-                elif target is not None:
-                    g.add_edge(target, node)
-        self.bad_nodes = bad
+        self.protos: dict[tuple[str, ...], ModuleEvaluator] = {}
+        self.instances: dict[tuple[str, ...], list[ModuleEvaluator]] = {(): [self]}
+        self.by_path: dict[ModulePath, ModuleEvaluator] = {(): self}
+        stack: list[ModuleEvaluator] = [self]
+        while stack:
+            ev = stack.pop()
+            self.protos[ev.m.path] = ev
+            for name in sorted(ev.m.children):
+                child = ModuleEvaluator(ev.m.children[name], self.env, self.resolver, top=self)
+                child.parse_variable_specs()
+                stack.append(child)
+        for sp in sorted(self.protos, key=lambda p: (-len(p), p)):  # callees first
+            self.protos[sp]._static_build(g, where)
+        for sp, node in list(g.nodes):
+            if sp and (sp[:-1], ("call", sp[-1])) in g:
+                g.add_edge((sp[:-1], ("call", sp[-1])), (sp, node))
         for comp in nx.strongly_connected_components(g):
             if len(comp) > 1 or any(g.has_edge(x, x) for x in comp):
                 sub = g.subgraph(comp)
                 cyc = nx.find_cycle(sub)
                 names = [_node_text(e[0]) for e in cyc] + [_node_text(cyc[0][0])]
-                first = min(comp, key=lambda x: where[x])
-                fn, line, col = where[first]
+                first = min(comp, key=lambda x: where.get(x, ("", 0, 0)))
+                fn, line, col = where.get(first, ("", 1, 1))
                 self.bag.add("Cycle: " + " -> ".join(names), SourcePos(fn, line, col),
                              detail="These objects refer to each other, so none of them can be evaluated first.",
                              hint="break the cycle by removing one of the references")
-                bad |= set(comp)
+                for sp, node in comp:
+                    self.protos[sp].bad_nodes.add(node)
         order = list(nx.topological_sort(g)) if nx.is_directed_acyclic_graph(g) else _acyclic_order(g)
         self.graph = g
         return order
+
+    def _static_build(self, g: nx.DiGraph, where: dict) -> None:
+        """This module's nodes, their references (checked once) and the edges they make."""
+        sp = self.m.path
+        for name, (a, fn) in self.m.locals.items():
+            node = ("local", name)
+            g.add_node((sp, node))
+            where[(sp, node)] = (fn, a.line, a.col)
+            self.node_refs[node] = references(a.expr)
+        for (t, n), b in self.m.resources.items():
+            node = ("resource", t, n)
+            g.add_node((sp, node))
+            where[(sp, node)] = (b.filename, b.line, b.col)
+            explicit = self._depends_on_refs(b)
+            self.explicit_deps[node] = [r[0] for r in explicit]
+            self.node_refs[node] = self.body_refs(b.body, frozenset(), True) + explicit
+        for (t, n), b in self.m.data.items():
+            node = ("data", t, n)
+            g.add_node((sp, node))
+            where[(sp, node)] = (b.filename, b.line, b.col)
+            explicit = self._depends_on_refs(b)
+            self.explicit_deps[node] = [r[0] for r in explicit]
+            self.node_refs[node] = self.body_refs(b.body, frozenset(), True) + explicit
+        if sp:  # a child module's variables and outputs are nodes its caller's references go through
+            for name, b in self.m.variables.items():
+                g.add_node((sp, ("var", name)))
+                where[(sp, ("var", name))] = (b.filename, b.line, b.col)
+            for name, b in self.m.outputs.items():
+                node = ("output", name)
+                g.add_node((sp, node))
+                where[(sp, node)] = (b.filename, b.line, b.col)
+                v = b.body.attr("value")
+                if v is None:
+                    self.bag.add("Missing required argument", SourcePos(b.filename, b.line, b.col),
+                                 detail='The argument "value" is required in an output block.')
+                    self.bad_nodes.add(node)
+                explicit = self._depends_on_refs(b)
+                self.node_refs[node] = (references(v.expr) if v is not None else []) + explicit
+        for name, b in self.m.calls.items():
+            self._static_call(name, b, g, where)
+        for node, refs in list(self.node_refs.items()):
+            if node[0] == "arg":  # a call's argument feeds the child's variable node
+                call = self.m.calls[node[1]]
+                target = ((*sp, node[1]), ("var", node[2]))
+                fn, block = call.filename, call
+            else:
+                target = (sp, node)
+                fn, block = where[target][0], self._block_of(node)
+            explicit = self.explicit_deps.get(node, ())
+            for ref, line, col in refs:
+                got = self._check_ref(ref, line, col, fn, block)
+                if got is False:
+                    if node[0] == "arg":
+                        self.top.protos[target[0]].bad_nodes.add(target[1])
+                    else:
+                        self.bad_nodes.add(node)
+                elif got is None:
+                    continue
+                elif got[0] == "@module":
+                    csp = (*sp, got[1])
+                    outs = [got[2]] if got[2] else list(self.m.children[got[1]].outputs)
+                    g.add_edge((sp, ("call", got[1])), target)
+                    for o in outs:
+                        g.add_edge((csp, ("output", o)), target)
+                    if got[2] is None and ref in explicit:  # depends_on = [module.x]: all of it first
+                        for other in list(g.nodes):
+                            if other[0][:len(csp)] == csp and other[1][0] in ("resource", "data"):
+                                g.add_edge(other, target)
+                else:
+                    g.add_edge((sp, got), target)
+
+    def _static_call(self, name: str, b: ir.Block, g: nx.DiGraph, where: dict) -> None:
+        """A module call: its node, arguments checked against the child's variables, required ones present."""
+        sp = self.m.path
+        node = ("call", name)
+        g.add_node((sp, node))
+        where[(sp, node)] = (b.filename, b.line, b.col)
+        refs: list = []
+        for meta in ("count", "for_each"):
+            a = b.body.attr(meta)
+            if a is not None:
+                refs.extend(references(a.expr))
+        explicit = self._depends_on_refs(b)
+        self.explicit_deps[node] = [r[0] for r in explicit]
+        self.node_refs[node] = refs + explicit
+        child = self.m.children.get(name)
+        if child is None:  # not loaded: the loader reported why
+            self.bad_nodes.add(node)
+            return
+        for blk in b.body.blocks:
+            self.bag.add("Unsupported block type", SourcePos(b.filename, blk.line, blk.col),
+                         detail=f'Blocks of type "{blk.type}" are not expected in a module block.')
+        for a in b.body.attributes:
+            if a.name in CALL_META:
+                continue
+            if a.name not in child.variables:
+                self.bag.add("Unsupported argument", SourcePos(b.filename, a.line, a.col),
+                             detail=f'An argument named "{a.name}" is not expected here: module "{name}" '
+                                    f"({child.source_dir}) declares no variable of that name.",
+                             hint=f'declare variable "{a.name}" {{}} in the module, or remove the argument')
+                continue
+            self.node_refs[("arg", name, a.name)] = references(a.expr)
+        proto = self.top.protos[(*sp, name)]
+        for v, vb in child.variables.items():
+            if vb.body.attr("default") is None and b.body.attr(v) is None:
+                self.bag.add("Missing required argument", SourcePos(b.filename, b.line, b.col),
+                             detail=f'The argument "{v}" is required, but no definition was found: module "{name}" '
+                                    f"declares variable \"{v}\" at {vb.filename}:{vb.line} without a default.",
+                             hint=f'set {v} = ... in module "{name}"')
+                proto.bad_nodes.add(("var", v))
+        for o, ob in child.outputs.items():
+            sa = ob.body.attr("sensitive")
+            if sa is not None and isinstance(sa.expr, ir.Lit) and sa.expr.value is True:
+                self.sensitive_module_outputs.add((name, o))
 
     def _block_of(self, node: tuple) -> ir.Block | None:
         if node[0] == "resource":
             return self.m.resources[(node[1], node[2])]
         if node[0] == "data":
             return self.m.data[(node[1], node[2])]
+        if node[0] == "call":
+            return self.m.calls[node[1]]
         return None
+
+    def _where(self) -> str:
+        return "the root module" if not self.m.path else "module." + ".module.".join(self.m.path)
 
     def _check_ref(self, ref: tuple, line: int, col: int, fn: str, block: ir.Block | None):
         """Validate one reference; the graph node it depends on, None (no node), or False (error)."""
@@ -484,7 +696,7 @@ class ModuleEvaluator:
                              hint=f'declare it with variable "{ref[1]}" {{}}' if ref[1] else
                              "write var.NAME")
                 return False
-            return None
+            return ("var", ref[1]) if self.m.path else None
         if kind == "local":
             if ref[1] is None or ref[1] not in self.m.locals:
                 self.bag.add("Reference to undeclared local value", pos,
@@ -504,7 +716,7 @@ class ModuleEvaluator:
                 what = "managed resource" if kind == "resource" else "data resource"
                 prefix = "" if kind == "resource" else "data."
                 self.bag.add("Reference to undeclared resource", pos,
-                             detail=f'A {what} "{t}" "{n}" has not been declared in the root module.',
+                             detail=f'A {what} "{t}" "{n}" has not been declared in {self._where()}.',
                              hint=f"declare it, or check the spelling of {prefix}{t}.{n}")
                 return False
             return (kind, t, n)
@@ -517,9 +729,24 @@ class ModuleEvaluator:
                 return False
             return None
         if kind == "module":
-            self.bag.add("Module references are not supported", pos,
-                         detail="clbplan evaluates a single root module.")
-            return False
+            call, out = ref[1], ref[2]
+            if call is None or call not in self.m.calls:
+                self.bag.add("Reference to undeclared module", pos,
+                             detail=f'No module call named "{call}" is declared in {self._where()}.' if call else
+                             "A reference to module must name the module call: module.NAME.OUTPUT.",
+                             hint=f'declare it with module "{call}" {{ source = "..." }}' if call else "")
+                return False
+            child = self.m.children.get(call)
+            if child is None:
+                return False  # not loaded; the loader said why
+            if out is not None and out not in child.outputs:
+                declared = ", ".join(sorted(child.outputs)) or "none"
+                self.bag.add("Unsupported attribute", pos,
+                             detail=f'This object does not have an attribute named "{out}": module "{call}" '
+                                    f"({child.source_dir}) declares no output of that name.",
+                             hint=f"its outputs are: {declared}")
+                return False
+            return ("@module", call, out)
         if kind == "self":
             self.bag.add("Invalid \"self\" reference", pos,
                          detail='"self" can only be used in provisioner and connection blocks.')
@@ -538,7 +765,7 @@ class ModuleEvaluator:
         out = []
         for it in items:
             refs = references(it)
-            if len(refs) != 1 or refs[0][0][0] not in ("resource", "data"):
+            if len(refs) != 1 or refs[0][0][0] not in ("resource", "data", "module"):
                 self.bag.add("Invalid depends_on reference", SourcePos(b.filename, it.line, it.col),
                              detail="Each depends_on item must be a resource or data source reference, like "
                                     "alicloud_slb_load_balancer.web.")
@@ -638,7 +865,7 @@ class ModuleEvaluator:
         deps, per_instance_deps = self._dependencies(node)
         values: dict = {}
         for key, bindings in keys:
-            addr = ResourceAddress(t, n, key, mode)
+            addr = ResourceAddress(t, n, key, mode, self.path)
             self.meta[addr] = _InstanceMeta(b, bindings)
             inst = self._eval_instance(addr, b, bindings, Scope(self.root, bindings))
             if inst is None:
@@ -830,7 +1057,11 @@ class ModuleEvaluator:
     def _provider(self, b: ir.Block) -> str:
         a = b.body.attr("provider")
         if a is None:
-            return "alicloud"
+            from planner.schema.utility import implied_provider, is_utility_type
+
+            if is_utility_type(b.labels[0]):
+                return implied_provider(b.labels[0])
+            return self.provider_map.get("alicloud", "alicloud")
         e = a.expr
         key = None
         if isinstance(e, ir.GetAttr) and isinstance(e.obj, ir.Name):
@@ -845,34 +1076,91 @@ class ModuleEvaluator:
             self.bag.add("Provider configuration not present", SourcePos(b.filename, a.line, a.col),
                          detail=f"The provider {key} is referenced here but no provider block declares it.",
                          hint=f'add provider "alicloud" {{ alias = "{key.split(".")[-1]}" ... }}')
-        return key
+        return self.provider_map.get(key, key)
+
+    def _inherit_providers(self, parent: ModuleEvaluator) -> dict[str, str]:
+        """Which root provider configuration each provider key of this child stands for: the caller's
+        default, and what the call's ``providers = { alicloud.x = alicloud.y }`` passes down."""
+        out = dict.fromkeys(self.provider_keys, parent.provider_map.get("alicloud", "alicloud"))
+        call = parent.m.calls[self.path[-1][0]]
+        a = call.body.attr("providers")
+        if a is None:
+            return out
+        fn = call.filename
+        if not isinstance(a.expr, ir.ObjectExpr):
+            self.bag.add("Invalid providers argument", SourcePos(fn, a.line, a.col),
+                         detail="providers must be a map like { alicloud = alicloud.hz }.")
+            return out
+        for k, v in a.expr.items:
+            kt, vt = _provider_ref_text(k), _provider_ref_text(v)
+            if kt is None or vt is None:
+                self.bag.add("Invalid providers argument", SourcePos(fn, v.line, v.col),
+                             detail="Each item of providers maps a provider key of the module to one of the "
+                                    "caller's, like alicloud = alicloud.hz.")
+                continue
+            if vt not in parent.provider_map:
+                self.bag.add("Provider configuration not present", SourcePos(fn, v.line, v.col),
+                             detail=f"The provider {vt} is passed to module \"{self.path[-1][0]}\" but no "
+                                    "provider block declares it in the calling module.",
+                             hint=f'add provider "alicloud" {{ alias = "{vt.split(".")[-1]}" ... }}')
+                continue
+            out[kt] = parent.provider_map[vt]
+        return out
 
     def _dependencies(self, node: tuple) -> tuple[set[ResourceAddress], list[tuple]]:
         """What every instance of ``node`` depends on, and the references of the block itself whose
         instance key is an expression (``lb[each.key]``): ``_instance_dependencies`` resolves those
-        per instance. Through locals a key cannot be resolved: those depend on every instance."""
-        out: set[ResourceAddress] = set()
+        per instance. Through locals a key cannot be resolved: those depend on every instance.
+        References are followed through locals, into the caller for a child's variables, and into
+        the called module for its outputs; ``depends_on`` of a module call holds for all it holds."""
+        out: set[ResourceAddress] = set(self.inherited_deps)
         per_instance: list[tuple] = []
         seen: set[tuple] = set()
-        stack = [node]
+        stack: list[tuple[ModuleEvaluator, tuple]] = [(self, node)]
         while stack:
-            cur = stack.pop()
-            for ref, _l, _c in self.node_refs.get(cur, []):
-                if ref[0] == "local" and ("local", ref[1]) not in seen and ref[1] in self.m.locals:
-                    seen.add(("local", ref[1]))
-                    stack.append(("local", ref[1]))
-                elif ref[0] in ("resource", "data") and ref[1] and ref[2]:
-                    mode = "managed" if ref[0] == "resource" else "data"
-                    keys = self.instance_keys.get((mode, ref[1], ref[2]))
+            ev, cur = stack.pop()
+            explicit = ev.explicit_deps.get(cur, ())
+            for ref, _l, _c in ev.node_refs.get(cur, []):
+                kind = ref[0]
+                if kind == "local":
+                    nxt: tuple = ("local", ref[1])
+                    if ref[1] in ev.m.locals and (id(ev), nxt) not in seen:
+                        seen.add((id(ev), nxt))
+                        stack.append((ev, nxt))
+                elif kind == "var":
+                    if ev.parent is not None and ref[1] in ev.m.variables:
+                        nxt = ("arg", ev.path[-1][0], ref[1])
+                        if (id(ev.parent), nxt) not in seen:
+                            seen.add((id(ev.parent), nxt))
+                            stack.append((ev.parent, nxt))
+                elif kind == "module":
+                    for _key, child in ev.child_instances.get(ref[1], ()):
+                        if ref[2] is None and ref in explicit:
+                            out |= child.all_resources()
+                        for o in ([ref[2]] if ref[2] else list(child.m.outputs)):
+                            if (id(child), ("output", o)) not in seen:
+                                seen.add((id(child), ("output", o)))
+                                stack.append((child, ("output", o)))
+                elif kind in ("resource", "data") and ref[1] and ref[2]:
+                    mode = "managed" if kind == "resource" else "data"
+                    keys = ev.instance_keys.get((mode, ref[1], ref[2]))
                     if keys is None:
                         continue
-                    if cur == node and isinstance(ref[3], KeyExpr):
+                    if ev is self and cur == node and isinstance(ref[3], KeyExpr):
                         per_instance.append((mode, ref[1], ref[2], ref[3]))
                     elif ref[3] is not None and ref[3] in keys:
-                        out.add(ResourceAddress(ref[1], ref[2], ref[3], mode))
+                        out.add(ResourceAddress(ref[1], ref[2], ref[3], mode, ev.path))
                     else:
-                        out.add(_whole(ref[1], ref[2], mode))
+                        out.add(_whole(ref[1], ref[2], mode, ev.path))
         return out, per_instance
+
+    def all_resources(self) -> set[ResourceAddress]:
+        """Every resource instance of this module instance and the modules it calls."""
+        out = {a for a in self.meta if a.mode == "managed"}
+        for insts in self.child_instances.values():
+            for _k, c in insts:
+                out |= c.all_resources()
+        return out
 
     def _instance_dependencies(self, common: set[ResourceAddress], per_instance: list[tuple],
                                bindings: dict) -> set[ResourceAddress]:
@@ -895,9 +1183,9 @@ class ModuleEvaluator:
                 [key, int(key)] if key.isascii() and key.isdigit() else [key]
             found = next((c for c in candidates if c in keys), None)
             if found is not None:
-                out.add(ResourceAddress(t, n, found, mode))
+                out.add(ResourceAddress(t, n, found, mode, self.path))
             else:  # not known at plan time, or not one of its keys (evaluation reports that)
-                out.add(_whole(t, n, mode))
+                out.add(_whole(t, n, mode, self.path))
         return out
 
     # -- outputs / providers ---------------------------------------------------------------------
@@ -941,6 +1229,10 @@ class ModuleEvaluator:
         for b in self.m.providers:
             fn = b.filename
             pos = SourcePos(fn, b.line, b.col)
+            from planner.schema.utility import UTILITY_PROVIDERS
+
+            if b.labels[0] in UTILITY_PROVIDERS:
+                continue  # local providers: nothing to configure
             if b.labels[0] != "alicloud":
                 self.bag.add("Unsupported provider", pos, detail=f'clbplan manages only the "alicloud" provider; '
                              f'"{b.labels[0]}" is not supported.')
@@ -978,11 +1270,16 @@ class ModuleEvaluator:
     def run(self, var_args: Sequence[str], var_files: Sequence[str]) -> Configuration:
         self.eval_variables(var_args, var_files)
         order = self.build_order()
-        for node in order:
-            if node[0] == "local":
-                self.eval_local(node[1])
-            else:
-                self.eval_resource(node)
+        if len(self.protos) == 1:  # no module calls: the plain walk (10,000 load balancers go through here)
+            for _sp, node in order:
+                if node[0] == "local":
+                    self.eval_local(node[1])
+                else:
+                    self.eval_resource(node)
+        else:
+            for sp, node in order:
+                for inst in self.instances.get(sp, ()):
+                    inst.eval_node(node)
         self.eval_outputs()
         self.eval_providers()
         if self.validate_cfg is not None and not self.bag.has_errors:
@@ -995,100 +1292,244 @@ class ModuleEvaluator:
         self.config._instance_evaluator = self
         return self.config
 
+    # -- modules ---------------------------------------------------------------------------------
+    def eval_node(self, node: tuple) -> None:
+        kind = node[0]
+        if kind == "local":
+            self.eval_local(node[1])
+        elif kind in ("resource", "data"):
+            self.eval_resource(node)
+        elif kind == "var":
+            self.eval_child_variable(node[1])
+        elif kind == "output":
+            self.eval_child_output(node[1])
+        elif kind == "call":
+            self.eval_call(node[1])
+
+    def eval_call(self, name: str) -> None:
+        """Expand a module call (count/for_each) into child module instances."""
+        b = self.m.calls[name]
+        child_mod = self.m.children.get(name)
+        if child_mod is None or ("call", name) in self.bad_nodes:
+            self.module_values[name] = UNKNOWN
+            return
+        keys = self.expand(b)
+        if keys is None:
+            self.module_values[name] = UNKNOWN
+            return
+        deps = self._dependencies(("call", name))[0]
+        proto = self.top.protos[child_mod.path]
+        insts: list[tuple[Any, ModuleEvaluator]] = []
+        for key, bindings in keys:
+            c = ModuleEvaluator(child_mod, self.env, self.resolver, parent=self, path=(*self.path, (name, key)),
+                                bindings=bindings, proto=proto)
+            c.inherited_deps |= deps
+            insts.append((key, c))
+            self.top.instances.setdefault(child_mod.path, []).append(c)
+            self.top.by_path[c.path] = c
+        self.child_instances[name] = insts
+        if keys == [(None, {})]:
+            self.module_values[name] = insts[0][1].output_values
+        elif b.body.attr("count") is not None:
+            self.module_values[name] = [c.output_values for _k, c in insts]
+        else:
+            self.module_values[name] = {k: c.output_values for k, c in insts}
+
+    def eval_child_output(self, name: str) -> None:
+        b = self.m.outputs[name]
+        v = b.body.attr("value")
+        if v is None or ("output", name) in self.bad_nodes:
+            self.output_values[name] = UNKNOWN
+            return
+        try:
+            value = self.ev.ev(v.expr, Scope(self.root))
+        except EvalError as x:
+            self.err(b.filename, x)
+            value = UNKNOWN
+        sa = b.body.attr("sensitive")
+        marked = sa is not None and isinstance(sa.expr, ir.Lit) and sa.expr.value is True
+        if not marked and self.is_sensitive(v.expr):
+            self.bag.add("Output refers to sensitive values", SourcePos(b.filename, v.line, v.col),
+                         detail="This output's value is derived from sensitive values; clbplan requires "
+                                "the output to be marked sensitive too.",
+                         hint="add sensitive = true to the output block")
+        self.output_values[name] = value
+
+    def evaluator_for(self, path: ModulePath) -> ModuleEvaluator | None:
+        """(root) The evaluator of one module instance."""
+        by_path = getattr(self, "by_path", None)
+        return self if not path else (by_path.get(path) if by_path else None)
+
     # -- apply-time re-evaluation ----------------------------------------------------------------
-    def _locals_to_refresh(self, address: ResourceAddress) -> list[str]:
-        node = ("resource" if address.mode == "managed" else "data", address.type, address.name)
-        cached = self._refresh_locals.get(node)
-        if cached is not None:
-            return cached
+    def _dynamic_locals(self) -> set[str]:
+        """Locals whose plan-time value may change once resources exist: they read resources (or, in a
+        child module, module outputs or variables), directly or through other locals."""
         if self._resource_locals is None:
             self._resource_locals = {n for n in self.local_order if _reads_resources(self, ("local", n))}
-        seen: set[str] = set()
-        stack = [node]
-        while stack:
-            cur = stack.pop()
-            for ref, _l, _c in self.node_refs.get(cur, []):
-                if ref[0] == "local" and ref[1] in self.m.locals and ref[1] not in seen:
-                    seen.add(ref[1])
-                    stack.append(("local", ref[1]))
-        out = [n for n in self.local_order if n in seen and n in self._resource_locals]
-        self._refresh_locals[node] = out
-        return out
+        return self._resource_locals
 
     def evaluate_instance(self, address: ResourceAddress,
                           lookup: Callable[[ResourceAddress], dict | None],
                           cache: InstanceValues | None = None) -> dict:
-        meta = self.meta.get(address)
-        if meta is None:
+        ev = self.evaluator_for(address.module) if address.module else self
+        meta = ev.meta.get(address) if ev is not None else None
+        if ev is None or meta is None:
             raise KeyError(f"{address} is not in the configuration")
-        resolved: dict[tuple[str, str, str], Any] = {}
-
-        def one(mode: str, t: str, n: str, i: int, key: Any, stored: Any) -> Any:
-            got = lookup(ResourceAddress(t, n, key, mode))
-            if got is not None:
-                return self.complete_for(t, mode, got)
-            if key is None:
-                return stored
-            if isinstance(stored, list):
-                return stored[i] if i < len(stored) else UNKNOWN
-            if isinstance(stored, dict):
-                return stored.get(key, UNKNOWN)
-            return UNKNOWN
-
-        def agg(mode: str, t: str, n: str) -> Any:
-            k = (mode, t, n)
-            if k in resolved:
-                return resolved[k]
-            keys = self.instance_keys.get(k, [None])
-            table = self.res_by_type if mode == "managed" else self.data_by_type
-            stored = table.get(t, {}).get(n, UNKNOWN)
-            if cache is not None and k in cache.full:
-                out = cache.refreshed(k, keys, lambda i, key: one(mode, t, n, i, key, stored))
-            else:
-                vals = {key: one(mode, t, n, i, key, stored) for i, key in enumerate(keys)}
-                if keys == [None]:
-                    out = vals[None]
-                elif isinstance(keys[0], int) if keys else False:
-                    out = [vals[key] for key in keys]
-                else:
-                    out = vals
-                if cache is not None:
-                    cache.full[k] = out
-            resolved[k] = out
-            return out
-
-        data_types = _Lazy(self.data_by_type, lambda t: _Lazy(self.data_by_type[t],
-                                                             lambda n, _t=t: agg("data", _t, n)))
-        locals_now = dict(self.local_values)
-
-        def root(n: ir.Name) -> Any:
-            if n.name == "local":
-                return locals_now
-            if n.name == "data":
-                return data_types
-            if n.name in self.res_by_type:
-                return _Lazy(self.res_by_type[n.name], lambda name, _t=n.name: agg("managed", _t, name))
-            return self.root(n)
-
-        # locals that (transitively) read resources may have been UNKNOWN at plan time: recompute them
-        # (only those this instance reads, directly or through other locals)
-        for name in self._locals_to_refresh(address):
-            a, _fn = self.m.locals[name]
-            try:
-                locals_now[name] = self.ev.ev(a.expr, Scope(root))
-            except EvalError:
-                pass
-        inst = self._eval_instance(address, meta.block, meta.bindings, Scope(root, meta.bindings), report=False)
+        view = _ApplyView(ev, lookup, cache, {})
+        inst = ev._eval_instance(address, meta.block, meta.bindings, Scope(view.root, meta.bindings), report=False)
         if inst is None:
             raise DiagnosticsError([d for d in self.bag.items if d.severity == "error"][-1:])
         return inst.attributes
 
 
-def _whole(t: str, n: str, mode: str) -> ResourceAddress:
+class _ApplyView:
+    """One module instance's scope during apply-time re-evaluation: resources read through the
+    callback, and every value derived from them (locals, a child's variables, module outputs)
+    recomputed on first use, so an id "(known after apply)" at plan time is the real one now."""
+
+    def __init__(self, ev: ModuleEvaluator, lookup: Callable[[ResourceAddress], dict | None],
+                 cache: InstanceValues | None, views: dict[int, _ApplyView]):
+        self.ev, self.lookup, self.cache, self.views = ev, lookup, cache, views
+        views[id(ev)] = self
+        self.resolved: dict[tuple, Any] = {}
+        self.locals: dict[str, Any] = {}
+        self.vars: dict[str, Any] = {}
+        self.outputs: dict[str, Any] = {}
+        self.modules: dict[str, Any] = {}
+        ev_ = ev
+        self.data_types = _Lazy(ev_.data_by_type, lambda t: _Lazy(ev_.data_by_type[t],
+                                                                lambda n, _t=t: self.agg("data", _t, n)))
+        self.local_ns = _Lazy(ev.local_values, self.local)
+        self.var_ns = _Lazy(ev.var_values, self.var) if ev.parent is not None else ev.var_values
+        self.module_ns = _Lazy(ev.module_values, self.module)
+
+    def view_of(self, other: ModuleEvaluator) -> _ApplyView:
+        got = self.views.get(id(other))
+        return got if got is not None else _ApplyView(other, self.lookup, self.cache, self.views)
+
+    def root(self, n: ir.Name) -> Any:
+        name = n.name
+        if name == "local":
+            return self.local_ns
+        if name == "data":
+            return self.data_types
+        if name == "var":
+            return self.var_ns
+        if name == "module":
+            return self.module_ns
+        if name in self.ev.res_by_type:
+            return _Lazy(self.ev.res_by_type[name], lambda rn, _t=name: self.agg("managed", _t, rn))
+        return self.ev.root(n)
+
+    def local(self, name: str) -> Any:
+        if name in self.locals:
+            return self.locals[name]
+        ev = self.ev
+        value = ev.local_values.get(name, UNKNOWN)
+        if name in ev._dynamic_locals():
+            a, _fn = ev.m.locals[name]
+            try:
+                value = ev.ev.ev(a.expr, Scope(self.root))
+            except EvalError:
+                pass
+        self.locals[name] = value
+        return value
+
+    def var(self, name: str) -> Any:
+        if name in self.vars:
+            return self.vars[name]
+        ev = self.ev
+        value = ev.var_values.get(name, UNKNOWN)
+        parent = ev.parent
+        if parent is not None and contains_unknown(value):
+            a = parent.m.calls[ev.path[-1][0]].body.attr(name)
+            if a is not None:
+                pv = self.view_of(parent)
+                try:
+                    value = convert(parent.ev.ev(a.expr, Scope(pv.root, ev.call_bindings)),
+                                    ev.var_specs.get(name, ANY))
+                except (EvalError, ConversionError):
+                    pass
+        self.vars[name] = value
+        return value
+
+    def output(self, name: str) -> Any:
+        if name in self.outputs:
+            return self.outputs[name]
+        ev = self.ev
+        value = ev.output_values.get(name, UNKNOWN)
+        if contains_unknown(value):
+            v = ev.m.outputs[name].body.attr("value")
+            if v is not None:
+                try:
+                    value = ev.ev.ev(v.expr, Scope(self.root))
+                except EvalError:
+                    pass
+        self.outputs[name] = value
+        return value
+
+    def module(self, call: str) -> Any:
+        if call in self.modules:
+            return self.modules[call]
+        insts = self.ev.child_instances.get(call)
+        stored = self.ev.module_values.get(call, UNKNOWN)
+        if not insts:
+            out = stored
+        else:
+            def obj(c: ModuleEvaluator) -> Any:
+                cv = self.view_of(c)
+                return {o: cv.output(o) for o in c.output_values}  # few outputs: whole, so functions can iterate
+            if isinstance(stored, list):
+                out = [obj(c) for _k, c in insts]
+            elif isinstance(stored, dict) and stored is not insts[0][1].output_values:
+                out = {k: obj(c) for k, c in insts}
+            else:
+                out = obj(insts[0][1])
+        self.modules[call] = out
+        return out
+
+    def one(self, mode: str, t: str, n: str, i: int, key: Any, stored: Any) -> Any:
+        got = self.lookup(ResourceAddress(t, n, key, mode, self.ev.path))
+        if got is not None:
+            return self.ev.complete_for(t, mode, got)
+        if key is None:
+            return stored
+        if isinstance(stored, list):
+            return stored[i] if i < len(stored) else UNKNOWN
+        if isinstance(stored, dict):
+            return stored.get(key, UNKNOWN)
+        return UNKNOWN
+
+    def agg(self, mode: str, t: str, n: str) -> Any:
+        ev = self.ev
+        k = (ev.path, mode, t, n)
+        if k in self.resolved:
+            return self.resolved[k]
+        keys = ev.instance_keys.get((mode, t, n), [None])
+        table = ev.res_by_type if mode == "managed" else ev.data_by_type
+        stored = table.get(t, {}).get(n, UNKNOWN)
+        cache = self.cache
+        if cache is not None and k in cache.full:
+            out = cache.refreshed(k, keys, lambda i, key: self.one(mode, t, n, i, key, stored))
+        else:
+            vals = {key: self.one(mode, t, n, i, key, stored) for i, key in enumerate(keys)}
+            if keys == [None]:
+                out = vals[None]
+            elif isinstance(keys[0], int) if keys else False:
+                out = [vals[key] for key in keys]
+            else:
+                out = vals
+            if cache is not None:
+                cache.full[k] = out
+        self.resolved[k] = out
+        return out
+
+
+def _whole(t: str, n: str, mode: str, module: ModulePath = ()) -> ResourceAddress:
     """The dependency on every instance of a resource: its unkeyed address (Terraform records the same
     in state). Listing the instances instead costs N x M addresses when N instances reference a
     resource of M (a splat from every load balancer)."""
-    return ResourceAddress(t, n, None, mode)
+    return ResourceAddress(t, n, None, mode, module)
 
 
 class InstanceValues:
@@ -1101,15 +1542,15 @@ class InstanceValues:
     """
 
     def __init__(self) -> None:
-        self.full: dict[tuple[str, str, str], Any] = {}
-        self.dirty: dict[tuple[str, str, str], set] = {}
+        self.full: dict[tuple, Any] = {}  # (module path, mode, type, name) -> value
+        self.dirty: dict[tuple, set] = {}
 
     def invalidate(self, address: ResourceAddress) -> None:
-        k = (address.mode, address.type, address.name)
+        k = (address.module, address.mode, address.type, address.name)
         if k in self.full:
             self.dirty.setdefault(k, set()).add(address.key)
 
-    def refreshed(self, k: tuple[str, str, str], keys: list, value: Callable[[int, Any], Any]) -> Any:
+    def refreshed(self, k: tuple, keys: list, value: Callable[[int, Any], Any]) -> Any:
         out = self.full[k]
         changed = self.dirty.pop(k, None)
         if not changed:
@@ -1156,7 +1597,7 @@ def _reads_resources(me: ModuleEvaluator, node: tuple, _seen: set | None = None)
         return False
     seen.add(node)
     for ref, _l, _c in me.node_refs.get(node, []):
-        if ref[0] in ("resource", "data"):
+        if ref[0] in ("resource", "data", "module") or (ref[0] == "var" and me.m.path):
             return True
         if ref[0] == "local" and _reads_resources(me, ("local", ref[1]), seen):
             return True
@@ -1172,7 +1613,30 @@ def _acyclic_order(g: nx.DiGraph) -> list:
     return out
 
 
+def _provider_ref_text(e: ir.Expr) -> str | None:
+    """``alicloud`` / ``alicloud.hz`` in a providers map (keys may be bare names or strings)."""
+    if isinstance(e, ir.Lit) and isinstance(e.value, str):
+        return e.value
+    if isinstance(e, ir.Template) and all(isinstance(p, str) for p in e.parts):
+        return "".join(e.parts)
+    if isinstance(e, ir.Name):
+        return e.name
+    if isinstance(e, ir.GetAttr) and isinstance(e.obj, ir.Name):
+        return f"{e.obj.name}.{e.name}"
+    if isinstance(e, ir.Paren):
+        return _provider_ref_text(e.inner)
+    return None
+
+
 def _node_text(node: tuple) -> str:
+    if len(node) == 2 and isinstance(node[0], tuple):  # (static module path, node)
+        sp, inner = node
+        prefix = "".join(f"module.{p}." for p in sp)
+        return prefix + _node_text(inner)
+    if node[0] in ("var", "output"):
+        return f"{node[0]}.{node[1]}"
+    if node[0] == "call":
+        return f"module.{node[1]}"
     if node[0] == "local":
         return f"local.{node[1]}"
     if node[0] == "data":

@@ -8,8 +8,11 @@ the whole conditional unknown.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import math
 import os
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -18,10 +21,13 @@ from planner.config.functions import FUNCTIONS, SPECIAL, FuncError, arity_text, 
 from planner.config.types import (
     ConversionError,
     SetValue,
+    arith,
     format_number,
+    make_set,
     normalize_number,
     to_string,
     type_of,
+    unify_values,
 )
 from planner.values import UNKNOWN, contains_unknown
 
@@ -208,6 +214,8 @@ class Evaluator:
         return out
 
     def _call(self, e: ir.Call, s: Scope) -> Any:
+        if e.name.startswith("core::"):  # Terraform's namespace for its own built-ins
+            e = ir.Call(e.name[6:], e.args, e.expand, e.line, e.col)
         name = e.name
         if name in SPECIAL:
             return self._special(e, s)
@@ -281,7 +289,9 @@ class Evaluator:
             if path is UNKNOWN:
                 return UNKNOWN
             return self._read_file(path, e)
-        # templatefile(path, vars)
+        if name in _FILE_DIGESTS or name in ("fileexists", "fileset"):
+            return self._file_function(e, s)
+        # templatefile(path, vars) / templatestring(template, vars)
         if len(e.args) != 2:
             raise EvalError("Wrong number of function arguments", 'Function "templatefile" expects exactly 2 '
                             "arguments.", e.line, e.col)
@@ -291,9 +301,16 @@ class Evaluator:
             return UNKNOWN
         if not isinstance(tvars, dict):
             a = e.args[1]
-            raise EvalError("Invalid function argument", "templatefile's second argument must be an object of "
+            raise EvalError("Invalid function argument", f"{name}'s second argument must be an object of "
                             "template variables.", a.line, a.col)
-        text = self._read_file(path, e)
+        if name == "templatestring":
+            if not isinstance(path, str):
+                a = e.args[0]
+                raise EvalError("Invalid function argument", "templatestring's first argument must be a string.",
+                                a.line, a.col)
+            text, path = path, "string"
+        else:
+            text = self._read_file(path, e)
         from planner.config.hclparse import SyntaxProblem, build_template, scan_template
         try:
             tmpl = build_template(scan_template(text, 1, 1), 1, 1)
@@ -312,19 +329,59 @@ class Evaluator:
             raise EvalError(x.summary, f"in template {path} line {x.line}: {x.detail}", e.line, e.col) from None
         return v if isinstance(v, str) or v is UNKNOWN else template_str(v, e)
 
+    def _file_function(self, e: ir.Call, s: Scope) -> Any:
+        """fileexists, fileset and the file digests: they read files, so they live beside file()."""
+        name = e.name
+        want = 2 if name == "fileset" else 1
+        if len(e.args) != want:
+            raise EvalError("Wrong number of function arguments", f'Function "{name}" expects exactly {want} '
+                            f"argument{'s' if want > 1 else ''}.", e.line, e.col)
+        args = [self.ev(a, s) for a in e.args]
+        if any(a is UNKNOWN for a in args):
+            return UNKNOWN
+        for a, x in zip(args, e.args, strict=True):
+            if not isinstance(a, str):
+                raise EvalError("Invalid function argument", f'Invalid value for "path" parameter: a string is '
+                                f"required, but a {type_of(a)} was given.", x.line, x.col)
+        if name == "fileexists":
+            full = self._resolve(args[0])
+            if os.path.exists(full) and not os.path.isfile(full):
+                raise EvalError("Invalid function argument", f'Call to function "fileexists" failed: "{args[0]}" '
+                                "is not a regular file, but a directory.", e.line, e.col)
+            return os.path.isfile(full)
+        if name == "fileset":
+            return _fileset(self._resolve(args[0]), args[1], e)
+        data = self._read_bytes(args[0], e)
+        algo, b64 = _FILE_DIGESTS[name]
+        if algo == "":
+            return base64.b64encode(data).decode()
+        d = hashlib.new(algo, data)
+        return base64.b64encode(d.digest()).decode() if b64 else d.hexdigest()
+
+    def _resolve(self, path: str) -> str:
+        return path if os.path.isabs(path) else os.path.join(self.base_dir, path) \
+            if not os.path.exists(path) else path
+
     def _read_file(self, path: Any, e: ir.Call) -> str:
+        data = self._read_bytes(path, e)
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError:
+            raise EvalError("Invalid function argument", f'Contents of "{path}" are not valid UTF-8; use the '
+                            "filebase64 function to obtain the Base64 encoded contents.", e.line, e.col) from None
+
+    def _read_bytes(self, path: Any, e: ir.Call) -> bytes:
         if not isinstance(path, str):
             raise EvalError("Invalid function argument", "A file path must be a string.", e.line, e.col)
-        full = path if os.path.isabs(path) else os.path.join(self.base_dir, path) \
-            if not os.path.exists(path) else path
+        full = self._resolve(path)
         try:
-            with open(full, encoding="utf-8") as f:
+            with open(full, "rb") as f:
                 return f.read()
         except FileNotFoundError:
             raise EvalError("Invalid function argument", f'No file exists at "{path}".', e.line, e.col,
                             hint="paths are relative to the current directory; use path.module for files "
                                  "next to the configuration") from None
-        except (OSError, UnicodeDecodeError) as x:
+        except OSError as x:
             raise EvalError("Invalid function argument", f'Cannot read "{path}": {x}.', e.line, e.col) from None
 
     def _tuple(self, e: ir.TupleExpr, s: Scope) -> Any:
@@ -384,19 +441,18 @@ class Evaluator:
                             "not a number.", e.line, e.col) from None
 
     def _arith(self, op: str, a: int | float, b: int | float, e: ir.Binary) -> Any:
-        if op == "+":
-            return normalize_number(a + b)
-        if op == "-":
-            return normalize_number(a - b)
-        if op == "*":
-            return normalize_number(a * b)
+        if op in ("+", "-", "*"):
+            return arith(op, a, b)
         if op == "/":
             if b == 0:
                 raise EvalError("Division by zero", "The right operand of / is zero.", e.right.line, e.right.col)
-            return normalize_number(a / b)
+            return arith(op, a, b)
         if op == "%":
             if b == 0:
-                raise EvalError("Division by zero", "The right operand of % is zero.", e.right.line, e.right.col)
+                return a  # Terraform's modulo by zero gives the left operand back
+            if isinstance(a, int) and isinstance(b, int):
+                return int(math.fmod(a, b)) if abs(a) < 2**53 and abs(b) < 2**53 else \
+                    (abs(a) % abs(b)) * (1 if a >= 0 else -1)
             return normalize_number(math.fmod(a, b))
         if op == "<":
             return a < b
@@ -415,7 +471,27 @@ class Evaluator:
         if c is None:
             raise EvalError("Null condition", "The condition value is null; conditions must be true or false.",
                             e.cond.line, e.cond.col)
-        return self.ev(e.then if _bool_operand(c, e.cond, "conditional") else e.else_, s)
+        if not isinstance(c, bool) and c not in ("true", "false"):
+            raise EvalError("Incorrect condition type", f"The condition expression must be of type bool, not "
+                            f"{type_of(c)}.", e.cond.line, e.cond.col)
+        chosen = _bool_operand(c, e.cond, "conditional")
+        v = self.ev(e.then if chosen else e.else_, s)
+        other_expr = e.else_ if chosen else e.then
+        if v is UNKNOWN or not _cheap(other_expr):
+            return v
+        # Terraform gives both results one type: true ? 1 : "a" is the string "1"
+        try:
+            other = self.ev(other_expr, s)
+        except EvalError:
+            return v
+        if other is UNKNOWN or contains_unknown(other):
+            return v
+        try:
+            pair = unify_values([v, other] if chosen else [other, v])
+        except ConversionError as x:
+            raise EvalError("Inconsistent conditional result types", f"The true and false result expressions "
+                            f"must have consistent types: {x}.", e.line, e.col) from None
+        return pair[0] if chosen else pair[1]
 
     def _for(self, e: ir.ForExpr, s: Scope) -> Any:
         coll = self.ev(e.coll, s)
@@ -455,6 +531,93 @@ class Evaluator:
             else:
                 out_list.append(self.ev(e.value, inner))
         return out_obj if e.is_object else out_list
+
+
+# file digest functions: name -> (hashlib algorithm or "" for plain base64, base64 digest?)
+_FILE_DIGESTS = {"filebase64": ("", False), "filemd5": ("md5", False), "filesha1": ("sha1", False),
+                 "filesha256": ("sha256", False), "filesha512": ("sha512", False),
+                 "filebase64sha256": ("sha256", True), "filebase64sha512": ("sha512", True)}
+
+
+def _glob_regex(pattern: str) -> re.Pattern:
+    """A fileset() pattern (``*``, ``**``, ``?``, ``[...]``, ``{a,b}``) as a regular expression."""
+    out, i = [], 0
+    while i < len(pattern):
+        c = pattern[i]
+        if pattern.startswith("**/", i):
+            out.append("(?:.*/)?")
+            i += 3
+            continue
+        if pattern.startswith("**", i):
+            out.append(".*")
+            i += 2
+            continue
+        if c == "*":
+            out.append("[^/]*")
+        elif c == "?":
+            out.append("[^/]")
+        elif c == "[":
+            j = pattern.find("]", i + 1)
+            if j < 0:
+                raise ValueError("unterminated [ in pattern")
+            body = pattern[i + 1:j]
+            out.append("[" + ("^" + body[1:] if body.startswith(("!", "^")) else body) + "]")
+            i = j
+        elif c == "{":
+            j = pattern.find("}", i + 1)
+            if j < 0:
+                raise ValueError("unterminated { in pattern")
+            out.append("(?:" + "|".join(re.escape(x) for x in pattern[i + 1:j].split(",")) + ")")
+            i = j
+        elif c == "\\" and i + 1 < len(pattern):
+            i += 1
+            out.append(re.escape(pattern[i]))
+        else:
+            out.append(re.escape(c))
+        i += 1
+    return re.compile("".join(out) + r"\Z")
+
+
+def _fileset(root: str, pattern: str, e: ir.Call) -> Any:
+    try:
+        rx = _glob_regex(pattern)
+    except (ValueError, re.error) as x:
+        raise EvalError("Invalid function argument", f'Call to function "fileset" failed: failed to glob pattern '
+                        f'"{pattern}": {x}.', e.line, e.col) from None
+    found = []
+    for dirpath, _dirs, files in os.walk(root):
+        for f in files:
+            rel = os.path.relpath(os.path.join(dirpath, f), root).replace(os.sep, "/")
+            if rx.match(rel):
+                found.append(rel)
+    return make_set(found)
+
+
+def _cheap(e: Any) -> bool:
+    """Whether the branch not taken may be evaluated to learn its type: a literal, a collection of
+    literals or a template of literals (anything that reads names, calls or files is left alone)."""
+    t = type(e)
+    if t is ir.Lit:
+        return True
+    if t is ir.TupleExpr:
+        return all(_cheap(x) for x in e.items)
+    if t is ir.ObjectExpr:
+        return all(_cheap(k) and _cheap(v) for k, v in e.items)
+    if t is ir.Template:
+        return all(isinstance(p, str) or (isinstance(p, ir.Expr) and _cheap(p)) for p in e.parts)
+    if t is ir.Paren:
+        return _cheap(e.inner)
+    if t is ir.Unary:
+        return _cheap(e.operand)
+    if t is ir.Name:
+        return True
+    if t is ir.GetAttr:
+        return _cheap(e.obj)
+    if t is ir.Index:
+        return _cheap(e.obj) and _cheap(e.key)
+    if t is ir.Binary:
+        return _cheap(e.left) and _cheap(e.right)
+    return False
 
 
 _DISPATCH: dict[type, Callable] = {
@@ -602,7 +765,13 @@ def _refs(e: Any, bound: frozenset[str], out: list) -> None:
                 out.append((("data", names[0], names[1], _static_key(steps, 2)), line, col))
             else:
                 out.append((("data", None, None, None), line, col))
-        elif name in ("count", "each", "path", "terraform", "self", "module"):
+        elif name == "module":  # ("module", call, output): either may be None (module.x, module.x[0])
+            call = names[0] if names and isinstance(names[0], str) else None
+            rest = names[1:] if call else []
+            if rest and not isinstance(rest[0], str):
+                rest = rest[1:]  # module.x[0].out: skip the instance key
+            out.append((("module", call, rest[0] if rest and isinstance(rest[0], str) else None), line, col))
+        elif name in ("count", "each", "path", "terraform", "self"):
             out.append(((name,), line, col))
         else:
             if names and isinstance(names[0], str):

@@ -10,8 +10,10 @@ Heredoc bodies are a single opaque token in the grammar; we split them into a te
 from __future__ import annotations
 
 import bisect
+import math
 import re
 from dataclasses import dataclass
+from decimal import Decimal
 
 import hcl2
 from lark import Token, Tree
@@ -179,7 +181,10 @@ class Converter:
 
     def x_float_lit(self, t: Tree) -> ir.Expr:
         line, col = _pos(t)
-        v = float(str(t.children[0]))
+        text = str(t.children[0])
+        v = float(text)
+        if v.is_integer() and abs(v) >= 2**53 and math.isfinite(v):
+            return ir.Lit(int(Decimal(text)), line, col)  # 1e30 is exactly 10^30, as in Terraform
         return ir.Lit(int(v) if v.is_integer() and abs(v) < 2**53 else v, line, col)
 
     def x_literal_value(self, t: Tree) -> ir.Expr:
@@ -239,9 +244,9 @@ class Converter:
         if kind == "template_endfor":
             return ("endfor", None, strip_l, strip_r, line, col)
         if kind == "template_for_start":
-            names = [str(x.children[0]) for x in trees if x.data == "identifier"]
+            names = [str(x.children[0]) for x in trees[:-1] if x.data == "identifier"]
             coll = self.expr(trees[-1])
-            key, val = (names[0], names[1]) if len(names) == 3 else (None, names[0])
+            key, val = (names[0], names[1]) if len(names) == 2 else (None, names[0])
             return ("for", (key, val, coll), strip_l, strip_r, line, col)
         raise SyntaxProblem("Invalid template directive", str(kind), line, col)
 
@@ -330,14 +335,24 @@ class Converter:
         obj, sp = t.children[0], t.children[1]
         line, col = _pos(sp)
         ops: list = []
+        after: list = []  # legacy splat: traversals from the first [...] on apply to the resulting list
         for op in sp.children[1:]:
             if isinstance(op, Token):
                 continue
-            if op.data == "get_attr":
+            if not full and (after or op.data == "braces_index"):
+                after.append(op)
+            elif op.data == "get_attr":
                 ops.append(("attr", _name_of(op.children[1])))
             else:
                 ops.append(("index", self._index_key(op)))
-        return ir.Splat(self.expr(obj), ops, full, line, col)
+        out: ir.Expr = ir.Splat(self.expr(obj), ops, full, line, col)
+        for op in after:
+            ol, oc = _pos(op)
+            if op.data == "get_attr":
+                out = ir.GetAttr(out, _name_of(op.children[1]), ol, oc)
+            else:
+                out = ir.Index(out, self._index_key(op), ol, oc)
+        return out
 
     def x_attr_splat_expr_term(self, t: Tree) -> ir.Expr:
         return self._splat(t, False)
@@ -516,7 +531,7 @@ def _scan_directive(inner: str, sl: bool, sr: bool, line: int, col: int) -> tupl
 def parse_expression(text: str, line: int = 1) -> ir.Expr:
     """Parse one standalone expression (heredoc interpolations, -var values, tfvars)."""
     try:
-        cleaned, marks = strip_interpolation_markers("__x = " + text.strip() + "\n")
+        cleaned, marks = strip_interpolation_markers(blank_core_namespace("__x = " + text.strip() + "\n"))
         tree = hcl2.parses_to_tree(cleaned)
     except UnexpectedInput as e:
         raise SyntaxProblem("Invalid expression", f"Could not parse {text.strip()!r}: "
@@ -770,6 +785,15 @@ def friendly_syntax_error(text: str, e: UnexpectedInput) -> SyntaxProblem:
 _HEREDOC_START = re.compile(r"<<-?([A-Za-z][\w.-]*)[ \t]*\r?\n")
 
 
+_CORE_NS = re.compile(r"(?<![\w\".:/-])core::(?=[A-Za-z_][\w-]*\s*\()")
+
+
+def blank_core_namespace(text: str) -> str:
+    """``core::upper(x)`` is Terraform's name for the built-in ``upper``; python-hcl2's grammar
+    accepts only one or three-part function names, so blank the prefix (columns unchanged)."""
+    return _CORE_NS.sub("      ", text) if "core::" in text else text
+
+
 def strip_interpolation_markers(text: str) -> tuple[str, dict[tuple[int, int], tuple[bool, bool]]]:
     """python-hcl2's grammar rejects ``"${~ x ~}"`` in quoted strings (it accepts ``~`` only in
     ``%{}`` directives). Blank those markers out (columns unchanged) and return where they were,
@@ -836,7 +860,7 @@ def strip_interpolation_markers(text: str) -> tuple[str, dict[tuple[int, int], t
 def parse_text(text: str) -> ir.Body:
     """Parse one file's text into an IR body; raises SyntaxProblem."""
     try:
-        cleaned, marks = strip_interpolation_markers(text)
+        cleaned, marks = strip_interpolation_markers(blank_core_namespace(text))
         tree = hcl2.parses_to_tree(cleaned if cleaned.endswith("\n") else cleaned + "\n")
         conv = Converter()
         conv.strip_marks = marks

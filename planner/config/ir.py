@@ -2,7 +2,7 @@
 
 python-hcl2's dict output loses positions and re-prints expressions as strings; its lark tree
 is large and tied to the library version. We convert the lark tree once into these nodes,
-which the evaluator walks and the parse cache pickles. Every node carries ``line``/``col``
+which the evaluator walks and the parse cache stores (as JSON, see parse_cache). Every node carries ``line``/``col``
 (1-based); the file name lives on the enclosing ``File``/``Block`` so nodes stay small.
 """
 

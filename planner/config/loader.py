@@ -3,7 +3,8 @@
 Parsing is the slow part (python-hcl2 runs at a few hundred resources per second), so:
 the garbage collector is paused while parsing (2-3x faster, same output), results are cached
 by content hash under ``<dir>/.clbplan/parse-cache/`` (keyed with the python-hcl2 version so a
-library upgrade never reuses stale trees), and several big files are parsed in parallel.
+library upgrade never reuses stale trees), and several big files are parsed in parallel. Cache entries
+are plain JSON authenticated with a per-user key (see ``parse_cache``): nothing in a checkout can run.
 """
 
 from __future__ import annotations
@@ -13,14 +14,13 @@ import hashlib
 import json
 import multiprocessing
 import os
-import pickle
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import hcl2
 
-from planner.config import ir
+from planner.config import ir, parse_cache
 from planner.config.hclparse import SyntaxProblem, parse_expression, parse_text
 from planner.config.terraform_block import check_module as check_terraform_settings
 from planner.diagnostics import Diagnostic, DiagnosticBag, DiagnosticsError, SourcePos
@@ -30,6 +30,7 @@ CACHE_KEY_PREFIX = f"hcl2-{getattr(hcl2, '__version__', 'x')}-ir{IR_VERSION}"
 PARALLEL_MIN_BYTES = 256 * 1024  # below this, process start-up costs more than it saves
 
 TOP_LEVEL = {"terraform": 0, "provider": 1, "variable": 1, "locals": 0, "output": 1, "resource": 2, "data": 2}
+TOP_LEVEL.update({"module": 1, "moved": 0, "removed": 0})  # modules and refactoring (planner.config.modules)
 
 
 @dataclass
@@ -46,6 +47,13 @@ class Module:
     providers: list[ir.Block] = field(default_factory=list)
     content_hash: str = ""
     terraform_blocks: list[ir.Block] = field(default_factory=list)  # checked by config.terraform_block
+    # module calls and what they resolved to (filled by planner.config.modules.load_children)
+    calls: dict[str, ir.Block] = field(default_factory=dict)
+    children: dict[str, Module] = field(default_factory=dict)
+    path: tuple[str, ...] = ()  # static module path: call names from the root
+    source_dir: str = "."  # path.module: this module's directory relative to the root module's
+    moved: list[ir.Block] = field(default_factory=list)
+    removed: list[ir.Block] = field(default_factory=list)
 
 
 def _display_dir(directory: str | Path) -> str:
@@ -72,28 +80,45 @@ def _parse_worker(args: tuple[str, bool]) -> bytes:
     try:
         result = _parse_one(*args)
         try:
-            return pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
+            return parse_cache.encode(result)
         except RecursionError:
-            return pickle.dumps(SyntaxProblem("Expression too deeply nested", "This file nests expressions "
-                                              "too deeply to process.", 1, 1))
+            return parse_cache.encode(SyntaxProblem("Expression too deeply nested", "This file nests "
+                                                    "expressions too deeply to process.", 1, 1))
     finally:
         if was:
             gc.enable()
 
 
+def _cache_name(sha: str) -> str:
+    return f"{CACHE_KEY_PREFIX}-{sha}.json"
+
+
 def _cache_path(cache_dir: Path, sha: str) -> Path:
-    return cache_dir / f"{CACHE_KEY_PREFIX}-{sha}.pickle"
+    return cache_dir / _cache_name(sha)
+
+
+def _read_cache(cp: Path, sha: str, key: bytes) -> ir.Body | SyntaxProblem | None:
+    """The cached parse of the file with content hash ``sha``, or None when absent or not trusted."""
+    try:
+        blob = cp.read_bytes()
+    except OSError:
+        return None
+    try:
+        return parse_cache.decode(parse_cache.unseal(key, _cache_name(sha), blob))
+    except parse_cache.CacheFormatError:
+        return None  # tampered, foreign or corrupt: parse the file again (and overwrite the entry)
 
 
 def load_module(directory: str | Path, *, use_cache: bool = True) -> Module:
-    """Parse every configuration file of ``directory``; raises DiagnosticsError with all problems."""
+    """Parse every configuration file of ``directory``, and the modules it calls; raises
+    DiagnosticsError with all problems."""
     module, diags, _ = load_module_partial(directory, use_cache=use_cache)
     if any(d.severity == "error" for d in diags):
         raise DiagnosticsError(diags)
     return module
 
 
-def load_module_partial(directory: str | Path, *, use_cache: bool = True
+def load_module_partial(directory: str | Path, *, use_cache: bool = True, children: bool = True
                         ) -> tuple[Module, list[Diagnostic], bool]:
     """Like load_module, but returns (module, diagnostics, every_file_parsed) instead of raising.
 
@@ -131,22 +156,20 @@ def load_module_partial(directory: str | Path, *, use_cache: bool = True
     cache_dir = root / ".clbplan" / "parse-cache"
     bodies: dict[str, ir.Body | SyntaxProblem] = {}
     todo: list[tuple[str, str, str, bool]] = []
-    for disp, text, sha, is_json in texts:
-        cp = _cache_path(cache_dir, sha)
-        if use_cache and cp.is_file():
-            try:
-                with open(cp, "rb") as f:
-                    was = gc.isenabled()
-                    gc.disable()
-                    try:
-                        bodies[disp] = pickle.load(f)
-                    finally:
-                        if was:
-                            gc.enable()
-                continue
-            except Exception:  # noqa: BLE001 - a corrupt cache entry is simply re-parsed
-                pass
-        todo.append((disp, text, sha, is_json))
+    key = parse_cache.user_key() if use_cache else None
+    use_cache = key is not None
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        for disp, text, sha, is_json in texts:
+            cached = _read_cache(_cache_path(cache_dir, sha), sha, key) if key is not None else None
+            if cached is not None:
+                bodies[disp] = cached
+            else:
+                todo.append((disp, text, sha, is_json))
+    finally:
+        if was:
+            gc.enable()
 
     big = [t for t in todo if len(t[1]) >= PARALLEL_MIN_BYTES // 4]
     workers = min(os.cpu_count() or 1, len(big))
@@ -158,8 +181,13 @@ def load_module_partial(directory: str | Path, *, use_cache: bool = True
         gc.disable()
         try:
             for t, blob in zip(todo, results, strict=True):
-                bodies[t[0]] = pickle.loads(blob)
-                _store_cache(cache_dir, t[2], blob, use_cache)
+                try:
+                    bodies[t[0]] = parse_cache.decode(blob)
+                except parse_cache.CacheFormatError:  # too deep to rebuild here: parse it in this process
+                    bodies[t[0]] = _parse_one(t[1], t[3])
+                    continue
+                if key is not None:
+                    _store_cache(cache_dir, t[2], blob, key)
         finally:
             if was:
                 gc.enable()
@@ -170,12 +198,12 @@ def load_module_partial(directory: str | Path, *, use_cache: bool = True
             for disp, text, sha, is_json in todo:
                 result = _parse_one(text, is_json)
                 bodies[disp] = result
-                if use_cache:
+                if key is not None:
                     try:
-                        blob = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
+                        blob = parse_cache.encode(result)
                     except RecursionError:
                         continue  # too deep to cache; parsing it again next time is fine
-                    _store_cache(cache_dir, sha, blob, True)
+                    _store_cache(cache_dir, sha, blob, key)
         finally:
             if was:
                 gc.enable()
@@ -193,29 +221,39 @@ def load_module_partial(directory: str | Path, *, use_cache: bool = True
         module.files.append(ir.File(disp, body, sha))
     _index(module, bag)
     check_terraform_settings(module.terraform_blocks, bag)
+    if module.calls and children:
+        from planner.config.modules import load_children
+
+        all_parsed = load_children(module, bag) and all_parsed
     return module, bag.items, all_parsed
 
 
 def _prune_cache(cache_dir: Path, live: set[str]) -> None:
     """Drop entries for file contents that no longer exist, so the cache does not grow forever."""
+    keep = {_cache_name(sha) for sha in live}
     try:
-        for p in cache_dir.glob("hcl2-*.pickle"):
-            if p.stem.rsplit("-", 1)[-1] not in live:
+        for p in cache_dir.glob("hcl2-*"):
+            if p.name not in keep:
                 p.unlink(missing_ok=True)
     except OSError:
         pass
 
 
-def _store_cache(cache_dir: Path, sha: str, blob: bytes, enabled: bool) -> None:
-    if not enabled:
-        return
+def _store_cache(cache_dir: Path, sha: str, payload: bytes, key: bytes) -> None:
+    """Write one sealed entry atomically, 0600 in 0700 folders (it holds the configuration's text)."""
+    tmp = cache_dir / f".tmp-{os.getpid()}-{sha}"
     try:
-        cache_dir.mkdir(parents=True, exist_ok=True)
-        tmp = cache_dir / f".tmp-{os.getpid()}-{sha}"
-        tmp.write_bytes(blob)
+        for folder in (cache_dir.parent, cache_dir):
+            folder.mkdir(mode=0o700, exist_ok=True)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0), 0o600)
+        with os.fdopen(fd, "wb") as f:
+            f.write(parse_cache.seal(key, _cache_name(sha), payload))
         os.replace(tmp, _cache_path(cache_dir, sha))
     except OSError:
-        pass  # a read-only directory just means no cache
+        try:
+            tmp.unlink(missing_ok=True)
+        except OSError:
+            pass  # a read-only directory just means no cache
 
 
 def check_duplicate_attributes(body: ir.Body, filename: str, bag: DiagnosticBag) -> None:
@@ -245,11 +283,6 @@ def _index(module: Module, bag: DiagnosticBag) -> None:
         for b in f.body.blocks:
             b.filename = fn
             pos = SourcePos(fn, b.line, b.col)
-            if b.type == "module":
-                bag.add("Module calls are not supported", pos,
-                        detail="clbplan evaluates a single root module; module blocks are not supported.",
-                        hint="inline the module's resources into this configuration")
-                continue
             if b.type not in TOP_LEVEL:
                 bag.add("Unsupported block type", pos,
                         detail=f'Blocks of type "{b.type}" are not expected here.',
@@ -298,6 +331,12 @@ def _index(module: Module, bag: DiagnosticBag) -> None:
                 module.providers.append(b)
             elif b.type == "terraform":
                 module.terraform_blocks.append(b)
+            elif b.type == "module":
+                _unique(module.calls, b.labels[0], b, bag, "module call", fn)
+            elif b.type == "moved":
+                module.moved.append(b)
+            elif b.type == "removed":
+                module.removed.append(b)
 
 
 def _unique(target: dict, name: str, b: ir.Block, bag: DiagnosticBag, kind: str, fn: str) -> None:

@@ -8,6 +8,7 @@ from a list), and an unknown value is ``planner.values.UNKNOWN``.
 from __future__ import annotations
 
 import math
+from decimal import Context, Decimal
 from typing import Any
 
 from planner.config import ir
@@ -91,17 +92,48 @@ def type_str(spec: TypeSpec) -> str:
 
 
 def format_number(v: int | float) -> str:
+    """A number as Terraform prints it: whole numbers in full (1e20 is 100000000000000000000),
+    fractions in their shortest form, never an exponent."""
     if isinstance(v, float):
-        if math.isfinite(v) and v.is_integer() and abs(v) < 2**63:
-            return str(int(v))
-        return repr(v)
+        if math.isfinite(v) and v.is_integer():
+            return str(_float_to_int(v))
+        if not math.isfinite(v):
+            return repr(v)
+        text = format(Decimal(repr(v)), "f")
+        return text
     return str(v)
 
 
+def _float_to_int(v: float) -> int:
+    # int(Decimal(repr(v))): the shortest decimal of the float, as Terraform's big floats keep it
+    # (pow(2, 70) is 1180591620717411300000 there, not 1180591620717411303424)
+    return int(v) if abs(v) < 2**53 else int(Decimal(repr(v)))
+
+
 def normalize_number(v: int | float) -> int | float:
-    if isinstance(v, float) and math.isfinite(v) and v.is_integer() and abs(v) < 2**63:
-        return int(v)
+    if isinstance(v, float) and math.isfinite(v) and v.is_integer():
+        return _float_to_int(v)
     return v
+
+
+_DEC = Context(prec=60)
+
+
+def arith(op: str, a: int | float, b: int | float) -> int | float:
+    """``a op b`` with decimal rather than binary rounding, so 0.1 + 0.2 is 0.3 as in Terraform (whose
+    numbers are 512-bit big floats). Whole numbers stay exact Python integers."""
+    if isinstance(a, int) and isinstance(b, int) and op != "/":
+        return a + b if op == "+" else a - b if op == "-" else a * b
+    x, y = _to_dec(a), _to_dec(b)
+    r = _DEC.add(x, y) if op == "+" else _DEC.subtract(x, y) if op == "-" else \
+        _DEC.multiply(x, y) if op == "*" else _DEC.divide(x, y)
+    if r == r.to_integral_value():
+        return int(r)
+    return float(r)
+
+
+def _to_dec(v: int | float) -> Decimal:
+    return Decimal(v) if isinstance(v, int) else Decimal(repr(v))
 
 
 def parse_number(s: str) -> int | float:
@@ -112,7 +144,9 @@ def parse_number(s: str) -> int | float:
         pass
     try:
         f = float(t)
-    except ValueError:
+        if math.isfinite(f) and "." not in t and ("e" in t or "E" in t) and f.is_integer():
+            return int(Decimal(t))  # 1e30 is exactly 10^30
+    except (ValueError, ArithmeticError):
         raise ConversionError(f'a number is required; cannot convert "{s}" to a number') from None
     if not math.isfinite(f) or t.lower() in ("nan", "inf", "-inf", "infinity"):
         raise ConversionError(f'a number is required; cannot convert "{s}" to a number')
@@ -127,6 +161,63 @@ def to_string(v: Any) -> Any:
     if isinstance(v, (int, float)):
         return format_number(v)
     raise ConversionError(f"a string is required, but a {type_of(v)} was given")
+
+
+def _kind(v: Any) -> str:
+    if isinstance(v, SetValue):
+        return "set"
+    if isinstance(v, list):
+        return "sequence"
+    if isinstance(v, dict):
+        return "mapping"
+    return type_of(v)
+
+
+def unify_values(values: list) -> list:
+    """Give ``values`` one type as Terraform does for conditional results and collection elements:
+    strings win over numbers and bools (which become their string form), objects and tuples unify
+    attribute by attribute. Raises ConversionError when no common type exists."""
+    known = [v for v in values if v is not None and v is not UNKNOWN]
+    if len(known) < 2 and not any(isinstance(v, (list, dict)) for v in known):
+        return list(values)
+    kinds = {_kind(v) for v in known}
+    prims = kinds & {"string", "number", "bool"}
+    if prims and prims != kinds:
+        raise ConversionError(f"a {sorted(prims)[0]} and a {sorted(kinds - prims)[0].replace('sequence', 'list')} "
+                              "have no common type")
+    if prims:
+        if len(prims) == 1:
+            return list(values)
+        if "string" not in prims:
+            raise ConversionError("a number and a bool have no common type")
+        return [to_string(v) if v is not None and v is not UNKNOWN else v for v in values]
+    if kinds == {"mapping"}:
+        keysets = {tuple(sorted(v)) for v in known}
+        if len(keysets) == 1:
+            names = list(known[0])
+            cols = [unify_values([v[k] if isinstance(v, dict) else None for v in values]) for k in names]
+            return [{k: cols[j][i] for j, k in enumerate(names)} if isinstance(v, dict) else v
+                    for i, v in enumerate(values)]
+        flat = unify_values([x for v in known for x in v.values()])
+        it = iter(flat)
+        return [{k: next(it) for k in v} if isinstance(v, dict) else v for v in values]
+    if kinds <= {"sequence", "set"}:
+        lengths = {len(v) for v in known}
+        if kinds == {"sequence"} and len(lengths) == 1:
+            n = lengths.pop()
+            cols = [unify_values([v[i] if isinstance(v, list) else None for v in values]) for i in range(n)]
+            return [[cols[j][i] for j in range(n)] if isinstance(v, list) else v for i, v in enumerate(values)]
+        flat = unify_values([x for v in known for x in v])
+        it = iter(flat)
+        out = []
+        for v in values:
+            if isinstance(v, list):
+                items = [next(it) for _ in v]
+                out.append(make_set(items) if isinstance(v, SetValue) else items)
+            else:
+                out.append(v)
+        return out
+    raise ConversionError("a list and a map have no common type")
 
 
 def convert(v: Any, spec: TypeSpec, path: str = "") -> Any:
@@ -257,4 +348,4 @@ def strip_sets(v: Any) -> Any:
     return v
 
 
-__all__ = ["SetValue", "ConversionError", "convert", "parse_type", "type_of", "make_set", "contains_unknown"]
+__all__ = ["SetValue", "ConversionError", "convert", "unify_values", "parse_type", "type_of", "make_set", "contains_unknown"]

@@ -97,8 +97,10 @@ def _load(workdir: Path):
 def _evaluate(module: Any, *, var_args: Sequence[str], var_files: Sequence[str],
               env: Mapping[str, str] | None, resolver: Callable) -> Configuration:
     from planner.config import evaluate
+    from planner.providers.local import base_dir
 
-    return evaluate(module, var_args=var_args, var_files=var_files, env=env, resolver=resolver)
+    with base_dir(getattr(module, "directory", None)):
+        return evaluate(module, var_args=var_args, var_files=var_files, env=env, resolver=resolver)
 
 
 def open_provider(config: Configuration, workdir: Path) -> tuple[Any, Any, Any, str]:
@@ -108,8 +110,10 @@ def open_provider(config: Configuration, workdir: Path) -> tuple[Any, Any, Any, 
 
     pc = config.providers.get("alicloud")
     region = (pc.region if pc is not None and pc.region else None) or DEFAULT_REGION
+    from planner.providers.local import with_local
+
     transport, emulator = open_target(pc, workdir)
-    return AlicloudProvider(transport, region), transport, emulator, region
+    return with_local(AlicloudProvider(transport, region), base=workdir), transport, emulator, region
 
 
 def make_plan(workdir: Path | str, state: State, *, var_args: Sequence[str] = (), var_files: Sequence[str] = (),

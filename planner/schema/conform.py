@@ -8,7 +8,6 @@ reported together, each located at the attribute the user wrote.
 from __future__ import annotations
 
 import copy
-import difflib
 import re
 from typing import TYPE_CHECKING, Any
 
@@ -35,9 +34,30 @@ def label(path: Path) -> str:
     return out
 
 
+def edit_distance(a: str, b: str) -> int:
+    """Levenshtein distance (insertions, deletions, substitutions), as Terraform's suggestions use."""
+    if len(a) < len(b):
+        a, b = b, a
+    row = list(range(len(b) + 1))
+    for i, ca in enumerate(a, start=1):
+        prev, row[0] = row[0], i
+        for j, cb in enumerate(b, start=1):
+            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (ca != cb))
+    return row[-1]
+
+
 def suggest(word: str, candidates: list[str] | set[str]) -> str | None:
-    hits = difflib.get_close_matches(word, sorted(candidates), n=1, cutoff=0.6)
-    return hits[0] if hits else None
+    """The closest candidate when it is a likely typo: Terraform suggests a name only when its
+    edit distance is below 3 (``alicloud_slb_listner`` -> ``alicloud_slb_listener``), never an
+    unrelated name merely sharing a prefix (``alicloud_nas_file_system``)."""
+    best: tuple[int, str] | None = None
+    for c in sorted(candidates):
+        if abs(len(c) - len(word)) >= 3:
+            continue
+        d = edit_distance(word, c)
+        if d < 3 and (best is None or d < best[0]):
+            best = (d, c)
+    return best[1] if best else None
 
 
 def describe(v: Any) -> str:
@@ -362,6 +382,39 @@ def _type_hint(a: Attribute) -> str:
         ("list", "set")) else f"{a.name} takes a {a.type}"
 
 
+# alicloud type-name prefixes -> the service they belong to, for the out-of-scope message
+_SERVICES: tuple[tuple[str, str], ...] = (
+    ("alicloud_db_", "ApsaraDB RDS"), ("alicloud_rds_", "ApsaraDB RDS"), ("alicloud_oss_", "OSS"),
+    ("alicloud_nas_", "NAS"), ("alicloud_alidns_", "Alibaba Cloud DNS"), ("alicloud_dns", "Alibaba Cloud DNS"),
+    ("alicloud_ecs_command", "ECS Cloud Assistant commands"), ("alicloud_ecs_invocation", "ECS Cloud Assistant commands"),
+    ("alicloud_kms_", "KMS"), ("alicloud_ram_", "RAM"), ("alicloud_cs_", "Container Service for Kubernetes (ACK)"),
+    ("alicloud_kvstore_", "Tair (Redis)"), ("alicloud_polardb_", "PolarDB"), ("alicloud_mongodb_", "ApsaraDB for MongoDB"),
+    ("alicloud_alb_", "Application Load Balancer (ALB)"), ("alicloud_nlb_", "Network Load Balancer (NLB)"),
+    ("alicloud_cdn_", "CDN"), ("alicloud_log_", "Simple Log Service"), ("alicloud_cms_", "CloudMonitor"),
+    ("alicloud_fc_", "Function Compute"), ("alicloud_ess_", "Auto Scaling"), ("alicloud_nat_gateway", "NAT Gateway"),
+    ("alicloud_snat_", "NAT Gateway"), ("alicloud_forward_", "NAT Gateway"), ("alicloud_cen_", "Cloud Enterprise Network"),
+)
+
+SCOPE = ("clbplan manages Classic Load Balancer (CLB) and the network and compute objects around it "
+         "(VPCs, vSwitches, security groups and their rules, ECS instances, ENIs, EIPs, key pairs)")
+
+
+def outside_scope(type_name: str, kind: str, pos: SourcePos | None) -> Diagnostic:
+    """One diagnostic for an alicloud type clbplan does not manage. Every block of that type
+    gets an identical diagnostic with the same ``once`` key, so a configuration with ten
+    database blocks hears about it once, at the first."""
+    service = next((name for prefix, name in _SERVICES if type_name.startswith(prefix)), "")
+    what = f"{type_name} ({service})" if service else type_name
+    noun = "data source" if kind == "data source" else "resource type"
+    ref = "data" if kind == "data source" else "resource"
+    return Diagnostic(
+        f'{noun} "{type_name}" is outside what clbplan manages', pos,
+        f"{SCOPE}; {what} is outside that.",
+        f'keep the {ref} "{type_name}" blocks in a separate Terraform configuration and read what '
+        f'this one needs from its outputs with a data "terraform_remote_state" block',
+        "error", once=f"outside-scope:{kind}:{type_name}")
+
+
 def conform(instance: ResourceInstance) -> list[Diagnostic]:
     """Check one evaluated instance against its schema; convert and fill defaults in place.
 
@@ -374,6 +427,8 @@ def conform(instance: ResourceInstance) -> list[Diagnostic]:
     kind = "data source" if mode == "data" else "resource type"
     if schema is None:
         s = suggest(instance.type, type_names(mode))
+        if s is None and instance.type.startswith("alicloud_"):
+            return [outside_scope(instance.type, kind, instance.pos)]
         hint = f'did you mean "{s}"?' if s else (
             f"clbplan supports the alicloud {kind}s: " + ", ".join(sorted(type_names(mode))))
         return [Diagnostic(f'{instance.address}: unsupported {kind} "{instance.type}"', instance.pos, "",
@@ -394,4 +449,4 @@ def conform(instance: ResourceInstance) -> list[Diagnostic]:
     return ctx.diags
 
 
-__all__ = ["conform", "convert", "label", "suggest", "contains_unknown"]
+__all__ = ["conform", "convert", "label", "suggest", "edit_distance", "outside_scope", "contains_unknown"]

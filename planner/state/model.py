@@ -16,7 +16,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from planner.addresses import ResourceAddress
+from planner.addresses import ResourceAddress, parse_module_path
 
 STATE_VERSION = 1
 
@@ -35,15 +35,19 @@ class ResourceState:
 
     def to_json(self) -> dict:
         a = self.address
-        return {
+        doc = {
             "address": str(a), "mode": a.mode, "type": a.type, "name": a.name, "index": a.key,
             "provider": self.provider, "id": self.id, "attributes": self.attributes,
             "dependencies": sorted(str(d) for d in self.dependencies),
         }
+        if a.module:  # Terraform's "module": the module instance address, omitted in the root module
+            doc = {"module": a.module_address, **doc}
+        return doc
 
     @classmethod
     def from_json(cls, doc: dict) -> ResourceState:
-        addr = ResourceAddress(doc["type"], doc["name"], doc.get("index"), doc.get("mode", "managed"))
+        module = parse_module_path(doc["module"] + ".")[0] if doc.get("module") else ()
+        addr = ResourceAddress(doc["type"], doc["name"], doc.get("index"), doc.get("mode", "managed"), module)
         return cls(
             address=addr, id=doc["id"], attributes=doc.get("attributes", {}),
             provider=doc.get("provider", "alicloud"),

@@ -84,8 +84,8 @@ CORPUS = [
     ("unknown-provider-alias", {"main.tf": 'resource "alicloud_slb_load_balancer" "a" {\n'
                                            '  provider = alicloud.nowhere\n}\n'},
      "Provider configuration not present", "main.tf", 2),
-    ("module-call", {"main.tf": 'module "m" {\n  source = "./m"\n}\n'}, "Module calls are not supported",
-     "main.tf", 1),
+    ("module-call-missing-folder", {"main.tf": 'module "m" {\n  source = "./m"\n}\n'},
+     "Unreadable module directory", "main.tf", 2),
     ("object-missing-comma", {"main.tf": 'locals {\n  a = { x = 1 y = 2 }\n}\n'}, "Missing attribute separator",
      "main.tf", 2),
     ("duplicate-lifecycle", {"main.tf": 'resource "alicloud_slb_load_balancer" "a" {\n  lifecycle {}\n'

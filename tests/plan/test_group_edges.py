@@ -8,6 +8,7 @@ import json
 import re
 from pathlib import Path
 
+import jsonschema
 import pytest
 from click.testing import CliRunner
 
@@ -211,7 +212,6 @@ def test_destroy_orders_every_instance_after_its_users_through_one_group(work):
 
 
 def test_json_plan_with_a_group_matches_the_schema(work):
-    jsonschema = pytest.importorskip("jsonschema", reason="jsonschema validates the plan JSON (test extra)")
     schema = json.loads((Path(__file__).parent.parent / "review" / "plan.schema.json").read_text())
     r = run("plan", work, "-json")
     assert r.exit_code == 0, r.output

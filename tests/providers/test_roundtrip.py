@@ -49,7 +49,9 @@ def test_load_balancer_create_update_delete_import(provider, ctx):
     lb = new_lb(provider, ctx, tags={"env": "prod"}, delete_protection="on")
     assert lb["id"].startswith("lb-") and lb["status"] == "active"
     assert h.read_many([lb], ctx) == [lb]
-    upd = dict(lb, load_balancer_name="web-2", tags={"env": "dev", "team": "edge"}, load_balancer_spec="slb.s3.small")
+    # the deprecated aliases follow their canonical attributes, as the planner plans them
+    upd = dict(lb, load_balancer_name="web-2", tags={"env": "dev", "team": "edge"}, load_balancer_spec="slb.s3.small",
+               name="web-2", specification="slb.s3.small")
     got = h.update(lb, upd, ctx)
     assert_matches(upd, got)
     assert h.import_(lb["id"], ctx)["load_balancer_name"] == "web-2"

@@ -11,12 +11,12 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import run
+import yaml
 
 from planner.state.backend import LocalBackend
+from tests.support.review import run
 
 CI = Path(__file__).resolve().parents[2] / "examples" / "ci"
-yaml = pytest.importorskip("yaml", reason="PyYAML is needed to read the workflow files (test extra)")
 KEYS = {"ALICLOUD_ACCESS_KEY": "clbplan", "ALICLOUD_SECRET_KEY": "clbplan-secret"}
 
 

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import json
 
-from conftest import run, scenario_work
-
 from planner.addresses import ResourceAddress
 from planner.state.backend import LocalBackend
+from tests.support.review import run, scenario_work
 
 
 def _drift_weight(work, weight: int) -> None:

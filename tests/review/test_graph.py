@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import run, scenario_work
+from tests.support.review import run, scenario_work
 
 
 def test_resource_graph_points_from_dependent_to_dependency(tmp_path):

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from conftest import check_golden, run, scenario_work
 
 from planner.addresses import ResourceAddress
 from planner.plan.markdown import MAX_CHARS, WARN, render_markdown
 from planner.plan.model import Action, Edge, Operation, OpKind, Plan, ResourceChange
 from tests.scenarios.scenario_runner import normalise
+from tests.support.review import check_golden, run, scenario_work
 
 
 @pytest.mark.parametrize("name", ["listener_port_change", "lb_destroyed_with_children",

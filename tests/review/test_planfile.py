@@ -7,13 +7,13 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import SCENARIOS, run, scenario_work
 
 from planner.addresses import ResourceAddress
 from planner.plan.model import Action, Plan, ResourceChange
 from planner.plan.planfile import decode_plan, encode_plan, read_plan_file, write_plan_file
 from planner.state.backend import LocalBackend
 from planner.values import UNKNOWN
+from tests.support.review import SCENARIOS, run, scenario_work
 
 DONE = re.compile(r"\] (create|update|delete) (\S+): done in")
 

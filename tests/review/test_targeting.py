@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from conftest import run, scenario_work
+from tests.support.review import run, scenario_work
 
 
 def _ops(output: str) -> list[str]:

@@ -6,11 +6,12 @@ tests/review/test_ci_example.py and tests/transport/test_cli_http.py instead."""
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 
 import pytest
 from scenario_runner import HERE, apply_dir, plan_dir, plan_text
+
+from tests.support.examples import copy_clean
 
 EXAMPLES_DIR = HERE.parent.parent / "examples"
 EXAMPLES = sorted(d.name for d in EXAMPLES_DIR.iterdir() if d.is_dir() and any(d.glob("*.tf")) and d.name != "ci")
@@ -23,7 +24,7 @@ def test_every_example_is_covered() -> None:
 @pytest.mark.parametrize("name", EXAMPLES)
 def test_example_applies_from_empty_and_converges(name: str, tmp_path: Path) -> None:
     work = tmp_path / name
-    shutil.copytree(EXAMPLES_DIR / name, work, ignore=shutil.ignore_patterns(".clbplan", "*.tfstate*"))
+    copy_clean(EXAMPLES_DIR / name, work)
     planned = plan_dir(work)
     assert planned.plan.verified is True
     text = plan_text(planned)

@@ -4,7 +4,6 @@ file) and work directories whose provider block points at it with endpoints and 
 from __future__ import annotations
 
 import re
-import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -88,9 +87,3 @@ def point_at(work: Path, endpoint: str, *, access_key: str | None = AK_ID,
             tf.write_text(new)
     if not found:
         (work / "provider_http.tf").write_text('provider "alicloud" {\n' + inject + "}\n")
-
-
-def copy_example(name: str, dest: Path) -> Path:
-    work = dest / name
-    shutil.copytree(EXAMPLES / name, work)
-    return work

@@ -13,7 +13,8 @@ import pytest
 from click.testing import CliRunner
 
 from planner.cli.main import cli
-from tests.transport.conftest import AK_ID, AK_SECRET, Cloud, copy_example, point_at
+from tests.support.examples import copy_example
+from tests.transport.conftest import AK_ID, AK_SECRET, Cloud, point_at
 
 pytestmark = pytest.mark.wire
 
@@ -170,7 +171,7 @@ def test_credentials_never_reach_output_state_or_journal(via: str, cloud: Cloud,
         texts.append(out(result))
     files = [p for p in work.rglob("*") if p.is_file() and p.suffix != ".tf"]
     if via == "provider-block":
-        # the parse cache is a pickled copy of the .tf source, which holds the keys by the user's choice
+        # the parse cache is a (JSON) copy of the .tf source, which holds the keys by the user's choice
         files = [p for p in files if "parse-cache" not in p.parts]
     assert any(p.name == "clbplan.tfstate" for p in files)
     for p in files:

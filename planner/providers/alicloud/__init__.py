@@ -48,6 +48,43 @@ class CountingTransport:
         return sum(self.calls.values())
 
 
+def alias_pairs(type_name: str) -> tuple[tuple[str, str], ...]:
+    """(deprecated alias, canonical) attribute pairs of a type's schema."""
+    from planner.schema import get_schema
+
+    schema = get_schema(type_name)
+    if schema is None:
+        return ()
+    return tuple((n, a.alias_of) for n, a in schema.attributes.items() if a.alias_of)
+
+
+def fill_aliases(pairs: tuple[tuple[str, str], ...], attrs: dict | None) -> dict | None:
+    """The provider still sets its deprecated alias attributes on read (``name`` of a VPC is its
+    ``vpc_name``): a reference to ``alicloud_vpc.main.name`` must see that value, not null."""
+    if attrs is None or not pairs:
+        return attrs
+    for alias, canonical in pairs:
+        if canonical in attrs:
+            attrs[alias] = attrs[canonical]
+    return attrs
+
+
+class _AliasFilling:
+    """A handler whose every result carries the deprecated alias attributes the provider sets."""
+
+    def __init__(self, inner: ResourceHandler, pairs: tuple[tuple[str, str], ...]):
+        self._inner = inner
+        self._pairs = pairs
+
+    def __getattr__(self, name: str) -> Any:
+        attr = getattr(self._inner, name)
+        if name in ("create", "update", "import_", "read_one", "must_read"):
+            return lambda *a, **kw: fill_aliases(self._pairs, attr(*a, **kw))
+        if name in ("read_many", "create_many"):
+            return lambda *a, **kw: [fill_aliases(self._pairs, x) for x in attr(*a, **kw)]
+        return attr
+
+
 class AlicloudProvider:
     """Resource handlers bound to one transport and region."""
 
@@ -86,6 +123,9 @@ class AlicloudProvider:
                 raise ProviderError(f"the alicloud provider does not support resource type {type_name!r}")
             h = cls()
             h.type_name = type_name  # aliases keep their own name in messages
+            pairs = alias_pairs(type_name)
+            if pairs:
+                h = _AliasFilling(h, pairs)
             self._handlers[type_name] = h
         return h
 
@@ -121,4 +161,4 @@ class AlicloudProvider:
         return self.handler(type_name).import_(id, self.context())
 
 
-__all__ = ["AlicloudProvider", "CountingTransport"]
+__all__ = ["AlicloudProvider", "CountingTransport", "fill_aliases"]

@@ -1,4 +1,4 @@
-"""Shared helpers for the review/CI tests: run the CLI in-process, set a scenario up in a temp dir."""
+"""Helpers for the review/CI tests: run the CLI in-process, set a scenario up, compare with goldens."""
 
 from __future__ import annotations
 
@@ -6,14 +6,13 @@ import json
 import re
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner
 
 from planner.cli.main import cli
 from tests.scenarios.scenario_runner import HERE as SCENARIOS
 from tests.scenarios.scenario_runner import apply_dir, normalise, use_config
 
-GOLDEN = Path(__file__).parent / "golden"
+GOLDEN = Path(__file__).resolve().parents[1] / "review" / "golden"
 UPDATE = "CLBPLAN_UPDATE_GOLDEN"
 
 
@@ -56,8 +55,3 @@ def check_golden(name: str, text: str) -> None:
         path.write_text(text)
     assert path.exists(), f"{path} is missing: run with {UPDATE}=1 and review it"
     assert text == path.read_text(), f"output differs from {path} ({UPDATE}=1 to rewrite after review)"
-
-
-@pytest.fixture
-def clirun():
-    return run
