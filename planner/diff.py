@@ -283,6 +283,8 @@ class Differ:
                     sensitive |= {name, a.alias_of}
         if rs is None:
             after = planned_after(instance.attributes, None, schema)
+            if schema is not None and getattr(schema, "customize_diff", None) is not None:
+                schema.customize_diff(None, after, [], [])
             after["id"] = UNKNOWN
             return ResourceChange(
                 addr, Action.CREATE, None, after, provider=instance.provider, sensitive=sensitive,
@@ -293,11 +295,15 @@ class Differ:
         changed = changed_attributes(before, after, schema)
         force_new = set(schema.force_new) if schema is not None else set()
         replace_by = [n for n in changed if n in force_new]
+        if schema is not None and getattr(schema, "customize_diff", None) is not None:
+            replace_by = schema.customize_diff(before, after, changed, replace_by)
         if replace_by:
             _mark_replaced(after, instance.attributes, schema)
             after["id"] = UNKNOWN
             cbd = instance.lifecycle.create_before_destroy
-            detail = ", ".join(_describe_change(n, before.get(n), after.get(n)) for n in replace_by)
+            # a secret that forces the replacement is named, never shown (reviewers read this line)
+            detail = ", ".join(f"{n} changed (sensitive value)" if n in sensitive
+                               else _describe_change(n, before.get(n), after.get(n)) for n in replace_by)
             return ResourceChange(
                 addr, Action.CREATE_THEN_DELETE if cbd else Action.DELETE_THEN_CREATE, before, after,
                 provider=instance.provider, sensitive=sensitive,

@@ -3,7 +3,8 @@
 * ``serve``: run the emulator as a signed HTTP endpoint on loopback, for the official SDK, other tools,
   or a ``clbplan`` pointed at it;
 * ``call``: poke the embedded cloud with one API call (this is how a person creates drift to test);
-* ``reset``: empty the embedded cloud.
+* ``reset``: empty the embedded cloud;
+* ``seed``: add a company's own images and instance types to the embedded or served cloud.
 
 No logic of its own: it parses flags and hands over to planner.emulator.
 """
@@ -220,3 +221,37 @@ def actions_cmd() -> None:
             click.echo(f"{product}\t{action}")
     finally:
         emu.close()
+
+
+@emulator.command("seed")
+@click.argument("file", type=click.Path(dir_okay=False))
+@state_option
+def seed_cmd(file: str, state: str | None) -> None:
+    """Add your own images and instance types (a JSON FILE) to the emulated cloud.
+
+    FILE holds {"images": [{"ImageId": ..., "ImageName": ..., "OSName": ..., "RegionId": ...}],
+    "instance_types": [{"InstanceTypeId": ..., "CpuCoreCount": ..., "MemorySize": ...}]}
+    (planner/emulator/catalogue/README.md). A served emulator started with the same -state sees them
+    on its next request.
+    """
+    from planner.emulator import catalogue
+
+    try:
+        text = Path(file).read_text(encoding="utf-8")
+    except OSError as e:
+        click.echo(f"Error: {file}: cannot read the seed file: {e.strerror or e}", err=True)
+        click.get_current_context().exit(1)
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as e:
+        click.echo(f"Error: {file}:{e.lineno}:{e.colno}: not valid JSON: {e.msg}", err=True)
+        click.get_current_context().exit(1)
+    emu = _open_emulator(state)
+    try:
+        n_images, n_types = emu.seed(doc)
+    except catalogue.SeedError as e:
+        click.echo(f"Error: {file}: {e}", err=True)
+        click.get_current_context().exit(1)
+    finally:
+        emu.close()
+    click.echo(f"Seeded {n_images} image(s) and {n_types} instance type(s) into {Path(state) if state else _default_state()}.")

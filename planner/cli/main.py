@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib
 import os
 import sys
+import time
 
 import click
 
@@ -28,6 +29,9 @@ COMMANDS: list[tuple[str, str]] = [
     ("planner.cli.run_cmd", "output"),
     ("planner.cli.run_cmd", "import_"),
     ("planner.cli.graph_cmd", "graph"),
+    ("planner.cli.init_cmd", "init"),
+    ("planner.cli.version_cmd", "version"),
+    ("planner.cli.version_cmd", "providers"),
 ]
 
 EXIT_OK, EXIT_ERROR, EXIT_CHANGES = 0, 1, 2
@@ -47,8 +51,30 @@ class ClbplanGroup(click.Group):
             e.exit_code = EXIT_ERROR
             raise
 
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        from planner.cli import global_flags
+
+        args, found = global_flags.rewrite_args(self, args)
+        global_flags.install(found)
+        return super().parse_args(ctx, args)
+
     def invoke(self, ctx: click.Context):
+        from planner import logs
+        from planner.cli import global_flags
+
+        logs.configure()
+        command = " ".join(global_flags.settings.command) or "(none)"
+        logs.log.info("clbplan %s: command %s in %s", __version__, command, global_flags.settings.chdir or ".")
+        started = time.monotonic()
+        chdir, previous = global_flags.settings.chdir, None
         try:
+            if chdir:
+                previous = os.getcwd()
+                try:
+                    os.chdir(chdir)
+                except OSError as e:
+                    raise click.ClickException(f"Error handling -chdir option: chdir {chdir}: "
+                                               f"{e.strerror.lower() if e.strerror else e}") from None
             return super().invoke(ctx)
         except click.UsageError as e:
             e.exit_code = EXIT_ERROR
@@ -70,6 +96,10 @@ class ClbplanGroup(click.Group):
             click.echo(f"Error: {e.__class__.__name__}: {e}", err=True)
             click.echo("This is a bug in clbplan; set CLBPLAN_DEBUG=1 to see the traceback.", err=True)
             ctx.exit(EXIT_ERROR)
+        finally:
+            logs.log.info("command %s finished in %.3fs", command, time.monotonic() - started)
+            if previous is not None:
+                os.chdir(previous)
 
 
 @click.group(cls=ClbplanGroup, context_settings={"help_option_names": ["-h", "-help", "--help"]})

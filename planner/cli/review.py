@@ -20,6 +20,7 @@ from typing import Any
 import click
 
 from planner.addresses import ResourceAddress
+from planner.cli.global_flags import settings
 from planner.diagnostics import Diagnostic, DiagnosticsError
 from planner.plan.model import OpKind, Plan
 from planner.plan.render import fmt_value, render_plan
@@ -199,8 +200,15 @@ def emit_plan(planned: Any, opts: ReviewOptions | None, *, json_: bool = False, 
     else:
         click.echo(text, nl=False)
     if out:
-        click.echo(f"\nSaved the plan to: {out}\n\nTo perform exactly these actions, run the following "
-                   f"command to apply:\n    clbplan apply {out}")
+        click.echo(f"\nSaved the plan to: {out}")
+    if planned.plan.has_changes and not settings.in_automation:  # Terraform's "next steps" hint
+        click.echo("\n" + "─" * 77 + "\n")
+        if out:
+            click.echo(f"To perform exactly these actions, run the following command to apply:\n"
+                       f"    clbplan apply {out}")
+        else:
+            click.echo("Note: You didn't use the -out option to save this plan, so clbplan can't guarantee to "
+                       "take exactly these actions if you run \"clbplan apply\" now.")
 
 
 # ---------------------------------------------------------------------------------------------

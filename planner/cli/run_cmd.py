@@ -9,7 +9,6 @@ before it is shown, and exit codes follow Terraform (plan -detailed-exitcode: 0 
 from __future__ import annotations
 
 import json
-import os
 import sys
 import time
 from pathlib import Path
@@ -17,7 +16,10 @@ from pathlib import Path
 import click
 
 from planner.addresses import ResourceAddress
+from planner.cli.global_flags import settings
+from planner.cli.prompt_vars import ask_for_missing_variables
 from planner.cli.review import emit_plan, has_changes, make_options, plan_kwargs, render_text, review_options
+from planner.cli.warnings_out import echo_warnings
 from planner.diagnostics import Diagnostic, DiagnosticsError
 from planner.plan.model import OpKind
 from planner.plan.render import fmt_value, render_state
@@ -27,9 +29,13 @@ EXIT_OK, EXIT_ERROR, EXIT_CHANGES = 0, 1, 2
 
 
 def _backend(workdir: Path, state_path: str | None, lock_timeout: str):
+    from planner.config.terraform_block import configured_state_path
     from planner.state.backend import LocalBackend, parse_duration
 
-    path = Path(state_path) if state_path else workdir / "clbplan.tfstate"
+    # -state wins; else the root module's backend "local" { path = ... }; else clbplan.tfstate
+    path = Path(state_path) if state_path else configured_state_path(workdir)
+    if not state_path and not path.parent.is_dir():
+        path.parent.mkdir(parents=True, exist_ok=True)  # as terraform's local backend does for its path
     try:
         timeout = parse_duration(lock_timeout)
     except ValueError as e:
@@ -90,9 +96,9 @@ def _recover(backend, workdir: Path, state: State, journal, *, var_args, var_fil
 
 
 def _echo_plan(text: str) -> None:
-    """Plain text, coloured like Terraform's markers only when stdout is a terminal."""
+    """Plain text, coloured like Terraform's markers only when stdout is a terminal (and not -no-color)."""
     out = sys.stdout
-    if not out.isatty() or os.environ.get("NO_COLOR"):
+    if not settings.use_color(out):
         click.echo(text, nl=False)
         return
     colours = {"+": "green", "-": "red", "~": "yellow"}
@@ -135,6 +141,7 @@ def plan(directory, var_args, var_files, lock_timeout, state_path, parallelism, 
 
     opts = make_options(targets, excludes, replace, refresh_only, destroy, refresh)
     workdir = _workdir(directory)
+    var_args = ask_for_missing_variables(workdir, var_args, var_files)
     backend = _backend(workdir, state_path, lock_timeout)
     with backend.lock("plan"):
         state, _journal, pending = _read_state(backend)
@@ -144,6 +151,8 @@ def plan(directory, var_args, var_files, lock_timeout, state_path, parallelism, 
         planned = make_plan(workdir, state, var_args=var_args, var_files=var_files, destroy=destroy,
                             refresh=refresh, on_warnings=_echo_warnings, **plan_kwargs(opts))
         emit_plan(planned, opts, json_=json_, out=out, workdir=workdir, state_path=backend.path, echo=_echo_plan)
+        if not json_:
+            echo_warnings(getattr(planned.config, "warnings", ()))
     if detailed and has_changes(planned.plan, opts):
         raise SystemExit(EXIT_CHANGES)
 
@@ -178,6 +187,7 @@ def _apply(directory, var_args, var_files, lock_timeout, state_path, parallelism
     from planner.plan.pipeline import apply_plan, final_outputs, make_plan
 
     workdir = _workdir(directory)
+    var_args = ask_for_missing_variables(workdir, var_args, var_files)
     backend = _backend(workdir, state_path, lock_timeout)
     with backend.lock("destroy" if destroy else "apply"):
         state, journal, pending = _read_state(backend)
@@ -188,6 +198,7 @@ def _apply(directory, var_args, var_files, lock_timeout, state_path, parallelism
                             on_warnings=_echo_warnings, **plan_kwargs(opts))
         plan_ = planned.plan
         _echo_plan(render_text(plan_, opts))
+        echo_warnings(getattr(planned.config, "warnings", ()))
         if opts is not None and opts.refresh_only:
             if plan_.drift and not auto_approve and click.prompt(
                     "\nWould you like to update the clbplan state to reflect these detected changes?\n  "

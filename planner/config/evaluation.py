@@ -1105,6 +1105,10 @@ class ModuleEvaluator:
     def _provider(self, b: ir.Block) -> str:
         a = b.body.attr("provider")
         if a is None:
+            from planner.schema.utility import implied_provider, is_utility_type
+
+            if is_utility_type(b.labels[0]):
+                return implied_provider(b.labels[0])
             return self.provider_map.get("alicloud", "alicloud")
         e = self._unquote(a.expr, b.filename)
         key = None
@@ -1273,6 +1277,10 @@ class ModuleEvaluator:
         for b in self.m.providers:
             fn = b.filename
             pos = SourcePos(fn, b.line, b.col)
+            from planner.schema.utility import UTILITY_PROVIDERS
+
+            if b.labels[0] in UTILITY_PROVIDERS:
+                continue  # local providers: nothing to configure
             if b.labels[0] != "alicloud":
                 self.bag.add("Unsupported provider", pos, detail=f'clbplan manages only the "alicloud" provider; '
                              f'"{b.labels[0]}" is not supported.')
@@ -1710,7 +1718,10 @@ def evaluate(module: Module, *, var_args: Sequence[str] = (), var_files: Sequenc
     was = gc.isenabled()
     gc.disable()
     try:
-        return me.run(var_args, var_files)
+        from planner.workdir import base_dir
+
+        with base_dir(getattr(module, "directory", None)):  # relative names in data sources
+            return me.run(var_args, var_files)
     finally:
         if was:
             gc.enable()

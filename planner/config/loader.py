@@ -22,6 +22,7 @@ import hcl2
 
 from planner.config import ir, parse_cache
 from planner.config.hclparse import SyntaxProblem, parse_expression, parse_text
+from planner.config.terraform_block import check_module as check_terraform_settings
 from planner.diagnostics import Diagnostic, DiagnosticBag, DiagnosticsError, SourcePos
 
 IR_VERSION = "5"
@@ -45,6 +46,7 @@ class Module:
     data: dict[tuple[str, str], ir.Block] = field(default_factory=dict)
     providers: list[ir.Block] = field(default_factory=list)
     content_hash: str = ""
+    terraform_blocks: list[ir.Block] = field(default_factory=list)  # checked by config.terraform_block
     # module calls and what they resolved to (filled by planner.config.modules.load_children)
     calls: dict[str, ir.Block] = field(default_factory=dict)
     children: dict[str, Module] = field(default_factory=dict)
@@ -227,6 +229,7 @@ def load_module_partial(directory: str | Path, *, use_cache: bool = True, childr
             continue
         module.files.append(ir.File(disp, body, sha))
     _index(module, bag)
+    check_terraform_settings(module.terraform_blocks, bag)
     if module.calls and children:
         from planner.config.modules import load_children
 
@@ -335,6 +338,8 @@ def _index(module: Module, bag: DiagnosticBag) -> None:
                             detail="A locals block holds only NAME = VALUE arguments.")
             elif b.type == "provider":
                 module.providers.append(b)
+            elif b.type == "terraform":
+                module.terraform_blocks.append(b)
             elif b.type == "module":
                 _unique(module.calls, b.labels[0], b, bag, "module call", fn)
             elif b.type == "moved":

@@ -160,6 +160,21 @@ class Emulator:
             self.store.copy_into(emu.store)
         return emu
 
+    def seed(self, doc: Any) -> tuple[int, int]:
+        """Add a user's images and instance types (``catalogue.seed``) in one transaction:
+        all of the document or nothing. Returns (images, instance types) added."""
+        from planner.emulator import catalogue
+
+        with self._lock:
+            self.store.begin(True)
+            try:
+                added = catalogue.seed(self.store, doc)
+            except BaseException:
+                self.store.rollback()
+                raise
+            self.store.commit()
+            return added
+
     def reset(self) -> None:
         """Empty the cloud (and forget fault windows)."""
         with self._lock:

@@ -119,7 +119,29 @@ def render() -> str:
                     msg = specific or msg
                     lines.append(f"| `{c}` | {st} | {msg.replace('|', '/')} |")
                 lines.append("")
+    lines += catalogue_section()
     return "\n".join(lines) + "\n"
+
+
+def catalogue_section() -> list[str]:
+    """The catalogue's size per region and the sources of each data file."""
+    from planner.emulator import catalogue
+
+    lines = ["## Catalogue", "",
+             "Regions, zones, instance types, public images and CLB specs are data in",
+             "`planner/emulator/catalogue/*.json` (rules for what no published list gives: its README.md).",
+             "Users add their own images and instance types with `clbplan emulator seed FILE`.", "",
+             "| Region | Zones on sale | Retired zones | Instance types | Public images | CLB zone pairs |",
+             "|---|---|---|---|---|---|"]
+    for rid, n in catalogue.sizes().items():
+        lines.append(f"| {rid} | {n['zones']} | {n['retired_zones']} | {n['instance_types']} | {n['images']} | "
+                     f"{n['slb_zone_pairs']} |")
+    lines += ["", f"CLB specs: {', '.join(f'`{s}`' for s in catalogue.clb_specs())}.", "", "Sources:", ""]
+    for name, srcs in catalogue.sources().items():
+        lines.append(f"- `{name}` (version {srcs['version']}):")
+        lines += [f"  - {k}: {v}" for k, v in srcs.items() if k != "version"]
+    lines.append("")
+    return lines
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -56,7 +56,9 @@ SERVERS_PER_CALL = 20
 
 def _provider_name(provider: str) -> str:
     """Terraform writes the provider's source address, never the alias."""
-    return PROVIDER_NAME
+    from planner.schema.utility import provider_source
+
+    return provider_source(provider) or PROVIDER_NAME
 
 
 def _addr_fields(addr: ResourceAddress) -> dict:

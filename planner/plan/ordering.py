@@ -48,6 +48,7 @@ from planner.plan.model import (
     group_node_id,
     is_group_node,
 )
+from planner.schema.utility import is_utility_type
 from planner.state.model import State
 from planner.values import UNKNOWN, is_unknown
 
@@ -56,6 +57,26 @@ LISTENER = "alicloud_slb_listener"
 RULE = "alicloud_slb_rule"
 GROUP_TYPES = frozenset({"alicloud_slb_server_group", "alicloud_slb_master_slave_server_group"})
 GROUP_ATTACHMENT = "alicloud_slb_server_group_server_attachment"
+# objects the cloud refuses to delete while a listener (or rule) uses them, with its refusal: one
+# being replaced while bound is created new first, the user re-pointed, then the old one deleted
+BOUND_REFUSAL: dict[str, str] = {
+    **dict.fromkeys(GROUP_TYPES, "the cloud refuses to delete a bound group: RspoolVipExist"),
+    "alicloud_slb_server_certificate":
+        "the cloud refuses to delete a certificate a listener uses: CertificateAndPrivateKeyIsRefered",
+    "alicloud_slb_ca_certificate":
+        "the cloud refuses to delete a CA certificate a listener uses: CertificateAndPrivateKeyIsRefered",
+    "alicloud_slb_acl": "the cloud refuses to delete an ACL a listener uses: OperationFailed.AclBindedWithVip",
+}
+# network objects an instance is moved off in place (``-replace=alicloud_vpc.main``): the new one is
+# made first, the instance moved, then the old one deleted (the cloud refuses to delete a vSwitch or
+# security group that still holds an instance, and a VPC that still holds a vSwitch)
+CBD_SAFE: dict[str, str] = {
+    **BOUND_REFUSAL,
+    "alicloud_vpc": "the cloud refuses to delete a VPC that still holds vSwitches: DependencyViolation",
+    "alicloud_vswitch": "the cloud refuses to delete a vSwitch that still holds instances: DependencyViolation",
+    "alicloud_security_group":
+        "the cloud refuses to delete a security group that still holds instances: DependencyViolation",
+}
 
 ENI_TYPES = frozenset({"alicloud_ecs_network_interface", "alicloud_network_interface"})
 ENI_ATTACHMENT_TYPES = frozenset({"alicloud_ecs_network_interface_attachment", "alicloud_network_interface_attachment"})
@@ -364,7 +385,7 @@ class _Builder:
         holders: dict[str, set[ResourceAddress]] | None = None
         for addr in sorted(self.changes, key=str):
             c = self.changes[addr]
-            if c.action is not Action.DELETE_THEN_CREATE or addr.type not in GROUP_TYPES:
+            if c.action is not Action.DELETE_THEN_CREATE or addr.type not in CBD_SAFE:
                 continue
             if holders is None:
                 # which prior objects hold which id, built once (not one scan of the state per group)
@@ -380,8 +401,26 @@ class _Builder:
                 self._set_action(
                     addr, Action.CREATE_THEN_DELETE,
                     f"created before the old one is deleted because {', '.join(map(str, binders))} "
-                    "must be re-pointed first (the cloud refuses to delete a bound group: RspoolVipExist)",
+                    f"must be re-pointed first ({CBD_SAFE[addr.type]})",
                 )
+
+    def inherit_create_before_destroy(self) -> None:
+        """What a create-before-destroy object used must outlive its old self: a replaced object it
+        depended on (the tls certificate behind an uploaded one, the VPC of a moved-off vSwitch) is
+        also created first, as Terraform makes the dependencies of a create_before_destroy
+        resource create-first too.
+        Files are left delete-first: a new file at the same path would be removed by the old one's
+        delete."""
+        work = [a for a in sorted(self.changes, key=str) if self.action(a) is Action.CREATE_THEN_DELETE]
+        while work:
+            addr = work.pop()
+            for dep in sorted(self.old_deps(addr), key=str):
+                if dep in self.changes and self.action(dep) is Action.DELETE_THEN_CREATE and (
+                        dep.type in CBD_SAFE or is_utility_type(dep.type) and not dep.type.startswith("local_")):
+                    self._set_action(dep, Action.CREATE_THEN_DELETE,
+                                     f"created before the old one is deleted because {addr} is replaced "
+                                     "create-before-destroy and uses it")
+                    work.append(dep)
 
     def listener_port_conflicts(self) -> list[tuple[ResourceAddress, ResourceAddress]]:
         """(deleted listener, created listener) pairs sharing (load balancer, transport, port)."""
@@ -640,7 +679,9 @@ class _Builder:
             deps += [(d, why) for d, why in singles.items() if d not in dict(deps)]
             for dep, why in deps:
                 d = self.op(dep, OpKind.DELETE)
-                if d is None:
+                if d is None or is_utility_type(dep.type):
+                    # nothing in the cloud is bound to a local object (time_sleep, terraform_data):
+                    # its replacement is delete, create, then the update that reads the new value
                     continue
                 old_id = self.before(dep).get("id")
                 if old_id not in new_strings:
@@ -871,6 +912,7 @@ def order_changes(changes: list[ResourceChange], config: Configuration | None, p
         [x for dels, creates, _ in b.capacity() for x in (*dels, *creates)],
         "delete-first: the load balancer has no capacity for both at once",
     )
+    b.inherit_create_before_destroy()
     b.make_ops()
     b.mark_cascaded()
     b.edges_references()

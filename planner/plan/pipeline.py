@@ -126,8 +126,10 @@ def open_provider(config: Configuration, workdir: Path) -> tuple[Any, Any, Any, 
 
     pc = config.providers.get("alicloud")
     region = (pc.region if pc is not None and pc.region else None) or DEFAULT_REGION
+    from planner.providers.local import with_local
+
     transport, emulator = open_target(pc, workdir)
-    return AlicloudProvider(transport, region), transport, emulator, region
+    return with_local(AlicloudProvider(transport, region), base=workdir), transport, emulator, region
 
 
 def make_plan(workdir: Path | str, state: State, *, var_args: Sequence[str] = (), var_files: Sequence[str] = (),

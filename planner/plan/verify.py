@@ -34,8 +34,10 @@ def verify_plan(plan: Plan, emulator: Any, refreshed: State, *, region: str = "c
         plan.verified = True
         return
     shadow = emulator.copy()
-    provider = AlicloudProvider(InProcessTransport(shadow, region), region,
-                                retry=RetryPolicy(max_attempts=1, deadline=0.0))
+    from planner.providers.local import with_local
+
+    provider = with_local(AlicloudProvider(InProcessTransport(shadow, region), region,
+                                           retry=RetryPolicy(max_attempts=1, deadline=0.0)), dry_run=True)
     executor = Executor(provider, parallelism=1, inline=True, journal=None, lineage=f"{refreshed.lineage}-verify",
                         planned_values=planned_values, dependencies=dependencies)
     result = executor.run(plan.operations, plan.edges, copy.deepcopy(refreshed))

@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
+from planner.logs import log_call
 from planner.providers.errors import ApiError, TransportError
 from planner.providers.retry import RetryPolicy
 from planner.providers.transport import Transport
@@ -114,7 +115,13 @@ class CallContext:
             if write and self.before_call is not None:
                 self.before_call(action, p)
             try:
-                resp = self.transport.call(product, action, p)
+                started = time.monotonic()
+                try:
+                    resp = self.transport.call(product, action, p)
+                except (ApiError, TransportError) as e:
+                    log_call(product, action, p, attempt, started, e)
+                    raise
+                log_call(product, action, p, attempt, started)
             except ApiError as e:
                 if (lost or self.adopt_existing) and e.code in already_done:
                     resp = {"_reconciled": True}

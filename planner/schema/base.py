@@ -70,6 +70,11 @@ class ResourceSchema:
     # cross-attribute checks within one instance: fn(attrs, instance) -> list[Diagnostic]
     instance_checks: list[Callable[..., list]] = field(default_factory=list)
     description: str = ""
+    # ADDED by the utility helper: a provider's own plan logic for an update of an existing object,
+    # fn(before, after, changed, replace_by) -> replace_by. It may mark values of ``after`` unknown
+    # (terraform_data's output when its input changes) and returns the attribute names that force
+    # replacement (random's keepers replace only when a value that is not null changes).
+    customize_diff: Callable[..., list[str]] | None = None
 
     @property
     def computed(self) -> set[str]:

@@ -194,3 +194,15 @@ def read_data_source(type_name: str, attrs: dict[str, Any]) -> dict[str, Any] | 
     out = dict(attrs)
     out.update(result)
     return out
+
+
+def _local_reader(type_name: str) -> Any:
+    """The utility providers' data sources read files on this machine (planner.providers.local)."""
+    def read(attrs: dict[str, Any]) -> dict[str, Any]:
+        from planner.providers.local.files import DATA_READERS
+
+        return DATA_READERS[type_name](attrs)
+    return read
+
+
+READERS.update({t: _local_reader(t) for t in ("local_file", "local_sensitive_file", "terraform_remote_state")})

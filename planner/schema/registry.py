@@ -71,6 +71,12 @@ TIMEOUTS: dict[str, tuple[str, ...]] = {
     "alicloud_ecs_network_interface_attachment": ("create", "delete"),
 }
 
+# the utility providers (random, null, time, tls, local) and the built-in terraform_data
+from planner.schema import utility as _utility  # noqa: E402
+
+MANAGED.update(_utility.MANAGED)
+DATA.update(_utility.DATA)
+
 LOAD_BALANCER_TYPES = frozenset({"alicloud_slb_load_balancer", "alicloud_slb"})
 
 

@@ -72,6 +72,10 @@ def test_every_action_once_with_sdk_shapes():
     t("Ecs", "DescribeZones")
     t("Ecs", "DescribeInstanceTypes")
     t("Ecs", "DescribeImages")
+    t("Ecs", "DescribeRegions")
+    t("Ecs", "DescribeAvailableResource", DestinationResource="InstanceType", Cores=1, Memory=2)
+    t("Ecs", "DescribeInstanceTypeFamilies")
+    t("Slb", "DescribeAvailableResource", AddressType="vpc")
     iid = t("Ecs", "CreateInstance", VSwitchId=vsw, SecurityGroupId=sg, ImageId=IMAGE,
             InstanceType="ecs.g6.large")["InstanceId"]
     t("Ecs", "StartInstance", InstanceId=iid)

@@ -23,6 +23,28 @@ _ID = re.compile(r"\b(?:lb|rsp|acl|i|vpc|vsw|sg|eni|rule|cert|ca)-[0-9a-z]{6,}\b
 _IP = re.compile(r"\b\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\b(?!/)")
 
 
+# values the tls provider makes fresh on every run (certificates, keys, serials, validity times) and
+# the emulator's certificate ids
+_PEM = re.compile(r"-----BEGIN ([A-Z ]+)-----(?:\\n|\n)[A-Za-z0-9+/=\\n]+?-----END \1-----(?:\\n|\n)?")
+_STAMP = re.compile(r"\b\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z\b")
+_SERIAL = re.compile(r'(?<=")\d{20,}(?=")')
+_CERT_ID = re.compile(r"\b\d{16}_[0-9a-f]{10}_[a-z0-9-]+\b")
+
+
+def _fresh_values(text: str, tls: bool) -> str:
+    seen: dict[str, str] = {}
+
+    def numbered(kind: str):
+        def sub(m: re.Match) -> str:
+            return seen.setdefault(m.group(0), f"<{kind}-{sum(v.startswith(f'<{kind}-') for v in seen.values()) + 1}>")
+        return sub
+
+    rules = ((_PEM, "pem"), (_STAMP, "time"), (_SERIAL, "serial"), (_CERT_ID, "cert")) if tls else ((_CERT_ID, "cert"),)
+    for rx, kind in rules:
+        text = rx.sub(numbered(kind), text)
+    return text
+
+
 def normalise(text: str) -> str:
     seen: dict[str, str] = {}
 
@@ -37,6 +59,9 @@ def normalise(text: str) -> str:
     def sub_ip(m: re.Match) -> str:
         return ips.setdefault(m.group(0), f"<ip-{len(ips) + 1}>")
 
+    # certificates, serials and times only with the tls provider: other goldens keep their literal
+    # certificates; certificate ids always
+    text = _fresh_values(text, tls='resource "tls_' in text)
     return _IP.sub(sub_ip, _ID.sub(sub, text))
 
 

@@ -45,13 +45,14 @@ def test_bad_regex_is_a_sentence() -> None:
 
 def test_catalogue_matches_the_emulator() -> None:
     """Data sources must only name zones, types and images the emulator can create."""
-    from planner.emulator.actions import common, ecs
+    from planner.emulator import catalogue
     from planner.schema import datasources
 
-    assert datasources.ZONES == common.ZONES[datasources.REGION]
-    assert {t[0] for t in datasources.INSTANCE_TYPES} == set(ecs.INSTANCE_TYPES)
+    assert datasources.ZONES == catalogue.zones(datasources.REGION)
     for tid, _family, cores, mem, enis, ips in datasources.INSTANCE_TYPES:
-        spec = ecs.INSTANCE_TYPES[tid]
+        spec = catalogue.instance_type(None, tid)
+        assert spec is not None
         assert (cores, mem, enis, ips) == (spec["CpuCoreCount"], spec["MemorySize"], spec["EniQuantity"],
                                            spec["EniPrivateIpAddressQuantity"])
-    assert {i[0] for i in datasources.IMAGES} == set(ecs.IMAGES)
+    for i in datasources.IMAGES:
+        assert catalogue.image(None, datasources.REGION, i[0]) is not None

@@ -1,6 +1,7 @@
 """Action handlers, one module per area; importing this package registers them all."""
 
 from planner.emulator.actions import (  # noqa: F401
+    catalogue_api,
     ecs,
     slb_instances,
     slb_listeners,

@@ -25,8 +25,11 @@ BS_DUP = "The specified BackendServers contain duplicated value of ServerID and 
 
 
 def zones_of(region: str) -> tuple[str, ...]:
-    """The fixed zone catalogue; regions we do not list get four zones a..d."""
-    return ZONES.get(region, tuple(f"{region}-{z}" for z in "abcd"))
+    """The region's zones on sale, from the catalogue (planner/emulator/catalogue/regions.json);
+    a region the catalogue does not list (a private or future one) gets four zones a..d."""
+    from planner.emulator import catalogue
+
+    return catalogue.zones(region) or ZONES.get(region, tuple(f"{region}-{z}" for z in "abcd"))
 
 
 def get_lb(ctx: Ctx, lb_id: str) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""Minimal ECS product: security groups, instances, ENIs, and a small fixed catalogue.
+"""Minimal ECS product: security groups, instances, ENIs; types and images from the catalogue.
 
 CLB rules need them: a backend must exist, run, sit in the load balancer's VPC; an ENI backend
 must be attached to an instance and its ServerIp must be one of the ENI's private IPs.
@@ -8,26 +8,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from planner.emulator.actions.common import zones_of
+from planner.emulator import catalogue
 from planner.emulator.actions.vpc import _page, allocate_ip, get_vswitch
 from planner.emulator.codes import err
 from planner.emulator.params import Params
 from planner.emulator.registry import Ctx, action, copy_doc
 
-INSTANCE_TYPES: dict[str, dict[str, Any]] = {
-    "ecs.t6-c1m1.large": {"CpuCoreCount": 2, "MemorySize": 2.0, "EniQuantity": 2, "EniPrivateIpAddressQuantity": 2},
-    "ecs.g6.large": {"CpuCoreCount": 2, "MemorySize": 8.0, "EniQuantity": 2, "EniPrivateIpAddressQuantity": 6},
-    "ecs.g6.xlarge": {"CpuCoreCount": 4, "MemorySize": 16.0, "EniQuantity": 3, "EniPrivateIpAddressQuantity": 10},
-    "ecs.c6.large": {"CpuCoreCount": 2, "MemorySize": 4.0, "EniQuantity": 2, "EniPrivateIpAddressQuantity": 6},
-    "ecs.c6.xlarge": {"CpuCoreCount": 4, "MemorySize": 8.0, "EniQuantity": 3, "EniPrivateIpAddressQuantity": 10},
-    "ecs.g7.large": {"CpuCoreCount": 2, "MemorySize": 8.0, "EniQuantity": 3, "EniPrivateIpAddressQuantity": 6},
-}
-IMAGES = {
-    "aliyun_3_x64_20G_alibase_20240528.vhd": ("Alibaba Cloud Linux 3.2104 LTS 64 bit", "linux"),
-    "ubuntu_22_04_x64_20G_alibase_20240508.vhd": ("Ubuntu 22.04 64 bit", "linux"),
-    "centos_7_9_x64_20G_alibase_20240403.vhd": ("CentOS 7.9 64 bit", "linux"),
-    "win2022_21H2_x64_dtc_en-us_40G_alibase_20240515.vhd": ("Windows Server 2022 Datacenter", "windows"),
-}
+
+def _itype(ctx: Ctx, type_id: str) -> dict[str, Any]:
+    """An instance type of the catalogue (or seeded into this cloud)."""
+    t = catalogue.instance_type(ctx.store, type_id)
+    if t is None:
+        raise err("InvalidInstanceType.NotFound")
+    return t
 
 
 def _instance(ctx: Ctx, iid: str) -> dict[str, Any]:
@@ -105,10 +98,10 @@ def delete_security_group(ctx: Ctx, p: Params) -> dict:
 
 def _new_instance(ctx: Ctx, p: Params, status: str) -> str:
     itype = p.req("InstanceType")
-    if itype not in INSTANCE_TYPES:
-        raise err("InvalidInstanceType.NotFound")
+    tdoc = _itype(ctx, itype)
     image = p.req("ImageId")
-    if image not in IMAGES:
+    idoc = catalogue.image(ctx.store, ctx.region, image)
+    if idoc is None:
         raise err("InvalidImageId.NotFound")
     vsw = get_vswitch(ctx, p.req("VSwitchId"))
     sg = _sg(ctx, p.req("SecurityGroupId"))
@@ -120,10 +113,10 @@ def _new_instance(ctx: Ctx, p: Params, status: str) -> str:
     iid = ctx.new_id("i-", 18)
     ip = allocate_ip(ctx, vsw, iid, p.get("PrivateIpAddress"))
     inst = {"InstanceId": iid, "InstanceName": p.get("InstanceName", iid), "HostName": p.get("HostName", iid),
-            "Status": status, "InstanceType": itype, "ImageId": image, "OSName": IMAGES[image][0],
-            "OSType": IMAGES[image][1], "RegionId": ctx.region, "ZoneId": vsw["ZoneId"],
-            "InstanceNetworkType": "vpc", "Description": p.get("Description", ""), "Cpu": INSTANCE_TYPES[itype]["CpuCoreCount"],
-            "Memory": int(INSTANCE_TYPES[itype]["MemorySize"] * 1024),
+            "Status": status, "InstanceType": itype, "ImageId": image, "OSName": idoc.get("OSName", ""),
+            "OSType": idoc.get("OSType", "linux"), "RegionId": ctx.region, "ZoneId": vsw["ZoneId"],
+            "InstanceNetworkType": "vpc", "Description": p.get("Description", ""), "Cpu": tdoc["CpuCoreCount"],
+            "Memory": int(tdoc["MemorySize"] * 1024),
             "VpcAttributes": {"VpcId": vsw["VpcId"], "VSwitchId": vsw["VSwitchId"],
                               "PrivateIpAddress": {"IpAddress": [ip]}},
             "SecurityGroupIds": {"SecurityGroupId": [sg["SecurityGroupId"]]},
@@ -276,7 +269,7 @@ def assign_private_ip_addresses(ctx: Ctx, p: Params) -> dict:
     if eni.get("InstanceId"):
         inst = ctx.store.get("instance", eni["InstanceId"])
         if inst:
-            limit = INSTANCE_TYPES[inst["InstanceType"]]["EniPrivateIpAddressQuantity"]
+            limit = _itype(ctx, inst["InstanceType"])["EniPrivateIpAddressQuantity"]
     new = [allocate_ip(ctx, vsw, eni["NetworkInterfaceId"], w) for w in wanted]
     new += [allocate_ip(ctx, vsw, eni["NetworkInterfaceId"]) for _ in range(count or 0)]
     if len(ips) + len(new) > limit:
@@ -318,7 +311,7 @@ def attach_network_interface(ctx: Ctx, p: Params) -> dict:
     if eni["ZoneId"] != inst["ZoneId"]:
         raise err("InvalidVSwitchId.MismatchZone")
     attached = len(ctx.store.referrers("instance", inst["InstanceId"], "eni"))
-    if attached + 1 > INSTANCE_TYPES[inst["InstanceType"]]["EniQuantity"] - 1:  # the primary NIC counts
+    if attached + 1 > _itype(ctx, inst["InstanceType"])["EniQuantity"] - 1:  # the primary NIC counts
         raise err("InvalidOperation.EniCountExceeded")
     eni["Status"] = "InUse"
     eni["InstanceId"] = inst["InstanceId"]
@@ -377,33 +370,6 @@ def delete_network_interface(ctx: Ctx, p: Params) -> dict:
     ctx.store.ip_release_owner(eni["NetworkInterfaceId"])
     ctx.store.delete("eni", eni["NetworkInterfaceId"])
     return {}
-
-
-@action("Ecs", "DescribeZones")
-def ecs_describe_zones(ctx: Ctx, p: Params) -> dict:
-    return {"Zones": {"Zone": [
-        {"ZoneId": z, "LocalName": z,
-         "AvailableInstanceTypes": {"InstanceTypes": sorted(INSTANCE_TYPES)},
-         "AvailableResourceCreation": {"ResourceTypes": ["Instance", "VSwitch", "IoOptimized"]}}
-        for z in zones_of(ctx.region)]}}
-
-
-@action("Ecs", "DescribeInstanceTypes")
-def describe_instance_types(ctx: Ctx, p: Params) -> dict:
-    want = set(p.flat("InstanceTypes"))
-    return {"InstanceTypes": {"InstanceType": [
-        {"InstanceTypeId": k, "InstanceTypeFamily": k.rsplit(".", 1)[0], **v}
-        for k, v in sorted(INSTANCE_TYPES.items()) if not want or k in want]}}
-
-
-@action("Ecs", "DescribeImages")
-def describe_images(ctx: Ctx, p: Params) -> dict:
-    want = p.get("ImageId")
-    items = [{"ImageId": k, "OSName": v[0], "OSType": v[1], "Status": "Available", "ImageOwnerAlias": "system",
-              "Architecture": "x86_64", "Size": 40 if v[1] == "windows" else 20}
-             for k, v in sorted(IMAGES.items()) if want is None or k == want]
-    return {"Images": {"Image": items}, "TotalCount": len(items), "PageNumber": 1, "PageSize": len(items),
-            "RegionId": ctx.region}
 
 
 @action("Ecs", "ModifySecurityGroupAttribute")
