@@ -52,15 +52,6 @@ def _workdir(directory: str | None) -> Path:
     return d
 
 
-def _echo_warnings(config) -> None:
-    """The configuration's warnings (deprecated syntax...), as validate prints them: Terraform shows
-    them on plan and apply too."""
-    from planner.diagnostics import DiagnosticsError
-
-    for d in DiagnosticsError(getattr(config, "warnings", [])).diagnostics:
-        click.echo(d.render(), err=True)
-
-
 def _read_state(backend) -> tuple[State, object, bool]:
     """The state with completed journal records replayed in; and whether intents are pending."""
     state = backend.read()
@@ -149,7 +140,7 @@ def plan(directory, var_args, var_files, lock_timeout, state_path, parallelism, 
             click.echo("Warning: an earlier apply was interrupted; the next apply recovers its unfinished "
                        "operations first.", err=True)
         planned = make_plan(workdir, state, var_args=var_args, var_files=var_files, destroy=destroy,
-                            refresh=refresh, on_warnings=_echo_warnings, **plan_kwargs(opts))
+                            refresh=refresh, **plan_kwargs(opts))
         emit_plan(planned, opts, json_=json_, out=out, workdir=workdir, state_path=backend.path, echo=_echo_plan)
         if not json_:
             echo_warnings(getattr(planned.config, "warnings", ()))
@@ -195,7 +186,7 @@ def _apply(directory, var_args, var_files, lock_timeout, state_path, parallelism
             state = _recover(backend, workdir, state, journal, var_args=var_args, var_files=var_files)
             journal = backend.journal(state.lineage)
         planned = make_plan(workdir, state, var_args=var_args, var_files=var_files, destroy=destroy,
-                            on_warnings=_echo_warnings, **plan_kwargs(opts))
+                            **plan_kwargs(opts))
         plan_ = planned.plan
         _echo_plan(render_text(plan_, opts))
         echo_warnings(getattr(planned.config, "warnings", ()))

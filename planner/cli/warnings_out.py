@@ -8,7 +8,7 @@ from collections.abc import Iterable
 import click
 
 from planner.cli.global_flags import settings
-from planner.diagnostics import Diagnostic
+from planner.diagnostics import Diagnostic, collapse_instances
 
 
 def compact_text(warnings: list[Diagnostic]) -> str:
@@ -38,7 +38,7 @@ def _relative(filename: str) -> str:
 
 def echo_warnings(diags: Iterable[Diagnostic]) -> None:
     """Every warning among ``diags`` on stderr (errors are reported by the caller)."""
-    warnings = [d for d in diags if d.severity == "warning"]
+    warnings = collapse_instances(d for d in diags if d.severity == "warning")  # once per block
     if not warnings:
         return
     if settings.compact_warnings:

@@ -136,7 +136,7 @@ def make_plan(workdir: Path | str, state: State, *, var_args: Sequence[str] = ()
               env: Mapping[str, str] | None = None, destroy: bool = False, verify: bool = True,
               refresh: bool = True, targets: Sequence[ResourceAddress] = (),
               excludes: Sequence[ResourceAddress] = (), replace: Sequence[ResourceAddress] = (),
-              refresh_only: bool = False, on_warnings: Callable[[Configuration], None] | None = None) -> Planned:
+              refresh_only: bool = False) -> Planned:
     """Plan ``workdir`` against ``state`` (as read from the backend, journal replayed).
 
     ``targets``/``excludes``/``replace``/``refresh_only`` are the -target/-exclude/-replace/
@@ -147,8 +147,6 @@ def make_plan(workdir: Path | str, state: State, *, var_args: Sequence[str] = ()
     module = _load(workdir)
     differ = make_differ(state, destroy=destroy, replace=replace)
     config = _evaluate(module, var_args=var_args, var_files=var_files, env=env, resolver=differ.resolve)
-    if on_warnings is not None:  # shown before anything later (refresh, verification) can fail
-        on_warnings(config)
     provider, transport, emulator, region = open_provider(config, workdir)
     refreshed, drift = state, []
     if refresh and state.resources:
