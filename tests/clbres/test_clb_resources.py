@@ -235,3 +235,22 @@ output "policy" {
     assert actions == {"alicloud_slb_ca_certificate.ca": "update", "alicloud_slb_tls_cipher_policy.p": "update"}
     apply_dir(tmp_path)
     assert not plan_dir(tmp_path).plan.has_changes
+
+
+def test_attachment_weight_change_keeps_servers_and_converges(tmp_path: Path) -> None:
+    net = (Path(__file__).parents[1] / "scenarios" / "slb_attachment_members_changed" / "before" / "main.tf").read_text()
+    both = net.replace("[alicloud_instance.web[0].id]", "alicloud_instance.web[*].id")
+    (tmp_path / "main.tf").write_text(both + '\noutput "group" {\n  value = alicloud_slb_attachment.web.backend_servers\n}\n')
+    _, outputs = apply_dir(tmp_path)
+    assert len(outputs["group"].split(",")) == 3
+    (tmp_path / "main.tf").write_text((tmp_path / "main.tf").read_text().replace("weight           = 100",
+                                                                                "weight           = 30"))
+    planned = plan_dir(tmp_path)
+    changed = [c for c in planned.plan.changes if c.action.value != "no-op"]
+    assert [(str(c.address), c.action.value) for c in changed] == [("alicloud_slb_attachment.web", "update")]
+    apply_dir(tmp_path)
+    after = plan_dir(tmp_path)
+    assert not after.plan.has_changes
+    state = after.refreshed.resources
+    att = next(r for a, r in state.items() if str(a) == "alicloud_slb_attachment.web")
+    assert att.attributes["weight"] == 30 and len(att.attributes["instance_ids"]) == 3

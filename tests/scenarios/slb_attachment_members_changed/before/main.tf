@@ -1,6 +1,6 @@
-# The deprecated alicloud_slb_attachment moves the default group from instances 0 and 1 to 1 and 2
-# and lowers the weight: one in-place update (RemoveBackendServers for 0, AddBackendServers for 2,
-# SetBackendServers for the weight of 1), no replacement.
+# The deprecated alicloud_slb_attachment moves the default group from instance 0 to instance 1 with
+# a lower weight: one in-place update (RemoveBackendServers for 0, then AddBackendServers for 1 with
+# the new weight), no replacement: load_balancer_id stays, and instance_ids is not ForceNew.
 
 resource "alicloud_vpc" "main" {
   vpc_name   = "scn-attach"
@@ -44,6 +44,6 @@ resource "alicloud_slb_listener" "http" {
 
 resource "alicloud_slb_attachment" "web" {
   load_balancer_id = alicloud_slb_load_balancer.web.id
-  instance_ids     = [alicloud_instance.web[0].id, alicloud_instance.web[1].id]
+  instance_ids     = [alicloud_instance.web[0].id]
   weight           = 100
 }
