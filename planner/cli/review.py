@@ -318,7 +318,9 @@ def _run_saved(fresh: Any, opts: ReviewOptions, backend: Any, journal: Any, para
         click.echo(f"\nApply complete! Resources: 0 added, 0 changed, 0 destroyed. "
                    f"{len(fresh.plan.drift)} object(s) changed outside clbplan recorded in the state.")
         return None
-    if not backend.path.exists():
+    from planner.plan.pipeline import forget_objects
+
+    if forget_objects(fresh.plan, state) or not backend.path.exists():
         backend.write(state)  # the journal is per lineage: leave the lineage on disk before the first call
     result = apply_plan(fresh, state, parallelism=parallelism, journal=journal,
                         on_event=_progress(len(fresh.plan.operations)))

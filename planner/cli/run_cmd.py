@@ -223,9 +223,12 @@ def _apply(directory, var_args, var_files, lock_timeout, state_path, parallelism
                 raise SystemExit(EXIT_ERROR)
         click.echo("")
         state = planned.refreshed
-        if not backend.path.exists():
+        from planner.plan.pipeline import forget_objects
+
+        if forget_objects(plan_, state) or not backend.path.exists():
             # the journal is kept per lineage: a run killed before its first state write must leave
-            # that lineage on disk, or the next run starts a new one and forgets what was created
+            # that lineage on disk, or the next run starts a new one and forgets what was created;
+            # moved and forgotten objects are written first so a replayed journal meets their new addresses
             backend.write(state)
         result = apply_plan(planned, state, parallelism=parallelism, journal=journal,
                             on_event=_progress(len(plan_.operations)))
