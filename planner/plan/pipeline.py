@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from planner.addresses import ResourceAddress
+from planner.addresses import ModuleAddress, ResourceAddress
 from planner.config.evaluation import InstanceValues
 from planner.config.model import Configuration
 from planner.diff import Differ, detect_drift, get_schema, planned_after, refreshed_state, strip_unknown
@@ -134,8 +134,8 @@ def open_provider(config: Configuration, workdir: Path) -> tuple[Any, Any, Any, 
 
 def make_plan(workdir: Path | str, state: State, *, var_args: Sequence[str] = (), var_files: Sequence[str] = (),
               env: Mapping[str, str] | None = None, destroy: bool = False, verify: bool = True,
-              refresh: bool = True, targets: Sequence[ResourceAddress] = (),
-              excludes: Sequence[ResourceAddress] = (), replace: Sequence[ResourceAddress] = (),
+              refresh: bool = True, targets: Sequence[ResourceAddress | ModuleAddress] = (),
+              excludes: Sequence[ResourceAddress | ModuleAddress] = (), replace: Sequence[ResourceAddress] = (),
               refresh_only: bool = False) -> Planned:
     """Plan ``workdir`` against ``state`` (as read from the backend, journal replayed).
 
