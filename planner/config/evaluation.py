@@ -1771,7 +1771,7 @@ def evaluate(module: Module, *, var_args: Sequence[str] = (), var_files: Sequenc
     ``data_reader`` reads the alicloud data sources through a provider (the run's cloud); without
     one, only the catalogue lookups are read, from the built-in catalogue (``clbplan validate``)."""
     me = ModuleEvaluator(module, os.environ if env is None else env, resolver)
-    if data_reader is None:
+    if data_reader is None and me.get_schema is not None:  # no schema layer: data sources stay unknown
         from planner.providers.alicloud.offline import catalogue_reader
 
         data_reader = catalogue_reader(me.env)
