@@ -962,6 +962,8 @@ class ModuleEvaluator:
         if reader is not None and inst.type.startswith("alicloud_") and not contains_unknown(inst.attributes):
             try:
                 got = reader(inst.type, inst.attributes, self.top.provider_config(inst.provider))
+            except DiagnosticsError:
+                raise  # the cloud refused our keys or cannot be reached: the run's error, not this block's
             except Exception as e:  # noqa: BLE001 - a reader failure is the user's diagnostic
                 self.bag.add("Failed to read data source", inst.pos, detail=f"{inst.address}: {_reason(e)}",
                              hint="check the data source's arguments and the provider's region")
