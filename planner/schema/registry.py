@@ -11,6 +11,7 @@ import dataclasses
 from planner.schema import (
     datasources,
     ecs,
+    lookups,
     network,
     slb_acl,
     slb_acl_entry_attachment,
@@ -63,6 +64,7 @@ DATA: dict[str, ResourceSchema] = {s.type_name: s for s in (
     datasources.ZONES_SCHEMA,
     datasources.INSTANCE_TYPES_SCHEMA,
     datasources.IMAGES_SCHEMA,
+    *lookups.SCHEMAS,
 )}
 
 # Resources whose provider schema has a ``timeouts {}`` block, and the operations it names.
