@@ -12,6 +12,7 @@ from planner.schema import (
     around,
     datasources,
     ecs,
+    lookups,
     network,
     slb_acl,
     slb_acl_entry_attachment,
@@ -67,6 +68,7 @@ DATA: dict[str, ResourceSchema] = {s.type_name: s for s in (
     datasources.ZONES_SCHEMA,
     datasources.INSTANCE_TYPES_SCHEMA,
     datasources.IMAGES_SCHEMA,
+    *lookups.SCHEMAS,
 )}
 
 # Resources whose provider schema has a ``timeouts {}`` block, and the operations it names.
