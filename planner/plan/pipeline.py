@@ -123,10 +123,9 @@ def _evaluate(module: Any, *, var_args: Sequence[str], var_files: Sequence[str],
 def open_provider(config: Configuration, workdir: Path, clouds: Any = None,
                   env: Mapping[str, str] | None = None) -> tuple[Any, Any, Any, str]:
     """(provider, transport, emulator or None, region) for the configuration's alicloud provider."""
+    from planner.providers.credentials import check_provider_targets
     from planner.providers.local import with_local
     from planner.providers.target import Clouds
-
-    from planner.providers.credentials import check_provider_targets
 
     clouds = clouds if clouds is not None else Clouds(workdir, env)
     check_provider_targets(config, clouds.env)
