@@ -67,6 +67,7 @@ class Emulator:
             raise e
         p = Params(params)
         region = p.get("RegionId") or self.region
+        self.injector.delay()
         with self._lock:
             try:
                 lb_id = self._target_lb(p)

@@ -101,6 +101,8 @@ class AlicloudProvider:
         self.sleep = sleep
         self.poll_interval = poll_interval
         self.poll_timeout = poll_timeout
+        # reads in flight during a refresh (Terraform's default -parallelism)
+        self.read_parallelism = 10
         self._handlers: dict[str, ResourceHandler] = {}
 
     @property
@@ -142,18 +144,25 @@ class AlicloudProvider:
         )
 
     def refresh(self, resources: list[ResourceState]) -> dict[ResourceAddress, dict | None]:
-        """Read every resource back from the cloud, in bulk per type (None = gone)."""
+        """Read every resource back from the cloud, in bulk per type (None = gone).
+
+        Types are read side by side and each type's per-object reads fan out, all under one bound
+        of ``read_parallelism`` calls in flight."""
         ctx = self.context()
+        ctx.read_parallelism = max(1, self.read_parallelism)
+        ctx.limiter = threading.BoundedSemaphore(ctx.read_parallelism)
         by_type: dict[str, list[ResourceState]] = {}
         for r in resources:
             by_type.setdefault(r.type, []).append(r)
+
+        def read_type(type_name: str) -> list[dict | None]:
+            group = by_type[type_name]
+            return self.handler(type_name).read_many([dict(r.attributes, id=r.id) for r in group], ctx)
+
+        got = ctx.read_each(read_type, sorted(by_type))
         out: dict[ResourceAddress, dict | None] = {}
         for type_name in sorted(by_type):
-            group = by_type[type_name]
-            h = self.handler(type_name)
-            priors = [dict(r.attributes, id=r.id) for r in group]
-            got = h.read_many(priors, ctx)
-            for r, attrs in zip(group, got, strict=True):
+            for r, attrs in zip(by_type[type_name], got[type_name], strict=True):
                 out[r.address] = attrs
         return out
 
