@@ -9,12 +9,17 @@ from __future__ import annotations
 import dataclasses
 
 from planner.schema import (
+    around,
     datasources,
     ecs,
+    lookups,
     network,
     slb_acl,
     slb_acl_entry_attachment,
+    slb_attachment,
     slb_backend_server,
+    slb_ca_certificate,
+    slb_domain_extension,
     slb_listener,
     slb_load_balancer,
     slb_master_slave_server_group,
@@ -22,6 +27,7 @@ from planner.schema import (
     slb_server_certificate,
     slb_server_group,
     slb_server_group_server_attachment,
+    slb_tls_cipher_policy,
 )
 from planner.schema.base import ResourceSchema
 
@@ -36,6 +42,10 @@ MANAGED: dict[str, ResourceSchema] = {s.type_name: s for s in (
     slb_acl.SCHEMA,
     slb_acl_entry_attachment.SCHEMA,
     slb_server_certificate.SCHEMA,
+    slb_attachment.SCHEMA,
+    slb_ca_certificate.SCHEMA,
+    slb_domain_extension.SCHEMA,
+    slb_tls_cipher_policy.SCHEMA,
     network.VPC,
     network.VSWITCH,
     network.SECURITY_GROUP,
@@ -44,6 +54,9 @@ MANAGED: dict[str, ResourceSchema] = {s.type_name: s for s in (
     ecs.NETWORK_INTERFACE,
     ecs.ECS_NETWORK_INTERFACE_ATTACHMENT,
     ecs.NETWORK_INTERFACE_ATTACHMENT,
+    around.SECURITY_GROUP_RULE,
+    around.ECS_KEY_PAIR,
+    around.KEY_PAIR,
 )}
 
 # deprecated type name -> canonical type name (same arguments)
@@ -55,6 +68,7 @@ DATA: dict[str, ResourceSchema] = {s.type_name: s for s in (
     datasources.ZONES_SCHEMA,
     datasources.INSTANCE_TYPES_SCHEMA,
     datasources.IMAGES_SCHEMA,
+    *lookups.SCHEMAS,
 )}
 
 # Resources whose provider schema has a ``timeouts {}`` block, and the operations it names.

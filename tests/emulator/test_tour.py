@@ -87,6 +87,18 @@ def test_every_action_once_with_sdk_shapes():
     t("Ecs", "ListTagResources", ResourceType="instance", **{"ResourceId.1": other})
     t("Ecs", "UntagResources", ResourceType="instance", All=True, **{"ResourceId.1": other})
     t("Ecs", "ModifySecurityGroupAttribute", SecurityGroupId=sg, SecurityGroupName="sg2")
+    rule = {"SecurityGroupId": sg, "IpProtocol": "tcp", "PortRange": "443/443"}
+    t("Ecs", "AuthorizeSecurityGroup", SourceCidrIp="0.0.0.0/0", **rule)
+    t("Ecs", "AuthorizeSecurityGroupEgress", DestCidrIp="10.0.0.0/8", **rule)
+    t("Ecs", "ModifySecurityGroupRule", SourceCidrIp="0.0.0.0/0", Description="https", **rule)
+    t("Ecs", "ModifySecurityGroupEgressRule", DestCidrIp="10.0.0.0/8", Description="out", **rule)
+    t("Ecs", "DescribeSecurityGroupAttribute", SecurityGroupId=sg)
+    t("Ecs", "RevokeSecurityGroup", SourceCidrIp="0.0.0.0/0", **rule)
+    t("Ecs", "RevokeSecurityGroupEgress", DestCidrIp="10.0.0.0/8", **rule)
+    t("Ecs", "CreateKeyPair", KeyPairName="tour-made")
+    t("Ecs", "ImportKeyPair", KeyPairName="tour-imported", PublicKeyBody="ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFgjDddyg4rtemDbAlWgnMfnqHB0dkt/ImGzJIYrGdYt tour")
+    t("Ecs", "DescribeKeyPairs", KeyPairName="tour-*")
+    t("Ecs", "DeleteKeyPairs", KeyPairNames='["tour-made", "tour-imported"]')
     t("Vpc", "ModifyVpcAttribute", VpcId=vpc, VpcName="v2")
     t("Vpc", "ModifyVSwitchAttribute", VSwitchId=vsw, VSwitchName="s2")
     eni = t("Ecs", "CreateNetworkInterface", VSwitchId=vsw, SecurityGroupId=sg)["NetworkInterfaceId"]
@@ -202,10 +214,32 @@ def test_every_action_once_with_sdk_shapes():
     t("Slb", "DescribeTags", LoadBalancerId=lb)
     t("Slb", "RemoveTags", LoadBalancerId=lb, Tags=json.dumps([{"TagKey": "a", "TagValue": "b"}]))
 
+    # HTTPS objects beside the listener: CA certificate, domain extension, custom TLS policy
+    ca = t("Slb", "UploadCACertificate", CACertificateName="tourca",
+           CACertificate="-----BEGIN CERTIFICATE-----\nca\n-----END CERTIFICATE-----")["CACertificateId"]
+    t("Slb", "SetCACertificateName", CACertificateId=ca, CACertificateName="tourca2")
+    t("Slb", "DescribeCACertificates", CACertificateId=ca)
+    policy = t("Slb", "CreateTLSCipherPolicy", Name="tour-policy", **{"TLSVersions.1": "TLSv1.2",
+                                                                       "Ciphers.1": "AES128-GCM-SHA256"})
+    policy = policy["TLSCipherPolicyId"]
+    t("Slb", "SetTLSCipherPolicyAttribute", TLSCipherPolicyId=policy, Name="tour-policy-2")
+    t("Slb", "SetLoadBalancerHTTPSListenerAttribute", LoadBalancerId=lb, ListenerPort=443, CACertificateId=ca,
+      TLSCipherPolicy=policy)
+    t("Slb", "ListTLSCipherPolicies", IncludeListener="true")
+    de = t("Slb", "CreateDomainExtension", LoadBalancerId=lb, ListenerPort=443, Domain="*.example.com",
+           ServerCertificateId=cert)["DomainExtensionId"]
+    t("Slb", "SetDomainExtensionAttribute", DomainExtensionId=de, ServerCertificateId=cert)
+    t("Slb", "DescribeDomainExtensions", LoadBalancerId=lb, ListenerPort=443)
+    t("Slb", "DeleteDomainExtension", DomainExtensionId=de)
+    t("Slb", "SetLoadBalancerHTTPSListenerAttribute", LoadBalancerId=lb, ListenerPort=443,
+      TLSCipherPolicy="tls_cipher_policy_1_2")
+    t("Slb", "DeleteTLSCipherPolicy", TLSCipherPolicyId=policy)
+
     t("Slb", "DeleteRules", RuleIds=json.dumps([r["RuleId"] for r in rules]))
     t("Slb", "DeleteLoadBalancerListener", LoadBalancerId=lb, ListenerPort=81)
     t("Slb", "DeleteLoadBalancerListener", LoadBalancerId=lb, ListenerPort=443)
     t("Slb", "DeleteServerCertificate", ServerCertificateId=cert)
+    t("Slb", "DeleteCACertificate", CACertificateId=ca)
     t("Slb", "DeleteLoadBalancerListener", LoadBalancerId=lb, ListenerPort=53)
     t("Slb", "DeleteMasterSlaveServerGroup", MasterSlaveServerGroupId=msid)
     t("Slb", "DeleteLoadBalancerListener", LoadBalancerId=lb, ListenerPort=80)

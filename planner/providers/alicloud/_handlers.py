@@ -2,9 +2,12 @@
 
 from . import (  # noqa: F401
     acl,
+    around,
+    attachment,
     backend_server,
     certificate,
     ecs,
+    extensions,
     listener,
     load_balancer,
     master_slave,
