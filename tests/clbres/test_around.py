@@ -261,3 +261,66 @@ output "ip" {
     assert [f"{op.kind.value} {op.address}" for op in planned.plan.operations] == ["update alicloud_eip_address.a"]
     apply_dir(tmp_path)
     assert not plan_dir(tmp_path).plan.has_changes
+
+
+def test_common_network_and_instance_arguments_are_accepted_and_converge(tmp_path: Path) -> None:
+    """Arguments real configurations set on the VPC, vSwitch, security group, instance and ENI
+    (they were refused as unknown before)."""
+    (tmp_path / "main.tf").write_text('''
+resource "alicloud_vpc" "main" {
+  vpc_name             = "args"
+  cidr_block           = "10.50.0.0/16"
+  classic_link_enabled = false
+  enable_ipv6          = false
+}
+
+resource "alicloud_vswitch" "main" {
+  vpc_id     = alicloud_vpc.main.id
+  cidr_block = "10.50.1.0/24"
+  zone_id    = "cn-hangzhou-h"
+}
+
+resource "alicloud_security_group" "main" {
+  name                = "args"
+  vpc_id              = alicloud_vpc.main.id
+  inner_access_policy = "Accept"
+}
+
+resource "alicloud_instance" "web" {
+  image_id                            = "ubuntu_22_04_x64_20G_alibase_20240508.vhd"
+  instance_type                       = "ecs.g6.large"
+  subnet_id                           = alicloud_vswitch.main.id
+  security_groups                     = [alicloud_security_group.main.id]
+  credit_specification                = "Standard"
+  system_disk_encrypted               = true
+  system_disk_auto_snapshot_policy_id = "sp-bp1aaaaaaaaaaaaaaaaa"
+  renewal_status                      = "Normal"
+  include_data_disks                  = true
+  http_tokens                         = "required"
+  http_endpoint                       = "enabled"
+  maintenance_action                  = "AutoRecover"
+  password_inherit                    = false
+  data_disks {
+    size                 = 40
+    category             = "cloud_essd"
+    kms_key_id           = "key-hzz1234567890"
+    delete_with_instance = true
+  }
+  maintenance_time {
+    start_time = "02:00:00Z"
+    end_time   = "04:00:00Z"
+  }
+}
+
+resource "alicloud_ecs_network_interface" "extra" {
+  vswitch_id         = alicloud_vswitch.main.id
+  security_group_ids = [alicloud_security_group.main.id]
+  ipv4_prefix_count  = 0
+}
+''')
+    res = CliRunner().invoke(cli, ["validate", str(tmp_path)])
+    assert res.exit_code == 0, res.output
+    assert 'rename it to "vswitch_id"' in res.output  # subnet_id: the old spelling, warned once
+    apply_dir(tmp_path)
+    again = plan_dir(tmp_path)
+    assert not again.plan.has_changes

@@ -160,6 +160,7 @@ class InstanceHandler(BaseHandler):
         for tf, api in (("host_name", "HostName"), ("description", "Description"),
                         ("internet_charge_type", "InternetChargeType"), ("instance_charge_type", "InstanceChargeType"),
                         ("resource_group_id", "ResourceGroupId"), ("os_type", "OSType"), ("os_name", "OSName"),
+                        ("key_name", "KeyPairName"),
                         ("create_time", "CreationTime")):
             if none_if_empty(inst.get(api)) is not None:
                 a[tf] = inst[api]
