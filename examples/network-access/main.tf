@@ -4,8 +4,8 @@
 # Seed concept: the load balancer forwards to ECS instances in a VPC; their security group must let
 # the load balancer's traffic in (here: the listener's backend port from the VPC), and SSH only from
 # a bastion group. A security group refuses a rule it already has and holds at most 200 rules:
-# clbplan checks both before any call. The key pair is made by the cloud and its private key saved
-# to key_file once (mode 0400); an imported one only uploads a public key.
+# clbplan checks both before any call. The key pair is made by the cloud (with key_file set, its
+# private key is saved there once, mode 0400); an imported one only uploads a public key.
 
 provider "alicloud" {
   region = "cn-hangzhou"
@@ -97,7 +97,7 @@ resource "alicloud_security_group_rule" "deny_metadata_abuse" {
 
 resource "alicloud_ecs_key_pair" "deploy" {
   key_pair_name = "${var.name}-deploy"
-  key_file      = "${path.module}/.keys/deploy.pem"
+  # key_file = "deploy.pem" would save the private key the cloud makes (once, mode 0400)
 }
 
 resource "alicloud_key_pair" "admin" {

@@ -102,6 +102,13 @@ class AlicloudProvider:
         self.poll_interval = poll_interval
         self.poll_timeout = poll_timeout
         self._handlers: dict[str, ResourceHandler] = {}
+        # provider configuration key ("alicloud", "alicloud.sg") -> its region: one cloud, several
+        # regions; every call of a resource goes to the region of its provider configuration
+        self.key_regions: dict[str, str] = {}
+
+    def region_for(self, provider_key: str | None) -> str:
+        """The region of a resource's provider configuration (the default provider's when unknown)."""
+        return self.key_regions.get(provider_key or "alicloud", self.region)
 
     @property
     def calls(self) -> int:
@@ -133,23 +140,27 @@ class AlicloudProvider:
                 before_call: Callable[[str, dict], None] | None = None,
                 after_call: Callable[[str, dict], None] | None = None,
                 retry: RetryPolicy | None = None,
-                on_retry: Callable[[str, Exception, int], None] | None = None) -> CallContext:
+                on_retry: Callable[[str, Exception, int], None] | None = None,
+                provider_key: str | None = None) -> CallContext:
         return CallContext(
-            transport=self.transport, region=self.region, token_fn=token_fn,
+            transport=self.transport, region=self.region_for(provider_key), token_fn=token_fn,
             before_call=before_call, after_call=after_call, retry=retry or self.retry,
             sleep=self.sleep, poll_interval=self.poll_interval, poll_timeout=self.poll_timeout,
             on_retry=on_retry,
         )
 
     def refresh(self, resources: list[ResourceState]) -> dict[ResourceAddress, dict | None]:
-        """Read every resource back from the cloud, in bulk per type (None = gone)."""
-        ctx = self.context()
-        by_type: dict[str, list[ResourceState]] = {}
+        """Read every resource back from the cloud, in bulk per region and type (None = gone)."""
+        by_type: dict[tuple[str, str], list[ResourceState]] = {}
         for r in resources:
-            by_type.setdefault(r.type, []).append(r)
+            by_type.setdefault((self.region_for(r.provider), r.type), []).append(r)
         out: dict[ResourceAddress, dict | None] = {}
-        for type_name in sorted(by_type):
-            group = by_type[type_name]
+        contexts: dict[str, CallContext] = {}
+        for region, type_name in sorted(by_type):
+            group = by_type[(region, type_name)]
+            ctx = contexts.get(region)
+            if ctx is None:
+                ctx = contexts[region] = self.context(provider_key=group[0].provider)
             h = self.handler(type_name)
             priors = [dict(r.attributes, id=r.id) for r in group]
             got = h.read_many(priors, ctx)
