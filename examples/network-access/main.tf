@@ -1,11 +1,11 @@
-# The objects around a load balancer: security group rules, a key pair for the backends and, for an
+# The objects around a load balancer: security group rules, key pairs for the backends and, for an
 # intranet load balancer, an EIP that gives it a public address.
 #
 # Seed concept: the load balancer forwards to ECS instances in a VPC; their security group must let
 # the load balancer's traffic in (here: the listener's backend port from the VPC), and SSH only from
 # a bastion group. A security group refuses a rule it already has and holds at most 200 rules:
-# clbplan checks both before any call. The key pair is made by the cloud and its private key saved
-# to key_file once (mode 0400); an imported one only uploads a public key.
+# clbplan checks both before any call. The key pair is made by the cloud (with key_file set, its
+# private key is saved there once, mode 0400); an imported one only uploads a public key.
 
 provider "alicloud" {
   region = "cn-hangzhou"
@@ -97,7 +97,7 @@ resource "alicloud_security_group_rule" "deny_metadata_abuse" {
 
 resource "alicloud_ecs_key_pair" "deploy" {
   key_pair_name = "${var.name}-deploy"
-  key_file      = "${path.module}/.keys/deploy.pem"
+  # key_file = "deploy.pem" would save the private key the cloud makes (once, mode 0400)
 }
 
 resource "alicloud_key_pair" "admin" {
@@ -139,6 +139,26 @@ resource "alicloud_slb_listener" "http" {
   frontend_port    = 80
   backend_port     = 8080
   bandwidth        = -1
+}
+
+# An intranet load balancer has no public address: an EIP gives it one (an internet load balancer
+# refuses an EIP, and a load balancer takes one EIP).
+resource "alicloud_eip_address" "lb" {
+  address_name         = "${var.name}-lb"
+  bandwidth            = "10"
+  internet_charge_type = "PayByTraffic"
+  payment_type         = "PayAsYouGo"
+  isp                  = "BGP"
+}
+
+resource "alicloud_eip_association" "lb" {
+  allocation_id = alicloud_eip_address.lb.id
+  instance_id   = alicloud_slb_load_balancer.default.id
+  instance_type = "SlbInstance"
+}
+
+output "public_address" {
+  value = alicloud_eip_address.lb.ip_address
 }
 
 output "deploy_key_fingerprint" {

@@ -178,3 +178,86 @@ output "rule_id" {{
                        "alicloud_security_group_rule.ssh_from_bastion": "delete-create"}
     apply_dir(tmp_path)
     assert not plan_dir(tmp_path).plan.has_changes
+
+
+LBS = '''
+resource "alicloud_slb_load_balancer" "public" {
+  load_balancer_name = "public"
+  address_type       = "internet"
+  load_balancer_spec = "slb.s1.small"
+}
+
+resource "alicloud_slb_load_balancer" "private" {
+  load_balancer_name = "private"
+  address_type       = "intranet"
+  vswitch_id         = alicloud_vswitch.main.id
+  load_balancer_spec = "slb.s1.small"
+}
+
+resource "alicloud_eip_address" "a" {
+  address_name = "a"
+}
+
+resource "alicloud_eip_address" "b" {
+  address_name = "b"
+}
+'''
+
+
+def test_eip_rules_are_checked_before_apply(tmp_path: Path) -> None:
+    code, out = _validate(tmp_path, NET + LBS + '''
+resource "alicloud_eip_association" "public" {
+  allocation_id = alicloud_eip_address.a.id
+  instance_id   = alicloud_slb_load_balancer.public.id
+}
+
+resource "alicloud_eip_association" "private" {
+  allocation_id = alicloud_eip_address.b.id
+  instance_id   = alicloud_slb_load_balancer.private.id
+  instance_type = "EcsInstance"
+}
+
+resource "alicloud_eip_association" "again" {
+  allocation_id = alicloud_eip_address.a.id
+  instance_id   = alicloud_slb_load_balancer.private.id
+}
+''')
+    assert code == 1
+    assert ("alicloud_eip_association.public: alicloud_slb_load_balancer.public is an internet load balancer: "
+            "an EIP binds only to an intranet one") in out
+    assert 'instance_type "EcsInstance" does not match alicloud_slb_load_balancer.private' in out
+    assert ("alicloud_eip_association.again: alicloud_slb_load_balancer.private already gets an EIP from "
+            "alicloud_eip_association.private") in out
+    assert "alicloud_eip_address.a is already bound by alicloud_eip_association.public" in out
+
+
+def test_eip_on_intranet_lb_applies_and_moves(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text(NET + LBS.replace('address_type       = "internet"', 'address_type       = '
+                                                        '"intranet"\n  vswitch_id         = alicloud_vswitch.main.id') + '''
+resource "alicloud_eip_association" "lb" {
+  allocation_id = alicloud_eip_address.a.id
+  instance_id   = alicloud_slb_load_balancer.private.id
+}
+
+output "ip" {
+  value = alicloud_eip_address.a.ip_address
+}
+''')
+    _, outputs = apply_dir(tmp_path)
+    assert outputs["ip"].startswith("47.")
+    assert not plan_dir(tmp_path).plan.has_changes
+    # moved to the other load balancer: the old binding goes before the new one is made
+    (tmp_path / "main.tf").write_text((tmp_path / "main.tf").read_text().replace(
+        "instance_id   = alicloud_slb_load_balancer.private.id", "instance_id   = alicloud_slb_load_balancer.public.id"))
+    planned = plan_dir(tmp_path)
+    ops = [f"{op.kind.value} {op.address}" for op in planned.plan.operations]
+    assert ops == ["delete alicloud_eip_association.lb", "create alicloud_eip_association.lb"]
+    apply_dir(tmp_path)
+    assert not plan_dir(tmp_path).plan.has_changes
+    # a bandwidth change is in place
+    (tmp_path / "main.tf").write_text((tmp_path / "main.tf").read_text().replace(
+        'address_name = "a"', 'address_name = "a"\n  bandwidth    = "20"'))
+    planned = plan_dir(tmp_path)
+    assert [f"{op.kind.value} {op.address}" for op in planned.plan.operations] == ["update alicloud_eip_address.a"]
+    apply_dir(tmp_path)
+    assert not plan_dir(tmp_path).plan.has_changes

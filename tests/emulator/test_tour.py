@@ -125,6 +125,13 @@ def test_every_action_once_with_sdk_shapes():
     lb = t("Slb", "CreateLoadBalancer", VSwitchId=net.vsw, LoadBalancerSpec="slb.s1.small",
            LoadBalancerName="tour")["LoadBalancerId"]
     inet = t("Slb", "CreateLoadBalancer", LoadBalancerSpec="slb.s1.small")["LoadBalancerId"]
+    eip = t("Vpc", "AllocateEipAddress", Bandwidth=5, Name="tour")["AllocationId"]
+    t("Vpc", "ModifyEipAddressAttribute", AllocationId=eip, Bandwidth=10)
+    t("Vpc", "DeletionProtection", Type="EIP", InstanceId=eip, ProtectionEnable="false")
+    t("Vpc", "AssociateEipAddress", AllocationId=eip, InstanceId=lb, InstanceType="SlbInstance")
+    t("Vpc", "DescribeEipAddresses", AllocationId=eip)
+    t("Vpc", "UnassociateEipAddress", AllocationId=eip, InstanceId=lb, InstanceType="SlbInstance")
+    t("Vpc", "ReleaseEipAddress", AllocationId=eip)
     t("Slb", "DescribeLoadBalancers")
     t("Slb", "SetLoadBalancerName", LoadBalancerId=lb, LoadBalancerName="tour2")
     t("Slb", "SetLoadBalancerStatus", LoadBalancerId=lb, LoadBalancerStatus="active")
