@@ -404,7 +404,8 @@ def detect_drift(prior: State, refreshed: Mapping[ResourceAddress, dict | None])
 def refreshed_state(prior: State, refreshed: Mapping[ResourceAddress, dict | None]) -> State:
     """A copy of ``prior`` holding what the cloud reported; resources gone from the cloud dropped."""
     st = State(lineage=prior.lineage, serial=prior.serial, version=prior.version,
-               outputs=dict(prior.outputs))
+               outputs=dict(prior.outputs), foreign=list(prior.foreign),
+               terraform_version=prior.terraform_version)
     for addr, rs in prior.resources.items():
         if addr in refreshed:
             now = refreshed[addr]

@@ -185,7 +185,7 @@ def emit_plan(planned: Any, opts: ReviewOptions | None, *, json_: bool = False, 
     doc = None
     if out:
         doc = build_document(planned, options=options, workdir=workdir or Path.cwd(),
-                             state_path=state_path or (workdir or Path.cwd()) / "clbplan.tfstate")
+                             state_path=state_path)
         write_plan_file(out, doc)
     if json_:
         if doc is not None:
@@ -270,7 +270,7 @@ def apply_saved(path: str, *, state_path: str | None, lock_timeout: str, paralle
         raise DiagnosticsError([Diagnostic(f"The plan's configuration directory {workdir} does not exist",
                                            hint="apply the plan where it was made")])
     opts = ReviewOptions.from_json(saved.options)
-    backend = _backend(workdir, state_path or section["state_path"], lock_timeout)
+    backend = _backend(workdir, state_path or section["state_path"] or None, lock_timeout)
     with backend.lock("apply"):
         state, journal, pending = _read_state(backend)
         if pending:
@@ -318,7 +318,7 @@ def _run_saved(fresh: Any, opts: ReviewOptions, backend: Any, journal: Any, para
         click.echo(f"\nApply complete! Resources: 0 added, 0 changed, 0 destroyed. "
                    f"{len(fresh.plan.drift)} object(s) changed outside clbplan recorded in the state.")
         return None
-    if not backend.path.exists():
+    if not backend.exists():
         backend.write(state)  # the journal is per lineage: leave the lineage on disk before the first call
     result = apply_plan(fresh, state, parallelism=parallelism, journal=journal,
                         on_event=_progress(len(fresh.plan.operations)))

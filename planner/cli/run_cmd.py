@@ -29,19 +29,10 @@ EXIT_OK, EXIT_ERROR, EXIT_CHANGES = 0, 1, 2
 
 
 def _backend(workdir: Path, state_path: str | None, lock_timeout: str):
-    from planner.config.terraform_block import configured_state_path
-    from planner.state.backend import LocalBackend, parse_duration
+    """-state wins; else the root module's backend (local or pg) and the selected workspace."""
+    from planner.state.workspaces import open_backend
 
-    # -state wins; else the root module's backend "local" { path = ... }; else clbplan.tfstate
-    path = Path(state_path) if state_path else configured_state_path(workdir)
-    if not state_path and not path.parent.is_dir():
-        path.parent.mkdir(parents=True, exist_ok=True)  # as terraform's local backend does for its path
-    try:
-        timeout = parse_duration(lock_timeout)
-    except ValueError as e:
-        raise DiagnosticsError([Diagnostic(f"Invalid -lock-timeout value {lock_timeout!r}", detail=str(e),
-                                           hint="use a duration such as 0s, 30s or 2m")])
-    return LocalBackend(path, lock_timeout=timeout)
+    return open_backend(workdir, state_path=state_path, lock_timeout=lock_timeout, create_dirs=True)
 
 
 def _workdir(directory: str | None) -> Path:
@@ -124,9 +115,11 @@ def _common(f):
 @click.option("-refresh", "refresh", default=True, type=bool, help="Read the cloud first (default true).")
 @click.option("-out", "out", default=None, metavar="FILE", help="Save the plan to FILE for `apply FILE`.")
 @click.option("-json", "--json", "json_", is_flag=True, help="Print Terraform's JSON plan representation.")
+@click.option("-lock", "lock", type=bool, default=True, show_default=True,
+              help="Hold the state lock while planning (-lock=false: read it without waiting for a run).")
 @review_options
 def plan(directory, var_args, var_files, lock_timeout, state_path, parallelism, detailed, destroy, refresh,
-         out, json_, targets, excludes, replace, refresh_only):
+         out, json_, lock, targets, excludes, replace, refresh_only):
     """Show what apply would change, in the order it would change it."""
     from planner.plan.pipeline import make_plan
 
@@ -134,14 +127,17 @@ def plan(directory, var_args, var_files, lock_timeout, state_path, parallelism, 
     workdir = _workdir(directory)
     var_args = ask_for_missing_variables(workdir, var_args, var_files)
     backend = _backend(workdir, state_path, lock_timeout)
-    with backend.lock("plan"):
+    import contextlib
+
+    with backend.lock("plan") if lock else contextlib.nullcontext():
         state, _journal, pending = _read_state(backend)
         if pending:
             click.echo("Warning: an earlier apply was interrupted; the next apply recovers its unfinished "
                        "operations first.", err=True)
         planned = make_plan(workdir, state, var_args=var_args, var_files=var_files, destroy=destroy,
                             refresh=refresh, **plan_kwargs(opts))
-        emit_plan(planned, opts, json_=json_, out=out, workdir=workdir, state_path=backend.path, echo=_echo_plan)
+        emit_plan(planned, opts, json_=json_, out=out, workdir=workdir, state_path=getattr(backend, "path", None),
+                  echo=_echo_plan)
         if not json_:
             echo_warnings(getattr(planned.config, "warnings", ()))
     if detailed and has_changes(planned.plan, opts):
@@ -223,7 +219,7 @@ def _apply(directory, var_args, var_files, lock_timeout, state_path, parallelism
                 raise SystemExit(EXIT_ERROR)
         click.echo("")
         state = planned.refreshed
-        if not backend.path.exists():
+        if not backend.exists():
             # the journal is kept per lineage: a run killed before its first state write must leave
             # that lineage on disk, or the next run starts a new one and forgets what was created
             backend.write(state)
@@ -287,20 +283,19 @@ def destroy(directory, var_args, var_files, lock_timeout, state_path, parallelis
 
 @click.command("show")
 @click.argument("planfile", required=False, type=click.Path(dir_okay=False))
-@click.option("-state", "state_path", default="clbplan.tfstate", show_default=True, metavar="PATH")
+@click.option("-state", "state_path", default=None, metavar="PATH",
+              help="State file (default: the selected workspace's state).")
 @click.option("-json", "--json", "json_", is_flag=True, help="The state document (or saved plan) as JSON.")
 @click.option("-markdown", "--markdown", "markdown", is_flag=True, help="A saved plan as a PR comment.")
 def show(planfile, state_path, json_, markdown):
     """Show the resources in the state, or a saved plan FILE, secrets masked."""
-    from planner.state.backend import LocalBackend
-
     if planfile:
         from planner.cli.review import show_saved
 
         show_saved(planfile, json_=json_, markdown=markdown)
         return
 
-    state = LocalBackend(Path(state_path)).read()
+    state = _backend(Path.cwd(), state_path, "0s").read()
     if json_:
         click.echo(json.dumps(_masked_state_json(state), indent=2, sort_keys=True))
         return
@@ -334,14 +329,13 @@ def _outputs_text(outputs: dict) -> str:
 
 @click.command("output")
 @click.argument("name", required=False)
-@click.option("-state", "state_path", default="clbplan.tfstate", show_default=True, metavar="PATH")
+@click.option("-state", "state_path", default=None, metavar="PATH",
+              help="State file (default: the selected workspace's state).")
 @click.option("-json", "--json", "json_", is_flag=True, help="Print as JSON.")
 @click.option("-raw", "raw", is_flag=True, help="Print a string value without quotes.")
 def output(name, state_path, json_, raw):
     """Print output values recorded in the state."""
-    from planner.state.backend import LocalBackend
-
-    outputs = LocalBackend(Path(state_path)).read().outputs
+    outputs = _backend(Path.cwd(), state_path, "0s").read().outputs
     if name is None:
         if json_:
             click.echo(json.dumps({k: {"value": v.get("value"), "sensitive": bool(v.get("sensitive")),

@@ -22,7 +22,7 @@ import click
 
 from planner.addresses import ResourceAddress
 from planner.diagnostics import Diagnostic, DiagnosticsError
-from planner.state.backend import LocalBackend, parse_duration
+from planner.state.backend import parse_duration
 from planner.state.model import ResourceState, State
 from planner.state.session import StateSession, open_state
 
@@ -37,10 +37,10 @@ def _fail(summary: str, *, detail: str = "", hint: str = "") -> DiagnosticsError
 
 # ---------------------------------------------------------------------------- shared options
 def state_path_option(f: Callable) -> Callable:
-    """``-state PATH`` (default ``clbplan.tfstate`` in the current directory)."""
-    return click.option("-state", "--state", "state_path", default="clbplan.tfstate", show_default=True,
+    """``-state PATH`` (default: the selected workspace's state of the configuration here)."""
+    return click.option("-state", "--state", "state_path", default=None,
                         type=click.Path(dir_okay=False, path_type=Path),
-                        help="Path of the state file.")(f)
+                        help="Path of a state file (default: the selected workspace's state).")(f)
 
 
 def lock_options(f: Callable) -> Callable:
@@ -51,21 +51,24 @@ def lock_options(f: Callable) -> Callable:
                         help="Hold the state lock (-lock=false is dangerous when others may run).")(f)
 
 
-def open_backend(state_path: Path, lock_timeout: str) -> LocalBackend:
-    """A backend for the CLI flags; a bad duration is a user error (exit 1), not a traceback."""
+def open_backend(state_path: Path | None, lock_timeout: str = "0s") -> Any:
+    """A backend for the CLI flags: ``-state PATH``, else the configured backend and workspace here.
+    A bad duration is a user error (exit 1), not a traceback."""
+    from planner.state import workspaces
+
     try:
         seconds = parse_duration(lock_timeout)
     except ValueError as e:
         raise _fail(f"invalid value for -lock-timeout: {e}", hint="use a duration such as 0s, 30s or 2m")
-    return LocalBackend(state_path, lock_timeout=seconds)
+    return workspaces.open_backend(Path.cwd(), state_path=state_path, lock_timeout=seconds)
 
 
 @contextlib.contextmanager
-def _session(backend: LocalBackend, operation: str, *, lock: bool, mutating: bool) -> Iterator[StateSession]:
+def _session(backend: Any, operation: str, *, lock: bool, mutating: bool) -> Iterator[StateSession]:
     """The state (journal replayed) for a state command; there must already be a state file."""
-    if not backend.path.exists():
+    if not backend.exists():
         raise _fail(
-            f"No state file was found at {backend.path}",
+            f"No state file was found at {backend.where}",
             hint="state commands need a state file: run them where `clbplan apply` has run, or pass "
                  "-state PATH",
         )
@@ -222,7 +225,7 @@ def state() -> None:
 def list_(addresses: tuple[str, ...], id_: str | None, state_path: Path) -> None:
     """List resource instances in state, optionally filtered by address (instance, resource or type)."""
     matchers = [_matcher(p) for p in addresses]
-    with _session(LocalBackend(state_path), "state list", lock=False, mutating=False) as session:
+    with _session(open_backend(state_path), "state list", lock=False, mutating=False) as session:
         st = session.state
     for a in sorted(st.resources, key=str):
         if matchers and not any(m(a) for m in matchers):
@@ -237,7 +240,7 @@ def list_(addresses: tuple[str, ...], id_: str | None, state_path: Path) -> None
 @state_path_option
 def show(address: str, state_path: Path) -> None:
     """Show one resource instance's attributes (sensitive values masked)."""
-    with _session(LocalBackend(state_path), "state show", lock=False, mutating=False) as session:
+    with _session(open_backend(state_path), "state show", lock=False, mutating=False) as session:
         st = session.state
     found = _select(st, address)
     if not found:

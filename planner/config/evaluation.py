@@ -149,6 +149,7 @@ class ModuleEvaluator:
         # module's ("." there), path.cwd the absolute directory clbplan runs the configuration in
         self.path_obj = {"module": module.source_dir or ".", "root": ".",
                          "cwd": os.path.abspath(root_dir or ".")}
+        self._workspace: str | None = None  # terraform.workspace: the selected one (TF_WORKSPACE wins)
         self.provider_keys = {"alicloud"}
         for p in module.providers:
             alias = p.body.attr("alias")
@@ -181,7 +182,13 @@ class ModuleEvaluator:
         if name == "module":
             return self.module_values
         if name == "terraform":
-            return {"workspace": self.env.get("TF_WORKSPACE", "default")}
+            if self._workspace is None:
+                from pathlib import Path
+
+                from planner.state.workspaces import current_workspace
+
+                self._workspace = current_workspace(Path(self.path_obj["cwd"]), self.env)
+            return {"workspace": self._workspace}
         if name in ("count", "each"):
             raise EvalError(f'Reference to "{name}" in non-{"counted" if name == "count" else "for_each"} '
                             "context", f'"{name}" is only available in blocks that set '

@@ -210,7 +210,7 @@ def build_document(planned: Any, *, options: dict, workdir: Path, state_path: Pa
         "clbplan_version": __version__,
         "salt": salt,
         "workdir": str(Path(workdir).resolve()),
-        "state_path": str(Path(state_path).resolve()),
+        "state_path": str(Path(state_path).resolve()) if state_path else "",  # "" = the configured backend
         "lineage": plan.prior_lineage,
         "serial": plan.prior_serial,
         "cloud_hash": cloud_hash(planned.refreshed, salt),

@@ -1,6 +1,9 @@
 """The state document: what clbplan believes the cloud holds, keyed by resource address.
 
-File format (JSON, ``clbplan.tfstate``)::
+On disk (and in the pg backend) the state is Terraform's format version 4: see
+``planner.state.tfstate``. The ``to_json`` shapes here are clbplan's internal per-instance form:
+journal records, ``clbplan show -json``, and the layout of state files written before format 4
+(still read)::
 
     {"version": 1, "serial": 7, "lineage": "uuid", "clbplan_version": "0.1.0",
      "resources": [{"address": "alicloud_slb_listener.http", "mode": "managed",
@@ -18,7 +21,7 @@ from typing import Any
 
 from planner.addresses import ResourceAddress, parse_module_path
 
-STATE_VERSION = 1
+STATE_VERSION = 4  # Terraform's state format version, written since clbplan 0.1 moved to it
 
 
 @dataclass
@@ -28,6 +31,8 @@ class ResourceState:
     attributes: dict[str, Any]
     provider: str = "alicloud"
     dependencies: list[ResourceAddress] = field(default_factory=list)
+    # format-4 instance fields clbplan does not use (schema_version, private, status, ...): kept on rewrite
+    extra: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def type(self) -> str:
@@ -62,6 +67,9 @@ class State:
     version: int = STATE_VERSION
     resources: dict[ResourceAddress, ResourceState] = field(default_factory=dict)
     outputs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # format-4 resource objects clbplan does not manage (other providers' types, data sources): untouched
+    foreign: list[dict[str, Any]] = field(default_factory=list)
+    terraform_version: str = ""  # the writer's, as read (Terraform's or clbplan's language level)
 
     def to_json(self) -> dict:
         from planner import __version__

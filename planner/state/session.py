@@ -19,8 +19,9 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
-from planner.state.backend import LocalBackend, LockInfo
+from planner.state.backend import LockInfo
 from planner.state.journal import Journal, JournalRecord
 from planner.state.model import State
 
@@ -30,7 +31,7 @@ class StateSession:
     """What ``open_state`` yields. ``recovered``: completions replayed from an interrupted run;
     ``pending``: that run's calls that may or may not have happened."""
 
-    backend: LocalBackend
+    backend: Any  # LocalBackend or PgBackend
     state: State
     journal: Journal
     lock: LockInfo | None = None
@@ -53,7 +54,7 @@ class StateSession:
 
 
 @contextlib.contextmanager
-def open_state(backend: LocalBackend, operation: str, *, lock: bool = True,
+def open_state(backend: Any, operation: str, *, lock: bool = True,
                mutating: bool = True) -> Iterator[StateSession]:
     """Lock (unless ``lock=False``), read, replay the journal; yield a StateSession.
 
@@ -64,7 +65,7 @@ def open_state(backend: LocalBackend, operation: str, *, lock: bool = True,
     cm = backend.lock(operation) if lock else contextlib.nullcontext(None)
     with cm as info:
         state = backend.read()
-        if mutating and not backend.path.exists():
+        if mutating and not backend.exists():
             backend.write(state)  # make the lineage durable before any journal record refers to it
         journal = backend.journal(state.lineage)
         try:

@@ -472,7 +472,9 @@ def state_doc(where: Path | EngineCloud) -> dict:
 
 def state_resources(where: Path | EngineCloud) -> list[dict]:
     """The resources of the state file (one entry per instance: address, type, id, attributes)."""
-    return list(state_doc(where).get("resources", []))
+    from planner.state.tfstate import flat_instances
+
+    return flat_instances(state_doc(where))
 
 
 def cloud_key(kind: str, object_id: str, doc: dict) -> str:
