@@ -443,7 +443,8 @@ def apply_moves(state: Any, root: Any) -> MoveResult:
             taken.add(nxt)
             del owners[new]
             owners[nxt] = old
-    moved = State(lineage=state.lineage, serial=state.serial, version=state.version, outputs=dict(state.outputs))
+    moved = State(lineage=state.lineage, serial=state.serial, version=state.version, outputs=dict(state.outputs),
+                  foreign=list(state.foreign), terraform_version=state.terraform_version)
     result = MoveResult(moved)
     renamed = {old: new for new, old in owners.items()}
     for new, old in owners.items():
