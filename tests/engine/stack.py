@@ -466,7 +466,11 @@ def cloud_counts(where: Path | EngineCloud) -> Counter:
 
 
 def state_doc(where: Path | EngineCloud) -> dict:
-    path = as_cloud(where).work / "clbplan.tfstate"
+    cloud = as_cloud(where)
+    reader = getattr(cloud, "state_reader", None)  # a remote backend (pg): the test says how to read it
+    if reader is not None:
+        return reader()
+    path = cloud.work / "clbplan.tfstate"
     return json.loads(path.read_text()) if path.exists() and path.stat().st_size else {}
 
 

@@ -44,8 +44,11 @@ def popen(workdir: Path, url: str, *args: str, **env: str) -> subprocess.Popen:
 def rows(url: str, schema: str = SCHEMA) -> dict[str, dict]:
     """workspace name -> parsed state document, straight from Terraform's table."""
     with psycopg.connect(url) as conn:
-        return {n: (json.loads(d) if d else {}) for n, d in
-                conn.execute(f'SELECT name, data FROM "{schema}".states ORDER BY id').fetchall()}
+        try:
+            found = conn.execute(f'SELECT name, data FROM "{schema}".states ORDER BY id').fetchall()
+        except psycopg.errors.UndefinedTable:
+            return {}  # nothing has run yet
+        return {n: (json.loads(d) if d else {}) for n, d in found}
 
 
 def state_instances(url: str, workspace: str = "default") -> list[dict]:
