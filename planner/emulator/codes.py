@@ -177,6 +177,23 @@ ERROR_TABLE: dict[str, tuple[int, str]] = {
                                          "VPC."),  # inferred
     "InvalidZoneId.NotFound": (400, "The specified zone does not exist."),
     "DependencyViolation": (400, "Specified object has dependent resources."),
+    # --- security group rules and key pairs (ECS) -----------------------------------------
+    "InvalidPermission.Duplicate": (400, "The specified rule exists already."),  # inferred
+    "AuthorizationLimitExceed": (400, "The limit of authorization records in the security group reaches."),
+    "InvalidIpProtocol.Malformed": (400, "The specified parameter IpProtocol is not valid."),
+    "InvalidIpPortRange.Malformed": (400, "The specified parameter PortRange is not valid."),
+    "InvalidPolicy.Malformed": (400, "The specified parameter Policy is not valid."),
+    "InvalidPriority.Malformed": (400, "The specified parameter Priority is not valid."),  # inferred
+    "InvalidNicType.ValueNotSupported": (400, "The specified NicType is not supported."),  # inferred
+    "InvalidSecurityGroup.NotInSameVpc": (400, "The specified security groups are not in the same VPC."),  # inferred
+    "InvalidSourceCidrIp.Malformed": (400, "The specified parameter SourceCidrIp is not valid."),
+    "InvalidIpv6CidrIp.Malformed": (400, "The specified parameter Ipv6CidrIp is not valid."),  # inferred
+    "InvalidSecurityGroupRule.NotFound": (404, "The specified security group rule does not exist."),  # inferred
+    "InvalidKeyPairName.Malformed": (400, "The specified parameter KeyPairName is not valid."),
+    "KeyPair.AlreadyExist": (400, "The key pair already exist."),
+    "QuotaExceed.KeyPair": (400, "The maximum number of key pairs is exceeded."),  # inferred
+    "InvalidPublicKeyBody.Malformed": (400, "The specified parameter PublicKeyBody is not valid."),
+    "InvalidKeyPairName.NotFound": (404, "The specified KeyPairName does not exist in our records."),
     "InvalidSecurityGroupId.NotFound": (404, "The SecurityGroupId provided does not exist in our records."),
     "InvalidSecurityGroup.VpcMismatch": (400, "The security group and the vSwitch are not in the same "
                                               "VPC."),  # inferred

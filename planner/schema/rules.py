@@ -373,6 +373,42 @@ def _https_extensions(ix: _Index, by_port: dict[tuple[Key, int], list[ResourceIn
     return out
 
 
+MAX_RULES_PER_SECURITY_GROUP = 200
+_RULE_IDENTITY = ("type", "ip_protocol", "port_range", "nic_type", "cidr_ip", "ipv6_cidr_ip",
+                  "source_security_group_id", "prefix_list_id", "policy", "priority")
+
+
+def _security_group_rules(ix: _Index) -> list[Diagnostic]:
+    """The cloud refuses a rule its group already has (InvalidPermission.Duplicate) and more than 200
+    rules in one group (AuthorizationLimitExceed); both are found here, before any call."""
+    out: list[Diagnostic] = []
+    per_group: dict[Key, list[ResourceInstance]] = defaultdict(list)
+    seen: dict[tuple, ResourceInstance] = {}
+    for rule in ix.of("alicloud_security_group_rule"):
+        sg = ix.ref(rule, "security_group_id", ("alicloud_security_group",))
+        if sg is None:
+            continue
+        per_group[sg].append(rule)
+        values = tuple(rule.attributes.get(k) for k in _RULE_IDENTITY)
+        if not all(v is None or known(v) for v in values):
+            continue
+        key = (sg, values)
+        if key in seen:
+            out.append(_err(rule, ("port_range",), f"{seen[key].address} already authorizes the same rule in "
+                                                   f"{_show(sg)}",
+                            "the cloud refuses a duplicate rule (InvalidPermission.Duplicate): remove one, or "
+                            "change its ports, peer, policy or priority"))
+        else:
+            seen[key] = rule
+    for sg, rules in per_group.items():
+        if len(rules) > MAX_RULES_PER_SECURITY_GROUP:
+            out.append(_err(rules[MAX_RULES_PER_SECURITY_GROUP], (),
+                            f"{_show(sg)} would hold {len(rules)} rules; a security group holds at most "
+                            f"{MAX_RULES_PER_SECURITY_GROUP}",
+                            "merge rules (port ranges, wider CIDR blocks) or spread them over another security group"))
+    return out
+
+
 def _capacity(ix: _Index) -> list[Diagnostic]:
     """Listener bandwidth within a pay-by-bandwidth load balancer's bandwidth."""
     out: list[Diagnostic] = []
@@ -424,6 +460,7 @@ def validate_configuration(config: Configuration) -> list[Diagnostic]:
     out += _ownership(ix)
     out += _default_group_owners(ix)
     out += _https_extensions(ix, by_port)
+    out += _security_group_rules(ix)
     out += _capacity(ix)
     out += _forwarding(ix, by_port)
     return out

@@ -87,6 +87,18 @@ def test_every_action_once_with_sdk_shapes():
     t("Ecs", "ListTagResources", ResourceType="instance", **{"ResourceId.1": other})
     t("Ecs", "UntagResources", ResourceType="instance", All=True, **{"ResourceId.1": other})
     t("Ecs", "ModifySecurityGroupAttribute", SecurityGroupId=sg, SecurityGroupName="sg2")
+    rule = {"SecurityGroupId": sg, "IpProtocol": "tcp", "PortRange": "443/443"}
+    t("Ecs", "AuthorizeSecurityGroup", SourceCidrIp="0.0.0.0/0", **rule)
+    t("Ecs", "AuthorizeSecurityGroupEgress", DestCidrIp="10.0.0.0/8", **rule)
+    t("Ecs", "ModifySecurityGroupRule", SourceCidrIp="0.0.0.0/0", Description="https", **rule)
+    t("Ecs", "ModifySecurityGroupEgressRule", DestCidrIp="10.0.0.0/8", Description="out", **rule)
+    t("Ecs", "DescribeSecurityGroupAttribute", SecurityGroupId=sg)
+    t("Ecs", "RevokeSecurityGroup", SourceCidrIp="0.0.0.0/0", **rule)
+    t("Ecs", "RevokeSecurityGroupEgress", DestCidrIp="10.0.0.0/8", **rule)
+    t("Ecs", "CreateKeyPair", KeyPairName="tour-made")
+    t("Ecs", "ImportKeyPair", KeyPairName="tour-imported", PublicKeyBody="ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFgjDddyg4rtemDbAlWgnMfnqHB0dkt/ImGzJIYrGdYt tour")
+    t("Ecs", "DescribeKeyPairs", KeyPairName="tour-*")
+    t("Ecs", "DeleteKeyPairs", KeyPairNames='["tour-made", "tour-imported"]')
     t("Vpc", "ModifyVpcAttribute", VpcId=vpc, VpcName="v2")
     t("Vpc", "ModifyVSwitchAttribute", VSwitchId=vsw, VSwitchName="s2")
     eni = t("Ecs", "CreateNetworkInterface", VSwitchId=vsw, SecurityGroupId=sg)["NetworkInterfaceId"]

@@ -366,8 +366,9 @@ class ListenerHandler(BaseHandler):
 
     def _list(self, lb_ids: list[str], ctx: CallContext) -> list[dict]:
         """Every listener of these load balancers, flattened (protocol config merged in)."""
-        out: list[dict] = []
-        for part in chunks(sorted(set(lb_ids)), 10):
+        def pages(part: tuple[str, ...]) -> list[dict]:
+            """One chunk of up to ten load balancers, following its NextToken pages."""
+            out: list[dict] = []
             token: str | None = None
             while True:
                 p: dict[str, Any] = {"MaxResults": 100}
@@ -385,8 +386,10 @@ class ListenerHandler(BaseHandler):
                     out.append(flat)
                 token = resp.get("NextToken") or None
                 if not token:
-                    break
-        return out
+                    return out
+
+        read = ctx.read_each(pages, map(tuple, chunks(sorted(set(lb_ids)), 10)))
+        return [flat for listed in read.values() for flat in listed]
 
     def read_many(self, priors: list[dict], ctx: CallContext) -> list[dict | None]:
         keys = []

@@ -1,0 +1,180 @@
+"""Objects around CLB (issue 14 item 2): security group rules and key pairs are accepted, checked
+with the cloud's rules before any call, applied on the embedded emulator and re-plan empty."""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from planner.cli.main import cli
+
+from .helpers import apply_dir, plan_dir
+
+NET = '''
+resource "alicloud_vpc" "main" {
+  vpc_name   = "around"
+  cidr_block = "10.40.0.0/16"
+}
+
+resource "alicloud_vswitch" "main" {
+  vpc_id     = alicloud_vpc.main.id
+  cidr_block = "10.40.1.0/24"
+  zone_id    = "cn-hangzhou-h"
+}
+
+resource "alicloud_security_group" "web" {
+  security_group_name = "web"
+  vpc_id              = alicloud_vpc.main.id
+}
+
+resource "alicloud_security_group" "bastion" {
+  security_group_name = "bastion"
+  vpc_id              = alicloud_vpc.main.id
+}
+'''
+
+PUB = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFgjDddyg4rtemDbAlWgnMfnqHB0dkt/ImGzJIYrGdYt laptop"
+
+
+def _validate(tmp_path: Path, text: str) -> tuple[int, str]:
+    (tmp_path / "main.tf").write_text(text)
+    res = CliRunner().invoke(cli, ["validate", str(tmp_path)])
+    assert "Traceback" not in res.output
+    return res.exit_code, res.output
+
+
+def test_rule_port_range_must_fit_the_protocol(tmp_path: Path) -> None:
+    code, out = _validate(tmp_path, NET + '''
+resource "alicloud_security_group_rule" "https" {
+  type              = "ingress"
+  ip_protocol       = "tcp"
+  security_group_id = alicloud_security_group.web.id
+  cidr_ip           = "0.0.0.0/0"
+}
+
+resource "alicloud_security_group_rule" "ping" {
+  type              = "ingress"
+  ip_protocol       = "icmp"
+  port_range        = "8/8"
+  security_group_id = alicloud_security_group.web.id
+  cidr_ip           = "0.0.0.0/0"
+}
+
+resource "alicloud_security_group_rule" "nobody" {
+  type              = "egress"
+  ip_protocol       = "all"
+  security_group_id = alicloud_security_group.web.id
+}
+''')
+    assert code == 1
+    assert "alicloud_security_group_rule.https: port_range '-1/-1' does not fit ip_protocol 'tcp'" in out
+    assert "tcp takes ports 1 to 65535" in out
+    assert 'icmp has no ports: use port_range = "-1/-1"' in out
+    assert "alicloud_security_group_rule.nobody: the rule names no peer" in out
+
+
+def test_duplicate_rules_are_refused_before_apply(tmp_path: Path) -> None:
+    code, out = _validate(tmp_path, NET + '''
+resource "alicloud_security_group_rule" "a" {
+  type              = "ingress"
+  ip_protocol       = "tcp"
+  port_range        = "443/443"
+  security_group_id = alicloud_security_group.web.id
+  cidr_ip           = "0.0.0.0/0"
+  description       = "https"
+}
+
+resource "alicloud_security_group_rule" "b" {
+  type              = "ingress"
+  ip_protocol       = "tcp"
+  port_range        = "443/443"
+  security_group_id = alicloud_security_group.web.id
+  cidr_ip           = "0.0.0.0/0"
+  description       = "the same rule, another description"
+}
+''')
+    assert code == 1
+    assert ("alicloud_security_group_rule.b: alicloud_security_group_rule.a already authorizes the same rule in "
+            "alicloud_security_group.web") in out
+    assert "InvalidPermission.Duplicate" in out
+
+
+def test_rules_and_key_pairs_apply_and_converge(tmp_path: Path) -> None:
+    key_file = tmp_path / "keys" / "deploy.pem"
+    (tmp_path / "main.tf").write_text(NET + f'''
+resource "alicloud_security_group_rule" "https" {{
+  type              = "ingress"
+  ip_protocol       = "tcp"
+  nic_type          = "intranet"
+  policy            = "accept"
+  port_range        = "443/443"
+  priority          = 1
+  security_group_id = alicloud_security_group.web.id
+  cidr_ip           = "0.0.0.0/0"
+  description       = "https from anywhere"
+}}
+
+resource "alicloud_security_group_rule" "ssh_from_bastion" {{
+  type                     = "ingress"
+  ip_protocol              = "tcp"
+  port_range               = "22/22"
+  security_group_id        = alicloud_security_group.web.id
+  source_security_group_id = alicloud_security_group.bastion.id
+}}
+
+resource "alicloud_security_group_rule" "deny_out" {{
+  type              = "egress"
+  ip_protocol       = "all"
+  policy            = "drop"
+  priority          = 100
+  security_group_id = alicloud_security_group.web.id
+  cidr_ip           = "192.168.0.0/16"
+}}
+
+resource "alicloud_ecs_key_pair" "deploy" {{
+  key_pair_name = "deploy"
+  key_file      = "{key_file}"
+}}
+
+resource "alicloud_key_pair" "laptop" {{
+  key_name   = "laptop"
+  public_key = "{PUB}"
+}}
+
+resource "alicloud_instance" "web" {{
+  image_id        = "ubuntu_22_04_x64_20G_alibase_20240508.vhd"
+  instance_type   = "ecs.g6.large"
+  vswitch_id      = alicloud_vswitch.main.id
+  security_groups = [alicloud_security_group.web.id]
+  key_name        = alicloud_ecs_key_pair.deploy.key_pair_name
+}}
+
+output "fingerprints" {{
+  value = [alicloud_ecs_key_pair.deploy.finger_print, alicloud_key_pair.laptop.finger_print]
+}}
+
+output "rule_id" {{
+  value = alicloud_security_group_rule.https.id
+}}
+''')
+    planned, outputs = apply_dir(tmp_path)
+    assert all(len(fp) == 32 for fp in outputs["fingerprints"])
+    assert outputs["rule_id"].endswith(":ingress:tcp:443/443:intranet:0.0.0.0/0:accept:1")
+    # the private key of the cloud-made pair was saved once, readable by the owner only
+    assert key_file.read_text().startswith("-----BEGIN RSA PRIVATE KEY-----")
+    assert stat.S_IMODE(os.stat(key_file).st_mode) == 0o400
+    assert not plan_dir(tmp_path).plan.has_changes
+
+    # a description changes in place; a port is ForceNew
+    text = (tmp_path / "main.tf").read_text()
+    text = text.replace('"https from anywhere"', '"https"').replace('"22/22"', '"2222/2222"')
+    (tmp_path / "main.tf").write_text(text)
+    planned = plan_dir(tmp_path)
+    actions = {str(c.address): c.action.value for c in planned.plan.changes if c.action.value != "no-op"}
+    assert actions == {"alicloud_security_group_rule.https": "update",
+                       "alicloud_security_group_rule.ssh_from_bastion": "delete-create"}
+    apply_dir(tmp_path)
+    assert not plan_dir(tmp_path).plan.has_changes
