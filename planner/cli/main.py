@@ -32,11 +32,8 @@ COMMANDS: list[tuple[str, str]] = [
     ("planner.cli.init_cmd", "init"),
     ("planner.cli.version_cmd", "version"),
     ("planner.cli.version_cmd", "providers"),
-<<<<<<< HEAD
-    ("planner.cli.workspace_cmd", "workspace"),
-=======
     ("planner.cli.fmt_cmd", "fmt"),
->>>>>>> main
+    ("planner.cli.workspace_cmd", "workspace"),
 ]
 
 EXIT_OK, EXIT_ERROR, EXIT_CHANGES = 0, 1, 2
