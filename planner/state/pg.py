@@ -545,7 +545,9 @@ class PgJournal(Journal):
         self.backend = backend
         self.lineage = lineage
         self._buffer: list[JournalRecord] = []
+        self._committed = 0  # every record with seq <= this is committed in the database
         super().__init__(f"{backend.where}, lineage {lineage}")
+        self._committed = self._seq  # what was loaded is in the database
 
     def __repr__(self) -> str:
         return f"PgJournal({self.path!s}, records={len(self._records)})"
@@ -561,26 +563,31 @@ class PgJournal(Journal):
             except (ValueError, KeyError, TypeError):
                 self.skipped_lines += 1
 
-    def _flush(self, upto: JournalRecord | None = None) -> None:
+    def _flush(self) -> None:
+        """Write every buffered record in one transaction. On any failure the batch goes back to
+        the front of the buffer, so a record is never dropped on behalf of another thread."""
+        import psycopg
+
+        b = self.backend
         with self._guard:
             batch, self._buffer = self._buffer, []
         if not batch:
             return
-        b = self.backend
-        rows = [(b.workspace, self.lineage, r.seq,
-                 json.dumps(r.to_json(), separators=(",", ":"), ensure_ascii=False, default=_json_default))
-                for r in batch]
-        import psycopg
-
-        conn = b._connect()
         try:
+            rows = [(b.workspace, self.lineage, r.seq,
+                     json.dumps(r.to_json(), separators=(",", ":"), ensure_ascii=False, default=_json_default))
+                    for r in batch]
+            conn = b._connect()
             with b._conn_guard, conn.transaction(), conn.cursor() as cur:
                 cur.executemany(f"INSERT INTO {b.schema}.clbplan_journal (workspace, lineage, seq, record) "
                                 f"VALUES (%s, %s, %s, %s) ON CONFLICT DO NOTHING", rows)
-        except psycopg.Error as e:
+        except BaseException as e:
             with self._guard:
-                self._buffer = batch + self._buffer  # not written: keep for a retry (and for close())
-            raise b._db_error(e, "record the journal (before the API call)") from None
+                self._buffer = batch + self._buffer  # not written: kept for a retry (and for close())
+            if isinstance(e, psycopg.Error):
+                raise b._db_error(e, "record the journal (before the API call)") from None
+            raise
+        self._committed = max(self._committed, batch[-1].seq)
         self.fsyncs += 1
 
     def _append(self, rec: JournalRecord, durable: bool = True) -> None:
@@ -591,7 +598,11 @@ class PgJournal(Journal):
             self._buffer.append(rec)
         if durable:
             with self._sync:
-                self._flush()
+                if rec.seq > self._committed:
+                    self._flush()
+                if rec.seq > self._committed:  # never acknowledge a record the database does not hold
+                    raise StateError(f"the journal record for {rec.address} was not written to {self.path}",
+                                     hint="the database connection failed; run the command again")
                 self._synced = rec.seq
 
     def checkpoint(self, through_seq: int | None = None) -> None:

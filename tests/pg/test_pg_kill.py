@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import random
 import shutil
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -87,3 +89,74 @@ def test_killed_applies_are_finished_by_another_runner(cloud: EngineCloud) -> No
 @pytest.mark.slow
 def test_twenty_random_kills_across_runners(cloud: EngineCloud) -> None:
     _campaign(cloud, kills=20, seed=2026)
+
+
+@pytest.mark.wire
+def test_postgresql_restart_during_an_apply(cloud: EngineCloud, pg_server) -> None:
+    cloud.use_faults("latency=0.05")
+    before = cloud.state_reader()
+    proc = cloud.popen("apply", "-auto-approve")
+    assert proc.stderr is not None
+    seen = 0
+    for line in proc.stderr:
+        if line.startswith("["):
+            seen += 1
+            if seen >= 3:
+                break
+    pg_server.restart()
+    err = proc.stderr.read()
+    proc.wait(timeout=120)
+    cloud.use_faults("")
+    assert proc.returncode == 1, err[-3000:]
+    assert "Traceback" not in err and "PostgreSQL" in err, err[-3000:]
+    assert pg_server.password not in err
+    # the row holds the last checkpoint (here: the sentinel/empty state written before the first call)
+    after = cloud.state_reader()
+    assert after.get("lineage") == before.get("lineage") or not before
+    time.sleep(0.5)
+    apply_ok(cloud)
+    assert_converged(cloud, "a PostgreSQL restart mid-apply", lbs=LBS, rules=RULES)
+
+
+def test_an_acknowledged_intent_survives_a_restart(pg_server, pg_url: str) -> None:
+    """The journal's promise under concurrency: every intent() that returned is in the database after
+    PostgreSQL restarts under eight writing threads (the restart fails the rest, loudly)."""
+    from planner.addresses import ResourceAddress
+    from planner.state.pg import PgBackend, PgSettings
+
+    backend = PgBackend(PgSettings(conn_str=pg_url))
+    acknowledged: list[str] = []
+    with backend.lock("apply"):
+        state = backend.read()
+        backend.write(state)
+        journal = backend.journal(state.lineage)
+        stop = threading.Event()
+
+        def worker(k: int) -> None:
+            i = 0
+            while not stop.is_set():
+                token, addr = f"t{k}-{i}", ResourceAddress("alicloud_vpc", f"v{k}_{i}")
+                try:
+                    journal.intent(token, addr, "create", {})
+                except Exception:  # noqa: BLE001 - the restart: this and later records fail
+                    return
+                acknowledged.append(token)
+                if i % 3 == 0:
+                    journal.complete(token, addr, None, deleted=True)  # buffered, not waited for
+                i += 1
+                time.sleep(0.003)
+
+        threads = [threading.Thread(target=worker, args=(k,)) for k in range(8)]
+        for t in threads:
+            t.start()
+        time.sleep(0.8)
+        pg_server.restart()
+        stop.set()
+        for t in threads:
+            t.join()
+    backend.close()
+    again = PgBackend(PgSettings(conn_str=pg_url))
+    stored = {r.token for r in again.journal(state.lineage).records() if r.kind == "intent"}
+    assert len(acknowledged) > 20
+    assert [t for t in acknowledged if t not in stored] == []
+    again.close()
