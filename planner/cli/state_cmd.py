@@ -385,3 +385,67 @@ def force_unlock(lock_id: str, force: bool, state_path: Path, lock_timeout: str)
     backend.force_unlock(lock_id)
     click.echo("clbplan state has been successfully unlocked!\n\nThe state has been unlocked, and clbplan "
                "commands should now be able to obtain a new lock on the state.")
+
+
+# ---------------------------------------------------------------------------- pull / push
+@state.command("pull")
+@state_path_option
+def pull(state_path: Path | None) -> None:
+    """Print the selected workspace's state (format 4 JSON), from whichever backend holds it."""
+    from planner.state.backend import _encode, _render
+
+    backend = open_backend(state_path)
+    if not backend.exists():
+        return  # as Terraform: no state, no output
+    st = backend.read()
+    click.echo(_render(st, _encode(st)[0]).decode("utf-8"), nl=False)
+
+
+@state.command("push")
+@click.argument("path", metavar="PATH")
+@click.option("-force", "--force", "force", is_flag=True,
+              help="Write even over a state of another lineage or a newer serial.")
+@lock_options
+def push(path: str, force: bool, lock_timeout: str, lock: bool) -> None:
+    """Replace the selected workspace's state with the state file PATH ("-" for stdin).
+
+    Refused, as in Terraform, when PATH is of another lineage, has an older serial, or the same
+    serial with different content; -force skips those checks.
+    """
+    import sys
+    import tempfile
+
+    from planner.state.backend import LocalBackend, _encode
+
+    if path == "-":
+        with tempfile.NamedTemporaryFile("wb", suffix=".tfstate", delete=False) as tmp:
+            tmp.write(sys.stdin.buffer.read())
+        source_path = Path(tmp.name)
+    else:
+        source_path = Path(path)
+        if not source_path.is_file():
+            raise _fail(f"No state file at {path}", hint="pass the path of a state file, or - for stdin")
+    try:
+        pushed = LocalBackend(source_path).read()
+    finally:
+        if path == "-":
+            source_path.unlink(missing_ok=True)
+    backend = open_backend(None, lock_timeout)
+    cm = backend.lock("state push") if lock else contextlib.nullcontext()
+    with cm:
+        if backend.exists() and not force:
+            current = backend.read()
+            empty = not current.resources and not current.outputs and not current.foreign
+            if not empty:
+                if current.lineage != pushed.lineage:
+                    raise _fail(f"cannot import state with lineage {pushed.lineage!r} over unrelated state with "
+                                f"lineage {current.lineage!r}",
+                                hint="these are different states; pass -force to overwrite anyway")
+                if pushed.serial < current.serial:
+                    raise _fail(f"cannot import state with serial {pushed.serial} over newer state with serial "
+                                f"{current.serial}", hint="pull the current state first, or pass -force")
+                if pushed.serial == current.serial and _encode(pushed)[1] != _encode(current)[1]:
+                    raise _fail(f"cannot overwrite existing state with serial {current.serial} with a different "
+                                "state that has the same serial", hint="pass -force to overwrite anyway")
+        backend.replace(pushed)
+    click.echo(f"Pushed state (lineage {pushed.lineage}, serial {pushed.serial}) to {backend.where}.")

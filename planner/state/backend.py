@@ -404,6 +404,18 @@ class LocalBackend:
         _atomic_write_bytes(self.path, data)
         self._known = _Summary(_stat_key(self.path), state.lineage, state.version, state.serial, digest)
 
+    def replace(self, state: State) -> None:
+        """Store ``state`` exactly as given (its lineage and serial): ``state push`` and migration,
+        after their own checks. The previous file is kept as the backup."""
+        lines, digest = _encode(state)
+        data = _render(state, lines)
+        _sweep_temps(self.path)
+        if self.path.exists():
+            self._keep_backup()
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        _atomic_write_bytes(self.path, data)
+        self._known = _Summary(_stat_key(self.path), state.lineage, state.version, state.serial, digest)
+
     def _stored_summary(self) -> _Summary | None:
         """Lineage/version/serial/content digest of the file on disk (cached while it is unchanged)."""
         try:

@@ -351,10 +351,12 @@ class PgBackend:
         self._exec(f"INSERT INTO {self.schema}.states (name, data) VALUES (%s, %s) ON CONFLICT (name) DO UPDATE "
                    f"SET data = %s WHERE states.name = %s", (n, data, data, n), doing="write the state")
 
-    def write_raw(self, data: str) -> None:
-        """Store a document as is (``state push`` after its own checks)."""
+    def replace(self, state: State) -> None:
+        """Store ``state`` exactly as given (its lineage and serial): ``state push`` and migration."""
+        lines, digest = _encode(state)
+        data = _render(state, lines).decode("utf-8")
         self._put(data)
-        self._known = None
+        self._known = (hashlib.md5(data.encode("utf-8")).hexdigest(), state.lineage, state.serial, digest)
 
     def raw(self) -> str | None:
         row = self._row()

@@ -99,16 +99,53 @@ def open_backend(workdir: Path, *, state_path: str | Path | None = None, lock_ti
         return LocalBackend(Path(state_path), lock_timeout=seconds)
     config = configured_backend(workdir)
     ws = workspace or current_workspace(workdir)
-    if config.type == "pg":
-        from planner.state.pg import PgBackend, PgSettings
-
-        return PgBackend(PgSettings.from_config(config.config, config.pos), ws, lock_timeout=seconds)
+    if config.type != "local":
+        return backend_from_config(workdir, config, ws, lock_timeout=seconds)
     path = configured_state_path(workdir, ws)
     if create_dirs and not path.parent.is_dir():
         path.parent.mkdir(parents=True, exist_ok=True)  # as Terraform's local backend does for its path
     backend = LocalBackend(path, lock_timeout=seconds)
     backend.workspace = ws
     return backend
+
+
+def backend_from_config(workdir: Path, config: Any, workspace: str, *, lock_timeout: float = 0.0) -> Any:
+    """The backend a ``BackendConfig`` names, for one workspace (used for migration between two)."""
+    from planner.config.terraform_block import (
+        DEFAULT_WORKSPACE_DIR,
+        TERRAFORM_STATE_FILE,
+        default_state_file,
+    )
+
+    if config.type == "pg":
+        from planner.state.pg import PgBackend, PgSettings
+
+        return PgBackend(PgSettings.from_config(config.config, config.pos), workspace, lock_timeout=lock_timeout)
+    if workspace != DEFAULT:
+        path = workdir / str(config.config.get("workspace_dir") or DEFAULT_WORKSPACE_DIR) / workspace / \
+            TERRAFORM_STATE_FILE
+    elif config.config.get("path"):
+        path = workdir / str(config.config["path"])
+    else:
+        path = default_state_file(workdir)
+    backend = LocalBackend(path, lock_timeout=lock_timeout)
+    backend.workspace = workspace
+    return backend
+
+
+def workspaces_of(workdir: Path, config: Any) -> list[str]:
+    """The workspaces a backend configuration holds (``default`` first)."""
+    from planner.config.terraform_block import DEFAULT_WORKSPACE_DIR
+
+    if config.type == "pg":
+        b = backend_from_config(workdir, config, DEFAULT)
+        try:
+            return b.workspaces()
+        finally:
+            b.close()
+    d = workdir / str(config.config.get("workspace_dir") or DEFAULT_WORKSPACE_DIR)
+    names = sorted(p.name for p in d.iterdir() if p.is_dir()) if d.is_dir() else []
+    return [DEFAULT] + [n for n in names if n != DEFAULT]
 
 
 # ------------------------------------------------------------------------------------ local listing

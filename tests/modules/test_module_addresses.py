@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from planner.state.backend import LocalBackend
 from tests.support.modules import run
 
 FILES = {
@@ -116,7 +117,7 @@ def test_state_commands_on_module_addresses(work, monkeypatch) -> None:
     assert ok(["state", "list", "module.pool"], work, monkeypatch).split() == ALL[:4]
     shown = ok(["state", "show", "module.pool[1].module.sub.terraform_data.s"], work, monkeypatch)
     assert shown.startswith("# module.pool[1].module.sub.terraform_data.s:\nresource \"terraform_data\" \"s\" {")
-    ids = {r["address"]: r["id"] for r in json.loads((work / "clbplan.tfstate").read_text())["resources"]}
+    ids = {str(a): rs.id for a, rs in LocalBackend(work / "clbplan.tfstate").read().resources.items()}
     # a resource out of a module and back in
     ok(["state", "mv", "module.pool[0].terraform_data.lb", "terraform_data.lb"], work, monkeypatch)
     ok(["state", "mv", "terraform_data.lb", "module.pool[0].terraform_data.lb"], work, monkeypatch)
