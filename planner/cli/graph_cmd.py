@@ -99,8 +99,8 @@ def graph(directory, type_, fmt, out, state_path, var_args, var_files, lock_time
     backend = _backend(workdir, state_path, lock_timeout)
     if type_ == "resource":
         from planner.diff import Differ
+        from planner.engine.pipeline import _evaluate, _load
         from planner.graph import resource_graph
-        from planner.plan.pipeline import _evaluate, _load
 
         state = backend.read()
         config = _evaluate(_load(workdir), var_args=var_args, var_files=var_files, env=None,
@@ -108,7 +108,7 @@ def graph(directory, type_, fmt, out, state_path, var_args, var_files, lock_time
         g = resource_graph(config)
         dot = resource_dot(g.nodes, [(a, b, d.get("reason", "")) for a, b, d in g.edges(data=True)])
     else:
-        from planner.plan.pipeline import make_plan
+        from planner.engine.pipeline import make_plan
 
         with backend.lock("graph"):
             state, _journal, _pending = _read_state(backend)

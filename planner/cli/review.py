@@ -89,7 +89,7 @@ def make_options(targets=(), excludes=(), replace=(), refresh_only: bool = False
 
 
 def plan_kwargs(opts: ReviewOptions | None) -> dict:
-    """Keyword arguments for ``planner.plan.pipeline.make_plan``."""
+    """Keyword arguments for ``planner.engine.pipeline.make_plan``."""
     if opts is None:
         return {}
     return {"targets": opts.targets, "excludes": opts.excludes, "replace": opts.replace,
@@ -260,7 +260,7 @@ def apply_saved(path: str, *, state_path: str | None, lock_timeout: str, paralle
                 var_args=(), var_files=()) -> None:
     """Apply exactly the operations of a saved plan, without asking; refuse a stale one."""
     from planner.cli.run_cmd import _backend, _read_state
-    from planner.plan.pipeline import make_plan
+    from planner.engine.pipeline import make_plan
     from planner.plan.planfile import check_fresh, check_state, read_plan_file, saved_var_file
 
     saved = read_plan_file(path)
@@ -310,7 +310,7 @@ def _run_saved(fresh: Any, opts: ReviewOptions, backend: Any, journal: Any, para
                var_files) -> Any:
     """Run the checked plan; returns the executor's result (None for a refresh-only plan)."""
     from planner.cli.run_cmd import _progress
-    from planner.plan.pipeline import apply_plan, final_outputs
+    from planner.engine.pipeline import apply_plan, final_outputs
 
     state = fresh.refreshed
     if opts.refresh_only:

@@ -65,7 +65,7 @@ def _recover(backend, workdir: Path, state: State, journal, *, var_args, var_fil
     """Finish what an interrupted apply left half-done, before planning anything new."""
     from planner.apply.executor import RecoveryError, recover
     from planner.diff import Differ
-    from planner.plan.pipeline import _evaluate, _load, open_provider
+    from planner.engine.pipeline import _evaluate, _load, open_provider
 
     config = _evaluate(_load(workdir), var_args=var_args, var_files=var_files, env=None,
                        resolver=Differ(state).resolve)
@@ -128,7 +128,7 @@ def _common(f):
 def plan(directory, var_args, var_files, lock_timeout, state_path, parallelism, detailed, destroy, refresh,
          out, json_, targets, excludes, replace, refresh_only):
     """Show what apply would change, in the order it would change it."""
-    from planner.plan.pipeline import make_plan
+    from planner.engine.pipeline import make_plan
 
     opts = make_options(targets, excludes, replace, refresh_only, destroy, refresh)
     workdir = _workdir(directory)
@@ -175,7 +175,7 @@ def _progress(total: int):
 
 def _apply(directory, var_args, var_files, lock_timeout, state_path, parallelism, auto_approve, destroy,
            opts=None):
-    from planner.plan.pipeline import apply_plan, final_outputs, make_plan
+    from planner.engine.pipeline import apply_plan, final_outputs, make_plan
 
     workdir = _workdir(directory)
     var_args = ask_for_missing_variables(workdir, var_args, var_files)
@@ -396,7 +396,7 @@ def _type_name(value) -> str:
 def import_(address, resource_id, directory, state_path, lock_timeout, var_args, var_files):
     """Bring an existing cloud object under management at ADDRESS."""
     from planner.diff import Differ
-    from planner.plan.pipeline import _evaluate, _load, open_provider
+    from planner.engine.pipeline import _evaluate, _load, open_provider
 
     try:
         addr = ResourceAddress.parse(address)

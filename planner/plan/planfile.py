@@ -198,7 +198,7 @@ class SavedPlan:
 
 def build_document(planned: Any, *, options: dict, workdir: Path, state_path: Path,
                    salt: str | None = None, timestamp: str | None = None) -> dict:
-    """The plan file document for a ``Planned`` (see ``planner.plan.pipeline``)."""
+    """The plan file document for a ``Planned`` (see ``planner.engine.pipeline``)."""
     from planner.plan.json_plan import plan_json
 
     salt = salt or secrets.token_hex(16)

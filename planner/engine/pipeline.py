@@ -14,11 +14,11 @@ from typing import Any
 
 from planner.addresses import ResourceAddress
 from planner.config.evaluation import InstanceValues
-from planner.config.model import Configuration
+from planner.config.model import Configuration, config_dependencies
 from planner.diff import Differ, detect_drift, get_schema, planned_after, refreshed_state, strip_unknown
+from planner.engine.verify import verify_plan
 from planner.plan.build import plan_from
 from planner.plan.model import Operation, OpKind, Plan
-from planner.plan.verify import verify_plan
 from planner.state.model import State
 from planner.values import UNKNOWN
 
@@ -45,13 +45,6 @@ class Planned:
 
     def dependencies(self) -> dict[ResourceAddress, list[ResourceAddress]]:
         return config_dependencies(self.config)
-
-
-def config_dependencies(config: Configuration) -> dict[ResourceAddress, list[ResourceAddress]]:
-    """What each resource references (recorded in state so orphans are deleted in order). A dependency
-    on every instance of a counted resource stays its unkeyed address, as Terraform records it."""
-    return {addr: sorted((d for d in inst.depends_on if d.mode == "managed" and d != addr), key=str)
-            for addr, inst in config.resources.items()}
 
 
 def make_planned_values(config: Configuration) -> Callable[[Operation, Mapping[ResourceAddress, dict]], dict]:
