@@ -18,8 +18,10 @@ from pathlib import Path
 
 import click
 
+from planner.cli.common import backend_for, workdir_of
 from planner.diagnostics import Diagnostic, DiagnosticsError
 from planner.plan.model import Plan, group_description, group_members
+from planner.state.session import open_state
 
 KIND_STYLE = {"create": "#2e7d32", "update": "#f9a825", "delete": "#c62828"}
 
@@ -93,10 +95,8 @@ def render_with_graphviz(dot: str, fmt: str) -> bytes:
 @click.option("-lock-timeout", "lock_timeout", default="0s")
 def graph(directory, type_, fmt, out, state_path, var_args, var_files, lock_timeout) -> None:
     """Print the resource graph, or with -type=plan the operation graph, as DOT (or svg/png)."""
-    from planner.cli.run_cmd import _backend, _read_state, _workdir
-
-    workdir = _workdir(directory)
-    backend = _backend(workdir, state_path, lock_timeout)
+    workdir = workdir_of(directory)
+    backend = backend_for(workdir, state_path, lock_timeout)
     if type_ == "resource":
         from planner.diff import Differ
         from planner.engine.pipeline import _evaluate, _load
@@ -110,9 +110,8 @@ def graph(directory, type_, fmt, out, state_path, var_args, var_files, lock_time
     else:
         from planner.engine.pipeline import make_plan
 
-        with backend.lock("graph"):
-            state, _journal, _pending = _read_state(backend)
-            planned = make_plan(workdir, state, var_args=var_args, var_files=var_files,
+        with open_state(backend, "graph", mutating=False) as session:
+            planned = make_plan(workdir, session.state, var_args=var_args, var_files=var_files,
                                 destroy=type_ == "plan-destroy")
         dot = plan_dot(planned.plan)
     data = dot.encode() if fmt == "dot" else render_with_graphviz(dot, fmt)

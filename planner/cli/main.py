@@ -14,6 +14,7 @@ import time
 import click
 
 from planner import __version__
+from planner.cli.common import EXIT_ERROR, EXIT_INTERRUPTED
 from planner.diagnostics import DiagnosticsError
 
 # (module, attribute) of every subcommand; each module owns its command(s).
@@ -34,7 +35,6 @@ COMMANDS: list[tuple[str, str]] = [
     ("planner.cli.version_cmd", "providers"),
 ]
 
-EXIT_OK, EXIT_ERROR, EXIT_CHANGES = 0, 1, 2
 
 
 class ClbplanGroup(click.Group):
@@ -89,7 +89,7 @@ class ClbplanGroup(click.Group):
             raise
         except KeyboardInterrupt:
             click.echo("Interrupted.", err=True)
-            ctx.exit(130)
+            ctx.exit(EXIT_INTERRUPTED)
         except Exception as e:  # noqa: BLE001 - the process edge: report, never a traceback
             if os.environ.get("CLBPLAN_DEBUG"):
                 raise
