@@ -45,8 +45,7 @@ def _default_state() -> Path:
 def _open_emulator(state: str | None, faults: FaultConfig | None = None) -> Any:
     from planner.emulator import Emulator
 
-    path = Path(state) if state else _default_state()
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path = Path(state) if state else _default_state()  # Store creates its folder 0700
     if faults is None:
         return Emulator(path)
     return Emulator(path, faults=faults)
@@ -78,15 +77,19 @@ def emulator() -> None:
 @state_option
 @click.option("-access-key-id", "--access-key-id", "access_key_id", default=None,
               help=f"Access key the server accepts (default: ${ENV_KEY_ID} or {DEFAULT_ACCESS_KEY_ID!r}).")
+@click.option("-access-key-secret-file", "--access-key-secret-file", "secret_file", default=None,
+              type=click.Path(dir_okay=False),
+              help=f"File holding its secret (first line). Or set ${ENV_KEY_SECRET}. "
+                   f"Default: {DEFAULT_ACCESS_KEY_SECRET!r}, loopback only.")
 @click.option("-access-key-secret", "--access-key-secret", "access_key_secret", default=None,
-              help=f"Its secret (default: ${ENV_KEY_SECRET} or {DEFAULT_ACCESS_KEY_SECRET!r}).")
+              help="The secret itself: avoid, any user can read it with ps; use --access-key-secret-file.")
 @click.option("-faults", "--faults", "faults", default=None, callback=_parse_faults,
               help="Fault injection, e.g. busy=0.2,transient=0.1,throttle=0.05,lost=0.02,latency=0.01,"
                    "seed=7,start_delay=0.5 (reads=1 also faults reads).")
 @click.option("-allow-remote", "--allow-remote", "allow_remote", is_flag=True,
               help="Allow a non-loopback --host (no TLS, well-known keys: think twice).")
 @click.option("-v", "-verbose", "--verbose", "verbose", is_flag=True, help="Log one line per request.")
-def serve_cmd(host: str, port: int, state: str | None, access_key_id: str | None,
+def serve_cmd(host: str, port: int, state: str | None, access_key_id: str | None, secret_file: str | None,
               access_key_secret: str | None, faults: FaultConfig | None, allow_remote: bool,
               verbose: bool) -> None:
     """Serve the emulator over HTTP with signature checks, until Ctrl-C."""
@@ -94,8 +97,18 @@ def serve_cmd(host: str, port: int, state: str | None, access_key_id: str | None
         raise click.BadParameter(f"{host} is not a loopback address; the emulator has no TLS and its keys "
                                  "are well known. Use 127.0.0.1, or pass --allow-remote.",
                                  param_hint="'--host'")
+    if secret_file is not None and access_key_secret is not None:
+        raise click.BadParameter("give the secret once: --access-key-secret-file or --access-key-secret",
+                                 param_hint="'--access-key-secret-file'")
+    secret_from_file = _read_secret_file(secret_file) if secret_file is not None else None
     key_id = access_key_id or os.environ.get(ENV_KEY_ID) or DEFAULT_ACCESS_KEY_ID
-    secret = access_key_secret or os.environ.get(ENV_KEY_SECRET) or DEFAULT_ACCESS_KEY_SECRET
+    secret = (secret_from_file if secret_file is not None else access_key_secret) \
+        or os.environ.get(ENV_KEY_SECRET) or DEFAULT_ACCESS_KEY_SECRET
+    if not is_loopback(host) and secret == DEFAULT_ACCESS_KEY_SECRET:
+        raise click.BadParameter(
+            f"--allow-remote with the well-known default secret {DEFAULT_ACCESS_KEY_SECRET!r} would let anyone "
+            f"on the network sign requests. Give a secret of your own with --access-key-secret-file FILE "
+            f"or ${ENV_KEY_SECRET}.", param_hint="'--allow-remote'")
     emu = _open_emulator(state, faults)
     try:
         server = serve(emu, host=host, port=port, credentials={key_id: secret}, allow_remote=allow_remote,
@@ -136,6 +149,20 @@ def serve_cmd(host: str, port: int, state: str | None, access_key_id: str | None
         server.shutdown()
         emu.close()
         click.echo(f"Stopped after {server.requests_served} request(s).", err=True)
+
+
+def _read_secret_file(path: str) -> str:
+    """The first line of ``path``, stripped: the way to pass a secret that ``ps`` does not show."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise click.BadParameter(f"cannot read {path}: {getattr(e, 'strerror', None) or e}",
+                                 param_hint="'--access-key-secret-file'") from None
+    secret = text.splitlines()[0].strip() if text.strip() else ""
+    if not secret:
+        raise click.BadParameter(f"{path} is empty; put the secret on its first line",
+                                 param_hint="'--access-key-secret-file'")
+    return secret
 
 
 def _log_request(action: str, status: int, seconds: float) -> None:

@@ -274,13 +274,16 @@ def import_(address, resource_id, directory, state_path, lock_timeout, var_args,
             raise DiagnosticsError([Diagnostic(
                 "Import to non-existent resource address",
                 detail=f"Before importing this resource, please create its configuration in {workdir}.",
-                hint=f"add a resource \"{addr.type}\" \"{addr.name}\" block, then run import again")])
+                hint=(f"add a resource \"{addr.type}\" \"{addr.name}\" block" + (
+                    f" to the module that {addr.module_address} calls (an address in a module names an "
+                    "instance of the module call: check its count/for_each keys)" if addr.module else "")
+                    + ", then run import again"))])
         provider, *_ = open_provider(config, workdir)
         attrs = provider.import_(addr.type, resource_id)
         deps = [d for d in sorted(config.resources[addr].depends_on, key=str) if d.mode == "managed"]
         state.resources[addr] = ResourceState(addr, str(attrs.get("id") or resource_id),
                                               {k: v for k, v in attrs.items() if k != "id"},
-                                              dependencies=deps)
+                                              provider=config.resources[addr].provider, dependencies=deps)
         backend.write(state)
     click.echo(f"{addr}: Importing from ID \"{resource_id}\"...\n{addr}: Import prepared!\n\n"
                "Import successful!\n\nThe resources that were imported are shown above. These resources are "

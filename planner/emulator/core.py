@@ -187,6 +187,11 @@ class Emulator:
         with self._lock:
             self.store.close()
 
+    def remember_nonce(self, key_id: str, nonce: str, now: float, horizon: float) -> bool:
+        """The served emulator's replay check, persisted beside the cloud (see Store.remember_nonce)."""
+        with self._lock:
+            return self.store.remember_nonce(key_id, nonce, now, horizon)
+
     @staticmethod
     def actions() -> list[tuple[str, str]]:
         """Every implemented (product, action), for the coverage document."""

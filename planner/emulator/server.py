@@ -12,6 +12,12 @@ clb-api.md 2.1/2.2):
   gateway's JSON body ``{RequestId, HostId, Code, Message, Recommend}`` and its headers (throttling
   sends ``x-acs-retry-after``); a lost response (fault injection) closes the socket unanswered.
 
+Hardening (issue 11): each connection has a read timeout, and the number of open connections is
+capped (below the process's file limit): when full, the connection idle longest (waiting for its
+next request, or still dribbling its headers) is closed to make room, so idle or slow clients
+cannot starve real ones. A bad or oversized body closes the connection (its unread bytes are never
+parsed as a request). A client that goes away is logged as one line, not a traceback.
+
 ``GET /_clbplan/dump`` (signed like any call) returns ``Emulator.dump()``: the planner builds its
 shadow copy of the cloud from it when the cloud is a served emulator.
 """
@@ -21,6 +27,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import logging
+import resource
 import socket
 import threading
 import time
@@ -56,6 +63,27 @@ VERSION_BY_PRODUCT: dict[str, str] = {v: k for k, v in PRODUCT_BY_VERSION.items(
 _PRODUCT_BY_HOST_PREFIX: dict[str, str] = {"slb": "Slb", "vpc": "Vpc", "ecs": "Ecs"}
 _HOST_ID: dict[str, str] = {"Slb": "slb.aliyuncs.com", "Vpc": "vpc.aliyuncs.com", "Ecs": "ecs.aliyuncs.com"}
 MAX_BODY = 8 * 1024 * 1024
+READ_TIMEOUT = 30.0  # seconds a connection may stay silent (keep-alive idle, or mid-request)
+MAX_CONNECTIONS = 256  # open connections at once; lowered to fit the process's file limit
+_FD_RESERVE = 48  # files kept for the listening socket, SQLite, logs and the interpreter
+
+
+def connection_cap(requested: int = MAX_CONNECTIONS) -> int:
+    """``requested``, lowered so the open connections can never exhaust the process's file limit
+    (an exhausted limit makes accept() fail and every new client wait forever)."""
+    try:
+        soft, _hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    except (OSError, ValueError):
+        return requested
+    if soft == resource.RLIM_INFINITY:
+        return requested
+    return max(4, min(requested, soft - _FD_RESERVE))
+
+
+def _client_gone(exc: BaseException) -> bool:
+    """A client that hung up or went silent: routine, worth one log line."""
+    return isinstance(exc, (ConnectionError, TimeoutError, socket.timeout)) or (
+        isinstance(exc, OSError) and exc.errno in (32, 104, 110, 9))
 
 
 class _Callable(Protocol):
@@ -82,6 +110,11 @@ class _Handler(BaseHTTPRequestHandler):
     disable_nagle_algorithm = True  # headers and body go out as separate writes: avoid the 40 ms delayed-ACK stall
     server_version = "clbplan-emulator"
     sys_version = ""
+    timeout = READ_TIMEOUT  # StreamRequestHandler.setup() applies it to the socket (replaced per server)
+
+    def setup(self) -> None:
+        self.timeout = self.server.read_timeout
+        super().setup()
 
     # http.server hooks ------------------------------------------------------------------------
     def do_POST(self) -> None:  # noqa: N802 - http.server naming
@@ -105,10 +138,15 @@ class _Handler(BaseHTTPRequestHandler):
             try:
                 length = int(self.headers.get("Content-Length") or 0)
             except ValueError:
+                self.close_connection = True  # where the body ends is unknown: nothing after it is trusted
                 raise CloudError("InvalidParameter", "The Content-Length header is not valid.", 400) from None
             if length < 0 or length > MAX_BODY:
+                self.close_connection = True  # the unread body must never be parsed as a request
                 raise CloudError("InvalidParameter", "The request body is too large.", 413)
             body = self.rfile.read(length) if length else b""
+            if len(body) != length:
+                raise ConnectionResetError("the client closed the connection in the middle of the body")
+            self.server.mark(self.connection, busy=True)
             query = parse_qsl(split.query, keep_blank_values=True)
             form: list[tuple[str, str]] = []
             content_type = (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
@@ -116,6 +154,7 @@ class _Handler(BaseHTTPRequestHandler):
                 try:
                     form = parse_qsl(body.decode("utf-8"), keep_blank_values=True)
                 except UnicodeDecodeError:
+                    self.close_connection = True
                     raise CloudError("InvalidParameter", "The request body is not valid UTF-8 form data.",
                                      400) from None
             headers = {k.lower(): v for k, v in self.headers.items()}
@@ -163,7 +202,14 @@ class _Handler(BaseHTTPRequestHandler):
                 "Recommend": f"https://api.aliyun.com/troubleshoot?q={e.code}&product={product}&requestId={rid}",
             }
             self._send_json(e.http_status, body_out, rid, e.headers)
-        except Exception:  # noqa: BLE001 - a bug in a handler must not kill the server thread
+        except Exception as e:  # noqa: BLE001 - a bug in a handler must not kill the server thread
+            if _client_gone(e):
+                self._recorded = True
+                self.close_connection = True
+                log.warning("client %s disconnected during %s: %s", self.address_string(),
+                            action or "a request", e.strerror or e.__class__.__name__
+                            if isinstance(e, OSError) else e)
+                return
             log.exception("internal error serving %s %s", product, action)
             body_out = {"RequestId": request_id, "HostId": _HOST_ID.get(product, "slb.aliyuncs.com"),
                         "Code": "InternalError",
@@ -171,6 +217,7 @@ class _Handler(BaseHTTPRequestHandler):
                         "Recommend": ""}
             self._send_json(500, body_out, request_id, {})
         finally:
+            self.server.mark(self.connection, busy=False)
             if not self._recorded:  # a dropped response (fault injection) is served too
                 self.server.record(action, self._status, time.perf_counter() - started)
 
@@ -194,6 +241,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.server.record(self._action, status, time.perf_counter() - self._started)
         self._recorded = True
         self.send_response(status)
+        if self.close_connection:
+            self.send_header("Connection", "close")
         self.send_header("Content-Type", "application/json;charset=utf-8")
         self.send_header("Content-Length", str(len(data)))
         self.send_header("x-acs-request-id", request_id)
@@ -209,9 +258,15 @@ class _Server(ThreadingHTTPServer):
     request_queue_size = 128
 
     def __init__(self, addr: tuple[str, int], emulator: _Callable, verifier: SignatureVerifier | None,
-                 serialize: bool, on_request: Callable[[str, int, float], None] | None):
+                 serialize: bool, on_request: Callable[[str, int, float], None] | None,
+                 read_timeout: float = READ_TIMEOUT, max_connections: int = MAX_CONNECTIONS):
         if ":" in addr[0]:
             self.address_family = socket.AF_INET6
+        self.read_timeout = read_timeout
+        self.max_connections = connection_cap(max_connections)
+        # open connection -> [busy, monotonic time it last became idle]
+        self._conns: dict[socket.socket, list[Any]] = {}
+        self._conn_lock = threading.Lock()
         super().__init__(addr, _Handler)
         self.emulator = emulator
         self.verifier = verifier
@@ -219,6 +274,56 @@ class _Server(ThreadingHTTPServer):
         self._on_request = on_request
         self.requests_served = 0
         self._count_lock = threading.Lock()
+
+    # connection cap --------------------------------------------------------------------------
+    def process_request(self, request: Any, client_address: Any) -> None:
+        """Admit a connection; at the cap, close the one idle longest, or refuse if all are busy."""
+        with self._conn_lock:
+            if len(self._conns) >= self.max_connections:
+                idle = [(st[1], id(c), c) for c, st in self._conns.items() if not st[0]]
+                if not idle:
+                    log.warning("connection from %s refused: %d connections busy", client_address[0],
+                                len(self._conns))
+                    self.shutdown_request(request)
+                    return
+                victim = min(idle)[2]
+                del self._conns[victim]
+                try:
+                    victim.shutdown(socket.SHUT_RDWR)  # its thread wakes up to EOF and ends
+                except OSError:
+                    pass
+            self._conns[request] = [False, time.monotonic()]
+        super().process_request(request, client_address)
+
+    def mark(self, conn: Any, *, busy: bool) -> None:
+        """A connection is busy from the end of its request's body to the end of its answer."""
+        with self._conn_lock:
+            st = self._conns.get(conn)
+            if st is not None:
+                st[0] = busy
+                if not busy:
+                    st[1] = time.monotonic()
+
+    def shutdown_request(self, request: Any) -> None:
+        with self._conn_lock:
+            self._conns.pop(request, None)
+        super().shutdown_request(request)
+
+    @property
+    def open_connections(self) -> int:
+        with self._conn_lock:
+            return len(self._conns)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that hung up is one log line; anything else keeps its traceback (a bug)."""
+        import sys
+
+        exc = sys.exc_info()[1]
+        if exc is not None and _client_gone(exc):
+            log.warning("client %s:%s disconnected: %s", client_address[0], client_address[1],
+                        getattr(exc, "strerror", None) or exc.__class__.__name__)
+            return
+        log.error("error serving %s:%s", client_address[0], client_address[1], exc_info=True)
 
     def call(self, product: str, action: str, params: Mapping[str, Any]) -> dict:
         if self._call_lock is None:
@@ -297,26 +402,40 @@ def serve(emulator: _Callable, host: str = "127.0.0.1", port: int = 0,
           credentials: Mapping[str, str] | None = None, *, verify_signatures: bool = True,
           allow_remote: bool = False, serialize: bool | None = None,
           clock: Callable[[], float] = time.time, max_skew: float = 900.0,
-          on_request: Callable[[str, int, float], None] | None = None) -> ServedEmulator:
+          on_request: Callable[[str, int, float], None] | None = None,
+          read_timeout: float = READ_TIMEOUT, max_connections: int = MAX_CONNECTIONS) -> ServedEmulator:
     """Serve ``emulator`` over HTTP in a background thread and return at once.
 
     credentials: access key id -> secret accepted by the signature check (default
         ``{"clbplan": "clbplan-secret"}``). The first pair is reported as the server's key.
-    allow_remote: without it, a non-loopback ``host`` is refused (the emulator has no TLS and its
-        keys are well known).
+    allow_remote: without it, a non-loopback ``host`` is refused (the emulator has no TLS); even
+        with it, the well-known default secret is refused on a non-loopback host.
     serialize: run emulator calls one at a time. Default: unless the emulator says
         ``thread_safe = True``, since its SQLite store may not be shared across threads.
     on_request: called with (action, HTTP status, seconds) after each request; status 0 means the
         response was dropped (lost-response fault). For logging and load tests.
+    read_timeout: seconds a connection may stay silent before it is closed.
+    max_connections: open connections at once (lowered to fit the file limit); at the cap the
+        connection idle longest is closed for the new one.
+
+    Signature nonces go to the emulator's ``remember_nonce`` when it has one (the SQLite file), so
+    a replay is refused across restarts too.
     """
     if not allow_remote and not is_loopback(host):
         raise ValueError(f"refusing to serve the emulator on non-loopback address {host!r} "
                          "(pass allow_remote=True / --allow-remote to do it anyway)")
     creds = dict(credentials) if credentials else {DEFAULT_ACCESS_KEY_ID: DEFAULT_ACCESS_KEY_SECRET}
-    verifier = SignatureVerifier(creds, clock=clock, max_skew=max_skew) if verify_signatures else None
+    if not is_loopback(host) and (DEFAULT_ACCESS_KEY_SECRET in creds.values() or not verify_signatures):
+        raise ValueError(f"refusing to serve the emulator on {host!r} with the well-known default secret "
+                         "(or without signature checks): anyone on the network could sign requests. "
+                         "Give a secret of your own (--access-key-secret-file or "
+                         "$CLBPLAN_EMULATOR_ACCESS_KEY_SECRET)")
+    nonce_store = getattr(emulator, "remember_nonce", None)
+    verifier = SignatureVerifier(creds, clock=clock, max_skew=max_skew, nonce_store=nonce_store) \
+        if verify_signatures else None
     if serialize is None:
         serialize = not getattr(emulator, "thread_safe", False)
-    server = _Server((host, port), emulator, verifier, serialize, on_request)
+    server = _Server((host, port), emulator, verifier, serialize, on_request, read_timeout, max_connections)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
                               name=f"clbplan-emulator-{server.server_address[1]}", daemon=True)
     thread.start()

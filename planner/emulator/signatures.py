@@ -14,6 +14,7 @@ official SDK is the independent check that the two sides agree.
 
 Replay protection: a nonce is remembered for the allowed clock skew (15 minutes, like the real
 gateway); a request older than that is refused on its timestamp, so older nonces can be forgotten.
+A served emulator keeps them in its SQLite file (``nonce_store``), so a restart forgets none.
 """
 
 from __future__ import annotations
@@ -198,8 +199,12 @@ class SignatureVerifier:
     """
 
     def __init__(self, credentials: Mapping[str, str], *, clock: Callable[[], float] = time.time,
-                 max_skew: float = DEFAULT_MAX_SKEW, check_nonce: bool = True):
+                 max_skew: float = DEFAULT_MAX_SKEW, check_nonce: bool = True,
+                 nonce_store: Callable[[str, str, float, float], bool] | None = None):
+        """``nonce_store(key_id, nonce, now, horizon)`` records a nonce durably and returns False if
+        it was seen since ``horizon``; without it nonces live in memory only."""
         self.credentials = dict(credentials)
+        self.nonce_store = nonce_store
         self.clock = clock
         self.max_skew = max_skew
         self.check_nonce = check_nonce
@@ -303,6 +308,11 @@ class SignatureVerifier:
         if not self.check_nonce:
             return
         now = self.clock()
+        if self.nonce_store is not None:
+            # both sides of the skew window: a nonce signed up to max_skew in the future stays valid
+            if not self.nonce_store(access_key_id, nonce, now, now - 2 * self.max_skew):
+                raise CloudError(*NONCE_USED)
+            return
         key = (access_key_id, nonce)
         with self._lock:
             if now - self._last_purge > 60:

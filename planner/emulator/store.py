@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
 import sqlite3
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -36,9 +37,14 @@ CREATE TABLE IF NOT EXISTS tokens (
     action TEXT NOT NULL, token TEXT NOT NULL, digest TEXT NOT NULL, response TEXT NOT NULL,
     PRIMARY KEY (action, token)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS nonces (
+    key_id TEXT NOT NULL, nonce TEXT NOT NULL, seen REAL NOT NULL, PRIMARY KEY (key_id, nonce)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS nonces_seen ON nonces(seen);
 """
 
-TABLES = ("objects", "refs", "ips", "tokens", "meta")
+TABLES = ("objects", "refs", "ips", "tokens", "meta")  # the cloud; ``nonces`` belong to the server
+FILE_MODE = 0o600  # the cloud's contents (and the server's nonces) are nobody else's to read
+DIR_MODE = 0o700
 CACHE_LIMIT = 200_000  # decoded documents kept; about 1 KB of Python objects each
 
 _dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
@@ -51,7 +57,7 @@ class Store:
     def __init__(self, path: str | Path | None = None):
         self.path = None if path is None else Path(path)
         if self.path is not None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            _private_file(self.path)
         self.conn = sqlite3.connect(":memory:" if self.path is None else str(self.path),
                                     isolation_level=None, check_same_thread=False)
         if self.path is not None:
@@ -265,6 +271,58 @@ class Store:
 
     def close(self) -> None:
         self.conn.close()
+
+    # --- the served emulator's replay protection ---------------------------------------
+    def remember_nonce(self, key_id: str, nonce: str, now: float, horizon: float) -> bool:
+        """Record a signature nonce; False if it was already seen at or after ``horizon``.
+
+        Kept in the file (not in memory) so a captured signed request cannot be replayed after the
+        server restarts. Must not run inside another call's transaction (the caller serialises)."""
+        if self._in_txn:
+            raise RuntimeError("remember_nonce inside a call's transaction")
+        conn = self.conn
+        conn.execute("BEGIN IMMEDIATE" if self.path is not None else "BEGIN")
+        try:
+            row = conn.execute("SELECT seen FROM nonces WHERE key_id=? AND nonce=?", (key_id, nonce)).fetchone()
+            if row is not None and row[0] >= horizon:
+                conn.execute("ROLLBACK")
+                return False
+            conn.execute("INSERT OR REPLACE INTO nonces VALUES (?,?,?)", (key_id, nonce, now))
+            conn.execute("DELETE FROM nonces WHERE seen < ?", (horizon,))
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        return True
+
+
+def _private_file(path: Path) -> None:
+    """Create the SQLite file 0600 (its -wal/-shm files inherit the mode) in a 0700 folder.
+
+    A folder we create is 0700; an existing file of ours that is readable by others is tightened."""
+    folder = path.parent
+    if not folder.exists():
+        folder.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
+        os.chmod(folder, DIR_MODE)  # mkdir's mode is masked by the umask
+    elif folder.name == ".clbplan" and folder.stat().st_uid == os.getuid():
+        os.chmod(folder, folder.stat().st_mode & 0o7700 | DIR_MODE)
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, FILE_MODE)
+    except OSError:
+        return  # sqlite3 reports the problem with its own words
+    try:
+        st = os.fstat(fd)
+        if st.st_uid == os.getuid() and st.st_mode & 0o077:
+            os.fchmod(fd, FILE_MODE)
+    finally:
+        os.close(fd)
+    for suffix in ("-wal", "-shm"):
+        side = path.with_name(path.name + suffix)
+        try:
+            if side.exists() and side.stat().st_uid == os.getuid() and side.stat().st_mode & 0o077:
+                os.chmod(side, FILE_MODE)
+        except OSError:
+            pass
 
 
 def _where(kind: str, lb_id: str | None, region: str | None) -> tuple[str, list[Any]]:

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from planner.addresses import ResourceAddress
+from planner.addresses import ModuleAddress, ResourceAddress, parse_target
 
 
 @dataclass
 class PlanOptions:
     """-target, -exclude, -replace, -refresh-only, -destroy and -refresh of one run."""
 
-    targets: list[ResourceAddress]
-    excludes: list[ResourceAddress]
+    targets: list[ResourceAddress | ModuleAddress]
+    excludes: list[ResourceAddress | ModuleAddress]
     replace: list[ResourceAddress]
     refresh_only: bool = False
     destroy: bool = False
@@ -34,7 +34,7 @@ class PlanOptions:
 
     @classmethod
     def from_json(cls, doc: dict) -> PlanOptions:
-        return cls([ResourceAddress.parse(a) for a in doc.get("targets", [])],
-                   [ResourceAddress.parse(a) for a in doc.get("excludes", [])],
+        return cls([parse_target(a) for a in doc.get("targets", [])],
+                   [parse_target(a) for a in doc.get("excludes", [])],
                    [ResourceAddress.parse(a) for a in doc.get("replace", [])],
                    bool(doc.get("refresh_only")), bool(doc.get("destroy")), bool(doc.get("refresh", True)))

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from planner.addresses import ResourceAddress
+from planner.addresses import ModuleAddress, ResourceAddress
 from planner.config.evaluation import InstanceValues
 from planner.config.model import Configuration, config_dependencies
 from planner.diff import Differ, detect_drift, get_schema, planned_after, refreshed_state, strip_unknown
@@ -127,19 +127,30 @@ def open_provider(config: Configuration, workdir: Path) -> tuple[Any, Any, Any, 
 
 def make_plan(workdir: Path | str, state: State, *, var_args: Sequence[str] = (), var_files: Sequence[str] = (),
               env: Mapping[str, str] | None = None, destroy: bool = False, verify: bool = True,
-              refresh: bool = True, targets: Sequence[ResourceAddress] = (),
-              excludes: Sequence[ResourceAddress] = (), replace: Sequence[ResourceAddress] = (),
+              refresh: bool = True, targets: Sequence[ResourceAddress | ModuleAddress] = (),
+              excludes: Sequence[ResourceAddress | ModuleAddress] = (), replace: Sequence[ResourceAddress] = (),
               refresh_only: bool = False) -> Planned:
     """Plan ``workdir`` against ``state`` (as read from the backend, journal replayed).
 
     ``targets``/``excludes``/``replace``/``refresh_only`` are the -target/-exclude/-replace/
     -refresh-only hooks of ``planner.plan.targeting``."""
+    from planner.plan.moves import apply_moves, check_instance_moves
     from planner.plan.targeting import check_replace, make_differ, refresh_only_plan, restrict_plan
 
     workdir = Path(workdir)
     module = _load(workdir)
-    differ = make_differ(state, destroy=destroy, replace=replace)
+    read_from = state
+    moves = apply_moves(state, module)  # moved/removed blocks re-address the prior state first
+    state = moves.state
+
+    def differ_for(prior: State) -> Differ:
+        d = make_differ(prior, destroy=destroy, replace=replace)
+        d.forget, d.move_targets, d.previous = moves.forget, moves.targets, moves.previous
+        return d
+
+    differ = differ_for(state)
     config = _evaluate(module, var_args=var_args, var_files=var_files, env=env, resolver=differ.resolve)
+    check_instance_moves(module, config)
     provider, transport, emulator, region = open_provider(config, workdir)
     refreshed, drift = state, []
     if refresh and state.resources:
@@ -147,7 +158,7 @@ def make_plan(workdir: Path | str, state: State, *, var_args: Sequence[str] = ()
         drift = detect_drift(state, values)
         refreshed = refreshed_state(state, values)
         if drift:
-            differ = make_differ(refreshed, destroy=destroy, replace=replace)
+            differ = differ_for(refreshed)
             config = _evaluate(module, var_args=var_args, var_files=var_files, env=env, resolver=differ.resolve)
     plan = plan_from(config, refreshed, differ=differ, drift=drift, destroy=destroy)
     check_replace(plan, replace)
@@ -155,7 +166,7 @@ def make_plan(workdir: Path | str, state: State, *, var_args: Sequence[str] = ()
         plan = refresh_only_plan(plan)
     elif targets or excludes:
         plan = restrict_plan(plan, config, refreshed, targets=targets, excludes=excludes)
-    planned = Planned(plan, config, module, state, refreshed, provider, transport, emulator, region)
+    planned = Planned(plan, config, module, read_from, refreshed, provider, transport, emulator, region)
     if verify and emulator is not None and plan.operations:
         verify_plan(plan, emulator, refreshed, region=region, planned_values=planned.planned_values(),
                     dependencies=planned.dependencies())
@@ -181,7 +192,25 @@ def apply_plan(planned: Planned, state: State, *, parallelism: int = 10, journal
     """Run the plan's operations for real; ``state`` is updated in place. Returns ApplyResult."""
     from planner.apply.executor import Executor
 
+    forget_objects(planned.plan, state)
     executor = Executor(planned.provider, parallelism=parallelism, journal=journal, lineage=state.lineage,
                         planned_values=planned.planned_values(), on_event=on_event,
                         dependencies=planned.dependencies())
     return executor.run(planned.plan.operations, planned.plan.edges, state)
+
+
+def forget_objects(plan: Plan, state: State) -> bool:
+    """Drop what ``removed { lifecycle { destroy = false } }`` forgets from ``state`` (the cloud keeps
+    the objects). Moves need nothing here: the plan's state is already re-addressed. Returns whether
+    the plan re-addresses or forgets anything (the caller then writes the state before any API call,
+    so a journal replayed after a crash meets the new addresses)."""
+    from planner.plan.model import Action
+
+    restructured = False
+    for c in plan.changes:
+        if c.action is Action.FORGET:
+            state.resources.pop(c.address, None)
+            restructured = True
+        elif c.previous_address is not None:
+            restructured = True
+    return restructured

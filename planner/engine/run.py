@@ -32,6 +32,7 @@ from planner.engine.pipeline import (
     _load,
     apply_plan,
     final_outputs,
+    forget_objects,
     make_plan,
     open_provider,
 )
@@ -209,9 +210,10 @@ def _apply(request: RunRequest, session: StateSession, outcome: RunOutcome, hook
     if fresh and not hooks.approve(planned):
         outcome.status = RunStatus.CANCELLED
         return outcome
-    if not session.backend.path.exists():
+    if forget_objects(plan, state) or not session.backend.path.exists():
         # the journal is kept per lineage: a run killed before its first state write must leave
-        # that lineage on disk, or the next run starts a new one and forgets what was created
+        # that lineage on disk, or the next run starts a new one and forgets what was created;
+        # moved and forgotten objects are written first so a replayed journal meets their new addresses
         session.backend.write(state)
     result = apply_plan(planned, state, parallelism=request.parallelism, journal=session.journal,
                         on_event=hooks.on_event(len(plan.operations)))

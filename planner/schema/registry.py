@@ -14,7 +14,10 @@ from planner.schema import (
     network,
     slb_acl,
     slb_acl_entry_attachment,
+    slb_attachment,
     slb_backend_server,
+    slb_ca_certificate,
+    slb_domain_extension,
     slb_listener,
     slb_load_balancer,
     slb_master_slave_server_group,
@@ -22,6 +25,7 @@ from planner.schema import (
     slb_server_certificate,
     slb_server_group,
     slb_server_group_server_attachment,
+    slb_tls_cipher_policy,
 )
 from planner.schema.base import ResourceSchema
 
@@ -36,6 +40,10 @@ MANAGED: dict[str, ResourceSchema] = {s.type_name: s for s in (
     slb_acl.SCHEMA,
     slb_acl_entry_attachment.SCHEMA,
     slb_server_certificate.SCHEMA,
+    slb_attachment.SCHEMA,
+    slb_ca_certificate.SCHEMA,
+    slb_domain_extension.SCHEMA,
+    slb_tls_cipher_policy.SCHEMA,
     network.VPC,
     network.VSWITCH,
     network.SECURITY_GROUP,
