@@ -324,3 +324,36 @@ resource "alicloud_ecs_network_interface" "extra" {
     apply_dir(tmp_path)
     again = plan_dir(tmp_path)
     assert not again.plan.has_changes
+
+
+def test_instance_key_pair_changes_in_place(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text(NET + f'''
+resource "alicloud_key_pair" "old" {{
+  key_name   = "old"
+  public_key = "{PUB}"
+}}
+
+resource "alicloud_ecs_key_pair" "new" {{
+  key_pair_name = "new"
+  public_key    = "{PUB}"
+}}
+
+resource "alicloud_instance" "web" {{
+  image_id        = "ubuntu_22_04_x64_20G_alibase_20240508.vhd"
+  instance_type   = "ecs.g6.large"
+  vswitch_id      = alicloud_vswitch.main.id
+  security_groups = [alicloud_security_group.web.id]
+  key_name        = alicloud_key_pair.old.key_name
+}}
+''')
+    apply_dir(tmp_path)
+    assert not plan_dir(tmp_path).plan.has_changes
+    (tmp_path / "main.tf").write_text((tmp_path / "main.tf").read_text().replace(
+        "key_name        = alicloud_key_pair.old.key_name", "key_name        = alicloud_ecs_key_pair.new.key_pair_name"))
+    planned = plan_dir(tmp_path)
+    assert [f"{op.kind.value} {op.address}" for op in planned.plan.operations] == ["update alicloud_instance.web"]
+    apply_dir(tmp_path)
+    after = plan_dir(tmp_path)
+    assert not after.plan.has_changes
+    inst = next(r for a, r in after.refreshed.resources.items() if str(a) == "alicloud_instance.web")
+    assert inst.attributes["key_name"] == "new"

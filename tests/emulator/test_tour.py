@@ -98,6 +98,8 @@ def test_every_action_once_with_sdk_shapes():
     t("Ecs", "CreateKeyPair", KeyPairName="tour-made")
     t("Ecs", "ImportKeyPair", KeyPairName="tour-imported", PublicKeyBody="ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFgjDddyg4rtemDbAlWgnMfnqHB0dkt/ImGzJIYrGdYt tour")
     t("Ecs", "DescribeKeyPairs", KeyPairName="tour-*")
+    t("Ecs", "AttachKeyPair", KeyPairName="tour-made", InstanceIds=json.dumps([other]))
+    t("Ecs", "DetachKeyPair", KeyPairName="tour-made", InstanceIds=json.dumps([other]))
     t("Ecs", "DeleteKeyPairs", KeyPairNames='["tour-made", "tour-imported"]')
     t("Vpc", "ModifyVpcAttribute", VpcId=vpc, VpcName="v2")
     t("Vpc", "ModifyVSwitchAttribute", VSwitchId=vsw, VSwitchName="s2")

@@ -108,7 +108,15 @@ def test_key_pairs(cloud, world):
     assert fails(cloud, "RunInstances", {"InstanceType": "ecs.g6.large", "ImageId": "aliyun_3_x64_20G_alibase_20240528.vhd",
                                          "VSwitchId": world.vsw, "SecurityGroupId": world.sg,
                                          "KeyPairName": "missing"}, "Ecs").code == "InvalidKeyPairName.NotFound"
-    world.run_instances(1)
+    (iid,) = world.run_instances(1)
+    cloud.call("AttachKeyPair", {"KeyPairName": "laptop", "InstanceIds": f'["{iid}"]'}, "Ecs")
+    (inst,) = cloud.call("DescribeInstances", {"InstanceIds": f'["{iid}"]'}, "Ecs")["Instances"]["Instance"]
+    assert inst["KeyPairName"] == "laptop"
+    assert fails(cloud, "AttachKeyPair", {"KeyPairName": "nope", "InstanceIds": f'["{iid}"]'}, "Ecs").code == \
+        "InvalidKeyPairName.NotFound"
+    cloud.call("DetachKeyPair", {"KeyPairName": "laptop", "InstanceIds": f'["{iid}"]'}, "Ecs")
+    (inst,) = cloud.call("DescribeInstances", {"InstanceIds": f'["{iid}"]'}, "Ecs")["Instances"]["Instance"]
+    assert inst["KeyPairName"] == ""
     cloud.call("DeleteKeyPairs", {"KeyPairNames": '["deploy", "laptop", "never-existed"]'}, "Ecs")
     assert cloud.call("DescribeKeyPairs", {}, "Ecs")["KeyPairs"]["KeyPair"] == []
 

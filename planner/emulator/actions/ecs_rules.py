@@ -329,3 +329,57 @@ def delete_key_pairs(ctx: Ctx, p: Params) -> dict:
 
 def key_pair_exists(ctx: Ctx, name: str) -> bool:
     return _kp_get(ctx, name) is not None
+
+
+def _instances_param(ctx: Ctx, p: Params) -> list[dict[str, Any]]:
+    import json
+
+    raw = p.req("InstanceIds")
+    try:
+        ids = json.loads(raw)
+    except ValueError:
+        raise invalid("InstanceIds") from None
+    if not isinstance(ids, list) or not 1 <= len(ids) <= 50:
+        raise invalid("InstanceIds")
+    out = []
+    for iid in ids:
+        inst = ctx.store.get("instance", str(iid))
+        if inst is None or inst["RegionId"] != ctx.region:
+            raise err("InvalidInstanceId.NotFound")
+        out.append(inst)
+    return out
+
+
+def _save_instance_key(ctx: Ctx, inst: dict[str, Any]) -> None:
+    ctx.store.put("instance", inst["InstanceId"], inst, region=inst["RegionId"],
+                  lb_id=inst["VpcAttributes"]["VpcId"])
+
+
+@action("Ecs", "AttachKeyPair")
+def attach_key_pair(ctx: Ctx, p: Params) -> dict:
+    """- binds KeyPairName (InvalidKeyPairName.NotFound) to InstanceIds (a JSON list, at most 50);
+      a running instance takes it at its next restart"""
+    name = p.req("KeyPairName")
+    if _kp_get(ctx, name) is None:
+        raise err("InvalidKeyPairName.NotFound")
+    instances = _instances_param(ctx, p)
+    for inst in instances:
+        inst["KeyPairName"] = name
+        _save_instance_key(ctx, inst)
+    return {"TotalCount": str(len(instances)), "FailCount": "0", "KeyPairName": name,
+            "Results": {"Result": [{"InstanceId": i["InstanceId"], "Success": "true", "Code": "200",
+                                    "Message": "successful"} for i in instances]}}
+
+
+@action("Ecs", "DetachKeyPair")
+def detach_key_pair(ctx: Ctx, p: Params) -> dict:
+    """- unbinds KeyPairName from InstanceIds (instances bound to another key pair are left alone)"""
+    name = p.req("KeyPairName")
+    instances = _instances_param(ctx, p)
+    for inst in instances:
+        if inst.get("KeyPairName") == name:
+            inst["KeyPairName"] = ""
+            _save_instance_key(ctx, inst)
+    return {"TotalCount": str(len(instances)), "FailCount": "0", "KeyPairName": name,
+            "Results": {"Result": [{"InstanceId": i["InstanceId"], "Success": "true", "Code": "200",
+                                    "Message": "successful"} for i in instances]}}

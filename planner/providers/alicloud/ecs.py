@@ -112,6 +112,12 @@ class InstanceHandler(BaseHandler):
                if planned.get(t) is not None and planned.get(t) != prior.get(t)}
         if mod:
             ctx.write(ECS, "ModifyInstanceAttribute", {"InstanceId": iid, **mod})
+        if planned.get("key_name") != prior.get("key_name"):
+            # the provider binds a new key pair in place (it takes effect at the next restart)
+            if planned.get("key_name"):
+                ctx.write(ECS, "AttachKeyPair", {"KeyPairName": planned["key_name"], "InstanceIds": json.dumps([iid])})
+            elif prior.get("key_name"):
+                ctx.write(ECS, "DetachKeyPair", {"KeyPairName": prior["key_name"], "InstanceIds": json.dumps([iid])})
         if planned.get("tags") is not None and planned.get("tags") != prior.get("tags"):
             old, new = prior.get("tags") or {}, planned.get("tags") or {}
             gone = sorted(k for k in old if k not in new)
