@@ -357,3 +357,36 @@ resource "alicloud_instance" "web" {{
     assert not after.plan.has_changes
     inst = next(r for a, r in after.refreshed.resources.items() if str(a) == "alicloud_instance.web")
     assert inst.attributes["key_name"] == "new"
+
+
+def test_vpc_vswitch_and_eip_tags_change_in_place(tmp_path: Path) -> None:
+    """Before, a tag on a VPC or vSwitch was dropped by the cloud and planned an update forever."""
+    (tmp_path / "main.tf").write_text('''
+resource "alicloud_vpc" "v" {
+  vpc_name   = "tags"
+  cidr_block = "10.70.0.0/16"
+  tags       = { env = "dev" }
+}
+
+resource "alicloud_vswitch" "s" {
+  vpc_id     = alicloud_vpc.v.id
+  cidr_block = "10.70.1.0/24"
+  zone_id    = "cn-hangzhou-h"
+  tags       = { env = "dev" }
+}
+
+resource "alicloud_eip_address" "e" {
+  tags = { env = "dev" }
+}
+''')
+    apply_dir(tmp_path)
+    assert not plan_dir(tmp_path).plan.has_changes
+    (tmp_path / "main.tf").write_text((tmp_path / "main.tf").read_text().replace(
+        '{ env = "dev" }', '{ team = "web" }'))
+    planned = plan_dir(tmp_path)
+    assert sorted(f"{op.kind.value} {op.address}" for op in planned.plan.operations) == [
+        "update alicloud_eip_address.e", "update alicloud_vpc.v", "update alicloud_vswitch.s"]
+    apply_dir(tmp_path)
+    after = plan_dir(tmp_path)
+    assert not after.plan.has_changes
+    assert all(r.attributes.get("tags") == {"team": "web"} for r in after.refreshed.resources.values())

@@ -177,3 +177,17 @@ def test_eip_deletion_protection_and_limits(cloud, world):
     assert fails(cloud, "ReleaseEipAddress", {"AllocationId": eid}, "Vpc").code == "OperationFailed.DeletionProtection"
     cloud.call("DeletionProtection", {"Type": "EIP", "InstanceId": eid, "ProtectionEnable": "false"}, "Vpc")
     cloud.call("ReleaseEipAddress", {"AllocationId": eid}, "Vpc")
+
+
+def test_vpc_product_tags(cloud, world):
+    eid = _eip(cloud)
+    for rtype, rid in (("VPC", world.vpc), ("VSWITCH", world.vsw), ("EIP", eid)):
+        cloud.call("TagResources", {"ResourceType": rtype, "ResourceId.1": rid, "Tag.1.Key": "env",
+                                    "Tag.1.Value": "dev", "Tag.2.Key": "team", "Tag.2.Value": "web"}, "Vpc")
+        cloud.call("UnTagResources", {"ResourceType": rtype, "ResourceId.1": rid, "TagKey.1": "team"}, "Vpc")
+        rows = cloud.call("ListTagResources", {"ResourceType": rtype, "ResourceId.1": rid}, "Vpc")
+        assert [(r["TagKey"], r["TagValue"]) for r in rows["TagResources"]["TagResource"]] == [("env", "dev")]
+    (vpc,) = cloud.call("DescribeVpcs", {"VpcId": world.vpc}, "Vpc")["Vpcs"]["Vpc"]
+    assert vpc["Tags"]["Tag"] == [{"TagKey": "env", "TagValue": "dev"}]
+    assert fails(cloud, "TagResources", {"ResourceType": "ROUTER", "ResourceId.1": world.vpc, "Tag.1.Key": "a",
+                                         "Tag.1.Value": "b"}, "Vpc").code == "InvalidResourceType.NotSupported"

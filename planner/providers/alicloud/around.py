@@ -19,6 +19,7 @@ from planner.providers.errors import ApiError
 from planner.workdir import resolve
 
 from .common import ECS, clean, items, none_if_empty, parse_tags, tag_params, tags_out
+from .vpc import sync_vpc_tags
 
 SG_GONE = "InvalidSecurityGroupId.NotFound"
 
@@ -258,6 +259,7 @@ class EipAddressHandler(BaseHandler):
             changes["Description"] = planned.get("description") or ""
         if changes:
             ctx.write("Vpc", "ModifyEipAddressAttribute", {"AllocationId": eid, **changes})
+        sync_vpc_tags(ctx, "EIP", eid, prior.get("tags"), planned.get("tags"))
         if planned.get("deletion_protection") is not None and \
                 bool(planned["deletion_protection"]) != bool(prior.get("deletion_protection")):
             ctx.write("Vpc", "DeletionProtection", {"Type": "EIP", "InstanceId": eid,
