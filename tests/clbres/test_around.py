@@ -359,8 +359,9 @@ resource "alicloud_instance" "web" {{
     assert inst.attributes["key_name"] == "new"
 
 
-def test_vpc_vswitch_and_eip_tags_change_in_place(tmp_path: Path) -> None:
-    """Before, a tag on a VPC or vSwitch was dropped by the cloud and planned an update forever."""
+def test_network_tags_change_in_place(tmp_path: Path) -> None:
+    """Before, a tag on a VPC or vSwitch was dropped by the cloud, and a tag change on a security group
+    or ENI was never sent: each planned an update forever."""
     (tmp_path / "main.tf").write_text('''
 resource "alicloud_vpc" "v" {
   vpc_name   = "tags"
@@ -378,6 +379,22 @@ resource "alicloud_vswitch" "s" {
 resource "alicloud_eip_address" "e" {
   tags = { env = "dev" }
 }
+
+resource "alicloud_security_group" "g" {
+  vpc_id = alicloud_vpc.v.id
+  tags   = { env = "dev" }
+}
+
+resource "alicloud_ecs_network_interface" "n" {
+  vswitch_id         = alicloud_vswitch.s.id
+  security_group_ids = [alicloud_security_group.g.id]
+  tags               = { env = "dev" }
+}
+
+resource "alicloud_ecs_key_pair" "k" {
+  key_pair_name = "tagged"
+  tags          = { env = "dev" }
+}
 ''')
     apply_dir(tmp_path)
     assert not plan_dir(tmp_path).plan.has_changes
@@ -385,7 +402,8 @@ resource "alicloud_eip_address" "e" {
         '{ env = "dev" }', '{ team = "web" }'))
     planned = plan_dir(tmp_path)
     assert sorted(f"{op.kind.value} {op.address}" for op in planned.plan.operations) == [
-        "update alicloud_eip_address.e", "update alicloud_vpc.v", "update alicloud_vswitch.s"]
+        "update alicloud_ecs_key_pair.k", "update alicloud_ecs_network_interface.n", "update alicloud_eip_address.e",
+        "update alicloud_security_group.g", "update alicloud_vpc.v", "update alicloud_vswitch.s"]
     apply_dir(tmp_path)
     after = plan_dir(tmp_path)
     assert not after.plan.has_changes

@@ -22,6 +22,7 @@ from .common import (
     none_if_empty,
     parse_tags,
     str_list,
+    sync_ecs_tags,
     tag_params,
     tags_out,
     to_int,
@@ -229,6 +230,7 @@ class _EniBase(BaseHandler):
         mod = clean(mod)
         if mod:
             ctx.write(ECS, "ModifyNetworkInterfaceAttribute", {"NetworkInterfaceId": eid, **mod})
+        sync_ecs_tags(ctx, "eni", eid, prior.get("tags"), planned.get("tags"))
         old_ips = set(prior.get(self.n("private_ip_addresses")) or [])
         new_ips = planned.get(self.n("private_ip_addresses"))
         if new_ips is not None:

@@ -12,7 +12,18 @@ from typing import Any
 from planner.providers.base import BaseHandler, CallContext, ProviderError, register
 from planner.providers.errors import ApiError
 
-from .common import ECS, VPC, chunks, clean, items, none_if_empty, parse_tags, tag_params, tags_out
+from .common import (
+    ECS,
+    VPC,
+    chunks,
+    clean,
+    items,
+    none_if_empty,
+    parse_tags,
+    sync_ecs_tags,
+    tag_params,
+    tags_out,
+)
 
 # instances and ENIs are released asynchronously: their network may refuse deletion briefly
 _LAGGING_DEPENDENTS = ("DependencyViolation", "DependencyViolation.Instance", "DependencyViolation.NetworkInterface")
@@ -205,6 +216,7 @@ class SecurityGroupHandler(_Bulk):
             ctx.write(ECS, "ModifySecurityGroupAttribute", clean({
                 "SecurityGroupId": prior["id"], "SecurityGroupName": planned.get("security_group_name"),
                 "Description": planned.get("description")}))
+        sync_ecs_tags(ctx, "securitygroup", prior["id"], prior.get("tags"), planned.get("tags"))
         return self.must_read(dict(planned, id=prior["id"]), ctx)
 
     def delete(self, prior: dict, ctx: CallContext) -> None:
