@@ -408,3 +408,28 @@ resource "alicloud_ecs_key_pair" "k" {
     after = plan_dir(tmp_path)
     assert not after.plan.has_changes
     assert all(r.attributes.get("tags") == {"team": "web"} for r in after.refreshed.resources.values())
+
+
+def test_instance_groups_type_and_bandwidth_change_in_place(tmp_path: Path) -> None:
+    """Before, changing an instance's security groups or type planned an update that changed nothing."""
+    (tmp_path / "main.tf").write_text(NET + '''
+resource "alicloud_instance" "web" {
+  image_id                   = "ubuntu_22_04_x64_20G_alibase_20240508.vhd"
+  instance_type              = "ecs.g6.large"
+  vswitch_id                 = alicloud_vswitch.main.id
+  security_groups            = [alicloud_security_group.web.id]
+  internet_max_bandwidth_out = 0
+}
+''')
+    apply_dir(tmp_path)
+    text = (tmp_path / "main.tf").read_text()
+    text = text.replace("[alicloud_security_group.web.id]", "[alicloud_security_group.bastion.id]")
+    text = text.replace('"ecs.g6.large"', '"ecs.g6.xlarge"').replace("= 0\n", "= 10\n")
+    (tmp_path / "main.tf").write_text(text)
+    planned = plan_dir(tmp_path)
+    assert [f"{op.kind.value} {op.address}" for op in planned.plan.operations] == ["update alicloud_instance.web"]
+    apply_dir(tmp_path)
+    after = plan_dir(tmp_path)
+    assert not after.plan.has_changes
+    inst = next(r for a, r in after.refreshed.resources.items() if str(a) == "alicloud_instance.web")
+    assert inst.attributes["instance_type"] == "ecs.g6.xlarge" and inst.attributes["status"] == "Running"

@@ -87,6 +87,11 @@ def test_every_action_once_with_sdk_shapes():
     t("Ecs", "ListTagResources", ResourceType="instance", **{"ResourceId.1": other})
     t("Ecs", "UntagResources", ResourceType="instance", All=True, **{"ResourceId.1": other})
     t("Ecs", "ModifySecurityGroupAttribute", SecurityGroupId=sg, SecurityGroupName="sg2")
+    sg2 = t("Ecs", "CreateSecurityGroup", VpcId=vpc)["SecurityGroupId"]
+    t("Ecs", "JoinSecurityGroup", InstanceId=iid, SecurityGroupId=sg2)
+    t("Ecs", "LeaveSecurityGroup", InstanceId=iid, SecurityGroupId=sg2)
+    t("Ecs", "DeleteSecurityGroup", SecurityGroupId=sg2)
+    t("Ecs", "ModifyInstanceSpec", InstanceId=iid, InternetMaxBandwidthOut=5)
     rule = {"SecurityGroupId": sg, "IpProtocol": "tcp", "PortRange": "443/443"}
     t("Ecs", "AuthorizeSecurityGroup", SourceCidrIp="0.0.0.0/0", **rule)
     t("Ecs", "AuthorizeSecurityGroupEgress", DestCidrIp="10.0.0.0/8", **rule)

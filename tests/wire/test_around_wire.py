@@ -191,3 +191,21 @@ def test_vpc_product_tags(cloud, world):
     assert vpc["Tags"]["Tag"] == [{"TagKey": "env", "TagValue": "dev"}]
     assert fails(cloud, "TagResources", {"ResourceType": "ROUTER", "ResourceId.1": world.vpc, "Tag.1.Key": "a",
                                          "Tag.1.Value": "b"}, "Vpc").code == "InvalidResourceType.NotSupported"
+
+
+def test_instance_security_groups_and_spec_change(cloud, world):
+    iid = world.ecs[0]
+    other = cloud.call("CreateSecurityGroup", {"VpcId": world.vpc}, "Ecs")["SecurityGroupId"]
+    cloud.call("JoinSecurityGroup", {"InstanceId": iid, "SecurityGroupId": other}, "Ecs")
+    assert fails(cloud, "JoinSecurityGroup", {"InstanceId": iid, "SecurityGroupId": other}, "Ecs").code == \
+        "InvalidInstanceId.AlreadyExists"
+    cloud.call("LeaveSecurityGroup", {"InstanceId": iid, "SecurityGroupId": world.sg}, "Ecs")
+    assert fails(cloud, "LeaveSecurityGroup", {"InstanceId": iid, "SecurityGroupId": other}, "Ecs") == Failure(
+        "InstanceLastSecurityGroup", "The security group is the last one of the instance.", 400)
+    # a running pay-as-you-go instance changes type only when stopped
+    assert fails(cloud, "ModifyInstanceSpec", {"InstanceId": iid, "InstanceType": "ecs.g6.xlarge"}, "Ecs").code == \
+        "IncorrectInstanceStatus"
+    cloud.call("StopInstance", {"InstanceId": iid}, "Ecs")
+    cloud.call("ModifyInstanceSpec", {"InstanceId": iid, "InstanceType": "ecs.g6.xlarge"}, "Ecs")
+    (inst,) = cloud.call("DescribeInstances", {"InstanceIds": f'["{iid}"]'}, "Ecs")["Instances"]["Instance"]
+    assert inst["InstanceType"] == "ecs.g6.xlarge" and inst["SecurityGroupIds"]["SecurityGroupId"] == [other]

@@ -383,3 +383,74 @@ def detach_key_pair(ctx: Ctx, p: Params) -> dict:
     return {"TotalCount": str(len(instances)), "FailCount": "0", "KeyPairName": name,
             "Results": {"Result": [{"InstanceId": i["InstanceId"], "Success": "true", "Code": "200",
                                     "Message": "successful"} for i in instances]}}
+
+
+# --- instance changes the provider makes in place -------------------------------------------------
+
+MAX_GROUPS_PER_INSTANCE = 5
+
+
+def _instance(ctx: Ctx, iid: str) -> dict[str, Any]:
+    inst = ctx.store.get("instance", iid)
+    if inst is None or inst["RegionId"] != ctx.region:
+        raise err("InvalidInstanceId.NotFound")
+    return inst
+
+
+@action("Ecs", "JoinSecurityGroup")
+def join_security_group(ctx: Ctx, p: Params) -> dict:
+    """- adds an instance to a security group of its VPC (InvalidSecurityGroup.VpcMismatch), at most 5
+      groups per instance (InstanceSecurityGroupLimitExceeded); already a member: InvalidInstanceId.AlreadyExists"""
+    from planner.emulator.actions.ecs import _save_instance
+
+    inst = _instance(ctx, p.req("InstanceId"))
+    sg = _sg(ctx, p.req("SecurityGroupId"))
+    groups = inst["SecurityGroupIds"]["SecurityGroupId"]
+    if sg["SecurityGroupId"] in groups:
+        raise err("InvalidInstanceId.AlreadyExists")
+    if sg["VpcId"] and sg["VpcId"] != inst["VpcAttributes"]["VpcId"]:
+        raise err("InvalidSecurityGroup.VpcMismatch")
+    if len(groups) >= MAX_GROUPS_PER_INSTANCE:
+        raise err("InstanceSecurityGroupLimitExceeded")
+    groups.append(sg["SecurityGroupId"])
+    _save_instance(ctx, inst)
+    return {}
+
+
+@action("Ecs", "LeaveSecurityGroup")
+def leave_security_group(ctx: Ctx, p: Params) -> dict:
+    """- an instance keeps at least one security group (InstanceLastSecurityGroup)"""
+    from planner.emulator.actions.ecs import _save_instance
+
+    inst = _instance(ctx, p.req("InstanceId"))
+    sg_id = p.req("SecurityGroupId")
+    groups = inst["SecurityGroupIds"]["SecurityGroupId"]
+    if sg_id not in groups:
+        raise err("InvalidSecurityGroupId.NotFound")
+    if len(groups) == 1:
+        raise err("InstanceLastSecurityGroup")
+    groups.remove(sg_id)
+    _save_instance(ctx, inst)
+    return {}
+
+
+@action("Ecs", "ModifyInstanceSpec")
+def modify_instance_spec(ctx: Ctx, p: Params) -> dict:
+    """- a pay-as-you-go instance changes its type only while Stopped (IncorrectInstanceStatus); the
+      type must exist (InvalidInstanceType.NotFound)"""
+    from planner.emulator.actions.ecs import _itype, _save_instance
+
+    inst = _instance(ctx, p.req("InstanceId"))
+    itype = p.get("InstanceType")
+    if itype:
+        tdoc = _itype(ctx, itype)
+        if inst["Status"] != "Stopped":
+            raise err("IncorrectInstanceStatus")
+        inst["InstanceType"] = itype
+        inst["Cpu"] = tdoc["CpuCoreCount"]
+        inst["Memory"] = int(tdoc["MemorySize"] * 1024)
+    bw = p.int("InternetMaxBandwidthOut", 0, 100)
+    if bw is not None:
+        inst["InternetMaxBandwidthOut"] = bw
+    _save_instance(ctx, inst)
+    return {}

@@ -128,7 +128,25 @@ class InstanceHandler(BaseHandler):
                 ctx.write(ECS, "UntagResources", p)
             if new:
                 ctx.write(ECS, "TagResources", {"ResourceType": "instance", "ResourceId.1": iid, **tag_params(new)})
+        old_sgs, new_sgs = set(prior.get("security_groups") or []), planned.get("security_groups")
+        if new_sgs is not None and set(new_sgs) != old_sgs:
+            # join first: an instance must keep at least one group (InstanceLastSecurityGroup)
+            for sg in sorted(set(new_sgs) - old_sgs):
+                ctx.write(ECS, "JoinSecurityGroup", {"InstanceId": iid, "SecurityGroupId": sg})
+            for sg in sorted(old_sgs - set(new_sgs)):
+                ctx.write(ECS, "LeaveSecurityGroup", {"InstanceId": iid, "SecurityGroupId": sg})
         a = dict(planned, id=iid)
+        bw = planned.get("internet_max_bandwidth_out")
+        if bw is not None and bw != prior.get("internet_max_bandwidth_out"):
+            ctx.write(ECS, "ModifyInstanceSpec", {"InstanceId": iid, "InternetMaxBandwidthOut": int(bw)})
+        if planned.get("instance_type") and planned["instance_type"] != prior.get("instance_type"):
+            # a pay-as-you-go instance changes type while stopped: stop, change, start again (the provider)
+            running = (prior.get("status") or "Running") == "Running"
+            if running:
+                self._set_status(iid, "Stopped", a, ctx)
+            ctx.write(ECS, "ModifyInstanceSpec", {"InstanceId": iid, "InstanceType": planned["instance_type"]})
+            if running and (planned.get("status") or "Running") == "Running":
+                return self._set_status(iid, "Running", a, ctx)
         if planned.get("status") and planned["status"] != prior.get("status"):
             return self._set_status(iid, planned["status"], a, ctx)
         return self.must_read(a, ctx)
