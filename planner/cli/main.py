@@ -33,6 +33,8 @@ COMMANDS: list[tuple[str, str]] = [
     ("planner.cli.init_cmd", "init"),
     ("planner.cli.version_cmd", "version"),
     ("planner.cli.version_cmd", "providers"),
+    ("planner.cli.fmt_cmd", "fmt"),
+    ("planner.cli.console_cmd", "console"),
 ]
 
 

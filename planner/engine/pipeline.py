@@ -96,13 +96,14 @@ def _load(workdir: Path):
 
 
 def _evaluate(module: Any, *, var_args: Sequence[str], var_files: Sequence[str],
-              env: Mapping[str, str] | None, resolver: Callable) -> Configuration:
+              env: Mapping[str, str] | None, resolver: Callable, data_reader: Callable | None = None) -> Configuration:
     from planner.config import evaluate
     from planner.diagnostics import DiagnosticsError
 
     early = list(getattr(module, "load_diagnostics", []))
     try:
-        config = evaluate(module, var_args=var_args, var_files=var_files, env=env, resolver=resolver)
+        config = evaluate(module, var_args=var_args, var_files=var_files, env=env, resolver=resolver,
+                          data_reader=data_reader)
     except DiagnosticsError as e:
         raise DiagnosticsError(early + list(e.diagnostics)) from None
     if any(d.severity == "error" for d in early):
@@ -112,17 +113,22 @@ def _evaluate(module: Any, *, var_args: Sequence[str], var_files: Sequence[str],
     return config
 
 
-def open_provider(config: Configuration, workdir: Path) -> tuple[Any, Any, Any, str]:
+def open_provider(config: Configuration, workdir: Path, clouds: Any = None,
+                  env: Mapping[str, str] | None = None) -> tuple[Any, Any, Any, str]:
     """(provider, transport, emulator or None, region) for the configuration's alicloud provider."""
-    from planner.providers.alicloud import AlicloudProvider
-    from planner.providers.target import open_target
-
-    pc = config.providers.get("alicloud")
-    region = (pc.region if pc is not None and pc.region else None) or DEFAULT_REGION
+    from planner.providers.credentials import check_provider_targets
     from planner.providers.local import with_local
+    from planner.providers.target import Clouds
 
-    transport, emulator = open_target(pc, workdir)
-    return with_local(AlicloudProvider(transport, region), base=workdir), transport, emulator, region
+    clouds = clouds if clouds is not None else Clouds(workdir, env)
+    check_provider_targets(config, clouds.env)
+    pc = config.providers.get("alicloud")
+    region = clouds.region(pc)
+    transport, emulator = clouds.target(pc)
+    cloud = clouds.provider(pc)
+    # aliases in other regions: same cloud, each resource's calls in its provider's region
+    cloud.key_regions = {key: clouds.region(p) for key, p in config.providers.items()}
+    return with_local(cloud, base=workdir), transport, emulator, region
 
 
 def make_plan(workdir: Path | str, state: State, *, var_args: Sequence[str] = (), var_files: Sequence[str] = (),
@@ -136,6 +142,7 @@ def make_plan(workdir: Path | str, state: State, *, var_args: Sequence[str] = ()
     -refresh-only hooks of ``planner.plan.targeting``."""
     from planner.plan.moves import apply_moves, check_instance_moves
     from planner.plan.targeting import check_replace, make_differ, refresh_only_plan, restrict_plan
+    from planner.providers.target import Clouds
 
     workdir = Path(workdir)
     module = _load(workdir)
@@ -149,9 +156,12 @@ def make_plan(workdir: Path | str, state: State, *, var_args: Sequence[str] = ()
         return d
 
     differ = differ_for(state)
-    config = _evaluate(module, var_args=var_args, var_files=var_files, env=env, resolver=differ.resolve)
+    clouds = Clouds(workdir, env)
+    reader = clouds.data_reader()
+    config = _evaluate(module, var_args=var_args, var_files=var_files, env=env, resolver=differ.resolve,
+                       data_reader=reader)
     check_instance_moves(module, config)
-    provider, transport, emulator, region = open_provider(config, workdir)
+    provider, transport, emulator, region = open_provider(config, workdir, clouds)
     refreshed, drift = state, []
     if refresh and state.resources:
         values = provider.refresh(list(state.resources.values()))
@@ -159,17 +169,19 @@ def make_plan(workdir: Path | str, state: State, *, var_args: Sequence[str] = ()
         refreshed = refreshed_state(state, values)
         if drift:
             differ = differ_for(refreshed)
-            config = _evaluate(module, var_args=var_args, var_files=var_files, env=env, resolver=differ.resolve)
+            config = _evaluate(module, var_args=var_args, var_files=var_files, env=env, resolver=differ.resolve,
+                               data_reader=reader)
     plan = plan_from(config, refreshed, differ=differ, drift=drift, destroy=destroy)
     check_replace(plan, replace)
     if refresh_only:
         plan = refresh_only_plan(plan)
     elif targets or excludes:
         plan = restrict_plan(plan, config, refreshed, targets=targets, excludes=excludes)
-    planned = Planned(plan, config, module, read_from, refreshed, provider, transport, emulator, region)
+    planned = Planned(plan, config, module, read_from, refreshed, provider, transport, emulator, region,
+                      extra={"clouds": clouds, "data_reader": reader})
     if verify and emulator is not None and plan.operations:
         verify_plan(plan, emulator, refreshed, region=region, planned_values=planned.planned_values(),
-                    dependencies=planned.dependencies())
+                    dependencies=planned.dependencies(), key_regions=getattr(provider, "key_regions", None))
     return planned
 
 
@@ -179,7 +191,7 @@ def final_outputs(planned: Planned, state: State, *, var_args: Sequence[str] = (
     if planned.plan.destroy:
         return {}
     config = _evaluate(planned.module, var_args=var_args, var_files=var_files, env=env,
-                       resolver=Differ(state).resolve)
+                       resolver=Differ(state).resolve, data_reader=planned.extra.get("data_reader"))
     out = {}
     for name, o in sorted(config.outputs.items()):
         value = strip_unknown(o.value) if o.value is not UNKNOWN else None

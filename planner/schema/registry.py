@@ -9,8 +9,10 @@ from __future__ import annotations
 import dataclasses
 
 from planner.schema import (
+    around,
     datasources,
     ecs,
+    lookups,
     network,
     slb_acl,
     slb_acl_entry_attachment,
@@ -52,6 +54,12 @@ MANAGED: dict[str, ResourceSchema] = {s.type_name: s for s in (
     ecs.NETWORK_INTERFACE,
     ecs.ECS_NETWORK_INTERFACE_ATTACHMENT,
     ecs.NETWORK_INTERFACE_ATTACHMENT,
+    around.SECURITY_GROUP_RULE,
+    around.ECS_KEY_PAIR,
+    around.KEY_PAIR,
+    around.EIP_ADDRESS,
+    around.EIP,
+    around.EIP_ASSOCIATION,
 )}
 
 # deprecated type name -> canonical type name (same arguments)
@@ -63,6 +71,7 @@ DATA: dict[str, ResourceSchema] = {s.type_name: s for s in (
     datasources.ZONES_SCHEMA,
     datasources.INSTANCE_TYPES_SCHEMA,
     datasources.IMAGES_SCHEMA,
+    *lookups.SCHEMAS,
 )}
 
 # Resources whose provider schema has a ``timeouts {}`` block, and the operations it names.
