@@ -11,7 +11,6 @@ Exit codes for CI (``-detailed-exitcode``): 0 no changes, 1 error, 2 changes. Wi
 
 from __future__ import annotations
 
-import json
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
