@@ -478,7 +478,9 @@ class Executor:
         prev = state.resources.get(addr)
         deps = list(self.dependencies.get(addr, prev.dependencies if prev else []))
         rs = ResourceState(address=addr, id=str(attrs["id"]), attributes=dict(attrs),
-                           provider=op.change.provider or "alicloud", dependencies=deps)
+                           provider=op.change.provider or "alicloud", dependencies=deps,
+                           sensitive={n for n in set(op.change.sensitive) | (prev.sensitive if prev else set())
+                                      if n in attrs})
         state.resources[addr] = rs
         self._complete(op, rs)
 
@@ -551,12 +553,13 @@ def _settle(journal: Any, provider: Any, state: State, addr: ResourceAddress, op
     ctx.adopt_existing = True
     prev = state.resources.get(addr)
     deps = list(prev.dependencies) if prev else []
+    sens = set(prev.sensitive) if prev else set()
     if operation == OpKind.CREATE.value:
         try:
             attrs = handler.create(dict(detail.get("planned") or {}), ctx)
         except PartialCreateError as e:
             attrs = e.attributes
-        rs = ResourceState(addr, str(attrs["id"]), attrs, dependencies=deps)
+        rs = ResourceState(addr, str(attrs["id"]), attrs, dependencies=deps, sensitive=sens)
         state.resources[addr] = rs
         journal.complete(token, addr, rs)
     elif operation == OpKind.UPDATE.value:
@@ -565,7 +568,7 @@ def _settle(journal: Any, provider: Any, state: State, addr: ResourceAddress, op
         prior = dict(detail.get("prior") or {})
         current = handler.read_many([prior], ctx)[0] if prior.get("id") else None
         attrs = handler.update(current if current is not None else prior, dict(detail.get("planned") or {}), ctx)
-        rs = ResourceState(addr, str(attrs["id"]), attrs, dependencies=deps)
+        rs = ResourceState(addr, str(attrs["id"]), attrs, dependencies=deps, sensitive=sens)
         state.resources[addr] = rs
         journal.complete(token, addr, rs)
     else:

@@ -161,6 +161,7 @@ def _progress(total: int):
             ev_kind = ev.kind
         done["n"] += 1
         what = f"{ev.op_kind.value} {ev.address}"
+        from planner.redact import scrub
         elapsed = f"{ev.elapsed:.2f}s"
         if ev_kind == "done":
             line = f"{what}: done in {elapsed}"
@@ -168,7 +169,7 @@ def _progress(total: int):
             line = f"{what}: FAILED after {elapsed}: {ev.message or ev.error}"
         else:
             line = f"{what}: skipped ({ev.message or 'something it depends on failed'})"
-        click.echo(f"[{done['n']}/{total} {time.monotonic() - started:6.2f}s] {line}", err=True)
+        click.echo(scrub(f"[{done['n']}/{total} {time.monotonic() - started:6.2f}s] {line}"), err=True)
 
     return on_event
 
@@ -241,8 +242,10 @@ def _apply(directory, var_args, var_files, lock_timeout, state_path, parallelism
     if result.failures:
         click.echo(f"\nError: apply failed: {len(result.failures)} operation(s) failed, "
                    f"{len(result.skipped)} skipped because they depend on a failure.", err=True)
+        from planner.redact import scrub, shorten
+
         for op_id, err in result.failures:
-            click.echo(f"  - {op_id}: {err}", err=True)
+            click.echo(scrub(f"  - {op_id}: {shorten(str(err), 1000)}"), err=True)
         for op_id in result.skipped:
             click.echo(f"  - {op_id}: skipped", err=True)
         click.echo(f"\nWhat succeeded is recorded in the state ({added} added, {changed} changed, "
@@ -300,9 +303,13 @@ def show(planfile, state_path, json_, markdown):
         show_saved(planfile, json_=json_, markdown=markdown)
         return
 
+    from planner import redact
+    from planner.plan.pipeline import remember_secrets
+
     state = LocalBackend(Path(state_path)).read()
+    remember_secrets(state=state)
     if json_:
-        click.echo(json.dumps(_masked_state_json(state), indent=2, sort_keys=True))
+        click.echo(json.dumps(redact.scrub_doc(_masked_state_json(state)), indent=2, sort_keys=True))
         return
     click.echo(render_state(state), nl=False)
 
@@ -311,9 +318,10 @@ def _masked_state_json(state: State) -> dict:
     from planner.diff import get_schema
 
     doc = state.to_json()
-    for r in doc["resources"]:
+    for r, rs in zip(doc["resources"], (state.resources[a] for a in sorted(state.resources, key=str)),
+                     strict=True):
         schema = get_schema(r["type"])
-        for name in set(schema.sensitive) if schema is not None else set():
+        for name in (set(schema.sensitive) if schema is not None else set()) | rs.sensitive:
             if r["attributes"].get(name) is not None:
                 r["attributes"][name] = "(sensitive value)"
     for o in doc.get("outputs", {}).values():

@@ -110,7 +110,9 @@ def encode_plan(plan: Plan, salt: str) -> dict:
         return {"address": str(d.address), "changed": list(d.changed),
                 "before": _encode_attrs(d.before, sens, salt), "after": _encode_attrs(d.after, sens, salt)}
 
-    return {
+    from planner.redact import scrub_doc
+
+    return scrub_doc({
         "changes": [change(c) for c in plan.changes],
         "operations": [{"address": str(op.address), "kind": op.kind.value, "load_balancer": op.load_balancer,
                         "cascaded": op.cascaded, "batch_key": op.batch_key} for op in plan.operations],
@@ -118,7 +120,7 @@ def encode_plan(plan: Plan, salt: str) -> dict:
         "drift": [drift(d) for d in plan.drift],
         "prior_lineage": plan.prior_lineage, "prior_serial": plan.prior_serial,
         "config_hash": plan.config_hash, "destroy": plan.destroy, "verified": plan.verified,
-    }
+    })
 
 
 def decode_plan(doc: dict, variables: dict[str, Any] | None = None) -> Plan:
