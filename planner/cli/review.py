@@ -263,16 +263,15 @@ def apply_saved(path: str, *, state_path: str | None, lock_timeout: str, paralle
     """Apply exactly the operations of a saved plan, without asking; refuse a stale one."""
     from planner.cli.run_cmd import _backend, _read_state
     from planner.plan.pipeline import make_plan
-    from planner.plan.planfile import check_fresh, check_state, read_plan_file, saved_var_file
+    from planner.plan.planfile import check_fresh, check_origin, check_state, read_plan_file, saved_var_file
 
     saved = read_plan_file(path)
-    section = saved.section
-    workdir = Path(section["workdir"])
-    if not workdir.is_dir():
-        raise DiagnosticsError([Diagnostic(f"The plan's configuration directory {workdir} does not exist",
-                                           hint="apply the plan where it was made")])
+    # the plan applies to the directory the command runs in, and must have been made there, for
+    # the same state: `apply ../other/p.plan` is refused with the reason, never applied elsewhere
+    workdir = Path.cwd()
     opts = ReviewOptions.from_json(saved.options)
-    backend = _backend(workdir, state_path or section["state_path"], lock_timeout)
+    backend = _backend(workdir, state_path, lock_timeout)
+    check_origin(saved, workdir, backend.path)
     with backend.lock("apply"):
         state, journal, pending = _read_state(backend)
         if pending:
@@ -295,6 +294,10 @@ def apply_saved(path: str, *, state_path: str | None, lock_timeout: str, paralle
         return
 
     ops = {op.id: op for op in fresh.plan.operations}
+    if result.interrupted:
+        from planner.cli.interrupts import report_interrupted
+
+        report_interrupted(result, ops, word="Destroy" if opts.destroy else "Apply", state_path=backend.path)
     executed = [ops[i] for i in result.executed if i in ops]
     counts = {k: sum(1 for op in executed if op.kind is k) for k in OpKind}
     if result.failures:
@@ -322,10 +325,13 @@ def _run_saved(fresh: Any, opts: ReviewOptions, backend: Any, journal: Any, para
         return None
     if not backend.path.exists():
         backend.write(state)  # the journal is per lineage: leave the lineage on disk before the first call
-    result = apply_plan(fresh, state, parallelism=parallelism, journal=journal,
-                        on_event=_progress(len(fresh.plan.operations)))
-    if not result.failures and not opts.partial:
-        state.outputs = final_outputs(fresh, state, var_args=var_args, var_files=var_files)
-    backend.write(state)
-    journal.checkpoint()
+    from planner.cli.interrupts import graceful_interrupts
+
+    with graceful_interrupts() as stop:
+        result = apply_plan(fresh, state, parallelism=parallelism, journal=journal,
+                            on_event=_progress(len(fresh.plan.operations)), stop=stop)
+        if not result.failures and not opts.partial and not result.interrupted:
+            state.outputs = final_outputs(fresh, state, var_args=var_args, var_files=var_files)
+        backend.write(state)
+        journal.checkpoint()
     return result

@@ -228,13 +228,18 @@ def _apply(directory, var_args, var_files, lock_timeout, state_path, parallelism
             # the journal is kept per lineage: a run killed before its first state write must leave
             # that lineage on disk, or the next run starts a new one and forgets what was created
             backend.write(state)
-        result = apply_plan(planned, state, parallelism=parallelism, journal=journal,
-                            on_event=_progress(len(plan_.operations)))
-        if not result.failures:
-            state.outputs = final_outputs(planned, state, var_args=var_args, var_files=var_files)
-        backend.write(state)
-        journal.checkpoint()
+        from planner.cli.interrupts import graceful_interrupts, report_interrupted
+
+        with graceful_interrupts() as stop:
+            result = apply_plan(planned, state, parallelism=parallelism, journal=journal,
+                                on_event=_progress(len(plan_.operations)), stop=stop)
+            if not result.failures and not result.interrupted:
+                state.outputs = final_outputs(planned, state, var_args=var_args, var_files=var_files)
+            backend.write(state)
+            journal.checkpoint()
     ops = {op.id: op for op in plan_.operations}
+    if result.interrupted:
+        report_interrupted(result, ops, word="Destroy" if destroy else "Apply", state_path=backend.path)
     executed = [ops[i] for i in result.executed if i in ops]
     added = sum(1 for op in executed if op.kind is OpKind.CREATE)
     changed = sum(1 for op in executed if op.kind is OpKind.UPDATE)

@@ -235,11 +235,12 @@ def final_outputs(planned: Planned, state: State, *, var_args: Sequence[str] = (
 
 
 def apply_plan(planned: Planned, state: State, *, parallelism: int = 10, journal: Any = None,
-               on_event: Callable | None = None) -> Any:
-    """Run the plan's operations for real; ``state`` is updated in place. Returns ApplyResult."""
+               on_event: Callable | None = None, stop: Any = None) -> Any:
+    """Run the plan's operations for real; ``state`` is updated in place. Returns ApplyResult.
+    ``stop`` (a threading.Event) ends the run gracefully when set (the CLI sets it on Ctrl-C)."""
     from planner.apply.executor import Executor
 
     executor = Executor(planned.provider, parallelism=parallelism, journal=journal, lineage=state.lineage,
                         planned_values=planned.planned_values(), on_event=on_event,
-                        dependencies=planned.dependencies())
+                        dependencies=planned.dependencies(), stop=stop)
     return executor.run(planned.plan.operations, planned.plan.edges, state)

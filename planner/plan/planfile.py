@@ -276,7 +276,66 @@ def read_plan_file(path: Path | str) -> SavedPlan:
             detail="the file has no clbplan plan section of a supported format (the JSON printed by "
                    "`plan -json` cannot be applied)",
             hint="create the plan with `clbplan plan -out=FILE`, then `clbplan apply FILE`")])
-    return SavedPlan(path, doc, section)
+    saved = SavedPlan(path, doc, section)
+    check_json_view(saved)
+    return saved
+
+
+def _json_view_of(plan: Plan) -> dict:
+    """The parts of the Terraform-JSON view a policy gate decides on, derived from the operations."""
+    from planner.plan.json_plan import _summary, change_json, operations_json
+
+    return {"resource_changes": [change_json(c) for c in plan.changes],
+            "operations": operations_json(plan), "summary": _summary(plan)}
+
+
+def check_json_view(saved: SavedPlan) -> None:
+    """Refuse a plan file whose Terraform-JSON view (what ``show -json`` prints and policy gates
+    read) does not describe the operations the file holds (what ``apply`` executes).
+
+    The view is derived again from the private section and compared; editing only the view
+    (``delete`` -> ``no-op``) is caught here, by ``show`` and ``apply`` alike. Editing both
+    consistently is caught by ``apply``, which re-plans and compares the section and the whole view
+    with what it would run (``check_fresh``)."""
+    try:
+        derived = _json_view_of(saved.plan)
+    except (KeyError, TypeError, ValueError) as e:
+        raise _refuse(f"Saved plan {saved.path} is damaged", f"its operations cannot be read: {e}",
+                      "create a new plan with `clbplan plan -out=FILE`") from None
+    doc = saved.doc
+    shown = {"resource_changes": doc.get("resource_changes"),
+             "operations": (doc.get("clbplan") or {}).get("operations"),
+             "summary": (doc.get("clbplan") or {}).get("summary")}
+    differing = [k for k in derived if derived[k] != shown[k]]
+    if differing:
+        addrs = sorted({str(c.get("address")) for c, d in zip(shown["resource_changes"] or [],
+                                                               derived["resource_changes"], strict=False)
+                        if c != d})
+        raise _refuse(f"Saved plan {saved.path} was modified",
+                      f"its Terraform-JSON view ({', '.join(differing)}"
+                      + (f": {', '.join(addrs[:5])}" if addrs else "")
+                      + ") does not describe the operations the file would apply; what `show -json` "
+                        "prints and what `apply` does must be the same plan",
+                      "do not edit plan files; create a new plan with `clbplan plan -out=FILE`")
+
+
+def check_origin(saved: SavedPlan, workdir: Path, state_path: Path) -> None:
+    """Refuse a plan made in another working directory or for another state (backend): ``apply
+    ../other/p.plan`` must not silently change the other directory's cloud."""
+    s = saved.section
+    here = Path(workdir).resolve()
+    made = Path(s.get("workdir", "")).resolve()
+    if made != here:
+        raise _refuse("Saved plan was made in another working directory",
+                      f"the plan was made in {made}, this command runs in {here}; applying it here would "
+                      "change what that directory's configuration and state manage",
+                      f"run the apply from {made} (or with -chdir={made}), or create a plan here")
+    target = Path(state_path).resolve()
+    planned_for = Path(s.get("state_path", "")).resolve()
+    if target != planned_for:
+        raise _refuse("Saved plan was made for another backend",
+                      f"the plan was made against the state {planned_for}, this apply would write {target}",
+                      "apply with the same -state (or backend) as the plan, or create a new plan")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -331,6 +390,13 @@ def check_fresh(saved: SavedPlan, fresh: Any) -> None:
             raise _refuse("Saved plan is stale",
                           f"planning again now gives different {key} than the saved plan",
                           "create a new plan with `clbplan plan -out=FILE`, review it, and apply that")
+    # the view a policy gate read must be the view of what is about to run
+    view_now = _json_view_of(fresh.plan)
+    view_then = _json_view_of(saved.plan)
+    if view_now != view_then:
+        raise _refuse(f"Saved plan {saved.path} was modified",
+                      "its Terraform-JSON view does not describe the operations apply would run",
+                      "do not edit plan files; create a new plan with `clbplan plan -out=FILE`")
 
 
 def saved_var_file(saved: SavedPlan, directory: Path | None = None) -> Path:
