@@ -254,6 +254,11 @@ class Differ:
     def __init__(self, prior: State, *, destroy: bool = False):
         self.prior = prior
         self.destroy = destroy
+        # set by the pipeline from planner.plan.moves: objects a removed block forgets, objects moved
+        # to an address the configuration does not declare, and where moved objects came from
+        self.forget: set[ResourceAddress] = set()
+        self.move_targets: set[ResourceAddress] = set()
+        self.previous: dict[ResourceAddress, ResourceAddress] = {}
         # what resolve() computed, reused by diff() when the instance is the same object
         self._changes: dict[ResourceAddress, tuple[ResourceInstance, ResourceChange]] = {}
 
@@ -339,12 +344,22 @@ class Differ:
                 continue
             schema = get_schema(rs.type)
             before = {**rs.attributes, "id": rs.id}
-            why, reason = self._orphan_reason(addr, declared)
+            if addr in self.forget:
+                changes[addr] = ResourceChange(
+                    addr, Action.FORGET, before, None, provider=rs.provider,
+                    sensitive=set(schema.sensitive) if schema is not None else set(),
+                    action_reason="delete_because_no_resource_config",
+                    reason="destroy = false is set in the configuration")
+                continue
+            why, reason = self._orphan_reason(addr, declared, config)
             changes[addr] = ResourceChange(
                 addr, Action.DELETE, before, None, provider=rs.provider,
                 sensitive=(set(schema.sensitive) if schema is not None else set()) | rs.sensitive,
                 action_reason=why, reason=reason,
             )
+        for addr, prev in self.previous.items():
+            if addr in changes:
+                changes[addr].previous_address = prev
         for addr, change in changes.items():
             inst = config.resources.get(addr)
             if inst is None or not inst.lifecycle.prevent_destroy:
@@ -361,17 +376,36 @@ class Differ:
             raise DiagnosticsError(problems)
         return [changes[a] for a in sorted(changes, key=str)]
 
-    def _orphan_reason(self, addr: ResourceAddress, declared: dict) -> tuple[str, str]:
+    def _module_prefixes(self, config: Configuration) -> set:
+        """Every module instance path (and its ancestors) that holds a resource of the configuration."""
+        got = getattr(self, "_prefixes", None)
+        if got is None:
+            got = {a.module[:i] for a in config.resources for i in range(1, len(a.module) + 1)}
+            self._prefixes = got
+        return got
+
+    def _orphan_reason(self, addr: ResourceAddress, declared: dict,
+                       config: Configuration | None = None) -> tuple[str, str]:
         if self.destroy:
             return "", "destroy was requested"
+        if addr in self.move_targets:
+            return "delete_because_no_move_target", \
+                f"a moved block moved this object to {addr}, which the configuration does not declare"
         if addr.resource in declared:
+            other = declared[addr.resource].key
             if addr.key is None:
                 return "delete_because_wrong_repetition", \
                     f"{addr.resource} now uses count or for_each, so the un-keyed object is removed"
+            if other is None or isinstance(other, int) != isinstance(addr.key, int):
+                uses = "no count or for_each" if other is None else \
+                    ("count" if isinstance(other, int) else "for_each")
+                return "delete_because_wrong_repetition", f"{addr.resource} now uses {uses}"
             if isinstance(addr.key, int):
                 return "delete_because_count_index", \
                     f"index [{addr.key}] is out of range for count"
             return "delete_because_each_key", f"key {json.dumps(addr.key)} is not in for_each map"
+        if addr.module and config is not None and addr.module not in self._module_prefixes(config):
+            return "delete_because_no_module", f"module instance {addr.module_address} is not in the configuration"
         return "delete_because_no_resource_config", f"{addr} is not in the configuration"
 
 

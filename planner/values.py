@@ -41,3 +41,7 @@ def contains_unknown(value: Any) -> bool:
     if isinstance(value, (list, tuple, set, frozenset)):
         return any(contains_unknown(v) for v in value)
     return False
+
+# a data source reader's answer may carry, under this key, why its result lists are empty (the
+# evaluator turns it into the message of an index into them)
+LOOKUP_NOTE = "__lookup_note__"

@@ -29,13 +29,42 @@ def _q(text: str) -> str:
     return '"' + str(text).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
 
 
+def _clustered(node_lines: list[tuple[tuple, str]]) -> list[str]:
+    """Node lines, those of a module instance inside a labelled cluster per module instance (nested
+    as the modules are), so the drawing shows which module each resource belongs to."""
+    from planner.addresses import module_text
+
+    tree: dict = {}
+    for path, line in node_lines:
+        node = tree
+        for i in range(len(path)):
+            node = node.setdefault(path[: i + 1], {})
+        node.setdefault((), []).append(line)
+
+    def emit(node: dict, depth: int) -> list[str]:
+        pad = "  " * (depth + 2)
+        out = [f"{pad}{ln}" for ln in node.get((), [])]
+        for path in [k for k in node if k != ()]:
+            name = module_text(path)
+            out.append(f"{pad}subgraph {_q('cluster_' + name)} {{")
+            out.append(f"{pad}  label = {_q(name)}")
+            out += emit(node[path], depth + 1)
+            out.append(f"{pad}}}")
+        return out
+
+    return emit(tree, 0)
+
+
 def resource_dot(nodes: Iterable, edges: Iterable[tuple[object, object, str]]) -> str:
     """DOT for a resource graph; ``edges`` are (dependency, dependent, reason)."""
     lines = ["digraph {", '  compound = "true"', '  newrank = "true"', '  rankdir = "RL"',
              '  node [shape = "box", fontname = "Helvetica"]', '  subgraph "root" {']
+    node_lines = []
     for n in sorted(nodes, key=str):
         kind = "data" if getattr(n, "mode", "managed") == "data" else "resource"
-        lines.append(f"    {_q(str(n))} [label = {_q(str(n))}, shape = {_q('note' if kind == 'data' else 'box')}]")
+        node_lines.append((getattr(n, "module", ()),
+                           f"{_q(str(n))} [label = {_q(str(n))}, shape = {_q('note' if kind == 'data' else 'box')}]"))
+    lines += _clustered(node_lines)
     for dep, dependent, reason in sorted(edges, key=lambda e: (str(e[1]), str(e[0]))):
         style = ', style = "dashed"' if reason == "depends_on" else ""
         lines.append(f"    {_q(str(dependent))} -> {_q(str(dep))}{style}")
@@ -49,12 +78,14 @@ def plan_dot(plan: Plan) -> str:
     lines = ["digraph {", '  compound = "true"', '  newrank = "true"', '  rankdir = "LR"',
              '  node [shape = "box", style = "rounded", fontname = "Helvetica"]',
              '  edge [fontname = "Helvetica", fontsize = "10"]', '  subgraph "plan" {']
+    node_lines = []
     for i, op in enumerate(plan.operations, 1):
         label = f"{i}. {op.kind.value} {op.address}" + ("\n(with its load balancer: no API call)" if op.cascaded
                                                          else "")
         colour = KIND_STYLE.get(op.kind.value, "black")
         extra = ', style = "rounded,dashed"' if op.cascaded else ""
-        lines.append(f"    {_q(op.id)} [label = {_q(label)}, color = {_q(colour)}{extra}]")
+        node_lines.append((op.address.module, f"{_q(op.id)} [label = {_q(label)}, color = {_q(colour)}{extra}]"))
+    lines += _clustered(node_lines)
     for gid, members in sorted(group_members(plan.edges).items()):
         label = group_description(gid, len(members))
         lines.append(f"    {_q(gid)} [label = {_q(label)}, shape = \"diamond\", style = \"dashed\"]")

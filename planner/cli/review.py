@@ -19,7 +19,7 @@ from typing import Any
 
 import click
 
-from planner.addresses import ResourceAddress
+from planner.addresses import ModuleAddress, ResourceAddress, parse_target
 from planner.cli.global_flags import settings
 from planner.diagnostics import Diagnostic, DiagnosticsError
 from planner.plan.model import OpKind, Plan
@@ -32,8 +32,8 @@ EXIT_CHANGES = 2
 class ReviewOptions:
     """The plan-shaping flags of one run (saved in a plan file, re-used when applying it)."""
 
-    targets: list[ResourceAddress]
-    excludes: list[ResourceAddress]
+    targets: list[ResourceAddress | ModuleAddress]
+    excludes: list[ResourceAddress | ModuleAddress]
     replace: list[ResourceAddress]
     refresh_only: bool = False
     destroy: bool = False
@@ -50,8 +50,8 @@ class ReviewOptions:
 
     @classmethod
     def from_json(cls, doc: dict) -> ReviewOptions:
-        return cls([ResourceAddress.parse(a) for a in doc.get("targets", [])],
-                   [ResourceAddress.parse(a) for a in doc.get("excludes", [])],
+        return cls([parse_target(a) for a in doc.get("targets", [])],
+                   [parse_target(a) for a in doc.get("excludes", [])],
                    [ResourceAddress.parse(a) for a in doc.get("replace", [])],
                    bool(doc.get("refresh_only")), bool(doc.get("destroy")), bool(doc.get("refresh", True)))
 
@@ -323,7 +323,9 @@ def _run_saved(fresh: Any, opts: ReviewOptions, backend: Any, journal: Any, para
         click.echo(f"\nApply complete! Resources: 0 added, 0 changed, 0 destroyed. "
                    f"{len(fresh.plan.drift)} object(s) changed outside clbplan recorded in the state.")
         return None
-    if not backend.path.exists():
+    from planner.plan.pipeline import forget_objects
+
+    if forget_objects(fresh.plan, state) or not backend.path.exists():
         backend.write(state)  # the journal is per lineage: leave the lineage on disk before the first call
     from planner.cli.interrupts import graceful_interrupts
 

@@ -224,9 +224,12 @@ def _apply(directory, var_args, var_files, lock_timeout, state_path, parallelism
                 raise SystemExit(EXIT_ERROR)
         click.echo("")
         state = planned.refreshed
-        if not backend.path.exists():
+        from planner.plan.pipeline import forget_objects
+
+        if forget_objects(plan_, state) or not backend.path.exists():
             # the journal is kept per lineage: a run killed before its first state write must leave
-            # that lineage on disk, or the next run starts a new one and forgets what was created
+            # that lineage on disk, or the next run starts a new one and forgets what was created;
+            # moved and forgotten objects are written first so a replayed journal meets their new addresses
             backend.write(state)
         from planner.cli.interrupts import graceful_interrupts, report_interrupted
 
@@ -432,13 +435,16 @@ def import_(address, resource_id, directory, state_path, lock_timeout, var_args,
             raise DiagnosticsError([Diagnostic(
                 "Import to non-existent resource address",
                 detail=f"Before importing this resource, please create its configuration in {workdir}.",
-                hint=f"add a resource \"{addr.type}\" \"{addr.name}\" block, then run import again")])
+                hint=(f"add a resource \"{addr.type}\" \"{addr.name}\" block" + (
+                    f" to the module that {addr.module_address} calls (an address in a module names an "
+                    "instance of the module call: check its count/for_each keys)" if addr.module else "")
+                    + ", then run import again"))])
         provider, *_ = open_provider(config, workdir)
         attrs = provider.import_(addr.type, resource_id)
         deps = [d for d in sorted(config.resources[addr].depends_on, key=str) if d.mode == "managed"]
         state.resources[addr] = ResourceState(addr, str(attrs.get("id") or resource_id),
                                               {k: v for k, v in attrs.items() if k != "id"},
-                                              dependencies=deps)
+                                              provider=config.resources[addr].provider, dependencies=deps)
         backend.write(state)
     click.echo(f"{addr}: Importing from ID \"{resource_id}\"...\n{addr}: Import prepared!\n\n"
                "Import successful!\n\nThe resources that were imported are shown above. These resources are "

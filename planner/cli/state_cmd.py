@@ -20,7 +20,7 @@ from typing import Any
 
 import click
 
-from planner.addresses import ResourceAddress
+from planner.addresses import ModuleAddress, ResourceAddress, parse_target
 from planner.diagnostics import Diagnostic, DiagnosticsError
 from planner.state.backend import LocalBackend, parse_duration
 from planner.state.model import ResourceState, State
@@ -84,28 +84,35 @@ def _session(backend: LocalBackend, operation: str, *, lock: bool, mutating: boo
 
 
 # ---------------------------------------------------------------------------- addresses
-def _parse_addr(text: str) -> ResourceAddress:
+def _parse_any(text: str) -> ResourceAddress | ModuleAddress:
+    """A resource address, or a module (``module.slb``, ``module.slb[0]``, ``module.a.module.b``)."""
     try:
-        return ResourceAddress.parse(text)
+        return parse_target(text)
     except ValueError as e:
         raise _fail(str(e), hint='quote keys in the shell, e.g. \'alicloud_slb_listener.http["80"]\'')
 
 
 def _matcher(pattern: str) -> Callable[[ResourceAddress], bool]:
-    """A filter for ``state list``: an instance, all instances of a resource, or a whole type."""
+    """A filter for ``state list``: an instance, all instances of a resource, a whole type, or
+    everything inside a module (an unkeyed module step matches every instance of the call)."""
     m = _TYPE_ONLY.match(pattern.strip())
-    if m:
+    if m and m.group(2) != "module":
         mode = "data" if m.group(1) else "managed"
         return lambda a: a.type == m.group(2) and a.mode == mode
-    want = _parse_addr(pattern)
+    want = _parse_any(pattern)
+    if isinstance(want, ModuleAddress):
+        return want.contains
     if want.key is None:
         return lambda a: a.resource == want
     return lambda a: a == want
 
 
 def _select(state: State, text: str) -> list[ResourceAddress]:
-    """Instances an address names: exactly that instance, or every instance of a key-less address."""
-    want = _parse_addr(text)
+    """Instances an address names: exactly that instance, every instance of a key-less address, or
+    everything inside a module."""
+    want = _parse_any(text)
+    if isinstance(want, ModuleAddress):
+        return sorted((a for a in state.resources if want.contains(a)), key=str)
     if want in state.resources:
         return [want]
     if want.key is None:
@@ -296,11 +303,16 @@ def rm(addresses: tuple[str, ...], dry_run: bool, state_path: Path, lock_timeout
 @state_path_option
 @lock_options
 def mv(source: str, destination: str, dry_run: bool, state_path: Path, lock_timeout: str, lock: bool) -> None:
-    """Rename an instance (or every instance of a resource) in state, e.g. after renaming a block."""
-    src, dst = _parse_addr(source), _parse_addr(destination)
+    """Rename an instance (or every instance of a resource, or a whole module) in state, e.g. after
+    renaming a block or moving it into or out of a module."""
+    src, dst = _parse_any(source), _parse_any(destination)
     if src == dst:
         raise _fail(f"source and destination are the same address {src}", hint="nothing to move")
-    if src.type != dst.type or src.mode != dst.mode:
+    if isinstance(src, ModuleAddress) != isinstance(dst, ModuleAddress):
+        raise _fail(f"cannot move {src} to {dst}: one is a module and the other a resource",
+                    hint="move a module to a module (module.old module.new) or a resource to a resource")
+    if isinstance(src, ResourceAddress) and isinstance(dst, ResourceAddress) \
+            and (src.type != dst.type or src.mode != dst.mode):
         raise _fail(f"cannot move {src} to {dst}: resource types differ",
                     hint="state mv only renames; the type of an object cannot change")
     backend = open_backend(state_path, lock_timeout)
@@ -310,14 +322,29 @@ def mv(source: str, destination: str, dry_run: bool, state_path: Path, lock_time
         if not found:
             raise _not_found(st, source)
         moves: dict[ResourceAddress, ResourceAddress]
-        if src.key is None and (len(found) > 1 or found[0].key is not None):
+        resource_moves: dict[ResourceAddress, ResourceAddress] = {}
+        if isinstance(src, ModuleAddress):
+            assert isinstance(dst, ModuleAddress)
+            n = len(src.path)
+            moves = {a: a.with_module((*dst.path, *a.module[n:])) for a in found}
+            # a key-less source step names every instance: each keeps its own key
+            if src.path and src.path[-1][1] is None and dst.path[-1][1] is None:
+                moves = {a: a.with_module((*dst.path[:-1], (dst.path[-1][0], a.module[n - 1][1]), *a.module[n:]))
+                         for a in found}
+            resource_moves = {a.resource: b.resource for a, b in moves.items()}
+        elif src.key is None and (len(found) > 1 or found[0].key is not None):
+            assert isinstance(dst, ResourceAddress)
             if dst.key is not None:
                 raise _fail(f"{src} is a resource with {len(found)} instance(s); its destination must be a "
                             f"resource address without a key",
                             hint=f"e.g. clbplan state mv {src} {dst.resource}")
-            moves = {a: ResourceAddress(dst.type, dst.name, a.key, dst.mode) for a in found}
+            moves = {a: ResourceAddress(dst.type, dst.name, a.key, dst.mode, dst.module) for a in found}
+            resource_moves = {src: dst.resource}
         else:
+            assert isinstance(dst, ResourceAddress)
             moves = {found[0]: dst}
+            if src.key is None:
+                resource_moves = {src: dst.resource}
         clash = [d for d in moves.values() if d in st.resources]
         if clash:
             raise _fail(f"cannot move to {clash[0]}: the state already has an instance at that address",
@@ -326,7 +353,6 @@ def mv(source: str, destination: str, dry_run: bool, state_path: Path, lock_time
             click.echo(f'{"Would move" if dry_run else "Move"} "{old}" to "{new}"')
         if dry_run:
             return
-        resource_moves = {src: dst.resource} if src.key is None else {}
         for old, new in moves.items():
             rs = st.resources.pop(old)
             rs.address = new

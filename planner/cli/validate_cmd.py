@@ -68,6 +68,15 @@ def validate(directory: str, json_: bool, var_args: tuple[str, ...], var_files: 
             diags = diags + list(getattr(config, "warnings", []))
         except DiagnosticsError as e:
             diags = diags + list(e.diagnostics)
+            config = None
+        from planner.plan.moves import check_instance_moves, read_statements
+
+        try:  # moved/removed blocks: their static checks, and (when it evaluated) the instance checks
+            read_statements(module)
+            if config is not None:
+                check_instance_moves(module, config)
+        except DiagnosticsError as e:
+            diags = diags + list(e.diagnostics)
     diags = DiagnosticsError(diags).diagnostics  # sorted by file and line
     errors = [d for d in diags if d.severity == "error"]
     if json_:

@@ -23,6 +23,7 @@ import networkx as nx
 from planner.addresses import ModulePath, ResourceAddress
 from planner.config import ir
 from planner.config.expr import (
+    EmptyLookup,
     EvalError,
     Evaluator,
     KeyExpr,
@@ -48,7 +49,7 @@ from planner.config.types import (
     type_of,
 )
 from planner.diagnostics import Diagnostic, DiagnosticBag, DiagnosticsError, SourcePos
-from planner.values import UNKNOWN, contains_unknown
+from planner.values import LOOKUP_NOTE, UNKNOWN, contains_unknown
 
 Resolver = Callable[[ResourceInstance], dict]
 
@@ -77,6 +78,16 @@ def _move_to(e: ir.Expr, line: int, col: int) -> None:
             e = e.obj
         else:
             return
+
+
+# (data source type, evaluated arguments, its provider configuration) -> computed attributes
+DataReader = Callable[[str, dict, "ProviderConfig | None"], "dict | None"]
+
+
+def _reason(e: Exception) -> str:
+    """A reader failure in words: the cloud's code and message, or the provider's sentence."""
+    code = getattr(e, "code", None)
+    return f"{code}: {getattr(e, 'message', e)}" if code else str(e)
 
 
 RESOURCE_META = {"count", "for_each", "depends_on", "provider"}
@@ -131,6 +142,10 @@ class ModuleEvaluator:
         root_dir = self.top.m.directory if self.top is not self else module.directory
         self.ev = Evaluator(root_dir or ".")
         self.conform, self.get_schema, self.validate_cfg, self.read_data = _schema_api()
+        # reads alicloud data sources through the provider: (type, arguments, provider config) ->
+        # attributes; set on the root evaluator by ``evaluate``
+        self.data_reader: DataReader | None = None
+        self._early_providers: dict[str, ProviderConfig] | None = None
         self.resolver = resolver or self.default_resolver
         self.module_values: dict[str, Any] = {}  # call name -> its outputs (object, list or map of objects)
         self.child_instances: dict[str, list[tuple[Any, ModuleEvaluator]]] = {}
@@ -969,6 +984,26 @@ class ModuleEvaluator:
             by_name[n] = {k: values[k] for k, _ in keys}
 
     def _read_data(self, inst: ResourceInstance) -> Any:
+        reader = self.top.data_reader
+        if reader is not None and inst.type.startswith("alicloud_") and not contains_unknown(inst.attributes):
+            try:
+                got = reader(inst.type, inst.attributes, self.top.provider_config(inst.provider))
+            except DiagnosticsError:
+                raise  # the cloud refused our keys or cannot be reached: the run's error, not this block's
+            except Exception as e:  # noqa: BLE001 - a reader failure is the user's diagnostic
+                self.bag.add("Failed to read data source", inst.pos, detail=f"{inst.address}: {_reason(e)}",
+                             hint="check the data source's arguments and the provider's region")
+                got = None
+            if got is not None:
+                out = dict(inst.attributes)
+                note = got.pop(LOOKUP_NOTE, None)
+                out.update(got)
+                if note:  # an index into an empty result list says why it is empty
+                    for k, v in out.items():
+                        if isinstance(v, list) and not v and k not in inst.attributes:
+                            out[k] = EmptyLookup(f"{inst.address}: {note}")
+                return out
+            return self.default_resolver(inst)
         if self.read_data is not None and not contains_unknown(inst.attributes):
             try:
                 got = self.read_data(inst.type, inst.attributes)
@@ -1306,6 +1341,19 @@ class ModuleEvaluator:
                                   "by adding the following argument: sensitive = true")
             self.config.outputs[name] = OutputValue(name, strip_sets(value), bool(flags["sensitive"]),
                                                     str(flags["description"] or ""), pos)
+
+    def provider_config(self, key: str | None) -> ProviderConfig | None:
+        """The root module's provider configuration ``key`` stands for, evaluated ahead of the walk
+        (data sources are read during it); problems are reported by ``eval_providers`` later."""
+        if self._early_providers is None:
+            saved, self.bag = self.bag, DiagnosticBag()
+            saved_cfg, self.config.providers = self.config.providers, {}
+            try:
+                self.eval_providers()
+                self._early_providers = dict(self.config.providers)
+            finally:
+                self.bag, self.config.providers = saved, saved_cfg
+        return self._early_providers.get(key or "alicloud") or self._early_providers.get("alicloud")
 
     def eval_providers(self) -> None:
         for b in self.m.providers:
@@ -1744,9 +1792,18 @@ def _type_text(spec: tuple) -> str:
 
 
 def evaluate(module: Module, *, var_args: Sequence[str] = (), var_files: Sequence[str] = (),
-             env: Mapping[str, str] | None = None, resolver: Resolver | None = None) -> Configuration:
-    """Evaluate a loaded module; raises DiagnosticsError with every diagnostic found."""
+             env: Mapping[str, str] | None = None, resolver: Resolver | None = None,
+             data_reader: DataReader | None = None) -> Configuration:
+    """Evaluate a loaded module; raises DiagnosticsError with every diagnostic found.
+
+    ``data_reader`` reads the alicloud data sources through a provider (the run's cloud); without
+    one, only the catalogue lookups are read, from the built-in catalogue (``clbplan validate``)."""
     me = ModuleEvaluator(module, os.environ if env is None else env, resolver)
+    if data_reader is None and me.get_schema is not None:  # no schema layer: data sources stay unknown
+        from planner.providers.alicloud.offline import catalogue_reader
+
+        data_reader = catalogue_reader(me.env)
+    me.data_reader = data_reader
     # the parsed module is hundreds of thousands of long-lived objects: every full collection would
     # rescan them all (measured 2-4x slower at 10k resources), and evaluation makes few cycles
     was = gc.isenabled()

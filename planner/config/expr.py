@@ -38,6 +38,17 @@ class EvalError(Exception):
         self.summary, self.detail, self.line, self.col, self.hint = summary, detail, line, col, hint
 
 
+class EmptyLookup(list):
+    """An empty result list of a data source, carrying why it is empty: an index into it says which
+    lookup returned nothing, with which filters, and what the region offers instead."""
+
+    __slots__ = ("note",)
+
+    def __init__(self, note: str):
+        super().__init__()
+        self.note = note
+
+
 class OpenObject(dict):
     """A resource/data object whose schema is unknown to us: missing attributes are UNKNOWN."""
 
@@ -732,6 +743,12 @@ def index_value(obj: Any, key: Any, e: Any) -> Any:
                             e.line, e.col)
         i = int(key)
         if i < 0 or i >= len(obj):
+            if isinstance(obj, EmptyLookup):
+                raise EvalError("Invalid index", f"The given index {i} is out of range: the collection has "
+                                f"0 element(s): {obj.note}", e.line, e.col,
+                                hint="change the data source's filters to match what the region offers, or "
+                                     "choose another region; `clbplan emulator seed` adds your own images and "
+                                     "instance types to the emulator")
             raise EvalError("Invalid index", f"The given index {i} is out of range: the collection has "
                             f"{len(obj)} element(s).", e.line, e.col)
         return obj[i]

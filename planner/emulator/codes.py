@@ -141,6 +141,16 @@ ERROR_TABLE: dict[str, tuple[int, str]] = {
     "CertificateAndPrivateKeyIsRefered": (400, "The specified certificate is bound to listeners. You "
                                                "cannot delete it."),
     "IllegalParam.ServerCertificate": (400, "The specified server certificate is illegal."),
+    "CertificateRelatedDomainExtensionExist": (400, "The domainExtension related with this ServerCertificate "
+                                                     "exists."),
+    "CACertificateId.NotFound": (400, "The specified CACertificateId does not exist."),  # inferred (as the server one)
+    "InvalidParameter.ServerCertificateId": (400, "The specified ServerCertificateId does not exist."),
+    "InvalidParameter.Domain": (400, "The specified Domain exists."),
+    "DomainExtensionProcessing": (400, "A previous configuration of the DomainExtension is pending, please try "
+                                       "again later."),
+    "InvalidParameter.DomainExtensionId": (400, "The specified DomainExtensionId does not exist."),  # inferred
+    "TLSPolicyConfiguring": (400, "The specified TLS cipher policy is configuring."),
+    "ResourceInUse.TLSCipherPolicy": (400, "The specified TLS cipher policy is in use by listeners."),  # inferred
     "ServerCertificateId.NotFound": (400, "The specified ServerCertificateId does not exist."),  # code per clb-api.md 4.10 (the provider treats it as deleted)
     # --- tags ------------------------------------------------------------------------------
     "InvalidParam.ResourceType": (400, "The specified ResourceType is invalid."),

@@ -62,8 +62,14 @@ def _provider_name(provider: str) -> str:
     return provider_source(provider) or PROVIDER_NAME
 
 
-def _addr_fields(addr: ResourceAddress) -> dict:
-    out = {"address": str(addr), "mode": addr.mode, "type": addr.type, "name": addr.name}
+def _addr_fields(addr: ResourceAddress, previous: ResourceAddress | None = None) -> dict:
+    """Terraform's leading fields, in its order: address, previous_address, module_address, mode..."""
+    out: dict[str, Any] = {"address": str(addr)}
+    if previous is not None:
+        out["previous_address"] = str(previous)
+    if addr.module:
+        out["module_address"] = addr.module_address
+    out.update({"mode": addr.mode, "type": addr.type, "name": addr.name})
     if addr.key is not None:
         out["index"] = addr.key
     return out
@@ -121,7 +127,8 @@ def change_json(ch: ResourceChange) -> dict:
     }
     if ch.replace_paths:
         change["replace_paths"] = [list(p) for p in ch.replace_paths]
-    out = {**_addr_fields(ch.address), "provider_name": _provider_name(ch.provider), "change": change}
+    out = {**_addr_fields(ch.address, ch.previous_address), "provider_name": _provider_name(ch.provider),
+           "change": change}
     if ch.action_reason:
         out["action_reason"] = ch.action_reason
     return out
@@ -153,9 +160,46 @@ def drift_json(d: DriftEntry, extra: set[str] | None = None) -> dict:
 
 def _resource_values(addr: ResourceAddress, values: Mapping[str, Any], sensitive: set[str],
                      provider: str = "alicloud") -> dict:
-    return {**_addr_fields(addr), "provider_name": _provider_name(provider), "schema_version": 0,
-            "values": known_part(_mask(values, sensitive)),
-            "sensitive_values": _sensitive_marks(values, sensitive)}
+    out = {**_addr_fields(addr), "provider_name": _provider_name(provider), "schema_version": 0,
+           "values": known_part(_mask(values, sensitive)),
+           "sensitive_values": _sensitive_marks(values, sensitive)}
+    out.pop("module_address", None)  # a module's resources sit in its child_modules entry instead
+    return out
+
+
+def module_tree(entries: list[tuple[ResourceAddress, dict]]) -> dict:
+    """Terraform's ``root_module``: root resources, then ``child_modules`` (one per module instance,
+    each with its ``address`` and its own ``child_modules``), every level sorted by address."""
+    root: dict[str, Any] = {"resources": []}
+    nodes: dict[tuple, dict] = {(): root}
+
+    def node(path: tuple) -> dict:
+        got = nodes.get(path)
+        if got is not None:
+            return got
+        parent = node(path[:-1])
+        from planner.addresses import module_text
+
+        got = {"resources": [], "address": module_text(path)}
+        parent.setdefault("child_modules", []).append(got)
+        nodes[path] = got
+        return got
+
+    for addr, doc in sorted(entries, key=lambda e: str(e[0])):
+        node(addr.module)["resources"].append(doc)
+    for path, n in nodes.items():
+        if path and not n["resources"]:
+            del n["resources"]  # omitted when a module instance holds only child modules
+        if "child_modules" in n:
+            n["child_modules"].sort(key=_module_sort_key)
+    return root
+
+
+def _module_sort_key(m: dict) -> tuple:
+    from planner.addresses import parse_module_path
+
+    path = parse_module_path(m["address"] + ".")[0]
+    return tuple((name, (0, key, "") if isinstance(key, int) else (1, 0, key or "")) for name, key in path)
 
 
 def state_values(state: State, extra: dict[ResourceAddress, set[str]] | None = None) -> dict:
@@ -164,11 +208,11 @@ def state_values(state: State, extra: dict[ResourceAddress, set[str]] | None = N
     for addr in sorted(state.resources, key=str):
         rs = state.resources[addr]
         sens = _schema_sensitive(addr.type) | (extra or {}).get(addr, set())
-        resources.append(_resource_values(addr, {**rs.attributes, "id": rs.id}, sens, rs.provider))
+        resources.append((addr, _resource_values(addr, {**rs.attributes, "id": rs.id}, sens, rs.provider)))
     return {"outputs": {n: {"sensitive": bool(o.get("sensitive")),
                             "value": SENSITIVE if o.get("sensitive") else o.get("value")}
                         for n, o in sorted(state.outputs.items())},
-            "root_module": {"resources": resources}}
+            "root_module": module_tree(resources)}
 
 
 def output_changes(config: Any, prior: State, destroy: bool) -> tuple[dict, dict]:
@@ -220,27 +264,109 @@ def configuration_json(config: Any) -> dict:
         if pc.region:
             entry["expressions"] = {"region": {"constant_value": pc.region}}
         providers[pc.key] = entry
-    seen: dict[ResourceAddress, dict] = {}
+    # one entry per resource block per static module (module instances share their blocks)
+    by_module: dict[tuple[str, ...], dict[tuple, dict]] = {}
     for addr, inst in sorted(config.resources.items(), key=lambda kv: str(kv[0])):
+        static = tuple(name for name, _k in addr.module)
+        seen = by_module.setdefault(static, {})
         r = addr.resource
-        if r in seen:
+        local = (r.mode, r.type, r.name)
+        if local in seen:
             continue
-        entry = {"address": str(r), "mode": r.mode, "type": r.type, "name": r.name,
+        entry = {"address": r.local, "mode": r.mode, "type": r.type, "name": r.name,
                  "provider_config_key": inst.provider, "schema_version": 0}
         # Terraform's depends_on lists the explicit depends_on only (references are not kept)
-        d = sorted({str(x.resource) for x in _explicit_depends_on(config, addr) if x.resource != r})
+        d = sorted({x.resource.local for x in _explicit_depends_on(config, addr)
+                    if x.resource != r and x.module == addr.module})
         if d:
             entry["depends_on"] = d
-        seen[r] = entry
-    return {
-        "provider_config": providers,
-        "root_module": {
-            "resources": list(seen.values()),
-            "outputs": {n: ({"sensitive": True} if o.sensitive else {}) for n, o in sorted(config.outputs.items())},
-            "variables": {n: ({"sensitive": True} if n in config.sensitive_variables else {})
-                          for n in sorted(config.variables)},
-        },
+        seen[local] = entry
+    root = {
+        "resources": list(by_module.get((), {}).values()),
+        "outputs": {n: ({"sensitive": True} if o.sensitive else {}) for n, o in sorted(config.outputs.items())},
+        "variables": {n: ({"sensitive": True} if n in config.sensitive_variables else {})
+                      for n in sorted(config.variables)},
     }
+    ev = getattr(config, "_instance_evaluator", None)
+    module = getattr(ev, "m", None)
+    if module is not None and getattr(module, "calls", None):
+        root["module_calls"] = _module_calls(module, by_module)
+    return {"provider_config": providers, "root_module": root}
+
+
+def _constant(expr: Any) -> dict:
+    """``{"constant_value": v}`` for a literal argument; {} for an expression (we keep no references)."""
+    from planner.config import ir
+
+    if isinstance(expr, ir.Lit):
+        return {"constant_value": expr.value}
+    if isinstance(expr, ir.Template) and all(isinstance(p, str) for p in expr.parts):
+        return {"constant_value": "".join(expr.parts)}
+    return {}
+
+
+def _module_calls(module: Any, by_module: dict) -> dict:
+    """Terraform's ``module_calls``: per call its source, version, arguments, count/for_each and the
+    called module's own resources, outputs, variables and calls."""
+    out: dict[str, Any] = {}
+    meta = {"source", "version", "count", "for_each", "providers", "depends_on"}
+    for name in sorted(module.calls):
+        b = module.calls[name]
+        child = module.children.get(name)
+        entry: dict[str, Any] = {}
+        src = b.body.attr("source")
+        entry["source"] = _constant(src.expr).get("constant_value", "") if src is not None else ""
+        ver = b.body.attr("version")
+        if ver is not None and "constant_value" in _constant(ver.expr):
+            entry["version_constraint"] = _constant(ver.expr)["constant_value"]
+        args = {a.name: _constant(a.expr) for a in b.body.attributes if a.name not in meta}
+        if args:
+            entry["expressions"] = dict(sorted(args.items()))
+        for meta_name in ("count", "for_each"):
+            a = b.body.attr(meta_name)
+            if a is not None:
+                entry[f"{meta_name}_expression"] = _constant(a.expr)
+        deps = b.body.attr("depends_on")
+        if deps is not None:
+            from planner.config import ir
+
+            items = deps.expr.items if isinstance(deps.expr, ir.TupleExpr) else []
+            entry["depends_on"] = [_expr_text(i) for i in items]
+        if child is not None:
+            body: dict[str, Any] = {}
+            outs = {n: ({"sensitive": True} if _is_true(o.body.attr("sensitive")) else {})
+                    for n, o in sorted(child.outputs.items())}
+            if outs:
+                body["outputs"] = outs
+            res = list(by_module.get(tuple(child.path), {}).values())
+            if res:
+                body["resources"] = res
+            if child.calls:
+                body["module_calls"] = _module_calls(child, by_module)
+            varz = {n: ({"sensitive": True} if _is_true(v.body.attr("sensitive")) else {})
+                    for n, v in sorted(child.variables.items())}
+            if varz:
+                body["variables"] = varz
+            entry["module"] = body
+        out[name] = entry
+    return out
+
+
+def _is_true(a: Any) -> bool:
+    return a is not None and _constant(a.expr).get("constant_value") is True
+
+
+def _expr_text(e: Any) -> str:
+    """``module.x`` / ``terraform_data.a`` from a depends_on item."""
+    from planner.config import ir
+
+    parts = []
+    while isinstance(e, ir.GetAttr):
+        parts.append(e.name)
+        e = e.obj
+    if isinstance(e, ir.Name):
+        parts.append(e.name)
+    return ".".join(reversed(parts))
 
 
 def api_call_estimate(plan: Plan) -> dict:
@@ -327,7 +453,7 @@ def plan_json(plan: Plan, *, prior: State, config: Any = None, options: Mapping[
     resources = []
     for ch in plan.changes:
         if ch.after is not None:
-            resources.append(_resource_values(ch.address, ch.after, ch.sensitive, ch.provider))
+            resources.append((ch.address, _resource_values(ch.address, ch.after, ch.sensitive, ch.provider)))
     relevant = plan.drift if refresh_only else relevant_drift(plan)
     masked = sensitive_names(plan)
     for addr, rs in prior.resources.items():  # marks recorded in the state (sensitive_attributes)
@@ -338,7 +464,7 @@ def plan_json(plan: Plan, *, prior: State, config: Any = None, options: Mapping[
         "format_version": FORMAT_VERSION,
         "terraform_version": __version__,
         "variables": {k: {"value": v} for k, v in sorted(plan.variables.items())},
-        "planned_values": {"outputs": planned_outputs, "root_module": {"resources": resources}},
+        "planned_values": {"outputs": planned_outputs, "root_module": module_tree(resources)},
         "resource_drift": [drift_json(d, masked.get(d.address)) for d in plan.drift],
         "resource_changes": [change_json(c) for c in plan.changes],
         "output_changes": outs,

@@ -122,6 +122,9 @@ def _details(ch: ResourceChange) -> str:
     warn = f"{WARN} " if ch.action is Action.DELETE or ch.action.is_replace else ""
     lines = [f"<details><summary>{warn}<code>{MARK.get(ch.action, '')}</code> <code>{_esc(str(ch.address))}"
              f"</code>: {WORD.get(ch.action, ch.action.value).replace('**', '')}</summary>", ""]
+    if ch.previous_address is not None:
+        lines.append(f"_moved from {_code(str(ch.previous_address))}_")
+        lines.append("")
     if ch.reason:
         lines.append(f"_{_esc(ch.reason)}_")
         lines.append("")
@@ -193,6 +196,14 @@ def _render_markdown(plan: Plan, *, limit: int = MAX_CHARS, partial: bool = Fals
         lists += _capped([f"- {WARN} {_code(str(c.address))}: {WORD[c.action]}"
                           + (f" — {_esc(c.reason)}" if c.reason else "") for c in destructive],
                          list_budget // 2, "destroyed or replaced")
+    moved = [c for c in plan.changes if c.previous_address is not None or c.action is Action.FORGET]
+    if moved:
+        lists += ["", "#### Moved or no longer managed", ""]
+        lists += _capped([(f"- {WARN} {_code(str(c.address))}: no longer managed by clbplan, but not destroyed "
+                           "(removed block with destroy = false)") if c.action is Action.FORGET else
+                          (f"- {_code(str(c.previous_address))} moved to {_code(str(c.address))}"
+                           + ("" if c.action is Action.NOOP else f" ({WORD.get(c.action, c.action.value)})"))
+                          for c in moved], list_budget // 2, "moved or forgotten")
     drift = plan.drift if refresh_only else relevant_drift(plan)
     if drift:
         lists += ["", "#### Objects changed outside clbplan", ""]

@@ -19,6 +19,8 @@ class Action(StrEnum):
     DELETE = "delete"
     DELETE_THEN_CREATE = "delete-create"
     CREATE_THEN_DELETE = "create-delete"
+    # removed { lifecycle { destroy = false } }: the object leaves the state, the cloud keeps it
+    FORGET = "forget"
 
     @property
     def actions(self) -> list[str]:
@@ -37,7 +39,7 @@ class Action(StrEnum):
     def symbol(self) -> str:
         return {
             "no-op": " ", "create": "+", "read": "<=", "update": "~", "delete": "-",
-            "delete-create": "-/+", "create-delete": "+/-",
+            "delete-create": "-/+", "create-delete": "+/-", "forget": ".",
         }[self.value]
 
 
@@ -60,6 +62,8 @@ class ResourceChange:
     reason: str = ""
     # top-level attribute names whose values are masked in every rendering
     sensitive: set[str] = field(default_factory=set)
+    # where the object was before a moved block (or an implied count move) re-addressed it
+    previous_address: ResourceAddress | None = None
 
     @property
     def type(self) -> str:
@@ -272,7 +276,9 @@ class Plan:
 
     @property
     def has_changes(self) -> bool:
-        return any(c.action not in (Action.NOOP, Action.READ) for c in self.changes)
+        """Anything to do, including re-addressing (a move) or forgetting an object (Terraform's rule)."""
+        return any(c.action not in (Action.NOOP, Action.READ) or c.previous_address is not None
+                   for c in self.changes)
 
     def operation(self, op_id: str) -> Operation:
         for op in self.operations:

@@ -55,6 +55,9 @@ from planner.values import UNKNOWN, is_unknown
 LB_TYPES = frozenset({"alicloud_slb_load_balancer", "alicloud_slb"})
 LISTENER = "alicloud_slb_listener"
 RULE = "alicloud_slb_rule"
+DOMAIN_EXTENSION = "alicloud_slb_domain_extension"
+# objects that live inside one listener, found by (load balancer, frontend port) with no reference
+LISTENER_CHILDREN = frozenset({RULE, DOMAIN_EXTENSION})
 GROUP_TYPES = frozenset({"alicloud_slb_server_group", "alicloud_slb_master_slave_server_group"})
 GROUP_ATTACHMENT = "alicloud_slb_server_group_server_attachment"
 # objects the cloud refuses to delete while a listener (or rule) uses them, with its refusal: one
@@ -66,6 +69,8 @@ BOUND_REFUSAL: dict[str, str] = {
     "alicloud_slb_ca_certificate":
         "the cloud refuses to delete a CA certificate a listener uses: CertificateAndPrivateKeyIsRefered",
     "alicloud_slb_acl": "the cloud refuses to delete an ACL a listener uses: OperationFailed.AclBindedWithVip",
+    "alicloud_slb_tls_cipher_policy":
+        "the cloud refuses to delete a TLS cipher policy a listener uses: ResourceInUse.TLSCipherPolicy",
 }
 # network objects an instance is moved off in place (``-replace=alicloud_vpc.main``): the new one is
 # made first, the instance moved, then the old one deleted (the cloud refuses to delete a vSwitch or
@@ -91,10 +96,11 @@ TYPE_RANK: dict[str, int] = {
     "alicloud_ecs_network_interface": 4, "alicloud_network_interface": 4,
     "alicloud_ecs_network_interface_attachment": 5, "alicloud_network_interface_attachment": 5,
     "alicloud_slb_load_balancer": 10, "alicloud_slb": 10,
-    "alicloud_slb_server_certificate": 11, "alicloud_slb_acl": 11, "alicloud_slb_acl_entry_attachment": 12,
+    "alicloud_slb_server_certificate": 11, "alicloud_slb_ca_certificate": 11, "alicloud_slb_tls_cipher_policy": 11,
+    "alicloud_slb_acl": 11, "alicloud_slb_acl_entry_attachment": 12,
     "alicloud_slb_server_group": 13, "alicloud_slb_master_slave_server_group": 13,
     "alicloud_slb_backend_server": 14, GROUP_ATTACHMENT: 14, "alicloud_slb_attachment": 14,
-    LISTENER: 15, RULE: 16,
+    LISTENER: 15, RULE: 16, DOMAIN_EXTENSION: 16,
 }
 
 KIND_RANK = {OpKind.DELETE: 0, OpKind.CREATE: 1, OpKind.UPDATE: 1}
@@ -365,7 +371,7 @@ class _Builder:
                 b = self.before(addr)
                 gone[(self.old_lb(addr) or "", b.get("frontend_port"))] = addr
         for addr in sorted(self.prior.resources, key=str):
-            if addr.type != RULE or self.action(addr) not in (Action.NOOP, Action.UPDATE):
+            if addr.type not in LISTENER_CHILDREN or self.action(addr) not in (Action.NOOP, Action.UPDATE):
                 continue
             b = self.before(addr)
             listener = gone.get((self.old_lb(addr) or "", b.get("frontend_port")))
@@ -376,8 +382,9 @@ class _Builder:
             after["id"] = UNKNOWN
             c.after = after
             c.action_reason = "replace_because_cannot_update"
+            what = "rules" if addr.type == RULE else "domain extensions"
             self._set_action(addr, Action.DELETE_THEN_CREATE,
-                             f"its listener {listener} is replaced, and a listener's rules go with it")
+                             f"its listener {listener} is replaced, and a listener's {what} go with it")
 
     def auto_create_before_destroy(self) -> None:
         """A group (or anything) being replaced while something that stays is bound to it must be
@@ -398,10 +405,15 @@ class _Builder:
                 (x for x in holders.get(old_id, ()) if x != addr and self.action(x) in (Action.UPDATE, Action.NOOP)),
                 key=str)
             if binders:
+                refusal = CBD_SAFE[addr.type]
+                if addr.type == "alicloud_slb_server_certificate" and all(
+                        b.type == DOMAIN_EXTENSION for b in binders):
+                    refusal = ("the cloud refuses to delete a certificate a domain extension uses: "
+                               "CertificateRelatedDomainExtensionExist")
                 self._set_action(
                     addr, Action.CREATE_THEN_DELETE,
                     f"created before the old one is deleted because {', '.join(map(str, binders))} "
-                    f"must be re-pointed first ({CBD_SAFE[addr.type]})",
+                    f"must be re-pointed first ({refusal})",
                 )
 
     def inherit_create_before_destroy(self) -> None:
@@ -711,21 +723,22 @@ class _Builder:
         def dependents(addr: ResourceAddress, world: str) -> tuple | None:
             v = self.after(addr) if world == "new" else self.before(addr)
             lb = self.new_lb(addr) if world == "new" else self.old_lb(addr)
-            if addr.type == RULE:
+            if addr.type in LISTENER_CHILDREN:
                 return (lb, v.get("frontend_port"))
             if addr.type == LISTENER and str(v.get("listener_forward") or "").lower() == "on":
                 return (lb, v.get("forward_port"))
             return None
 
         for addr in sorted(self.changes, key=str):
-            if addr.type not in (RULE, LISTENER):
+            if addr.type not in (RULE, DOMAIN_EXTENSION, LISTENER):
                 continue
             if self.new_exists(addr):
                 key = dependents(addr, "new")
                 parent = new_listeners.get(key) if key else None
                 if parent is not None and parent != addr:
-                    why = (f"{addr} is a rule of {parent} (same load balancer and frontend port)"
-                           if addr.type == RULE else f"{addr} forwards to {parent}, which must exist first")
+                    why = (f"{addr} is a rule of {parent} (same load balancer and frontend port)" if addr.type == RULE
+                           else f"{addr} is a domain extension of {parent} (same load balancer and frontend port)"
+                           if addr.type == DOMAIN_EXTENSION else f"{addr} forwards to {parent}, which must exist first")
                     for w in self.writes(addr):
                         for pw in self.writes(parent):
                             self.add(pw, w, why)
@@ -736,6 +749,8 @@ class _Builder:
                 if parent is not None and parent != addr and d is not None:
                     why = (f"{addr} is a rule of {parent}: rules go before their listener"
                            if addr.type == RULE else
+                           f"{addr} is a domain extension of {parent}: deleted before its listener"
+                           if addr.type == DOMAIN_EXTENSION else
                            f"{addr} forwards to {parent}: deleted first (ListenerForwardExist otherwise)")
                     self.add(d, self.op(parent, OpKind.DELETE), why)
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from planner.addresses import ResourceAddress
+from planner.addresses import ModuleAddress, ResourceAddress
 from planner.config.evaluation import InstanceValues
 from planner.config.model import Configuration
 from planner.diff import Differ, detect_drift, get_schema, planned_after, refreshed_state, strip_unknown
@@ -103,13 +103,14 @@ def _load(workdir: Path):
 
 
 def _evaluate(module: Any, *, var_args: Sequence[str], var_files: Sequence[str],
-              env: Mapping[str, str] | None, resolver: Callable) -> Configuration:
+              env: Mapping[str, str] | None, resolver: Callable, data_reader: Callable | None = None) -> Configuration:
     from planner.config import evaluate
     from planner.diagnostics import DiagnosticsError
 
     early = list(getattr(module, "load_diagnostics", []))
     try:
-        config = evaluate(module, var_args=var_args, var_files=var_files, env=env, resolver=resolver)
+        config = evaluate(module, var_args=var_args, var_files=var_files, env=env, resolver=resolver,
+                          data_reader=data_reader)
     except DiagnosticsError as e:
         raise DiagnosticsError(early + list(e.diagnostics)) from None
     if any(d.severity == "error" for d in early):
@@ -119,17 +120,17 @@ def _evaluate(module: Any, *, var_args: Sequence[str], var_files: Sequence[str],
     return config
 
 
-def open_provider(config: Configuration, workdir: Path) -> tuple[Any, Any, Any, str]:
+def open_provider(config: Configuration, workdir: Path, clouds: Any = None,
+                  env: Mapping[str, str] | None = None) -> tuple[Any, Any, Any, str]:
     """(provider, transport, emulator or None, region) for the configuration's alicloud provider."""
-    from planner.providers.alicloud import AlicloudProvider
-    from planner.providers.target import open_target
-
-    pc = config.providers.get("alicloud")
-    region = (pc.region if pc is not None and pc.region else None) or DEFAULT_REGION
     from planner.providers.local import with_local
+    from planner.providers.target import Clouds
 
-    transport, emulator = open_target(pc, workdir)
-    return with_local(AlicloudProvider(transport, region), base=workdir), transport, emulator, region
+    clouds = clouds if clouds is not None else Clouds(workdir, env)
+    pc = config.providers.get("alicloud")
+    region = clouds.region(pc)
+    transport, emulator = clouds.target(pc)
+    return with_local(clouds.provider(pc), base=workdir), transport, emulator, region
 
 
 def remember_secrets(*, config: Configuration | None = None, state: State | None = None,
@@ -183,29 +184,45 @@ def mark_echoes(state: State) -> None:
 
 def make_plan(workdir: Path | str, state: State, *, var_args: Sequence[str] = (), var_files: Sequence[str] = (),
               env: Mapping[str, str] | None = None, destroy: bool = False, verify: bool = True,
-              refresh: bool = True, targets: Sequence[ResourceAddress] = (),
-              excludes: Sequence[ResourceAddress] = (), replace: Sequence[ResourceAddress] = (),
+              refresh: bool = True, targets: Sequence[ResourceAddress | ModuleAddress] = (),
+              excludes: Sequence[ResourceAddress | ModuleAddress] = (), replace: Sequence[ResourceAddress] = (),
               refresh_only: bool = False) -> Planned:
     """Plan ``workdir`` against ``state`` (as read from the backend, journal replayed).
 
     ``targets``/``excludes``/``replace``/``refresh_only`` are the -target/-exclude/-replace/
     -refresh-only hooks of ``planner.plan.targeting``."""
+    from planner.plan.moves import apply_moves, check_instance_moves
     from planner.plan.targeting import check_replace, make_differ, refresh_only_plan, restrict_plan
+    from planner.providers.target import Clouds
 
     workdir = Path(workdir)
     module = _load(workdir)
-    differ = make_differ(state, destroy=destroy, replace=replace)
-    config = _evaluate(module, var_args=var_args, var_files=var_files, env=env, resolver=differ.resolve)
+    read_from = state
+    moves = apply_moves(state, module)  # moved/removed blocks re-address the prior state first
+    state = moves.state
+
+    def differ_for(prior: State) -> Differ:
+        d = make_differ(prior, destroy=destroy, replace=replace)
+        d.forget, d.move_targets, d.previous = moves.forget, moves.targets, moves.previous
+        return d
+
+    differ = differ_for(state)
+    clouds = Clouds(workdir, env)
+    reader = clouds.data_reader()
+    config = _evaluate(module, var_args=var_args, var_files=var_files, env=env, resolver=differ.resolve,
+                       data_reader=reader)
+    check_instance_moves(module, config)
     remember_secrets(config=config, state=state)
-    provider, transport, emulator, region = open_provider(config, workdir)
+    provider, transport, emulator, region = open_provider(config, workdir, clouds)
     refreshed, drift = state, []
     if refresh and state.resources:
         values = provider.refresh(list(state.resources.values()))
         drift = detect_drift(state, values)
         refreshed = refreshed_state(state, values)
         if drift:
-            differ = make_differ(refreshed, destroy=destroy, replace=replace)
-            config = _evaluate(module, var_args=var_args, var_files=var_files, env=env, resolver=differ.resolve)
+            differ = differ_for(refreshed)
+            config = _evaluate(module, var_args=var_args, var_files=var_files, env=env, resolver=differ.resolve,
+                               data_reader=reader)
     plan = plan_from(config, refreshed, differ=differ, drift=drift, destroy=destroy)
     remember_secrets(config=config, state=refreshed, plan=plan)
     check_replace(plan, replace)
@@ -213,7 +230,8 @@ def make_plan(workdir: Path | str, state: State, *, var_args: Sequence[str] = ()
         plan = refresh_only_plan(plan)
     elif targets or excludes:
         plan = restrict_plan(plan, config, refreshed, targets=targets, excludes=excludes)
-    planned = Planned(plan, config, module, state, refreshed, provider, transport, emulator, region)
+    planned = Planned(plan, config, module, read_from, refreshed, provider, transport, emulator, region,
+                      extra={"clouds": clouds, "data_reader": reader})
     if verify and emulator is not None and plan.operations:
         verify_plan(plan, emulator, refreshed, region=region, planned_values=planned.planned_values(),
                     dependencies=planned.dependencies())
@@ -226,7 +244,7 @@ def final_outputs(planned: Planned, state: State, *, var_args: Sequence[str] = (
     if planned.plan.destroy:
         return {}
     config = _evaluate(planned.module, var_args=var_args, var_files=var_files, env=env,
-                       resolver=Differ(state).resolve)
+                       resolver=Differ(state).resolve, data_reader=planned.extra.get("data_reader"))
     out = {}
     for name, o in sorted(config.outputs.items()):
         value = strip_unknown(o.value) if o.value is not UNKNOWN else None
@@ -240,7 +258,25 @@ def apply_plan(planned: Planned, state: State, *, parallelism: int = 10, journal
     ``stop`` (a threading.Event) ends the run gracefully when set (the CLI sets it on Ctrl-C)."""
     from planner.apply.executor import Executor
 
+    forget_objects(planned.plan, state)
     executor = Executor(planned.provider, parallelism=parallelism, journal=journal, lineage=state.lineage,
                         planned_values=planned.planned_values(), on_event=on_event,
                         dependencies=planned.dependencies(), stop=stop)
     return executor.run(planned.plan.operations, planned.plan.edges, state)
+
+
+def forget_objects(plan: Plan, state: State) -> bool:
+    """Drop what ``removed { lifecycle { destroy = false } }`` forgets from ``state`` (the cloud keeps
+    the objects). Moves need nothing here: the plan's state is already re-addressed. Returns whether
+    the plan re-addresses or forgets anything (the caller then writes the state before any API call,
+    so a journal replayed after a crash meets the new addresses)."""
+    from planner.plan.model import Action
+
+    restructured = False
+    for c in plan.changes:
+        if c.action is Action.FORGET:
+            state.resources.pop(c.address, None)
+            restructured = True
+        elif c.previous_address is not None:
+            restructured = True
+    return restructured

@@ -101,7 +101,8 @@ def encode_plan(plan: Plan, salt: str) -> dict:
         return {"address": str(c.address), "action": c.action.value, "provider": c.provider,
                 "before": _encode_attrs(c.before, sens, salt), "after": _encode_attrs(c.after, sens, salt),
                 "replace_paths": [list(p) for p in c.replace_paths], "action_reason": c.action_reason,
-                "reason": c.reason, "sensitive": sorted(sens)}
+                "reason": c.reason, "sensitive": sorted(sens),
+                **({"previous_address": str(c.previous_address)} if c.previous_address is not None else {})}
 
     masked = {c.address: set(c.sensitive) for c in plan.changes}
 
@@ -133,7 +134,8 @@ def decode_plan(doc: dict, variables: dict[str, Any] | None = None) -> Plan:
             decode_value(c["after"]), provider=c.get("provider", "alicloud"),
             replace_paths=[list(p) for p in c.get("replace_paths", [])],
             action_reason=c.get("action_reason", ""), reason=c.get("reason", ""),
-            sensitive=set(c.get("sensitive", [])))
+            sensitive=set(c.get("sensitive", [])),
+            previous_address=ResourceAddress.parse(c["previous_address"]) if c.get("previous_address") else None)
         changes.append(ch)
         by_addr[c["address"]] = ch
     ops = []

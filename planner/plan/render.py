@@ -104,9 +104,34 @@ def _block_item_lines(w: _Writer, sym: str, name: str, item: dict, indent: int, 
     w.lines.append(f"{pad}  }}")
 
 
+def _render_kept(w: _Writer, ch: ResourceChange, header: list[str], sym: str) -> None:
+    """A moved object with nothing else to change, or a forgotten one: its id, the rest hidden
+    (Terraform's layout: ``# OLD has moved to NEW`` / ``. resource`` for forget)."""
+    w.lines.extend(header)
+    addr = ch.address
+    w.lines.append(f"{sym} resource \"{addr.type}\" \"{addr.name}\" {{")
+    before = ch.before or {}
+    if "id" in before:
+        w.lines.append(f"        id = {fmt_value(before['id'], 'id' in ch.sensitive)}")
+    hidden = sum(1 for k, v in before.items() if k != "id" and v not in (None, []))
+    if hidden:
+        w.lines.append(f"        # ({hidden} unchanged attribute{'s' if hidden != 1 else ''} hidden)")
+    w.lines.append("    }")
+    w.lines.append("")
+
+
 def _render_change(w: _Writer, ch: ResourceChange) -> None:
     addr = ch.address
+    if ch.action is Action.FORGET:
+        _render_kept(w, ch, [f" # {addr} will no longer be managed by clbplan, but will not be destroyed",
+                             " # (destroy = false is set in the configuration)"], " .")
+        return
+    if ch.action is Action.NOOP and ch.previous_address is not None:
+        _render_kept(w, ch, [f"  # {ch.previous_address} has moved to {addr}"], "   ")
+        return
     w.lines.append(f"  # {addr} {HEADERS.get(ch.action, ch.action.value)}")
+    if ch.previous_address is not None:
+        w.lines.append(f"  # (moved from {ch.previous_address})")
     if ch.reason:
         w.lines.append(f"  # ({ch.reason})")
     sym = ch.action.symbol
@@ -282,13 +307,26 @@ def render_plan(plan: Plan) -> str:
     lines.append("")
     w = _Writer()
     for ch in plan.changes:
-        if ch.action in (Action.NOOP, Action.READ):
+        if ch.action in (Action.NOOP, Action.READ) and ch.previous_address is None:
             continue
         _render_change(w, ch)
     lines.extend(w.lines)
     lines.extend(render_operations(plan))
     lines.append(summary_line(plan))
+    lines.extend(forget_warning(plan))
     return "\n".join(lines) + "\n"
+
+
+def forget_warning(plan: Plan) -> list[str]:
+    """Terraform's warning after the summary when a removed block forgets objects."""
+    gone = [c.address for c in plan.changes if c.action is Action.FORGET]
+    if not gone:
+        return []
+    return ["", "Warning: Some objects will no longer be managed by clbplan", "",
+            "If you apply this plan, clbplan will discard its tracking information for the following objects, "
+            "but it will not delete them:", *[f" - {a}" for a in gone], "",
+            "After applying this plan, clbplan will no longer manage these objects. You will need to import "
+            "them into clbplan to manage them again."]
 
 
 def render_operation_line(op: Operation) -> str:

@@ -21,7 +21,7 @@ from collections.abc import Iterable, Sequence
 
 import networkx as nx
 
-from planner.addresses import ResourceAddress
+from planner.addresses import ModuleAddress, ResourceAddress, parse_target
 from planner.config.model import Configuration, ResourceInstance
 from planner.diagnostics import Diagnostic, DiagnosticsError
 from planner.diff import Differ, _mark_replaced, get_schema
@@ -45,23 +45,37 @@ REFRESH_ONLY_NOTE = (
 )
 
 
-def parse_addresses(values: Iterable[str], flag: str) -> list[ResourceAddress]:
-    """Parse ``-target``/``-exclude``/``-replace`` values; a bad one is a diagnostic, never a traceback."""
-    out, problems = [], []
+def parse_addresses(values: Iterable[str], flag: str) -> list[ResourceAddress | ModuleAddress]:
+    """Parse ``-target``/``-exclude``/``-replace`` values; a bad one is a diagnostic, never a traceback.
+
+    ``-target``/``-exclude`` also take a module (``module.slb``: every instance and everything
+    nested; ``module.slb[0]``: one instance); ``-replace`` needs a resource, as in Terraform."""
+    out: list[ResourceAddress | ModuleAddress] = []
+    problems = []
     for v in values:
         try:
-            out.append(ResourceAddress.parse(v.strip()))
+            a = parse_target(v.strip())
         except ValueError as e:
             problems.append(Diagnostic(f"Invalid {flag} address {v!r}", detail=str(e),
-                                       hint=f"e.g. {flag}=alicloud_slb_listener.http or "
-                                            f"{flag}='alicloud_instance.web[0]'"))
+                                       hint=f"e.g. {flag}=alicloud_slb_listener.http, "
+                                            f"{flag}='alicloud_instance.web[0]' or {flag}=module.slb"))
+            continue
+        if isinstance(a, ModuleAddress) and flag == "-replace":
+            problems.append(Diagnostic(f"Invalid {flag} address {v!r}",
+                                       detail="-replace names a resource instance, not a module",
+                                       hint=f"e.g. -replace='{a}.alicloud_slb_listener.http'"))
+            continue
+        out.append(a)
     if problems:
         raise DiagnosticsError(problems)
     return out
 
 
-def _matches(addr: ResourceAddress, pattern: ResourceAddress) -> bool:
-    """An address without an index names every instance of that resource (as in Terraform)."""
+def _matches(addr: ResourceAddress, pattern: ResourceAddress | ModuleAddress) -> bool:
+    """An address without an index names every instance of that resource (as in Terraform); a module
+    address names everything inside it (an unkeyed module step names every instance of the call)."""
+    if isinstance(pattern, ModuleAddress):
+        return pattern.contains(addr)
     if addr == pattern:
         return True
     return pattern.key is None and addr.resource == pattern
@@ -134,8 +148,8 @@ def _dependency_graph(config: Configuration, refreshed: State) -> nx.DiGraph:
 
 
 def restrict_plan(plan: Plan, config: Configuration, refreshed: State, *,
-                  targets: Sequence[ResourceAddress] = (),
-                  excludes: Sequence[ResourceAddress] = ()) -> Plan:
+                  targets: Sequence[ResourceAddress | ModuleAddress] = (),
+                  excludes: Sequence[ResourceAddress | ModuleAddress] = ()) -> Plan:
     """The part of ``plan`` selected by ``-target`` (with dependencies) minus ``-exclude`` (with
     dependents). Operations keep their relative order."""
     if not targets and not excludes:

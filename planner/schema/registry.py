@@ -11,10 +11,14 @@ import dataclasses
 from planner.schema import (
     datasources,
     ecs,
+    lookups,
     network,
     slb_acl,
     slb_acl_entry_attachment,
+    slb_attachment,
     slb_backend_server,
+    slb_ca_certificate,
+    slb_domain_extension,
     slb_listener,
     slb_load_balancer,
     slb_master_slave_server_group,
@@ -22,6 +26,7 @@ from planner.schema import (
     slb_server_certificate,
     slb_server_group,
     slb_server_group_server_attachment,
+    slb_tls_cipher_policy,
 )
 from planner.schema.base import ResourceSchema
 
@@ -36,6 +41,10 @@ MANAGED: dict[str, ResourceSchema] = {s.type_name: s for s in (
     slb_acl.SCHEMA,
     slb_acl_entry_attachment.SCHEMA,
     slb_server_certificate.SCHEMA,
+    slb_attachment.SCHEMA,
+    slb_ca_certificate.SCHEMA,
+    slb_domain_extension.SCHEMA,
+    slb_tls_cipher_policy.SCHEMA,
     network.VPC,
     network.VSWITCH,
     network.SECURITY_GROUP,
@@ -55,6 +64,7 @@ DATA: dict[str, ResourceSchema] = {s.type_name: s for s in (
     datasources.ZONES_SCHEMA,
     datasources.INSTANCE_TYPES_SCHEMA,
     datasources.IMAGES_SCHEMA,
+    *lookups.SCHEMAS,
 )}
 
 # Resources whose provider schema has a ``timeouts {}`` block, and the operations it names.

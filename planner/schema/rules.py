@@ -320,6 +320,59 @@ def _ownership(ix: _Index) -> list[Diagnostic]:
     return out
 
 
+def _default_group_owners(ix: _Index) -> list[Diagnostic]:
+    """alicloud_slb_attachment reads and writes the whole default server group (the provider
+    documents that it cannot be used with alicloud_slb_backend_server on the same load balancer)."""
+    out: list[Diagnostic] = []
+    owners: dict[Key, ResourceInstance] = {}
+    for inst in ix.of("alicloud_slb_backend_server", "alicloud_slb_attachment"):
+        lb = ix.lb_of(inst)
+        if lb is None:
+            continue
+        first = owners.setdefault(lb, inst)
+        if first is inst or inst.type == first.type == "alicloud_slb_backend_server":
+            continue  # two backend_server resources: reported by _ownership
+        out.append(_err(inst, ("load_balancer_id",),
+                        f"{first.address} already manages the default server group of {_show(lb)}",
+                        "alicloud_slb_attachment takes over the whole default server group: use one "
+                        "alicloud_slb_attachment or one alicloud_slb_backend_server per load balancer, not both "
+                        "(they would remove each other's servers on every apply)"))
+    return out
+
+
+def _https_extensions(ix: _Index, by_port: dict[tuple[Key, int], list[ResourceInstance]]) -> list[Diagnostic]:
+    """Domain extensions sit on an HTTPS listener of a performance-guaranteed load balancer; custom
+    TLS policies need a guaranteed one too (InvalidParameter.SpecNotSupport otherwise)."""
+    out: list[Diagnostic] = []
+    for de in ix.of("alicloud_slb_domain_extension"):
+        lb = ix.lb_of(de)
+        port = de.attributes.get("frontend_port")
+        lbi = ix.lb_instance(lb)
+        if _guaranteed(lbi) is False:
+            out.append(_err(de, ("load_balancer_id",), f"domain extensions need a performance-guaranteed load "
+                                                       f"balancer, but {lbi.address} is shared-performance",
+                            f'set load_balancer_spec (e.g. "slb.s1.small") on {lbi.address}'))
+        if lb is None or lb[0] != "ref" or not known(port):
+            continue
+        listeners = by_port.get((lb, port), [])
+        if not any(lst.attributes.get("protocol") == "https" for lst in listeners):
+            other = next((lst for lst in listeners if known(lst.attributes.get("protocol"))), None)
+            what = (f"{other.address} on port {port} is {other.attributes['protocol']}" if other is not None
+                    else f"no listener on port {port} of {_show(lb)}")
+            out.append(_err(de, ("frontend_port",), f"a domain extension needs an https listener: {what}",
+                            "point frontend_port at an https listener of the same load balancer"))
+    for lst in ix.of("alicloud_slb_listener"):
+        policy = lst.attributes.get("tls_cipher_policy")
+        if lst.attributes.get("protocol") != "https" or not known(policy) or policy == "tls_cipher_policy_1_0":
+            continue
+        lbi = ix.lb_instance(ix.lb_of(lst))
+        if _guaranteed(lbi) is False:
+            out.append(_err(lst, ("tls_cipher_policy",), f"tls_cipher_policy needs a performance-guaranteed load "
+                                                         f"balancer, but {lbi.address} is shared-performance",
+                            f'remove tls_cipher_policy, or set load_balancer_spec on {lbi.address}'))
+    return out
+
+
 def _capacity(ix: _Index) -> list[Diagnostic]:
     """Listener bandwidth within a pay-by-bandwidth load balancer's bandwidth."""
     out: list[Diagnostic] = []
@@ -369,6 +422,8 @@ def validate_configuration(config: Configuration) -> list[Diagnostic]:
     out += _eni_backends(ix)
     out += _listener_needs(ix)
     out += _ownership(ix)
+    out += _default_group_owners(ix)
+    out += _https_extensions(ix, by_port)
     out += _capacity(ix)
     out += _forwarding(ix, by_port)
     return out

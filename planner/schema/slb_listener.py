@@ -36,6 +36,14 @@ HTTP_CODES = ("http_2xx", "http_3xx", "http_4xx", "http_5xx")
 TLS_POLICIES = ("tls_cipher_policy_1_0", "tls_cipher_policy_1_1", "tls_cipher_policy_1_2",
                 "tls_cipher_policy_1_2_strict", "tls_cipher_policy_1_2_strict_with_1_3")
 
+
+
+def _tls_policy(v: object) -> str | None:
+    if isinstance(v, str) and v not in TLS_POLICIES and not v.startswith("tls-"):
+        return f"must be one of {', '.join(TLS_POLICIES)}, or a custom policy id (tls-...)"
+    return None
+
+
 COOKIE = all_of(length(1, 200), matches(r"[^$,; ][^,; ]*",
                                         "must not contain ',', ';' or spaces nor start with '$'"))
 
@@ -96,7 +104,8 @@ ATTRIBUTES = table(
     O("request_timeout", "number", default=60, ranges=((1, 180),),
       description="seconds to wait for a backend answer before returning 504"),
     O("enable_http2", default="on", one_of=ON_OFF),
-    O("tls_cipher_policy", default="tls_cipher_policy_1_0", one_of=TLS_POLICIES),
+    O("tls_cipher_policy", default="tls_cipher_policy_1_0", check=_tls_policy,
+      description="a built-in tls_cipher_policy_* or the id of an alicloud_slb_tls_cipher_policy"),
     OC("listener_forward", force_new=True, one_of=ON_OFF),
     O("forward_port", "number", force_new=True, ranges=PORT),
     OC("proxy_protocol_v2_enabled", "bool"),

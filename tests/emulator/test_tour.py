@@ -202,10 +202,32 @@ def test_every_action_once_with_sdk_shapes():
     t("Slb", "DescribeTags", LoadBalancerId=lb)
     t("Slb", "RemoveTags", LoadBalancerId=lb, Tags=json.dumps([{"TagKey": "a", "TagValue": "b"}]))
 
+    # HTTPS objects beside the listener: CA certificate, domain extension, custom TLS policy
+    ca = t("Slb", "UploadCACertificate", CACertificateName="tourca",
+           CACertificate="-----BEGIN CERTIFICATE-----\nca\n-----END CERTIFICATE-----")["CACertificateId"]
+    t("Slb", "SetCACertificateName", CACertificateId=ca, CACertificateName="tourca2")
+    t("Slb", "DescribeCACertificates", CACertificateId=ca)
+    policy = t("Slb", "CreateTLSCipherPolicy", Name="tour-policy", **{"TLSVersions.1": "TLSv1.2",
+                                                                       "Ciphers.1": "AES128-GCM-SHA256"})
+    policy = policy["TLSCipherPolicyId"]
+    t("Slb", "SetTLSCipherPolicyAttribute", TLSCipherPolicyId=policy, Name="tour-policy-2")
+    t("Slb", "SetLoadBalancerHTTPSListenerAttribute", LoadBalancerId=lb, ListenerPort=443, CACertificateId=ca,
+      TLSCipherPolicy=policy)
+    t("Slb", "ListTLSCipherPolicies", IncludeListener="true")
+    de = t("Slb", "CreateDomainExtension", LoadBalancerId=lb, ListenerPort=443, Domain="*.example.com",
+           ServerCertificateId=cert)["DomainExtensionId"]
+    t("Slb", "SetDomainExtensionAttribute", DomainExtensionId=de, ServerCertificateId=cert)
+    t("Slb", "DescribeDomainExtensions", LoadBalancerId=lb, ListenerPort=443)
+    t("Slb", "DeleteDomainExtension", DomainExtensionId=de)
+    t("Slb", "SetLoadBalancerHTTPSListenerAttribute", LoadBalancerId=lb, ListenerPort=443,
+      TLSCipherPolicy="tls_cipher_policy_1_2")
+    t("Slb", "DeleteTLSCipherPolicy", TLSCipherPolicyId=policy)
+
     t("Slb", "DeleteRules", RuleIds=json.dumps([r["RuleId"] for r in rules]))
     t("Slb", "DeleteLoadBalancerListener", LoadBalancerId=lb, ListenerPort=81)
     t("Slb", "DeleteLoadBalancerListener", LoadBalancerId=lb, ListenerPort=443)
     t("Slb", "DeleteServerCertificate", ServerCertificateId=cert)
+    t("Slb", "DeleteCACertificate", CACertificateId=ca)
     t("Slb", "DeleteLoadBalancerListener", LoadBalancerId=lb, ListenerPort=53)
     t("Slb", "DeleteMasterSlaveServerGroup", MasterSlaveServerGroupId=msid)
     t("Slb", "DeleteLoadBalancerListener", LoadBalancerId=lb, ListenerPort=80)

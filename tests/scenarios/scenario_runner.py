@@ -18,7 +18,7 @@ HERE = Path(__file__).parent
 SCENARIOS = sorted(d.name for d in HERE.iterdir() if (d / "before").is_dir() and (d / "after").is_dir())
 
 # cloud-assigned ids differ between runs: numbered placeholders in order of appearance
-_ID = re.compile(r"\b(?:lb|rsp|acl|i|vpc|vsw|sg|eni|rule|cert|ca)-[0-9a-z]{6,}\b")
+_ID = re.compile(r"\b(?:(?:lb|rsp|acl|i|vpc|vsw|sg|eni|rule|cert|ca|de|eip)-[0-9a-z]{6,}|tls-[0-9a-z]{18,})\b")
 # addresses depend on which object the cloud served first (the apply runs in parallel)
 _IP = re.compile(r"\b\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\b(?!/)")
 

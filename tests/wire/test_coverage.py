@@ -12,7 +12,8 @@ from pathlib import Path
 from planner.emulator import Emulator
 
 HERE = Path(__file__).parent
-DRIVING_FILES = ("test_rules.py", "test_rules_acl_cert_tags.py", "test_faults_wire.py", "test_catalogue_wire.py")
+DRIVING_FILES = ("test_rules.py", "test_rules_acl_cert_tags.py", "test_faults_wire.py", "test_catalogue_wire.py",
+                 "test_clb_extensions_wire.py")
 
 
 def _string_literals(path: Path) -> set[str]:

@@ -3,6 +3,7 @@
 from planner.emulator.actions import (  # noqa: F401
     catalogue_api,
     ecs,
+    slb_extensions,
     slb_instances,
     slb_listeners,
     slb_misc,

@@ -222,9 +222,12 @@ def listener_refs(lst: dict[str, Any]) -> list[tuple[str, str]]:
         refs.append(("msg", lst["MasterSlaveServerGroupId"]))
     for a in lst.get("AclIds", []):
         refs.append(("acl", a))
-    for k in ("ServerCertificateId", "CACertificateId"):
-        if lst.get(k):
-            refs.append(("cert", lst[k]))
+    if lst.get("ServerCertificateId"):
+        refs.append(("cert", lst["ServerCertificateId"]))
+    if lst.get("CACertificateId"):
+        refs.append(("cacert", lst["CACertificateId"]))
+    if str(lst.get("TLSCipherPolicy") or "").startswith("tls-"):
+        refs.append(("tlspolicy", lst["TLSCipherPolicy"]))
     if lst.get("ListenerForward") == "on" and lst.get("ForwardPort"):
         refs.append(("listener", listener_id(lst["LoadBalancerId"], "https", lst["ForwardPort"])))
     return refs

@@ -146,7 +146,8 @@ def create_load_balancer(ctx: Ctx, p: Params) -> dict:
 def delete_load_balancer(ctx: Ctx, p: Params) -> dict:
     """- DeleteProtection on: OperationDenied.DeleteProtectionIsOn
     - prepaid instances cannot be deleted (InvalidChargeType)
-    - listeners, rules, VServer and master-slave groups, tags and the address go with it"""
+    - listeners, rules, domain extensions, VServer and master-slave groups, tags and the address go
+      with it"""
     lb = lb_param(ctx, p)
     if lb["DeleteProtection"] == "on":
         raise err("OperationDenied.DeleteProtectionIsOn")
@@ -154,7 +155,7 @@ def delete_load_balancer(ctx: Ctx, p: Params) -> dict:
         raise err("InvalidChargeType")
     st = ctx.store
     lb_id = lb["LoadBalancerId"]
-    for kind in ("rule", "listener", "vsg", "msg"):
+    for kind in ("rule", "domainext", "listener", "vsg", "msg"):
         for i in st.ids(kind, lb_id=lb_id):
             st.delete(kind, i)
     st.ip_release_owner(lb_id)

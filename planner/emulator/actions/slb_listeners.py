@@ -26,6 +26,7 @@ from planner.emulator.actions.common import (
     save_listener,
     tags_out,
 )
+from planner.emulator.actions.slb_extensions import extensions_of_listener, get_policy
 from planner.emulator.codes import err, invalid, missing
 from planner.emulator.errors import CloudError
 from planner.emulator.params import Params
@@ -91,7 +92,7 @@ ATTRS: list[tuple[str, str, str, Any, tuple[str, ...]]] = [
     ("IdleTimeout", "IdleTimeout", "int", (1, 60), L7),
     ("RequestTimeout", "RequestTimeout", "int", (1, 180), L7),
     ("EnableHttp2", "EnableHttp2", "onoff", None, ("https",)),
-    ("TLSCipherPolicy", "TLSCipherPolicy", "enum", TLS_POLICIES, ("https",)),
+    ("TLSCipherPolicy", "TLSCipherPolicy", "tlspolicy", TLS_POLICIES, ("https",)),
     ("ListenerForward", "ListenerForward", "onoff", None, ("http",)),
     ("ForwardPort", "ForwardPort", "int", (1, 65535), ("http",)),
     ("AclStatus", "AclStatus", "onoff", None, ALL),
@@ -143,6 +144,10 @@ def _parse_attrs(p: Params, proto: str) -> dict[str, Any]:
             out[key] = p.int(param, arg[0], arg[1], error=error)
         elif typ == "onoff":
             out[key] = p.enum(param, ("on", "off"), error=error)
+        elif typ == "tlspolicy":  # a built-in policy, or the id of a custom one (checked in _apply)
+            if raw not in arg and not raw.startswith("tls-"):
+                raise error()
+            out[key] = raw
         elif typ == "enum":
             out[key] = p.enum(param, arg, error=error)
         elif typ == "bool":
@@ -289,8 +294,13 @@ def _apply(ctx: Ctx, p: Params, lb: dict[str, Any], lst: dict[str, Any], *, crea
             raise missing("ServerCertificateId")
         ca = p.get("CACertificateId")
         if ca:
-            _check_cert(ctx, ca)
+            c = ctx.store.get("cacert", ca)
+            if c is None or c["RegionId"] != ctx.region:
+                raise err("CertificateNotExist")
             lst["CACertificateId"] = ca
+        policy = changes.get("TLSCipherPolicy")
+        if policy and policy.startswith("tls-"):
+            get_policy(ctx, policy)
         if "TLSCipherPolicy" in changes and changes["TLSCipherPolicy"] != "tls_cipher_policy_1_0" \
                 and not is_guaranteed(lb):
             raise err("InvalidParameter.SpecNotSupport")
@@ -394,6 +404,9 @@ def listener_out(ctx: Ctx, lst: dict[str, Any]) -> dict[str, Any]:
                         item[k] = r[k]
                 rules.append(item)
         out["Rules"] = {"Rule": rules}
+    if lst["ListenerProtocol"] == "https":
+        out["DomainExtensions"] = {"DomainExtension": extensions_of_listener(
+            ctx, lst["LoadBalancerId"], lst["ListenerPort"])}
     return out
 
 
@@ -474,7 +487,7 @@ def delete_load_balancer_listener(ctx: Ctx, p: Params) -> dict:
     """- unknown listener: ResourceNotFound.Listener (404)
     - an HTTPS listener another listener redirects to: ListenerForwardExist
     - only when stopped or running (OperationBusy while starting)
-    - its forwarding rules go with it; deleting the last listener turns the instance inactive"""
+    - its forwarding rules and domain extensions go with it; deleting the last listener turns the instance inactive"""
     lb = lb_param(ctx, p)
     lst = find_listener(ctx, p, lb, not_found=lambda: err("ResourceNotFound.Listener"))
     lid = listener_id(lb["LoadBalancerId"], lst["ListenerProtocol"], lst["ListenerPort"])
@@ -484,6 +497,8 @@ def delete_load_balancer_listener(ctx: Ctx, p: Params) -> dict:
         raise err("OperationBusy")
     for _, rid in ctx.store.referrers("listener", lid, "rule"):
         ctx.store.delete("rule", rid)
+    for _, de_id in ctx.store.referrers("listener", lid, "domainext"):
+        ctx.store.delete("domainext", de_id)
     ctx.store.delete("listener", lid)
     if ctx.store.count("listener", lb_id=lb["LoadBalancerId"]) == 0:
         lb["LoadBalancerStatus"] = "inactive"
@@ -494,6 +509,7 @@ def delete_load_balancer_listener(ctx: Ctx, p: Params) -> dict:
 def _summary_out(ctx: Ctx, lst: dict[str, Any]) -> dict[str, Any]:
     full = listener_out(ctx, lst)
     full.pop("Rules", None)
+    full.pop("DomainExtensions", None)
     out: dict[str, Any] = {"ListenerProtocol": lst["ListenerProtocol"]}
     config: dict[str, Any] = {}
     for k, v in full.items():

@@ -246,10 +246,13 @@ def describe_server_certificates(ctx: Ctx, p: Params) -> dict:
 
 @action("Slb", "DeleteServerCertificate")
 def delete_server_certificate(ctx: Ctx, p: Params) -> dict:
-    """- a certificate used by a listener cannot be deleted (CertificateAndPrivateKeyIsRefered)"""
+    """- a certificate used by a listener cannot be deleted (CertificateAndPrivateKeyIsRefered), nor one
+      a domain extension uses (CertificateRelatedDomainExtensionExist)"""
     c = _get_cert(ctx, p.req("ServerCertificateId"))
     if ctx.store.referrers("cert", c["ServerCertificateId"], "listener"):
         raise err("CertificateAndPrivateKeyIsRefered")
+    if ctx.store.referrers("cert", c["ServerCertificateId"], "domainext"):
+        raise err("CertificateRelatedDomainExtensionExist")
     ctx.store.delete("cert", c["ServerCertificateId"])
     return {}
 
@@ -276,6 +279,8 @@ TAG_PAGE = 50
 def _resource(ctx: Ctx, rtype: str, rid: str) -> tuple[str, dict[str, Any]]:
     kind = RESOURCE_KINDS[rtype]
     doc = ctx.store.get(kind, rid)
+    if doc is None and kind == "cert":  # ResourceType certificate covers CA certificates too
+        kind, doc = "cacert", ctx.store.get("cacert", rid)
     if doc is None or doc.get("RegionId", ctx.region) != ctx.region:
         raise err("ResourceNotExist", None, f"The resource {rid} does not exist")
     return kind, doc

@@ -2,9 +2,11 @@
 
 from . import (  # noqa: F401
     acl,
+    attachment,
     backend_server,
     certificate,
     ecs,
+    extensions,
     listener,
     load_balancer,
     master_slave,

@@ -1,0 +1,55 @@
+# The certificate of a domain extension is renewed: the cloud refuses to delete a certificate a
+# domain extension uses (CertificateRelatedDomainExtensionExist), so the new one is uploaded first,
+# the domain re-pointed (SetDomainExtensionAttribute), then the old one deleted.
+
+resource "alicloud_slb_load_balancer" "web" {
+  load_balancer_name   = "scn-sni"
+  address_type         = "internet"
+  internet_charge_type = "PayByTraffic"
+  load_balancer_spec   = "slb.s2.small"
+}
+
+resource "alicloud_slb_server_certificate" "site" {
+  name               = "scn-site"
+  server_certificate = <<-PEM
+    -----BEGIN CERTIFICATE-----
+    c2NuLXNlcnZlci1jZXJ0LQMQ==
+    -----END CERTIFICATE-----
+  PEM
+  private_key        = <<-PEM
+    -----BEGIN PRIVATE KEY-----
+    c2NuLXNlcnZlci1rZXktLQMQ==
+    -----END PRIVATE KEY-----
+  PEM
+}
+
+resource "alicloud_slb_server_certificate" "api" {
+  name               = "scn-api"
+  server_certificate = <<-PEM
+    -----BEGIN CERTIFICATE-----
+    c2NuLXNlcnZlci1jZXJ0LQYXBpMQ==
+    -----END CERTIFICATE-----
+  PEM
+  private_key        = <<-PEM
+    -----BEGIN PRIVATE KEY-----
+    c2NuLXNlcnZlci1rZXktLQYXBpMQ==
+    -----END PRIVATE KEY-----
+  PEM
+}
+
+resource "alicloud_slb_listener" "https" {
+  load_balancer_id      = alicloud_slb_load_balancer.web.id
+  protocol              = "https"
+  frontend_port         = 443
+  backend_port          = 8443
+  bandwidth             = -1
+  health_check          = "off"
+  server_certificate_id = alicloud_slb_server_certificate.site.id
+}
+
+resource "alicloud_slb_domain_extension" "api" {
+  load_balancer_id      = alicloud_slb_load_balancer.web.id
+  frontend_port         = alicloud_slb_listener.https.frontend_port
+  domain                = "api.example.com"
+  server_certificate_id = alicloud_slb_server_certificate.api.id
+}
