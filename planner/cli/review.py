@@ -263,15 +263,24 @@ def apply_saved(path: str, *, state_path: str | None, lock_timeout: str, paralle
     """Apply exactly the operations of a saved plan, without asking; refuse a stale one."""
     from planner.cli.run_cmd import _backend, _read_state
     from planner.plan.pipeline import make_plan
-    from planner.plan.planfile import check_fresh, check_origin, check_state, read_plan_file, saved_var_file
+    from planner.plan.planfile import (
+        check_backend,
+        check_fresh,
+        check_state,
+        plan_workdir,
+        read_plan_file,
+        saved_var_file,
+    )
 
     saved = read_plan_file(path)
-    # the plan applies to the directory the command runs in, and must have been made there, for
-    # the same state: `apply ../other/p.plan` is refused with the reason, never applied elsewhere
-    workdir = Path.cwd()
+    # `apply ../other/p.plan` from a directory with its own configuration is refused with the
+    # reason; from elsewhere the plan applies where it was made, and says so
+    workdir, elsewhere = plan_workdir(saved, Path.cwd())
+    if elsewhere:
+        click.echo(f"Applying the plan to {workdir}, where it was made (its configuration and state).", err=True)
     opts = ReviewOptions.from_json(saved.options)
-    backend = _backend(workdir, state_path, lock_timeout)
-    check_origin(saved, workdir, backend.path)
+    backend = _backend(workdir, state_path or saved.section["state_path"], lock_timeout)
+    check_backend(saved, backend.path)
     with backend.lock("apply"):
         state, journal, pending = _read_state(backend)
         if pending:

@@ -321,19 +321,35 @@ def check_json_view(saved: SavedPlan) -> None:
                       "do not edit plan files; create a new plan with `clbplan plan -out=FILE`")
 
 
-def check_origin(saved: SavedPlan, workdir: Path, state_path: Path) -> None:
-    """Refuse a plan made in another working directory or for another state (backend): ``apply
-    ../other/p.plan`` must not silently change the other directory's cloud."""
+def plan_workdir(saved: SavedPlan, cwd: Path) -> tuple[Path, bool]:
+    """The directory a saved plan applies to, and whether that is not the current one.
+
+    ``plan DIR -out=FILE`` records DIR: ``apply FILE`` applies there (and says so when run from
+    elsewhere). But a current directory holding a configuration of its own is what the user means
+    to change: a plan made in another directory is refused there with the reason, never applied
+    to the other directory silently (``apply ../other/p.plan``)."""
     s = saved.section
-    here = Path(workdir).resolve()
+    here = Path(cwd).resolve()
     made = Path(s.get("workdir", "")).resolve()
-    if made != here:
+    if made == here:
+        return made, False
+    own_config = any(here.glob("*.tf")) or any(here.glob("*.tf.json"))
+    if own_config:
         raise _refuse("Saved plan was made in another working directory",
-                      f"the plan was made in {made}, this command runs in {here}; applying it here would "
-                      "change what that directory's configuration and state manage",
+                      f"the plan was made in {made}, this command runs in {here}, which has a configuration "
+                      "of its own; applying the plan would change what the other directory manages",
                       f"run the apply from {made} (or with -chdir={made}), or create a plan here")
+    if not made.is_dir():
+        raise _refuse(f"The plan's configuration directory {made} does not exist",
+                      "the plan applies to the directory where it was made",
+                      "apply the plan where it was made, or create a new plan")
+    return made, True
+
+
+def check_backend(saved: SavedPlan, state_path: Path) -> None:
+    """Refuse a plan made for another state (backend) than the one this apply would write."""
     target = Path(state_path).resolve()
-    planned_for = Path(s.get("state_path", "")).resolve()
+    planned_for = Path(saved.section.get("state_path", "")).resolve()
     if target != planned_for:
         raise _refuse("Saved plan was made for another backend",
                       f"the plan was made against the state {planned_for}, this apply would write {target}",

@@ -109,6 +109,12 @@ def test_plan_from_another_directory_is_refused_with_the_reason(tmp_path: Path) 
     assert "another working directory" in p.stderr and str(other.resolve()) in p.stderr
     assert _listener_count(other) == 1
     assert not (here / "clbplan.tfstate").exists()
+    # from a directory without a configuration of its own, it applies where it was made and says so
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    p = run(empty, "apply", "-var", "listeners=0", "../other/p.plan")
+    assert f"Applying the plan to {other.resolve()}" in p.stderr
+    assert _listener_count(other) == 0
 
 
 def test_plan_for_another_state_is_refused_with_the_reason(tmp_path: Path) -> None:
