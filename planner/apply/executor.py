@@ -332,8 +332,10 @@ class Executor:
                 try:
                     # with a stop event, wake up now and then to notice it (the signal handler
                     # only sets it); without one, Ctrl-C arrives here as KeyboardInterrupt
-                    done, _ = wait(list(running), timeout=0.1 if stop is not None else None,
-                                   return_when=FIRST_COMPLETED)
+                    if stop is None:
+                        done, _ = wait(list(running), return_when=FIRST_COMPLETED)
+                    else:
+                        done, _ = wait(list(running), timeout=0.1, return_when=FIRST_COMPLETED)
                 except KeyboardInterrupt:
                     # Ctrl-C: start nothing new, let the calls in flight finish and record them,
                     # so the state the caller writes is true; a second Ctrl-C aborts for real
