@@ -6,6 +6,11 @@ calls (total and per operation), calls/s, refresh cost, and peak RSS.
 
     python bench/apply_bench.py --lbs 1000 --parallelism 10
     python bench/apply_bench.py --lbs 200 --faults busy=0.01,transient=0.1,lost=0.05,seed=3
+    python bench/apply_bench.py --lbs 100 --parallelism 50 --faults latency=0.02
+
+With a latency fault, the apply is also compared with its lower bound: the larger of the calls one
+load balancer needs in sequence (the cloud takes one write per load balancer at a time; every stack
+is the same, so that is total calls / load balancers) and total calls x latency / parallelism.
 """
 
 from __future__ import annotations
@@ -99,12 +104,20 @@ def main(argv: list[str] | None = None) -> int:
     print(f"apply   : {args.lbs} LBs, {n_ops} operations, parallelism {args.parallelism}, faults "
           f"[{args.faults or 'none'}]: {dt:.2f} s, {res.api_calls} API calls ({res.api_calls / n_ops:.2f}/op, "
           f"{res.api_calls / dt:.0f} calls/s), retries {dict(retries)}, failures {len(res.failures)}")
+    latency = faults.latency if faults is not None else 0.0
+    if latency > 0:
+        bound = max(res.api_calls / args.lbs * latency, res.api_calls * latency / args.parallelism)
+        print(f"bound   : {bound:.2f} s at {latency * 1000:.0f} ms per call; apply / bound = {dt / bound:.2f}x")
     resources = list(res.state.resources.values())
     before = prov.calls
     t0 = time.perf_counter()
     prov.refresh(resources)
     dt = time.perf_counter() - t0
-    print(f"refresh : {len(resources)} resources in {dt:.2f} s, {prov.calls - before} API calls")
+    reads = prov.calls - before
+    print(f"refresh : {len(resources)} resources in {dt:.2f} s, {reads} API calls")
+    if latency > 0:
+        bound = reads * latency / prov.read_parallelism
+        print(f"bound   : {bound:.2f} s ({prov.read_parallelism} reads in flight); refresh / bound = {dt / bound:.2f}x")
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak RSS: {rss:.0f} MiB")
     return 1 if res.failures else 0

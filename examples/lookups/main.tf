@@ -137,6 +137,30 @@ resource "alicloud_slb_server_certificate" "shop" {
   private_key        = file("${path.module}/key.pem")
 }
 
+resource "alicloud_slb_ca_certificate" "clients" {
+  ca_certificate_name = "${local.prefix}-ca"
+  ca_certificate      = file("${path.module}/cert.pem")
+}
+
+resource "alicloud_slb_listener" "https" {
+  load_balancer_id      = alicloud_slb_load_balancer.shop.id
+  protocol              = "https"
+  frontend_port         = 443
+  server_group_id       = alicloud_slb_server_group.web.id
+  bandwidth             = -1
+  server_certificate_id = alicloud_slb_server_certificate.shop.id
+  ca_certificate_id     = alicloud_slb_ca_certificate.clients.id
+  sticky_session        = "off"
+  health_check          = "off"
+}
+
+resource "alicloud_slb_domain_extension" "www" {
+  load_balancer_id      = alicloud_slb_listener.https.load_balancer_id
+  frontend_port         = alicloud_slb_listener.https.frontend_port
+  domain                = "www.example.com"
+  server_certificate_id = alicloud_slb_server_certificate.shop.id
+}
+
 resource "alicloud_slb_listener" "http" {
   load_balancer_id = alicloud_slb_load_balancer.shop.id
   protocol         = "http"
@@ -200,6 +224,15 @@ data "alicloud_slb_server_certificates" "shop" {
   name_regex = alicloud_slb_server_certificate.shop.name
 }
 
+data "alicloud_slb_ca_certificates" "clients" {
+  ids = [alicloud_slb_ca_certificate.clients.id]
+}
+
+data "alicloud_slb_domain_extensions" "www" {
+  load_balancer_id = alicloud_slb_domain_extension.www.load_balancer_id
+  frontend_port    = alicloud_slb_domain_extension.www.frontend_port
+}
+
 data "alicloud_vpcs" "main" {
   ids = [alicloud_vpc.main.id]
 }
@@ -243,6 +276,8 @@ output "found" {
     rules          = data.alicloud_slb_rules.api.names
     acls           = data.alicloud_slb_acls.office.names
     certificates   = data.alicloud_slb_server_certificates.shop.names
+    ca             = data.alicloud_slb_ca_certificates.clients.names
+    domains        = data.alicloud_slb_domain_extensions.www.extensions[*].domain
     vpcs           = data.alicloud_vpcs.main.names
     vswitches      = data.alicloud_vswitches.main.names
     groups         = data.alicloud_security_groups.web.names

@@ -438,7 +438,8 @@ class Executor:
         ctx = self._context(first)
         if first.kind is OpKind.CREATE:
             for op, planned, _ in batch:
-                self._intent(op, {"op": op.id, "planned": planned, "batch": first.batch_key})
+                self._intent(op, {"op": op.id, "planned": planned, "batch": first.batch_key,
+                                  "provider": op.change.provider})
             got = handler.create_many([p for _, p, _ in batch], ctx)
             return [(a, False) for a in got]
         for op, _, prior in batch:
@@ -457,7 +458,7 @@ class Executor:
         handler = self.provider.handler(op.address.type)
         ctx = self._context(op)
         if op.kind is OpKind.CREATE:
-            self._intent(op, {"op": op.id, "planned": planned})
+            self._intent(op, {"op": op.id, "planned": planned, "provider": op.change.provider})
             return handler.create(planned, ctx), False
         if op.kind is OpKind.UPDATE:
             self._intent(op, {"op": op.id, "prior": prior, "planned": planned})
@@ -472,7 +473,7 @@ class Executor:
                                   message=f"{action} attempt {attempt}: {err}"))
 
         return self.provider.context(token_fn=lambda step: self._token(op, step), retry=self.retry,
-                                     on_retry=on_retry)
+                                     on_retry=on_retry, **_key_kw(self.provider, op.change.provider))
 
     def _record(self, op: Operation, attrs: dict | None, state: State, *, deleted: bool) -> None:
         """Apply one finished operation to the state (main thread only) and journal it."""
@@ -557,6 +558,12 @@ def recover(journal: Any, provider: Any, state: State) -> State:
     return state
 
 
+def _key_kw(provider: Any, key: str | None) -> dict[str, Any]:
+    """``provider_key=`` for providers that route by provider configuration (alicloud: its region)."""
+    cloud = getattr(provider, "cloud", provider)
+    return {"provider_key": key} if key and getattr(cloud, "key_regions", None) else {}
+
+
 def _settle(journal: Any, provider: Any, state: State, addr: ResourceAddress, operation: str,
             detail: dict, token: str) -> None:
     if detail.get("cascaded"):
@@ -565,9 +572,11 @@ def _settle(journal: Any, provider: Any, state: State, addr: ResourceAddress, op
         return
     handler = provider.handler(addr.type)
     run, lineage = detail.get("run", ""), detail.get("lineage") or state.lineage
-    ctx = provider.context(token_fn=lambda step: client_token(lineage, addr, operation, f"{run}:{step}"))
-    ctx.adopt_existing = True
     prev = state.resources.get(addr)
+    key = prev.provider if prev is not None else detail.get("provider")
+    ctx = provider.context(token_fn=lambda step: client_token(lineage, addr, operation, f"{run}:{step}"),
+                           **_key_kw(provider, key))
+    ctx.adopt_existing = True
     deps = list(prev.dependencies) if prev else []
     sens = set(prev.sensitive) if prev else set()
     if operation == OpKind.CREATE.value:

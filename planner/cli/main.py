@@ -32,6 +32,7 @@ COMMANDS: list[tuple[str, str]] = [
     ("planner.cli.init_cmd", "init"),
     ("planner.cli.version_cmd", "version"),
     ("planner.cli.version_cmd", "providers"),
+    ("planner.cli.fmt_cmd", "fmt"),
 ]
 
 EXIT_OK, EXIT_ERROR, EXIT_CHANGES = 0, 1, 2

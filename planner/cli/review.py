@@ -180,7 +180,7 @@ def render_text(plan: Plan, opts: ReviewOptions | None) -> str:
 def emit_plan(planned: Any, opts: ReviewOptions | None, *, json_: bool = False, out: str | None = None,
               workdir: Path | None = None, state_path: Path | None = None, echo: Any = None) -> None:
     """Print the plan (text or JSON) and write the plan file when -out was given."""
-    from planner.plan.json_plan import plan_json
+    from planner.plan.json_plan import dumps, plan_json
     from planner.plan.planfile import build_document, write_plan_file
 
     options = opts.to_json() if opts is not None else {}
@@ -191,10 +191,10 @@ def emit_plan(planned: Any, opts: ReviewOptions | None, *, json_: bool = False, 
         write_plan_file(out, doc)
     if json_:
         if doc is not None:
-            click.echo(json.dumps({k: v for k, v in doc.items() if k != "clbplan_planfile"}, indent=2))
+            click.echo(dumps({k: v for k, v in doc.items() if k != "clbplan_planfile"}))
         else:
-            click.echo(json.dumps(plan_json(planned.plan, prior=planned.refreshed, config=planned.config,
-                                            options=options), indent=2))
+            click.echo(dumps(plan_json(planned.plan, prior=planned.refreshed, config=planned.config,
+                                       options=options)))
         return
     text = render_text(planned.plan, opts)
     if echo is not None:
@@ -236,7 +236,9 @@ def show_saved(path: str, *, json_: bool = False, markdown: bool = False) -> Non
         return
     saved = read_plan_file(path)
     if json_:
-        click.echo(json.dumps(saved.terraform_json, indent=2))
+        from planner.plan.json_plan import dumps
+
+        click.echo(dumps(saved.terraform_json))
         return
     opts = ReviewOptions.from_json(saved.options)
     if markdown:

@@ -45,6 +45,10 @@ def _request_id() -> str:
 class Emulator:
     """An in-process CLB (+ minimal VPC/ECS) cloud backed by SQLite; thread-safe."""
 
+    # every entry point takes the lock, so a server need not serialise calls; injected latency is
+    # then slept by each request thread at once, as a real gateway's round trips overlap
+    thread_safe = True
+
     def __init__(self, path: str | Path | None = None, *, faults: FaultConfig | None = None,
                  region: str = "cn-hangzhou", clock: Callable[[], float] = time.time):
         self.path = None if path is None else Path(path)
@@ -67,6 +71,7 @@ class Emulator:
             raise e
         p = Params(params)
         region = p.get("RegionId") or self.region
+        self.injector.delay()
         with self._lock:
             try:
                 lb_id = self._target_lb(p)

@@ -4,8 +4,9 @@ The real CLB API applies changes asynchronously, one at a time per instance, and
 write that arrives while the first is still being pushed (reference clb-api.md 8.1). The gateway also
 throttles and sometimes fails with 503, and a network can lose a response after the write committed.
 The planner's retry and reconciliation logic can only be trusted if it is tested against all of these,
-so the emulator's dispatcher calls the two hooks of :class:`FaultInjector` around every action:
+so the emulator's dispatcher calls the hooks of :class:`FaultInjector` around every action:
 
+* ``delay()`` first, outside the emulator's lock (injected latency: parallel calls overlap);
 * ``before_call(action, load_balancer_id, is_write)`` before the action runs (may raise ``CloudError``);
 * ``after_commit(action, load_balancer_id, is_write)`` after a successful write committed (may raise
   ``ResponseLost``).
@@ -240,11 +241,14 @@ class FaultInjector:
             entry = self._busy_until.get(load_balancer_id)
             return entry is not None and self.clock() < entry[0]
 
+    def delay(self) -> None:
+        """Sleep the injected latency; the caller holds no lock, so parallel calls overlap as on a real gateway."""
+        if self.config.latency > 0:
+            time.sleep(self.config.latency)
+
     def before_call(self, action: str, load_balancer_id: str | None, is_write: bool) -> None:
-        """Run before an action: sleep the latency, then maybe throttle, fail transiently or refuse as busy."""
+        """Run before an action (after `delay`): maybe throttle, fail transiently or refuse as busy."""
         cfg = self.config
-        if cfg.latency > 0:
-            time.sleep(cfg.latency)
         error: CloudError | None = None
         with self._lock:
             if is_write or cfg.fault_reads:

@@ -123,14 +123,19 @@ def _evaluate(module: Any, *, var_args: Sequence[str], var_files: Sequence[str],
 def open_provider(config: Configuration, workdir: Path, clouds: Any = None,
                   env: Mapping[str, str] | None = None) -> tuple[Any, Any, Any, str]:
     """(provider, transport, emulator or None, region) for the configuration's alicloud provider."""
+    from planner.providers.credentials import check_provider_targets
     from planner.providers.local import with_local
     from planner.providers.target import Clouds
 
     clouds = clouds if clouds is not None else Clouds(workdir, env)
+    check_provider_targets(config, clouds.env)
     pc = config.providers.get("alicloud")
     region = clouds.region(pc)
     transport, emulator = clouds.target(pc)
-    return with_local(clouds.provider(pc), base=workdir), transport, emulator, region
+    cloud = clouds.provider(pc)
+    # aliases in other regions: same cloud, each resource's calls in its provider's region
+    cloud.key_regions = {key: clouds.region(p) for key, p in config.providers.items()}
+    return with_local(cloud, base=workdir), transport, emulator, region
 
 
 def remember_secrets(*, config: Configuration | None = None, state: State | None = None,
@@ -234,7 +239,7 @@ def make_plan(workdir: Path | str, state: State, *, var_args: Sequence[str] = ()
                       extra={"clouds": clouds, "data_reader": reader})
     if verify and emulator is not None and plan.operations:
         verify_plan(plan, emulator, refreshed, region=region, planned_values=planned.planned_values(),
-                    dependencies=planned.dependencies())
+                    dependencies=planned.dependencies(), key_regions=getattr(provider, "key_regions", None))
     return planned
 
 

@@ -292,17 +292,17 @@ def render_plan(plan: Plan) -> str:
                      "found no differences, so no changes are needed.")
         return "\n".join(lines) + "\n"
     lines.extend(render_drift(plan))
-    lines.append("clbplan used the selected providers to generate the following execution plan. Resource "
-                 "actions are indicated with the following symbols:")
     used = {c.action for c in plan.changes}
     legend = [(Action.CREATE, "+", "create"), (Action.UPDATE, "~", "update in-place"),
               (Action.DELETE, "-", "destroy"),
               (Action.DELETE_THEN_CREATE, "-/+", "destroy and then create replacement"),
               (Action.CREATE_THEN_DELETE, "+/-", "create replacement and then destroy")]
-    for action, sym, text in legend:
-        if action in used:
-            lines.append(f"{sym.rjust(3)} {text}")
-    lines.append("")
+    symbols = [f"{sym.rjust(3)} {text}" for action, sym, text in legend if action in used]
+    if symbols:  # a plan that only moves or forgets objects has no legend (as in Terraform)
+        lines.append("clbplan used the selected providers to generate the following execution plan. Resource "
+                     "actions are indicated with the following symbols:")
+        lines.extend(symbols)
+        lines.append("")
     lines.append("clbplan will perform the following actions:")
     lines.append("")
     w = _Writer()

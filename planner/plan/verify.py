@@ -20,7 +20,8 @@ from planner.state.model import State
 
 def verify_plan(plan: Plan, emulator: Any, refreshed: State, *, region: str = "cn-hangzhou",
                 planned_values: Callable[[Operation, Mapping[ResourceAddress, dict]], dict] | None = None,
-                dependencies: Mapping[ResourceAddress, list[ResourceAddress]] | None = None) -> None:
+                dependencies: Mapping[ResourceAddress, list[ResourceAddress]] | None = None,
+                key_regions: Mapping[str, str] | None = None) -> None:
     """Raise DiagnosticsError if any operation of ``plan`` fails on a shadow of ``emulator``.
 
     Sets ``plan.verified = True`` when every operation succeeded.
@@ -36,8 +37,10 @@ def verify_plan(plan: Plan, emulator: Any, refreshed: State, *, region: str = "c
     shadow = emulator.copy()
     from planner.providers.local import with_local
 
-    provider = with_local(AlicloudProvider(InProcessTransport(shadow, region), region,
-                                           retry=RetryPolicy(max_attempts=1, deadline=0.0)), dry_run=True)
+    cloud = AlicloudProvider(InProcessTransport(shadow, region), region,
+                             retry=RetryPolicy(max_attempts=1, deadline=0.0))
+    cloud.key_regions = dict(key_regions or {})  # aliases in other regions, as in the real apply
+    provider = with_local(cloud, dry_run=True)
     executor = Executor(provider, parallelism=1, inline=True, journal=None, lineage=f"{refreshed.lineage}-verify",
                         planned_values=planned_values, dependencies=dependencies)
     result = executor.run(plan.operations, plan.edges, copy.deepcopy(refreshed))

@@ -13,11 +13,13 @@ actions behind it. Every call goes through a :class:`CallContext`, which
 
 from __future__ import annotations
 
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Protocol, TypeVar, runtime_checkable
 
 from planner.logs import log_call
 from planner.providers.errors import ApiError, TransportError
@@ -26,6 +28,9 @@ from planner.providers.transport import Transport
 
 # a lagging-cloud code (``also_retry``) is retried only briefly: if it persists it is real
 ALSO_RETRY_ATTEMPTS = 5
+
+K = TypeVar("K")
+V = TypeVar("V")
 
 
 class ProviderError(Exception):
@@ -68,6 +73,22 @@ class CallContext:
     # set by crash recovery: an "already exists" answer to a re-issued create means our own
     # earlier attempt took effect, so the handler adopts the object instead of failing
     adopt_existing: bool = False
+    # a bulk refresh reads up to this many things at once (one call each), as Terraform's
+    # -parallelism bounds its reads; a write context keeps 1, the executor parallelises writes
+    read_parallelism: int = 1
+    # shared by every read of one refresh, so nested fan-outs (types, then items) never exceed the bound
+    limiter: threading.BoundedSemaphore | None = None
+
+    def read_each(self, fn: Callable[[K], V], keys: Iterable[K]) -> dict[K, V]:
+        """One read per distinct key, up to ``read_parallelism`` at a time; results by key.
+
+        The reads of a refresh are independent, so against a real endpoint (20 ms or more per call)
+        doing them one after the other is what made a 10,000 load balancer refresh take minutes."""
+        distinct = list(dict.fromkeys(keys))
+        if self.read_parallelism <= 1 or len(distinct) <= 1:
+            return {k: fn(k) for k in distinct}
+        with ThreadPoolExecutor(max_workers=min(self.read_parallelism, len(distinct))) as pool:
+            return dict(zip(distinct, pool.map(fn, distinct), strict=True))
 
     def token(self, step: str) -> str:
         """A ClientToken for one step of this operation: deterministic when the executor gave a
@@ -117,7 +138,11 @@ class CallContext:
             try:
                 started = time.monotonic()
                 try:
-                    resp = self.transport.call(product, action, p)
+                    if self.limiter is None:
+                        resp = self.transport.call(product, action, p)
+                    else:
+                        with self.limiter:
+                            resp = self.transport.call(product, action, p)
                 except (ApiError, TransportError) as e:
                     log_call(product, action, p, attempt, started, e)
                     raise

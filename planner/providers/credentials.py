@@ -239,12 +239,12 @@ def resolve_target(pc: ProviderConfig | None, env: Mapping[str, str] | None = No
 
 
 def check_provider_targets(config: Configuration, env: Mapping[str, str] | None = None) -> None:
-    """Refuse a configuration whose resources use an aliased provider that points somewhere else.
+    """Refuse a configuration whose resources use an aliased provider that points at another cloud.
 
-    The planner drives one provider (the default ``alicloud``); a resource with
-    ``provider = alicloud.x`` is applied through it. That is right only when ``alicloud.x`` resolves to
-    the same cloud and region; otherwise this raises a located error instead of silently applying to
-    the wrong place.
+    The planner drives one cloud; a resource with ``provider = alicloud.x`` is applied through it in
+    ``alicloud.x``'s own region (regions may differ: every call carries its RegionId). Another
+    endpoint or other keys would be a second cloud: that raises a located error instead of silently
+    applying to the wrong place.
     """
     default = config.providers.get("alicloud")
     base = resolve_target(default, env)
@@ -258,13 +258,11 @@ def check_provider_targets(config: Configuration, env: Mapping[str, str] | None 
         same = (base is None and other is None) or (
             base is not None and other is not None and base.endpoints == other.endpoints
             and base.credentials == other.credentials)
-        base_region = base.region if base else ((default.region if default else None) or DEFAULT_REGION)
-        other_region = other.region if other else (pc.region or DEFAULT_REGION)
-        if not same or base_region != other_region:
+        if not same:
             problems.append(Diagnostic(
-                f"provider {key} points at a different cloud, region or key than provider alicloud", pc.pos,
-                detail="clbplan applies every resource through one provider configuration.",
-                hint=f"give {key} the same region, endpoints and credentials as the default provider, or "
-                     "manage its resources from a separate directory"))
+                f"provider {key} points at a different cloud or key than provider alicloud", pc.pos,
+                detail="clbplan applies every resource to one cloud (each in its provider's region).",
+                hint=f"give {key} the same endpoints and credentials as the default provider (its region may "
+                     "differ), or manage its resources from a separate directory"))
     if problems:
         raise DiagnosticsError(problems)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 
 from planner.schema import (
+    around,
     datasources,
     ecs,
     lookups,
@@ -53,6 +54,12 @@ MANAGED: dict[str, ResourceSchema] = {s.type_name: s for s in (
     ecs.NETWORK_INTERFACE,
     ecs.ECS_NETWORK_INTERFACE_ATTACHMENT,
     ecs.NETWORK_INTERFACE_ATTACHMENT,
+    around.SECURITY_GROUP_RULE,
+    around.ECS_KEY_PAIR,
+    around.KEY_PAIR,
+    around.EIP_ADDRESS,
+    around.EIP,
+    around.EIP_ASSOCIATION,
 )}
 
 # deprecated type name -> canonical type name (same arguments)

@@ -29,12 +29,15 @@ PROGRESS = re.compile(r"^\[(\d+)/(\d+) ")
 
 
 def start_slow_apply(workdir: Path) -> subprocess.Popen:
-    """The plan it prints is bigger than a pipe's buffer: stdout goes to a file, or the holder would
+    """One call at a time under latency, so it is still running when the second apply starts.
+
+    The plan it prints is bigger than a pipe's buffer: stdout goes to a file, or the holder would
     block on its own output while the test waits for its progress lines on stderr."""
     env = cli_env()
     env["CLBPLAN_TEST_FAULTS"] = "latency=0.02"
     out = (workdir.parent / "first.stdout").open("w+")
-    proc = subprocess.Popen([sys.executable, str(FAULTY_CLI), "apply", "-auto-approve"], cwd=str(workdir),
+    proc = subprocess.Popen([sys.executable, str(FAULTY_CLI), "apply", "-auto-approve", "-parallelism=1"],
+                            cwd=str(workdir),
                             env=env, stdout=out, stderr=subprocess.PIPE, text=True)
     proc.stdout_file = out  # type: ignore[attr-defined]
     return proc

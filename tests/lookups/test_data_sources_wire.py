@@ -1,8 +1,8 @@
 """Every data source read through the provider twice: in-process, and over signed HTTP with the
 official SDK against a served emulator holding the same cloud. Both must give the same answer.
 
-The cloud is examples/lookups applied from empty (one load balancer with a listener, groups, a
-rule, an ACL, a certificate; a VPC, vSwitch, security group, two instances and an ENI).
+The cloud is examples/lookups applied from empty (one load balancer with HTTP and HTTPS listeners,
+groups, a rule, an ACL, a server and a CA certificate, a domain extension; a VPC, vSwitch, security group, two instances and an ENI).
 """
 
 from __future__ import annotations
@@ -78,7 +78,7 @@ def _args(type_name: str, lb: str) -> dict[str, Any]:
         "alicloud_slb_acls": {"name_regex": "^shop-lookups"},
         "alicloud_slb_server_certificates": {"name_regex": "^shop-lookups"},
         "alicloud_slb_ca_certificates": {"name_regex": "^shop-lookups"},
-        "alicloud_slb_domain_extensions": {**on_lb, "frontend_port": 80},
+        "alicloud_slb_domain_extensions": {**on_lb, "frontend_port": 443},
         "alicloud_vpcs": {"name_regex": "^shop-lookups"},
         "alicloud_vswitches": {"name_regex": "^shop-lookups"},
         "alicloud_security_groups": {"name_regex": "^shop-lookups"},
@@ -87,14 +87,13 @@ def _args(type_name: str, lb: str) -> dict[str, Any]:
     }[type_name]
 
 
-# the two whose emulator actions are added with their resources (DescribeCACertificates,
-# DescribeDomainExtensions) are read here only once the emulator answers them
-WIRE_TYPES = sorted(t for t in READERS if t not in ("alicloud_slb_ca_certificates", "alicloud_slb_domain_extensions"))
+WIRE_TYPES = sorted(READERS)
 EXPECTED = {
-    "alicloud_slb_load_balancers": 1, "alicloud_slbs": 1, "alicloud_slb_listeners": 1,
+    "alicloud_slb_load_balancers": 1, "alicloud_slbs": 1, "alicloud_slb_listeners": 2,
     "alicloud_slb_server_groups": 1, "alicloud_slb_master_slave_server_groups": 1,
     "alicloud_slb_backend_servers": 1, "alicloud_slb_rules": 1, "alicloud_slb_acls": 1,
-    "alicloud_slb_server_certificates": 1, "alicloud_vpcs": 1, "alicloud_vswitches": 1,
+    "alicloud_slb_server_certificates": 1, "alicloud_slb_ca_certificates": 1,
+    "alicloud_slb_domain_extensions": 1, "alicloud_vpcs": 1, "alicloud_vswitches": 1,
     "alicloud_security_groups": 1, "alicloud_instances": 2, "alicloud_network_interfaces": 1,
     "alicloud_regions": 1,
 }

@@ -251,3 +251,20 @@ def test_validate_reports_bad_moved_blocks(tmp_path, monkeypatch) -> None:
     r = run(["validate", "-no-color"], tmp_path, monkeypatch)
     assert r.exit_code == 1, r.output
     assert "main.tf:6:3: error: Moved object still exists" in r.output
+
+
+def test_move_and_forget_plans_match_the_json_plan_schema(tmp_path, monkeypatch) -> None:
+    import jsonschema
+
+    schema = json.loads((Path(__file__).parents[1] / "review" / "plan.schema.json").read_text())
+    write(tmp_path, {"main.tf": 'resource "terraform_data" "a" {\n  input = 1\n}\n'
+                                'resource "terraform_data" "b" {\n  input = 2\n}\n', "m/main.tf": CHILD})
+    apply(tmp_path, monkeypatch)
+    write(tmp_path, {"main.tf": 'module "m" {\n  source = "./m"\n  v      = "1"\n}\n'
+                                'moved {\n  from = terraform_data.a\n  to   = module.m.terraform_data.inner\n}\n'
+                                'removed {\n  from = terraform_data.b\n  lifecycle {\n    destroy = false\n  }\n}\n'})
+    doc = plan_json(tmp_path, monkeypatch)
+    errors = [e.message for e in jsonschema.Draft202012Validator(schema).iter_errors(doc)]
+    assert errors == []
+    assert actions(doc) == {"module.m.terraform_data.inner": (("update",), "terraform_data.a"),
+                            "terraform_data.b": (("forget",), None)}

@@ -69,3 +69,46 @@ def test_network_objects_refresh_per_vpc_and_per_page(provider, ctx):
     got = provider.refresh(states)
     assert provider.calls - before == 2  # DescribeVpcs + DescribeVSwitches for the whole VPC
     assert all(got[s.address] == dict(s.attributes, id=s.id) for s in states)
+
+
+class _InFlight:
+    """Wraps the transport to record how many reads were in flight at once."""
+
+    def __init__(self, inner, hold: float = 0.005):
+        import threading
+
+        self.inner, self.hold = inner, hold
+        self.now = self.peak = 0
+        self._lock = threading.Lock()
+
+    def call(self, product, action, params):
+        import time
+
+        with self._lock:
+            self.now += 1
+            self.peak = max(self.peak, self.now)
+        try:
+            time.sleep(self.hold)
+            return self.inner.call(product, action, params)
+        finally:
+            with self._lock:
+                self.now -= 1
+
+    @property
+    def total_calls(self):
+        return self.inner.total_calls
+
+
+def test_refresh_reads_side_by_side_within_the_parallelism_bound(provider, ctx):
+    """Sequential reads made a refresh against a real endpoint take minutes at 10,000 load balancers."""
+    resources = []
+    for i in range(6):
+        _, res = _stack(provider, ctx, n_listeners=2)
+        resources += [ResourceState(ResourceAddress(r.address.type, f"{r.address.name}{i}", r.address.key),
+                                    r.id, r.attributes) for r in res]
+    expected = provider.refresh(resources)
+    probe = provider.transport = _InFlight(provider.transport)
+    provider.read_parallelism = 4
+    got = provider.refresh(resources)
+    assert got == expected
+    assert 1 < probe.peak <= 4

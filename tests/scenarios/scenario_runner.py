@@ -18,7 +18,7 @@ HERE = Path(__file__).parent
 SCENARIOS = sorted(d.name for d in HERE.iterdir() if (d / "before").is_dir() and (d / "after").is_dir())
 
 # cloud-assigned ids differ between runs: numbered placeholders in order of appearance
-_ID = re.compile(r"\b(?:(?:lb|rsp|acl|i|vpc|vsw|sg|eni|rule|cert|ca|de|eip)-[0-9a-z]{6,}|tls-[0-9a-z]{18,})\b")
+_ID = re.compile(r"\b(?:(?:lb|rsp|acl|i|vpc|vsw|sg|eni|rule|cert|ca|de|eip|sgr)-[0-9a-z]{6,}|tls-[0-9a-z]{18,})\b")
 # addresses depend on which object the cloud served first (the apply runs in parallel)
 _IP = re.compile(r"\b\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\b(?!/)")
 
@@ -66,15 +66,40 @@ def normalise(text: str) -> str:
 
 
 def use_config(work: Path, source: Path) -> None:
+    """Put ``source``'s configuration in ``work``: its .tf files and its module folders (a folder of
+    the previous configuration is removed; the state and the emulator's folder stay)."""
     for old in work.glob("*.tf"):
         old.unlink()
+    for old in work.iterdir():
+        if old.is_dir() and not old.name.startswith("."):
+            shutil.rmtree(old)
     for f in sorted(source.glob("*.tf")):
         shutil.copy(f, work / f.name)
+    for d in sorted(source.iterdir()):
+        if d.is_dir():
+            shutil.copytree(d, work / d.name)
 
 
-def plan_dir(work: Path, *, destroy: bool = False) -> Planned:
+def scenario_targets(folder: Path) -> list:
+    """The ``-target=``/``-exclude=`` lines of a scenario's optional ``targets`` file, parsed."""
+    from planner.addresses import parse_target
+
+    f = folder / "targets"
+    if not f.exists():
+        return [], []
+    targets, excludes = [], []
+    for line in f.read_text().splitlines():
+        flag, _, value = line.strip().partition("=")
+        if flag == "-target":
+            targets.append(parse_target(value))
+        elif flag == "-exclude":
+            excludes.append(parse_target(value))
+    return targets, excludes
+
+
+def plan_dir(work: Path, *, destroy: bool = False, targets=(), excludes=()) -> Planned:
     backend = LocalBackend(work / "clbplan.tfstate")
-    return make_plan(work, backend.read(), destroy=destroy)
+    return make_plan(work, backend.read(), destroy=destroy, targets=targets, excludes=excludes)
 
 
 def apply_dir(work: Path, planned: Planned | None = None):

@@ -13,7 +13,7 @@ from planner.emulator import Emulator
 
 HERE = Path(__file__).parent
 DRIVING_FILES = ("test_rules.py", "test_rules_acl_cert_tags.py", "test_faults_wire.py", "test_catalogue_wire.py",
-                 "test_clb_extensions_wire.py")
+                 "test_clb_extensions_wire.py", "test_around_wire.py")
 
 
 def _string_literals(path: Path) -> set[str]:

@@ -3,6 +3,7 @@
 from planner.emulator.actions import (  # noqa: F401
     catalogue_api,
     ecs,
+    ecs_rules,
     slb_extensions,
     slb_instances,
     slb_listeners,
@@ -10,4 +11,5 @@ from planner.emulator.actions import (  # noqa: F401
     slb_rules,
     slb_servers,
     vpc,
+    vpc_eip,
 )

@@ -9,7 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 from planner.emulator import catalogue
+from planner.emulator.actions.ecs_rules import key_pair_exists
 from planner.emulator.actions.vpc import _page, allocate_ip, get_vswitch
+from planner.emulator.actions.vpc_eip import release_bindings
 from planner.emulator.codes import err
 from planner.emulator.params import Params
 from planner.emulator.registry import Ctx, action, copy_doc
@@ -82,7 +84,8 @@ def describe_security_groups(ctx: Ctx, p: Params) -> dict:
     items = [s for s in ctx.store.docs("sg", region=ctx.region)
              if (vpc_id is None or s["VpcId"] == vpc_id) and (not want or s["SecurityGroupId"] in want)]
     page, num, size = _page(p, items)
-    return {"SecurityGroups": {"SecurityGroup": [dict(s) for s in page]}, "TotalCount": len(items),
+    return {"SecurityGroups": {"SecurityGroup": [{k: v for k, v in s.items() if not k.startswith("_")}
+                                                 for s in page]}, "TotalCount": len(items),
             "PageNumber": num, "PageSize": size, "RegionId": ctx.region}
 
 
@@ -110,6 +113,9 @@ def _new_instance(ctx: Ctx, p: Params, status: str) -> str:
     zone = p.get("ZoneId")
     if zone is not None and zone != vsw["ZoneId"]:
         raise err("InvalidVSwitchId.MismatchZone")
+    key_pair = p.get("KeyPairName")
+    if key_pair and not key_pair_exists(ctx, key_pair):
+        raise err("InvalidKeyPairName.NotFound")
     iid = ctx.new_id("i-", 18)
     ip = allocate_ip(ctx, vsw, iid, p.get("PrivateIpAddress"))
     inst = {"InstanceId": iid, "InstanceName": p.get("InstanceName", iid), "HostName": p.get("HostName", iid),
@@ -120,6 +126,7 @@ def _new_instance(ctx: Ctx, p: Params, status: str) -> str:
             "VpcAttributes": {"VpcId": vsw["VpcId"], "VSwitchId": vsw["VSwitchId"],
                               "PrivateIpAddress": {"IpAddress": [ip]}},
             "SecurityGroupIds": {"SecurityGroupId": [sg["SecurityGroupId"]]},
+            "KeyPairName": key_pair or "",
             "CreationTime": ctx.iso_now(), "Tags": {"Tag": [{"TagKey": t["TagKey"], "TagValue": t["TagValue"]}
                                                             for t in p.tags()]}}
     _save_instance(ctx, inst)
@@ -214,6 +221,7 @@ def delete_instance(ctx: Ctx, p: Params) -> dict:
     if ctx.store.referrers("instance", inst["InstanceId"], "eni"):
         raise err("DependencyViolation")
     _leave_backends(ctx, inst["InstanceId"])
+    release_bindings(ctx, "instance", inst["InstanceId"])
     ctx.store.ip_release_owner(inst["InstanceId"])
     ctx.store.delete("instance", inst["InstanceId"])
     return {}
@@ -367,6 +375,7 @@ def delete_network_interface(ctx: Ctx, p: Params) -> dict:
     eni = _eni(ctx, p.req("NetworkInterfaceId"))
     if eni["Status"] != "Available":
         raise err("InvalidOperation.InvalidEniState")
+    release_bindings(ctx, "eni", eni["NetworkInterfaceId"])
     ctx.store.ip_release_owner(eni["NetworkInterfaceId"])
     ctx.store.delete("eni", eni["NetworkInterfaceId"])
     return {}
@@ -412,7 +421,7 @@ def modify_network_interface_attribute(ctx: Ctx, p: Params) -> dict:
     return {}
 
 
-_TAG_KINDS = {"instance": "instance", "securitygroup": "sg", "eni": "eni"}
+_TAG_KINDS = {"instance": "instance", "securitygroup": "sg", "eni": "eni", "keypair": "keypair"}
 
 
 def _ecs_tags(doc: dict[str, Any]) -> list[dict[str, str]]:
@@ -440,13 +449,15 @@ def _ecs_save(ctx: Ctx, rtype: str, doc: dict[str, Any]) -> None:
         _save_instance(ctx, doc)
     elif rtype == "eni":
         _save_eni(ctx, doc)
+    elif rtype == "keypair":
+        ctx.store.put("keypair", doc["KeyPairName"], doc, region=ctx.region)
     else:
         ctx.store.put("sg", doc["SecurityGroupId"], doc, region=ctx.region, lb_id=doc["VpcId"])
 
 
 @action("Ecs", "TagResources")
 def ecs_tag_resources(ctx: Ctx, p: Params) -> dict:
-    """- ResourceType instance|securitygroup|eni; at most 20 tags per resource"""
+    """- ResourceType instance|securitygroup|eni|keypair; at most 20 tags per resource"""
     rtype, targets = _ecs_tag_target(ctx, p)
     if not targets:
         raise err("MissingParam.ResourceId")

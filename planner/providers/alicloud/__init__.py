@@ -101,7 +101,16 @@ class AlicloudProvider:
         self.sleep = sleep
         self.poll_interval = poll_interval
         self.poll_timeout = poll_timeout
+        # reads in flight during a refresh (Terraform's default -parallelism)
+        self.read_parallelism = 10
         self._handlers: dict[str, ResourceHandler] = {}
+        # provider configuration key ("alicloud", "alicloud.sg") -> its region: one cloud, several
+        # regions; every call of a resource goes to the region of its provider configuration
+        self.key_regions: dict[str, str] = {}
+
+    def region_for(self, provider_key: str | None) -> str:
+        """The region of a resource's provider configuration (the default provider's when unknown)."""
+        return self.key_regions.get(provider_key or "alicloud", self.region)
 
     @property
     def calls(self) -> int:
@@ -133,27 +142,42 @@ class AlicloudProvider:
                 before_call: Callable[[str, dict], None] | None = None,
                 after_call: Callable[[str, dict], None] | None = None,
                 retry: RetryPolicy | None = None,
-                on_retry: Callable[[str, Exception, int], None] | None = None) -> CallContext:
+                on_retry: Callable[[str, Exception, int], None] | None = None,
+                provider_key: str | None = None) -> CallContext:
         return CallContext(
-            transport=self.transport, region=self.region, token_fn=token_fn,
+            transport=self.transport, region=self.region_for(provider_key), token_fn=token_fn,
             before_call=before_call, after_call=after_call, retry=retry or self.retry,
             sleep=self.sleep, poll_interval=self.poll_interval, poll_timeout=self.poll_timeout,
             on_retry=on_retry,
         )
 
     def refresh(self, resources: list[ResourceState]) -> dict[ResourceAddress, dict | None]:
-        """Read every resource back from the cloud, in bulk per type (None = gone)."""
-        ctx = self.context()
-        by_type: dict[str, list[ResourceState]] = {}
+        """Read every resource back from the cloud, in bulk per region and type (None = gone).
+
+        Region/type groups are read side by side and each group's per-object reads fan out, all
+        under one bound of ``read_parallelism`` calls in flight."""
+        by_type: dict[tuple[str, str], list[ResourceState]] = {}
         for r in resources:
-            by_type.setdefault(r.type, []).append(r)
+            by_type.setdefault((self.region_for(r.provider), r.type), []).append(r)
+        limiter = threading.BoundedSemaphore(max(1, self.read_parallelism))
+        contexts: dict[str, CallContext] = {}
+        for region, type_name in sorted(by_type):
+            if region not in contexts:
+                ctx = self.context(provider_key=by_type[(region, type_name)][0].provider)
+                ctx.read_parallelism, ctx.limiter = max(1, self.read_parallelism), limiter
+                contexts[region] = ctx
+
+        def read_group(key: tuple[str, str]) -> list[dict | None]:
+            region, type_name = key
+            priors = [dict(r.attributes, id=r.id) for r in by_type[key]]
+            return self.handler(type_name).read_many(priors, contexts[region])
+
+        pool = self.context()
+        pool.read_parallelism = max(1, self.read_parallelism)
+        got = pool.read_each(read_group, sorted(by_type))
         out: dict[ResourceAddress, dict | None] = {}
-        for type_name in sorted(by_type):
-            group = by_type[type_name]
-            h = self.handler(type_name)
-            priors = [dict(r.attributes, id=r.id) for r in group]
-            got = h.read_many(priors, ctx)
-            for r, attrs in zip(group, got, strict=True):
+        for key in sorted(by_type):
+            for r, attrs in zip(by_type[key], got[key], strict=True):
                 out[r.address] = attrs
         return out
 

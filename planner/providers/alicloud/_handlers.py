@@ -2,6 +2,7 @@
 
 from . import (  # noqa: F401
     acl,
+    around,
     attachment,
     backend_server,
     certificate,

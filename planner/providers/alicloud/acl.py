@@ -90,9 +90,10 @@ class AclHandler(BaseHandler):
                 raise
 
     def read_many(self, priors: list[dict], ctx: CallContext) -> list[dict | None]:
+        read = ctx.read_each(lambda acl_id: read_acl(ctx, acl_id), (p["id"] for p in priors))
         out: list[dict | None] = []
         for p in priors:
-            got = read_acl(ctx, p["id"])
+            got = read[p["id"]]
             if got is None:
                 out.append(None)
                 continue
@@ -150,12 +151,11 @@ class AclEntryAttachmentHandler(BaseHandler):
         return {**a, "acl_id": acl_id, "entry": entry}
 
     def read_many(self, priors: list[dict], ctx: CallContext) -> list[dict | None]:
-        cache: dict[str, list[dict] | None] = {}
+        filled = [self._fill(p) for p in priors]
+        read = ctx.read_each(lambda acl_id: read_acl(ctx, acl_id), (p["acl_id"] for p in filled))  # one per ACL
+        cache = {k: None if got is None else got[1] for k, got in read.items()}
         out: list[dict | None] = []
-        for p in map(self._fill, priors):
-            if p["acl_id"] not in cache:  # one describe per ACL
-                got = read_acl(ctx, p["acl_id"])
-                cache[p["acl_id"]] = None if got is None else got[1]
+        for p in filled:
             hit = next((e for e in cache[p["acl_id"]] or [] if e.get("AclEntryIP") == p["entry"]), None)
             if hit is None:
                 out.append(None)

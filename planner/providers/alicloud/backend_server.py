@@ -88,17 +88,18 @@ class BackendServerHandler(BaseHandler):
                 raise
 
     def read_many(self, priors: list[dict], ctx: CallContext) -> list[dict | None]:
-        cache: dict[str, dict | None] = {}
+        def describe(lb: str) -> dict | None:
+            try:
+                return ctx.read(SLB, "DescribeLoadBalancerAttribute", {"LoadBalancerId": lb})
+            except ApiError as e:
+                if e.code != NOT_FOUND:
+                    raise
+                return None
+
+        cache = ctx.read_each(describe, (p.get("load_balancer_id") or p["id"] for p in priors))
         out: list[dict | None] = []
         for p in priors:
             lb = p.get("load_balancer_id") or p["id"]
-            if lb not in cache:
-                try:
-                    cache[lb] = ctx.read(SLB, "DescribeLoadBalancerAttribute", {"LoadBalancerId": lb})
-                except ApiError as e:
-                    if e.code != NOT_FOUND:
-                        raise
-                    cache[lb] = None
             resp = cache[lb]
             if resp is None:
                 out.append(None)

@@ -230,6 +230,11 @@ class ListenerHandler(BaseHandler):
                             ("tls_cipher_policy", "TLSCipherPolicy")):
                 if a.get(tf):
                     p[api] = a[tf]
+            if not create and prior is not None and prior.get("ca_certificate_id") and not a.get("ca_certificate_id"):
+                # mutual TLS turned off: an empty CACertificateId lets go of the CA certificate, so
+                # the certificate can be deleted after this update (the changed value is sent, as
+                # the provider sends every changed CACertificateId)
+                p["CACertificateId"] = ""
         return clean(p)
 
     # -- create --------------------------------------------------------------------------------
@@ -366,8 +371,9 @@ class ListenerHandler(BaseHandler):
 
     def _list(self, lb_ids: list[str], ctx: CallContext) -> list[dict]:
         """Every listener of these load balancers, flattened (protocol config merged in)."""
-        out: list[dict] = []
-        for part in chunks(sorted(set(lb_ids)), 10):
+        def pages(part: tuple[str, ...]) -> list[dict]:
+            """One chunk of up to ten load balancers, following its NextToken pages."""
+            out: list[dict] = []
             token: str | None = None
             while True:
                 p: dict[str, Any] = {"MaxResults": 100}
@@ -385,8 +391,10 @@ class ListenerHandler(BaseHandler):
                     out.append(flat)
                 token = resp.get("NextToken") or None
                 if not token:
-                    break
-        return out
+                    return out
+
+        read = ctx.read_each(pages, map(tuple, chunks(sorted(set(lb_ids)), 10)))
+        return [flat for listed in read.values() for flat in listed]
 
     def read_many(self, priors: list[dict], ctx: CallContext) -> list[dict | None]:
         keys = []

@@ -184,13 +184,15 @@ class LoadBalancerHandler(BaseHandler):
 
     def read_many(self, priors: list[dict], ctx: CallContext) -> list[dict | None]:
         ids = [p["id"] for p in priors if p.get("id")]
-        found: dict[str, dict] = {}
-        for part in chunks(sorted(set(ids)), 10):
+        def page(part: tuple[str, ...]) -> list[dict]:
             resp = ctx.read(SLB, "DescribeLoadBalancers", {
                 "LoadBalancerId": ",".join(part), "PageNumber": 1, "PageSize": 100})
             lbs = resp.get("LoadBalancers", {})
-            lst = lbs.get("LoadBalancer", []) if isinstance(lbs, dict) else lbs
-            for lb in lst or []:
+            return (lbs.get("LoadBalancer", []) if isinstance(lbs, dict) else lbs) or []
+
+        found: dict[str, dict] = {}
+        for listed in ctx.read_each(page, map(tuple, chunks(sorted(set(ids)), 10))).values():
+            for lb in listed:
                 found[lb["LoadBalancerId"]] = lb
         out: list[dict | None] = []
         for p in priors:

@@ -51,15 +51,21 @@ class MasterSlaveHandler(BaseHandler):
                 raise
 
     def read_many(self, priors: list[dict], ctx: CallContext) -> list[dict | None]:
-        out: list[dict | None] = []
-        for p in priors:
+        def describe(group_id: str) -> dict | None:
             try:
-                resp = ctx.read(SLB, "DescribeMasterSlaveServerGroupAttribute", {"MasterSlaveServerGroupId": p["id"]})
+                return ctx.read(SLB, "DescribeMasterSlaveServerGroupAttribute", {"MasterSlaveServerGroupId": group_id})
             except ApiError as e:
                 if not_found(e, "InvalidParameter", messages=GONE_MSGS):
-                    out.append(None)
-                    continue
+                    return None
                 raise
+
+        read = ctx.read_each(describe, (p["id"] for p in priors))
+        out: list[dict | None] = []
+        for p in priors:
+            resp = read[p["id"]]
+            if resp is None:
+                out.append(None)
+                continue
             fresh = []
             for s in items(resp, "MasterSlaveBackendServers", "MasterSlaveBackendServer"):
                 fresh.append({"server_id": s["ServerId"], "port": to_int(s.get("Port")),

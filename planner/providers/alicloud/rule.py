@@ -111,16 +111,20 @@ class RuleHandler(BaseHandler):
         return items(resp, "Rules", "Rule")
 
     def read_many(self, priors: list[dict], ctx: CallContext) -> list[dict | None]:
-        cache: dict[tuple[str, int], dict[str, dict] | None] = {}
+        def listener_rules(key: tuple[str, int]) -> dict[str, dict] | None:
+            rules = self._rules(*key, ctx)
+            return None if rules is None else {r["RuleId"]: r for r in rules}
+
+        keyed = [p.get("load_balancer_id") and p.get("frontend_port") is not None for p in priors]
+        # one describe per listener, however many rules it has
+        cache = ctx.read_each(listener_rules, ((p["load_balancer_id"], int(p["frontend_port"]))
+                                               for p, k in zip(priors, keyed, strict=True) if k))
         out: list[dict | None] = []
-        for p in priors:
-            if not (p.get("load_balancer_id") and p.get("frontend_port") is not None):
+        for p, k in zip(priors, keyed, strict=True):
+            if not k:
                 out.append(self._read_by_id(p, ctx))
                 continue
             key = (p["load_balancer_id"], int(p["frontend_port"]))
-            if key not in cache:  # one describe per listener, however many rules it has
-                rules = self._rules(*key, ctx)
-                cache[key] = None if rules is None else {r["RuleId"]: r for r in rules}
             r = (cache[key] or {}).get(p["id"])
             out.append(None if r is None else self.to_attrs(r, p, key))
         return out

@@ -161,11 +161,8 @@ class ServerGroupHandler(BaseHandler):
                 raise
 
     def read_many(self, priors: list[dict], ctx: CallContext) -> list[dict | None]:
-        out: list[dict | None] = []
-        for p in priors:
-            resp = read_group(ctx, p["id"])
-            out.append(None if resp is None else self.to_attrs(resp, p))
-        return out
+        got = ctx.read_each(lambda gid: read_group(ctx, gid), (p["id"] for p in priors))
+        return [None if got[p["id"]] is None else self.to_attrs(got[p["id"]], p) for p in priors]
 
     def to_attrs(self, resp: dict, prior: dict) -> dict:
         groups: dict[tuple[int, int, str], list[str]] = {}
@@ -272,12 +269,11 @@ class ServerGroupAttachmentHandler(BaseHandler):
 
     def read_many(self, priors: list[dict], ctx: CallContext) -> list[dict | None]:
         filled = [self._fill(p) for p in priors]
-        cache: dict[str, dict | None] = {}
+        # one describe per group, however many attachments it has
+        cache = ctx.read_each(lambda gid: read_group(ctx, gid), (p["server_group_id"] for p in filled))
         out: list[dict | None] = []
         for p in filled:
             gid = p["server_group_id"]
-            if gid not in cache:  # one describe per group, however many attachments it has
-                cache[gid] = read_group(ctx, gid)
             resp = cache[gid]
             hit = None
             if resp is not None:

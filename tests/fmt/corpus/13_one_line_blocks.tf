@@ -1,0 +1,4 @@
+resource "x" "y" { a = 1 }
+resource "x" "z" {}
+resource "x" "w" {   }
+resource "x" "v" { nested { z = 1 } }

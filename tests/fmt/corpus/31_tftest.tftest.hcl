@@ -1,0 +1,7 @@
+run "plan" {
+command = plan
+assert {
+condition = output.x == 1
+error_message = "wrong"
+}
+}

@@ -1,0 +1,5 @@
+resource "x" "a\u0041" {
+}
+resource "x" "tab\there" {
+}
+resource "x" "dollar$" {}

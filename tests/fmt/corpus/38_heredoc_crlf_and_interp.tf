@@ -1,0 +1,8 @@
+locals {
+  a = <<-EOT
+    %{ for x in var.l ~}
+    item ${x}
+    %{ endfor ~}
+  EOT
+  bb = 1
+}

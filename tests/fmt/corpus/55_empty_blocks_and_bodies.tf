@@ -1,0 +1,6 @@
+terraform {
+}
+locals {
+
+}
+provider "alicloud" {}

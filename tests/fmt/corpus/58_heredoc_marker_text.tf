@@ -1,0 +1,6 @@
+locals {
+  a = <<EOF
+  EOF inside but not alone
+EOF
+  bbb = 2
+}

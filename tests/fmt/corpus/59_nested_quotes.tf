@@ -1,0 +1,5 @@
+locals {
+  a = "${lookup(var.m, "key", "${var.d}")}"
+  b = "${var.a ? "x" : "y"}"
+  c = "${"literal"}"
+}

@@ -1,0 +1,4 @@
+locals {
+	a	=	1
+	bb	= 2 #	tab comment
+}

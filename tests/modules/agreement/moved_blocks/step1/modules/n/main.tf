@@ -1,0 +1,3 @@
+resource "terraform_data" "before_name" {
+  input = "n"
+}
