@@ -33,6 +33,7 @@ COMMANDS: list[tuple[str, str]] = [
     ("planner.cli.version_cmd", "version"),
     ("planner.cli.version_cmd", "providers"),
     ("planner.cli.fmt_cmd", "fmt"),
+    ("planner.cli.console_cmd", "console"),
 ]
 
 EXIT_OK, EXIT_ERROR, EXIT_CHANGES = 0, 1, 2
