@@ -21,8 +21,9 @@ from planner.cli.prompt_vars import ask_for_missing_variables
 from planner.cli.review import emit_plan, has_changes, make_options, plan_kwargs, render_text, review_options
 from planner.cli.warnings_out import echo_warnings
 from planner.diagnostics import Diagnostic, DiagnosticsError
+from planner.hclvalue import format_value
 from planner.plan.model import OpKind
-from planner.plan.render import fmt_value, render_state
+from planner.plan.render import render_state
 from planner.state.model import ResourceState, State
 
 EXIT_OK, EXIT_ERROR, EXIT_CHANGES = 0, 1, 2
@@ -343,7 +344,7 @@ def _outputs_text(outputs: dict) -> str:
     lines = []
     for name in sorted(outputs):
         o = outputs[name]
-        value = "<sensitive>" if o.get("sensitive") else fmt_value(o.get("value"))
+        value = "<sensitive>" if o.get("sensitive") else format_value(o.get("value"))
         lines.append(f"{name.ljust(width)} = {value}")
     return "\n".join(lines) + "\n" if lines else ""
 
@@ -385,7 +386,7 @@ def output(name, state_path, json_, raw):
                                                hint="-raw works for strings, numbers and bools; use -json")])
         click.echo(value if not isinstance(value, bool) else str(value).lower())
     else:
-        click.echo(fmt_value(value))
+        click.echo(format_value(value))  # indented HCL, as `terraform output NAME` prints it
 
 
 def _type_name(value) -> str:
