@@ -16,14 +16,17 @@ from pathlib import Path
 
 import click
 
+from planner import redact
 from planner.apply.executor import ApplyEvent
 from planner.cli.global_flags import settings
+from planner.cli.interrupts import report_interrupted
 from planner.config.terraform_block import configured_state_path
 from planner.diagnostics import Diagnostic, DiagnosticsError
 from planner.diff import get_schema
 from planner.engine.run import RunOutcome, RunStatus
+from planner.hclvalue import format_value
 from planner.plan.model import OpKind
-from planner.plan.render import fmt_value
+from planner.redact import scrub, shorten
 from planner.state.backend import LocalBackend, parse_duration
 from planner.state.model import State
 
@@ -101,7 +104,7 @@ def progress(total: int) -> Callable[[ApplyEvent], None]:
             line = f"{what}: FAILED after {elapsed}: {ev.message or ev.error}"
         else:
             line = f"{what}: skipped ({ev.message or 'something it depends on failed'})"
-        click.echo(f"[{done['n']}/{total} {time.monotonic() - started:6.2f}s] {line}", err=True)
+        click.echo(scrub(f"[{done['n']}/{total} {time.monotonic() - started:6.2f}s] {line}"), err=True)
 
     return on_event
 
@@ -112,7 +115,7 @@ def outputs_text(outputs: dict) -> str:
     lines = []
     for name in sorted(outputs):
         o = outputs[name]
-        value = "<sensitive>" if o.get("sensitive") else fmt_value(o.get("value"))
+        value = "<sensitive>" if o.get("sensitive") else format_value(o.get("value"))
         lines.append(f"{name.ljust(width)} = {value}")
     return "\n".join(lines) + "\n" if lines else ""
 
@@ -120,9 +123,10 @@ def outputs_text(outputs: dict) -> str:
 def masked_state_json(state: State) -> dict:
     """The state document with sensitive attributes and outputs masked."""
     doc = state.to_json()
-    for r in doc["resources"]:
+    for r, rs in zip(doc["resources"], (state.resources[a] for a in sorted(state.resources, key=str)),
+                     strict=True):
         schema = get_schema(r["type"])
-        for name in set(schema.sensitive) if schema is not None else set():
+        for name in (set(schema.sensitive) if schema is not None else set()) | rs.sensitive:
             if r["attributes"].get(name) is not None:
                 r["attributes"][name] = "(sensitive value)"
     for o in doc.get("outputs", {}).values():
@@ -132,7 +136,7 @@ def masked_state_json(state: State) -> dict:
 
 
 def state_json_text(state: State) -> str:
-    return json.dumps(masked_state_json(state), indent=2, sort_keys=True)
+    return json.dumps(redact.scrub_doc(masked_state_json(state)), indent=2, sort_keys=True)
 
 
 @dataclass
@@ -148,9 +152,10 @@ class ApplyReport:
     skipped: list[str] = field(default_factory=list)
     drift: int = 0
     outputs: dict = field(default_factory=dict)
+    interrupted: tuple | None = None  # (result, operations by id, word, state path) after Ctrl-C
 
     @classmethod
-    def of(cls, outcome: RunOutcome) -> ApplyReport:
+    def of(cls, outcome: RunOutcome, state_path: object = None) -> ApplyReport:
         plan = outcome.planned.plan
         report = cls(outcome.status, destroy=plan.destroy, drift=len(plan.drift))
         result = outcome.result
@@ -163,6 +168,9 @@ class ApplyReport:
         report.destroyed = executed.count(OpKind.DELETE)
         report.failures, report.skipped = list(result.failures), list(result.skipped)
         report.outputs = dict(outcome.state.outputs)
+        if result.interrupted:
+            ops = {op.id: op for op in plan.operations}
+            report.interrupted = (result, ops, "Destroy" if plan.destroy else "Apply", state_path)
         return report
 
     @property
@@ -188,13 +196,16 @@ class ApplyReport:
 
     def echo(self) -> None:
         """Print the report; exit 1 when the run failed or was cancelled."""
+        if self.interrupted is not None:
+            result, ops, word, state_path = self.interrupted
+            report_interrupted(result, ops, word=word, state_path=state_path)
         if self.status is RunStatus.CANCELLED:
             click.echo(self.summary(), err=True)
             raise SystemExit(self.exit_code)
         if self.failures:
             click.echo(self.summary(), err=True)
             for op_id, err in self.failures:
-                click.echo(f"  - {op_id}: {err}", err=True)
+                click.echo(scrub(f"  - {op_id}: {shorten(str(err), 1000)}"), err=True)
             for op_id in self.skipped:
                 click.echo(f"  - {op_id}: skipped", err=True)
             click.echo(f"\nWhat succeeded is recorded in the state ({self.counts}); run apply again after "

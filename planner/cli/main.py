@@ -13,7 +13,7 @@ import time
 
 import click
 
-from planner import __version__
+from planner import __version__, redact
 from planner.cli.common import EXIT_ERROR, EXIT_INTERRUPTED
 from planner.diagnostics import DiagnosticsError
 
@@ -65,6 +65,7 @@ class ClbplanGroup(click.Group):
         from planner.cli import global_flags
 
         logs.configure()
+        redact.reset()
         command = " ".join(global_flags.settings.command) or "(none)"
         logs.log.info("clbplan %s: command %s in %s", __version__, command, global_flags.settings.chdir or ".")
         started = time.monotonic()
@@ -95,7 +96,7 @@ class ClbplanGroup(click.Group):
         except Exception as e:  # noqa: BLE001 - the process edge: report, never a traceback
             if os.environ.get("CLBPLAN_DEBUG"):
                 raise
-            click.echo(f"Error: {e.__class__.__name__}: {e}", err=True)
+            click.echo(redact.scrub(f"Error: {e.__class__.__name__}: {redact.shorten(str(e), 1000)}"), err=True)
             click.echo("This is a bug in clbplan; set CLBPLAN_DEBUG=1 to see the traceback.", err=True)
             ctx.exit(EXIT_ERROR)
         finally:

@@ -136,7 +136,9 @@ def render_text(plan: Plan, opts: ReviewOptions | None) -> str:
         out.append(body)
     if opts is not None and opts.partial:
         out.append("\n" + TARGET_WARNING)
-    return "\n".join(out) if len(out) > 1 else out[0]
+    from planner.redact import scrub
+
+    return scrub("\n".join(out) if len(out) > 1 else out[0])
 
 
 def emit_plan(planned: Any, opts: ReviewOptions | None, *, json_: bool = False, out: str | None = None,

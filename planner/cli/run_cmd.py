@@ -26,16 +26,18 @@ from planner.cli.common import (
     state_json_text,
     workdir_of,
 )
+from planner.cli.interrupts import graceful_interrupts
 from planner.cli.prompt_vars import ask_for_missing_variables
 from planner.cli.review import emit_plan, has_changes, make_options, render_text, review_options, show_saved
 from planner.cli.warnings_out import echo_warnings
 from planner.diagnostics import Diagnostic, DiagnosticsError
 from planner.diff import Differ
 from planner.engine.options import PlanOptions
-from planner.engine.pipeline import Planned, _evaluate, _load, open_provider
+from planner.engine.pipeline import Planned, _evaluate, _load, open_provider, remember_secrets
 from planner.engine.run import RunHooks, RunOutcome, RunRecoveryError, RunRequest, run
-from planner.plan.planfile import is_plan_file, read_plan_file
-from planner.plan.render import fmt_value, render_state
+from planner.hclvalue import format_value
+from planner.plan.planfile import check_backend, is_plan_file, plan_workdir, read_plan_file
+from planner.plan.render import render_state
 from planner.state.backend import LocalBackend
 from planner.state.model import ResourceState
 from planner.state.session import open_state
@@ -79,6 +81,9 @@ class CliHooks:
 
     def on_event(self, total: int):
         return progress(total)
+
+    def interrupts(self):
+        return graceful_interrupts()
 
 
 def _run(request: RunRequest, hooks: RunHooks) -> RunOutcome:
@@ -128,23 +133,24 @@ def _apply(directory, var_args, var_files, lock_timeout, state_path, parallelism
     var_args = ask_for_missing_variables(workdir, var_args, var_files)
     backend = backend_for(workdir, state_path, lock_timeout)
     request = RunRequest(workdir, backend, opts, var_args=var_args, var_files=var_files, parallelism=parallelism)
-    ApplyReport.of(_run(request, CliHooks(opts, auto_approve=auto_approve))).echo()
+    ApplyReport.of(_run(request, CliHooks(opts, auto_approve=auto_approve)), backend.path).echo()
 
 
 def _apply_saved(path: str, *, state_path: str | None, lock_timeout: str, parallelism: int,
                  var_args=(), var_files=()) -> None:
     """Apply exactly the operations of a saved plan, without asking; the engine refuses a stale one."""
     saved = read_plan_file(path)
-    section = saved.section
-    workdir = Path(section["workdir"])
-    if not workdir.is_dir():
-        raise DiagnosticsError([Diagnostic(f"The plan's configuration directory {workdir} does not exist",
-                                           hint="apply the plan where it was made")])
+    # `apply ../other/p.plan` from a directory with its own configuration is refused with the
+    # reason; from elsewhere the plan applies where it was made, and says so
+    workdir, elsewhere = plan_workdir(saved, Path.cwd())
+    if elsewhere:
+        click.echo(f"Applying the plan to {workdir}, where it was made (its configuration and state).", err=True)
     opts = PlanOptions.from_json(saved.options)
-    backend = backend_for(workdir, state_path or section["state_path"], lock_timeout)
+    backend = backend_for(workdir, state_path or saved.section["state_path"], lock_timeout)
+    check_backend(saved, backend.path)
     request = RunRequest(workdir, backend, opts, var_args=var_args, var_files=var_files, parallelism=parallelism,
                          saved=saved)
-    ApplyReport.of(_run(request, CliHooks(opts))).echo()
+    ApplyReport.of(_run(request, CliHooks(opts)), backend.path).echo()
 
 
 @click.command("apply")
@@ -186,6 +192,7 @@ def show(planfile, state_path, json_, markdown):
         return
 
     state = LocalBackend(Path(state_path)).read()
+    remember_secrets(state=state)
     if json_:
         click.echo(state_json_text(state))
         return
@@ -227,7 +234,7 @@ def output(name, state_path, json_, raw):
                                                hint="-raw works for strings, numbers and bools; use -json")])
         click.echo(value if not isinstance(value, bool) else str(value).lower())
     else:
-        click.echo(fmt_value(value))
+        click.echo(format_value(value))  # indented HCL, as `terraform output NAME` prints it
 
 
 def _type_name(value) -> str:

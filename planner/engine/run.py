@@ -61,6 +61,9 @@ class RunHooks(Protocol):
     def on_event(self, total: int) -> Callable[[ApplyEvent], None] | None:
         """The apply walk's event callback, given how many operations will run."""
 
+    def interrupts(self) -> contextlib.AbstractContextManager:
+        """Held around the walk; yields an event (or None) that, once set, ends the walk gracefully."""
+
 
 class QuietHooks:
     """Hooks for callers with no operator: show nothing, approve everything."""
@@ -76,6 +79,9 @@ class QuietHooks:
 
     def on_event(self, total: int) -> Callable[[ApplyEvent], None] | None:
         return None
+
+    def interrupts(self) -> contextlib.AbstractContextManager:
+        return contextlib.nullcontext(None)
 
 
 @dataclass(frozen=True)
@@ -215,12 +221,13 @@ def _apply(request: RunRequest, session: StateSession, outcome: RunOutcome, hook
         # that lineage on disk, or the next run starts a new one and forgets what was created;
         # moved and forgotten objects are written first so a replayed journal meets their new addresses
         session.backend.write(state)
-    result = apply_plan(planned, state, parallelism=request.parallelism, journal=session.journal,
-                        on_event=hooks.on_event(len(plan.operations)))
-    # a targeted saved plan keeps the outputs it had: they were not part of what was reviewed
-    if not result.failures and (fresh or not opts.partial):
-        state.outputs = final_outputs(planned, state, var_args=request.var_args, var_files=var_files)
-    session.state = state
-    session.save()
+    with hooks.interrupts() as stop:
+        result = apply_plan(planned, state, parallelism=request.parallelism, journal=session.journal,
+                            on_event=hooks.on_event(len(plan.operations)), stop=stop)
+        # a targeted saved plan keeps the outputs it had: they were not part of what was reviewed
+        if not result.failures and not result.interrupted and (fresh or not opts.partial):
+            state.outputs = final_outputs(planned, state, var_args=request.var_args, var_files=var_files)
+        session.state = state
+        session.save()
     outcome.status, outcome.state, outcome.result = RunStatus.APPLIED, state, result
     return outcome
