@@ -1,4 +1,4 @@
-# The objects around a load balancer: security group rules, a key pair for the backends and, for an
+# The objects around a load balancer: security group rules, key pairs for the backends and, for an
 # intranet load balancer, an EIP that gives it a public address.
 #
 # Seed concept: the load balancer forwards to ECS instances in a VPC; their security group must let
@@ -139,6 +139,26 @@ resource "alicloud_slb_listener" "http" {
   frontend_port    = 80
   backend_port     = 8080
   bandwidth        = -1
+}
+
+# An intranet load balancer has no public address: an EIP gives it one (an internet load balancer
+# refuses an EIP, and a load balancer takes one EIP).
+resource "alicloud_eip_address" "lb" {
+  address_name         = "${var.name}-lb"
+  bandwidth            = "10"
+  internet_charge_type = "PayByTraffic"
+  payment_type         = "PayAsYouGo"
+  isp                  = "BGP"
+}
+
+resource "alicloud_eip_association" "lb" {
+  allocation_id = alicloud_eip_address.lb.id
+  instance_id   = alicloud_slb_load_balancer.default.id
+  instance_type = "SlbInstance"
+}
+
+output "public_address" {
+  value = alicloud_eip_address.lb.ip_address
 }
 
 output "deploy_key_fingerprint" {

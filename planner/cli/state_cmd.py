@@ -207,7 +207,7 @@ def _body(attrs: dict[str, Any], indent: int, sens: set[str]) -> list[str]:
 def render_resource(rs: ResourceState) -> str:
     """``state show`` text: the instance as an HCL-like block with sensitive values masked."""
     a = rs.address
-    sens = sensitive_names(a.type)
+    sens = sensitive_names(a.type) | set(rs.sensitive)  # + the state's sensitive_attributes
     attrs = dict(rs.attributes)
     attrs.setdefault("id", rs.id)
     head = "data" if a.mode == "data" else "resource"
@@ -256,7 +256,11 @@ def show(address: str, state_path: Path) -> None:
         raise _fail(f"{address} names {len(found)} instances; show needs exactly one",
                     detail="instances: " + ", ".join(str(a) for a in found),
                     hint=f"add the instance key, e.g. {found[0]}")
-    click.echo(render_resource(st.resources[found[0]]))
+    from planner import redact
+    from planner.engine.pipeline import remember_secrets
+
+    remember_secrets(state=st)  # a secret echoed by the cloud into an unmarked attribute
+    click.echo(redact.scrub(render_resource(st.resources[found[0]])))
 
 
 @state.command("rm")

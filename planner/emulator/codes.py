@@ -193,7 +193,18 @@ ERROR_TABLE: dict[str, tuple[int, str]] = {
     "KeyPair.AlreadyExist": (400, "The key pair already exist."),
     "QuotaExceed.KeyPair": (400, "The maximum number of key pairs is exceeded."),  # inferred
     "InvalidPublicKeyBody.Malformed": (400, "The specified parameter PublicKeyBody is not valid."),
+    "InvalidInstanceId.AlreadyExists": (400, "The instance is already in the security group."),  # inferred
+    "InstanceSecurityGroupLimitExceeded": (400, "The maximum number of security groups for the instance is "
+                                                "exceeded."),
+    "InstanceLastSecurityGroup": (400, "The security group is the last one of the instance."),
     "InvalidKeyPairName.NotFound": (404, "The specified KeyPairName does not exist in our records."),
+    # --- EIPs (VPC) -----------------------------------------------------------------------------
+    "InvalidAllocationId.NotFound": (404, "Specified allocation ID is not found"),
+    "IncorrectEipStatus": (400, "The current status of the resource does not support this operation."),
+    "InvalidAssociation.Duplicated": (400, "The specified instance is already associated with an EIP."),  # inferred
+    "InvalidBandwidth.Malformed": (400, "Specified Bandwidth is not valid."),
+    "InvalidInstanceType.ValueNotSupported": (400, "The specified InstanceType is not supported."),  # inferred
+    "OperationFailed.DeletionProtection": (400, "The EIP has deletion protection enabled."),  # inferred
     "InvalidSecurityGroupId.NotFound": (404, "The SecurityGroupId provided does not exist in our records."),
     "InvalidSecurityGroup.VpcMismatch": (400, "The security group and the vSwitch are not in the same "
                                               "VPC."),  # inferred

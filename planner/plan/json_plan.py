@@ -45,8 +45,10 @@ from planner.plan.model import (
     is_group_node,
     parse_group_node,
 )
+from planner.redact import scrub_doc
 from planner.state.model import State
 from planner.values import contains_unknown, is_unknown
+from planner.version import TERRAFORM_LANGUAGE_VERSION
 
 FORMAT_VERSION = "1.2"
 PROVIDER_NAME = "registry.terraform.io/aliyun/alicloud"
@@ -249,23 +251,51 @@ def output_changes(config: Any, prior: State, destroy: bool) -> tuple[dict, dict
 
 
 def configuration_json(config: Any) -> dict:
-    """What of Terraform's ``configuration`` applies: providers, resources with their provider
-    and explicit depends_on, outputs and variables (no raw expressions: we do not keep them)."""
+    """Terraform's ``configuration``: providers, and per module its resources, outputs, variables and
+    calls, every argument as an ``expressions`` entry (constant value or references, see
+    planner.plan.json_config), as checkov's connection checks and policy engines read them."""
     if config is None:
         return {}
     from planner.graph import _explicit_depends_on
+    from planner.plan.json_config import SECRET_PROVIDER_ARGS, body_expressions
 
+    ev = getattr(config, "_instance_evaluator", None)
+    root_module = getattr(ev, "m", None)
     providers = {}
+    provider_blocks = {}
+    for b in getattr(root_module, "providers", []) or []:
+        alias = b.body.attr("alias")
+        key = b.labels[0] if b.labels else ""
+        alias_value = _constant(alias.expr).get("constant_value") if alias is not None else None
+        provider_blocks[f"{key}.{alias_value}" if alias_value else key] = b
     for _key, pc in sorted(config.providers.items()):
         entry: dict[str, Any] = {"name": "alicloud", "full_name": PROVIDER_NAME}
         if pc.alias:
             entry["alias"] = pc.alias
-        if pc.region:
+        block = provider_blocks.get(pc.key)
+        if block is not None:
+            exprs = body_expressions(block.body, None, secret_args=SECRET_PROVIDER_ARGS)
+            exprs.pop("alias", None)
+            if exprs:
+                entry["expressions"] = exprs
+        elif pc.region:
             entry["expressions"] = {"region": {"constant_value": pc.region}}
         providers[pc.key] = entry
+    # providers the resources use without a block of their own (terraform_data, random, ...), and
+    # the default alicloud entry only when a block declares it or a resource uses it
+    used = {inst.provider for inst in list(config.resources.values()) + list(config.data_sources.values())}
+    for key in sorted(used - set(providers)):
+        name = key.split(".", 1)[0]
+        entry = {"name": name, "full_name": _provider_name(key)}
+        if "." in key:
+            entry["alias"] = key.split(".", 1)[1]
+        providers[key] = entry
+    if "alicloud" in providers and "alicloud" not in used and "alicloud" not in provider_blocks:
+        del providers["alicloud"]
     # one entry per resource block per static module (module instances share their blocks)
     by_module: dict[tuple[str, ...], dict[tuple, dict]] = {}
-    for addr, inst in sorted(config.resources.items(), key=lambda kv: str(kv[0])):
+    for addr, inst in sorted(list(config.resources.items()) + list(config.data_sources.items()),
+                             key=lambda kv: str(kv[0].resource.local)):
         static = tuple(name for name, _k in addr.module)
         seen = by_module.setdefault(static, {})
         r = addr.resource
@@ -273,80 +303,150 @@ def configuration_json(config: Any) -> dict:
         if local in seen:
             continue
         entry = {"address": r.local, "mode": r.mode, "type": r.type, "name": r.name,
-                 "provider_config_key": inst.provider, "schema_version": 0}
+                 "provider_config_key": inst.provider}
+        block = _resource_block(root_module, static, r.mode, r.type, r.name)
+        if block is not None:
+            entry["expressions"] = body_expressions(block.body, get_schema(r.type, r.mode))
+        entry["schema_version"] = 0
+        if block is not None:
+            for meta_name in ("count", "for_each"):
+                a = block.body.attr(meta_name)
+                if a is not None:
+                    entry[f"{meta_name}_expression"] = _expression(a.expr)
         # Terraform's depends_on lists the explicit depends_on only (references are not kept)
         d = sorted({x.resource.local for x in _explicit_depends_on(config, addr)
                     if x.resource != r and x.module == addr.module})
         if d:
             entry["depends_on"] = d
         seen[local] = entry
-    root = {
-        "resources": list(by_module.get((), {}).values()),
-        "outputs": {n: ({"sensitive": True} if o.sensitive else {}) for n, o in sorted(config.outputs.items())},
-        "variables": {n: ({"sensitive": True} if n in config.sensitive_variables else {})
-                      for n in sorted(config.variables)},
-    }
-    ev = getattr(config, "_instance_evaluator", None)
-    module = getattr(ev, "m", None)
-    if module is not None and getattr(module, "calls", None):
-        root["module_calls"] = _module_calls(module, by_module)
+    root: dict[str, Any] = {}
+    if root_module is not None:
+        outs = _outputs_json(root_module)
+    else:
+        outs = {n: ({"sensitive": True} if o.sensitive else {}) for n, o in sorted(config.outputs.items())}
+    if outs:
+        root["outputs"] = outs
+    resources = sorted(by_module.get((), {}).values(), key=lambda e: e["address"])
+    if resources:
+        root["resources"] = resources
+    if root_module is not None and getattr(root_module, "calls", None):
+        root["module_calls"] = _module_calls(root_module, by_module)
+    varz = _variables_json(root_module) if root_module is not None else {
+        n: ({"sensitive": True} if n in config.sensitive_variables else {}) for n in sorted(config.variables)}
+    if varz:
+        root["variables"] = varz
     return {"provider_config": providers, "root_module": root}
 
 
-def _constant(expr: Any) -> dict:
-    """``{"constant_value": v}`` for a literal argument; {} for an expression (we keep no references)."""
-    from planner.config import ir
+def _expression(e: Any) -> dict:
+    from planner.plan.json_config import expression_json
 
-    if isinstance(expr, ir.Lit):
-        return {"constant_value": expr.value}
-    if isinstance(expr, ir.Template) and all(isinstance(p, str) for p in expr.parts):
-        return {"constant_value": "".join(expr.parts)}
-    return {}
+    return expression_json(e)
+
+
+def _resource_block(module: Any, static: tuple[str, ...], mode: str, type_: str, name: str) -> Any:
+    for call in static:
+        module = getattr(module, "children", {}).get(call) if module is not None else None
+    if module is None:
+        return None
+    table = module.data if mode == "data" else module.resources
+    return table.get((type_, name))
+
+
+def _outputs_json(module: Any) -> dict:
+    """``{name: {"expression", "sensitive"?, "description"?, "depends_on"?}}``."""
+    out: dict[str, Any] = {}
+    for name, block in sorted(module.outputs.items()):
+        entry: dict[str, Any] = {}
+        if _is_true(block.body.attr("sensitive")):
+            entry["sensitive"] = True
+        value = block.body.attr("value")
+        entry["expression"] = _expression(value.expr) if value is not None else {}
+        desc = block.body.attr("description")
+        if desc is not None and "constant_value" in _constant(desc.expr):
+            entry["description"] = _constant(desc.expr)["constant_value"]
+        deps = block.body.attr("depends_on")
+        if deps is not None:
+            from planner.config import ir
+
+            items = deps.expr.items if isinstance(deps.expr, ir.TupleExpr) else []
+            entry["depends_on"] = [_expr_text(i) for i in items]
+        out[name] = entry
+    return out
+
+
+def _variables_json(module: Any) -> dict:
+    """``{name: {"default"?, "description"?, "sensitive"?}}`` (a sensitive default is not written)."""
+    from planner.plan.json_config import _NO_VALUE, constant_value
+
+    out: dict[str, Any] = {}
+    for name, block in sorted(module.variables.items()):
+        entry: dict[str, Any] = {}
+        sensitive = _is_true(block.body.attr("sensitive"))
+        default = block.body.attr("default")
+        if default is not None:
+            value = constant_value(default.expr)
+            if value is not _NO_VALUE:
+                entry["default"] = SENSITIVE if sensitive else value
+        desc = block.body.attr("description")
+        if desc is not None and "constant_value" in _constant(desc.expr):
+            entry["description"] = _constant(desc.expr)["constant_value"]
+        if sensitive:
+            entry["sensitive"] = True
+        out[name] = entry
+    return out
+
+
+def _constant(expr: Any) -> dict:
+    """``{"constant_value": v}`` for a literal argument, else {}."""
+    from planner.plan.json_config import _NO_VALUE, constant_value
+
+    value = constant_value(expr)
+    return {} if value is _NO_VALUE else {"constant_value": value}
 
 
 def _module_calls(module: Any, by_module: dict) -> dict:
     """Terraform's ``module_calls``: per call its source, version, arguments, count/for_each and the
     called module's own resources, outputs, variables and calls."""
+    from planner.plan.json_config import body_expressions
+
     out: dict[str, Any] = {}
-    meta = {"source", "version", "count", "for_each", "providers", "depends_on"}
     for name in sorted(module.calls):
         b = module.calls[name]
         child = module.children.get(name)
         entry: dict[str, Any] = {}
         src = b.body.attr("source")
         entry["source"] = _constant(src.expr).get("constant_value", "") if src is not None else ""
-        ver = b.body.attr("version")
-        if ver is not None and "constant_value" in _constant(ver.expr):
-            entry["version_constraint"] = _constant(ver.expr)["constant_value"]
-        args = {a.name: _constant(a.expr) for a in b.body.attributes if a.name not in meta}
-        if args:
-            entry["expressions"] = dict(sorted(args.items()))
+        exprs = body_expressions(b.body, None)
+        if exprs:
+            entry["expressions"] = dict(sorted(exprs.items()))
         for meta_name in ("count", "for_each"):
             a = b.body.attr(meta_name)
             if a is not None:
-                entry[f"{meta_name}_expression"] = _constant(a.expr)
+                entry[f"{meta_name}_expression"] = _expression(a.expr)
+        if child is not None:
+            body: dict[str, Any] = {}
+            outs = _outputs_json(child)
+            if outs:
+                body["outputs"] = outs
+            res = sorted(by_module.get(tuple(child.path), {}).values(), key=lambda e: e["address"])
+            if res:
+                body["resources"] = res
+            if child.calls:
+                body["module_calls"] = _module_calls(child, by_module)
+            varz = _variables_json(child)
+            if varz:
+                body["variables"] = varz
+            entry["module"] = body
+        ver = b.body.attr("version")
+        if ver is not None and "constant_value" in _constant(ver.expr):
+            entry["version_constraint"] = _constant(ver.expr)["constant_value"]
         deps = b.body.attr("depends_on")
         if deps is not None:
             from planner.config import ir
 
             items = deps.expr.items if isinstance(deps.expr, ir.TupleExpr) else []
             entry["depends_on"] = [_expr_text(i) for i in items]
-        if child is not None:
-            body: dict[str, Any] = {}
-            outs = {n: ({"sensitive": True} if _is_true(o.body.attr("sensitive")) else {})
-                    for n, o in sorted(child.outputs.items())}
-            if outs:
-                body["outputs"] = outs
-            res = list(by_module.get(tuple(child.path), {}).values())
-            if res:
-                body["resources"] = res
-            if child.calls:
-                body["module_calls"] = _module_calls(child, by_module)
-            varz = {n: ({"sensitive": True} if _is_true(v.body.attr("sensitive")) else {})
-                    for n, v in sorted(child.variables.items())}
-            if varz:
-                body["variables"] = varz
-            entry["module"] = body
         out[name] = entry
     return out
 
@@ -455,16 +555,19 @@ def plan_json(plan: Plan, *, prior: State, config: Any = None, options: Mapping[
             resources.append((ch.address, _resource_values(ch.address, ch.after, ch.sensitive, ch.provider)))
     relevant = plan.drift if refresh_only else relevant_drift(plan)
     masked = sensitive_names(plan)
+    for addr, rs in prior.resources.items():  # marks recorded in the state (sensitive_attributes)
+        if rs.sensitive:
+            masked[addr] = masked.get(addr, set()) | set(rs.sensitive)
     ts = timestamp or _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     doc: dict[str, Any] = {
         "format_version": FORMAT_VERSION,
-        "terraform_version": __version__,
+        "terraform_version": TERRAFORM_LANGUAGE_VERSION,
         "variables": {k: {"value": v} for k, v in sorted(plan.variables.items())},
         "planned_values": {"outputs": planned_outputs, "root_module": module_tree(resources)},
         "resource_drift": [drift_json(d, masked.get(d.address)) for d in plan.drift],
         "resource_changes": [change_json(c) for c in plan.changes],
         "output_changes": outs,
-        "prior_state": {"format_version": "1.0", "terraform_version": __version__,
+        "prior_state": {"format_version": "1.0", "terraform_version": TERRAFORM_LANGUAGE_VERSION,
                         "values": state_values(prior, masked)},
         "configuration": configuration_json(config),
         "relevant_attributes": [{"resource": str(d.address), "attribute": [n]}
@@ -495,7 +598,14 @@ def plan_json(plan: Plan, *, prior: State, config: Any = None, options: Mapping[
                         if c.action not in (Action.NOOP, Action.READ) and c.reason},
         },
     }
-    return doc
+    return scrub_doc(doc)  # a secret echoed back by the cloud into an unmarked attribute
+
+
+def dumps(doc: Mapping[str, Any]) -> str:
+    """The document on one line, as Terraform writes it (terraform-compliance and others expect that)."""
+    import json
+
+    return json.dumps(doc, separators=(",", ":"), ensure_ascii=False)
 
 
 def _summary(plan: Plan) -> dict:

@@ -94,6 +94,7 @@ MAX_RULES_PER_LISTENER = 40
 TYPE_RANK: dict[str, int] = {
     "alicloud_vpc": 0, "alicloud_vswitch": 1, "alicloud_security_group": 2, "alicloud_instance": 3,
     "alicloud_security_group_rule": 3, "alicloud_ecs_key_pair": 2, "alicloud_key_pair": 2,
+    "alicloud_eip_address": 4, "alicloud_eip": 4, "alicloud_eip_association": 17,
     "alicloud_ecs_network_interface": 4, "alicloud_network_interface": 4,
     "alicloud_ecs_network_interface_attachment": 5, "alicloud_network_interface_attachment": 5,
     "alicloud_slb_load_balancer": 10, "alicloud_slb": 10,

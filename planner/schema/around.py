@@ -114,3 +114,74 @@ KEY_PAIR = ResourceSchema("alicloud_key_pair", table(
     OC("tags", "map(string)"),
     C("finger_print"),
 ), instance_checks=[_key_pair_checks], description="An SSH key pair (older resource name).")
+
+
+# --- EIPs ------------------------------------------------------------------------------------------
+
+ISPS = ("BGP", "BGP_PRO", "ChinaTelecom", "ChinaUnicom", "ChinaMobile", "ChinaTelecom_L2", "ChinaUnicom_L2",
+        "ChinaMobile_L2", "BGP_FinanceCloud", "BGP_International")
+
+
+def _bandwidth(v: object) -> str | None:
+    try:
+        n = int(str(v))
+    except ValueError:
+        return "must be a whole number of Mbit/s, e.g. \"5\""
+    if not 1 <= n <= 200:
+        return "must be 1 to 200 Mbit/s (pay-as-you-go)"
+    return None
+
+
+EIP_ADDRESS = ResourceSchema("alicloud_eip_address", table(
+    OC("address_name", check=length(1, 128), conflicts_with=("name",)),
+    ALIAS("name", "address_name"),
+    OC("bandwidth", check=_bandwidth, description="Mbit/s, a string in the provider (\"5\")"),
+    O("internet_charge_type", default="PayByBandwidth", force_new=True, one_of=("PayByBandwidth", "PayByTraffic")),
+    OC("payment_type", force_new=True, one_of=("PayAsYouGo", "Subscription")),
+    O("instance_charge_type", force_new=True, one_of=("PostPaid", "PrePaid"),
+      deprecated='"instance_charge_type" is deprecated; use "payment_type" instead'),
+    O("period", "number"),
+    O("pricing_cycle", one_of=("Month", "Year")),
+    O("auto_pay", "bool"),
+    OC("isp", force_new=True, one_of=ISPS),
+    OC("netmode", force_new=True, one_of=("public",)),
+    O("description", check=length(0, 256)),
+    OC("resource_group_id"),
+    OC("deletion_protection", "bool"),
+    O("activity_id"),
+    O("public_ip_address_pool_id", force_new=True),
+    O("security_protection_types", "list(string)", force_new=True),
+    O("zone", force_new=True),
+    OC("ip_address", force_new=True),
+    O("high_definition_monitor_log_status", one_of=("ON", "OFF")),
+    O("log_project"), O("log_store"),
+    OC("tags", "map(string)"),
+    C("status"), C("create_time"), C("allocation_id"),
+), description="An elastic IP address.")
+
+EIP = ResourceSchema("alicloud_eip", table(
+    OC("name", check=length(1, 128)),
+    O("description", check=length(0, 256)),
+    O("bandwidth", "number", default=5, ranges=((1, 200),)),
+    O("internet_charge_type", default="PayByBandwidth", force_new=True, one_of=("PayByBandwidth", "PayByTraffic")),
+    O("instance_charge_type", default="PostPaid", force_new=True, one_of=("PostPaid", "PrePaid")),
+    O("period", "number"),
+    OC("isp", force_new=True, one_of=ISPS),
+    OC("resource_group_id", force_new=True),
+    OC("deletion_protection", "bool"),
+    OC("tags", "map(string)"),
+    C("ip_address"), C("status"),
+), description="An elastic IP address (older resource name).")
+
+EIP_INSTANCE_TYPES = ("EcsInstance", "SlbInstance", "Nat", "NetworkInterface", "HaVip", "IpAddress")
+
+EIP_ASSOCIATION = ResourceSchema("alicloud_eip_association", table(
+    R("allocation_id", force_new=True),
+    R("instance_id", force_new=True),
+    OC("instance_type", force_new=True, one_of=EIP_INSTANCE_TYPES,
+       description="inferred from the id when unset: lb- SlbInstance, eni- NetworkInterface, ngw- Nat"),
+    OC("private_ip_address", force_new=True),
+    O("force", "bool", default=False),
+    OC("mode", one_of=("NAT", "MULTI_BINDED", "BINDED")),
+    OC("vpc_id", force_new=True),
+), description="Binds an EIP to a load balancer, an ECS instance or an ENI.")

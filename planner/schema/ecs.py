@@ -8,7 +8,7 @@ existing files keep working.
 from __future__ import annotations
 
 from planner.schema._dsl import ALIAS, OC, C, O, R, block, length, table
-from planner.schema.base import ResourceSchema
+from planner.schema.base import Attribute, ResourceSchema
 
 DISK_CATEGORIES = ("cloud", "cloud_efficiency", "cloud_ssd", "cloud_essd", "cloud_auto", "cloud_essd_entry",
                    "ephemeral_ssd")
@@ -56,6 +56,38 @@ INSTANCE = ResourceSchema("alicloud_instance", table(
     OC("volume_tags", "map(string)"),
     C("cpu", "number"), C("memory", "number"), C("os_type"), C("os_name"), C("network_interface_id"),
     C("primary_ip_address"), C("create_time"),
+    # ADDED by clbres (issue 14 item 2): arguments real configurations set that were refused before
+    ALIAS("subnet_id", "vswitch_id"),
+    O("credit_specification", one_of=("Standard", "Unlimited")),
+    Attribute("allocate_public_ip", "bool", deprecated='"allocate_public_ip" is deprecated; set '
+              "internet_max_bandwidth_out above 0 to get a public IP"),
+    Attribute("io_optimized", deprecated='"io_optimized" is deprecated: every instance is I/O optimized; remove it'),
+    O("is_outdated", "bool"),
+    O("kms_encryption_context", "map(string)"),
+    O("system_disk_auto_snapshot_policy_id", force_new=True),
+    O("system_disk_encrypted", "bool", force_new=True),
+    O("system_disk_kms_key_id", force_new=True),
+    O("system_disk_encrypt_algorithm", force_new=True),
+    O("system_disk_storage_cluster_id", force_new=True),
+    O("renewal_status", one_of=("AutoRenewal", "Normal", "NotRenewal")),
+    O("auto_renew_period", "number", ranges=((1, 3), (6, 6), (12, 12))),
+    O("include_data_disks", "bool"),
+    O("auto_release_time"),
+    O("hpc_cluster_id", force_new=True),
+    O("dedicated_host_id", force_new=True),
+    O("spot_duration", "number", ranges=((0, 6),)),
+    O("ipv6_address_count", "number", force_new=True),
+    O("ipv6_addresses", "set(string)"),
+    O("http_endpoint", one_of=("enabled", "disabled")),
+    O("http_tokens", one_of=("optional", "required")),
+    O("http_put_response_hop_limit", "number", ranges=((1, 64),)),
+    O("maintenance_action", one_of=("Stop", "AutoRecover", "AutoRedeploy")),
+    O("maintenance_notify", "bool"),
+    O("launch_template_id"), O("launch_template_name"), O("launch_template_version"),
+    O("operator_type", one_of=("upgrade", "downgrade")),
+    O("password_inherit", "bool"),
+    O("enable_jumbo_frame", "bool"),
+    O("network_interface_traffic_mode", one_of=("Standard", "HighPerformance")),
 ), {
     "data_disks": block(
         "data_disks",
@@ -65,8 +97,16 @@ INSTANCE = ResourceSchema("alicloud_instance", table(
         O("encrypted", "bool", default=False),
         O("delete_with_instance", "bool", default=True),
         O("performance_level"),
+        O("kms_key_id"), O("auto_snapshot_policy_id"), O("device"),
         force_new=True, max_items=16,
     ),
+    "network_interfaces": block(
+        "network_interfaces",
+        O("network_interface_id"), O("vswitch_id"), O("security_group_ids", "set(string)"),
+        O("network_interface_traffic_mode", one_of=("Standard", "HighPerformance")),
+        force_new=True, max_items=1,
+    ),
+    "maintenance_time": block("maintenance_time", O("start_time"), O("end_time"), max_items=1),
 }, description="An ECS instance (a typical backend server).")
 
 # The ECS-era ENI resource: canonical names plus the old ones as deprecated aliases.
@@ -87,6 +127,11 @@ ECS_NETWORK_INTERFACE = ResourceSchema("alicloud_ecs_network_interface", table(
     OC("tags", "map(string)"),
     OC("queue_number", "number"),
     O("network_interface_traffic_mode", one_of=("Standard", "HighPerformance")),
+    O("ipv6_addresses", "set(string)"),
+    O("ipv6_address_count", "number"),
+    O("ipv4_prefixes", "set(string)"),
+    O("ipv4_prefix_count", "number"),
+    O("instance_type", force_new=True, one_of=("Secondary", "Trunk")),
     C("mac"), C("status"),
 ), description="An elastic network interface (ENI).")
 

@@ -18,6 +18,16 @@ VPC = ResourceSchema("alicloud_vpc", table(
     O("enable_ipv6", "bool"),
     O("dry_run", "bool"),
     OC("user_cidrs", "list(string)"),
+    # ADDED by clbres (issue 14 item 2): arguments real configurations set
+    O("secondary_cidr_blocks", "list(string)",
+       deprecated='"secondary_cidr_blocks" is deprecated; use alicloud_vpc_ipv4_cidr_block resources'),
+    O("classic_link_enabled", "bool"),
+    O("ipv6_isp"),
+    O("is_default", "bool", force_new=True),
+    O("system_route_table_name"),
+    O("system_route_table_description"),
+    O("ipv4_ipam_pool_id"),
+    O("ipv4_cidr_mask", "number"),
     C("router_id"), C("route_table_id"), C("status"), C("ipv6_cidr_block"), C("create_time"),
 ), description="A VPC.")
 
@@ -42,6 +52,7 @@ SECURITY_GROUP = ResourceSchema("alicloud_security_group", table(
     O("vpc_id", force_new=True),
     O("security_group_type", default="normal", force_new=True, one_of=("normal", "enterprise")),
     OC("inner_access_policy", one_of=("Accept", "Drop")),
+    O("inner_access", "bool", deprecated='"inner_access" is deprecated; use inner_access_policy = "Accept" or "Drop"'),
     OC("resource_group_id"),
     OC("tags", "map(string)"),
 ), description="A security group.")

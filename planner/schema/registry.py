@@ -57,6 +57,9 @@ MANAGED: dict[str, ResourceSchema] = {s.type_name: s for s in (
     around.SECURITY_GROUP_RULE,
     around.ECS_KEY_PAIR,
     around.KEY_PAIR,
+    around.EIP_ADDRESS,
+    around.EIP,
+    around.EIP_ASSOCIATION,
 )}
 
 # deprecated type name -> canonical type name (same arguments)

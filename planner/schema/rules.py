@@ -363,7 +363,9 @@ def _https_extensions(ix: _Index, by_port: dict[tuple[Key, int], list[ResourceIn
                             "point frontend_port at an https listener of the same load balancer"))
     for lst in ix.of("alicloud_slb_listener"):
         policy = lst.attributes.get("tls_cipher_policy")
-        if lst.attributes.get("protocol") != "https" or not known(policy) or policy == "tls_cipher_policy_1_0":
+        custom = any(a.type == "alicloud_slb_tls_cipher_policy" for a in lst.depends_on)
+        if lst.attributes.get("protocol") != "https" or (not known(policy) and not custom) \
+                or policy == "tls_cipher_policy_1_0":
             continue
         lbi = ix.lb_instance(ix.lb_of(lst))
         if _guaranteed(lbi) is False:
@@ -406,6 +408,48 @@ def _security_group_rules(ix: _Index) -> list[Diagnostic]:
                             f"{_show(sg)} would hold {len(rules)} rules; a security group holds at most "
                             f"{MAX_RULES_PER_SECURITY_GROUP}",
                             "merge rules (port ranges, wider CIDR blocks) or spread them over another security group"))
+    return out
+
+
+EIP_TYPES = ("alicloud_eip_address", "alicloud_eip")
+
+
+def _eip_associations(ix: _Index) -> list[Diagnostic]:
+    """An EIP binds only to an intranet load balancer (an internet one has a public address), one EIP
+    per load balancer or instance, and one instance per EIP."""
+    out: list[Diagnostic] = []
+    targets: dict[Key, ResourceInstance] = {}
+    eips: dict[Key, ResourceInstance] = {}
+    target_types = (*LOAD_BALANCER_TYPES, "alicloud_instance", "alicloud_ecs_network_interface",
+                    "alicloud_network_interface")
+    for assoc in ix.of("alicloud_eip_association"):
+        target = ix.ref(assoc, "instance_id", target_types)
+        lbi = ix.lb_instance(target)
+        if lbi is not None:
+            addr_type = lbi.attributes.get("address_type")
+            vsw = lbi.attributes.get("vswitch_id")
+            internet = addr_type == "internet" or (addr_type is None and vsw is None)
+            if internet:
+                out.append(_err(assoc, ("instance_id",), f"{lbi.address} is an internet load balancer: an EIP binds "
+                                                         "only to an intranet one",
+                                f'set address_type = "intranet" and vswitch_id on {lbi.address}, or drop the EIP '
+                                "(an internet load balancer already has a public address)"))
+            itype = assoc.attributes.get("instance_type")
+            if known(itype) and itype != "SlbInstance":
+                out.append(_err(assoc, ("instance_type",), f'instance_type "{itype}" does not match '
+                                                           f"{lbi.address}, a load balancer",
+                                'use instance_type = "SlbInstance" (or leave it unset)'))
+        if target is not None:
+            first = targets.setdefault(target, assoc)
+            if first is not assoc:
+                out.append(_err(assoc, ("instance_id",), f"{_show(target)} already gets an EIP from {first.address}",
+                                "one EIP per load balancer or instance (InvalidAssociation.Duplicated)"))
+        eip = ix.ref(assoc, "allocation_id", EIP_TYPES)
+        if eip is not None:
+            first = eips.setdefault(eip, assoc)
+            if first is not assoc:
+                out.append(_err(assoc, ("allocation_id",), f"{_show(eip)} is already bound by {first.address}",
+                                "an EIP is bound to one instance at a time (IncorrectEipStatus)"))
     return out
 
 
@@ -461,6 +505,7 @@ def validate_configuration(config: Configuration) -> list[Diagnostic]:
     out += _default_group_owners(ix)
     out += _https_extensions(ix, by_port)
     out += _security_group_rules(ix)
+    out += _eip_associations(ix)
     out += _capacity(ix)
     out += _forwarding(ix, by_port)
     return out

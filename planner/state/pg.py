@@ -143,6 +143,13 @@ class PgBackend:
 
     # ------------------------------------------------------------------ connection
     @property
+    def path(self):
+        """An identity for saved plans ("made against this backend"): never a file."""
+        from pathlib import Path
+
+        return Path(f"/pg:{self.settings.safe_target()}/{self.settings.schema_name}/{self.workspace}")
+
+    @property
     def where(self) -> str:
         return (f'pg workspace "{self.workspace}" ({self.settings.safe_target()}, schema '
                 f"{self.settings.schema_name})")

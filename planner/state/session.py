@@ -52,6 +52,22 @@ class StateSession:
         self.journal.checkpoint(upto)
         self.replayed_upto = upto
 
+    def save(self) -> None:
+        """Write ``state`` as it is and trim the journal: for a run whose walk recorded every
+        completion in ``state`` as it went (replaying them again could undo a create-before-destroy
+        replace, whose delete completion comes after the new object's create)."""
+        upto = self.journal.last_seq
+        self.backend.write(self.state)
+        self.journal.checkpoint(upto)
+        self.replayed_upto = upto
+
+    def switch_journal(self) -> None:
+        """Follow ``state.lineage`` after it changed (a saved plan adopting its lineage when there is
+        no state yet): journals are kept per lineage."""
+        self.journal.close()
+        self.journal = self.backend.journal(self.state.lineage)
+        self.replayed_upto = self.journal.last_seq
+
 
 @contextlib.contextmanager
 def open_state(backend: Any, operation: str, *, lock: bool = True,
@@ -68,11 +84,13 @@ def open_state(backend: Any, operation: str, *, lock: bool = True,
         if mutating and not backend.exists():
             backend.write(state)  # make the lineage durable before any journal record refers to it
         journal = backend.journal(state.lineage)
+        session = None
         try:
             recovered = journal.completions()
             upto = journal.last_seq
             if recovered:
                 journal.replay_into(state)
-            yield StateSession(backend, state, journal, info, recovered, journal.pending(), upto)
+            session = StateSession(backend, state, journal, info, recovered, journal.pending(), upto)
+            yield session
         finally:
-            journal.close()
+            (session.journal if session is not None else journal).close()

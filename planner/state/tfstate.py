@@ -181,11 +181,8 @@ def _instance(rs: ResourceState, type_name: str, sensitive: list[str]) -> dict[s
     if rs.id and attrs.get("id") != rs.id:
         attrs["id"] = rs.id
     inst["attributes"] = _wrap_dynamic(type_name, attrs)
-    if "sensitive_attributes" in extra:
-        inst["sensitive_attributes"] = extra["sensitive_attributes"]
-    else:
-        inst["sensitive_attributes"] = [[{"type": "get_attr", "value": n}] for n in sensitive
-                                        if attrs.get(n) is not None]
+    names = sorted({n for n in sensitive if attrs.get(n) is not None} | set(rs.sensitive))
+    inst["sensitive_attributes"] = [[{"type": "get_attr", "value": n}] for n in names]
     if extra.get("private"):
         inst["private"] = extra["private"]
     if rs.dependencies:
@@ -276,7 +273,7 @@ def _decode_resource(state: State, r: dict[str, Any], i: int) -> None:
             attrs = {}
         attrs = _unwrap_dynamic(type_name, dict(attrs))
         extra: dict[str, Any] = {}
-        for k in ("status", "schema_version", "private", "sensitive_attributes", "create_before_destroy"):
+        for k in ("status", "schema_version", "private", "create_before_destroy"):
             if k in inst:
                 extra[k] = inst[k]
         if extra.get("schema_version", 0) == 0:
@@ -289,8 +286,13 @@ def _decode_resource(state: State, r: dict[str, Any], i: int) -> None:
         except (ValueError, TypeError) as e:
             raise FormatError(f"{addr}: invalid dependency: {e}")
         rid = attrs.pop("id", None)  # in memory the id lives in ResourceState.id (as after a refresh)
+        from planner.schema.registry import MANAGED
+        from planner.state.model import _sensitive_names
+
+        schema = MANAGED.get(type_name)
+        marked = _sensitive_names(inst.get("sensitive_attributes")) - (schema.sensitive if schema else set())
         state.resources[addr] = ResourceState(addr, "" if rid is None else str(rid), attrs, provider, deps,
-                                              extra=extra)
+                                              sensitive=marked, extra=extra)
 
 
 def flat_instances(doc: dict[str, Any]) -> list[dict[str, Any]]:

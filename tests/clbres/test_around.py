@@ -178,3 +178,258 @@ output "rule_id" {{
                        "alicloud_security_group_rule.ssh_from_bastion": "delete-create"}
     apply_dir(tmp_path)
     assert not plan_dir(tmp_path).plan.has_changes
+
+
+LBS = '''
+resource "alicloud_slb_load_balancer" "public" {
+  load_balancer_name = "public"
+  address_type       = "internet"
+  load_balancer_spec = "slb.s1.small"
+}
+
+resource "alicloud_slb_load_balancer" "private" {
+  load_balancer_name = "private"
+  address_type       = "intranet"
+  vswitch_id         = alicloud_vswitch.main.id
+  load_balancer_spec = "slb.s1.small"
+}
+
+resource "alicloud_eip_address" "a" {
+  address_name = "a"
+}
+
+resource "alicloud_eip_address" "b" {
+  address_name = "b"
+}
+'''
+
+
+def test_eip_rules_are_checked_before_apply(tmp_path: Path) -> None:
+    code, out = _validate(tmp_path, NET + LBS + '''
+resource "alicloud_eip_association" "public" {
+  allocation_id = alicloud_eip_address.a.id
+  instance_id   = alicloud_slb_load_balancer.public.id
+}
+
+resource "alicloud_eip_association" "private" {
+  allocation_id = alicloud_eip_address.b.id
+  instance_id   = alicloud_slb_load_balancer.private.id
+  instance_type = "EcsInstance"
+}
+
+resource "alicloud_eip_association" "again" {
+  allocation_id = alicloud_eip_address.a.id
+  instance_id   = alicloud_slb_load_balancer.private.id
+}
+''')
+    assert code == 1
+    assert ("alicloud_eip_association.public: alicloud_slb_load_balancer.public is an internet load balancer: "
+            "an EIP binds only to an intranet one") in out
+    assert 'instance_type "EcsInstance" does not match alicloud_slb_load_balancer.private' in out
+    assert ("alicloud_eip_association.again: alicloud_slb_load_balancer.private already gets an EIP from "
+            "alicloud_eip_association.private") in out
+    assert "alicloud_eip_address.a is already bound by alicloud_eip_association.public" in out
+
+
+def test_eip_on_intranet_lb_applies_and_moves(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text(NET + LBS.replace('address_type       = "internet"', 'address_type       = '
+                                                        '"intranet"\n  vswitch_id         = alicloud_vswitch.main.id') + '''
+resource "alicloud_eip_association" "lb" {
+  allocation_id = alicloud_eip_address.a.id
+  instance_id   = alicloud_slb_load_balancer.private.id
+}
+
+output "ip" {
+  value = alicloud_eip_address.a.ip_address
+}
+''')
+    _, outputs = apply_dir(tmp_path)
+    assert outputs["ip"].startswith("47.")
+    assert not plan_dir(tmp_path).plan.has_changes
+    # moved to the other load balancer: the old binding goes before the new one is made
+    (tmp_path / "main.tf").write_text((tmp_path / "main.tf").read_text().replace(
+        "instance_id   = alicloud_slb_load_balancer.private.id", "instance_id   = alicloud_slb_load_balancer.public.id"))
+    planned = plan_dir(tmp_path)
+    ops = [f"{op.kind.value} {op.address}" for op in planned.plan.operations]
+    assert ops == ["delete alicloud_eip_association.lb", "create alicloud_eip_association.lb"]
+    apply_dir(tmp_path)
+    assert not plan_dir(tmp_path).plan.has_changes
+    # a bandwidth change is in place
+    (tmp_path / "main.tf").write_text((tmp_path / "main.tf").read_text().replace(
+        'address_name = "a"', 'address_name = "a"\n  bandwidth    = "20"'))
+    planned = plan_dir(tmp_path)
+    assert [f"{op.kind.value} {op.address}" for op in planned.plan.operations] == ["update alicloud_eip_address.a"]
+    apply_dir(tmp_path)
+    assert not plan_dir(tmp_path).plan.has_changes
+
+
+def test_common_network_and_instance_arguments_are_accepted_and_converge(tmp_path: Path) -> None:
+    """Arguments real configurations set on the VPC, vSwitch, security group, instance and ENI
+    (they were refused as unknown before)."""
+    (tmp_path / "main.tf").write_text('''
+resource "alicloud_vpc" "main" {
+  vpc_name             = "args"
+  cidr_block           = "10.50.0.0/16"
+  classic_link_enabled = false
+  enable_ipv6          = false
+}
+
+resource "alicloud_vswitch" "main" {
+  vpc_id     = alicloud_vpc.main.id
+  cidr_block = "10.50.1.0/24"
+  zone_id    = "cn-hangzhou-h"
+}
+
+resource "alicloud_security_group" "main" {
+  name                = "args"
+  vpc_id              = alicloud_vpc.main.id
+  inner_access_policy = "Accept"
+}
+
+resource "alicloud_instance" "web" {
+  image_id                            = "ubuntu_22_04_x64_20G_alibase_20240508.vhd"
+  instance_type                       = "ecs.g6.large"
+  subnet_id                           = alicloud_vswitch.main.id
+  security_groups                     = [alicloud_security_group.main.id]
+  credit_specification                = "Standard"
+  system_disk_encrypted               = true
+  system_disk_auto_snapshot_policy_id = "sp-bp1aaaaaaaaaaaaaaaaa"
+  renewal_status                      = "Normal"
+  include_data_disks                  = true
+  http_tokens                         = "required"
+  http_endpoint                       = "enabled"
+  maintenance_action                  = "AutoRecover"
+  password_inherit                    = false
+  data_disks {
+    size                 = 40
+    category             = "cloud_essd"
+    kms_key_id           = "key-hzz1234567890"
+    delete_with_instance = true
+  }
+  maintenance_time {
+    start_time = "02:00:00Z"
+    end_time   = "04:00:00Z"
+  }
+}
+
+resource "alicloud_ecs_network_interface" "extra" {
+  vswitch_id         = alicloud_vswitch.main.id
+  security_group_ids = [alicloud_security_group.main.id]
+  ipv4_prefix_count  = 0
+}
+''')
+    res = CliRunner().invoke(cli, ["validate", str(tmp_path)])
+    assert res.exit_code == 0, res.output
+    assert 'rename it to "vswitch_id"' in res.output  # subnet_id: the old spelling, warned once
+    apply_dir(tmp_path)
+    again = plan_dir(tmp_path)
+    assert not again.plan.has_changes
+
+
+def test_instance_key_pair_changes_in_place(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text(NET + f'''
+resource "alicloud_key_pair" "old" {{
+  key_name   = "old"
+  public_key = "{PUB}"
+}}
+
+resource "alicloud_ecs_key_pair" "new" {{
+  key_pair_name = "new"
+  public_key    = "{PUB}"
+}}
+
+resource "alicloud_instance" "web" {{
+  image_id        = "ubuntu_22_04_x64_20G_alibase_20240508.vhd"
+  instance_type   = "ecs.g6.large"
+  vswitch_id      = alicloud_vswitch.main.id
+  security_groups = [alicloud_security_group.web.id]
+  key_name        = alicloud_key_pair.old.key_name
+}}
+''')
+    apply_dir(tmp_path)
+    assert not plan_dir(tmp_path).plan.has_changes
+    (tmp_path / "main.tf").write_text((tmp_path / "main.tf").read_text().replace(
+        "key_name        = alicloud_key_pair.old.key_name", "key_name        = alicloud_ecs_key_pair.new.key_pair_name"))
+    planned = plan_dir(tmp_path)
+    assert [f"{op.kind.value} {op.address}" for op in planned.plan.operations] == ["update alicloud_instance.web"]
+    apply_dir(tmp_path)
+    after = plan_dir(tmp_path)
+    assert not after.plan.has_changes
+    inst = next(r for a, r in after.refreshed.resources.items() if str(a) == "alicloud_instance.web")
+    assert inst.attributes["key_name"] == "new"
+
+
+def test_network_tags_change_in_place(tmp_path: Path) -> None:
+    """Before, a tag on a VPC or vSwitch was dropped by the cloud, and a tag change on a security group
+    or ENI was never sent: each planned an update forever."""
+    (tmp_path / "main.tf").write_text('''
+resource "alicloud_vpc" "v" {
+  vpc_name   = "tags"
+  cidr_block = "10.70.0.0/16"
+  tags       = { env = "dev" }
+}
+
+resource "alicloud_vswitch" "s" {
+  vpc_id     = alicloud_vpc.v.id
+  cidr_block = "10.70.1.0/24"
+  zone_id    = "cn-hangzhou-h"
+  tags       = { env = "dev" }
+}
+
+resource "alicloud_eip_address" "e" {
+  tags = { env = "dev" }
+}
+
+resource "alicloud_security_group" "g" {
+  vpc_id = alicloud_vpc.v.id
+  tags   = { env = "dev" }
+}
+
+resource "alicloud_ecs_network_interface" "n" {
+  vswitch_id         = alicloud_vswitch.s.id
+  security_group_ids = [alicloud_security_group.g.id]
+  tags               = { env = "dev" }
+}
+
+resource "alicloud_ecs_key_pair" "k" {
+  key_pair_name = "tagged"
+  tags          = { env = "dev" }
+}
+''')
+    apply_dir(tmp_path)
+    assert not plan_dir(tmp_path).plan.has_changes
+    (tmp_path / "main.tf").write_text((tmp_path / "main.tf").read_text().replace(
+        '{ env = "dev" }', '{ team = "web" }'))
+    planned = plan_dir(tmp_path)
+    assert sorted(f"{op.kind.value} {op.address}" for op in planned.plan.operations) == [
+        "update alicloud_ecs_key_pair.k", "update alicloud_ecs_network_interface.n", "update alicloud_eip_address.e",
+        "update alicloud_security_group.g", "update alicloud_vpc.v", "update alicloud_vswitch.s"]
+    apply_dir(tmp_path)
+    after = plan_dir(tmp_path)
+    assert not after.plan.has_changes
+    assert all(r.attributes.get("tags") == {"team": "web"} for r in after.refreshed.resources.values())
+
+
+def test_instance_groups_type_and_bandwidth_change_in_place(tmp_path: Path) -> None:
+    """Before, changing an instance's security groups or type planned an update that changed nothing."""
+    (tmp_path / "main.tf").write_text(NET + '''
+resource "alicloud_instance" "web" {
+  image_id                   = "ubuntu_22_04_x64_20G_alibase_20240508.vhd"
+  instance_type              = "ecs.g6.large"
+  vswitch_id                 = alicloud_vswitch.main.id
+  security_groups            = [alicloud_security_group.web.id]
+  internet_max_bandwidth_out = 0
+}
+''')
+    apply_dir(tmp_path)
+    text = (tmp_path / "main.tf").read_text()
+    text = text.replace("[alicloud_security_group.web.id]", "[alicloud_security_group.bastion.id]")
+    text = text.replace('"ecs.g6.large"', '"ecs.g6.xlarge"').replace("= 0\n", "= 10\n")
+    (tmp_path / "main.tf").write_text(text)
+    planned = plan_dir(tmp_path)
+    assert [f"{op.kind.value} {op.address}" for op in planned.plan.operations] == ["update alicloud_instance.web"]
+    apply_dir(tmp_path)
+    after = plan_dir(tmp_path)
+    assert not after.plan.has_changes
+    inst = next(r for a, r in after.refreshed.resources.items() if str(a) == "alicloud_instance.web")
+    assert inst.attributes["instance_type"] == "ecs.g6.xlarge" and inst.attributes["status"] == "Running"

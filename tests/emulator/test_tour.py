@@ -87,6 +87,11 @@ def test_every_action_once_with_sdk_shapes():
     t("Ecs", "ListTagResources", ResourceType="instance", **{"ResourceId.1": other})
     t("Ecs", "UntagResources", ResourceType="instance", All=True, **{"ResourceId.1": other})
     t("Ecs", "ModifySecurityGroupAttribute", SecurityGroupId=sg, SecurityGroupName="sg2")
+    sg2 = t("Ecs", "CreateSecurityGroup", VpcId=vpc)["SecurityGroupId"]
+    t("Ecs", "JoinSecurityGroup", InstanceId=iid, SecurityGroupId=sg2)
+    t("Ecs", "LeaveSecurityGroup", InstanceId=iid, SecurityGroupId=sg2)
+    t("Ecs", "DeleteSecurityGroup", SecurityGroupId=sg2)
+    t("Ecs", "ModifyInstanceSpec", InstanceId=iid, InternetMaxBandwidthOut=5)
     rule = {"SecurityGroupId": sg, "IpProtocol": "tcp", "PortRange": "443/443"}
     t("Ecs", "AuthorizeSecurityGroup", SourceCidrIp="0.0.0.0/0", **rule)
     t("Ecs", "AuthorizeSecurityGroupEgress", DestCidrIp="10.0.0.0/8", **rule)
@@ -98,6 +103,8 @@ def test_every_action_once_with_sdk_shapes():
     t("Ecs", "CreateKeyPair", KeyPairName="tour-made")
     t("Ecs", "ImportKeyPair", KeyPairName="tour-imported", PublicKeyBody="ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFgjDddyg4rtemDbAlWgnMfnqHB0dkt/ImGzJIYrGdYt tour")
     t("Ecs", "DescribeKeyPairs", KeyPairName="tour-*")
+    t("Ecs", "AttachKeyPair", KeyPairName="tour-made", InstanceIds=json.dumps([other]))
+    t("Ecs", "DetachKeyPair", KeyPairName="tour-made", InstanceIds=json.dumps([other]))
     t("Ecs", "DeleteKeyPairs", KeyPairNames='["tour-made", "tour-imported"]')
     t("Vpc", "ModifyVpcAttribute", VpcId=vpc, VpcName="v2")
     t("Vpc", "ModifyVSwitchAttribute", VSwitchId=vsw, VSwitchName="s2")
@@ -125,6 +132,16 @@ def test_every_action_once_with_sdk_shapes():
     lb = t("Slb", "CreateLoadBalancer", VSwitchId=net.vsw, LoadBalancerSpec="slb.s1.small",
            LoadBalancerName="tour")["LoadBalancerId"]
     inet = t("Slb", "CreateLoadBalancer", LoadBalancerSpec="slb.s1.small")["LoadBalancerId"]
+    eip = t("Vpc", "AllocateEipAddress", Bandwidth=5, Name="tour")["AllocationId"]
+    t("Vpc", "ModifyEipAddressAttribute", AllocationId=eip, Bandwidth=10)
+    t("Vpc", "DeletionProtection", Type="EIP", InstanceId=eip, ProtectionEnable="false")
+    t("Vpc", "AssociateEipAddress", AllocationId=eip, InstanceId=lb, InstanceType="SlbInstance")
+    t("Vpc", "DescribeEipAddresses", AllocationId=eip)
+    t("Vpc", "UnassociateEipAddress", AllocationId=eip, InstanceId=lb, InstanceType="SlbInstance")
+    t("Vpc", "TagResources", ResourceType="EIP", **{"ResourceId.1": eip, "Tag.1.Key": "k", "Tag.1.Value": "v"})
+    t("Vpc", "ListTagResources", ResourceType="EIP", **{"ResourceId.1": eip})
+    t("Vpc", "UnTagResources", ResourceType="EIP", All=True, **{"ResourceId.1": eip})
+    t("Vpc", "ReleaseEipAddress", AllocationId=eip)
     t("Slb", "DescribeLoadBalancers")
     t("Slb", "SetLoadBalancerName", LoadBalancerId=lb, LoadBalancerName="tour2")
     t("Slb", "SetLoadBalancerStatus", LoadBalancerId=lb, LoadBalancerStatus="active")

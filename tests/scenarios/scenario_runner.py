@@ -10,7 +10,7 @@ import re
 import shutil
 from pathlib import Path
 
-from planner.plan.pipeline import Planned, apply_plan, final_outputs, make_plan
+from planner.engine.pipeline import Planned, apply_plan, final_outputs, make_plan
 from planner.plan.render import render_plan
 from planner.state.backend import LocalBackend
 
@@ -18,7 +18,7 @@ HERE = Path(__file__).parent
 SCENARIOS = sorted(d.name for d in HERE.iterdir() if (d / "before").is_dir() and (d / "after").is_dir())
 
 # cloud-assigned ids differ between runs: numbered placeholders in order of appearance
-_ID = re.compile(r"\b(?:(?:lb|rsp|acl|i|vpc|vsw|sg|eni|rule|cert|ca|de|eip)-[0-9a-z]{6,}|tls-[0-9a-z]{18,})\b")
+_ID = re.compile(r"\b(?:(?:lb|rsp|acl|i|vpc|vsw|sg|eni|rule|cert|ca|de|eip|sgr)-[0-9a-z]{6,}|tls-[0-9a-z]{18,})\b")
 # addresses depend on which object the cloud served first (the apply runs in parallel)
 _IP = re.compile(r"\b\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\b(?!/)")
 

@@ -108,6 +108,104 @@ def test_key_pairs(cloud, world):
     assert fails(cloud, "RunInstances", {"InstanceType": "ecs.g6.large", "ImageId": "aliyun_3_x64_20G_alibase_20240528.vhd",
                                          "VSwitchId": world.vsw, "SecurityGroupId": world.sg,
                                          "KeyPairName": "missing"}, "Ecs").code == "InvalidKeyPairName.NotFound"
-    world.run_instances(1)
+    (iid,) = world.run_instances(1)
+    cloud.call("AttachKeyPair", {"KeyPairName": "laptop", "InstanceIds": f'["{iid}"]'}, "Ecs")
+    (inst,) = cloud.call("DescribeInstances", {"InstanceIds": f'["{iid}"]'}, "Ecs")["Instances"]["Instance"]
+    assert inst["KeyPairName"] == "laptop"
+    assert fails(cloud, "AttachKeyPair", {"KeyPairName": "nope", "InstanceIds": f'["{iid}"]'}, "Ecs").code == \
+        "InvalidKeyPairName.NotFound"
+    cloud.call("DetachKeyPair", {"KeyPairName": "laptop", "InstanceIds": f'["{iid}"]'}, "Ecs")
+    (inst,) = cloud.call("DescribeInstances", {"InstanceIds": f'["{iid}"]'}, "Ecs")["Instances"]["Instance"]
+    assert inst["KeyPairName"] == ""
     cloud.call("DeleteKeyPairs", {"KeyPairNames": '["deploy", "laptop", "never-existed"]'}, "Ecs")
     assert cloud.call("DescribeKeyPairs", {}, "Ecs")["KeyPairs"]["KeyPair"] == []
+
+
+def _eip(cloud: Any, **kw: Any) -> str:
+    return cloud.call("AllocateEipAddress", {"Bandwidth": 5, **kw}, "Vpc")["AllocationId"]
+
+
+def _eip_state(cloud: Any, eid: str) -> dict:
+    (e,) = cloud.call("DescribeEipAddresses", {"AllocationId": eid}, "Vpc")["EipAddresses"]["EipAddress"]
+    return e
+
+
+def test_eip_bound_to_an_intranet_load_balancer(cloud, world):
+    eid = _eip(cloud, Name="web", InternetChargeType="PayByTraffic")
+    e = _eip_state(cloud, eid)
+    assert (e["Status"], e["Bandwidth"], e["InternetChargeType"], e["Name"]) == ("Available", "5", "PayByTraffic", "web")
+    cloud.call("ModifyEipAddressAttribute", {"AllocationId": eid, "Bandwidth": 20, "Description": "lb"}, "Vpc")
+    cloud.call("AssociateEipAddress", {"AllocationId": eid, "InstanceId": world.lb, "InstanceType": "SlbInstance"},
+               "Vpc")
+    e = _eip_state(cloud, eid)
+    assert (e["Status"], e["InstanceId"], e["InstanceType"], e["Bandwidth"]) == ("InUse", world.lb, "SlbInstance", "20")
+    # one EIP per load balancer; a bound EIP is neither re-bound nor released
+    other = _eip(cloud)
+    assert fails(cloud, "AssociateEipAddress", {"AllocationId": other, "InstanceId": world.lb,
+                                                "InstanceType": "SlbInstance"}, "Vpc").code == \
+        "InvalidAssociation.Duplicated"
+    assert fails(cloud, "AssociateEipAddress", {"AllocationId": eid, "InstanceId": world.ecs[0]}, "Vpc") == Failure(
+        "IncorrectEipStatus", "The current status of the resource does not support this operation.", 400)
+    assert fails(cloud, "ReleaseEipAddress", {"AllocationId": eid}, "Vpc").code == "IncorrectEipStatus"
+    cloud.call("UnassociateEipAddress", {"AllocationId": eid, "InstanceId": world.lb, "InstanceType": "SlbInstance"},
+               "Vpc")
+    assert fails(cloud, "UnassociateEipAddress", {"AllocationId": eid, "InstanceId": world.lb}, "Vpc").code == \
+        "IncorrectEipStatus"
+    cloud.call("ReleaseEipAddress", {"AllocationId": eid}, "Vpc")
+    assert fails(cloud, "ReleaseEipAddress", {"AllocationId": eid}, "Vpc") == Failure(
+        "InvalidAllocationId.NotFound", "Specified allocation ID is not found", 404)
+
+
+def test_eip_refuses_an_internet_load_balancer(cloud, world):
+    internet = cloud.call("CreateLoadBalancer", {"LoadBalancerName": "pub", "LoadBalancerSpec": "slb.s1.small"})
+    eid = _eip(cloud)
+    f = fails(cloud, "AssociateEipAddress", {"AllocationId": eid, "InstanceId": internet["LoadBalancerId"],
+                                             "InstanceType": "SlbInstance"}, "Vpc")
+    assert f.code == "InvalidParameter" and "only an intranet load balancer" in f.message
+    # an ECS instance (the default type) takes it; deleting the instance frees the EIP
+    cloud.call("AssociateEipAddress", {"AllocationId": eid, "InstanceId": world.ecs[0]}, "Vpc")
+    assert _eip_state(cloud, eid)["InstanceType"] == "EcsInstance"
+    cloud.call("DeleteInstance", {"InstanceId": world.ecs[0], "Force": "true"}, "Ecs")
+    assert _eip_state(cloud, eid)["Status"] == "Available"
+
+
+def test_eip_deletion_protection_and_limits(cloud, world):
+    assert fails(cloud, "AllocateEipAddress", {"Bandwidth": 500}, "Vpc").code == "InvalidBandwidth.Malformed"
+    eid = _eip(cloud)
+    cloud.call("DeletionProtection", {"Type": "EIP", "InstanceId": eid, "ProtectionEnable": "true"}, "Vpc")
+    assert _eip_state(cloud, eid)["DeletionProtection"] is True
+    assert fails(cloud, "ReleaseEipAddress", {"AllocationId": eid}, "Vpc").code == "OperationFailed.DeletionProtection"
+    cloud.call("DeletionProtection", {"Type": "EIP", "InstanceId": eid, "ProtectionEnable": "false"}, "Vpc")
+    cloud.call("ReleaseEipAddress", {"AllocationId": eid}, "Vpc")
+
+
+def test_vpc_product_tags(cloud, world):
+    eid = _eip(cloud)
+    for rtype, rid in (("VPC", world.vpc), ("VSWITCH", world.vsw), ("EIP", eid)):
+        cloud.call("TagResources", {"ResourceType": rtype, "ResourceId.1": rid, "Tag.1.Key": "env",
+                                    "Tag.1.Value": "dev", "Tag.2.Key": "team", "Tag.2.Value": "web"}, "Vpc")
+        cloud.call("UnTagResources", {"ResourceType": rtype, "ResourceId.1": rid, "TagKey.1": "team"}, "Vpc")
+        rows = cloud.call("ListTagResources", {"ResourceType": rtype, "ResourceId.1": rid}, "Vpc")
+        assert [(r["TagKey"], r["TagValue"]) for r in rows["TagResources"]["TagResource"]] == [("env", "dev")]
+    (vpc,) = cloud.call("DescribeVpcs", {"VpcId": world.vpc}, "Vpc")["Vpcs"]["Vpc"]
+    assert vpc["Tags"]["Tag"] == [{"TagKey": "env", "TagValue": "dev"}]
+    assert fails(cloud, "TagResources", {"ResourceType": "ROUTER", "ResourceId.1": world.vpc, "Tag.1.Key": "a",
+                                         "Tag.1.Value": "b"}, "Vpc").code == "InvalidResourceType.NotSupported"
+
+
+def test_instance_security_groups_and_spec_change(cloud, world):
+    iid = world.ecs[0]
+    other = cloud.call("CreateSecurityGroup", {"VpcId": world.vpc}, "Ecs")["SecurityGroupId"]
+    cloud.call("JoinSecurityGroup", {"InstanceId": iid, "SecurityGroupId": other}, "Ecs")
+    assert fails(cloud, "JoinSecurityGroup", {"InstanceId": iid, "SecurityGroupId": other}, "Ecs").code == \
+        "InvalidInstanceId.AlreadyExists"
+    cloud.call("LeaveSecurityGroup", {"InstanceId": iid, "SecurityGroupId": world.sg}, "Ecs")
+    assert fails(cloud, "LeaveSecurityGroup", {"InstanceId": iid, "SecurityGroupId": other}, "Ecs") == Failure(
+        "InstanceLastSecurityGroup", "The security group is the last one of the instance.", 400)
+    # a running pay-as-you-go instance changes type only when stopped
+    assert fails(cloud, "ModifyInstanceSpec", {"InstanceId": iid, "InstanceType": "ecs.g6.xlarge"}, "Ecs").code == \
+        "IncorrectInstanceStatus"
+    cloud.call("StopInstance", {"InstanceId": iid}, "Ecs")
+    cloud.call("ModifyInstanceSpec", {"InstanceId": iid, "InstanceType": "ecs.g6.xlarge"}, "Ecs")
+    (inst,) = cloud.call("DescribeInstances", {"InstanceIds": f'["{iid}"]'}, "Ecs")["Instances"]["Instance"]
+    assert inst["InstanceType"] == "ecs.g6.xlarge" and inst["SecurityGroupIds"]["SecurityGroupId"] == [other]

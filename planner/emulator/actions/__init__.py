@@ -11,4 +11,5 @@ from planner.emulator.actions import (  # noqa: F401
     slb_rules,
     slb_servers,
     vpc,
+    vpc_eip,
 )

@@ -11,6 +11,7 @@ from typing import Any
 from planner.emulator import catalogue
 from planner.emulator.actions.ecs_rules import key_pair_exists
 from planner.emulator.actions.vpc import _page, allocate_ip, get_vswitch
+from planner.emulator.actions.vpc_eip import release_bindings
 from planner.emulator.codes import err
 from planner.emulator.params import Params
 from planner.emulator.registry import Ctx, action, copy_doc
@@ -220,6 +221,7 @@ def delete_instance(ctx: Ctx, p: Params) -> dict:
     if ctx.store.referrers("instance", inst["InstanceId"], "eni"):
         raise err("DependencyViolation")
     _leave_backends(ctx, inst["InstanceId"])
+    release_bindings(ctx, "instance", inst["InstanceId"])
     ctx.store.ip_release_owner(inst["InstanceId"])
     ctx.store.delete("instance", inst["InstanceId"])
     return {}
@@ -373,6 +375,7 @@ def delete_network_interface(ctx: Ctx, p: Params) -> dict:
     eni = _eni(ctx, p.req("NetworkInterfaceId"))
     if eni["Status"] != "Available":
         raise err("InvalidOperation.InvalidEniState")
+    release_bindings(ctx, "eni", eni["NetworkInterfaceId"])
     ctx.store.ip_release_owner(eni["NetworkInterfaceId"])
     ctx.store.delete("eni", eni["NetworkInterfaceId"])
     return {}

@@ -17,6 +17,7 @@ from planner.emulator.actions.common import (
     zones_of,
 )
 from planner.emulator.actions.vpc import allocate_ip, get_vswitch
+from planner.emulator.actions.vpc_eip import release_bindings
 from planner.emulator.codes import err
 from planner.emulator.params import Params
 from planner.emulator.registry import Ctx, action
@@ -158,6 +159,7 @@ def delete_load_balancer(ctx: Ctx, p: Params) -> dict:
     for kind in ("rule", "domainext", "listener", "vsg", "msg"):
         for i in st.ids(kind, lb_id=lb_id):
             st.delete(kind, i)
+    release_bindings(ctx, "lb", lb_id)
     st.ip_release_owner(lb_id)
     st.delete("lb", lb_id)
     return {}

@@ -16,8 +16,10 @@ from typing import Any
 
 from planner.providers.base import BaseHandler, CallContext, ProviderError, register
 from planner.providers.errors import ApiError
+from planner.workdir import resolve
 
-from .common import ECS, clean, items, none_if_empty, parse_tags, tag_params, tags_out
+from .common import ECS, clean, items, none_if_empty, parse_tags, sync_ecs_tags, tag_params, tags_out
+from .vpc import sync_vpc_tags
 
 SG_GONE = "InvalidSecurityGroupId.NotFound"
 
@@ -127,7 +129,7 @@ class SecurityGroupRuleHandler(BaseHandler):
 
 def write_private_key(path: str, body: str) -> None:
     """Save a private key as the provider does (mode 0400), atomically: never a half-written key."""
-    target = Path(path).expanduser()
+    target = resolve(path)  # relative to the configuration's directory, as Terraform's -chdir
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".key-")
     try:
@@ -172,15 +174,7 @@ class KeyPairHandler(BaseHandler):
         return self.must_read(dict(planned, id=name), ctx)
 
     def update(self, prior: dict, planned: dict, ctx: CallContext) -> dict:
-        old, new = dict(prior.get("tags") or {}), dict(planned.get("tags") or {})
-        gone = sorted(k for k in old if k not in new)
-        if gone:
-            ctx.write(ECS, "UntagResources", {"ResourceType": "keypair", "ResourceId.1": prior["id"],
-                                              **{f"TagKey.{i}": k for i, k in enumerate(gone, 1)}})
-        changed = {k: v for k, v in new.items() if old.get(k) != v}
-        if changed:
-            ctx.write(ECS, "TagResources", {"ResourceType": "keypair", "ResourceId.1": prior["id"],
-                                            **tag_params(changed)})
+        sync_ecs_tags(ctx, "keypair", prior["id"], prior.get("tags"), planned.get("tags"))
         return self.must_read(dict(planned, id=prior["id"]), ctx)
 
     def delete(self, prior: dict, ctx: CallContext) -> None:
@@ -202,3 +196,177 @@ class KeyPairHandler(BaseHandler):
                 a["key_name"] = p["id"]
             out.append(self.carry(p, a))
         return out
+
+
+# --- EIPs -------------------------------------------------------------------------------------------
+
+EIP_GONE = "InvalidAllocationId.NotFound"
+_PAYMENT = {"PostPaid": "PayAsYouGo", "PrePaid": "Subscription"}
+
+
+@register("alicloud_eip_address", "alicloud_eip")
+class EipAddressHandler(BaseHandler):
+    """AllocateEipAddress / ModifyEipAddressAttribute / DeletionProtection / ReleaseEipAddress; read
+    DescribeEipAddresses. ``alicloud_eip`` is the older resource: ``name``, a numeric bandwidth and
+    ``instance_charge_type``."""
+
+    def load_balancer_id(self, attrs: dict) -> str | None:
+        return None
+
+    @property
+    def _new(self) -> bool:
+        return self.type_name == "alicloud_eip_address"
+
+    def _name(self, a: dict) -> Any:
+        return a.get("address_name") if self._new else a.get("name")
+
+    def create(self, planned: dict, ctx: CallContext) -> dict:
+        charge = planned.get("instance_charge_type")
+        if self._new and planned.get("payment_type"):
+            charge = "PrePaid" if planned["payment_type"] == "Subscription" else "PostPaid"
+        resp = ctx.write("Vpc", "AllocateEipAddress", clean({
+            "Bandwidth": str(planned["bandwidth"]) if planned.get("bandwidth") is not None else None,
+            "InternetChargeType": planned.get("internet_charge_type"), "InstanceChargeType": charge,
+            "ISP": planned.get("isp"), "Netmode": planned.get("netmode"), "Name": self._name(planned),
+            "Description": planned.get("description"), "ResourceGroupId": planned.get("resource_group_id"),
+            "ActivityId": planned.get("activity_id"), "PublicIpAddressPoolId": planned.get("public_ip_address_pool_id"),
+            "Zone": planned.get("zone"), "Period": planned.get("period"), "PricingCycle": planned.get("pricing_cycle"),
+            "AutoPay": planned.get("auto_pay"), "ClientToken": ctx.token("create"),
+            **tag_params(planned.get("tags"))}))
+        eid = resp.get("AllocationId")
+        if not eid:
+            raise ProviderError("AllocateEipAddress returned no AllocationId")
+        if planned.get("deletion_protection"):
+            ctx.write("Vpc", "DeletionProtection", {"Type": "EIP", "InstanceId": eid, "ProtectionEnable": "true"})
+        return self.must_read(dict(planned, id=eid), ctx)
+
+    def update(self, prior: dict, planned: dict, ctx: CallContext) -> dict:
+        eid = prior["id"]
+        changes: dict[str, Any] = {}
+        if str(planned.get("bandwidth")) != str(prior.get("bandwidth")) and planned.get("bandwidth") is not None:
+            changes["Bandwidth"] = str(planned["bandwidth"])
+        if self._name(planned) != self._name(prior) and self._name(planned) is not None:
+            changes["Name"] = self._name(planned)
+        if planned.get("description") != prior.get("description"):
+            changes["Description"] = planned.get("description") or ""
+        if changes:
+            ctx.write("Vpc", "ModifyEipAddressAttribute", {"AllocationId": eid, **changes})
+        sync_vpc_tags(ctx, "EIP", eid, prior.get("tags"), planned.get("tags"))
+        if planned.get("deletion_protection") is not None and \
+                bool(planned["deletion_protection"]) != bool(prior.get("deletion_protection")):
+            ctx.write("Vpc", "DeletionProtection", {"Type": "EIP", "InstanceId": eid,
+                                                    "ProtectionEnable": str(bool(planned["deletion_protection"])).lower()})
+        return self.must_read(dict(planned, id=eid), ctx)
+
+    def delete(self, prior: dict, ctx: CallContext) -> None:
+        try:
+            # an association deleted just before may still be settling in the cloud
+            ctx.write("Vpc", "ReleaseEipAddress", {"AllocationId": prior["id"]}, already_done=(EIP_GONE,),
+                      also_retry=("IncorrectEipStatus",))
+        except ApiError as e:
+            if e.code != EIP_GONE:
+                raise
+
+    def read_many(self, priors: list[dict], ctx: CallContext) -> list[dict | None]:
+        out: list[dict | None] = []
+        by_id: dict[str, dict] = {}
+        ids = [p["id"] for p in priors if p.get("id")]
+        for i in range(0, len(ids), 50):
+            resp = ctx.read("Vpc", "DescribeEipAddresses", {"AllocationId": ",".join(ids[i:i + 50]), "PageSize": 100})
+            by_id.update({e.get("AllocationId"): e for e in items(resp, "EipAddresses", "EipAddress")})
+        for p in priors:
+            e = by_id.get(p.get("id"))
+            if e is None:
+                out.append(None)
+                continue
+            a: dict[str, Any] = {**p, "id": p["id"], "description": none_if_empty(e.get("Description")),
+                                 "internet_charge_type": e.get("InternetChargeType"), "isp": e.get("Isp"),
+                                 "resource_group_id": none_if_empty(e.get("ResourceGroupId")),
+                                 "deletion_protection": bool(e.get("DeletionProtection")),
+                                 "ip_address": e.get("IpAddress"), "status": e.get("Status"),
+                                 "tags": tags_out(parse_tags(e.get("Tags")), p)}
+            if self._new:
+                name = none_if_empty(e.get("Name"))
+                a.update({"address_name": name, "name": name, "bandwidth": str(e.get("Bandwidth")),
+                          "payment_type": _PAYMENT.get(e.get("ChargeType"), "PayAsYouGo"),
+                          "netmode": e.get("Netmode"), "create_time": e.get("AllocationTime"),
+                          "allocation_id": p["id"]})
+                if p.get("instance_charge_type") is not None:
+                    a["instance_charge_type"] = e.get("ChargeType")
+            else:
+                a.update({"name": none_if_empty(e.get("Name")), "bandwidth": int(e.get("Bandwidth") or 0),
+                          "instance_charge_type": e.get("ChargeType")})
+            out.append(a)
+        return out
+
+
+def instance_type_of(instance_id: str) -> str:
+    """The provider's inference when instance_type is unset: by the id's prefix."""
+    for prefix, typ in (("lb-", "SlbInstance"), ("eni-", "NetworkInterface"), ("ngw-", "Nat"),
+                        ("havip-", "HaVip")):
+        if instance_id.startswith(prefix):
+            return typ
+    return "EcsInstance"
+
+
+@register("alicloud_eip_association")
+class EipAssociationHandler(BaseHandler):
+    """AssociateEipAddress / UnassociateEipAddress; read DescribeEipAddresses. Id
+    ``<allocation_id>:<instance_id>``."""
+
+    config_only = ("force",)
+
+    def load_balancer_id(self, attrs: dict) -> str | None:
+        iid = attrs.get("instance_id")
+        return iid if isinstance(iid, str) and iid.startswith("lb-") else None
+
+    def create(self, planned: dict, ctx: CallContext) -> dict:
+        eid, iid = planned["allocation_id"], planned["instance_id"]
+        typ = planned.get("instance_type") or instance_type_of(iid)
+        ctx.write("Vpc", "AssociateEipAddress", clean({
+            "AllocationId": eid, "InstanceId": iid, "InstanceType": typ,
+            "PrivateIpAddress": planned.get("private_ip_address"), "Mode": planned.get("mode"),
+            "VpcId": planned.get("vpc_id")}), reconcile=lambda: {} if self.read_one(
+                dict(planned, id=f"{eid}:{iid}"), ctx) is not None else None)
+        got = ctx.wait_for(f"EIP {eid} to be bound to {iid}", lambda: self.read_one(dict(planned, id=f"{eid}:{iid}"), ctx),
+                           lambda a: a is not None)
+        return got
+
+    def update(self, prior: dict, planned: dict, ctx: CallContext) -> dict:
+        return self.must_read(dict(planned, id=prior["id"]), ctx)
+
+    def delete(self, prior: dict, ctx: CallContext) -> None:
+        eid, iid = prior["allocation_id"], prior["instance_id"]
+        try:
+            ctx.write("Vpc", "UnassociateEipAddress", clean({
+                "AllocationId": eid, "InstanceId": iid, "InstanceType": prior.get("instance_type"),
+                "Force": "true" if prior.get("force") else None}))
+        except ApiError as e:
+            if e.code == EIP_GONE:
+                return
+            if e.code == "IncorrectEipStatus" and self.read_one(prior, ctx) is None:
+                return  # not bound to it any more
+            raise
+
+    def read_many(self, priors: list[dict], ctx: CallContext) -> list[dict | None]:
+        out: list[dict | None] = []
+        for p in priors:
+            resp = ctx.read("Vpc", "DescribeEipAddresses", {"AllocationId": p["allocation_id"]})
+            found = [e for e in items(resp, "EipAddresses", "EipAddress")
+                     if e.get("AllocationId") == p["allocation_id"] and e.get("InstanceId") == p["instance_id"]
+                     and e.get("Status") in ("InUse", "Associating")]
+            if not found:
+                out.append(None)
+                continue
+            e = found[0]
+            out.append(self.carry(p, {**p, "id": f"{p['allocation_id']}:{p['instance_id']}",
+                                      "instance_type": e.get("InstanceType"),
+                                      "private_ip_address": none_if_empty(e.get("PrivateIpAddress")),
+                                      "mode": none_if_empty(e.get("Mode"))}))
+        return out
+
+    def prior_from_id(self, id: str) -> dict:
+        eid, _, iid = id.partition(":")
+        if not iid:
+            raise ProviderError(f"import id {id!r}: use <allocation_id>:<instance_id>")
+        return {"id": id, "allocation_id": eid, "instance_id": iid}
