@@ -105,9 +105,11 @@ def _run(request: RunRequest, hooks: RunHooks) -> RunOutcome:
 @click.option("-refresh", "refresh", default=True, type=bool, help="Read the cloud first (default true).")
 @click.option("-out", "out", default=None, metavar="FILE", help="Save the plan to FILE for `apply FILE`.")
 @click.option("-json", "--json", "json_", is_flag=True, help="Print Terraform's JSON plan representation.")
+@click.option("-lock", "lock", type=bool, default=True, show_default=True,
+              help="Hold the state lock while planning (-lock=false: read it without waiting for a run).")
 @review_options
 def plan(directory, var_args, var_files, lock_timeout, state_path, parallelism, detailed, destroy, refresh,
-         out, json_, targets, excludes, replace, refresh_only):
+         out, json_, lock, targets, excludes, replace, refresh_only):
     """Show what apply would change, in the order it would change it."""
     opts = make_options(targets, excludes, replace, refresh_only, destroy, refresh)
     workdir = workdir_of(directory)
@@ -120,7 +122,7 @@ def plan(directory, var_args, var_files, lock_timeout, state_path, parallelism, 
             echo_warnings(planned.config.warnings)
 
     request = RunRequest(workdir, backend, opts, apply=False, var_args=var_args, var_files=var_files,
-                         parallelism=parallelism)
+                         parallelism=parallelism, lock=lock)
     outcome = _run(request, CliHooks(opts, show=show))
     if detailed and has_changes(outcome.planned.plan, opts):
         raise SystemExit(EXIT_CHANGES)

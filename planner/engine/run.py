@@ -96,6 +96,7 @@ class RunRequest:
     var_files: Sequence[str] = ()
     parallelism: int = 10
     saved: SavedPlan | None = None
+    lock: bool = True  # -lock=false (plan only): read the state without taking the lock
 
     @property
     def operation(self) -> str:
@@ -128,7 +129,8 @@ class RunOutcome:
 def run(request: RunRequest, hooks: RunHooks | None = None) -> RunOutcome:
     """Plan (and unless ``request.apply`` is False, apply) under the state lock."""
     hooks = hooks or QuietHooks()
-    with open_state(request.backend, request.operation, mutating=False) as session:
+    with open_state(request.backend, request.operation, mutating=False,
+                    lock=request.lock or request.apply) as session:
         pending = bool(session.pending)
         if pending and not request.apply:
             hooks.note(PENDING_NOTE)

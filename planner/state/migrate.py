@@ -40,6 +40,8 @@ def recorded_backend(workdir: Path) -> BackendConfig | None:
 
 def record_backend(workdir: Path, backend: BackendConfig) -> None:
     p = _record_path(workdir)
+    if backend.type == "local" and not backend.config and not p.exists():
+        return  # the implicit default: nothing to remember, and no .terraform folder made for it
     p.parent.mkdir(parents=True, exist_ok=True)
     p.write_text(json.dumps({"type": backend.type, "config": backend.config}, indent=2, sort_keys=True) + "\n",
                  encoding="utf-8")

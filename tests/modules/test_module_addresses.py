@@ -143,7 +143,7 @@ def test_import_to_a_module_address(work, monkeypatch) -> None:
     assert 'id = "imported-1"' in shown
     doc = json.loads((work / "clbplan.tfstate").read_text())
     (r,) = doc["resources"]  # Terraform's format 4: the module instance and the provider's source
-    assert (r["module"], r["provider"]) == ("module.pool[1]", 'provider["terraform.io/builtin/terraform"]')
+    assert (r["module"], r["provider"]) == ("module.pool[1]", 'module.pool.provider["terraform.io/builtin/terraform"]')
     r = run(["import", "module.pool[2].terraform_data.lb", "x"], work, monkeypatch)
     assert r.exit_code == 1
     assert "Import to non-existent resource address" in r.output
