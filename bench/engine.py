@@ -291,7 +291,7 @@ def _timed(module: Any, name: str, times: dict[str, float], key: str, counting: 
 
 def run_phase(workdir: Path, phase: str, n: int, profile: Path | None) -> dict:
     """Run one phase the way ``clbplan plan``/``apply`` does and measure it."""
-    import planner.plan.pipeline as pipeline
+    import planner.engine.pipeline as pipeline
     from planner.providers.alicloud import AlicloudProvider
     from planner.state.backend import LocalBackend
 

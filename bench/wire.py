@@ -145,7 +145,7 @@ def _progress(work: Path, phase: str, figures: tuple[float, int]) -> None:
 
 
 def run_mode(work: Path, parallelism: int) -> dict[str, tuple[float, int]]:
-    from planner.plan.pipeline import apply_plan, final_outputs, make_plan
+    from planner.engine.pipeline import apply_plan, final_outputs, make_plan
     from planner.state.backend import LocalBackend
 
     backend = LocalBackend(work / "clbplan.tfstate")

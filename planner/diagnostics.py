@@ -37,13 +37,16 @@ class Diagnostic:
     once: str = field(default="", compare=False)
 
     def render(self) -> str:
+        """The text a person reads: long values shortened, secrets known to the run masked."""
+        from planner.redact import scrub
+
         where = f"{self.pos}: " if self.pos else ""
-        text = f"{where}{self.severity}: {self.summary}"
+        text = f"{where}{self.severity}: {_short(self.summary)}"
         if self.detail:
-            text += f"\n  {self.detail}"
+            text += f"\n  {_short(self.detail)}"
         if self.hint:
-            text += f"\n  hint: {self.hint}"
-        return text
+            text += f"\n  hint: {_short(self.hint)}"
+        return scrub(text)
 
     def to_json(self) -> dict:
         """The shape of one entry of ``terraform validate -json``'s ``diagnostics``."""
@@ -52,6 +55,20 @@ class Diagnostic:
             start = {"line": self.pos.line, "column": self.pos.column, "byte": 0}
             out["range"] = {"filename": self.pos.filename, "start": start, "end": dict(start)}
         return out
+
+
+_LONG_QUOTED = re.compile(r'"(?:[^"\\\n]|\\.){300,}"')
+
+
+def _short(text: str) -> str:
+    """Values longer than a few hundred characters shortened (a 5 MB value echoed in an error helps
+    nobody): long quoted strings first, then any line still too long."""
+    from planner.redact import shorten
+
+    if len(text) < 300:
+        return text
+    text = _LONG_QUOTED.sub(lambda m: '"' + shorten(m.group(0)[1:-1]) + '"', text)
+    return "\n".join(shorten(line, 1000) for line in text.split("\n"))
 
 
 # an instance key right after a resource (or module) address: alicloud_x.y[0], module.m["k"]

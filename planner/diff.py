@@ -281,6 +281,8 @@ class Differ:
         schema = get_schema(instance.type)
         rs = self.prior.resources.get(addr)
         sensitive = set(instance.sensitive) | (set(schema.sensitive) if schema is not None else set())
+        if rs is not None:
+            sensitive |= rs.sensitive  # marks recorded in the state stay (Terraform's sensitive_attributes)
         if schema is not None:
             # an alias carries its canonical attribute's value: a secret in one is a secret in both
             for name, a in schema.attributes.items():
@@ -352,7 +354,7 @@ class Differ:
             why, reason = self._orphan_reason(addr, declared, config)
             changes[addr] = ResourceChange(
                 addr, Action.DELETE, before, None, provider=rs.provider,
-                sensitive=set(schema.sensitive) if schema is not None else set(),
+                sensitive=(set(schema.sensitive) if schema is not None else set()) | rs.sensitive,
                 action_reason=why, reason=reason,
             )
         for addr, prev in self.previous.items():
@@ -438,7 +440,8 @@ def detect_drift(prior: State, refreshed: Mapping[ResourceAddress, dict | None])
 def refreshed_state(prior: State, refreshed: Mapping[ResourceAddress, dict | None]) -> State:
     """A copy of ``prior`` holding what the cloud reported; resources gone from the cloud dropped."""
     st = State(lineage=prior.lineage, serial=prior.serial, version=prior.version,
-               outputs=dict(prior.outputs))
+               outputs=dict(prior.outputs), foreign=list(prior.foreign),
+               terraform_version=prior.terraform_version)
     for addr, rs in prior.resources.items():
         if addr in refreshed:
             now = refreshed[addr]
@@ -446,7 +449,7 @@ def refreshed_state(prior: State, refreshed: Mapping[ResourceAddress, dict | Non
                 continue
             attrs = {k: v for k, v in now.items() if k != "id"}
             st.resources[addr] = ResourceState(addr, str(now.get("id") or rs.id), attrs, rs.provider,
-                                               list(rs.dependencies))
+                                               list(rs.dependencies), set(rs.sensitive))
         else:
             st.resources[addr] = rs
     return st

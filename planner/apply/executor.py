@@ -122,7 +122,9 @@ class Executor:
                  on_event: Callable[[ApplyEvent], None] | None = None,
                  retry: RetryPolicy | None = None,
                  dependencies: Mapping[ResourceAddress, list[ResourceAddress]] | None = None,
-                 inline: bool = False):
+                 inline: bool = False, stop: threading.Event | None = None):
+        """``stop``: set (by the CLI's SIGINT handler) to stop gracefully: nothing new starts, the
+        operations in flight finish and are recorded, the rest are skipped, ``interrupted`` is set."""
         if parallelism < 1:
             raise ValueError("parallelism must be at least 1")
         if inline and parallelism != 1:
@@ -137,6 +139,7 @@ class Executor:
         self.lineage = lineage
         self.planned_values = planned_values
         self.on_event = on_event
+        self.stop = stop
         self.retry = retry or getattr(provider, "retry", None) or RetryPolicy()
         self.dependencies = dependencies or {}
         # at most this many operations folded into one batch (the handler chunks its calls)
@@ -278,8 +281,18 @@ class Executor:
 
         pool_cm = _InlinePool() if self.inline else \
             ThreadPoolExecutor(max_workers=self.parallelism, thread_name_prefix="apply")
+        stop = self.stop
+
+        def interrupt() -> None:
+            if not result.interrupted:
+                result.interrupted = True
+                self._emit(ApplyEvent("interrupted", "", ResourceAddress("-", "-"), OpKind.UPDATE,
+                                      message="interrupted: waiting for operations in progress"))
+
         with pool_cm as pool:
             while ready or running:
+                if stop is not None and stop.is_set():
+                    interrupt()
                 while ready and len(running) < self.parallelism and not result.interrupted:
                     item = heapq.heappop(ready)
                     op_id = item[1]
@@ -317,13 +330,16 @@ class Executor:
                 if not running:
                     break
                 try:
-                    done, _ = wait(list(running), return_when=FIRST_COMPLETED)
+                    # with a stop event, wake up now and then to notice it (the signal handler
+                    # only sets it); without one, Ctrl-C arrives here as KeyboardInterrupt
+                    if stop is None:
+                        done, _ = wait(list(running), return_when=FIRST_COMPLETED)
+                    else:
+                        done, _ = wait(list(running), timeout=0.1, return_when=FIRST_COMPLETED)
                 except KeyboardInterrupt:
                     # Ctrl-C: start nothing new, let the calls in flight finish and record them,
                     # so the state the caller writes is true; a second Ctrl-C aborts for real
-                    result.interrupted = True
-                    self._emit(ApplyEvent("interrupted", "", ResourceAddress("-", "-"), OpKind.UPDATE,
-                                          message="interrupted: waiting for operations in progress"))
+                    interrupt()
                     done, _ = wait(list(running))
                 for fut in sorted(done, key=lambda f: index[running[f][0][0].id]):
                     group_ops, k, started = running.pop(fut)
@@ -479,7 +495,9 @@ class Executor:
         prev = state.resources.get(addr)
         deps = list(self.dependencies.get(addr, prev.dependencies if prev else []))
         rs = ResourceState(address=addr, id=str(attrs["id"]), attributes=dict(attrs),
-                           provider=op.change.provider or "alicloud", dependencies=deps)
+                           provider=op.change.provider or "alicloud", dependencies=deps,
+                           sensitive={n for n in set(op.change.sensitive) | (prev.sensitive if prev else set())
+                                      if n in attrs})
         state.resources[addr] = rs
         self._complete(op, rs)
 
@@ -560,12 +578,13 @@ def _settle(journal: Any, provider: Any, state: State, addr: ResourceAddress, op
                            **_key_kw(provider, key))
     ctx.adopt_existing = True
     deps = list(prev.dependencies) if prev else []
+    sens = set(prev.sensitive) if prev else set()
     if operation == OpKind.CREATE.value:
         try:
             attrs = handler.create(dict(detail.get("planned") or {}), ctx)
         except PartialCreateError as e:
             attrs = e.attributes
-        rs = ResourceState(addr, str(attrs["id"]), attrs, dependencies=deps)
+        rs = ResourceState(addr, str(attrs["id"]), attrs, dependencies=deps, sensitive=sens)
         state.resources[addr] = rs
         journal.complete(token, addr, rs)
     elif operation == OpKind.UPDATE.value:
@@ -574,7 +593,7 @@ def _settle(journal: Any, provider: Any, state: State, addr: ResourceAddress, op
         prior = dict(detail.get("prior") or {})
         current = handler.read_many([prior], ctx)[0] if prior.get("id") else None
         attrs = handler.update(current if current is not None else prior, dict(detail.get("planned") or {}), ctx)
-        rs = ResourceState(addr, str(attrs["id"]), attrs, dependencies=deps)
+        rs = ResourceState(addr, str(attrs["id"]), attrs, dependencies=deps, sensitive=sens)
         state.resources[addr] = rs
         journal.complete(token, addr, rs)
     else:

@@ -18,8 +18,10 @@ from pathlib import Path
 
 import click
 
+from planner.cli.common import backend_for, workdir_of
 from planner.diagnostics import Diagnostic, DiagnosticsError
 from planner.plan.model import Plan, group_description, group_members
+from planner.state.session import open_state
 
 KIND_STYLE = {"create": "#2e7d32", "update": "#f9a825", "delete": "#c62828"}
 
@@ -124,14 +126,12 @@ def render_with_graphviz(dot: str, fmt: str) -> bytes:
 @click.option("-lock-timeout", "lock_timeout", default="0s")
 def graph(directory, type_, fmt, out, state_path, var_args, var_files, lock_timeout) -> None:
     """Print the resource graph, or with -type=plan the operation graph, as DOT (or svg/png)."""
-    from planner.cli.run_cmd import _backend, _read_state, _workdir
-
-    workdir = _workdir(directory)
-    backend = _backend(workdir, state_path, lock_timeout)
+    workdir = workdir_of(directory)
+    backend = backend_for(workdir, state_path, lock_timeout)
     if type_ == "resource":
         from planner.diff import Differ
+        from planner.engine.pipeline import _evaluate, _load
         from planner.graph import resource_graph
-        from planner.plan.pipeline import _evaluate, _load
 
         state = backend.read()
         config = _evaluate(_load(workdir), var_args=var_args, var_files=var_files, env=None,
@@ -139,11 +139,10 @@ def graph(directory, type_, fmt, out, state_path, var_args, var_files, lock_time
         g = resource_graph(config)
         dot = resource_dot(g.nodes, [(a, b, d.get("reason", "")) for a, b, d in g.edges(data=True)])
     else:
-        from planner.plan.pipeline import make_plan
+        from planner.engine.pipeline import make_plan
 
-        with backend.lock("graph"):
-            state, _journal, _pending = _read_state(backend)
-            planned = make_plan(workdir, state, var_args=var_args, var_files=var_files,
+        with open_state(backend, "graph", mutating=False) as session:
+            planned = make_plan(workdir, session.state, var_args=var_args, var_files=var_files,
                                 destroy=type_ == "plan-destroy")
         dot = plan_dot(planned.plan)
     data = dot.encode() if fmt == "dot" else render_with_graphviz(dot, fmt)

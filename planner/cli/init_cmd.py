@@ -104,7 +104,14 @@ def _check_tree(root: ModuleNode) -> tuple[BackendConfig | None, list[ProviderRe
               help="Install modules (-get=false only checks the configuration).")
 @click.option("-input", "--input", "input_flag", type=bool, default=True, hidden=True,
               help="Accepted for Terraform compatibility: init never prompts.")
-def init(directory: str, upgrade: bool, backend_flag: bool, get_flag: bool, input_flag: bool) -> None:
+@click.option("-migrate-state", "--migrate-state", "migrate", is_flag=True,
+              help="Copy the state of every workspace from the previous backend to the configured one.")
+@click.option("-force-copy", "--force-copy", "force_copy", is_flag=True,
+              help="With -migrate-state: overwrite a different state already in the new backend.")
+@click.option("-reconfigure", "--reconfigure", "reconfigure", is_flag=True,
+              help="Use the configured backend as it is, without copying the previous backend's state.")
+def init(directory: str, upgrade: bool, backend_flag: bool, get_flag: bool, input_flag: bool, migrate: bool,
+         force_copy: bool, reconfigure: bool) -> None:
     """Prepare DIRECTORY (default: the current one): install modules, check the terraform block."""
     workdir = Path(directory)
     if not workdir.is_dir():
@@ -131,7 +138,16 @@ def init(directory: str, upgrade: bool, backend_flag: bool, get_flag: bool, inpu
         if backend.explicit:
             click.echo(f'\nSuccessfully configured the backend "{backend.type}"! clbplan will automatically\n'
                        "use this backend unless the backend configuration changes.")
+        if backend.type == "pg":
+            from planner.state.pg import PgSettings
+
+            settings = PgSettings.from_config(backend.config, backend.pos)
+            shown = f"{settings.safe_target()}, schema {settings.schema_name}"
         click.echo(f"- {backend.type} backend: state in {shown}")
+        from planner.state.migrate import check_and_migrate
+
+        check_and_migrate(workdir, backend, migrate=migrate, force_copy=force_copy, reconfigure=reconfigure,
+                          echo=click.echo)
     if result.root.children or len(result.records) > 1:
         click.echo("Initializing modules...")
         for line in lines:

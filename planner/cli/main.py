@@ -16,7 +16,8 @@ import time
 
 import click
 
-from planner import __version__
+from planner import __version__, redact
+from planner.cli.common import EXIT_ERROR, EXIT_INTERRUPTED
 from planner.diagnostics import DiagnosticsError
 
 # (module, attribute) of every subcommand; each module owns its command(s).
@@ -36,9 +37,10 @@ COMMANDS: list[tuple[str, str]] = [
     ("planner.cli.version_cmd", "version"),
     ("planner.cli.version_cmd", "providers"),
     ("planner.cli.fmt_cmd", "fmt"),
+    ("planner.cli.console_cmd", "console"),
+    ("planner.cli.workspace_cmd", "workspace"),
 ]
 
-EXIT_OK, EXIT_ERROR, EXIT_CHANGES = 0, 1, 2
 
 
 class ClbplanGroup(click.Group):
@@ -67,6 +69,7 @@ class ClbplanGroup(click.Group):
         from planner.cli import global_flags
 
         logs.configure()
+        redact.reset()
         command = " ".join(global_flags.settings.command) or "(none)"
         logs.log.info("clbplan %s: command %s in %s", __version__, command, global_flags.settings.chdir or ".")
         started = time.monotonic()
@@ -93,11 +96,11 @@ class ClbplanGroup(click.Group):
             raise
         except KeyboardInterrupt:
             click.echo("Interrupted.", err=True)
-            ctx.exit(130)
+            ctx.exit(EXIT_INTERRUPTED)
         except Exception as e:  # noqa: BLE001 - the process edge: report, never a traceback
             if os.environ.get("CLBPLAN_DEBUG"):
                 raise
-            click.echo(f"Error: {e.__class__.__name__}: {e}", err=True)
+            click.echo(redact.scrub(f"Error: {e.__class__.__name__}: {redact.shorten(str(e), 1000)}"), err=True)
             click.echo("This is a bug in clbplan; set CLBPLAN_DEBUG=1 to see the traceback.", err=True)
             ctx.exit(EXIT_ERROR)
         finally:

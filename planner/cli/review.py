@@ -1,8 +1,7 @@
 """Review and CI glue for the run commands: flags, saved plans, JSON/Markdown output, drift.
 
-``planner.cli.run_cmd`` stays thin: it adds ``review_options`` to plan/apply, passes
-``plan_kwargs(opts)`` to ``make_plan``, prints with ``emit_plan``, applies a saved plan with
-``apply_saved`` and shows one with ``show_saved``.
+``planner.cli.run_cmd`` stays thin: it adds ``review_options`` to plan/apply, hands the options to
+``planner.engine.run``, prints with ``emit_plan`` and shows a saved plan with ``show_saved``.
 
 Exit codes for CI (``-detailed-exitcode``): 0 no changes, 1 error, 2 changes. With
 ``-refresh-only`` "changes" means drift: a nightly job runs
@@ -12,48 +11,21 @@ Exit codes for CI (``-detailed-exitcode``): 0 no changes, 1 error, 2 changes. Wi
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import click
 
-from planner.addresses import ModuleAddress, ResourceAddress, parse_target
+from planner.cli.common import state_json_text
 from planner.cli.global_flags import settings
 from planner.diagnostics import Diagnostic, DiagnosticsError
-from planner.plan.model import OpKind, Plan
-from planner.plan.render import fmt_value, render_plan
+from planner.engine.options import PlanOptions
+from planner.plan.model import Plan
+from planner.plan.render import fmt_value, render_plan, render_state
+from planner.state.backend import LocalBackend
 
-EXIT_CHANGES = 2
-
-
-@dataclass
-class ReviewOptions:
-    """The plan-shaping flags of one run (saved in a plan file, re-used when applying it)."""
-
-    targets: list[ResourceAddress | ModuleAddress]
-    excludes: list[ResourceAddress | ModuleAddress]
-    replace: list[ResourceAddress]
-    refresh_only: bool = False
-    destroy: bool = False
-    refresh: bool = True
-
-    @property
-    def partial(self) -> bool:
-        return bool(self.targets or self.excludes)
-
-    def to_json(self) -> dict:
-        return {"targets": [str(a) for a in self.targets], "excludes": [str(a) for a in self.excludes],
-                "replace": [str(a) for a in self.replace], "refresh_only": self.refresh_only,
-                "destroy": self.destroy, "refresh": self.refresh}
-
-    @classmethod
-    def from_json(cls, doc: dict) -> ReviewOptions:
-        return cls([parse_target(a) for a in doc.get("targets", [])],
-                   [parse_target(a) for a in doc.get("excludes", [])],
-                   [ResourceAddress.parse(a) for a in doc.get("replace", [])],
-                   bool(doc.get("refresh_only")), bool(doc.get("destroy")), bool(doc.get("refresh", True)))
+ReviewOptions = PlanOptions  # the flags' name at the CLI: the engine's plan options
 
 
 def review_options(f):
@@ -86,14 +58,6 @@ def make_options(targets=(), excludes=(), replace=(), refresh_only: bool = False
                                                   "combined with -replace or -destroy",
                                            hint="run the refresh-only plan and the other one separately")])
     return opts
-
-
-def plan_kwargs(opts: ReviewOptions | None) -> dict:
-    """Keyword arguments for ``planner.plan.pipeline.make_plan``."""
-    if opts is None:
-        return {}
-    return {"targets": opts.targets, "excludes": opts.excludes, "replace": opts.replace,
-            "refresh_only": opts.refresh_only}
 
 
 def has_changes(plan: Plan, opts: ReviewOptions | None) -> bool:
@@ -172,7 +136,9 @@ def render_text(plan: Plan, opts: ReviewOptions | None) -> str:
         out.append(body)
     if opts is not None and opts.partial:
         out.append("\n" + TARGET_WARNING)
-    return "\n".join(out) if len(out) > 1 else out[0]
+    from planner.redact import scrub
+
+    return scrub("\n".join(out) if len(out) > 1 else out[0])
 
 
 def emit_plan(planned: Any, opts: ReviewOptions | None, *, json_: bool = False, out: str | None = None,
@@ -222,15 +188,10 @@ def show_saved(path: str, *, json_: bool = False, markdown: bool = False) -> Non
     if json_ and markdown:
         raise DiagnosticsError([Diagnostic("Choose one of -json and -markdown")])
     if _is_state_file(path):  # `show FILE` with a state file shows that state, as Terraform does
-        from planner.cli.run_cmd import _masked_state_json
-        from planner.plan.render import render_state
-        from planner.state.backend import LocalBackend
-
         if markdown:
             raise DiagnosticsError([Diagnostic(f"{path} is a state file", hint="-markdown renders saved plans")])
         state = LocalBackend(Path(path)).read()
-        click.echo(json.dumps(_masked_state_json(state), indent=2, sort_keys=True) if json_
-                   else render_state(state), nl=json_)
+        click.echo(state_json_text(state) if json_ else render_state(state), nl=json_)
         return
     saved = read_plan_file(path)
     if json_:
@@ -253,81 +214,3 @@ def _is_state_file(path: str) -> bool:
     except (OSError, UnicodeDecodeError):
         return False
     return head.lstrip().startswith("{") and '"serial"' in head and '"format_version"' not in head
-
-
-# ---------------------------------------------------------------------------------------------
-# apply FILE
-
-def apply_saved(path: str, *, state_path: str | None, lock_timeout: str, parallelism: int,
-                var_args=(), var_files=()) -> None:
-    """Apply exactly the operations of a saved plan, without asking; refuse a stale one."""
-    from planner.cli.run_cmd import _backend, _read_state
-    from planner.plan.pipeline import make_plan
-    from planner.plan.planfile import check_fresh, check_state, read_plan_file, saved_var_file
-
-    saved = read_plan_file(path)
-    section = saved.section
-    workdir = Path(section["workdir"])
-    if not workdir.is_dir():
-        raise DiagnosticsError([Diagnostic(f"The plan's configuration directory {workdir} does not exist",
-                                           hint="apply the plan where it was made")])
-    opts = ReviewOptions.from_json(saved.options)
-    backend = _backend(workdir, state_path or section["state_path"], lock_timeout)
-    with backend.lock("apply"):
-        state, journal, pending = _read_state(backend)
-        if pending:
-            raise DiagnosticsError([Diagnostic(
-                "Saved plan is stale",
-                detail="an apply was interrupted after this plan was made; its recovery changes the state",
-                hint="run `clbplan plan` (it warns) or `clbplan apply` to recover, then create a new plan")])
-        check_state(saved, state)
-        journal = backend.journal(state.lineage)  # the lineage may have been adopted from the plan
-        tmp = saved_var_file(saved)
-        try:
-            var_files = (*var_files, str(tmp))
-            fresh = make_plan(workdir, state, var_args=var_args, var_files=var_files, destroy=opts.destroy,
-                              refresh=opts.refresh, **plan_kwargs(opts))
-            check_fresh(saved, fresh)
-            result = _run_saved(fresh, opts, backend, journal, parallelism, var_args, var_files)
-        finally:
-            tmp.unlink(missing_ok=True)
-    if result is None:
-        return
-
-    ops = {op.id: op for op in fresh.plan.operations}
-    executed = [ops[i] for i in result.executed if i in ops]
-    counts = {k: sum(1 for op in executed if op.kind is k) for k in OpKind}
-    if result.failures:
-        click.echo(f"\nError: apply failed: {len(result.failures)} operation(s) failed, "
-                   f"{len(result.skipped)} skipped because they depend on a failure.", err=True)
-        for op_id, err in result.failures:
-            click.echo(f"  - {op_id}: {err}", err=True)
-        raise SystemExit(1)
-    word = "Destroy" if opts.destroy else "Apply"
-    click.echo(f"\n{word} complete! Resources: {counts[OpKind.CREATE]} added, {counts[OpKind.UPDATE]} changed, "
-               f"{counts[OpKind.DELETE]} destroyed.")
-
-
-def _run_saved(fresh: Any, opts: ReviewOptions, backend: Any, journal: Any, parallelism: int, var_args,
-               var_files) -> Any:
-    """Run the checked plan; returns the executor's result (None for a refresh-only plan)."""
-    from planner.cli.run_cmd import _progress
-    from planner.plan.pipeline import apply_plan, final_outputs
-
-    state = fresh.refreshed
-    if opts.refresh_only:
-        backend.write(state)
-        click.echo(f"\nApply complete! Resources: 0 added, 0 changed, 0 destroyed. "
-                   f"{len(fresh.plan.drift)} object(s) changed outside clbplan recorded in the state.")
-        return None
-    from planner.plan.pipeline import forget_objects
-
-    if forget_objects(fresh.plan, state) or not backend.path.exists():
-        backend.write(state)  # the journal is per lineage: leave the lineage on disk before the first call
-    result = apply_plan(fresh, state, parallelism=parallelism, journal=journal,
-                        on_event=_progress(len(fresh.plan.operations)))
-    if not result.failures and not opts.partial:
-        state.outputs = final_outputs(fresh, state, var_args=var_args, var_files=var_files)
-    backend.write(state)
-    journal.checkpoint()
-    return result

@@ -22,7 +22,7 @@ import click
 
 from planner.addresses import ModuleAddress, ResourceAddress, parse_target
 from planner.diagnostics import Diagnostic, DiagnosticsError
-from planner.state.backend import LocalBackend, parse_duration
+from planner.state.backend import parse_duration
 from planner.state.model import ResourceState, State
 from planner.state.session import StateSession, open_state
 
@@ -37,10 +37,10 @@ def _fail(summary: str, *, detail: str = "", hint: str = "") -> DiagnosticsError
 
 # ---------------------------------------------------------------------------- shared options
 def state_path_option(f: Callable) -> Callable:
-    """``-state PATH`` (default ``clbplan.tfstate`` in the current directory)."""
-    return click.option("-state", "--state", "state_path", default="clbplan.tfstate", show_default=True,
+    """``-state PATH`` (default: the selected workspace's state of the configuration here)."""
+    return click.option("-state", "--state", "state_path", default=None,
                         type=click.Path(dir_okay=False, path_type=Path),
-                        help="Path of the state file.")(f)
+                        help="Path of a state file (default: the selected workspace's state).")(f)
 
 
 def lock_options(f: Callable) -> Callable:
@@ -51,21 +51,24 @@ def lock_options(f: Callable) -> Callable:
                         help="Hold the state lock (-lock=false is dangerous when others may run).")(f)
 
 
-def open_backend(state_path: Path, lock_timeout: str) -> LocalBackend:
-    """A backend for the CLI flags; a bad duration is a user error (exit 1), not a traceback."""
+def open_backend(state_path: Path | None, lock_timeout: str = "0s") -> Any:
+    """A backend for the CLI flags: ``-state PATH``, else the configured backend and workspace here.
+    A bad duration is a user error (exit 1), not a traceback."""
+    from planner.state import workspaces
+
     try:
         seconds = parse_duration(lock_timeout)
     except ValueError as e:
         raise _fail(f"invalid value for -lock-timeout: {e}", hint="use a duration such as 0s, 30s or 2m")
-    return LocalBackend(state_path, lock_timeout=seconds)
+    return workspaces.open_backend(Path.cwd(), state_path=state_path, lock_timeout=seconds)
 
 
 @contextlib.contextmanager
-def _session(backend: LocalBackend, operation: str, *, lock: bool, mutating: bool) -> Iterator[StateSession]:
+def _session(backend: Any, operation: str, *, lock: bool, mutating: bool) -> Iterator[StateSession]:
     """The state (journal replayed) for a state command; there must already be a state file."""
-    if not backend.path.exists():
+    if not backend.exists():
         raise _fail(
-            f"No state file was found at {backend.path}",
+            f"No state file was found at {backend.where}",
             hint="state commands need a state file: run them where `clbplan apply` has run, or pass "
                  "-state PATH",
         )
@@ -204,7 +207,7 @@ def _body(attrs: dict[str, Any], indent: int, sens: set[str]) -> list[str]:
 def render_resource(rs: ResourceState) -> str:
     """``state show`` text: the instance as an HCL-like block with sensitive values masked."""
     a = rs.address
-    sens = sensitive_names(a.type)
+    sens = sensitive_names(a.type) | set(rs.sensitive)  # + the state's sensitive_attributes
     attrs = dict(rs.attributes)
     attrs.setdefault("id", rs.id)
     head = "data" if a.mode == "data" else "resource"
@@ -229,7 +232,7 @@ def state() -> None:
 def list_(addresses: tuple[str, ...], id_: str | None, state_path: Path) -> None:
     """List resource instances in state, optionally filtered by address (instance, resource or type)."""
     matchers = [_matcher(p) for p in addresses]
-    with _session(LocalBackend(state_path), "state list", lock=False, mutating=False) as session:
+    with _session(open_backend(state_path), "state list", lock=False, mutating=False) as session:
         st = session.state
     for a in sorted(st.resources, key=str):
         if matchers and not any(m(a) for m in matchers):
@@ -244,7 +247,7 @@ def list_(addresses: tuple[str, ...], id_: str | None, state_path: Path) -> None
 @state_path_option
 def show(address: str, state_path: Path) -> None:
     """Show one resource instance's attributes (sensitive values masked)."""
-    with _session(LocalBackend(state_path), "state show", lock=False, mutating=False) as session:
+    with _session(open_backend(state_path), "state show", lock=False, mutating=False) as session:
         st = session.state
     found = _select(st, address)
     if not found:
@@ -253,7 +256,11 @@ def show(address: str, state_path: Path) -> None:
         raise _fail(f"{address} names {len(found)} instances; show needs exactly one",
                     detail="instances: " + ", ".join(str(a) for a in found),
                     hint=f"add the instance key, e.g. {found[0]}")
-    click.echo(render_resource(st.resources[found[0]]))
+    from planner import redact
+    from planner.engine.pipeline import remember_secrets
+
+    remember_secrets(state=st)  # a secret echoed by the cloud into an unmarked attribute
+    click.echo(redact.scrub(render_resource(st.resources[found[0]])))
 
 
 @state.command("rm")
@@ -382,3 +389,67 @@ def force_unlock(lock_id: str, force: bool, state_path: Path, lock_timeout: str)
     backend.force_unlock(lock_id)
     click.echo("clbplan state has been successfully unlocked!\n\nThe state has been unlocked, and clbplan "
                "commands should now be able to obtain a new lock on the state.")
+
+
+# ---------------------------------------------------------------------------- pull / push
+@state.command("pull")
+@state_path_option
+def pull(state_path: Path | None) -> None:
+    """Print the selected workspace's state (format 4 JSON), from whichever backend holds it."""
+    from planner.state.backend import _encode, _render
+
+    backend = open_backend(state_path)
+    if not backend.exists():
+        return  # as Terraform: no state, no output
+    st = backend.read()
+    click.echo(_render(st, _encode(st)[0]).decode("utf-8"), nl=False)
+
+
+@state.command("push")
+@click.argument("path", metavar="PATH")
+@click.option("-force", "--force", "force", is_flag=True,
+              help="Write even over a state of another lineage or a newer serial.")
+@lock_options
+def push(path: str, force: bool, lock_timeout: str, lock: bool) -> None:
+    """Replace the selected workspace's state with the state file PATH ("-" for stdin).
+
+    Refused, as in Terraform, when PATH is of another lineage, has an older serial, or the same
+    serial with different content; -force skips those checks.
+    """
+    import sys
+    import tempfile
+
+    from planner.state.backend import LocalBackend, _encode
+
+    if path == "-":
+        with tempfile.NamedTemporaryFile("wb", suffix=".tfstate", delete=False) as tmp:
+            tmp.write(sys.stdin.buffer.read())
+        source_path = Path(tmp.name)
+    else:
+        source_path = Path(path)
+        if not source_path.is_file():
+            raise _fail(f"No state file at {path}", hint="pass the path of a state file, or - for stdin")
+    try:
+        pushed = LocalBackend(source_path).read()
+    finally:
+        if path == "-":
+            source_path.unlink(missing_ok=True)
+    backend = open_backend(None, lock_timeout)
+    cm = backend.lock("state push") if lock else contextlib.nullcontext()
+    with cm:
+        if backend.exists() and not force:
+            current = backend.read()
+            empty = not current.resources and not current.outputs and not current.foreign
+            if not empty:
+                if current.lineage != pushed.lineage:
+                    raise _fail(f"cannot import state with lineage {pushed.lineage!r} over unrelated state with "
+                                f"lineage {current.lineage!r}",
+                                hint="these are different states; pass -force to overwrite anyway")
+                if pushed.serial < current.serial:
+                    raise _fail(f"cannot import state with serial {pushed.serial} over newer state with serial "
+                                f"{current.serial}", hint="pull the current state first, or pass -force")
+                if pushed.serial == current.serial and _encode(pushed)[1] != _encode(current)[1]:
+                    raise _fail(f"cannot overwrite existing state with serial {current.serial} with a different "
+                                "state that has the same serial", hint="pass -force to overwrite anyway")
+        backend.replace(pushed)
+    click.echo(f"Pushed state (lineage {pushed.lineage}, serial {pushed.serial}) to {backend.where}.")

@@ -20,7 +20,7 @@ import click
 
 from planner.cli.init_cmd import module_requirements
 from planner.config.module_install import ModuleNode, module_tree
-from planner.config.terraform_block import configured_state_path, implied_source
+from planner.config.terraform_block import implied_source
 from planner.diagnostics import Diagnostic, DiagnosticBag, DiagnosticsError
 from planner.version import (
     ALICLOUD_PROVIDER_COMMIT,
@@ -105,11 +105,11 @@ def providers(directory: str) -> None:
     click.echo("\nProviders required by configuration:\n.")
     for line in lines:
         click.echo(line)
-    state_path = configured_state_path(workdir)
-    if state_path.is_file():
-        from planner.state.backend import LocalBackend
+    from planner.state.workspaces import open_backend
 
-        state = LocalBackend(state_path).read()
+    backend = open_backend(workdir)
+    if backend.exists():
+        state = backend.read()
         seen = sorted({_state_provider(r.provider) for r in state.resources.values()})
         if seen:
             click.echo("\nProviders required by state:\n")

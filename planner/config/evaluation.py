@@ -31,6 +31,7 @@ from planner.config.expr import (
     Scope,
     calls_in,
     references,
+    resource_attribute_refs,
 )
 from planner.config.hclparse import SyntaxProblem, parse_expression, parse_text
 from planner.config.loader import Module, display_path
@@ -91,6 +92,9 @@ def _reason(e: Exception) -> str:
 
 RESOURCE_META = {"count", "for_each", "depends_on", "provider"}
 RESOURCE_META_BLOCKS = {"lifecycle", "provisioner", "connection"}
+OUTPUT_SENSITIVE_DETAIL = ("To reduce the risk of accidentally exporting sensitive data that was intended to be "
+                           "only internal, clbplan (like Terraform) requires that any output containing "
+                           "sensitive data be explicitly marked as sensitive, to confirm your intent.")
 VARIABLE_ARGS = {"type", "default", "description", "sensitive", "nullable", "ephemeral"}
 
 
@@ -172,6 +176,7 @@ class ModuleEvaluator:
         # module's ("." there), path.cwd the absolute directory clbplan runs the configuration in
         self.path_obj = {"module": module.source_dir or ".", "root": ".",
                          "cwd": os.path.abspath(root_dir or ".")}
+        self._workspace: str | None = None  # terraform.workspace: the selected one (TF_WORKSPACE wins)
         self.provider_keys = {"alicloud"}
         for p in module.providers:
             alias = p.body.attr("alias")
@@ -204,7 +209,13 @@ class ModuleEvaluator:
         if name == "module":
             return self.module_values
         if name == "terraform":
-            return {"workspace": self.env.get("TF_WORKSPACE", "default")}
+            if self._workspace is None:
+                from pathlib import Path
+
+                from planner.state.workspaces import current_workspace
+
+                self._workspace = current_workspace(Path(self.path_obj["cwd"]), self.env)
+            return {"workspace": self._workspace}
         if name in ("count", "each"):
             raise EvalError(f'Reference to "{name}" in non-{"counted" if name == "count" else "for_each"} '
                             "context", f'"{name}" is only available in blocks that set '
@@ -236,6 +247,28 @@ class ModuleEvaluator:
         if "id" not in value or (fill_unset and value["id"] is None):
             out["id"] = UNKNOWN
         return out
+
+    def _secret_refs(self, e: ir.Expr) -> list[str]:
+        """``type.name.attr`` references in ``e`` to a value the schema marks sensitive, or to a
+        whole object holding one (Terraform's marks come from the provider schema as well)."""
+        found: list[str] = []
+        for type_name, name, attr in resource_attribute_refs(e):
+            schema = self.get_schema(type_name, "managed") if self.get_schema else None
+            sens = set(getattr(schema, "sensitive", ()) or ()) if schema is not None else set()
+            if not sens:
+                continue
+            if attr is None:
+                found.append(f"{type_name}.{name} (holds {', '.join(sorted(sens))})")
+            elif attr in sens:
+                found.append(f"{type_name}.{name}.{attr}")
+        return found
+
+    def exports_secret(self, e: ir.Expr) -> bool:
+        return bool(self._secret_refs(e))
+
+    def exports_secret_detail(self, e: ir.Expr) -> str:
+        refs = self._secret_refs(e)
+        return f" The value includes {', '.join(refs)}, marked sensitive by the provider schema." if refs else ""
 
     def is_sensitive(self, e: ir.Expr, bound: frozenset[str] = frozenset()) -> bool:
         """Expression-level taint: reads a sensitive variable/local, or calls sensitive()."""
@@ -1308,11 +1341,11 @@ class ModuleEvaluator:
             except EvalError as x:
                 self.err(fn, x)
                 continue
-            if self.is_sensitive(v.expr) and flags["sensitive"] is not True:
+            if flags["sensitive"] is not True and (self.is_sensitive(v.expr) or self.exports_secret(v.expr)):
                 self.bag.add("Output refers to sensitive values", SourcePos(fn, v.line, v.col),
-                             detail="This output's value is derived from sensitive values; clbplan requires "
-                                    "the output to be marked sensitive too.",
-                             hint="add sensitive = true to the output block")
+                             detail=OUTPUT_SENSITIVE_DETAIL + self.exports_secret_detail(v.expr),
+                             hint="If you do intend to export this data, annotate the output value as sensitive "
+                                  "by adding the following argument: sensitive = true")
             self.config.outputs[name] = OutputValue(name, strip_sets(value), bool(flags["sensitive"]),
                                                     str(flags["description"] or ""), pos)
 
@@ -1452,11 +1485,11 @@ class ModuleEvaluator:
             value = UNKNOWN
         sa = b.body.attr("sensitive")
         marked = sa is not None and isinstance(sa.expr, ir.Lit) and sa.expr.value is True
-        if not marked and self.is_sensitive(v.expr):
+        if not marked and (self.is_sensitive(v.expr) or self.exports_secret(v.expr)):
             self.bag.add("Output refers to sensitive values", SourcePos(b.filename, v.line, v.col),
-                         detail="This output's value is derived from sensitive values; clbplan requires "
-                                "the output to be marked sensitive too.",
-                         hint="add sensitive = true to the output block")
+                         detail=OUTPUT_SENSITIVE_DETAIL + self.exports_secret_detail(v.expr),
+                         hint="If you do intend to export this data, annotate the output value as sensitive "
+                              "by adding the following argument: sensitive = true")
         self.output_values[name] = value
 
     def evaluator_for(self, path: ModulePath) -> ModuleEvaluator | None:

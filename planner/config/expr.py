@@ -397,15 +397,21 @@ class Evaluator:
         if not isinstance(path, str):
             raise EvalError("Invalid function argument", "A file path must be a string.", e.line, e.col)
         full = self._resolve(path)
+        _check_readable(path, full, e)
         try:
             with open(full, "rb") as f:
-                return f.read()
+                data = f.read(MAX_FILE_BYTES + 1)
         except FileNotFoundError:
             raise EvalError("Invalid function argument", f'No file exists at "{path}".', e.line, e.col,
                             hint="paths are relative to the current directory; use path.module for files "
                                  "next to the configuration") from None
         except OSError as x:
-            raise EvalError("Invalid function argument", f'Cannot read "{path}": {x}.', e.line, e.col) from None
+            raise EvalError("Invalid function argument", f'Cannot read "{path}": {x.strerror or x}.', e.line,
+                            e.col) from None
+        if len(data) > MAX_FILE_BYTES:
+            raise EvalError("Invalid function argument", f'"{path}" is larger than {MAX_FILE_BYTES // 2**20} MiB, '
+                            "the most file() and templatefile() read.", e.line, e.col)
+        return data
 
     def _tuple(self, e: ir.TupleExpr, s: Scope) -> Any:
         return [self.ev(x, s) for x in e.items]
@@ -554,6 +560,26 @@ class Evaluator:
             else:
                 out_list.append(self.ev(e.value, inner))
         return out_obj if e.is_object else out_list
+
+
+MAX_FILE_BYTES = 16 * 2**20  # file()/templatefile(): no configuration file is this big
+# kernel and device trees: /proc/self/environ holds the cloud keys, /dev/zero never ends
+_FORBIDDEN_TREES = ("/proc", "/sys", "/dev")
+
+
+def _check_readable(path: str, full: str, e: ir.Call) -> None:
+    """Refuse what no configuration reads: the process's environment, kernel and devices (also
+    through a symlink committed to the checkout), and anything that is not a regular file."""
+    real = os.path.realpath(full)
+    for tree in _FORBIDDEN_TREES:
+        if real == tree or real.startswith(tree + "/"):
+            raise EvalError("Invalid function argument",
+                            f'Refusing to read "{path}": it resolves to {real}, under {tree}, which holds the '
+                            "process's environment, kernel state or devices, never configuration (its content "
+                            "would end up in plans and their reviews).", e.line, e.col,
+                            hint="read a file of the configuration instead, e.g. \"${path.module}/...\"")
+    if os.path.exists(real) and not os.path.isfile(real):
+        raise EvalError("Invalid function argument", f'"{path}" is not a regular file.', e.line, e.col)
 
 
 # file digest functions: name -> (hashlib algorithm or "" for plain base64, base64 digest?)
@@ -840,6 +866,88 @@ def _refs(e: Any, bound: frozenset[str], out: list) -> None:
         for x in (e.key, e.value, e.cond):
             if x is not None:
                 _refs(x, inner, out)
+
+
+def resource_attribute_refs(e: Any, bound: frozenset[str] = frozenset()) -> list[tuple[str, str, str | None]]:
+    """(type, name, attribute) of every managed-resource reference in ``e``; attribute is None when
+    the whole object is used. What the output check needs to know a schema-sensitive attribute
+    (or an object holding one) is exported."""
+    out: list[tuple[str, str, str | None]] = []
+
+    def parts(ps: list, b: frozenset[str]) -> None:
+        for p in ps:
+            if isinstance(p, str):
+                continue
+            if isinstance(p, ir.TIf):
+                walk(p.cond, b)
+                parts(p.then, b)
+                parts(p.else_, b)
+            elif isinstance(p, ir.TFor):
+                walk(p.coll, b)
+                parts(p.body, b | {p.value} | ({p.key} if p.key else set()))
+            else:
+                walk(p, b)
+
+    def walk(x: Any, b: frozenset[str]) -> None:
+        t = type(x)
+        if x is None or isinstance(x, str) or t is ir.Lit:
+            return
+        if t in (ir.GetAttr, ir.Index, ir.Splat, ir.Name):
+            root, steps = _unroll(x)
+            for kind, arg, node in steps:
+                if kind == "index":
+                    walk(arg, b)
+                elif kind == "splat":
+                    for okind, oarg in node.ops:
+                        if okind == "index":
+                            walk(oarg, b)
+            if not isinstance(root, ir.Name):
+                walk(root, b)
+                return
+            if root.name in b or root.name in NON_RESOURCE_ROOTS or not steps or steps[0][0] != "attr":
+                return
+            attr = None
+            for kind, arg, node in steps[1:]:
+                if kind == "attr":
+                    attr = arg
+                    break
+                if kind == "splat":
+                    attr = next((oarg for okind, oarg in node.ops if okind == "attr"), None)
+                    break
+            out.append((root.name, steps[0][1], attr))
+            return
+        if t is ir.Template:
+            parts(x.parts, b)
+        elif t is ir.Call:
+            for a in x.args:
+                walk(a, b)
+        elif t is ir.TupleExpr:
+            for a in x.items:
+                walk(a, b)
+        elif t is ir.ObjectExpr:
+            for k, v in x.items:
+                walk(k, b)
+                walk(v, b)
+        elif t is ir.Paren:
+            walk(x.inner, b)
+        elif t is ir.Unary:
+            walk(x.operand, b)
+        elif t is ir.Binary:
+            walk(x.left, b)
+            walk(x.right, b)
+        elif t is ir.Cond:
+            walk(x.cond, b)
+            walk(x.then, b)
+            walk(x.else_, b)
+        elif t is ir.ForExpr:
+            walk(x.coll, b)
+            inner = b | {x.val_var} | ({x.key_var} if x.key_var else set())
+            for y in (x.key, x.value, x.cond):
+                if y is not None:
+                    walk(y, inner)
+
+    walk(e, bound)
+    return out
 
 
 def _refs_parts(parts: list, bound: frozenset[str], out: list) -> None:

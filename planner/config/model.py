@@ -121,3 +121,10 @@ class Configuration:
         if self._instance_evaluator is None:
             raise RuntimeError("this Configuration was not produced by planner.config.evaluate")
         return self._instance_evaluator.evaluate_instance(address, resolver_lookup, cache)
+
+
+def config_dependencies(config: Configuration) -> dict[ResourceAddress, list[ResourceAddress]]:
+    """What each resource references (recorded in state so orphans are deleted in order). A dependency
+    on every instance of a counted resource stays its unkeyed address, as Terraform records it."""
+    return {addr: sorted((d for d in inst.depends_on if d.mode == "managed" and d != addr), key=str)
+            for addr, inst in config.resources.items()}

@@ -40,6 +40,9 @@ SUPPORTED_PROVIDERS: dict[str, tuple[str, frozenset[str]]] = {
 # construction where the CLI opens the state).
 BACKENDS: dict[str, frozenset[str]] = {
     "local": frozenset({"path", "workspace_dir"}),
+    # Terraform's pg backend (planner.state.pg); PG_CONN_STR, PG_SCHEMA_NAME and libpq's PG* fill gaps
+    "pg": frozenset({"conn_str", "schema_name", "skip_schema_creation", "skip_table_creation",
+                     "skip_index_creation"}),
 }
 
 _TERRAFORM_ARGS = {"required_version", "experiments", "language"}
@@ -318,6 +321,17 @@ def _backend_block(settings: TerraformSettings, b: ir.Block, fn: str) -> None:
     if kind == "local" and "path" in config and (not isinstance(config["path"], str) or not config["path"]):
         settings.backend_problems.add("Invalid backend path", pos, detail='The local backend\'s "path" must be a non-empty string.')
         return
+    if kind == "pg":
+        for name in ("conn_str", "schema_name"):
+            if name in config and not isinstance(config[name], str):
+                settings.backend_problems.add("Invalid backend argument", pos,
+                                              detail=f'The pg backend\'s "{name}" must be a string.')
+                return
+        for name in ("skip_schema_creation", "skip_table_creation", "skip_index_creation"):
+            if name in config and not isinstance(config[name], bool):
+                settings.backend_problems.add("Invalid backend argument", pos,
+                                              detail=f'The pg backend\'s "{name}" must be true or false.')
+                return
     settings.backend = BackendConfig(kind, config, pos)
 
 
@@ -398,9 +412,40 @@ def configured_backend(directory: Path) -> BackendConfig:
     return settings.backend or BackendConfig("local", {})
 
 
-def configured_state_path(directory: Path) -> Path:
-    """Where the local backend keeps this configuration's state (``path`` relative to the directory)."""
+TERRAFORM_STATE_FILE = "terraform.tfstate"
+DEFAULT_WORKSPACE_DIR = "terraform.tfstate.d"
+
+
+def configured_state_path(directory: Path, workspace: str = "default") -> Path:
+    """Where the local backend keeps this configuration's state (``path`` relative to the directory).
+
+    The default workspace: ``backend "local" { path }``, else ``clbplan.tfstate``, else a
+    ``terraform.tfstate`` Terraform left there (read and written in place, never ignored: planning
+    beside it would create everything again). Another workspace: Terraform's layout,
+    ``<workspace_dir, default terraform.tfstate.d>/NAME/terraform.tfstate``.
+    """
     backend = configured_backend(directory)
     if backend.type != "local":
         raise DiagnosticsError([Diagnostic(f'The "{backend.type}" backend has no state file', backend.pos)])
-    return directory / str(backend.config.get("path") or DEFAULT_STATE_FILE)
+    if workspace != "default":
+        return directory / str(backend.config.get("workspace_dir") or DEFAULT_WORKSPACE_DIR) / workspace / \
+            TERRAFORM_STATE_FILE
+    if backend.config.get("path"):
+        return directory / str(backend.config["path"])
+    return default_state_file(directory)
+
+
+def default_state_file(directory: Path) -> Path:
+    """``clbplan.tfstate``, or Terraform's ``terraform.tfstate`` when only that one exists; both is an error."""
+    ours, theirs = directory / DEFAULT_STATE_FILE, directory / TERRAFORM_STATE_FILE
+    if not theirs.is_file():
+        return ours
+    if not ours.exists():
+        return theirs
+    shown = shown_dir(directory)
+    raise DiagnosticsError([Diagnostic(
+        f"Two state files in {shown or 'this directory'}: {DEFAULT_STATE_FILE} and {TERRAFORM_STATE_FILE}",
+        detail="clbplan reads the state Terraform keeps in terraform.tfstate, and its own in clbplan.tfstate; "
+               "with both present it cannot tell which one describes the cloud.",
+        hint="keep the one that is current (move the other away), or choose with -state PATH or "
+             'backend "local" { path = "..." }')])

@@ -193,6 +193,10 @@ ERROR_TABLE: dict[str, tuple[int, str]] = {
     "KeyPair.AlreadyExist": (400, "The key pair already exist."),
     "QuotaExceed.KeyPair": (400, "The maximum number of key pairs is exceeded."),  # inferred
     "InvalidPublicKeyBody.Malformed": (400, "The specified parameter PublicKeyBody is not valid."),
+    "InvalidInstanceId.AlreadyExists": (400, "The instance is already in the security group."),  # inferred
+    "InstanceSecurityGroupLimitExceeded": (400, "The maximum number of security groups for the instance is "
+                                                "exceeded."),
+    "InstanceLastSecurityGroup": (400, "The security group is the last one of the instance."),
     "InvalidKeyPairName.NotFound": (404, "The specified KeyPairName does not exist in our records."),
     # --- EIPs (VPC) -----------------------------------------------------------------------------
     "InvalidAllocationId.NotFound": (404, "Specified allocation ID is not found"),

@@ -45,6 +45,7 @@ from planner.plan.model import (
     is_group_node,
     parse_group_node,
 )
+from planner.redact import scrub_doc
 from planner.state.model import State
 from planner.values import contains_unknown, is_unknown
 from planner.version import TERRAFORM_LANGUAGE_VERSION
@@ -554,6 +555,9 @@ def plan_json(plan: Plan, *, prior: State, config: Any = None, options: Mapping[
             resources.append((ch.address, _resource_values(ch.address, ch.after, ch.sensitive, ch.provider)))
     relevant = plan.drift if refresh_only else relevant_drift(plan)
     masked = sensitive_names(plan)
+    for addr, rs in prior.resources.items():  # marks recorded in the state (sensitive_attributes)
+        if rs.sensitive:
+            masked[addr] = masked.get(addr, set()) | set(rs.sensitive)
     ts = timestamp or _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     doc: dict[str, Any] = {
         "format_version": FORMAT_VERSION,
@@ -594,7 +598,7 @@ def plan_json(plan: Plan, *, prior: State, config: Any = None, options: Mapping[
                         if c.action not in (Action.NOOP, Action.READ) and c.reason},
         },
     }
-    return doc
+    return scrub_doc(doc)  # a secret echoed back by the cloud into an unmarked attribute
 
 
 def dumps(doc: Mapping[str, Any]) -> str:

@@ -154,7 +154,15 @@ def _operations(plan: Plan) -> list[str]:
     return out
 
 
-def render_markdown(plan: Plan, *, limit: int = MAX_CHARS, partial: bool = False,
+def render_markdown(*args: Any, **kw: Any) -> str:
+    """The PR comment; never longer than ``limit`` characters; the summary is never cut; secrets
+    known to the run masked even where the cloud echoed them into an unmarked attribute."""
+    from planner.redact import scrub
+
+    return scrub(_render_markdown(*args, **kw))
+
+
+def _render_markdown(plan: Plan, *, limit: int = MAX_CHARS, partial: bool = False,
                     refresh_only: bool = False, title: str = "clbplan plan") -> str:
     """The PR comment; never longer than ``limit`` characters; the summary is never cut."""
     from planner.plan.targeting import relevant_drift

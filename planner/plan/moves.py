@@ -443,7 +443,8 @@ def apply_moves(state: Any, root: Any) -> MoveResult:
             taken.add(nxt)
             del owners[new]
             owners[nxt] = old
-    moved = State(lineage=state.lineage, serial=state.serial, version=state.version, outputs=dict(state.outputs))
+    moved = State(lineage=state.lineage, serial=state.serial, version=state.version, outputs=dict(state.outputs),
+                  foreign=list(state.foreign), terraform_version=state.terraform_version)
     result = MoveResult(moved)
     renamed = {old: new for new, old in owners.items()}
     for new, old in owners.items():
@@ -452,10 +453,10 @@ def apply_moves(state: Any, root: Any) -> MoveResult:
             result.previous[new] = old
             result.targets.add(new)
             rs = ResourceState(new, rs.id, rs.attributes, rs.provider,
-                               [_rename_dep(d, renamed) for d in rs.dependencies])
+                               [_rename_dep(d, renamed) for d in rs.dependencies], set(rs.sensitive))
         elif any(_rename_dep(d, renamed) != d for d in rs.dependencies):
             rs = ResourceState(old, rs.id, rs.attributes, rs.provider,
-                               [_rename_dep(d, renamed) for d in rs.dependencies])
+                               [_rename_dep(d, renamed) for d in rs.dependencies], set(rs.sensitive))
         moved.resources[new] = rs
     for addr in moved.resources:
         if any(not r.destroy and _removed_match(r, addr) for r in removes):

@@ -111,7 +111,9 @@ def encode_plan(plan: Plan, salt: str) -> dict:
         return {"address": str(d.address), "changed": list(d.changed),
                 "before": _encode_attrs(d.before, sens, salt), "after": _encode_attrs(d.after, sens, salt)}
 
-    return {
+    from planner.redact import scrub_doc
+
+    return scrub_doc({
         "changes": [change(c) for c in plan.changes],
         "operations": [{"address": str(op.address), "kind": op.kind.value, "load_balancer": op.load_balancer,
                         "cascaded": op.cascaded, "batch_key": op.batch_key} for op in plan.operations],
@@ -119,7 +121,7 @@ def encode_plan(plan: Plan, salt: str) -> dict:
         "drift": [drift(d) for d in plan.drift],
         "prior_lineage": plan.prior_lineage, "prior_serial": plan.prior_serial,
         "config_hash": plan.config_hash, "destroy": plan.destroy, "verified": plan.verified,
-    }
+    })
 
 
 def decode_plan(doc: dict, variables: dict[str, Any] | None = None) -> Plan:
@@ -200,7 +202,7 @@ class SavedPlan:
 
 def build_document(planned: Any, *, options: dict, workdir: Path, state_path: Path,
                    salt: str | None = None, timestamp: str | None = None) -> dict:
-    """The plan file document for a ``Planned`` (see ``planner.plan.pipeline``)."""
+    """The plan file document for a ``Planned`` (see ``planner.engine.pipeline``)."""
     from planner.plan.json_plan import plan_json
 
     salt = salt or secrets.token_hex(16)
@@ -212,7 +214,7 @@ def build_document(planned: Any, *, options: dict, workdir: Path, state_path: Pa
         "clbplan_version": __version__,
         "salt": salt,
         "workdir": str(Path(workdir).resolve()),
-        "state_path": str(Path(state_path).resolve()),
+        "state_path": str(Path(state_path).resolve()) if state_path else "",  # "" = the configured backend
         "lineage": plan.prior_lineage,
         "serial": plan.prior_serial,
         "cloud_hash": cloud_hash(planned.refreshed, salt),
@@ -276,7 +278,83 @@ def read_plan_file(path: Path | str) -> SavedPlan:
             detail="the file has no clbplan plan section of a supported format (the JSON printed by "
                    "`plan -json` cannot be applied)",
             hint="create the plan with `clbplan plan -out=FILE`, then `clbplan apply FILE`")])
-    return SavedPlan(path, doc, section)
+    saved = SavedPlan(path, doc, section)
+    check_json_view(saved)
+    return saved
+
+
+def _json_view_of(plan: Plan) -> dict:
+    """The parts of the Terraform-JSON view a policy gate decides on, derived from the operations."""
+    from planner.plan.json_plan import _summary, change_json, operations_json
+    from planner.redact import scrub_doc
+
+    return scrub_doc({"resource_changes": [change_json(c) for c in plan.changes],
+                      "operations": operations_json(plan), "summary": _summary(plan)})
+
+
+def check_json_view(saved: SavedPlan) -> None:
+    """Refuse a plan file whose Terraform-JSON view (what ``show -json`` prints and policy gates
+    read) does not describe the operations the file holds (what ``apply`` executes).
+
+    The view is derived again from the private section and compared; editing only the view
+    (``delete`` -> ``no-op``) is caught here, by ``show`` and ``apply`` alike. Editing both
+    consistently is caught by ``apply``, which re-plans and compares the section and the whole view
+    with what it would run (``check_fresh``)."""
+    try:
+        derived = _json_view_of(saved.plan)
+    except (KeyError, TypeError, ValueError) as e:
+        raise _refuse(f"Saved plan {saved.path} is damaged", f"its operations cannot be read: {e}",
+                      "create a new plan with `clbplan plan -out=FILE`") from None
+    doc = saved.doc
+    shown = {"resource_changes": doc.get("resource_changes"),
+             "operations": (doc.get("clbplan") or {}).get("operations"),
+             "summary": (doc.get("clbplan") or {}).get("summary")}
+    differing = [k for k in derived if derived[k] != shown[k]]
+    if differing:
+        addrs = sorted({str(c.get("address")) for c, d in zip(shown["resource_changes"] or [],
+                                                               derived["resource_changes"], strict=False)
+                        if c != d})
+        raise _refuse(f"Saved plan {saved.path} was modified",
+                      f"its Terraform-JSON view ({', '.join(differing)}"
+                      + (f": {', '.join(addrs[:5])}" if addrs else "")
+                      + ") does not describe the operations the file would apply; what `show -json` "
+                        "prints and what `apply` does must be the same plan",
+                      "do not edit plan files; create a new plan with `clbplan plan -out=FILE`")
+
+
+def plan_workdir(saved: SavedPlan, cwd: Path) -> tuple[Path, bool]:
+    """The directory a saved plan applies to, and whether that is not the current one.
+
+    ``plan DIR -out=FILE`` records DIR: ``apply FILE`` applies there (and says so when run from
+    elsewhere). But a current directory holding a configuration of its own is what the user means
+    to change: a plan made in another directory is refused there with the reason, never applied
+    to the other directory silently (``apply ../other/p.plan``)."""
+    s = saved.section
+    here = Path(cwd).resolve()
+    made = Path(s.get("workdir", "")).resolve()
+    if made == here:
+        return made, False
+    own_config = any(here.glob("*.tf")) or any(here.glob("*.tf.json"))
+    if own_config:
+        raise _refuse("Saved plan was made in another working directory",
+                      f"the plan was made in {made}, this command runs in {here}, which has a configuration "
+                      "of its own; applying the plan would change what the other directory manages",
+                      f"run the apply from {made} (or with -chdir={made}), or create a plan here")
+    if not made.is_dir():
+        raise _refuse(f"The plan's configuration directory {made} does not exist",
+                      "the plan applies to the directory where it was made",
+                      "apply the plan where it was made, or create a new plan")
+    return made, True
+
+
+def check_backend(saved: SavedPlan, state_path: Path) -> None:
+    """Refuse a plan made for another state (backend) than the one this apply would write."""
+    target = Path(state_path).resolve()
+    planned_for = Path(saved.section.get("state_path", "")).resolve()
+    if target != planned_for:
+        raise _refuse("Saved plan was made for another backend",
+                      f"the plan was made against the state {planned_for}, this apply would write {target}",
+                      "apply with the same -state (or backend) as the plan, or create a new plan")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -331,6 +409,13 @@ def check_fresh(saved: SavedPlan, fresh: Any) -> None:
             raise _refuse("Saved plan is stale",
                           f"planning again now gives different {key} than the saved plan",
                           "create a new plan with `clbplan plan -out=FILE`, review it, and apply that")
+    # the view a policy gate read must be the view of what is about to run
+    view_now = _json_view_of(fresh.plan)
+    view_then = _json_view_of(saved.plan)
+    if view_now != view_then:
+        raise _refuse(f"Saved plan {saved.path} was modified",
+                      "its Terraform-JSON view does not describe the operations apply would run",
+                      "do not edit plan files; create a new plan with `clbplan plan -out=FILE`")
 
 
 def saved_var_file(saved: SavedPlan, directory: Path | None = None) -> Path:

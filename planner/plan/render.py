@@ -344,6 +344,7 @@ def render_state(state: State, sensitive_names: dict[str, set[str]] | None = Non
         sens = set(schema.sensitive) if schema is not None else set()
         sens |= (sensitive_names or {}).get(addr.type, set())
         sens |= {k for k in rs.attributes if "secret" in k or k in ("private_key", "password")}
+        sens |= rs.sensitive  # the state's sensitive_attributes
         w.lines.append(f"# {addr}:")
         w.lines.append(f"resource \"{addr.type}\" \"{addr.name}\" {{")
         attrs = {**rs.attributes, "id": rs.id}
@@ -368,4 +369,6 @@ def render_state(state: State, sensitive_names: dict[str, set[str]] | None = Non
         rows = [("", name, fmt_value(o.get("value"), bool(o.get("sensitive"))), "")
                 for name, o in sorted(state.outputs.items())]
         w.attrs(rows, 0)
-    return "\n".join(w.lines).rstrip() + "\n"
+    from planner import redact
+
+    return redact.scrub("\n".join(w.lines).rstrip() + "\n")

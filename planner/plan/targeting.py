@@ -22,7 +22,7 @@ from collections.abc import Iterable, Sequence
 import networkx as nx
 
 from planner.addresses import ModuleAddress, ResourceAddress, parse_target
-from planner.config.model import Configuration, ResourceInstance
+from planner.config.model import Configuration, ResourceInstance, config_dependencies
 from planner.diagnostics import Diagnostic, DiagnosticsError
 from planner.diff import Differ, _mark_replaced, get_schema
 from planner.plan.model import Action, Edge, Plan, ResourceChange, is_group_node
@@ -132,8 +132,6 @@ def check_replace(plan: Plan, replace: Sequence[ResourceAddress]) -> None:
 def _dependency_graph(config: Configuration, refreshed: State) -> nx.DiGraph:
     """Resource-level graph, edge dep -> dependent: configuration references plus recorded state
     dependencies (orphans are ordered by what they depended on when they were applied)."""
-    from planner.plan.pipeline import config_dependencies
-
     g = nx.DiGraph()
     for addr, deps in config_dependencies(config).items():
         g.add_node(addr)

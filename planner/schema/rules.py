@@ -363,7 +363,9 @@ def _https_extensions(ix: _Index, by_port: dict[tuple[Key, int], list[ResourceIn
                             "point frontend_port at an https listener of the same load balancer"))
     for lst in ix.of("alicloud_slb_listener"):
         policy = lst.attributes.get("tls_cipher_policy")
-        if lst.attributes.get("protocol") != "https" or not known(policy) or policy == "tls_cipher_policy_1_0":
+        custom = any(a.type == "alicloud_slb_tls_cipher_policy" for a in lst.depends_on)
+        if lst.attributes.get("protocol") != "https" or (not known(policy) and not custom) \
+                or policy == "tls_cipher_policy_1_0":
             continue
         lbi = ix.lb_instance(ix.lb_of(lst))
         if _guaranteed(lbi) is False:

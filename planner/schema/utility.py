@@ -381,7 +381,7 @@ LOCAL_SENSITIVE_FILE_DATA = ResourceSchema("local_sensitive_file", table(
     R("filename"), C("content", sensitive=True), C("content_base64", sensitive=True), *_DIGESTS,
 ), mode="data")
 REMOTE_STATE_DATA = ResourceSchema("terraform_remote_state", table(
-    R("backend", one_of=("local",)),
+    R("backend", one_of=("local", "pg")),
     O("config", "dynamic"),
     O("defaults", "dynamic"),
     O("workspace", default="default"),

@@ -156,6 +156,17 @@ class LocalBackend:
     def __repr__(self) -> str:
         return f"LocalBackend({str(self.path)!r}, lock_timeout={self.lock_timeout:g})"
 
+    workspace = "default"
+
+    @property
+    def where(self) -> str:
+        """How messages name this state."""
+        return str(self.path)
+
+    def exists(self) -> bool:
+        """Whether a state has been stored yet (an absent file is an empty state)."""
+        return self.path.exists()
+
     # ------------------------------------------------------------------ paths
     @property
     def lock_path(self) -> Path:
@@ -353,45 +364,11 @@ class LocalBackend:
         return self._decode(doc, path, restore)
 
     def _decode(self, doc: Any, path: Path, restore: str) -> State:
-        if not isinstance(doc, dict):
-            raise StateError(f"{path} is not a clbplan state file: expected a JSON object", hint=restore)
-        if "terraform_version" in doc:
-            raise StateError(
-                f"{path} is a Terraform state file (format version {doc.get('version')}), not a clbplan one",
-                hint="clbplan keeps its own state: point -state at a clbplan state file, or adopt existing "
-                     "objects with `clbplan import ADDR ID`",
-            )
-        for k in ("version", "serial", "lineage"):
-            if k not in doc:
-                raise StateError(f"{path} is not a valid clbplan state file: the {k!r} field is missing",
-                                 hint=restore)
-        version = doc["version"]
-        if not isinstance(version, int) or isinstance(version, bool) or version < 1:
-            raise StateError(f"{path} has an invalid state format version {version!r}", hint=restore)
-        if version > STATE_VERSION:
-            from planner import __version__
+        from planner.state.tfstate import report_foreign
 
-            writer = doc.get("clbplan_version", "a newer release")
-            raise StateError(
-                f"the state file {path} was written by clbplan {writer} in state format version {version}; "
-                f"this clbplan ({__version__}) only reads format version {STATE_VERSION}",
-                hint="upgrade clbplan to the version that wrote this state (do not edit the file by hand)",
-            )
-        if not isinstance(doc["serial"], int) or isinstance(doc["serial"], bool) or doc["serial"] < 0:
-            raise StateError(f"{path} has an invalid serial {doc['serial']!r}", hint=restore)
-        if not isinstance(doc["lineage"], str) or not doc["lineage"]:
-            raise StateError(f"{path} has an invalid lineage {doc['lineage']!r}", hint=restore)
-        resources = doc.get("resources", [])
-        if not isinstance(resources, list):
-            raise StateError(f"{path}: 'resources' must be a list", hint=restore)
-        for i, r in enumerate(resources):
-            if not isinstance(r, dict) or not all(k in r for k in ("type", "name", "id")):
-                raise StateError(f"{path}: resource #{i + 1} is malformed (it needs type, name and id)",
-                                 hint=restore)
-        try:
-            return State.from_json(doc)
-        except (KeyError, TypeError, ValueError) as e:
-            raise StateError(f"{path} is not a valid clbplan state file: {e}", hint=restore)
+        state = decode_document(doc, str(path), restore)
+        report_foreign(state, str(path))
+        return state
 
     # ------------------------------------------------------------------ write
     def write(self, state: State) -> None:
@@ -427,6 +404,18 @@ class LocalBackend:
         _atomic_write_bytes(self.path, data)
         self._known = _Summary(_stat_key(self.path), state.lineage, state.version, state.serial, digest)
 
+    def replace(self, state: State) -> None:
+        """Store ``state`` exactly as given (its lineage and serial): ``state push`` and migration,
+        after their own checks. The previous file is kept as the backup."""
+        lines, digest = _encode(state)
+        data = _render(state, lines)
+        _sweep_temps(self.path)
+        if self.path.exists():
+            self._keep_backup()
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        _atomic_write_bytes(self.path, data)
+        self._known = _Summary(_stat_key(self.path), state.lineage, state.version, state.serial, digest)
+
     def _stored_summary(self) -> _Summary | None:
         """Lineage/version/serial/content digest of the file on disk (cached while it is unchanged)."""
         try:
@@ -452,7 +441,7 @@ class LocalBackend:
         lineage = doc.get("lineage") if isinstance(doc.get("lineage"), str) else ""
         try:
             digest = _digest(lineage, version, [_dump(r) for r in doc.get("resources") or []],
-                             _dump(doc.get("outputs") or {}))
+                             _dump(doc.get("outputs") or {}))  # format 4 only: an older file always differs
         except (TypeError, ValueError):
             digest = ""
         return _Summary(key, lineage, version, serial, digest)
@@ -471,6 +460,65 @@ class LocalBackend:
             # linking the backup): the temp name would stay behind, so drop it in every case
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
+
+
+def decode_document(doc: Any, where: str, restore: str) -> State:
+    """A parsed state document -> State: Terraform's format 4 (clbplan's or Terraform's), or the
+    layout clbplan wrote before format 4. ``where`` names the file or database row in messages."""
+    from planner.state.tfstate import FormatError, decode_legacy, decode_v4
+
+    if not isinstance(doc, dict):
+        raise StateError(f"{where} is not a state file: expected a JSON object", hint=restore)
+    if "version" not in doc:
+        raise StateError(f"{where} is not a valid state file: the 'version' field is missing", hint=restore)
+    version = doc["version"]
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise StateError(f"{where} has an invalid state format version {version!r}", hint=restore)
+    if version > STATE_VERSION:
+        from planner import __version__
+
+        writer = (f"clbplan {doc['clbplan_version']}" if doc.get("clbplan_version")
+                  else f"Terraform {doc['terraform_version']}" if doc.get("terraform_version") else "a newer release")
+        raise StateError(
+            f"the state {where} was written by {writer} in state format version {version}; "
+            f"this clbplan ({__version__}) reads format version {STATE_VERSION} (and clbplan's older format 1)",
+            hint="upgrade clbplan to a version that reads this state (do not edit the file by hand)",
+        )
+    if version == 1 and "terraform_version" not in doc:
+        return _decode_legacy(doc, where, restore, decode_legacy)
+    if version != STATE_VERSION:
+        raise StateError(
+            f"{where} is a Terraform state in the old format version {version}",
+            hint="let Terraform 1.x upgrade it first (terraform state pull > upgraded.tfstate, then "
+                 "terraform state push upgraded.tfstate), then run clbplan again")
+    try:
+        return decode_v4(doc)
+    except FormatError as e:
+        raise StateError(f"{where} is not a valid state (format 4): {e}", hint=restore)
+    except (KeyError, TypeError, ValueError) as e:
+        raise StateError(f"{where} is not a valid state (format 4): {e}", hint=restore)
+
+
+def _decode_legacy(doc: dict, where: str, restore: str, decode: Any) -> State:
+    for k in ("serial", "lineage"):
+        if k not in doc:
+            raise StateError(f"{where} is not a valid clbplan state file: the {k!r} field is missing",
+                             hint=restore)
+    if not isinstance(doc["serial"], int) or isinstance(doc["serial"], bool) or doc["serial"] < 0:
+        raise StateError(f"{where} has an invalid serial {doc['serial']!r}", hint=restore)
+    if not isinstance(doc["lineage"], str) or not doc["lineage"]:
+        raise StateError(f"{where} has an invalid lineage {doc['lineage']!r}", hint=restore)
+    resources = doc.get("resources", [])
+    if not isinstance(resources, list):
+        raise StateError(f"{where}: 'resources' must be a list", hint=restore)
+    for i, r in enumerate(resources):
+        if not isinstance(r, dict) or not all(k in r for k in ("type", "name", "id")):
+            raise StateError(f"{where}: resource #{i + 1} is malformed (it needs type, name and id)",
+                             hint=restore)
+    try:
+        return decode(doc)
+    except (KeyError, TypeError, ValueError) as e:
+        raise StateError(f"{where} is not a valid clbplan state file: {e}", hint=restore)
 
 
 @dataclass
@@ -502,24 +550,30 @@ def _digest(lineage: str, version: int, resource_lines: list[str], outputs: str)
 
 
 def _encode(state: State) -> tuple[list[str], str]:
-    lines = [_dump(state.resources[a].to_json()) for a in sorted(state.resources, key=str)]
-    return lines, _digest(state.lineage, state.version, lines, _dump(state.outputs))
+    from planner.state.tfstate import outputs_v4, resource_objects
+
+    lines = [_dump(r) for r in resource_objects(state)]
+    return lines, _digest(state.lineage, STATE_VERSION, lines, _dump(outputs_v4(state.outputs)))
 
 
 def _render(state: State, resource_lines: list[str]) -> bytes:
-    """The documented JSON shape, one resource per line: readable, diffable, and fast to write.
+    """Terraform's format 4, one resource object per line: readable, diffable, and fast to write.
 
     (``json.dumps(indent=2)`` falls back to the pure-Python encoder: 3x slower on 40k resources.)
+    Terraform reads it as any JSON; the field order at the top is Terraform's.
     """
     from planner import __version__
+    from planner.state.tfstate import outputs_v4
+    from planner.version import TERRAFORM_LANGUAGE_VERSION
 
-    head = (f'{{\n  "version": {state.version},\n  "serial": {state.serial},\n'
-            f'  "lineage": {json.dumps(state.lineage)},\n  "clbplan_version": {json.dumps(__version__)},\n')
+    head = (f'{{\n  "version": {STATE_VERSION},\n  "terraform_version": {json.dumps(TERRAFORM_LANGUAGE_VERSION)},\n'
+            f'  "serial": {state.serial},\n  "lineage": {json.dumps(state.lineage)},\n')
+    outs = "".join(f"\n    {json.dumps(k, ensure_ascii=False)}: {_dump(v)}," for k, v in outputs_v4(state.outputs).items())
+    outs = '  "outputs": {' + (outs.rstrip(",") + "\n  }" if outs else "}") + ",\n"
     res = '  "resources": [\n' + ",\n".join("    " + x for x in resource_lines) + "\n  ],\n" \
         if resource_lines else '  "resources": [],\n'
-    outs = "".join(f"\n    {json.dumps(k, ensure_ascii=False)}: {_dump(v)}," for k, v in sorted(state.outputs.items()))
-    outs = '  "outputs": {' + (outs.rstrip(",") + "\n  }" if outs else "}") + "\n}\n"
-    return (head + res + outs).encode("utf-8")
+    tail = f'  "check_results": null,\n  "clbplan_version": {json.dumps(__version__)}\n}}\n'
+    return (head + outs + res + tail).encode("utf-8")
 
 
 def _json_default(o: Any) -> Any:

@@ -1,13 +1,21 @@
 """The state document: what clbplan believes the cloud holds, keyed by resource address.
 
-File format (JSON, ``clbplan.tfstate``)::
+On disk (and in the pg backend) the state is Terraform's format version 4: see
+``planner.state.tfstate``. The ``to_json`` shapes here are clbplan's internal per-instance form:
+journal records, ``clbplan show -json``, and the layout of state files written before format 4
+(still read)::
 
     {"version": 1, "serial": 7, "lineage": "uuid", "clbplan_version": "0.1.0",
      "resources": [{"address": "alicloud_slb_listener.http", "mode": "managed",
                     "type": "alicloud_slb_listener", "name": "http", "index": null,
                     "provider": "alicloud", "id": "lb-x:http:80",
-                    "attributes": {...}, "dependencies": ["alicloud_slb_load_balancer.web"]}],
+                    "attributes": {...}, "dependencies": ["alicloud_slb_load_balancer.web"],
+                    "sensitive_attributes": [[{"type": "get_attr", "value": "private_key"}]]}],
      "outputs": {"name": {"value": ..., "sensitive": false}}}
+
+``sensitive_attributes`` is Terraform's: the paths of the attributes whose value is sensitive
+(by the schema, or derived from a sensitive variable); every renderer masks them. Written only
+when there are some.
 """
 
 from __future__ import annotations
@@ -18,7 +26,7 @@ from typing import Any
 
 from planner.addresses import ResourceAddress, parse_module_path
 
-STATE_VERSION = 1
+STATE_VERSION = 4  # Terraform's state format version, written since clbplan 0.1 moved to it
 
 
 @dataclass
@@ -28,6 +36,10 @@ class ResourceState:
     attributes: dict[str, Any]
     provider: str = "alicloud"
     dependencies: list[ResourceAddress] = field(default_factory=list)
+    # top-level attribute names holding a sensitive value (Terraform's sensitive_attributes)
+    sensitive: set[str] = field(default_factory=set)
+    # format-4 instance fields clbplan does not use (schema_version, private, status, ...): kept on rewrite
+    extra: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def type(self) -> str:
@@ -40,6 +52,8 @@ class ResourceState:
             "provider": self.provider, "id": self.id, "attributes": self.attributes,
             "dependencies": sorted(str(d) for d in self.dependencies),
         }
+        if self.sensitive:
+            doc["sensitive_attributes"] = [[{"type": "get_attr", "value": n}] for n in sorted(self.sensitive)]
         if a.module:  # Terraform's "module": the module instance address, omitted in the root module
             doc = {"module": a.module_address, **doc}
         return doc
@@ -52,7 +66,22 @@ class ResourceState:
             address=addr, id=doc["id"], attributes=doc.get("attributes", {}),
             provider=doc.get("provider", "alicloud"),
             dependencies=[ResourceAddress.parse(d) for d in doc.get("dependencies", [])],
+            sensitive=_sensitive_names(doc.get("sensitive_attributes")),
         )
+
+
+def _sensitive_names(paths: Any) -> set[str]:
+    """Top-level attribute names of Terraform's ``sensitive_attributes`` paths (a path into a
+    nested value masks its whole top-level attribute: safe, if coarser)."""
+    names: set[str] = set()
+    if not isinstance(paths, list):
+        return names
+    for path in paths:
+        if isinstance(path, list) and path and isinstance(path[0], dict) and path[0].get("type") == "get_attr":
+            value = path[0].get("value")
+            if isinstance(value, str):
+                names.add(value)
+    return names
 
 
 @dataclass
@@ -62,6 +91,9 @@ class State:
     version: int = STATE_VERSION
     resources: dict[ResourceAddress, ResourceState] = field(default_factory=dict)
     outputs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # format-4 resource objects clbplan does not manage (other providers' types, data sources): untouched
+    foreign: list[dict[str, Any]] = field(default_factory=list)
+    terraform_version: str = ""  # the writer's, as read (Terraform's or clbplan's language level)
 
     def to_json(self) -> dict:
         from planner import __version__

@@ -19,8 +19,9 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
-from planner.state.backend import LocalBackend, LockInfo
+from planner.state.backend import LockInfo
 from planner.state.journal import Journal, JournalRecord
 from planner.state.model import State
 
@@ -30,7 +31,7 @@ class StateSession:
     """What ``open_state`` yields. ``recovered``: completions replayed from an interrupted run;
     ``pending``: that run's calls that may or may not have happened."""
 
-    backend: LocalBackend
+    backend: Any  # LocalBackend or PgBackend
     state: State
     journal: Journal
     lock: LockInfo | None = None
@@ -51,9 +52,25 @@ class StateSession:
         self.journal.checkpoint(upto)
         self.replayed_upto = upto
 
+    def save(self) -> None:
+        """Write ``state`` as it is and trim the journal: for a run whose walk recorded every
+        completion in ``state`` as it went (replaying them again could undo a create-before-destroy
+        replace, whose delete completion comes after the new object's create)."""
+        upto = self.journal.last_seq
+        self.backend.write(self.state)
+        self.journal.checkpoint(upto)
+        self.replayed_upto = upto
+
+    def switch_journal(self) -> None:
+        """Follow ``state.lineage`` after it changed (a saved plan adopting its lineage when there is
+        no state yet): journals are kept per lineage."""
+        self.journal.close()
+        self.journal = self.backend.journal(self.state.lineage)
+        self.replayed_upto = self.journal.last_seq
+
 
 @contextlib.contextmanager
-def open_state(backend: LocalBackend, operation: str, *, lock: bool = True,
+def open_state(backend: Any, operation: str, *, lock: bool = True,
                mutating: bool = True) -> Iterator[StateSession]:
     """Lock (unless ``lock=False``), read, replay the journal; yield a StateSession.
 
@@ -64,14 +81,16 @@ def open_state(backend: LocalBackend, operation: str, *, lock: bool = True,
     cm = backend.lock(operation) if lock else contextlib.nullcontext(None)
     with cm as info:
         state = backend.read()
-        if mutating and not backend.path.exists():
+        if mutating and not backend.exists():
             backend.write(state)  # make the lineage durable before any journal record refers to it
         journal = backend.journal(state.lineage)
+        session = None
         try:
             recovered = journal.completions()
             upto = journal.last_seq
             if recovered:
                 journal.replay_into(state)
-            yield StateSession(backend, state, journal, info, recovered, journal.pending(), upto)
+            session = StateSession(backend, state, journal, info, recovered, journal.pending(), upto)
+            yield session
         finally:
-            journal.close()
+            (session.journal if session is not None else journal).close()

@@ -324,3 +324,112 @@ resource "alicloud_ecs_network_interface" "extra" {
     apply_dir(tmp_path)
     again = plan_dir(tmp_path)
     assert not again.plan.has_changes
+
+
+def test_instance_key_pair_changes_in_place(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text(NET + f'''
+resource "alicloud_key_pair" "old" {{
+  key_name   = "old"
+  public_key = "{PUB}"
+}}
+
+resource "alicloud_ecs_key_pair" "new" {{
+  key_pair_name = "new"
+  public_key    = "{PUB}"
+}}
+
+resource "alicloud_instance" "web" {{
+  image_id        = "ubuntu_22_04_x64_20G_alibase_20240508.vhd"
+  instance_type   = "ecs.g6.large"
+  vswitch_id      = alicloud_vswitch.main.id
+  security_groups = [alicloud_security_group.web.id]
+  key_name        = alicloud_key_pair.old.key_name
+}}
+''')
+    apply_dir(tmp_path)
+    assert not plan_dir(tmp_path).plan.has_changes
+    (tmp_path / "main.tf").write_text((tmp_path / "main.tf").read_text().replace(
+        "key_name        = alicloud_key_pair.old.key_name", "key_name        = alicloud_ecs_key_pair.new.key_pair_name"))
+    planned = plan_dir(tmp_path)
+    assert [f"{op.kind.value} {op.address}" for op in planned.plan.operations] == ["update alicloud_instance.web"]
+    apply_dir(tmp_path)
+    after = plan_dir(tmp_path)
+    assert not after.plan.has_changes
+    inst = next(r for a, r in after.refreshed.resources.items() if str(a) == "alicloud_instance.web")
+    assert inst.attributes["key_name"] == "new"
+
+
+def test_network_tags_change_in_place(tmp_path: Path) -> None:
+    """Before, a tag on a VPC or vSwitch was dropped by the cloud, and a tag change on a security group
+    or ENI was never sent: each planned an update forever."""
+    (tmp_path / "main.tf").write_text('''
+resource "alicloud_vpc" "v" {
+  vpc_name   = "tags"
+  cidr_block = "10.70.0.0/16"
+  tags       = { env = "dev" }
+}
+
+resource "alicloud_vswitch" "s" {
+  vpc_id     = alicloud_vpc.v.id
+  cidr_block = "10.70.1.0/24"
+  zone_id    = "cn-hangzhou-h"
+  tags       = { env = "dev" }
+}
+
+resource "alicloud_eip_address" "e" {
+  tags = { env = "dev" }
+}
+
+resource "alicloud_security_group" "g" {
+  vpc_id = alicloud_vpc.v.id
+  tags   = { env = "dev" }
+}
+
+resource "alicloud_ecs_network_interface" "n" {
+  vswitch_id         = alicloud_vswitch.s.id
+  security_group_ids = [alicloud_security_group.g.id]
+  tags               = { env = "dev" }
+}
+
+resource "alicloud_ecs_key_pair" "k" {
+  key_pair_name = "tagged"
+  tags          = { env = "dev" }
+}
+''')
+    apply_dir(tmp_path)
+    assert not plan_dir(tmp_path).plan.has_changes
+    (tmp_path / "main.tf").write_text((tmp_path / "main.tf").read_text().replace(
+        '{ env = "dev" }', '{ team = "web" }'))
+    planned = plan_dir(tmp_path)
+    assert sorted(f"{op.kind.value} {op.address}" for op in planned.plan.operations) == [
+        "update alicloud_ecs_key_pair.k", "update alicloud_ecs_network_interface.n", "update alicloud_eip_address.e",
+        "update alicloud_security_group.g", "update alicloud_vpc.v", "update alicloud_vswitch.s"]
+    apply_dir(tmp_path)
+    after = plan_dir(tmp_path)
+    assert not after.plan.has_changes
+    assert all(r.attributes.get("tags") == {"team": "web"} for r in after.refreshed.resources.values())
+
+
+def test_instance_groups_type_and_bandwidth_change_in_place(tmp_path: Path) -> None:
+    """Before, changing an instance's security groups or type planned an update that changed nothing."""
+    (tmp_path / "main.tf").write_text(NET + '''
+resource "alicloud_instance" "web" {
+  image_id                   = "ubuntu_22_04_x64_20G_alibase_20240508.vhd"
+  instance_type              = "ecs.g6.large"
+  vswitch_id                 = alicloud_vswitch.main.id
+  security_groups            = [alicloud_security_group.web.id]
+  internet_max_bandwidth_out = 0
+}
+''')
+    apply_dir(tmp_path)
+    text = (tmp_path / "main.tf").read_text()
+    text = text.replace("[alicloud_security_group.web.id]", "[alicloud_security_group.bastion.id]")
+    text = text.replace('"ecs.g6.large"', '"ecs.g6.xlarge"').replace("= 0\n", "= 10\n")
+    (tmp_path / "main.tf").write_text(text)
+    planned = plan_dir(tmp_path)
+    assert [f"{op.kind.value} {op.address}" for op in planned.plan.operations] == ["update alicloud_instance.web"]
+    apply_dir(tmp_path)
+    after = plan_dir(tmp_path)
+    assert not after.plan.has_changes
+    inst = next(r for a, r in after.refreshed.resources.items() if str(a) == "alicloud_instance.web")
+    assert inst.attributes["instance_type"] == "ecs.g6.xlarge" and inst.attributes["status"] == "Running"

@@ -254,3 +254,30 @@ def test_attachment_weight_change_keeps_servers_and_converges(tmp_path: Path) ->
     state = after.refreshed.resources
     att = next(r for a, r in state.items() if str(a) == "alicloud_slb_attachment.web")
     assert att.attributes["weight"] == 30 and len(att.attributes["instance_ids"]) == 3
+
+
+def test_custom_tls_policy_needs_a_guaranteed_load_balancer(tmp_path: Path) -> None:
+    code, out = _validate(tmp_path, CERT % ("site", "site") + '''
+resource "alicloud_slb_load_balancer" "shared" {
+  load_balancer_name = "shared"
+}
+
+resource "alicloud_slb_tls_cipher_policy" "p" {
+  tls_cipher_policy_name = "modern"
+  tls_versions           = ["TLSv1.2"]
+  ciphers                = ["AES128-GCM-SHA256"]
+}
+
+resource "alicloud_slb_listener" "https" {
+  load_balancer_id      = alicloud_slb_load_balancer.shared.id
+  protocol              = "https"
+  frontend_port         = 443
+  backend_port          = 80
+  bandwidth             = -1
+  server_certificate_id = alicloud_slb_server_certificate.site.id
+  tls_cipher_policy     = alicloud_slb_tls_cipher_policy.p.id
+}
+''')
+    assert code == 1
+    assert ("alicloud_slb_listener.https: tls_cipher_policy needs a performance-guaranteed load balancer, but "
+            "alicloud_slb_load_balancer.shared is shared-performance") in out

@@ -38,6 +38,7 @@ def test_unrecoverable_leftover_operation_is_a_clear_error_and_keeps_the_journal
     """An operation a killed apply left half-done that the cloud now refuses: exit 1 with what to do,
     the settled part saved, the failed intent still pending for the next run; no "bug" message."""
     import planner.apply.executor as executor
+    import planner.engine.run as engine_run
     from planner.addresses import ResourceAddress
     from planner.state.backend import LocalBackend
 
@@ -53,7 +54,7 @@ def test_unrecoverable_leftover_operation_is_a_clear_error_and_keeps_the_journal
     def refuse(journal, provider, st):
         raise executor.RecoveryError(st, [("alicloud_slb_acl.a (update)", RuntimeError("AclNotExist: gone"))])
 
-    monkeypatch.setattr(executor, "recover", refuse)
+    monkeypatch.setattr(engine_run, "recover", refuse)  # where the run looks it up
     result = CliRunner().invoke(cli, ["apply", "-auto-approve", str(tmp_path)])
     assert result.exit_code == 1, result.output
     assert "could not finish 1 operation(s) left by an interrupted apply" in result.output

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from planner.emulator import Emulator, default_emulator_path
-from planner.plan.pipeline import Planned, apply_plan, final_outputs, make_plan
+from planner.engine.pipeline import Planned, apply_plan, final_outputs, make_plan
 from planner.plan.render import render_plan
 from planner.state.backend import LocalBackend
 from planner.state.model import State
@@ -169,7 +169,7 @@ def check_edges_sufficient(planned: Planned, step: str) -> None:
     with the ready operations taken *last-listed first*, which exposes an ordering the planner
     relied on without an edge (the ENI-attachment race was one)."""
     from planner.diagnostics import DiagnosticsError
-    from planner.plan.verify import verify_plan
+    from planner.engine.verify import verify_plan
 
     ops = planned.plan.operations
     if len(ops) < 2 or planned.emulator is None:

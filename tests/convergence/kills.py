@@ -51,7 +51,7 @@ def _clbplan(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
 
 def run_one_kill(seed: int) -> dict:
     """Apply A; SIGKILL ``clbplan apply`` of B at a random moment; apply again; check."""
-    from planner.plan.pipeline import make_plan
+    from planner.engine.pipeline import make_plan
     from tests.convergence.gen import random_transition, render, write_config
     from tests.convergence.harness import TransitionFailure, apply, check_converged, read_state
 

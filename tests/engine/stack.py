@@ -466,13 +466,19 @@ def cloud_counts(where: Path | EngineCloud) -> Counter:
 
 
 def state_doc(where: Path | EngineCloud) -> dict:
-    path = as_cloud(where).work / "clbplan.tfstate"
+    cloud = as_cloud(where)
+    reader = getattr(cloud, "state_reader", None)  # a remote backend (pg): the test says how to read it
+    if reader is not None:
+        return reader()
+    path = cloud.work / "clbplan.tfstate"
     return json.loads(path.read_text()) if path.exists() and path.stat().st_size else {}
 
 
 def state_resources(where: Path | EngineCloud) -> list[dict]:
     """The resources of the state file (one entry per instance: address, type, id, attributes)."""
-    return list(state_doc(where).get("resources", []))
+    from planner.state.tfstate import flat_instances
+
+    return flat_instances(state_doc(where))
 
 
 def cloud_key(kind: str, object_id: str, doc: dict) -> str:

@@ -15,7 +15,7 @@ import pytest
 
 from planner.emulator import Emulator
 from planner.emulator.server import serve
-from planner.plan.pipeline import apply_plan, final_outputs, make_plan
+from planner.engine.pipeline import apply_plan, final_outputs, make_plan
 from planner.providers.alicloud import AlicloudProvider
 from planner.providers.alicloud.data_sources import READERS
 from planner.providers.alicloud.offline import read_with

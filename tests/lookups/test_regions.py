@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from planner.emulator import Emulator
-from planner.plan.pipeline import apply_plan, final_outputs, make_plan
+from planner.engine.pipeline import apply_plan, final_outputs, make_plan
 from planner.state.backend import LocalBackend
 
 FAMILIES = ("cn-hangzhou", "cn-beijing", "ap-southeast-1", "eu-central-1", "us-west-1")

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from planner.state.backend import LocalBackend
 from tests.support.modules import run
 
 FILES = {
@@ -116,7 +117,7 @@ def test_state_commands_on_module_addresses(work, monkeypatch) -> None:
     assert ok(["state", "list", "module.pool"], work, monkeypatch).split() == ALL[:4]
     shown = ok(["state", "show", "module.pool[1].module.sub.terraform_data.s"], work, monkeypatch)
     assert shown.startswith("# module.pool[1].module.sub.terraform_data.s:\nresource \"terraform_data\" \"s\" {")
-    ids = {r["address"]: r["id"] for r in json.loads((work / "clbplan.tfstate").read_text())["resources"]}
+    ids = {str(a): rs.id for a, rs in LocalBackend(work / "clbplan.tfstate").read().resources.items()}
     # a resource out of a module and back in
     ok(["state", "mv", "module.pool[0].terraform_data.lb", "terraform_data.lb"], work, monkeypatch)
     ok(["state", "mv", "terraform_data.lb", "module.pool[0].terraform_data.lb"], work, monkeypatch)
@@ -126,7 +127,7 @@ def test_state_commands_on_module_addresses(work, monkeypatch) -> None:
         "module.spare.module.sub.terraform_data.s", "module.spare.terraform_data.lb"]
     ok(["state", "mv", "module.spare", "module.pool[1]"], work, monkeypatch)
     ok(["state", "mv", "module.pool", "module.tank"], work, monkeypatch)
-    after = {r["address"]: r["id"] for r in json.loads((work / "clbplan.tfstate").read_text())["resources"]}
+    after = {str(a): rs.id for a, rs in LocalBackend(work / "clbplan.tfstate").read().resources.items()}
     assert after == {a.replace("module.pool", "module.tank"): i for a, i in ids.items()}
     ok(["state", "mv", "module.tank", "module.pool"], work, monkeypatch)
     ok(["plan", "-detailed-exitcode"], work, monkeypatch)  # the moves above changed nothing real
@@ -141,8 +142,8 @@ def test_import_to_a_module_address(work, monkeypatch) -> None:
     shown = ok(["state", "show", "module.pool[1].terraform_data.lb"], work, monkeypatch)
     assert 'id = "imported-1"' in shown
     doc = json.loads((work / "clbplan.tfstate").read_text())
-    (r,) = doc["resources"]
-    assert (r["module"], r["provider"]) == ("module.pool[1]", "terraform")
+    (r,) = doc["resources"]  # Terraform's format 4: the module instance and the provider's source
+    assert (r["module"], r["provider"]) == ("module.pool[1]", 'module.pool.provider["terraform.io/builtin/terraform"]')
     r = run(["import", "module.pool[2].terraform_data.lb", "x"], work, monkeypatch)
     assert r.exit_code == 1
     assert "Import to non-existent resource address" in r.output

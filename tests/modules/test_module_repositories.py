@@ -7,8 +7,7 @@ published module would run it; state and outputs carry module addresses.
 
 from __future__ import annotations
 
-import json
-
+from planner.state.backend import LocalBackend
 from tests.support.modules import run
 
 
@@ -30,8 +29,9 @@ def test_complete_example_applies_and_converges(copy_fixture, monkeypatch) -> No
     assert 'module.slb.module.acl[0].alicloud_slb_acl_entry_attachment.this["10.0.0.0/8"]' in listed
     assert 'module.slb.module.rule["api"].alicloud_slb_rule.this' in listed
 
-    state = json.loads((example / "clbplan.tfstate").read_text())
-    by_addr = {r["address"]: r for r in state["resources"]}
+    read = LocalBackend(example / "clbplan.tfstate").read()
+    state = {"outputs": read.outputs}
+    by_addr = {str(a): rs.to_json() for a, rs in read.resources.items()}
     listener = by_addr['module.slb.module.listener["http-80"].alicloud_slb_listener.this']
     lb = by_addr["module.slb.alicloud_slb_load_balancer.this[0]"]
     acl = by_addr["module.slb.module.acl[0].alicloud_slb_acl.this"]

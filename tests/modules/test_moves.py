@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from planner.state.backend import LocalBackend
 from tests.support.modules import run
 
 CHILD = 'variable "v" {\n  type = string\n}\n\nresource "terraform_data" "inner" {\n  input = var.v\n}\n'
@@ -27,8 +28,8 @@ def write(root: Path, files: dict[str, str]) -> None:
 
 
 def state_ids(root: Path) -> dict[str, str]:
-    doc = json.loads((root / "clbplan.tfstate").read_text())
-    return {r["address"]: r["id"] for r in doc["resources"]}
+    state = LocalBackend(root / "clbplan.tfstate").read()
+    return {str(a): rs.id for a, rs in state.resources.items()}
 
 
 def apply(root: Path, monkeypatch) -> None:

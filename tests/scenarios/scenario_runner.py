@@ -10,7 +10,7 @@ import re
 import shutil
 from pathlib import Path
 
-from planner.plan.pipeline import Planned, apply_plan, final_outputs, make_plan
+from planner.engine.pipeline import Planned, apply_plan, final_outputs, make_plan
 from planner.plan.render import render_plan
 from planner.state.backend import LocalBackend
 

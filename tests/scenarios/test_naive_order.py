@@ -57,8 +57,8 @@ def test_verification_turns_a_refused_step_into_a_plan_error(tmp_path):
     import pytest
 
     from planner.diagnostics import DiagnosticsError
+    from planner.engine.verify import verify_plan
     from planner.plan.model import Plan
-    from planner.plan.verify import verify_plan
 
     folder = HERE / "master_slave_replaced_while_bound_tcp"
     use_config(tmp_path, folder / "before")

@@ -100,8 +100,20 @@ def test_file_is_the_documented_json_shape(state_path: Path, sample_state: State
     sample_state.outputs["vip"] = {"value": "10.0.0.1", "sensitive": False}
     LocalBackend(state_path).write(sample_state)
     doc = json.loads(state_path.read_text(encoding="utf-8"))
-    assert list(doc) == ["version", "serial", "lineage", "clbplan_version", "resources", "outputs"]
-    assert doc == {**sample_state.to_json(), "serial": 1}
+    # Terraform's format 4: its top-level fields in its order (clbplan_version is extra, ignored by Terraform)
+    assert list(doc) == ["version", "terraform_version", "serial", "lineage", "outputs", "resources",
+                         "check_results", "clbplan_version"]
+    assert doc["version"] == 4 and doc["serial"] == 1 and doc["check_results"] is None
+    assert doc["outputs"] == {"vip": {"value": "10.0.0.1", "type": "string"}}
+    by_name = {(r["type"], r["name"]): r for r in doc["resources"]}
+    assert [(r["type"], r["name"]) for r in doc["resources"]] == sorted(by_name)  # Terraform's order
+    http = by_name[("alicloud_slb_listener", "http")]
+    assert http["provider"] == 'provider["registry.terraform.io/aliyun/alicloud"]' and http["mode"] == "managed"
+    assert [i["index_key"] for i in http["instances"]] == [0, 1]
+    assert http["instances"][0]["attributes"] == {"frontend_port": 80, "protocol": "http", "id": "lb-1:http:80"}
+    assert http["instances"][1]["dependencies"] == ["alicloud_slb_load_balancer.web", "alicloud_slb_server_group.g"]
+    cert = by_name[("alicloud_slb_server_certificate", "cert")]["instances"][0]
+    assert [{"type": "get_attr", "value": "private_key"}] in cert["sensitive_attributes"]
 
 
 def test_backup_keeps_the_previous_state(state_path: Path, sample_state: State) -> None:
@@ -204,12 +216,14 @@ def test_truncated_state_without_backup_says_what_to_do(state_path: Path) -> Non
 
 
 @pytest.mark.parametrize("doc, needle", [
-    ([1, 2], "not a clbplan state file"),
+    ([1, 2], "not a state file"),
     ({"version": 1, "serial": 1}, "'lineage' field is missing"),
     ({"version": 1, "serial": -1, "lineage": "x"}, "invalid serial"),
     ({"version": "one", "serial": 1, "lineage": "x"}, "invalid state format version"),
     ({"version": 1, "serial": 1, "lineage": "x", "resources": [{"type": "t"}]}, "resource #1 is malformed"),
-    ({"version": 4, "terraform_version": "1.9.0", "serial": 1, "lineage": "x"}, "Terraform state file"),
+    ({"version": 3, "terraform_version": "0.11.0", "serial": 1, "lineage": "x"}, "old format version 3"),
+    ({"version": 4, "serial": 1, "lineage": "x", "resources": [{"mode": "managed"}]}, "resource #1 has no valid"),
+    ({"version": 5, "terraform_version": "9.0.0", "serial": 1, "lineage": "x"}, "Terraform 9.0.0 in state format version 5"),
 ])
 def test_malformed_state_documents_are_clear_errors(state_path: Path, doc: object, needle: str) -> None:
     state_path.write_text(json.dumps(doc))
@@ -218,14 +232,14 @@ def test_malformed_state_documents_are_clear_errors(state_path: Path, doc: objec
 
 
 def test_state_from_a_newer_clbplan_is_refused(state_path: Path) -> None:
-    state_path.write_text(json.dumps({"version": 2, "serial": 1, "lineage": "x", "clbplan_version": "9.0.0"}))
+    state_path.write_text(json.dumps({"version": 5, "serial": 1, "lineage": "x", "clbplan_version": "9.0.0"}))
     be = LocalBackend(state_path)
     with pytest.raises(StateError) as ei:
         be.read()
     assert "9.0.0" in str(ei.value) and "upgrade clbplan" in str(ei.value)
     with pytest.raises(StateError, match="newer clbplan"):
         be.write(State(lineage="x"))
-    assert json.loads(state_path.read_text())["version"] == 2
+    assert json.loads(state_path.read_text())["version"] == 5
 
 
 def test_state_path_that_is_a_directory_is_a_clear_error(tmp_path: Path) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
@@ -29,7 +28,7 @@ def saved(state_path: Path, sample_state: State) -> Path:
 
 
 def _addresses(state_path: Path) -> list[str]:
-    return [r["address"] for r in json.loads(state_path.read_text())["resources"]]
+    return sorted(str(a) for a in LocalBackend(state_path).read().resources)
 
 
 def test_list_all_and_filtered(saved: Path) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from planner.plan.pipeline import Planned, apply_plan, final_outputs, make_plan
+from planner.engine.pipeline import Planned, apply_plan, final_outputs, make_plan
 from planner.state.backend import LocalBackend
 from planner.state.model import State
 

@@ -134,7 +134,7 @@ def test_random_password_result_is_sensitive_everywhere(tmp_path, monkeypatch):
     r = CliRunner().invoke(cli, ["apply", "-auto-approve"])
     assert r.exit_code == 0, r.output
     secret = json.loads((tmp_path / "clbplan.tfstate").read_text())
-    secret = next(x for x in secret["resources"] if x["type"] == "random_password")["attributes"]["result"]
+    secret = next(x for x in secret["resources"] if x["type"] == "random_password")["instances"][0]["attributes"]["result"]
     assert secret not in r.output
     r = CliRunner().invoke(cli, ["state", "show", "random_password.p"])
     assert r.exit_code == 0 and secret not in r.output and "(sensitive value)" in r.output

@@ -108,7 +108,15 @@ def test_key_pairs(cloud, world):
     assert fails(cloud, "RunInstances", {"InstanceType": "ecs.g6.large", "ImageId": "aliyun_3_x64_20G_alibase_20240528.vhd",
                                          "VSwitchId": world.vsw, "SecurityGroupId": world.sg,
                                          "KeyPairName": "missing"}, "Ecs").code == "InvalidKeyPairName.NotFound"
-    world.run_instances(1)
+    (iid,) = world.run_instances(1)
+    cloud.call("AttachKeyPair", {"KeyPairName": "laptop", "InstanceIds": f'["{iid}"]'}, "Ecs")
+    (inst,) = cloud.call("DescribeInstances", {"InstanceIds": f'["{iid}"]'}, "Ecs")["Instances"]["Instance"]
+    assert inst["KeyPairName"] == "laptop"
+    assert fails(cloud, "AttachKeyPair", {"KeyPairName": "nope", "InstanceIds": f'["{iid}"]'}, "Ecs").code == \
+        "InvalidKeyPairName.NotFound"
+    cloud.call("DetachKeyPair", {"KeyPairName": "laptop", "InstanceIds": f'["{iid}"]'}, "Ecs")
+    (inst,) = cloud.call("DescribeInstances", {"InstanceIds": f'["{iid}"]'}, "Ecs")["Instances"]["Instance"]
+    assert inst["KeyPairName"] == ""
     cloud.call("DeleteKeyPairs", {"KeyPairNames": '["deploy", "laptop", "never-existed"]'}, "Ecs")
     assert cloud.call("DescribeKeyPairs", {}, "Ecs")["KeyPairs"]["KeyPair"] == []
 
@@ -169,3 +177,35 @@ def test_eip_deletion_protection_and_limits(cloud, world):
     assert fails(cloud, "ReleaseEipAddress", {"AllocationId": eid}, "Vpc").code == "OperationFailed.DeletionProtection"
     cloud.call("DeletionProtection", {"Type": "EIP", "InstanceId": eid, "ProtectionEnable": "false"}, "Vpc")
     cloud.call("ReleaseEipAddress", {"AllocationId": eid}, "Vpc")
+
+
+def test_vpc_product_tags(cloud, world):
+    eid = _eip(cloud)
+    for rtype, rid in (("VPC", world.vpc), ("VSWITCH", world.vsw), ("EIP", eid)):
+        cloud.call("TagResources", {"ResourceType": rtype, "ResourceId.1": rid, "Tag.1.Key": "env",
+                                    "Tag.1.Value": "dev", "Tag.2.Key": "team", "Tag.2.Value": "web"}, "Vpc")
+        cloud.call("UnTagResources", {"ResourceType": rtype, "ResourceId.1": rid, "TagKey.1": "team"}, "Vpc")
+        rows = cloud.call("ListTagResources", {"ResourceType": rtype, "ResourceId.1": rid}, "Vpc")
+        assert [(r["TagKey"], r["TagValue"]) for r in rows["TagResources"]["TagResource"]] == [("env", "dev")]
+    (vpc,) = cloud.call("DescribeVpcs", {"VpcId": world.vpc}, "Vpc")["Vpcs"]["Vpc"]
+    assert vpc["Tags"]["Tag"] == [{"TagKey": "env", "TagValue": "dev"}]
+    assert fails(cloud, "TagResources", {"ResourceType": "ROUTER", "ResourceId.1": world.vpc, "Tag.1.Key": "a",
+                                         "Tag.1.Value": "b"}, "Vpc").code == "InvalidResourceType.NotSupported"
+
+
+def test_instance_security_groups_and_spec_change(cloud, world):
+    iid = world.ecs[0]
+    other = cloud.call("CreateSecurityGroup", {"VpcId": world.vpc}, "Ecs")["SecurityGroupId"]
+    cloud.call("JoinSecurityGroup", {"InstanceId": iid, "SecurityGroupId": other}, "Ecs")
+    assert fails(cloud, "JoinSecurityGroup", {"InstanceId": iid, "SecurityGroupId": other}, "Ecs").code == \
+        "InvalidInstanceId.AlreadyExists"
+    cloud.call("LeaveSecurityGroup", {"InstanceId": iid, "SecurityGroupId": world.sg}, "Ecs")
+    assert fails(cloud, "LeaveSecurityGroup", {"InstanceId": iid, "SecurityGroupId": other}, "Ecs") == Failure(
+        "InstanceLastSecurityGroup", "The security group is the last one of the instance.", 400)
+    # a running pay-as-you-go instance changes type only when stopped
+    assert fails(cloud, "ModifyInstanceSpec", {"InstanceId": iid, "InstanceType": "ecs.g6.xlarge"}, "Ecs").code == \
+        "IncorrectInstanceStatus"
+    cloud.call("StopInstance", {"InstanceId": iid}, "Ecs")
+    cloud.call("ModifyInstanceSpec", {"InstanceId": iid, "InstanceType": "ecs.g6.xlarge"}, "Ecs")
+    (inst,) = cloud.call("DescribeInstances", {"InstanceIds": f'["{iid}"]'}, "Ecs")["Instances"]["Instance"]
+    assert inst["InstanceType"] == "ecs.g6.xlarge" and inst["SecurityGroupIds"]["SecurityGroupId"] == [other]

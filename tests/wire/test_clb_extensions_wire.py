@@ -49,6 +49,12 @@ def test_ca_certificate_lifecycle_and_mutual_tls(cloud, world):
     cloud.call("DeleteCACertificate", {"CACertificateId": ca})
     assert fails(cloud, "SetCACertificateName", {"CACertificateId": ca, "CACertificateName": "x"}).code == \
         "CACertificateId.NotFound"
+    # an empty CACertificateId turns mutual TLS off and lets go of the CA certificate
+    cloud.call("SetLoadBalancerHTTPSListenerAttribute", {"LoadBalancerId": world.lb, "ListenerPort": 443,
+                                                         "CACertificateId": ""})
+    attr = cloud.call("DescribeLoadBalancerHTTPSListenerAttribute", {"LoadBalancerId": world.lb, "ListenerPort": 443})
+    assert not attr.get("CACertificateId")
+    cloud.call("DeleteCACertificate", {"CACertificateId": ca2})
 
 
 def test_ca_certificate_rules(cloud, world):

@@ -329,3 +329,128 @@ def delete_key_pairs(ctx: Ctx, p: Params) -> dict:
 
 def key_pair_exists(ctx: Ctx, name: str) -> bool:
     return _kp_get(ctx, name) is not None
+
+
+def _instances_param(ctx: Ctx, p: Params) -> list[dict[str, Any]]:
+    import json
+
+    raw = p.req("InstanceIds")
+    try:
+        ids = json.loads(raw)
+    except ValueError:
+        raise invalid("InstanceIds") from None
+    if not isinstance(ids, list) or not 1 <= len(ids) <= 50:
+        raise invalid("InstanceIds")
+    out = []
+    for iid in ids:
+        inst = ctx.store.get("instance", str(iid))
+        if inst is None or inst["RegionId"] != ctx.region:
+            raise err("InvalidInstanceId.NotFound")
+        out.append(inst)
+    return out
+
+
+def _save_instance_key(ctx: Ctx, inst: dict[str, Any]) -> None:
+    ctx.store.put("instance", inst["InstanceId"], inst, region=inst["RegionId"],
+                  lb_id=inst["VpcAttributes"]["VpcId"])
+
+
+@action("Ecs", "AttachKeyPair")
+def attach_key_pair(ctx: Ctx, p: Params) -> dict:
+    """- binds KeyPairName (InvalidKeyPairName.NotFound) to InstanceIds (a JSON list, at most 50);
+      a running instance takes it at its next restart"""
+    name = p.req("KeyPairName")
+    if _kp_get(ctx, name) is None:
+        raise err("InvalidKeyPairName.NotFound")
+    instances = _instances_param(ctx, p)
+    for inst in instances:
+        inst["KeyPairName"] = name
+        _save_instance_key(ctx, inst)
+    return {"TotalCount": str(len(instances)), "FailCount": "0", "KeyPairName": name,
+            "Results": {"Result": [{"InstanceId": i["InstanceId"], "Success": "true", "Code": "200",
+                                    "Message": "successful"} for i in instances]}}
+
+
+@action("Ecs", "DetachKeyPair")
+def detach_key_pair(ctx: Ctx, p: Params) -> dict:
+    """- unbinds KeyPairName from InstanceIds (instances bound to another key pair are left alone)"""
+    name = p.req("KeyPairName")
+    instances = _instances_param(ctx, p)
+    for inst in instances:
+        if inst.get("KeyPairName") == name:
+            inst["KeyPairName"] = ""
+            _save_instance_key(ctx, inst)
+    return {"TotalCount": str(len(instances)), "FailCount": "0", "KeyPairName": name,
+            "Results": {"Result": [{"InstanceId": i["InstanceId"], "Success": "true", "Code": "200",
+                                    "Message": "successful"} for i in instances]}}
+
+
+# --- instance changes the provider makes in place -------------------------------------------------
+
+MAX_GROUPS_PER_INSTANCE = 5
+
+
+def _instance(ctx: Ctx, iid: str) -> dict[str, Any]:
+    inst = ctx.store.get("instance", iid)
+    if inst is None or inst["RegionId"] != ctx.region:
+        raise err("InvalidInstanceId.NotFound")
+    return inst
+
+
+@action("Ecs", "JoinSecurityGroup")
+def join_security_group(ctx: Ctx, p: Params) -> dict:
+    """- adds an instance to a security group of its VPC (InvalidSecurityGroup.VpcMismatch), at most 5
+      groups per instance (InstanceSecurityGroupLimitExceeded); already a member: InvalidInstanceId.AlreadyExists"""
+    from planner.emulator.actions.ecs import _save_instance
+
+    inst = _instance(ctx, p.req("InstanceId"))
+    sg = _sg(ctx, p.req("SecurityGroupId"))
+    groups = inst["SecurityGroupIds"]["SecurityGroupId"]
+    if sg["SecurityGroupId"] in groups:
+        raise err("InvalidInstanceId.AlreadyExists")
+    if sg["VpcId"] and sg["VpcId"] != inst["VpcAttributes"]["VpcId"]:
+        raise err("InvalidSecurityGroup.VpcMismatch")
+    if len(groups) >= MAX_GROUPS_PER_INSTANCE:
+        raise err("InstanceSecurityGroupLimitExceeded")
+    groups.append(sg["SecurityGroupId"])
+    _save_instance(ctx, inst)
+    return {}
+
+
+@action("Ecs", "LeaveSecurityGroup")
+def leave_security_group(ctx: Ctx, p: Params) -> dict:
+    """- an instance keeps at least one security group (InstanceLastSecurityGroup)"""
+    from planner.emulator.actions.ecs import _save_instance
+
+    inst = _instance(ctx, p.req("InstanceId"))
+    sg_id = p.req("SecurityGroupId")
+    groups = inst["SecurityGroupIds"]["SecurityGroupId"]
+    if sg_id not in groups:
+        raise err("InvalidSecurityGroupId.NotFound")
+    if len(groups) == 1:
+        raise err("InstanceLastSecurityGroup")
+    groups.remove(sg_id)
+    _save_instance(ctx, inst)
+    return {}
+
+
+@action("Ecs", "ModifyInstanceSpec")
+def modify_instance_spec(ctx: Ctx, p: Params) -> dict:
+    """- a pay-as-you-go instance changes its type only while Stopped (IncorrectInstanceStatus); the
+      type must exist (InvalidInstanceType.NotFound)"""
+    from planner.emulator.actions.ecs import _itype, _save_instance
+
+    inst = _instance(ctx, p.req("InstanceId"))
+    itype = p.get("InstanceType")
+    if itype:
+        tdoc = _itype(ctx, itype)
+        if inst["Status"] != "Stopped":
+            raise err("IncorrectInstanceStatus")
+        inst["InstanceType"] = itype
+        inst["Cpu"] = tdoc["CpuCoreCount"]
+        inst["Memory"] = int(tdoc["MemorySize"] * 1024)
+    bw = p.int("InternetMaxBandwidthOut", 0, 100)
+    if bw is not None:
+        inst["InternetMaxBandwidthOut"] = bw
+    _save_instance(ctx, inst)
+    return {}

@@ -292,8 +292,10 @@ def _apply(ctx: Ctx, p: Params, lb: dict[str, Any], lst: dict[str, Any], *, crea
             lst["ServerCertificateId"] = cert
         elif creating:
             raise missing("ServerCertificateId")
-        ca = p.get("CACertificateId")
-        if ca:
+        ca = p.raw("CACertificateId")
+        if ca == "":  # an empty id turns mutual authentication off
+            lst.pop("CACertificateId", None)
+        elif ca:
             c = ctx.store.get("cacert", ca)
             if c is None or c["RegionId"] != ctx.region:
                 raise err("CertificateNotExist")

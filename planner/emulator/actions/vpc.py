@@ -94,7 +94,7 @@ def create_vpc(ctx: Ctx, p: Params) -> dict:
     doc = {"VpcId": vpc_id, "VpcName": p.get("VpcName", ""), "Description": p.get("Description", ""),
            "CidrBlock": str(net), "Status": "Available", "RegionId": ctx.region, "IsDefault": False,
            "VRouterId": ctx.new_id("vrt-"), "ResourceGroupId": p.get("ResourceGroupId", DEFAULT_RESOURCE_GROUP),
-           "CreationTime": ctx.iso_now()}
+           "CreationTime": ctx.iso_now(), "Tags": {"Tag": [dict(t) for t in p.tags()]}}
     doc["RouteTableId"] = ctx.new_id("vtb-")
     ctx.store.put("vpc", vpc_id, doc, region=ctx.region)
     return {"VpcId": vpc_id, "VRouterId": doc["VRouterId"], "RouteTableId": doc["RouteTableId"],
@@ -149,7 +149,8 @@ def create_vswitch(ctx: Ctx, p: Params) -> dict:
     vsw_id = ctx.new_id("vsw-")
     doc = {"VSwitchId": vsw_id, "VpcId": vpc_id, "ZoneId": zone, "CidrBlock": str(net),
            "VSwitchName": p.get("VSwitchName", ""), "Description": p.get("Description", ""),
-           "Status": "Available", "RegionId": ctx.region, "CreationTime": ctx.iso_now(), "IsDefault": False}
+           "Status": "Available", "RegionId": ctx.region, "CreationTime": ctx.iso_now(), "IsDefault": False,
+           "Tags": {"Tag": [dict(t) for t in p.tags()]}}
     ctx.store.put("vswitch", vsw_id, doc, region=ctx.region, lb_id=vpc_id)
     return {"VSwitchId": vsw_id}
 

@@ -205,3 +205,81 @@ def release_bindings(ctx: Ctx, kind: str, instance_id: str) -> None:
             e.update({"Status": "Available", "InstanceId": "", "InstanceType": "", "InstanceRegionId": "",
                       "PrivateIpAddress": "", "_Kind": ""})
             _save(ctx, e)
+
+
+# --- tags of VPC-product resources (the provider's tag updates for VPCs, vSwitches and EIPs) --------
+
+_TAG_KINDS = {"VPC": ("vpc", "VpcId"), "VSWITCH": ("vswitch", "VSwitchId"), "EIP": ("eip", "AllocationId")}
+
+
+def _tag_targets(ctx: Ctx, p: Params) -> list[tuple[str, dict[str, Any]]]:
+    rtype = (p.req("ResourceType") or "").upper()
+    if rtype not in _TAG_KINDS:
+        raise err("InvalidResourceType.NotSupported", "The specified ResourceType is not supported.")
+    kind = _TAG_KINDS[rtype][0]
+    out = []
+    ids = p.flat("ResourceId")
+    if len(ids) > 20:
+        raise invalid("ResourceId")
+    for rid in ids:
+        doc = ctx.store.get(kind, rid)
+        if doc is None or doc.get("RegionId") != ctx.region:
+            raise err("InvalidResourceId.NotFound", "The specified ResourceIds are not found in our records.",
+                      status=404)
+        out.append((kind, doc))
+    return out
+
+
+def _put_tagged(ctx: Ctx, kind: str, doc: dict[str, Any]) -> None:
+    if kind == "eip":
+        _save(ctx, doc)
+    elif kind == "vswitch":
+        ctx.store.put("vswitch", doc["VSwitchId"], doc, region=doc["RegionId"], lb_id=doc["VpcId"])
+    else:
+        ctx.store.put("vpc", doc["VpcId"], doc, region=doc["RegionId"])
+
+
+def _tag_list(doc: dict[str, Any]) -> list[dict[str, str]]:
+    return list((doc.get("Tags") or {}).get("Tag") or [])
+
+
+@action("Vpc", "TagResources")
+def vpc_tag_resources(ctx: Ctx, p: Params) -> dict:
+    """- ResourceType VPC | VSWITCH | EIP; ResourceId.N (at most 20) and Tag.N; at most 20 tags per
+      resource (QuotaExceed.TagsPerResource); an existing key gets the new value"""
+    targets = _tag_targets(ctx, p)
+    if not targets:
+        raise err("MissingParam.ResourceId")
+    tags = p.tags()
+    for kind, doc in targets:
+        have = {t["TagKey"]: t["TagValue"] for t in _tag_list(doc)}
+        have.update({t["TagKey"]: t["TagValue"] for t in tags})
+        if len(have) > 20:
+            raise err("QuotaExceed.TagsPerResource")
+        doc["Tags"] = {"Tag": [{"TagKey": k, "TagValue": v} for k, v in have.items()]}
+        _put_tagged(ctx, kind, doc)
+    return {}
+
+
+@action("Vpc", "UnTagResources")
+def vpc_untag_resources(ctx: Ctx, p: Params) -> dict:
+    """- TagKey.N removes those keys; All=true removes every tag (the VPC API spells it UnTagResources)"""
+    keys = set(p.flat("TagKey"))
+    remove_all = p.bool("All")
+    for kind, doc in _tag_targets(ctx, p):
+        doc["Tags"] = {"Tag": [] if remove_all and not keys else
+                       [t for t in _tag_list(doc) if t["TagKey"] not in keys]}
+        _put_tagged(ctx, kind, doc)
+    return {}
+
+
+@action("Vpc", "ListTagResources")
+def vpc_list_tag_resources(ctx: Ctx, p: Params) -> dict:
+    """- the tags of ResourceId.N of one ResourceType"""
+    rows = []
+    rtype = (p.get("ResourceType") or "").upper()
+    for _, doc in _tag_targets(ctx, p):
+        rid = doc[_TAG_KINDS[rtype][1]]
+        rows += [{"ResourceType": rtype, "ResourceId": rid, "TagKey": t["TagKey"], "TagValue": t["TagValue"]}
+                 for t in _tag_list(doc)]
+    return {"TagResources": {"TagResource": rows}}

@@ -18,7 +18,8 @@ from planner.providers.base import BaseHandler, CallContext, ProviderError, regi
 from planner.providers.errors import ApiError
 from planner.workdir import resolve
 
-from .common import ECS, clean, items, none_if_empty, parse_tags, tag_params, tags_out
+from .common import ECS, clean, items, none_if_empty, parse_tags, sync_ecs_tags, tag_params, tags_out
+from .vpc import sync_vpc_tags
 
 SG_GONE = "InvalidSecurityGroupId.NotFound"
 
@@ -173,15 +174,7 @@ class KeyPairHandler(BaseHandler):
         return self.must_read(dict(planned, id=name), ctx)
 
     def update(self, prior: dict, planned: dict, ctx: CallContext) -> dict:
-        old, new = dict(prior.get("tags") or {}), dict(planned.get("tags") or {})
-        gone = sorted(k for k in old if k not in new)
-        if gone:
-            ctx.write(ECS, "UntagResources", {"ResourceType": "keypair", "ResourceId.1": prior["id"],
-                                              **{f"TagKey.{i}": k for i, k in enumerate(gone, 1)}})
-        changed = {k: v for k, v in new.items() if old.get(k) != v}
-        if changed:
-            ctx.write(ECS, "TagResources", {"ResourceType": "keypair", "ResourceId.1": prior["id"],
-                                            **tag_params(changed)})
+        sync_ecs_tags(ctx, "keypair", prior["id"], prior.get("tags"), planned.get("tags"))
         return self.must_read(dict(planned, id=prior["id"]), ctx)
 
     def delete(self, prior: dict, ctx: CallContext) -> None:
@@ -258,6 +251,7 @@ class EipAddressHandler(BaseHandler):
             changes["Description"] = planned.get("description") or ""
         if changes:
             ctx.write("Vpc", "ModifyEipAddressAttribute", {"AllocationId": eid, **changes})
+        sync_vpc_tags(ctx, "EIP", eid, prior.get("tags"), planned.get("tags"))
         if planned.get("deletion_protection") is not None and \
                 bool(planned["deletion_protection"]) != bool(prior.get("deletion_protection")):
             ctx.write("Vpc", "DeletionProtection", {"Type": "EIP", "InstanceId": eid,

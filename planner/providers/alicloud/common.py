@@ -174,3 +174,19 @@ def not_found(err: ApiError, *codes: str, messages: Iterable[str] = ()) -> bool:
 def clean(d: Mapping[str, Any]) -> dict[str, Any]:
     """Drop None values (the API treats an absent parameter as "not given")."""
     return {k: v for k, v in d.items() if v is not None}
+
+
+def sync_ecs_tags(ctx: CallContext, resource_type: str, resource_id: str, old: Mapping[str, Any] | None,
+                  new: Mapping[str, Any] | None) -> None:
+    """ECS tags (instance, securitygroup, eni, keypair) change in place: UntagResources for removed
+    keys, then TagResources for added or changed ones. Unset ``tags`` leaves them alone."""
+    if new is None:
+        return
+    old, new = dict(old or {}), dict(new or {})
+    gone = sorted(k for k in old if k not in new)
+    base = {"ResourceType": resource_type, "ResourceId.1": resource_id}
+    if gone:
+        ctx.write(ECS, "UntagResources", {**base, **{f"TagKey.{i}": k for i, k in enumerate(gone, start=1)}})
+    changed = {k: v for k, v in new.items() if old.get(k) != v}
+    if changed:
+        ctx.write(ECS, "TagResources", {**base, **tag_params(changed)})

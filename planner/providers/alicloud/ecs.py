@@ -22,6 +22,7 @@ from .common import (
     none_if_empty,
     parse_tags,
     str_list,
+    sync_ecs_tags,
     tag_params,
     tags_out,
     to_int,
@@ -112,6 +113,12 @@ class InstanceHandler(BaseHandler):
                if planned.get(t) is not None and planned.get(t) != prior.get(t)}
         if mod:
             ctx.write(ECS, "ModifyInstanceAttribute", {"InstanceId": iid, **mod})
+        if planned.get("key_name") != prior.get("key_name"):
+            # the provider binds a new key pair in place (it takes effect at the next restart)
+            if planned.get("key_name"):
+                ctx.write(ECS, "AttachKeyPair", {"KeyPairName": planned["key_name"], "InstanceIds": json.dumps([iid])})
+            elif prior.get("key_name"):
+                ctx.write(ECS, "DetachKeyPair", {"KeyPairName": prior["key_name"], "InstanceIds": json.dumps([iid])})
         if planned.get("tags") is not None and planned.get("tags") != prior.get("tags"):
             old, new = prior.get("tags") or {}, planned.get("tags") or {}
             gone = sorted(k for k in old if k not in new)
@@ -121,7 +128,25 @@ class InstanceHandler(BaseHandler):
                 ctx.write(ECS, "UntagResources", p)
             if new:
                 ctx.write(ECS, "TagResources", {"ResourceType": "instance", "ResourceId.1": iid, **tag_params(new)})
+        old_sgs, new_sgs = set(prior.get("security_groups") or []), planned.get("security_groups")
+        if new_sgs is not None and set(new_sgs) != old_sgs:
+            # join first: an instance must keep at least one group (InstanceLastSecurityGroup)
+            for sg in sorted(set(new_sgs) - old_sgs):
+                ctx.write(ECS, "JoinSecurityGroup", {"InstanceId": iid, "SecurityGroupId": sg})
+            for sg in sorted(old_sgs - set(new_sgs)):
+                ctx.write(ECS, "LeaveSecurityGroup", {"InstanceId": iid, "SecurityGroupId": sg})
         a = dict(planned, id=iid)
+        bw = planned.get("internet_max_bandwidth_out")
+        if bw is not None and bw != prior.get("internet_max_bandwidth_out"):
+            ctx.write(ECS, "ModifyInstanceSpec", {"InstanceId": iid, "InternetMaxBandwidthOut": int(bw)})
+        if planned.get("instance_type") and planned["instance_type"] != prior.get("instance_type"):
+            # a pay-as-you-go instance changes type while stopped: stop, change, start again (the provider)
+            running = (prior.get("status") or "Running") == "Running"
+            if running:
+                self._set_status(iid, "Stopped", a, ctx)
+            ctx.write(ECS, "ModifyInstanceSpec", {"InstanceId": iid, "InstanceType": planned["instance_type"]})
+            if running and (planned.get("status") or "Running") == "Running":
+                return self._set_status(iid, "Running", a, ctx)
         if planned.get("status") and planned["status"] != prior.get("status"):
             return self._set_status(iid, planned["status"], a, ctx)
         return self.must_read(a, ctx)
@@ -223,6 +248,7 @@ class _EniBase(BaseHandler):
         mod = clean(mod)
         if mod:
             ctx.write(ECS, "ModifyNetworkInterfaceAttribute", {"NetworkInterfaceId": eid, **mod})
+        sync_ecs_tags(ctx, "eni", eid, prior.get("tags"), planned.get("tags"))
         old_ips = set(prior.get(self.n("private_ip_addresses")) or [])
         new_ips = planned.get(self.n("private_ip_addresses"))
         if new_ips is not None:

@@ -230,6 +230,11 @@ class ListenerHandler(BaseHandler):
                             ("tls_cipher_policy", "TLSCipherPolicy")):
                 if a.get(tf):
                     p[api] = a[tf]
+            if not create and prior is not None and prior.get("ca_certificate_id") and not a.get("ca_certificate_id"):
+                # mutual TLS turned off: an empty CACertificateId lets go of the CA certificate, so
+                # the certificate can be deleted after this update (the changed value is sent, as
+                # the provider sends every changed CACertificateId)
+                p["CACertificateId"] = ""
         return clean(p)
 
     # -- create --------------------------------------------------------------------------------

@@ -12,10 +12,36 @@ from typing import Any
 from planner.providers.base import BaseHandler, CallContext, ProviderError, register
 from planner.providers.errors import ApiError
 
-from .common import ECS, VPC, chunks, clean, items, none_if_empty, parse_tags, tag_params, tags_out
+from .common import (
+    ECS,
+    VPC,
+    chunks,
+    clean,
+    items,
+    none_if_empty,
+    parse_tags,
+    sync_ecs_tags,
+    tag_params,
+    tags_out,
+)
 
 # instances and ENIs are released asynchronously: their network may refuse deletion briefly
 _LAGGING_DEPENDENTS = ("DependencyViolation", "DependencyViolation.Instance", "DependencyViolation.NetworkInterface")
+
+
+def sync_vpc_tags(ctx: CallContext, resource_type: str, resource_id: str, old: Any, new: Any) -> None:
+    """VPC-product tags change in place: UnTagResources for removed keys, TagResources for the rest
+    (ADDED by clbres: before, a tag change on a VPC or vSwitch planned an update forever)."""
+    if new is None:
+        return
+    old, new = dict(old or {}), dict(new or {})
+    gone = sorted(k for k in old if k not in new)
+    base = {"ResourceType": resource_type, "ResourceId.1": resource_id}
+    if gone:
+        ctx.write(VPC, "UnTagResources", {**base, **{f"TagKey.{i}": k for i, k in enumerate(gone, 1)}})
+    changed = {k: v for k, v in new.items() if old.get(k) != v}
+    if changed:
+        ctx.write(VPC, "TagResources", {**base, **tag_params(changed)})
 
 
 class _Bulk(BaseHandler):
@@ -82,6 +108,7 @@ class VpcHandler(_Bulk):
         if (planned.get("vpc_name"), planned.get("description")) != (prior.get("vpc_name"), prior.get("description")):
             ctx.write(VPC, "ModifyVpcAttribute", clean({"VpcId": prior["id"], "VpcName": planned.get("vpc_name"),
                                                          "Description": planned.get("description")}))
+        sync_vpc_tags(ctx, "VPC", prior["id"], prior.get("tags"), planned.get("tags"))
         return self.must_read(dict(planned, id=prior["id"]), ctx)
 
     def delete(self, prior: dict, ctx: CallContext) -> None:
@@ -145,6 +172,7 @@ class VSwitchHandler(_Bulk):
             ctx.write(VPC, "ModifyVSwitchAttribute", clean({
                 "VSwitchId": prior["id"], "VSwitchName": planned.get("vswitch_name"),
                 "Description": planned.get("description")}))
+        sync_vpc_tags(ctx, "VSWITCH", prior["id"], prior.get("tags"), planned.get("tags"))
         return self.must_read(dict(planned, id=prior["id"]), ctx)
 
     def delete(self, prior: dict, ctx: CallContext) -> None:
@@ -188,6 +216,7 @@ class SecurityGroupHandler(_Bulk):
             ctx.write(ECS, "ModifySecurityGroupAttribute", clean({
                 "SecurityGroupId": prior["id"], "SecurityGroupName": planned.get("security_group_name"),
                 "Description": planned.get("description")}))
+        sync_ecs_tags(ctx, "securitygroup", prior["id"], prior.get("tags"), planned.get("tags"))
         return self.must_read(dict(planned, id=prior["id"]), ctx)
 
     def delete(self, prior: dict, ctx: CallContext) -> None:

@@ -118,9 +118,12 @@ def read_remote_state(attrs: dict[str, Any]) -> dict[str, Any]:
     clbplan's own or Terraform's (format 4), as ``outputs.NAME``; ``defaults`` fill missing ones."""
     import json
 
+    if attrs.get("backend") == "pg":
+        return _read_pg_remote_state(attrs)
     if attrs.get("backend") != "local":
         raise ValueError(f'backend "{attrs.get("backend")}" is not supported here; clbplan reads '
-                         'remote state with backend = "local" and config = { path = "..." }')
+                         'remote state with backend = "local" and config = { path = "..." }, or backend = "pg" '
+                         'and config = { conn_str = "..." }')
     config = attrs.get("config")
     if config is not None and not isinstance(config, dict):
         raise ValueError('config must be an object such as { path = "../network/terraform.tfstate" }')
@@ -141,6 +144,37 @@ def read_remote_state(attrs: dict[str, Any]) -> dict[str, Any]:
     defaults = attrs.get("defaults") if isinstance(attrs.get("defaults"), dict) else {}
     return {"outputs": {**defaults, **values}, "id": "default" if not attrs.get("workspace") else attrs["workspace"],
             "workspace": attrs.get("workspace") or "default"}
+
+
+PG_ARGS = frozenset({"conn_str", "schema_name", "skip_schema_creation", "skip_table_creation",
+                     "skip_index_creation"})
+
+
+def _read_pg_remote_state(attrs: dict[str, Any]) -> dict[str, Any]:
+    """``backend = "pg"``: the workspace's row in Terraform's table (read without taking its lock, as
+    Terraform reads remote state); PG_CONN_STR / PG_SCHEMA_NAME / PG* fill what config leaves out."""
+    from planner.state.backend import StateError
+    from planner.state.pg import PgBackend, PgSettings
+
+    config = attrs.get("config") or {}
+    if not isinstance(config, dict):
+        raise ValueError('config must be an object such as { conn_str = "postgres://..." }')
+    unknown = sorted(set(config) - PG_ARGS)
+    if unknown:
+        raise ValueError(f'the pg backend has no argument "{unknown[0]}" (it takes {", ".join(sorted(PG_ARGS))})')
+    workspace = attrs.get("workspace") or "default"
+    backend = PgBackend(PgSettings.from_config(config), workspace)
+    try:
+        if not backend.exists():
+            raise ValueError(f"Unable to find remote state: no state for workspace {workspace!r} in {backend.where}")
+        state = backend.read()
+    except StateError as e:
+        raise ValueError(str(e).removeprefix("error: ")) from None
+    finally:
+        backend.close()
+    values = {k: v.get("value") for k, v in state.outputs.items()}
+    defaults = attrs.get("defaults") if isinstance(attrs.get("defaults"), dict) else {}
+    return {"outputs": {**defaults, **values}, "id": workspace, "workspace": workspace}
 
 
 DATA_READERS = {"local_file": read_local_file, "local_sensitive_file": read_local_file,

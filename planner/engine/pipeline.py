@@ -14,11 +14,11 @@ from typing import Any
 
 from planner.addresses import ModuleAddress, ResourceAddress
 from planner.config.evaluation import InstanceValues
-from planner.config.model import Configuration
+from planner.config.model import Configuration, config_dependencies
 from planner.diff import Differ, detect_drift, get_schema, planned_after, refreshed_state, strip_unknown
+from planner.engine.verify import verify_plan
 from planner.plan.build import plan_from
 from planner.plan.model import Operation, OpKind, Plan
-from planner.plan.verify import verify_plan
 from planner.state.model import State
 from planner.values import UNKNOWN
 
@@ -45,13 +45,6 @@ class Planned:
 
     def dependencies(self) -> dict[ResourceAddress, list[ResourceAddress]]:
         return config_dependencies(self.config)
-
-
-def config_dependencies(config: Configuration) -> dict[ResourceAddress, list[ResourceAddress]]:
-    """What each resource references (recorded in state so orphans are deleted in order). A dependency
-    on every instance of a counted resource stays its unkeyed address, as Terraform records it."""
-    return {addr: sorted((d for d in inst.depends_on if d.mode == "managed" and d != addr), key=str)
-            for addr, inst in config.resources.items()}
 
 
 def make_planned_values(config: Configuration) -> Callable[[Operation, Mapping[ResourceAddress, dict]], dict]:
@@ -138,6 +131,55 @@ def open_provider(config: Configuration, workdir: Path, clouds: Any = None,
     return with_local(cloud, base=workdir), transport, emulator, region
 
 
+def remember_secrets(*, config: Configuration | None = None, state: State | None = None,
+                     plan: Any = None) -> None:
+    """Tell ``planner.redact`` every value that carries a sensitive mark in this run: sensitive
+    variables, attributes marked by the schema or by a sensitive input, in the configuration,
+    the state and the plan's changes. Renderers mask marked attributes; these values are also
+    scrubbed wherever they reappear unmarked (a secret echoed back by the cloud)."""
+    from planner import redact
+    from planner.diff import get_schema
+
+    found: list[Any] = []
+    if config is not None:
+        found.extend(v for k, v in config.variables.items() if k in config.sensitive_variables)
+        for inst in config.resources.values():
+            found.extend(inst.attributes.get(n) for n in inst.sensitive)
+    if state is not None:
+        for rs in state.resources.values():
+            schema = get_schema(rs.type)
+            names = set(rs.sensitive) | (set(schema.sensitive) if schema is not None else set())
+            found.extend(rs.attributes.get(n) for n in names)
+        found.extend(o.get("value") for o in state.outputs.values() if o.get("sensitive"))
+    if plan is not None:
+        for ch in plan.changes:
+            for values in (ch.before, ch.after):
+                if values:
+                    found.extend(values.get(n) for n in ch.sensitive)
+    redact.remember(v for v in found if v is not None)
+    if state is not None:
+        mark_echoes(state)
+
+
+def mark_echoes(state: State) -> None:
+    """Mark sensitive (in ``sensitive_attributes``) every attribute of the state that holds a secret
+    known to the run: the cloud echoes a secret written into one object back in another one's
+    computed attribute (an ACL entry's comment in the ACL's ``entry_list``), and from then on
+    that attribute is masked like the original, in this run and the next."""
+    from planner import redact
+
+    known = redact.secrets_known()
+    if not known:
+        return
+    for rs in state.resources.values():
+        for name, value in rs.attributes.items():
+            if name in rs.sensitive or value is None:
+                continue
+            strings = redact.collect(value)
+            if strings and any(k in text for text in strings for k in known):
+                rs.sensitive.add(name)
+
+
 def make_plan(workdir: Path | str, state: State, *, var_args: Sequence[str] = (), var_files: Sequence[str] = (),
               env: Mapping[str, str] | None = None, destroy: bool = False, verify: bool = True,
               refresh: bool = True, targets: Sequence[ResourceAddress | ModuleAddress] = (),
@@ -168,6 +210,7 @@ def make_plan(workdir: Path | str, state: State, *, var_args: Sequence[str] = ()
     config = _evaluate(module, var_args=var_args, var_files=var_files, env=env, resolver=differ.resolve,
                        data_reader=reader)
     check_instance_moves(module, config)
+    remember_secrets(config=config, state=state)
     provider, transport, emulator, region = open_provider(config, workdir, clouds)
     refreshed, drift = state, []
     if refresh and state.resources:
@@ -179,6 +222,7 @@ def make_plan(workdir: Path | str, state: State, *, var_args: Sequence[str] = ()
             config = _evaluate(module, var_args=var_args, var_files=var_files, env=env, resolver=differ.resolve,
                                data_reader=reader)
     plan = plan_from(config, refreshed, differ=differ, drift=drift, destroy=destroy)
+    remember_secrets(config=config, state=refreshed, plan=plan)
     check_replace(plan, replace)
     if refresh_only:
         plan = refresh_only_plan(plan)
@@ -207,14 +251,15 @@ def final_outputs(planned: Planned, state: State, *, var_args: Sequence[str] = (
 
 
 def apply_plan(planned: Planned, state: State, *, parallelism: int = 10, journal: Any = None,
-               on_event: Callable | None = None) -> Any:
-    """Run the plan's operations for real; ``state`` is updated in place. Returns ApplyResult."""
+               on_event: Callable | None = None, stop: Any = None) -> Any:
+    """Run the plan's operations for real; ``state`` is updated in place. Returns ApplyResult.
+    ``stop`` (a threading.Event) ends the run gracefully when set (the CLI sets it on Ctrl-C)."""
     from planner.apply.executor import Executor
 
     forget_objects(planned.plan, state)
     executor = Executor(planned.provider, parallelism=parallelism, journal=journal, lineage=state.lineage,
                         planned_values=planned.planned_values(), on_event=on_event,
-                        dependencies=planned.dependencies())
+                        dependencies=planned.dependencies(), stop=stop)
     return executor.run(planned.plan.operations, planned.plan.edges, state)
 
 

@@ -1,0 +1,235 @@
+"""One ``run`` for plan, apply, destroy and applying a saved plan.
+
+The steps, in the order that keeps a killed apply recoverable (see ``planner.state.session``):
+
+    lock -> read state (journal replayed) -> recover an interrupted apply -> plan -> verify
+         -> show -> approve -> apply (journal) -> outputs -> checkpoint
+
+A fresh plan and a saved plan differ in one branch only, as in Terraform's ``opApply``: a saved
+plan is re-made from the same configuration, variables and flags and refused unless it is exactly
+the reviewed one (``planner.plan.planfile.check_fresh``); it is never shown again nor asked about.
+
+The engine decides *when* to show, ask or report; the caller (the CLI) decides *how*, through
+``RunHooks``. Nothing here prints.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import enum
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from planner.apply.executor import ApplyEvent, ApplyResult, RecoveryError, recover
+from planner.diagnostics import Diagnostic, DiagnosticsError
+from planner.diff import Differ
+from planner.engine.options import PlanOptions
+from planner.engine.pipeline import (
+    Planned,
+    _evaluate,
+    _load,
+    apply_plan,
+    final_outputs,
+    forget_objects,
+    make_plan,
+    open_provider,
+)
+from planner.plan.planfile import SavedPlan, check_fresh, check_state, saved_var_file
+from planner.state.backend import LocalBackend
+from planner.state.model import State
+from planner.state.session import StateSession, open_state
+
+PENDING_NOTE = ("Warning: an earlier apply was interrupted; the next apply recovers its unfinished "
+                "operations first.")
+RECOVERING_NOTE = "Recovering operations left unfinished by an interrupted apply..."
+
+
+class RunHooks(Protocol):
+    """The process edge a run calls back: what to print and whom to ask."""
+
+    def note(self, text: str) -> None:
+        """A progress or warning line for the operator (stderr in the CLI)."""
+
+    def show(self, planned: Planned) -> None:
+        """Show a freshly made plan (never called for a saved plan: it was reviewed already)."""
+
+    def approve(self, planned: Planned) -> bool:
+        """Ask before changing anything; False cancels the run."""
+
+    def on_event(self, total: int) -> Callable[[ApplyEvent], None] | None:
+        """The apply walk's event callback, given how many operations will run."""
+
+    def interrupts(self) -> contextlib.AbstractContextManager:
+        """Held around the walk; yields an event (or None) that, once set, ends the walk gracefully."""
+
+
+class QuietHooks:
+    """Hooks for callers with no operator: show nothing, approve everything."""
+
+    def note(self, text: str) -> None:
+        return None
+
+    def show(self, planned: Planned) -> None:
+        return None
+
+    def approve(self, planned: Planned) -> bool:
+        return True
+
+    def on_event(self, total: int) -> Callable[[ApplyEvent], None] | None:
+        return None
+
+    def interrupts(self) -> contextlib.AbstractContextManager:
+        return contextlib.nullcontext(None)
+
+
+@dataclass(frozen=True)
+class RunRequest:
+    """What to run. ``apply=False`` is ``plan``; ``saved`` applies that plan file instead of planning."""
+
+    workdir: Path
+    backend: LocalBackend
+    options: PlanOptions
+    apply: bool = True
+    var_args: Sequence[str] = ()
+    var_files: Sequence[str] = ()
+    parallelism: int = 10
+    saved: SavedPlan | None = None
+    lock: bool = True  # -lock=false (plan only): read the state without taking the lock
+
+    @property
+    def operation(self) -> str:
+        """The lock's operation name (what ``force-unlock`` shows)."""
+        if not self.apply:
+            return "plan"
+        return "destroy" if self.options.destroy and self.saved is None else "apply"
+
+
+class RunStatus(enum.Enum):
+    PLANNED = "planned"  # plan only
+    CANCELLED = "cancelled"  # the operator said no
+    UNCHANGED = "unchanged"  # nothing to apply
+    REFRESHED = "refreshed"  # refresh-only: drift recorded in the state
+    APPLIED = "applied"  # the walk ran (``result`` says how it went)
+
+
+@dataclass
+class RunOutcome:
+    """What a run did; the CLI turns it into one report and one exit code."""
+
+    status: RunStatus
+    planned: Planned
+    state: State
+    result: ApplyResult | None = None
+    pending: bool = False  # an interrupted apply's intents were found (and, for apply, recovered)
+    options: PlanOptions = field(default_factory=lambda: PlanOptions([], [], []))
+
+
+def run(request: RunRequest, hooks: RunHooks | None = None) -> RunOutcome:
+    """Plan (and unless ``request.apply`` is False, apply) under the state lock."""
+    hooks = hooks or QuietHooks()
+    with open_state(request.backend, request.operation, mutating=False,
+                    lock=request.lock or request.apply) as session:
+        pending = bool(session.pending)
+        if pending and not request.apply:
+            hooks.note(PENDING_NOTE)
+        elif pending and request.saved is not None:
+            raise DiagnosticsError([Diagnostic(
+                "Saved plan is stale",
+                detail="an apply was interrupted after this plan was made; its recovery changes the state",
+                hint="run `clbplan plan` (it warns) or `clbplan apply` to recover, then create a new plan")])
+        elif pending:
+            _recover(request, session, hooks)
+        with _plan_inputs(request, session) as var_files:
+            planned = make_plan(request.workdir, session.state, var_args=request.var_args, var_files=var_files,
+                                destroy=request.options.destroy, refresh=request.options.refresh,
+                                **request.options.plan_kwargs())
+            if request.saved is not None:
+                check_fresh(request.saved, planned)
+            else:
+                hooks.show(planned)
+            outcome = RunOutcome(RunStatus.PLANNED, planned, planned.refreshed, pending=pending,
+                                 options=request.options)
+            if request.apply:
+                outcome = _apply(request, session, outcome, hooks, var_files)
+    return outcome
+
+
+@contextlib.contextmanager
+def _plan_inputs(request: RunRequest, session: StateSession) -> Iterator[Sequence[str]]:
+    """The variable files to plan with. A saved plan brings its own variables (a temporary file,
+    removed when the run ends) and must match the state it was made from."""
+    if request.saved is None:
+        yield request.var_files
+        return
+    lineage = session.state.lineage
+    check_state(request.saved, session.state)  # may adopt the plan's lineage when there is no state yet
+    if session.state.lineage != lineage:
+        session.switch_journal()
+    tmp = saved_var_file(request.saved)
+    try:
+        yield (*request.var_files, str(tmp))
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _recover(request: RunRequest, session: StateSession, hooks: RunHooks) -> None:
+    """Finish what an interrupted apply left half-done, before planning anything new."""
+    config = _evaluate(_load(request.workdir), var_args=request.var_args, var_files=request.var_files, env=None,
+                      resolver=Differ(session.state).resolve)
+    provider, *_ = open_provider(config, request.workdir)
+    hooks.note(RECOVERING_NOTE)
+    try:
+        session.state = recover(session.journal, provider, session.state)
+    except RecoveryError as e:
+        session.backend.write(e.state)  # what was settled is kept; the rest stays pending in the journal
+        raise RunRecoveryError(e.failures) from None
+    session.save()
+
+
+class RunRecoveryError(Exception):
+    """Some operations an interrupted apply left could not be finished; the rest were saved."""
+
+    def __init__(self, failures: list[tuple[str, Exception]]):
+        self.failures = failures
+        super().__init__(f"could not finish {len(failures)} operation(s) left by an interrupted apply")
+
+
+def _apply(request: RunRequest, session: StateSession, outcome: RunOutcome, hooks: RunHooks,
+           var_files: Sequence[str]) -> RunOutcome:
+    planned, opts, fresh = outcome.planned, request.options, request.saved is None
+    plan = planned.plan
+    if opts.refresh_only:
+        if fresh and plan.drift and not hooks.approve(planned):
+            outcome.status = RunStatus.CANCELLED
+            return outcome
+        session.backend.write(planned.refreshed)
+        outcome.status = RunStatus.REFRESHED
+        return outcome
+    state = planned.refreshed
+    if fresh and not plan.has_changes:
+        outputs = final_outputs(planned, state, var_args=request.var_args, var_files=var_files)
+        if outputs != state.outputs:
+            state.outputs = outputs
+            session.backend.write(state)
+        outcome.status = RunStatus.UNCHANGED
+        return outcome
+    if fresh and not hooks.approve(planned):
+        outcome.status = RunStatus.CANCELLED
+        return outcome
+    if forget_objects(plan, state) or not session.backend.exists():
+        # the journal is kept per lineage: a run killed before its first state write must leave
+        # that lineage on disk, or the next run starts a new one and forgets what was created;
+        # moved and forgotten objects are written first so a replayed journal meets their new addresses
+        session.backend.write(state)
+    with hooks.interrupts() as stop:
+        result = apply_plan(planned, state, parallelism=request.parallelism, journal=session.journal,
+                            on_event=hooks.on_event(len(plan.operations)), stop=stop)
+        # a targeted saved plan keeps the outputs it had: they were not part of what was reviewed
+        if not result.failures and not result.interrupted and (fresh or not opts.partial):
+            state.outputs = final_outputs(planned, state, var_args=request.var_args, var_files=var_files)
+        session.state = state
+        session.save()
+    outcome.status, outcome.state, outcome.result = RunStatus.APPLIED, state, result
+    return outcome

@@ -1,0 +1,363 @@
+"""Terraform's state format version 4: what clbplan writes, and what it reads (its own or Terraform's).
+
+Why a codec of its own: the in-memory ``State`` is keyed by instance address (what the planner
+needs), while format 4 groups instances under their resource (module, mode, type, name) and keeps
+the object id inside ``attributes``. Writing exactly Terraform's shape (field names, sort order,
+``provider["<source>"]`` strings, dynamic-typed ``terraform_data`` values, output types) lets
+``terraform state list`` / ``terraform show`` read clbplan's state and lets clbplan plan against a
+``terraform.tfstate`` without importing anything.
+
+Resource types clbplan does not manage (and data-source objects, which Terraform re-reads each
+run) are kept verbatim in ``State.foreign`` and written back untouched. Instance fields clbplan
+has no use for (``schema_version``, ``private``, ``status``, ``sensitive_attributes``...) ride in
+``ResourceState.extra`` so a read-write cycle does not lose them.
+
+Dependencies: format 4 records config-resource addresses (no instance keys). clbplan orders
+deletes by instance, so when its recorded dependencies carry keys they are also kept in the
+instance field ``clbplan_dependencies`` (Terraform ignores fields it does not know).
+
+The older clbplan layout (``"version": 1``, a flat resource list) is still read (``decode_legacy``).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from planner.addresses import ResourceAddress, parse_module_path
+from planner.state.model import ResourceState, State
+
+TF_STATE_VERSION = 4
+LEGACY_VERSION = 1
+
+BUILTIN_SOURCE = "terraform.io/builtin/terraform"
+ALICLOUD_SOURCE = "registry.terraform.io/aliyun/alicloud"
+# providers whose types are typed "dynamic" in their schema: stored as {"value", "type"} by Terraform
+DYNAMIC_ATTRIBUTES: dict[str, tuple[str, ...]] = {"terraform_data": ("input", "output", "triggers_replace")}
+
+_PROVIDER_RE = re.compile(r'^(?P<module>(?:module\.[A-Za-z0-9_-]+\.)*)provider\["(?P<source>[^"]+)"\](?:\.(?P<alias>[A-Za-z0-9_-]+))?$')
+_LEGACY_PROVIDER_RE = re.compile(r"^(?P<module>(?:module\.[A-Za-z0-9_-]+\.)*)provider\.(?P<name>[A-Za-z0-9_-]+)(?:\.(?P<alias>[A-Za-z0-9_-]+))?$")
+
+
+class FormatError(ValueError):
+    """A state document that is not a valid format-4 state (the message names what is wrong)."""
+
+
+# ---------------------------------------------------------------------------------------- providers
+def provider_source_of(local: str) -> str:
+    """``alicloud`` / ``random.eu`` -> the provider's source address."""
+    from planner.schema.utility import provider_source
+
+    base = local.split(".", 1)[0]
+    if base == "terraform":
+        return BUILTIN_SOURCE
+    return provider_source(base) or ALICLOUD_SOURCE
+
+
+def provider_string(local: str, module: tuple = ()) -> str:
+    """Terraform's ``provider`` field: ``[module.a.]provider["<source>"][.alias]`` (static module path)."""
+    base, _, alias = local.partition(".")
+    prefix = "".join(f"module.{name}." for name, _key in module)
+    return f'{prefix}provider["{provider_source_of(base)}"]' + (f".{alias}" if alias else "")
+
+
+def local_provider(text: str) -> str | None:
+    """The reverse of ``provider_string``: the local name (+ ``.alias``), or None when malformed."""
+    m = _PROVIDER_RE.match(text)
+    if m:
+        name = m.group("source").rsplit("/", 1)[-1]
+    else:
+        m = _LEGACY_PROVIDER_RE.match(text)
+        if not m:
+            return None
+        name = m.group("name")
+    return name + (f".{m.group('alias')}" if m.group("alias") else "")
+
+
+def managed_type(type_name: str) -> bool:
+    from planner.schema.registry import MANAGED
+
+    return type_name in MANAGED
+
+
+# ---------------------------------------------------------------------------------------- cty types
+def cty_type(value: Any) -> Any:
+    """The cty type JSON Terraform records for a value it inferred the type of (outputs, terraform_data)."""
+    if value is None:
+        return "dynamic"
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list | tuple):
+        return ["tuple", [cty_type(v) for v in value]]
+    if isinstance(value, set | frozenset):
+        items = sorted(value, key=str)
+        return ["tuple", [cty_type(v) for v in items]]
+    if isinstance(value, dict):
+        return ["object", {str(k): cty_type(v) for k, v in value.items()}]
+    return "dynamic"
+
+
+def _wrap_dynamic(type_name: str, attrs: dict[str, Any]) -> dict[str, Any]:
+    names = DYNAMIC_ATTRIBUTES.get(type_name)
+    if not names:
+        return attrs
+    out = dict(attrs)
+    for n in names:
+        if n in out and out[n] is not None:
+            out[n] = {"value": out[n], "type": cty_type(out[n])}
+    return out
+
+
+def _unwrap_dynamic(type_name: str, attrs: dict[str, Any]) -> dict[str, Any]:
+    names = DYNAMIC_ATTRIBUTES.get(type_name)
+    if not names:
+        return attrs
+    out = dict(attrs)
+    for n in names:
+        v = out.get(n)
+        if isinstance(v, dict) and set(v) == {"value", "type"}:
+            out[n] = v["value"]
+    return out
+
+
+# ---------------------------------------------------------------------------------------- sort keys
+def _key_order(key: Any) -> tuple:
+    if key is None:
+        return (0, 0, "")
+    if isinstance(key, int):
+        return (1, key, "")
+    return (2, 0, str(key))
+
+
+def _resource_order(doc: dict[str, Any]) -> tuple:
+    return (doc.get("module", ""), doc.get("mode", ""), doc.get("type", ""), doc.get("name", ""))
+
+
+def _config_address(d: ResourceAddress) -> str:
+    """A dependency as Terraform records it: the config resource, no instance keys."""
+    return str(ResourceAddress(d.type, d.name, None, d.mode, tuple((n, None) for n, _ in d.module)))
+
+
+# ---------------------------------------------------------------------------------------- encode
+def resource_objects(state: State) -> list[dict[str, Any]]:
+    """The ``resources`` array of format 4, in Terraform's order (clbplan's and foreign ones)."""
+    from planner.schema.registry import MANAGED
+
+    groups: dict[tuple, list[ResourceState]] = {}
+    for addr, rs in state.resources.items():
+        groups.setdefault((addr.module, addr.mode, addr.type, addr.name), []).append(rs)
+    out: list[dict[str, Any]] = list(state.foreign)
+    for (module, mode, type_name, name), members in groups.items():
+        members.sort(key=lambda r: _key_order(r.address.key))
+        first = members[0]
+        doc: dict[str, Any] = {}
+        if module:
+            doc["module"] = first.address.module_address
+        doc.update({"mode": mode, "type": type_name, "name": name,
+                    "provider": first.extra.get("provider_string") or provider_string(first.provider, module)})
+        schema = MANAGED.get(type_name)
+        sensitive = sorted(schema.sensitive) if schema is not None else []
+        instances = [_instance(rs, type_name, sensitive) for rs in members]
+        doc["instances"] = instances
+        out.append(doc)
+    out.sort(key=_resource_order)
+    return out
+
+
+def _instance(rs: ResourceState, type_name: str, sensitive: list[str]) -> dict[str, Any]:
+    extra = rs.extra
+    inst: dict[str, Any] = {}
+    if rs.address.key is not None:
+        inst["index_key"] = rs.address.key
+    if extra.get("status"):
+        inst["status"] = extra["status"]
+    inst["schema_version"] = int(extra.get("schema_version", 0))
+    attrs = dict(rs.attributes)
+    if rs.id and attrs.get("id") != rs.id:
+        attrs["id"] = rs.id
+    inst["attributes"] = _wrap_dynamic(type_name, attrs)
+    names = sorted({n for n in sensitive if attrs.get(n) is not None} | set(rs.sensitive))
+    inst["sensitive_attributes"] = [[{"type": "get_attr", "value": n}] for n in names]
+    if extra.get("private"):
+        inst["private"] = extra["private"]
+    if rs.dependencies:
+        config_deps = sorted({_config_address(d) for d in rs.dependencies})
+        inst["dependencies"] = config_deps
+        exact = sorted(str(d) for d in rs.dependencies)
+        if exact != config_deps:
+            inst["clbplan_dependencies"] = exact
+    if extra.get("create_before_destroy"):
+        inst["create_before_destroy"] = True
+    return inst
+
+
+def outputs_v4(outputs: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    out = {}
+    for name in sorted(outputs):
+        o = outputs[name]
+        doc = {"value": o.get("value"), "type": o.get("type") or cty_type(o.get("value"))}
+        if o.get("sensitive"):
+            doc["sensitive"] = True
+        out[name] = doc
+    return out
+
+
+# ---------------------------------------------------------------------------------------- decode
+def decode_v4(doc: dict[str, Any]) -> State:
+    """A format-4 document (Terraform's or clbplan's) -> State. Raises FormatError naming the problem."""
+    serial = doc.get("serial", 0)
+    if not isinstance(serial, int) or isinstance(serial, bool) or serial < 0:
+        raise FormatError(f"invalid serial {serial!r}")
+    lineage = doc.get("lineage", "")
+    if not isinstance(lineage, str):
+        raise FormatError(f"invalid lineage {lineage!r}")
+    tf_version = doc.get("terraform_version", "")
+    if tf_version is not None and not isinstance(tf_version, str):
+        raise FormatError(f"invalid terraform_version {tf_version!r}")
+    state = State(lineage=lineage, serial=serial, version=TF_STATE_VERSION)
+    if not lineage:
+        import uuid
+
+        state.lineage = str(uuid.uuid4())  # Terraform treats "" as "no lineage yet"
+    state.terraform_version = tf_version or ""
+    outputs = doc.get("outputs") or {}
+    if not isinstance(outputs, dict):
+        raise FormatError("'outputs' must be an object")
+    for name, o in outputs.items():
+        if not isinstance(o, dict) or "value" not in o:
+            raise FormatError(f"output {name!r} has no value")
+        state.outputs[name] = {"value": o["value"], "sensitive": bool(o.get("sensitive", False))}
+    resources = doc.get("resources") or []
+    if not isinstance(resources, list):
+        raise FormatError("'resources' must be a list")
+    for i, r in enumerate(resources):
+        if not isinstance(r, dict):
+            raise FormatError(f"resource #{i + 1} is not an object")
+        _decode_resource(state, r, i)
+    return state
+
+
+def _decode_resource(state: State, r: dict[str, Any], i: int) -> None:
+    for k in ("mode", "type", "name", "provider"):
+        if not isinstance(r.get(k), str) or not r.get(k):
+            raise FormatError(f"resource #{i + 1} has no valid {k!r}")
+    mode, type_name, name = r["mode"], r["type"], r["name"]
+    if mode not in ("managed", "data"):
+        raise FormatError(f"resource #{i + 1} ({type_name}.{name}) has an invalid mode {mode!r}")
+    instances = r.get("instances") or []
+    if not isinstance(instances, list):
+        raise FormatError(f"resource {type_name}.{name}: 'instances' must be a list")
+    provider = local_provider(r["provider"])
+    if (mode != "managed" or provider is None or not managed_type(type_name)
+            or any(not isinstance(x, dict) or "attributes" not in x or x.get("deposed") for x in instances)):
+        state.foreign.append(r)  # not ours to plan: written back exactly as read
+        return
+    module_text = r.get("module") or ""
+    if not isinstance(module_text, str):
+        raise FormatError(f"resource {type_name}.{name}: invalid module {module_text!r}")
+    module, rest = parse_module_path(module_text + ".") if module_text else ((), "")
+    if module_text and rest:
+        raise FormatError(f"resource {type_name}.{name}: invalid module address {module_text!r}")
+    for inst in instances:
+        key = inst.get("index_key")
+        if key is not None and (isinstance(key, bool) or not isinstance(key, int | str)):
+            raise FormatError(f"resource {type_name}.{name}: invalid index_key {key!r}")
+        addr = ResourceAddress(type_name, name, key, mode, module)
+        attrs = inst.get("attributes")
+        if not isinstance(attrs, dict):
+            attrs = {}
+        attrs = _unwrap_dynamic(type_name, dict(attrs))
+        extra: dict[str, Any] = {}
+        for k in ("status", "schema_version", "private", "create_before_destroy"):
+            if k in inst:
+                extra[k] = inst[k]
+        if extra.get("schema_version", 0) == 0:
+            extra.pop("schema_version", None)
+        if r["provider"] != provider_string(provider, module):
+            extra["provider_string"] = r["provider"]
+        dep_texts = inst.get("clbplan_dependencies") or inst.get("dependencies") or []
+        try:
+            deps = [ResourceAddress.parse(d) for d in dep_texts]
+        except (ValueError, TypeError) as e:
+            raise FormatError(f"{addr}: invalid dependency: {e}")
+        rid = attrs.pop("id", None)  # in memory the id lives in ResourceState.id (as after a refresh)
+        from planner.schema.registry import MANAGED
+        from planner.state.model import _sensitive_names
+
+        schema = MANAGED.get(type_name)
+        marked = _sensitive_names(inst.get("sensitive_attributes")) - (schema.sensitive if schema else set())
+        state.resources[addr] = ResourceState(addr, "" if rid is None else str(rid), attrs, provider, deps,
+                                              sensitive=marked, extra=extra)
+
+
+def flat_instances(doc: dict[str, Any]) -> list[dict[str, Any]]:
+    """A state document's instances, one dict each (``type``, ``name``, ``index``, ``id``,
+    ``attributes``...), whichever layout the document has: for tools and tests that read the file."""
+    out: list[dict[str, Any]] = []
+    for r in doc.get("resources") or []:
+        if "instances" not in r:  # clbplan's layout before format 4
+            out.append(r)
+            continue
+        for inst in r["instances"]:
+            attrs = inst.get("attributes") or {}
+            out.append({"module": r.get("module", ""), "mode": r["mode"], "type": r["type"], "name": r["name"],
+                        "index": inst.get("index_key"), "id": attrs.get("id"), "attributes": attrs,
+                        "dependencies": inst.get("dependencies", [])})
+    return out
+
+
+def foreign_addresses(state: State) -> list[str]:
+    """Addresses of the managed resources in ``state`` that clbplan keeps untouched (types it does
+    not manage); data-source objects are not listed (Terraform re-reads them each run)."""
+    out = []
+    for r in state.foreign:
+        if r.get("mode") != "managed":
+            continue
+        prefix = f"{r['module']}." if r.get("module") else ""
+        out.append(f"{prefix}{r.get('type')}.{r.get('name')}")
+    return sorted(out)
+
+
+_REPORTED: set[tuple[str, str]] = set()
+
+
+def report_foreign(state: State, where: str) -> None:
+    """Say once per process and state which resources clbplan leaves alone (on stderr)."""
+    import sys
+
+    addrs = foreign_addresses(state)
+    if not addrs or (where, state.lineage) in _REPORTED:
+        return
+    _REPORTED.add((where, state.lineage))
+    shown = ", ".join(addrs[:8]) + (f" and {len(addrs) - 8} more" if len(addrs) > 8 else "")
+    print(f"clbplan: the state {where} holds {len(addrs)} resource(s) of types clbplan does not manage "
+          f"({shown}); they are kept in the state untouched and not planned.", file=sys.stderr)
+
+
+def decode_legacy(doc: dict[str, Any]) -> State:
+    """clbplan's format before 4 (``"version": 1``): a flat list of instances with their address."""
+    st = State(lineage=doc["lineage"], serial=int(doc["serial"]), version=TF_STATE_VERSION,
+               outputs=doc.get("outputs", {}))
+    for r in doc.get("resources", []):
+        rs = ResourceState.from_json(r)
+        st.resources[rs.address] = rs
+    return st
+
+
+def encode_document(state: State, resources: list[dict[str, Any]]) -> dict[str, Any]:
+    """The whole format-4 document (for ``state pull`` and the pg backend)."""
+    from planner import __version__
+    from planner.version import TERRAFORM_LANGUAGE_VERSION
+
+    return {"version": TF_STATE_VERSION, "terraform_version": TERRAFORM_LANGUAGE_VERSION,
+            "serial": state.serial, "lineage": state.lineage, "outputs": outputs_v4(state.outputs),
+            "resources": resources, "check_results": None, "clbplan_version": __version__}
+
+
+def dumps_document(doc: dict[str, Any]) -> str:
+    return json.dumps(doc, indent=2) + "\n"
