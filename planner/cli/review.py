@@ -63,7 +63,7 @@ def make_options(targets=(), excludes=(), replace=(), refresh_only: bool = False
 def has_changes(plan: Plan, opts: ReviewOptions | None) -> bool:
     """What -detailed-exitcode reports as 2: pending changes, or drift for a refresh-only plan."""
     if opts is not None and opts.refresh_only:
-        return bool(plan.drift)
+        return bool(plan.drift) or any(c.previous_address is not None for c in plan.changes)
     return plan.has_changes
 
 
@@ -116,7 +116,14 @@ def render_text(plan: Plan, opts: ReviewOptions | None) -> str:
 
     out: list[str] = []
     if opts is not None and opts.refresh_only:
-        if not plan.drift:
+        moved = [c for c in plan.changes if c.previous_address is not None]
+        if moved:  # a refresh-only apply records moves too (Terraform shows them with the drift)
+            out.append("\n".join(["Objects moved by moved blocks (applying this plan records them at their new "
+                                   "addresses):", ""] + [f"  # {c.previous_address} has moved to {c.address}"
+                                                         for c in moved]) + "\n")
+        if not plan.drift and moved:
+            out.append(REFRESH_ONLY_NOTE + "\n")
+        elif not plan.drift:
             out.append("No changes. Your infrastructure still matches the configuration.\n\n"
                        "clbplan has checked that the real remote objects still match the result of your "
                        "most recent changes, and found no differences.\n")

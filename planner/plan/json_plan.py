@@ -76,6 +76,18 @@ def _addr_fields(addr: ResourceAddress, previous: ResourceAddress | None = None)
     return out
 
 
+def _key_order(key: Any) -> tuple:
+    return (0, 0, "") if key is None else ((1, key, "") if isinstance(key, int) else (2, 0, key))
+
+
+def terraform_order(addr: ResourceAddress) -> tuple:
+    """Terraform's order of resource instances in a JSON plan: shallower modules first (the root
+    module's resources, then each module instance's), then module path, resource, instance key
+    (integer keys before string keys)."""
+    return (len(addr.module), tuple((n, _key_order(k)) for n, k in addr.module),
+            addr.mode != "managed", addr.type, addr.name, _key_order(addr.key))
+
+
 def known_part(value: Any) -> Any:
     """``value`` with unknowns left out of objects and null in lists (Terraform's ``after``)."""
     if isinstance(value, dict):
@@ -565,7 +577,7 @@ def plan_json(plan: Plan, *, prior: State, config: Any = None, options: Mapping[
         "variables": {k: {"value": v} for k, v in sorted(plan.variables.items())},
         "planned_values": {"outputs": planned_outputs, "root_module": module_tree(resources)},
         "resource_drift": [drift_json(d, masked.get(d.address)) for d in plan.drift],
-        "resource_changes": [change_json(c) for c in plan.changes],
+        "resource_changes": [change_json(c) for c in sorted(plan.changes, key=lambda c: terraform_order(c.address))],
         "output_changes": outs,
         "prior_state": {"format_version": "1.0", "terraform_version": TERRAFORM_LANGUAGE_VERSION,
                         "values": state_values(prior, masked)},

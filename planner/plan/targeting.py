@@ -234,7 +234,8 @@ def refresh_only_plan(plan: Plan) -> Plan:
     Every existing resource stays as a no-op change (as in Terraform's refresh-only JSON), which
     also carries which attributes are sensitive so renderers mask them in the drift too."""
     noops = [ResourceChange(c.address, Action.NOOP, c.before, c.before, provider=c.provider,
-                            sensitive=set(c.sensitive), reason="refresh-only: not changed")
+                            sensitive=set(c.sensitive), reason="refresh-only: not changed",
+                            previous_address=c.previous_address)  # moves are recorded, as in Terraform
              for c in plan.changes if c.before is not None]
     return Plan(changes=noops, operations=[], edges=[], prior_lineage=plan.prior_lineage,
                 prior_serial=plan.prior_serial, drift=list(plan.drift), variables=plan.variables,

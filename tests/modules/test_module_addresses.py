@@ -49,6 +49,10 @@ def planned(args: list[str], work: Path, monkeypatch) -> list[str]:
 
 def test_json_plan_has_terraforms_module_shape(work, monkeypatch) -> None:
     doc = json.loads(ok(["plan", "-json"], work, monkeypatch))
+    # Terraform 1.11.4's order for this configuration: root first, then by module depth and path
+    assert [c["address"] for c in doc["resource_changes"]] == [
+        "terraform_data.root", "module.pool[0].terraform_data.lb", "module.pool[1].terraform_data.lb",
+        "module.pool[0].module.sub.terraform_data.s", "module.pool[1].module.sub.terraform_data.s"]
     by = {c["address"]: c for c in doc["resource_changes"]}
     assert by["module.pool[1].module.sub.terraform_data.s"]["module_address"] == "module.pool[1].module.sub"
     assert by["module.pool[0].terraform_data.lb"]["module_address"] == "module.pool[0]"

@@ -269,3 +269,44 @@ def test_move_and_forget_plans_match_the_json_plan_schema(tmp_path, monkeypatch)
     assert errors == []
     assert actions(doc) == {"module.m.terraform_data.inner": (("update",), "terraform_data.a"),
                             "terraform_data.b": (("forget",), None)}
+
+
+def test_removed_module_is_forgotten_whole(tmp_path, monkeypatch) -> None:
+    write(tmp_path, {"main.tf": 'module "m" {\n  source = "./m"\n  count  = 2\n  v      = "a"\n}\n'
+                                'resource "terraform_data" "keep" {\n  input = 1\n}\n', "m/main.tf": CHILD})
+    apply(tmp_path, monkeypatch)
+    write(tmp_path, {"main.tf": 'removed {\n  from = module.m\n  lifecycle {\n    destroy = false\n  }\n}\n'
+                                'resource "terraform_data" "keep" {\n  input = 1\n}\n'})
+    assert actions(plan_json(tmp_path, monkeypatch)) == {
+        "module.m[0].terraform_data.inner": (("forget",), None),
+        "module.m[1].terraform_data.inner": (("forget",), None),
+        "terraform_data.keep": (("no-op",), None)}
+    apply(tmp_path, monkeypatch)
+    assert set(state_ids(tmp_path)) == {"terraform_data.keep"}
+
+
+def test_refresh_only_records_moves_and_forgets_nothing(tmp_path, monkeypatch) -> None:
+    write(tmp_path, {"main.tf": 'resource "terraform_data" "a" {\n  input = 1\n}\n'
+                                'resource "terraform_data" "g" {\n  input = 1\n}\n'})
+    apply(tmp_path, monkeypatch)
+    ids = state_ids(tmp_path)
+    write(tmp_path, {"main.tf": 'resource "terraform_data" "b" {\n  input = 1\n}\n'
+                                'moved {\n  from = terraform_data.a\n  to   = terraform_data.b\n}\n'
+                                'removed {\n  from = terraform_data.g\n  lifecycle {\n    destroy = false\n  }\n}\n'})
+    r = run(["plan", "-refresh-only", "-no-color", "-detailed-exitcode"], tmp_path, monkeypatch)
+    assert r.exit_code == 2, r.output
+    assert "# terraform_data.a has moved to terraform_data.b" in r.output
+    r = run(["apply", "-refresh-only", "-auto-approve", "-no-color"], tmp_path, monkeypatch)
+    assert r.exit_code == 0, r.output
+    assert state_ids(tmp_path) == {"terraform_data.b": ids["terraform_data.a"], "terraform_data.g": ids["terraform_data.g"]}
+
+
+def test_destroy_after_a_move_destroys_at_the_new_address(tmp_path, monkeypatch) -> None:
+    write(tmp_path, {"main.tf": 'resource "terraform_data" "a" {\n  input = 1\n}\n'})
+    apply(tmp_path, monkeypatch)
+    write(tmp_path, {"main.tf": 'resource "terraform_data" "b" {\n  input = 1\n}\n'
+                                'moved {\n  from = terraform_data.a\n  to   = terraform_data.b\n}\n'})
+    r = run(["destroy", "-auto-approve", "-no-color"], tmp_path, monkeypatch)
+    assert r.exit_code == 0, r.output
+    assert "Destroy complete! Resources: 1 destroyed." in r.output or "1 destroyed" in r.output
+    assert state_ids(tmp_path) == {}
