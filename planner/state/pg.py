@@ -51,6 +51,10 @@ from planner.state.model import STATE_VERSION, State
 DEFAULT_SCHEMA = "terraform_remote_state"
 READ_ONLY_OPERATIONS = frozenset({"plan", "refresh", "state list", "state show", "output", "show",
                                   "state pull"})
+# the key of the advisory lock that serialises clbplan's DDL: negative, so never a states row id, and not
+# Terraform's -1 (workspace creation)
+DDL_LOCK_KEY = -0x636C62706C616E  # "clbplan"
+HOLDER_GRACE = 1.0  # seconds to wait for a just-started holder to record who it is
 CREATION_GRACE = 5.0  # seconds a run waits for another's brief workspace creation (lock -1)
 _TRUE = {"1", "true", "t", "yes", "y", "on"}
 
@@ -228,29 +232,50 @@ class PgBackend:
     def _configure(self, conn: Any) -> None:
         import psycopg
 
+        for attempt in (1, 2):
+            try:
+                with conn.transaction():
+                    # CREATE ... IF NOT EXISTS is not safe against itself: eight runs starting at once on a
+                    # fresh database collide in pg_type. One transaction-scoped advisory lock (a key neither
+                    # Terraform nor the workspace locks use) serialises clbplan's DDL; a racing Terraform
+                    # is met by the retry below.
+                    conn.execute("SELECT pg_advisory_xact_lock(%s)", (DDL_LOCK_KEY,))
+                    self._check_layout(self._create_tables(conn))
+                    self._create_index(conn)
+                break
+            except (psycopg.errors.UniqueViolation, psycopg.errors.DuplicateTable,
+                    psycopg.errors.DuplicateObject, psycopg.errors.DuplicateSchema) as e:
+                if attempt == 2:
+                    raise self._db_error(e, "prepare the state tables") from None
+            except psycopg.Error as e:
+                raise self._db_error(e, "prepare the state tables") from None
+
+    def _create_tables(self, conn: Any) -> dict[str, str]:
+        """Terraform's schema, sequence and ``states`` table, then clbplan's journal and lock-holder tables."""
         s, name = self.schema, self.settings.schema_name
-        try:
-            exists = conn.execute("select count(1) from information_schema.schemata where schema_name = %s",
-                                  (name,)).fetchone()[0]
-            if not exists:
-                if self.settings.skip_schema_creation:
-                    raise StateError(f"the schema {name} does not exist in {self.settings.safe_target()}",
-                                     hint="create it, or drop skip_schema_creation so clbplan creates it")
-                conn.execute(f"CREATE SCHEMA IF NOT EXISTS {s}")
-            if not self.settings.skip_table_creation:
-                conn.execute("CREATE SEQUENCE IF NOT EXISTS public.global_states_id_seq AS bigint")
-                conn.execute(f"CREATE TABLE IF NOT EXISTS {s}.states (id bigint NOT NULL DEFAULT "
-                             f"nextval('public.global_states_id_seq') PRIMARY KEY, name text UNIQUE, data text)")
-                conn.execute(f"CREATE TABLE IF NOT EXISTS {s}.clbplan_journal (workspace text NOT NULL, "
-                             f"lineage text NOT NULL, seq bigint NOT NULL, record text NOT NULL, "
-                             f"PRIMARY KEY (workspace, lineage, seq))")
-                conn.execute(f"CREATE TABLE IF NOT EXISTS {s}.clbplan_locks (workspace text PRIMARY KEY, "
-                             f"info text NOT NULL)")
-            cols = {r[0]: r[1] for r in conn.execute(
-                "select column_name, data_type from information_schema.columns "
-                "where table_schema = %s and table_name = 'states'", (name,)).fetchall()}
-        except psycopg.Error as e:
-            raise self._db_error(e, "prepare the state tables") from None
+        exists = conn.execute("select count(1) from information_schema.schemata where schema_name = %s",
+                              (name,)).fetchone()[0]
+        if not exists:
+            if self.settings.skip_schema_creation:
+                raise StateError(f"the schema {name} does not exist in {self.settings.safe_target()}",
+                                 hint="create it, or drop skip_schema_creation so clbplan creates it")
+            conn.execute(f"CREATE SCHEMA IF NOT EXISTS {s}")
+        if not self.settings.skip_table_creation:
+            conn.execute("CREATE SEQUENCE IF NOT EXISTS public.global_states_id_seq AS bigint")
+            conn.execute(f"CREATE TABLE IF NOT EXISTS {s}.states (id bigint NOT NULL DEFAULT "
+                         f"nextval('public.global_states_id_seq') PRIMARY KEY, name text UNIQUE, data text)")
+            conn.execute(f"CREATE TABLE IF NOT EXISTS {s}.clbplan_journal (workspace text NOT NULL, "
+                         f"lineage text NOT NULL, seq bigint NOT NULL, record text NOT NULL, "
+                         f"PRIMARY KEY (workspace, lineage, seq))")
+            conn.execute(f"CREATE TABLE IF NOT EXISTS {s}.clbplan_locks (workspace text PRIMARY KEY, "
+                         f"info text NOT NULL)")
+        cols = {r[0]: r[1] for r in conn.execute(
+            "select column_name, data_type from information_schema.columns "
+            "where table_schema = %s and table_name = 'states'", (name,)).fetchall()}
+        return cols
+
+    def _check_layout(self, cols: dict[str, str]) -> None:
+        name = self.settings.schema_name
         want = {"id": "bigint", "name": "text", "data": "text"}
         if not cols:
             raise StateError(f"there is no table {name}.states in {self.settings.safe_target()}",
@@ -264,11 +289,10 @@ class PgBackend:
                 detail=f"expected columns id bigint, name text, data text; found: {have}",
                 hint="point schema_name (or PG_SCHEMA_NAME) at a schema of its own for clbplan/Terraform state; "
                      "nothing was changed in this one")
+
+    def _create_index(self, conn: Any) -> None:
         if not self.settings.skip_index_creation:
-            try:
-                conn.execute(f"CREATE UNIQUE INDEX IF NOT EXISTS states_by_name ON {s}.states (name)")
-            except psycopg.Error as e:
-                raise self._db_error(e, "prepare the state tables") from None
+            conn.execute(f"CREATE UNIQUE INDEX IF NOT EXISTS states_by_name ON {self.schema}.states (name)")
 
     # ------------------------------------------------------------------ rows
     def _row(self, name: str | None = None) -> tuple[int, str | None] | None:
@@ -501,6 +525,11 @@ class PgBackend:
 
     def _locked_error(self, why: str, waited: float) -> StateLockedError:
         info = self.read_lock_info()
+        settle = time.monotonic() + HOLDER_GRACE
+        while info is None and time.monotonic() < settle:
+            # a clbplan holder records itself right after taking the lock; a Terraform holder never does
+            time.sleep(0.05)
+            info = self.read_lock_info()
         waited_txt = f" (waited {waited:.1f}s)" if waited > 0.05 else ""
         if info is None:
             detail = f"Error message: {why}\nLock Info: the holder recorded none (Terraform, or a run starting up)."

@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent.parent
-KILL_LATENCY = 0.004  # seconds per emulator call in the killed child
+KILL_LATENCY = 0.02  # seconds per emulator call in the killed child: operations run in parallel (latency is
+# slept outside the emulator lock), so the apply must last longer than the 150 ms random delay below
 
 
 CHILD = """

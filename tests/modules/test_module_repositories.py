@@ -55,7 +55,7 @@ def test_listener_module_called_with_count(copy_fixture, monkeypatch) -> None:
     example = copy_fixture("slb-repo") / "examples" / "listener-only"
     result = run(["apply", "-auto-approve"], example, monkeypatch)
     assert result.exit_code == 0, result.output
-    assert "ports = [9000, 9001]" in result.output
+    assert "ports = [\n  9000,\n  9001,\n]" in result.output  # Terraform prints lists one item per line
     listed = run(["state", "list"], example, monkeypatch).output.split()
     assert "module.http[0].alicloud_slb_listener.this" in listed
     assert "module.http[1].alicloud_slb_listener.this" in listed

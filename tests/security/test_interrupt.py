@@ -16,6 +16,8 @@ import sys
 import time
 from pathlib import Path
 
+from planner.state.tfstate import flat_instances
+
 ROOT = Path(__file__).resolve().parents[2]
 
 # quick is created at once; slow takes 3 s; after waits for slow (so it is skipped on Ctrl-C)
@@ -59,7 +61,7 @@ def _wait_for(proc: subprocess.Popen, needle: str, timeout: float = 60) -> str:
 
 def _addresses(cwd: Path) -> set[str]:
     doc = json.loads((cwd / "clbplan.tfstate").read_text())
-    return {r["address"] for r in doc["resources"]}
+    return {f"{r['type']}.{r['name']}" for r in flat_instances(doc)}
 
 
 def test_ctrl_c_during_apply_says_interrupted_saves_state_and_exits_1(tmp_path: Path) -> None:

@@ -106,7 +106,8 @@ def test_secret_in_a_replace_forcing_attribute_appears_in_no_output_or_artifact(
     # the state records which attributes are sensitive (the echo in the ACL's entry_list too) and
     # is readable by its owner only
     doc = json.loads((tmp_path / "clbplan.tfstate").read_text())
-    marks = {r["address"]: r.get("sensitive_attributes") for r in doc["resources"]}
+    marks = {f"{r['type']}.{r['name']}": inst.get("sensitive_attributes")
+             for r in doc["resources"] for inst in r["instances"]}  # Terraform's format 4: marks per instance
     assert marks["alicloud_slb_acl_entry_attachment.vpn"] == [[{"type": "get_attr", "value": "comment"}]]
     assert stat.S_IMODE((tmp_path / "clbplan.tfstate").stat().st_mode) == 0o600
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from planner.providers.http_transport import HttpTransport
-from tests.scenarios.scenario_runner import HERE, SCENARIOS, apply_dir, plan_dir, plan_text, use_config
+from tests.scenarios.scenario_runner import HERE, SCENARIOS, apply_dir, plan_dir, plan_text, scenario_targets, use_config
 from tests.transport.conftest import Cloud, point_at
 
 pytestmark = pytest.mark.wire
@@ -48,7 +48,8 @@ def test_scenario_over_http(name: str, cloud: Cloud, tmp_path: Path) -> None:
     assert not result.failures, f"applying before/ failed over HTTP: {result.failures}"
 
     use_http_config(work, folder / "after", cloud)
-    planned = plan_dir(work)
+    targets, excludes = scenario_targets(folder)  # as the in-process suite: an optional -target/-exclude plan
+    planned = plan_dir(work, targets=targets, excludes=excludes)
     if planned.plan.operations:
         assert planned.plan.verified is True  # shadow built from the served emulator's dump
     text = plan_text(planned)
@@ -58,7 +59,7 @@ def test_scenario_over_http(name: str, cloud: Cloud, tmp_path: Path) -> None:
 
     _, result = apply_dir(work, planned)
     assert not result.failures, f"applying after/ failed over HTTP: {result.failures}"
-    again = plan_dir(work)
+    again = plan_dir(work, targets=targets, excludes=excludes)
     assert not again.plan.has_changes, plan_text(again)
     assert not (work / ".clbplan" / "emulator.sqlite").exists()
     shutil.rmtree(work / ".clbplan", ignore_errors=True)
