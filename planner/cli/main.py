@@ -17,7 +17,7 @@ import time
 import click
 
 from planner import __version__, redact
-from planner.cli.common import EXIT_ERROR, EXIT_INTERRUPTED
+from planner.cli.common import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK
 from planner.diagnostics import DiagnosticsError
 
 # (module, attribute) of every subcommand; each module owns its command(s).

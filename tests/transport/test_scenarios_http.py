@@ -14,7 +14,15 @@ from pathlib import Path
 import pytest
 
 from planner.providers.http_transport import HttpTransport
-from tests.scenarios.scenario_runner import HERE, SCENARIOS, apply_dir, plan_dir, plan_text, scenario_targets, use_config
+from tests.scenarios.scenario_runner import (
+    HERE,
+    SCENARIOS,
+    apply_dir,
+    plan_dir,
+    plan_text,
+    scenario_targets,
+    use_config,
+)
 from tests.transport.conftest import Cloud, point_at
 
 pytestmark = pytest.mark.wire
