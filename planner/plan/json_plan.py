@@ -88,6 +88,11 @@ def terraform_order(addr: ResourceAddress) -> tuple:
             addr.mode != "managed", addr.type, addr.name, _key_order(addr.key))
 
 
+def resource_changes_json(plan: Plan) -> list[dict[str, Any]]:
+    """``resource_changes`` as both the JSON plan and the plan file's view check build it (one order)."""
+    return [change_json(c) for c in sorted(plan.changes, key=lambda c: terraform_order(c.address))]
+
+
 def known_part(value: Any) -> Any:
     """``value`` with unknowns left out of objects and null in lists (Terraform's ``after``)."""
     if isinstance(value, dict):
@@ -577,7 +582,7 @@ def plan_json(plan: Plan, *, prior: State, config: Any = None, options: Mapping[
         "variables": {k: {"value": v} for k, v in sorted(plan.variables.items())},
         "planned_values": {"outputs": planned_outputs, "root_module": module_tree(resources)},
         "resource_drift": [drift_json(d, masked.get(d.address)) for d in plan.drift],
-        "resource_changes": [change_json(c) for c in sorted(plan.changes, key=lambda c: terraform_order(c.address))],
+        "resource_changes": resource_changes_json(plan),
         "output_changes": outs,
         "prior_state": {"format_version": "1.0", "terraform_version": TERRAFORM_LANGUAGE_VERSION,
                         "values": state_values(prior, masked)},

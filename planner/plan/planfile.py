@@ -285,10 +285,10 @@ def read_plan_file(path: Path | str) -> SavedPlan:
 
 def _json_view_of(plan: Plan) -> dict:
     """The parts of the Terraform-JSON view a policy gate decides on, derived from the operations."""
-    from planner.plan.json_plan import _summary, change_json, operations_json
+    from planner.plan.json_plan import _summary, operations_json, resource_changes_json
     from planner.redact import scrub_doc
 
-    return scrub_doc({"resource_changes": [change_json(c) for c in plan.changes],
+    return scrub_doc({"resource_changes": resource_changes_json(plan),
                       "operations": operations_json(plan), "summary": _summary(plan)})
 
 
