@@ -161,6 +161,8 @@ class ModuleEvaluator:
         self.meta: dict[ResourceAddress, _InstanceMeta] = {}
         self.node_refs: dict[tuple, list] = {}
         self._key_sets: dict[tuple, frozenset] = {}
+        self._dep_addrs: dict[tuple, ResourceAddress] = {}
+        self._complete_info: dict[tuple[str, str], tuple[Any, list[str]]] = {}
         self.local_order: list[str] = []
         self._sens_cache: dict[tuple[int, frozenset[str]], bool] = {}
         self.explicit_deps: dict[tuple, list[tuple]] = {}  # node -> depends_on refs
@@ -236,10 +238,15 @@ class ModuleEvaluator:
     def complete_for(self, type_name: str, mode: str, value: Any, fill_unset: bool = False) -> Any:
         if not isinstance(value, dict) or isinstance(value, OpenObject):
             return value
-        schema = self.get_schema(type_name, mode) if self.get_schema else None
+        hit = self._complete_info.get((type_name, mode))
+        if hit is None:  # the schema's computed names, worked out once per type and run (not per instance)
+            schema = self.get_schema(type_name, mode) if self.get_schema else None
+            hit = self._complete_info[(type_name, mode)] = (
+                schema, list(schema.computed) if schema is not None else [])
+        schema, computed = hit
         out: dict = dict(value) if schema is not None else OpenObject(value)
         if schema is not None:
-            for name in schema.computed:
+            for name in computed:
                 if name not in value or (fill_unset and value[name] is None):
                     out[name] = UNKNOWN
             for name in schema.attributes:
@@ -1048,6 +1055,7 @@ class ModuleEvaluator:
     def _eval_body(self, body: ir.Body, scope: Scope, fn: str, prefix: tuple, positions: dict,
                    sensitive: set[str], top: bool) -> dict:
         out: dict = {}
+        bound = None
         for a in body.attributes:
             if top and a.name in RESOURCE_META:
                 continue
@@ -1057,7 +1065,9 @@ class ModuleEvaluator:
             except EvalError as x:
                 self.err(fn, x)
                 continue
-            if self.is_sensitive(a.expr, frozenset(scope.bindings)):
+            if bound is None:
+                bound = frozenset(scope.bindings)
+            if self.is_sensitive(a.expr, bound):
                 sensitive.add(prefix[0] if prefix else a.name)
             if v is None:
                 continue  # null means "not set"
@@ -1291,12 +1301,14 @@ class ModuleEvaluator:
         if not per_instance:
             return common
         out = set(common)
+        scope = Scope(self.root, bindings)
+        addrs = self._dep_addrs
         for mode, t, n, key_expr in per_instance:
             keys = self._key_sets.get((mode, t, n))
             if keys is None:  # membership per reference per instance: a list would be N x N
                 keys = self._key_sets[(mode, t, n)] = frozenset(self.instance_keys.get((mode, t, n)) or ())
             try:
-                key = self.ev.ev(key_expr.expr, Scope(self.root, bindings))
+                key = self.ev.ev(key_expr.expr, scope)
             except EvalError:
                 key = UNKNOWN
             if isinstance(key, float) and key.is_integer():
@@ -1307,7 +1319,12 @@ class ModuleEvaluator:
                 [key, int(key)] if key.isascii() and key.isdigit() else [key]
             found = next((c for c in candidates if c in keys), None)
             if found is not None:
-                out.add(ResourceAddress(t, n, found, mode, self.path))
+                # one address object per target instance, shared by every instance that depends on it
+                # (40 groups name the same server: equal sets then compare by identity, hash once)
+                a = addrs.get((mode, t, n, found))
+                if a is None:
+                    a = addrs[(mode, t, n, found)] = ResourceAddress(t, n, found, mode, self.path)
+                out.add(a)
             else:  # not known at plan time, or not one of its keys (evaluation reports that)
                 out.add(_whole(t, n, mode, self.path))
         return out
