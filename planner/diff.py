@@ -136,6 +136,30 @@ def _fill_block_items(config_items: list, prior_items: list | None, block: Any) 
 # ---------------------------------------------------------------------------------------------
 # planned values
 
+def _name_facts(names: list[str], attrs: Mapping[str, Any], blocks: Mapping[str, Any]) -> list[tuple]:
+    out = []
+    for name in names:
+        attr, block = attrs.get(name), blocks.get(name)
+        out.append((name, attr, block,
+                    bool((attr is not None and attr.computed) or (block is not None and block.computed))))
+    return out
+
+
+_NAMES_PLAN: dict[int, tuple[Any, list[tuple], frozenset[str]]] = {}
+
+
+def _names_plan(schema: Any, attrs: Mapping[str, Any], blocks: Mapping[str, Any]) -> tuple[list[tuple], frozenset]:
+    """Per schema, once: its attribute and block names in order, each with its attribute, block and
+    whether the cloud computes it; and the set of those names (plus ``id``). ``planned_after`` walks
+    this for every instance instead of re-sorting the same names."""
+    hit = _NAMES_PLAN.get(id(schema))
+    if hit is None or hit[0] is not schema:
+        names = (set(attrs) | set(blocks)) - {"id"}
+        hit = _NAMES_PLAN[id(schema)] = (schema, _name_facts(sorted(names), attrs, blocks),
+                                         frozenset(names | {"id"}))
+    return hit[1], hit[2]
+
+
 def planned_after(config_attrs: Mapping[str, Any], prior: Mapping[str, Any] | None, schema: Any,
                   lifecycle: Lifecycle | None = None) -> dict[str, Any]:
     """The planned attribute object (without ``id``) for an in-place change or no-op.
@@ -147,12 +171,13 @@ def planned_after(config_attrs: Mapping[str, Any], prior: Mapping[str, Any] | No
     after: dict[str, Any] = {}
     attrs = schema.attributes if schema is not None else {}
     blocks = schema.blocks if schema is not None else {}
-    names = set(config_attrs) | set(attrs) | set(blocks)
-    names.discard("id")
-    for name in sorted(names):
+    plan = _names_plan(schema, attrs, blocks)
+    if not all(k in plan[1] for k in config_attrs):  # an argument the schema does not know
+        names = set(config_attrs) | set(attrs) | set(blocks)
+        names.discard("id")
+        plan = (_name_facts(sorted(names), attrs, blocks), frozenset())
+    for name, attr, block, computed in plan[0]:
         cv = config_attrs.get(name)
-        attr, block = attrs.get(name), blocks.get(name)
-        computed = bool((attr is not None and attr.computed) or (block is not None and block.computed))
         unset = cv is None or (block is not None and not is_unknown(cv) and not cv and computed)
         if unset:
             released = attr is not None and attr.released_when is not None \

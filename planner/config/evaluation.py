@@ -974,10 +974,17 @@ class ModuleEvaluator:
         provider = self._provider(b)
         deps, per_instance_deps = self._dependencies(node)
         values: dict = {}
+        ev = self.ev
         for key, bindings in keys:
             addr = ResourceAddress(t, n, key, mode, self.path)
             self.meta[addr] = _InstanceMeta(b, bindings)
-            inst = self._eval_instance(addr, b, bindings, Scope(self.root, bindings))
+            scope = Scope(self.root, bindings)
+            if per_instance_deps:  # keep the index keys the body evaluates in this scope
+                ev.key_scope, ev.key_values = scope, {}
+            try:
+                inst = self._eval_instance(addr, b, bindings, scope)
+            finally:
+                ev.key_scope = None
             if inst is None:
                 values[key] = UNKNOWN
                 continue
@@ -1303,12 +1310,15 @@ class ModuleEvaluator:
         out = set(common)
         scope = Scope(self.root, bindings)
         addrs = self._dep_addrs
+        known = self.ev.key_values
         for mode, t, n, key_expr in per_instance:
             keys = self._key_sets.get((mode, t, n))
             if keys is None:  # membership per reference per instance: a list would be N x N
                 keys = self._key_sets[(mode, t, n)] = frozenset(self.instance_keys.get((mode, t, n)) or ())
             try:
-                key = self.ev.ev(key_expr.expr, scope)
+                key = known.get(id(key_expr.expr), known)
+                if key is known:  # not evaluated in the instance's own scope by the body: evaluate it now
+                    key = self.ev.ev(key_expr.expr, scope)
             except EvalError:
                 key = UNKNOWN
             if isinstance(key, float) and key.is_integer():

@@ -254,6 +254,7 @@ def _aliases(attrs: dict[str, Attribute]) -> list[tuple[str, Attribute]]:
 
 
 _PLAIN: dict[int, tuple[dict, list, list]] = {}
+_IMMUTABLE = frozenset((str, int, float, bool))
 
 
 def _conform_object(ctx: _Ctx, attrs: dict[str, Attribute], blocks: dict[str, BlockType],
@@ -307,7 +308,8 @@ def _conform_object(ctx: _Ctx, attrs: dict[str, Attribute], blocks: dict[str, Bl
                 ctx.error(f'Missing required argument "{label(p)}" in {where}', path,
                           hint=f'add {name} = ...{"; " + a.description if a.description else ""}')
             elif a.default is not None:
-                values[name] = copy.deepcopy(a.default)
+                d = a.default  # most defaults are scalars: a copy is only needed for a list or map
+                values[name] = d if type(d) in _IMMUTABLE else copy.deepcopy(d)
             continue
         written.add(name)
         if v is UNKNOWN:
