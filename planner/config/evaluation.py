@@ -81,7 +81,8 @@ def _move_to(e: ir.Expr, line: int, col: int) -> None:
 
 
 # (data source type, evaluated arguments, its provider configuration) -> computed attributes
-DataReader = Callable[[str, dict, "ProviderConfig | None"], "dict | None"]
+# (type, arguments, provider configuration, written=the argument names the block wrote) -> attributes
+DataReader = Callable[..., "dict | None"]
 
 
 def _reason(e: Exception) -> str:
@@ -994,7 +995,8 @@ class ModuleEvaluator:
         reader = self.top.data_reader
         if reader is not None and inst.type.startswith("alicloud_") and not contains_unknown(inst.attributes):
             try:
-                got = reader(inst.type, inst.attributes, self.top.provider_config(inst.provider))
+                written = {path[0] for path in inst.positions if path}  # not the schema's defaults
+                got = reader(inst.type, inst.attributes, self.top.provider_config(inst.provider), written=written)
             except DiagnosticsError:
                 raise  # the cloud refused our keys or cannot be reached: the run's error, not this block's
             except Exception as e:  # noqa: BLE001 - a reader failure is the user's diagnostic
