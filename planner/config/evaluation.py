@@ -163,6 +163,7 @@ class ModuleEvaluator:
         self.node_refs: dict[tuple, list] = {}
         self._key_sets: dict[tuple, frozenset] = {}
         self._dep_addrs: dict[tuple, ResourceAddress] = {}
+        self._attr_pos: dict[int, tuple[ir.Attr, SourcePos]] = {}
         self._complete_info: dict[tuple[str, str], tuple[Any, list[str]]] = {}
         self.local_order: list[str] = []
         self._sens_cache: dict[tuple[int, frozenset[str]], bool] = {}
@@ -1068,7 +1069,10 @@ class ModuleEvaluator:
         for a in body.attributes:
             if top and a.name in RESOURCE_META:
                 continue
-            positions[prefix + (a.name,)] = SourcePos(fn, a.line, a.col)
+            hit = self._attr_pos.get(id(a))
+            if hit is None or hit[0] is not a or hit[1].filename != fn:  # one (immutable) position per argument
+                hit = self._attr_pos[id(a)] = (a, SourcePos(fn, a.line, a.col))
+            positions[prefix + (a.name,)] = hit[1]
             try:
                 v = self.ev.ev(a.expr, scope)
             except EvalError as x:
