@@ -10,7 +10,9 @@ within 1 GiB of address space, with no traceback and the state untouched:
   times, ``format("%999999999d")``, a YAML "billion laughs" used to end in MemoryError ("This is
   a bug") or run for minutes; each is now refused naming the limit (docs/limits.md);
 * a template that includes itself, a non-UTF-8 ``.tfvars`` file and a binary file given to
-  ``apply`` used to print "This is a bug in clbplan".
+  ``apply`` used to print "This is a bug in clbplan";
+* a 0-byte state file next to a good backup was read as "no state" (the next apply created
+  everything a second time) and the backup then rotated to the empty file.
 """
 
 from __future__ import annotations
@@ -160,3 +162,43 @@ def test_apply_of_a_file_that_is_not_a_plan_says_so(tmp_path: Path, content: byt
     for cmd in (["apply", "p.plan"], ["show", "p.plan"]):
         assert_located_error(run(tmp_path, *cmd), "Failed to read plan file p.plan", "clbplan plan -out=FILE")
     assert not (tmp_path / "clbplan.tfstate").exists()
+
+
+def _two_applies(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text(LB)
+    assert run(tmp_path, "apply", "-auto-approve").returncode == 0
+    (tmp_path / "main.tf").write_text(LB + ACL)
+    assert run(tmp_path, "apply", "-auto-approve").returncode == 0  # the backup now holds the load balancer
+
+
+@pytest.mark.parametrize("damage", ["empty", "truncated"])
+def test_a_damaged_state_next_to_a_good_backup_is_refused_and_the_backup_kept(tmp_path: Path, damage: str) -> None:
+    _two_applies(tmp_path)
+    state, backup = tmp_path / "clbplan.tfstate", tmp_path / "clbplan.tfstate.backup"
+    good = state.read_bytes()
+    kept = backup.read_bytes()
+    assert b"alicloud_slb_load_balancer" in kept
+    state.write_bytes(b"" if damage == "empty" else good[: len(good) // 2])
+    for cmd in (["plan"], ["apply", "-auto-approve"], ["state", "list"]):
+        out = assert_located_error(run(tmp_path, *cmd), "clbplan.tfstate", f"cp {backup}")
+        if damage == "empty":
+            assert "is empty (0 bytes)" in out and "clbplan.tfstate.backup is not" in out, out
+        assert "create" not in out.split("error")[0], out  # nothing was applied before the refusal
+    assert backup.read_bytes() == kept  # never replaced by the damaged file
+    assert state.stat().st_size == (0 if damage == "empty" else len(good) // 2)
+    # the way out the message gives works: the restored backup still tracks the load balancer
+    (tmp_path / "clbplan.tfstate").write_bytes(kept)
+    (tmp_path / "main.tf").write_text(LB)
+    p = run(tmp_path, "plan")
+    assert p.returncode == 0 and "No changes" in p.stdout, p.stdout + p.stderr
+
+
+def test_an_empty_state_file_never_replaces_the_backup(tmp_path: Path) -> None:
+    from planner.state.backend import LocalBackend
+    from planner.state.model import State
+
+    state, backup = tmp_path / "s.tfstate", tmp_path / "s.tfstate.backup"
+    backup.write_text('{"version": 4, "serial": 3, "lineage": "x", "resources": [], "outputs": {}}')
+    state.write_bytes(b"")
+    LocalBackend(state).replace(State(lineage="y"))  # state push over a truncated file
+    assert "x" in backup.read_text() and '"lineage": "y"' in state.read_text()
