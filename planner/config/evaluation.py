@@ -21,7 +21,7 @@ from typing import Any
 import networkx as nx
 
 from planner.addresses import ModulePath, ResourceAddress
-from planner.config import ir
+from planner.config import ir, limits
 from planner.config.expr import (
     EmptyLookup,
     EvalError,
@@ -141,7 +141,7 @@ class ModuleEvaluator:
                                             (proto.top if proto is not None else self))
         self.bag = self.top.bag if self.top is not self else DiagnosticBag()
         root_dir = self.top.m.directory if self.top is not self else module.directory
-        self.ev = Evaluator(root_dir or ".")
+        self.ev = Evaluator(root_dir or ".", self.top.ev.budget if self.top is not self else None)
         self.conform, self.get_schema, self.validate_cfg, self.read_data = _schema_api()
         # reads alicloud data sources through the provider: (type, arguments, provider config) ->
         # attributes; set on the root evaluator by ``evaluate``
@@ -548,6 +548,10 @@ class ModuleEvaluator:
             self.bag.add("Failed to read variables file", None,
                          detail=f'Given variables file {disp} does not exist or cannot be read: {e.strerror}.')
             return
+        except UnicodeDecodeError as e:
+            self.bag.add("Invalid file encoding", SourcePos(disp, 1, 1),
+                         detail=f"The variables file is not valid UTF-8 (byte {e.start}).", hint="save the file as UTF-8")
+            return
         if path.name.endswith(".json"):
             try:
                 data = json.loads(text)
@@ -893,7 +897,7 @@ class ModuleEvaluator:
             self.local_values[name] = UNKNOWN
             return
         try:
-            self.local_values[name] = self.ev.ev(a.expr, Scope(self.root))
+            self.local_values[name] = _within_limits(self.ev.ev(a.expr, Scope(self.root)), a)
         except EvalError as x:
             self.err(fn, x)
             self.local_values[name] = UNKNOWN
@@ -930,6 +934,7 @@ class ModuleEvaluator:
                 if v < 0:
                     raise EvalError("Invalid count argument", 'The given "count" argument value is unsuitable: '
                                     "must be greater than or equal to zero.", count.line, count.col)
+                _check_instances(int(v), '"count"', count)
                 return [(i, {"count": {"index": i}}) for i in range(int(v))]
             if fe is not None:
                 v = self.ev.ev(fe.expr, Scope(self.root))
@@ -939,6 +944,8 @@ class ModuleEvaluator:
                                     "attributes that cannot be determined until apply, so clbplan cannot "
                                     "predict how many instances will be created.", fe.line, fe.col,
                                     hint="use keys known at plan time, e.g. from a variable")
+                if isinstance(v, (dict, SetValue)):
+                    _check_instances(len(v), '"for_each"', fe)
                 if isinstance(v, dict):
                     return [(k, {"each": {"key": k, "value": v[k]}}) for k in sorted(v)]
                 if isinstance(v, SetValue):
@@ -1880,3 +1887,23 @@ def evaluate(module: Module, *, var_args: Sequence[str] = (), var_files: Sequenc
     finally:
         if was:
             gc.enable()
+
+
+def _check_instances(n: int, what: str, at: ir.Attr) -> None:
+    """count / for_each within limits.MAX_INSTANCES, as a located error."""
+    try:
+        limits.check_instances(n, what)
+    except limits.LimitExceeded as x:
+        raise EvalError("Configuration limit exceeded", f"{str(x)[:1].upper()}{str(x)[1:]}.", at.line, at.col,
+                        hint=limits.HINT) from None
+
+
+def _within_limits(v: Any, at: ir.Attr) -> Any:
+    """A local value whose written-out size is within limits (a value shared with itself 40 times over
+    is cheap to hold but would take 2^40 steps to render, compare or save)."""
+    try:
+        limits.check_deep(v)
+    except limits.LimitExceeded as x:
+        raise EvalError("Configuration limit exceeded", f"{str(x)[:1].upper()}{str(x)[1:]}.", at.line, at.col,
+                        hint=limits.HINT) from None
+    return v
