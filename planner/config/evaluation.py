@@ -1513,7 +1513,8 @@ class ModuleEvaluator:
         if ev is None or meta is None:
             raise KeyError(f"{address} is not in the configuration")
         view = _ApplyView(ev, lookup, cache, {})
-        inst = ev._eval_instance(address, meta.block, meta.bindings, Scope(view.root, meta.bindings), report=False)
+        bindings = _apply_bindings(view, meta.block, meta.bindings)
+        inst = ev._eval_instance(address, meta.block, bindings, Scope(view.root, bindings), report=False)
         if inst is None:
             raise DiagnosticsError([d for d in self.bag.items if d.severity == "error"][-1:])
         return inst.attributes
@@ -1579,11 +1580,13 @@ class _ApplyView:
         value = ev.var_values.get(name, UNKNOWN)
         parent = ev.parent
         if parent is not None and contains_unknown(value):
-            a = parent.m.calls[ev.path[-1][0]].body.attr(name)
+            call = parent.m.calls[ev.path[-1][0]]
+            a = call.body.attr(name)
             if a is not None:
                 pv = self.view_of(parent)
+                bindings = _apply_bindings(pv, call, ev.call_bindings)
                 try:
-                    value = convert(parent.ev.ev(a.expr, Scope(pv.root, ev.call_bindings)),
+                    value = convert(parent.ev.ev(a.expr, Scope(pv.root, bindings)),
                                     ev.var_specs.get(name, ANY))
                 except (EvalError, ConversionError):
                     pass
@@ -1660,6 +1663,27 @@ class _ApplyView:
                 cache.full[k] = out
         self.resolved[k] = out
         return out
+
+
+def _apply_bindings(view: _ApplyView, block: ir.Block, bindings: dict) -> dict:
+    """``each.value`` as it is now. The plan kept each instance's ``each.value``; when ``for_each``
+    iterates a resource's instances (``for_each = tls_private_key.site``) that value was the plan's,
+    computed attributes "(known after apply)", so ``each.value.private_key_pem`` or
+    ``each.value.id`` must be read again from the applied instances, like any other reference."""
+    each = bindings.get("each")
+    if not each or not contains_unknown(each.get("value")):
+        return bindings
+    fe = block.body.attr("for_each")
+    if fe is None:
+        return bindings
+    try:
+        now = view.ev.ev.ev(fe.expr, Scope(view.root))
+    except EvalError:
+        return bindings
+    key = each.get("key")
+    if not isinstance(now, dict) or key not in now:
+        return bindings
+    return {**bindings, "each": {"key": key, "value": now[key]}}
 
 
 def _whole(t: str, n: str, mode: str, module: ModulePath = ()) -> ResourceAddress:
