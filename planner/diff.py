@@ -92,9 +92,12 @@ def values_equal(a: Any, b: Any, attr: Any = None, block: Any = None) -> bool:
     if a is UNKNOWN or b is UNKNOWN:
         return False
     t = type(a)
-    if t is type(b) and a == b:  # the common case, without canonical text
-        # a scalar holds no unknown: skip the walk (called for every attribute of every instance)
-        return t is str or t is int or t is bool or t is float or not contains_unknown(a)
+    if t is type(b):
+        if a == b:  # the common case, without canonical text
+            # a scalar holds no unknown: skip the walk (called for every attribute of every instance)
+            return t is str or t is int or t is bool or t is float or not contains_unknown(a)
+        if block is None and (t is str or t is int or t is bool):
+            return False  # _normalise leaves these as they are: their canonical texts differ too
     if contains_unknown(a) or contains_unknown(b):
         return False
     return _canon(_normalise(a, attr, block)) == _canon(_normalise(b, attr, block))
@@ -460,12 +463,18 @@ def detect_drift(prior: State, refreshed: Mapping[ResourceAddress, dict | None])
         attrs = schema.attributes if schema is not None else {}
         blocks = schema.blocks if schema is not None else {}
         # each name is judged on its own: filter first, sort the (usually empty) result
-        changed = sorted(
-            n for n in set(rs.attributes) | set(now)
-            if n != "id" and not values_equal(rs.attributes.get(n), now.get(n), attrs.get(n), blocks.get(n))
-            and not (_normalise(rs.attributes.get(n), attrs.get(n), blocks.get(n)) is None
-                     and _normalise(now.get(n), attrs.get(n), blocks.get(n)) is None)
-        )
+        ra = rs.attributes
+        changed = []
+        for n in set(ra) | set(now):
+            a, b = ra.get(n), now.get(n)
+            t = type(a)
+            if t is type(b) and (t is str or t is int or t is bool or a is None) and a == b:
+                continue  # equal scalars (or both null): what values_equal says, without the call
+            if n != "id" and not values_equal(a, b, attrs.get(n), blocks.get(n)) \
+                    and not (_normalise(a, attrs.get(n), blocks.get(n)) is None
+                             and _normalise(b, attrs.get(n), blocks.get(n)) is None):
+                changed.append(n)
+        changed.sort()
         if changed:
             out.append(DriftEntry(addr, changed, dict(rs.attributes), dict(now)))
     return out
