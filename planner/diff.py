@@ -103,19 +103,26 @@ def values_equal(a: Any, b: Any, attr: Any = None, block: Any = None) -> bool:
     return _canon(_normalise(a, attr, block)) == _canon(_normalise(b, attr, block))
 
 
+_COMPUTED: dict[int, tuple[Mapping[str, Any], list[str]]] = {}
+
+
 def _fill_block_items(config_items: list, prior_items: list | None, block: Any) -> list:
     """Nested Optional+Computed attributes unset in config take the value of the matching prior
     item (matched on every attribute the config does set)."""
     if not prior_items or not isinstance(config_items, list):
         return config_items
     nested = block.attributes if block is not None else {}
+    hit = _COMPUTED.get(id(nested))
+    if hit is None or hit[0] is not nested:  # the block's computed names: once per schema block
+        hit = _COMPUTED[id(nested)] = (nested, [k for k, a in nested.items() if a.computed])
+    computed = hit[1]
     out = []
     for item in config_items:
         if not isinstance(item, dict):
             out.append(item)
             continue
-        if not any(item.get(k) is None and (nested.get(k) is None or nested[k].computed)
-                   for k in set(nested) | set(item)):
+        if not (any(item.get(k) is None for k in computed)
+                or any(v is None and k not in nested for k, v in item.items())):
             out.append(item)  # nothing unset that the cloud could have filled
             continue
         set_keys = {k: v for k, v in item.items() if v is not None and not is_unknown(v)}
@@ -290,8 +297,8 @@ class Differ:
         self.previous: dict[ResourceAddress, ResourceAddress] = {}
         # what resolve() computed, reused by diff() when the instance is the same object
         self._changes: dict[ResourceAddress, tuple[ResourceInstance, ResourceChange]] = {}
-        # type -> (schema, its sensitive names, (alias, canonical) pairs), for this run
-        self._schemas: dict[str, tuple[Any, frozenset[str], list[tuple[str, str]]]] = {}
+        # type -> (schema, its sensitive names, (alias, canonical) pairs, force-new names), for this run
+        self._schemas: dict[str, tuple[Any, frozenset[str], list[tuple[str, str]], frozenset[str]]] = {}
 
     # -- resolver -----------------------------------------------------------------------------
     def resolve(self, instance: ResourceInstance) -> dict:
@@ -314,8 +321,9 @@ class Differ:
             sch = get_schema(instance.type)
             info = self._schemas[instance.type] = (
                 sch, frozenset(sch.sensitive) if sch is not None else frozenset(),
-                [(n, a.alias_of) for n, a in sch.attributes.items() if a.alias_of] if sch is not None else [])
-        schema, schema_sensitive, aliases = info
+                [(n, a.alias_of) for n, a in sch.attributes.items() if a.alias_of] if sch is not None else [],
+                frozenset(sch.force_new) if sch is not None else frozenset())
+        schema, schema_sensitive, aliases, force_new = info
         rs = self.prior.resources.get(addr)
         sensitive = set(instance.sensitive) | schema_sensitive
         if rs is not None:
@@ -336,7 +344,6 @@ class Differ:
         before = {**rs.attributes, "id": rs.id}
         after = planned_after(instance.attributes, before, schema, instance.lifecycle)
         changed = changed_attributes(before, after, schema)
-        force_new = set(schema.force_new) if schema is not None else set()
         replace_by = [n for n in changed if n in force_new]
         if schema is not None and getattr(schema, "customize_diff", None) is not None:
             replace_by = schema.customize_diff(before, after, changed, replace_by)

@@ -1337,10 +1337,13 @@ class ModuleEvaluator:
             if isinstance(key, float) and key.is_integer():
                 key = int(key)
             # HCL converts: a number indexes a map by its text, a numeric string indexes a list
-            candidates = [] if isinstance(key, bool) or not isinstance(key, (str, int)) else \
-                [key, str(key)] if isinstance(key, int) else \
-                [key, int(key)] if key.isascii() and key.isdigit() else [key]
-            found = next((c for c in candidates if c in keys), None)
+            if (type(key) is int or type(key) is str) and key in keys:
+                found = key  # the common case: the key as written is one of the instance keys
+            else:
+                candidates = [] if isinstance(key, bool) or not isinstance(key, (str, int)) else \
+                    [key, str(key)] if isinstance(key, int) else \
+                    [key, int(key)] if key.isascii() and key.isdigit() else [key]
+                found = next((c for c in candidates if c in keys), None)
             if found is not None:
                 # one address object per target instance, shared by every instance that depends on it
                 # (40 groups name the same server: equal sets then compare by identity, hash once)

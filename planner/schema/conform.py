@@ -302,9 +302,9 @@ def _conform_object(ctx: _Ctx, attrs: dict[str, Attribute], blocks: dict[str, Bl
     written: set[str] = set()
     for name, a in _plain(attrs):
         v = values.get(name)
-        p = path + (name,)
         if v is None:
             if a.required:
+                p = path + (name,)
                 ctx.error(f'Missing required argument "{label(p)}" in {where}', path,
                           hint=f'add {name} = ...{"; " + a.description if a.description else ""}')
             elif a.default is not None:
@@ -314,6 +314,7 @@ def _conform_object(ctx: _Ctx, attrs: dict[str, Attribute], blocks: dict[str, Bl
         written.add(name)
         if v is UNKNOWN:
             continue
+        p = path + (name,)
         nv, err = convert(v, a.type)
         if err:
             if ctx.secret(a, p):
@@ -322,13 +323,14 @@ def _conform_object(ctx: _Ctx, attrs: dict[str, Attribute], blocks: dict[str, Bl
                       hint=_type_hint(a))
             continue
         values[name] = nv
-        _validate(ctx, a, nv, p)
+        if a.one_of is not None or a.ranges is not None or a.pattern is not None or a.check is not None:
+            _validate(ctx, a, nv, p)  # (an argument with no rule has nothing to check)
         if a.deprecated:
             ctx.warn(f'Argument "{label(p)}" is deprecated', p, hint=a.deprecated)
 
     # 4. conflicts
     reported: set[frozenset[str]] = set()
-    for name in sorted(written):
+    for name in sorted(n for n in written if attrs[n].conflicts_with):  # (most arguments conflict with none)
         for other in attrs[name].conflicts_with:
             if other in written and frozenset((name, other)) not in reported:
                 reported.add(frozenset((name, other)))
