@@ -21,7 +21,7 @@ from typing import Any
 import networkx as nx
 
 from planner.addresses import ModulePath, ResourceAddress
-from planner.config import ir
+from planner.config import ir, limits
 from planner.config.expr import (
     EmptyLookup,
     EvalError,
@@ -141,7 +141,7 @@ class ModuleEvaluator:
                                             (proto.top if proto is not None else self))
         self.bag = self.top.bag if self.top is not self else DiagnosticBag()
         root_dir = self.top.m.directory if self.top is not self else module.directory
-        self.ev = Evaluator(root_dir or ".")
+        self.ev = Evaluator(root_dir or ".", self.top.ev.budget if self.top is not self else None)
         self.conform, self.get_schema, self.validate_cfg, self.read_data = _schema_api()
         # reads alicloud data sources through the provider: (type, arguments, provider config) ->
         # attributes; set on the root evaluator by ``evaluate``
@@ -162,6 +162,9 @@ class ModuleEvaluator:
         self.meta: dict[ResourceAddress, _InstanceMeta] = {}
         self.node_refs: dict[tuple, list] = {}
         self._key_sets: dict[tuple, frozenset] = {}
+        self._dep_addrs: dict[tuple, ResourceAddress] = {}
+        self._attr_pos: dict[int, tuple[ir.Attr, SourcePos]] = {}
+        self._complete_info: dict[tuple[str, str], tuple[Any, list[str]]] = {}
         self.local_order: list[str] = []
         self._sens_cache: dict[tuple[int, frozenset[str]], bool] = {}
         self.explicit_deps: dict[tuple, list[tuple]] = {}  # node -> depends_on refs
@@ -237,10 +240,15 @@ class ModuleEvaluator:
     def complete_for(self, type_name: str, mode: str, value: Any, fill_unset: bool = False) -> Any:
         if not isinstance(value, dict) or isinstance(value, OpenObject):
             return value
-        schema = self.get_schema(type_name, mode) if self.get_schema else None
+        hit = self._complete_info.get((type_name, mode))
+        if hit is None:  # the schema's computed names, worked out once per type and run (not per instance)
+            schema = self.get_schema(type_name, mode) if self.get_schema else None
+            hit = self._complete_info[(type_name, mode)] = (
+                schema, list(schema.computed) if schema is not None else [])
+        schema, computed = hit
         out: dict = dict(value) if schema is not None else OpenObject(value)
         if schema is not None:
-            for name in schema.computed:
+            for name in computed:
                 if name not in value or (fill_unset and value[name] is None):
                     out[name] = UNKNOWN
             for name in schema.attributes:
@@ -539,6 +547,10 @@ class ModuleEvaluator:
         except OSError as e:
             self.bag.add("Failed to read variables file", None,
                          detail=f'Given variables file {disp} does not exist or cannot be read: {e.strerror}.')
+            return
+        except UnicodeDecodeError as e:
+            self.bag.add("Invalid file encoding", SourcePos(disp, 1, 1),
+                         detail=f"The variables file is not valid UTF-8 (byte {e.start}).", hint="save the file as UTF-8")
             return
         if path.name.endswith(".json"):
             try:
@@ -885,7 +897,7 @@ class ModuleEvaluator:
             self.local_values[name] = UNKNOWN
             return
         try:
-            self.local_values[name] = self.ev.ev(a.expr, Scope(self.root))
+            self.local_values[name] = _within_limits(self.ev.ev(a.expr, Scope(self.root)), a)
         except EvalError as x:
             self.err(fn, x)
             self.local_values[name] = UNKNOWN
@@ -922,6 +934,7 @@ class ModuleEvaluator:
                 if v < 0:
                     raise EvalError("Invalid count argument", 'The given "count" argument value is unsuitable: '
                                     "must be greater than or equal to zero.", count.line, count.col)
+                _check_instances(int(v), '"count"', count)
                 return [(i, {"count": {"index": i}}) for i in range(int(v))]
             if fe is not None:
                 v = self.ev.ev(fe.expr, Scope(self.root))
@@ -931,6 +944,8 @@ class ModuleEvaluator:
                                     "attributes that cannot be determined until apply, so clbplan cannot "
                                     "predict how many instances will be created.", fe.line, fe.col,
                                     hint="use keys known at plan time, e.g. from a variable")
+                if isinstance(v, (dict, SetValue)):
+                    _check_instances(len(v), '"for_each"', fe)
                 if isinstance(v, dict):
                     return [(k, {"each": {"key": k, "value": v[k]}}) for k in sorted(v)]
                 if isinstance(v, SetValue):
@@ -968,10 +983,17 @@ class ModuleEvaluator:
         provider = self._provider(b)
         deps, per_instance_deps = self._dependencies(node)
         values: dict = {}
+        ev = self.ev
         for key, bindings in keys:
             addr = ResourceAddress(t, n, key, mode, self.path)
             self.meta[addr] = _InstanceMeta(b, bindings)
-            inst = self._eval_instance(addr, b, bindings, Scope(self.root, bindings))
+            scope = Scope(self.root, bindings)
+            if per_instance_deps:  # keep the index keys the body evaluates in this scope
+                ev.key_scope, ev.key_values = scope, {}
+            try:
+                inst = self._eval_instance(addr, b, bindings, scope)
+            finally:
+                ev.key_scope = None
             if inst is None:
                 values[key] = UNKNOWN
                 continue
@@ -1050,16 +1072,22 @@ class ModuleEvaluator:
     def _eval_body(self, body: ir.Body, scope: Scope, fn: str, prefix: tuple, positions: dict,
                    sensitive: set[str], top: bool) -> dict:
         out: dict = {}
+        bound = None
         for a in body.attributes:
             if top and a.name in RESOURCE_META:
                 continue
-            positions[prefix + (a.name,)] = SourcePos(fn, a.line, a.col)
+            hit = self._attr_pos.get(id(a))
+            if hit is None or hit[0] is not a or hit[1].filename != fn:  # one (immutable) position per argument
+                hit = self._attr_pos[id(a)] = (a, SourcePos(fn, a.line, a.col))
+            positions[prefix + (a.name,)] = hit[1]
             try:
                 v = self.ev.ev(a.expr, scope)
             except EvalError as x:
                 self.err(fn, x)
                 continue
-            if self.is_sensitive(a.expr, frozenset(scope.bindings)):
+            if bound is None:
+                bound = frozenset(scope.bindings)
+            if self.is_sensitive(a.expr, bound):
                 sensitive.add(prefix[0] if prefix else a.name)
             if v is None:
                 continue  # null means "not set"
@@ -1293,12 +1321,17 @@ class ModuleEvaluator:
         if not per_instance:
             return common
         out = set(common)
+        scope = Scope(self.root, bindings)
+        addrs = self._dep_addrs
+        known = self.ev.key_values
         for mode, t, n, key_expr in per_instance:
             keys = self._key_sets.get((mode, t, n))
             if keys is None:  # membership per reference per instance: a list would be N x N
                 keys = self._key_sets[(mode, t, n)] = frozenset(self.instance_keys.get((mode, t, n)) or ())
             try:
-                key = self.ev.ev(key_expr.expr, Scope(self.root, bindings))
+                key = known.get(id(key_expr.expr), known)
+                if key is known:  # not evaluated in the instance's own scope by the body: evaluate it now
+                    key = self.ev.ev(key_expr.expr, scope)
             except EvalError:
                 key = UNKNOWN
             if isinstance(key, float) and key.is_integer():
@@ -1309,7 +1342,12 @@ class ModuleEvaluator:
                 [key, int(key)] if key.isascii() and key.isdigit() else [key]
             found = next((c for c in candidates if c in keys), None)
             if found is not None:
-                out.add(ResourceAddress(t, n, found, mode, self.path))
+                # one address object per target instance, shared by every instance that depends on it
+                # (40 groups name the same server: equal sets then compare by identity, hash once)
+                a = addrs.get((mode, t, n, found))
+                if a is None:
+                    a = addrs[(mode, t, n, found)] = ResourceAddress(t, n, found, mode, self.path)
+                out.add(a)
             else:  # not known at plan time, or not one of its keys (evaluation reports that)
                 out.add(_whole(t, n, mode, self.path))
         return out
@@ -1849,3 +1887,23 @@ def evaluate(module: Module, *, var_args: Sequence[str] = (), var_files: Sequenc
     finally:
         if was:
             gc.enable()
+
+
+def _check_instances(n: int, what: str, at: ir.Attr) -> None:
+    """count / for_each within limits.MAX_INSTANCES, as a located error."""
+    try:
+        limits.check_instances(n, what)
+    except limits.LimitExceeded as x:
+        raise EvalError("Configuration limit exceeded", f"{str(x)[:1].upper()}{str(x)[1:]}.", at.line, at.col,
+                        hint=limits.HINT) from None
+
+
+def _within_limits(v: Any, at: ir.Attr) -> Any:
+    """A local value whose written-out size is within limits (a value shared with itself 40 times over
+    is cheap to hold but would take 2^40 steps to render, compare or save)."""
+    try:
+        limits.check_deep(v)
+    except limits.LimitExceeded as x:
+        raise EvalError("Configuration limit exceeded", f"{str(x)[:1].upper()}{str(x)[1:]}.", at.line, at.col,
+                        hint=limits.HINT) from None
+    return v

@@ -149,11 +149,12 @@ def check_orphan_providers(state: State, config: Configuration, module: Any) -> 
     declared |= set(config.providers)
     in_config = {(a.module, a.mode, a.type, a.name) for a in config.resources}
     diags: list[Diagnostic] = []
-    for addr, rs in sorted(state.resources.items(), key=lambda item: str(item[0])):
-        if (addr.module, addr.mode, addr.type, addr.name) in in_config:
-            continue  # still configured: its block's provider serves it, as in Terraform
-        if "." not in rs.provider or rs.provider in declared:
-            continue  # a default configuration is implied when no block declares it
+    # still configured: its block's provider serves it, as in Terraform; a default configuration is
+    # implied when no block declares it (filtered before sorting: a 10k-LB state has no orphans)
+    orphans = [(addr, rs) for addr, rs in state.resources.items()
+               if (addr.module, addr.mode, addr.type, addr.name) not in in_config
+               and "." in rs.provider and rs.provider not in declared]
+    for addr, rs in sorted(orphans, key=lambda item: str(item[0])):
         full = rs.extra.get("provider_string") or provider_string(rs.provider, addr.module)
         vertex = f"{addr} (orphan)"
         diags.append(Diagnostic(
@@ -166,6 +167,17 @@ def check_orphan_providers(state: State, config: Configuration, module: Any) -> 
                  f'... }} as it was, apply to destroy {addr}, then remove the block'))
     if diags:
         raise DiagnosticsError(diags)
+
+
+def check_cloud_sells(plan: Plan, config: Configuration) -> None:
+    """Creates the cloud refuses whatever the state holds, found before the shadow run so the error
+    names the resource's line (a shared-performance load balancer: ShareSlbHaltSales)."""
+    from planner.diagnostics import DiagnosticsError
+    from planner.schema.slb_load_balancer import new_shared_instances
+
+    found = new_shared_instances(plan.changes, config)
+    if found:
+        raise DiagnosticsError(found)
 
 
 def remember_secrets(*, config: Configuration | None = None, state: State | None = None,
@@ -260,6 +272,7 @@ def make_plan(workdir: Path | str, state: State, *, var_args: Sequence[str] = ()
             config = _evaluate(module, var_args=var_args, var_files=var_files, env=env, resolver=differ.resolve,
                                data_reader=reader)
     plan = plan_from(config, refreshed, differ=differ, drift=drift, destroy=destroy)
+    check_cloud_sells(plan, config)
     remember_secrets(config=config, state=refreshed, plan=plan)
     check_replace(plan, replace)
     if refresh_only:
