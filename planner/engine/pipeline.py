@@ -169,6 +169,24 @@ def check_orphan_providers(state: State, config: Configuration, module: Any) -> 
         raise DiagnosticsError(diags)
 
 
+def adopt_config_providers(state: State, config: Configuration) -> State:
+    """A resource still configured is read, updated and deleted through its block's provider
+    configuration, as in Terraform, not the one recorded in the state: after an alias is renamed
+    (``alicloud.bj`` -> ``alicloud.beijing``) the recorded key names nothing, and refreshing through
+    the default region found the object missing and planned a duplicate. The state records the
+    block's provider from this plan on."""
+    from dataclasses import replace
+
+    changed = {addr: replace(rs, provider=config.resources[addr].provider)
+               for addr, rs in state.resources.items()
+               if addr in config.resources and config.resources[addr].provider != rs.provider}
+    if not changed:
+        return state
+    for rs in changed.values():
+        rs.extra = {k: v for k, v in rs.extra.items() if k != "provider_string"}
+    return replace(state, resources={**state.resources, **changed})
+
+
 def check_cloud_sells(plan: Plan, config: Configuration) -> None:
     """Creates the cloud refuses whatever the state holds, found before the shadow run so the error
     names the resource's line (a shared-performance load balancer: ShareSlbHaltSales)."""
@@ -251,6 +269,7 @@ def make_plan(workdir: Path | str, state: State, *, var_args: Sequence[str] = ()
                        data_reader=reader)
     check_instance_moves(module, config)
     check_orphan_providers(state, config, module)
+    state = adopt_config_providers(state, config)
     remember_secrets(config=config, state=state)
     provider, transport, emulator, region = open_provider(config, workdir, clouds)
     refreshed, drift = state, []
