@@ -8,7 +8,8 @@ journal, and recomputes the outputs from the final state.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
+from dataclasses import replace as _replace  # make_plan has a -replace parameter named replace
 from pathlib import Path
 from typing import Any
 
@@ -174,14 +175,14 @@ def adopt_config_providers(state: State, config: Configuration) -> State:
     (``alicloud.bj`` -> ``alicloud.beijing``) the recorded key names nothing, and refreshing through
     the default region found the object missing and planned a duplicate. The state records the
     block's provider from this plan on."""
-    changed = {addr: replace(rs, provider=config.resources[addr].provider)
+    changed = {addr: _replace(rs, provider=config.resources[addr].provider)
                for addr, rs in state.resources.items()
                if addr in config.resources and config.resources[addr].provider != rs.provider}
     if not changed:
         return state
     for rs in changed.values():
         rs.extra = {k: v for k, v in rs.extra.items() if k != "provider_string"}
-    return replace(state, resources={**state.resources, **changed})
+    return _replace(state, resources={**state.resources, **changed})
 
 
 def check_cloud_sells(plan: Plan, config: Configuration) -> None:
