@@ -266,14 +266,16 @@ def _conform_object(ctx: _Ctx, attrs: dict[str, Attribute], blocks: dict[str, Bl
         canon = a.alias_of
         if values.get(canon) is not None:
             ctx.error(f'"{label(path + (name,))}" and "{canon}" are both set', path + (name,),
-                      hint=f'remove "{name}": it is a deprecated spelling of "{canon}"')
+                      hint=f'remove "{name}": it is {"a deprecated" if a.deprecated else "another"} '
+                           f'spelling of "{canon}"')
             values.pop(name)
             continue
         values[canon] = values.pop(name)
         old = path + (name,)
         if old in ctx.inst.positions and path + (canon,) not in ctx.inst.positions:
             ctx.inst.positions[path + (canon,)] = ctx.inst.positions[old]
-        ctx.warn(f'Argument "{label(old)}" is deprecated', old, hint=f'rename it to "{canon}"')
+        if a.deprecated:  # a second current spelling (both names of one provider schema) is no warning
+            ctx.warn(f'Argument "{label(old)}" is deprecated', old, hint=f'rename it to "{canon}"')
 
     # 2. unknown, removed and read-only arguments
     for key in list(values):
