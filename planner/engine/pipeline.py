@@ -27,9 +27,6 @@ from planner.plan.build import plan_from
 from planner.plan.model import Action, Operation, OpKind, Plan
 from planner.plan.moves import apply_moves, check_instance_moves
 from planner.plan.targeting import check_replace, make_differ, refresh_only_plan, restrict_plan
-from planner.providers.credentials import check_provider_targets
-from planner.providers.local import with_local
-from planner.providers.target import Clouds
 from planner.schema.slb_load_balancer import new_shared_instances
 from planner.state.model import State
 from planner.state.tfstate import provider_string
@@ -123,6 +120,12 @@ def _evaluate(module: Any, *, var_args: Sequence[str], var_files: Sequence[str],
 def open_provider(config: Configuration, workdir: Path, clouds: Any = None,
                   env: Mapping[str, str] | None = None) -> tuple[Any, Any, Any, str]:
     """(provider, transport, emulator or None, region) for the configuration's alicloud provider."""
+    # deferred, as in make_plan: the providers pull in cryptography and the handlers (~90 ms), which
+    # validate, fmt, version and every other command that never reaches a cloud must not pay at startup
+    from planner.providers.credentials import check_provider_targets
+    from planner.providers.local import with_local
+    from planner.providers.target import Clouds
+
     clouds = clouds if clouds is not None else Clouds(workdir, env)
     check_provider_targets(config, clouds.env)
     pc = config.providers.get("alicloud")
@@ -246,6 +249,8 @@ def make_plan(workdir: Path | str, state: State, *, var_args: Sequence[str] = ()
 
     ``targets``/``excludes``/``replace``/``refresh_only`` are the -target/-exclude/-replace/
     -refresh-only hooks of ``planner.plan.targeting``."""
+    from planner.providers.target import Clouds  # deferred: see open_provider
+
     workdir = Path(workdir)
     module = _load(workdir)
     read_from = state

@@ -16,8 +16,6 @@ from planner.addresses import ResourceAddress
 from planner.apply.executor import Executor
 from planner.diagnostics import Diagnostic, DiagnosticsError
 from planner.plan.model import Operation, Plan, is_group_node, parse_group_node
-from planner.providers.alicloud import AlicloudProvider
-from planner.providers.local import with_local
 from planner.providers.retry import RetryPolicy
 from planner.providers.transport import InProcessTransport
 from planner.state.model import State
@@ -31,6 +29,10 @@ def verify_plan(plan: Plan, emulator: Any, refreshed: State, *, region: str = "c
 
     Sets ``plan.verified = True`` when every operation succeeded.
     """
+    # deferred: the providers are not loaded at startup (see engine.pipeline.open_provider)
+    from planner.providers.alicloud import AlicloudProvider
+    from planner.providers.local import with_local
+
     if not plan.operations:
         plan.verified = True
         return
