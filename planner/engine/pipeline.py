@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from dataclasses import replace as _replace  # make_plan has a -replace parameter named replace
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,7 @@ from planner.config import evaluate
 from planner.config.evaluation import InstanceValues
 from planner.config.loader import load_module_partial
 from planner.config.model import Configuration, config_dependencies
-from planner.diagnostics import DiagnosticsError
+from planner.diagnostics import Diagnostic, DiagnosticsError
 from planner.diff import Differ, detect_drift, get_schema, planned_after, refreshed_state, strip_unknown
 from planner.engine.verify import verify_plan
 from planner.plan.build import plan_from
@@ -29,7 +30,9 @@ from planner.plan.targeting import check_replace, make_differ, refresh_only_plan
 from planner.providers.credentials import check_provider_targets
 from planner.providers.local import with_local
 from planner.providers.target import Clouds
+from planner.schema.slb_load_balancer import new_shared_instances
 from planner.state.model import State
+from planner.state.tfstate import provider_string
 from planner.values import UNKNOWN
 
 DEFAULT_REGION = "cn-hangzhou"
@@ -137,9 +140,6 @@ def check_orphan_providers(state: State, config: Configuration, module: Any) -> 
     configuration that created it. When that configuration was an alias whose block was removed
     too, there is nothing to reach its region with: calling the default provider instead would
     delete in the wrong region, so the run stops until the block is re-added."""
-    from planner.diagnostics import Diagnostic, DiagnosticsError
-    from planner.state.tfstate import provider_string
-
     declared = {"alicloud"}
     for block in getattr(module, "providers", ()):
         alias = block.body.attr("alias")
@@ -175,24 +175,19 @@ def adopt_config_providers(state: State, config: Configuration) -> State:
     (``alicloud.bj`` -> ``alicloud.beijing``) the recorded key names nothing, and refreshing through
     the default region found the object missing and planned a duplicate. The state records the
     block's provider from this plan on."""
-    from dataclasses import replace
-
-    changed = {addr: replace(rs, provider=config.resources[addr].provider)
+    changed = {addr: _replace(rs, provider=config.resources[addr].provider)
                for addr, rs in state.resources.items()
                if addr in config.resources and config.resources[addr].provider != rs.provider}
     if not changed:
         return state
     for rs in changed.values():
         rs.extra = {k: v for k, v in rs.extra.items() if k != "provider_string"}
-    return replace(state, resources={**state.resources, **changed})
+    return _replace(state, resources={**state.resources, **changed})
 
 
 def check_cloud_sells(plan: Plan, config: Configuration) -> None:
     """Creates the cloud refuses whatever the state holds, found before the shadow run so the error
     names the resource's line (a shared-performance load balancer: ShareSlbHaltSales)."""
-    from planner.diagnostics import DiagnosticsError
-    from planner.schema.slb_load_balancer import new_shared_instances
-
     found = new_shared_instances(plan.changes, config)
     if found:
         raise DiagnosticsError(found)
