@@ -235,7 +235,8 @@ def output(name, state_path, json_, raw):
         if not isinstance(value, (str, int, float, bool)):
             raise DiagnosticsError([Diagnostic("Unsupported value for raw output",
                                                hint="-raw works for strings, numbers and bools; use -json")])
-        click.echo(value if not isinstance(value, bool) else str(value).lower())
+        # no newline, as Terraform's -raw prints it (for $(clbplan output -raw NAME) and for files)
+        click.echo(value if not isinstance(value, bool) else str(value).lower(), nl=False)
     else:
         click.echo(format_value(value))  # indented HCL, as `terraform output NAME` prints it
 
