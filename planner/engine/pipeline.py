@@ -131,6 +131,43 @@ def open_provider(config: Configuration, workdir: Path, clouds: Any = None,
     return with_local(cloud, base=workdir), transport, emulator, region
 
 
+def check_orphan_providers(state: State, config: Configuration, module: Any) -> None:
+    """Terraform's "Provider configuration not present": a resource left in the state whose
+    configuration is gone is destroyed (or refreshed, or forgotten) through the provider
+    configuration that created it. When that configuration was an alias whose block was removed
+    too, there is nothing to reach its region with: calling the default provider instead would
+    delete in the wrong region, so the run stops until the block is re-added."""
+    from planner.diagnostics import Diagnostic, DiagnosticsError
+    from planner.state.tfstate import provider_string
+
+    declared = {"alicloud"}
+    for block in getattr(module, "providers", ()):
+        alias = block.body.attr("alias")
+        value = getattr(getattr(alias, "expr", None), "value", None)
+        if isinstance(value, str):
+            declared.add(f"{block.labels[0]}.{value}")
+    declared |= set(config.providers)
+    in_config = {(a.module, a.mode, a.type, a.name) for a in config.resources}
+    diags: list[Diagnostic] = []
+    for addr, rs in sorted(state.resources.items(), key=lambda item: str(item[0])):
+        if (addr.module, addr.mode, addr.type, addr.name) in in_config:
+            continue  # still configured: its block's provider serves it, as in Terraform
+        if "." not in rs.provider or rs.provider in declared:
+            continue  # a default configuration is implied when no block declares it
+        full = rs.extra.get("provider_string") or provider_string(rs.provider, addr.module)
+        vertex = f"{addr} (orphan)"
+        diags.append(Diagnostic(
+            "Provider configuration not present",
+            detail=f"To work with {vertex} its original provider configuration at {full} is required, but it "
+                   "has been removed. This occurs when a provider configuration is removed while objects "
+                   f"created by that provider still exist in the state. Re-add the provider configuration "
+                   f"to destroy {vertex}, after which you can remove the provider configuration again.",
+            hint=f'add back provider "{rs.provider.split(".")[0]}" {{ alias = "{rs.provider.split(".", 1)[1]}" '
+                 f'... }} as it was, apply to destroy {addr}, then remove the block'))
+    if diags:
+        raise DiagnosticsError(diags)
+
+
 def remember_secrets(*, config: Configuration | None = None, state: State | None = None,
                      plan: Any = None) -> None:
     """Tell ``planner.redact`` every value that carries a sensitive mark in this run: sensitive
@@ -210,6 +247,7 @@ def make_plan(workdir: Path | str, state: State, *, var_args: Sequence[str] = ()
     config = _evaluate(module, var_args=var_args, var_files=var_files, env=env, resolver=differ.resolve,
                        data_reader=reader)
     check_instance_moves(module, config)
+    check_orphan_providers(state, config, module)
     remember_secrets(config=config, state=state)
     provider, transport, emulator, region = open_provider(config, workdir, clouds)
     refreshed, drift = state, []
