@@ -21,7 +21,7 @@ from typing import Any
 import networkx as nx
 
 from planner.addresses import ModulePath, ResourceAddress
-from planner.config import ir
+from planner.config import ir, limits
 from planner.config.expr import (
     EmptyLookup,
     EvalError,
@@ -81,7 +81,8 @@ def _move_to(e: ir.Expr, line: int, col: int) -> None:
 
 
 # (data source type, evaluated arguments, its provider configuration) -> computed attributes
-DataReader = Callable[[str, dict, "ProviderConfig | None"], "dict | None"]
+# (type, arguments, provider configuration, written=the argument names the block wrote) -> attributes
+DataReader = Callable[..., "dict | None"]
 
 
 def _reason(e: Exception) -> str:
@@ -140,7 +141,7 @@ class ModuleEvaluator:
                                             (proto.top if proto is not None else self))
         self.bag = self.top.bag if self.top is not self else DiagnosticBag()
         root_dir = self.top.m.directory if self.top is not self else module.directory
-        self.ev = Evaluator(root_dir or ".")
+        self.ev = Evaluator(root_dir or ".", self.top.ev.budget if self.top is not self else None)
         self.conform, self.get_schema, self.validate_cfg, self.read_data = _schema_api()
         # reads alicloud data sources through the provider: (type, arguments, provider config) ->
         # attributes; set on the root evaluator by ``evaluate``
@@ -539,6 +540,10 @@ class ModuleEvaluator:
             self.bag.add("Failed to read variables file", None,
                          detail=f'Given variables file {disp} does not exist or cannot be read: {e.strerror}.')
             return
+        except UnicodeDecodeError as e:
+            self.bag.add("Invalid file encoding", SourcePos(disp, 1, 1),
+                         detail=f"The variables file is not valid UTF-8 (byte {e.start}).", hint="save the file as UTF-8")
+            return
         if path.name.endswith(".json"):
             try:
                 data = json.loads(text)
@@ -884,7 +889,7 @@ class ModuleEvaluator:
             self.local_values[name] = UNKNOWN
             return
         try:
-            self.local_values[name] = self.ev.ev(a.expr, Scope(self.root))
+            self.local_values[name] = _within_limits(self.ev.ev(a.expr, Scope(self.root)), a)
         except EvalError as x:
             self.err(fn, x)
             self.local_values[name] = UNKNOWN
@@ -921,6 +926,7 @@ class ModuleEvaluator:
                 if v < 0:
                     raise EvalError("Invalid count argument", 'The given "count" argument value is unsuitable: '
                                     "must be greater than or equal to zero.", count.line, count.col)
+                _check_instances(int(v), '"count"', count)
                 return [(i, {"count": {"index": i}}) for i in range(int(v))]
             if fe is not None:
                 v = self.ev.ev(fe.expr, Scope(self.root))
@@ -930,6 +936,8 @@ class ModuleEvaluator:
                                     "attributes that cannot be determined until apply, so clbplan cannot "
                                     "predict how many instances will be created.", fe.line, fe.col,
                                     hint="use keys known at plan time, e.g. from a variable")
+                if isinstance(v, (dict, SetValue)):
+                    _check_instances(len(v), '"for_each"', fe)
                 if isinstance(v, dict):
                     return [(k, {"each": {"key": k, "value": v[k]}}) for k in sorted(v)]
                 if isinstance(v, SetValue):
@@ -994,7 +1002,8 @@ class ModuleEvaluator:
         reader = self.top.data_reader
         if reader is not None and inst.type.startswith("alicloud_") and not contains_unknown(inst.attributes):
             try:
-                got = reader(inst.type, inst.attributes, self.top.provider_config(inst.provider))
+                written = {path[0] for path in inst.positions if path}  # not the schema's defaults
+                got = reader(inst.type, inst.attributes, self.top.provider_config(inst.provider), written=written)
             except DiagnosticsError:
                 raise  # the cloud refused our keys or cannot be reached: the run's error, not this block's
             except Exception as e:  # noqa: BLE001 - a reader failure is the user's diagnostic
@@ -1513,7 +1522,8 @@ class ModuleEvaluator:
         if ev is None or meta is None:
             raise KeyError(f"{address} is not in the configuration")
         view = _ApplyView(ev, lookup, cache, {})
-        inst = ev._eval_instance(address, meta.block, meta.bindings, Scope(view.root, meta.bindings), report=False)
+        bindings = _apply_bindings(view, meta.block, meta.bindings)
+        inst = ev._eval_instance(address, meta.block, bindings, Scope(view.root, bindings), report=False)
         if inst is None:
             raise DiagnosticsError([d for d in self.bag.items if d.severity == "error"][-1:])
         return inst.attributes
@@ -1579,11 +1589,13 @@ class _ApplyView:
         value = ev.var_values.get(name, UNKNOWN)
         parent = ev.parent
         if parent is not None and contains_unknown(value):
-            a = parent.m.calls[ev.path[-1][0]].body.attr(name)
+            call = parent.m.calls[ev.path[-1][0]]
+            a = call.body.attr(name)
             if a is not None:
                 pv = self.view_of(parent)
+                bindings = _apply_bindings(pv, call, ev.call_bindings)
                 try:
-                    value = convert(parent.ev.ev(a.expr, Scope(pv.root, ev.call_bindings)),
+                    value = convert(parent.ev.ev(a.expr, Scope(pv.root, bindings)),
                                     ev.var_specs.get(name, ANY))
                 except (EvalError, ConversionError):
                     pass
@@ -1660,6 +1672,27 @@ class _ApplyView:
                 cache.full[k] = out
         self.resolved[k] = out
         return out
+
+
+def _apply_bindings(view: _ApplyView, block: ir.Block, bindings: dict) -> dict:
+    """``each.value`` as it is now. The plan kept each instance's ``each.value``; when ``for_each``
+    iterates a resource's instances (``for_each = tls_private_key.site``) that value was the plan's,
+    computed attributes "(known after apply)", so ``each.value.private_key_pem`` or
+    ``each.value.id`` must be read again from the applied instances, like any other reference."""
+    each = bindings.get("each")
+    if not each or not contains_unknown(each.get("value")):
+        return bindings
+    fe = block.body.attr("for_each")
+    if fe is None:
+        return bindings
+    try:
+        now = view.ev.ev.ev(fe.expr, Scope(view.root))
+    except EvalError:
+        return bindings
+    key = each.get("key")
+    if not isinstance(now, dict) or key not in now:
+        return bindings
+    return {**bindings, "each": {"key": key, "value": now[key]}}
 
 
 def _whole(t: str, n: str, mode: str, module: ModulePath = ()) -> ResourceAddress:
@@ -1823,3 +1856,23 @@ def evaluate(module: Module, *, var_args: Sequence[str] = (), var_files: Sequenc
     finally:
         if was:
             gc.enable()
+
+
+def _check_instances(n: int, what: str, at: ir.Attr) -> None:
+    """count / for_each within limits.MAX_INSTANCES, as a located error."""
+    try:
+        limits.check_instances(n, what)
+    except limits.LimitExceeded as x:
+        raise EvalError("Configuration limit exceeded", f"{str(x)[:1].upper()}{str(x)[1:]}.", at.line, at.col,
+                        hint=limits.HINT) from None
+
+
+def _within_limits(v: Any, at: ir.Attr) -> Any:
+    """A local value whose written-out size is within limits (a value shared with itself 40 times over
+    is cheap to hold but would take 2^40 steps to render, compare or save)."""
+    try:
+        limits.check_deep(v)
+    except limits.LimitExceeded as x:
+        raise EvalError("Configuration limit exceeded", f"{str(x)[:1].upper()}{str(x)[1:]}.", at.line, at.col,
+                        hint=limits.HINT) from None
+    return v

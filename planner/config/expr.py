@@ -16,7 +16,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from planner.config import ir
+from planner.config import ir, limits
 from planner.config.functions import FUNCTIONS, SPECIAL, FuncError, arity_text, call_function, hcl_equal
 from planner.config.types import (
     ConversionError,
@@ -127,8 +127,11 @@ def _iterate(coll: Any, e: ir.Expr) -> list[tuple[Any, Any]]:
 class Evaluator:
     """Stateless expression evaluator; ``base_dir`` anchors file()/templatefile()."""
 
-    def __init__(self, base_dir: str = "."):
+    def __init__(self, base_dir: str = ".", budget: limits.Budget | None = None):
         self.base_dir = base_dir
+        # iterations left for the whole run (shared with the evaluators of child modules)
+        self.budget = budget if budget is not None else limits.Budget()
+        self._template_depth = 0  # templatefile() calls being rendered (a template may not call it)
         # splat node -> (the list it last read, the result): 10,000 groups each reading
         # alicloud_instance.app[*].id of 10,000 instances would otherwise walk 10^8 elements
         self._splat_memo: dict[int, tuple[Any, list]] = {}
@@ -167,7 +170,9 @@ class Evaluator:
                 if coll is UNKNOWN:
                     unknown = True
                     continue
-                for k, v in _iterate(coll, p.coll):
+                pairs = _iterate(coll, p.coll)
+                self._spend(len(pairs), p.coll)
+                for k, v in pairs:
                     b = {p.value: v}
                     if p.key:
                         b[p.key] = k
@@ -182,7 +187,12 @@ class Evaluator:
                     unknown = True
                 else:
                     buf.append(template_str(v, p))
-        return UNKNOWN if unknown else "".join(buf)
+        if unknown:
+            return UNKNOWN
+        if len(buf) > 1 and sum(map(len, buf)) > limits.MAX_STRING_CHARS:
+            at = parts[0] if parts and not isinstance(parts[0], str) else None
+            raise _limit_error(limits.string_message(sum(map(len, buf))), at)
+        return "".join(buf)
 
     def _name(self, e: ir.Name, s: Scope) -> Any:
         if e.name in s.bindings:
@@ -229,7 +239,7 @@ class Evaluator:
             e = ir.Call(e.name[6:], e.args, e.expand, e.line, e.col)
         name = e.name
         if name in SPECIAL:
-            return self._special(e, s)
+            return _checked_result(self._special(e, s), e)
         fn = FUNCTIONS.get(name)
         if fn is None:
             hint = ""
@@ -262,8 +272,17 @@ class Evaluator:
         if fn.max_args is not None and len(args) > fn.max_args:
             raise EvalError("Too many function arguments", f'Function "{name}" expects {arity_text(name)}; '
                             f"{len(args)} given.", e.line, e.col)
+        why = _estimate(name, args) if name in _ESTIMATED else None
+        if why is not None:
+            raise _limit_error(f'the result of "{name}" is too large: {why}', e)
+        if name in _DEEP_WALKERS:
+            try:
+                for a in args:
+                    limits.check_deep(a)
+            except limits.LimitExceeded as x:
+                raise _limit_error(f'an argument of "{name}" is too large: {x}', e) from None
         try:
-            return call_function(name, args)
+            return _checked_result(call_function(name, args), e)
         except FuncError as fe:
             where = e.args[fe.arg] if fe.arg is not None and fe.arg < len(e.args) else e
             raise EvalError("Invalid function argument", f'Invalid value for argument of "{name}": {fe}.',
@@ -309,6 +328,10 @@ class Evaluator:
         if name in _FILE_DIGESTS or name in ("fileexists", "fileset"):
             return self._file_function(e, s)
         # templatefile(path, vars) / templatestring(template, vars)
+        if self._template_depth and name == "templatefile":  # as Terraform: a template cannot include itself
+            raise EvalError("Error in function call", 'Call to function "templatefile" failed: cannot '
+                            "recursively call templatefile from inside templatefile call.", e.line, e.col,
+                            hint="render the inner template in the configuration and pass it in as a variable")
         if len(e.args) != 2:
             raise EvalError("Wrong number of function arguments", 'Function "templatefile" expects exactly 2 '
                             "arguments.", e.line, e.col)
@@ -344,12 +367,15 @@ class Evaluator:
         def no_globals(n: ir.Name) -> Any:
             raise EvalError("Invalid template variable", f'The template {path} refers to "{n.name}", which is '
                             "not among the variables passed to templatefile.", e.line, e.col)
+        self._template_depth += 1
         try:
             v = self.ev(tmpl, Scope(no_globals, dict(tvars)))
         except EvalError as x:
             if x.line == e.line and x.col == e.col:
                 raise
             raise EvalError(x.summary, f"in template {path} line {x.line}: {x.detail}", e.line, e.col) from None
+        finally:
+            self._template_depth -= 1
         return v if isinstance(v, str) or v is UNKNOWN else template_str(v, e)
 
     def _file_function(self, e: ir.Call, s: Scope) -> Any:
@@ -470,6 +496,10 @@ class Evaluator:
                             "not a number.", e.line, e.col) from None
 
     def _arith(self, op: str, a: int | float, b: int | float, e: ir.Binary) -> Any:
+        if op == "*" and isinstance(a, int) and isinstance(b, int) and \
+                a.bit_length() + b.bit_length() > limits.MAX_INT_BITS:
+            raise _limit_error(f"the product would have about {a.bit_length() + b.bit_length():,} bits; "
+                               f"clbplan's limit is {limits.MAX_INT_BITS:,} bits", e)
         if op in ("+", "-", "*"):
             return arith(op, a, b)
         if op == "/":
@@ -530,6 +560,7 @@ class Evaluator:
             raise EvalError("Iteration over null value", "A null value cannot be used as the collection in a "
                             "for expression.", e.coll.line, e.coll.col)
         pairs = _iterate(coll, e.coll)
+        self._spend(len(pairs), e)
         out_list: list = []
         out_obj: dict = {}
         for k, v in pairs:
@@ -560,6 +591,73 @@ class Evaluator:
             else:
                 out_list.append(self.ev(e.value, inner))
         return out_obj if e.is_object else out_list
+
+    def _spend(self, n: int, e: Any) -> None:
+        try:
+            self.budget.spend(n)
+        except limits.LimitExceeded as x:
+            raise _limit_error(str(x), e) from None
+
+
+# functions that walk their arguments all the way down (encoders, flattening, type conversion,
+# comparison): a value shared many times over ([local.a, local.a] doubled 40 times) is cheap to hold
+# but would take 2^40 steps to walk, so its written-out size is checked first
+_DEEP_WALKERS = frozenset({
+    "flatten", "jsonencode", "yamlencode", "tolist", "toset", "tomap", "distinct", "setunion",
+    "setintersection", "setsubtract", "contains", "index", "transpose", "format", "formatlist", "matchkeys",
+})
+
+
+_ESTIMATED = frozenset({"setproduct", "format", "formatlist", "replace", "indent", "join"})
+
+
+def _estimate(name: str, args: list) -> str | None:
+    """Why the result of functions that can multiply their input (setproduct, format widths, replace,
+    indent, join's separator) would pass a limit, before building it; None when it would not."""
+    if name == "setproduct":
+        n = 1
+        for a in args:
+            n *= len(a) if isinstance(a, (list, SetValue)) else 1
+        return limits.items_message(n) if n > limits.MAX_ITEMS else None
+    if name in ("format", "formatlist") and args and isinstance(args[0], str):
+        widths = [int(w) for w in re.findall(r"%[-+# 0]*(?:\[\d+\])?(\d+)", args[0])]
+        widths += [int(w) for w in re.findall(r"%[-+# 0]*(?:\[\d+\])?\d*\.(\d+)", args[0])]
+        if widths and max(widths) > limits.MAX_STRING_CHARS:
+            return limits.string_message(f"at least {max(widths):,}")
+        return None
+    if name == "replace" and len(args) == 3 and all(isinstance(a, str) for a in args):
+        text, sub, repl = args
+        if len(repl) <= len(sub) or not text:
+            return None
+        if len(sub) >= 2 and sub.startswith("/") and sub.endswith("/"):
+            n = (len(text) + 1) * len(repl) * (len(text) if "$" in repl else 1) + len(text)
+        else:
+            n = len(text) + (text.count(sub) if sub else len(text) + 1) * len(repl)
+        return limits.string_message(n) if n > limits.MAX_STRING_CHARS else None
+    if name == "indent" and len(args) == 2 and isinstance(args[1], str) and isinstance(args[0], (int, float)):
+        n = len(args[1]) + max(0, int(args[0])) * args[1].count("\n")
+        return limits.string_message(n) if n > limits.MAX_STRING_CHARS else None
+    if name == "join" and len(args) >= 2 and isinstance(args[0], str):
+        n = len(args[0]) * sum(len(a) for a in args[1:] if isinstance(a, (list, SetValue)))
+        return limits.string_message(f"more than {n:,}") if n > limits.MAX_STRING_CHARS else None
+    return None
+
+
+def _limit_error(message: str, e: Any) -> EvalError:
+    line, col = (getattr(e, "line", 0) or 0, getattr(e, "col", 0) or 0) if e is not None else (0, 0)
+    return EvalError("Configuration limit exceeded", message[:1].upper() + message[1:] + ".", line, col,
+                     hint=limits.HINT)
+
+
+def _checked_result(v: Any, e: Any) -> Any:
+    """A function's result within the size limits (O(1): inputs were checked, so only the top level
+    can have grown past them)."""
+    try:
+        limits.check_shallow(v)
+        limits.check_int(v)
+    except limits.LimitExceeded as x:
+        raise _limit_error(f'the result of "{e.name}" is too large: {x}', e) from None
+    return v
 
 
 MAX_FILE_BYTES = 16 * 2**20  # file()/templatefile(): no configuration file is this big

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from planner.config import limits
 from planner.config.types import (
     BOOL,
     NUMBER,
@@ -769,6 +770,11 @@ def _yamldecode(s: Any) -> Any:
         raise FuncError("the input is empty: it contains no YAML document")
     if len(docs) > 1:
         raise FuncError("the input contains more than one YAML document")
+    n, c = limits.logical_size(docs[0])  # aliases share nodes: "billion laughs" is small until written out
+    if n > limits.MAX_ITEMS or c > limits.MAX_STRING_CHARS:
+        raise FuncError("the document's aliases expand to more than " + (
+            f"{limits.MAX_ITEMS:,} elements" if n > limits.MAX_ITEMS else f"{limits.MAX_STRING_CHARS:,} characters")
+            + ", clbplan's limit for one value (see docs/limits.md)")
     return _normalize_json(_yaml_plain(docs[0] if docs else None))
 
 

@@ -9,11 +9,13 @@ are plain JSON authenticated with a per-user key (see ``parse_cache``): nothing 
 
 from __future__ import annotations
 
+import errno
 import gc
 import hashlib
 import json
 import multiprocessing
 import os
+import stat
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -140,8 +142,12 @@ def load_module_partial(directory: str | Path, *, use_cache: bool = True, childr
         raise DiagnosticsError([Diagnostic("Configuration directory not found", None,
                                            f"{str(directory)!r} is not a directory.",
                                            "pass the directory that holds your .tf files")])
+    # Terraform lists the directory without following links: a real folder named x.tf is skipped,
+    # but a link that cannot be read (dangling, a loop) is an error, never a silently missing file
+    # whose resources the plan would then destroy.
     names = sorted(p.name for p in root.iterdir()
-                   if p.is_file() and (p.name.endswith(".tf") or p.name.endswith(".tf.json")))
+                   if (p.name.endswith(".tf") or p.name.endswith(".tf.json"))
+                   and (p.is_symlink() or not p.is_dir()))
     if not names:
         raise DiagnosticsError([Diagnostic("No configuration files", None,
                                            f"{str(directory)!r} holds no .tf or .tf.json files.",
@@ -149,9 +155,16 @@ def load_module_partial(directory: str | Path, *, use_cache: bool = True, childr
     texts: list[tuple[str, str, str, bool]] = []  # (display name, text, sha, is_json)
     hasher = hashlib.sha256()
     for name in names:
-        raw = (root / name).read_bytes()
-        hasher.update(name.encode() + b"\0" + raw + b"\0")
         disp = display_path(directory, name)
+        try:
+            raw = _read_config_file(root / name)
+        except OSError as e:
+            bag.add("Failed to read file", SourcePos(disp, 1, 1),
+                    detail=_unreadable_reason(root / name, e),
+                    hint="fix or remove the file (a .tf file that cannot be read would otherwise drop "
+                         "everything it declares from the plan)")
+            continue
+        hasher.update(name.encode() + b"\0" + raw + b"\0")
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as e:
@@ -235,6 +248,40 @@ def load_module_partial(directory: str | Path, *, use_cache: bool = True, childr
 
         all_parsed = load_children(module, bag) and all_parsed
     return module, bag.items, all_parsed
+
+
+MAX_CONFIG_FILE_BYTES = 64 * 1024 * 1024  # far above any real .tf file; keeps a stray dump from eating memory
+
+
+def _read_config_file(path: Path) -> bytes:
+    """The bytes of one configuration file; OSError for anything that is not a readable regular file."""
+    with open(path, "rb") as f:
+        st = os.fstat(f.fileno())
+        if not stat.S_ISREG(st.st_mode):
+            raise IsADirectoryError(errno.EISDIR, "not a regular file") if stat.S_ISDIR(st.st_mode) \
+                else OSError(errno.EINVAL, "not a regular file")
+        if st.st_size > MAX_CONFIG_FILE_BYTES:
+            raise OSError(errno.EFBIG, f"the file is {st.st_size} bytes; the limit is "
+                                       f"{MAX_CONFIG_FILE_BYTES // (1024 * 1024)} MiB")
+        return f.read()
+
+
+def _unreadable_reason(path: Path, e: OSError) -> str:
+    """Why a configuration file could not be read, in words (a dangling link names its target)."""
+    if path.is_symlink():
+        try:
+            target = os.readlink(path)
+        except OSError:
+            target = "?"
+        if e.errno == errno.ELOOP:
+            return f"The file is a symbolic link that loops (-> {target})."
+        if not path.exists():
+            return f"The file is a symbolic link to {target}, which does not exist."
+    if e.errno == errno.EISDIR:
+        return "The name is a link to a directory, not a file."
+    if e.errno == errno.EACCES:
+        return "Permission denied: the file cannot be read by this user."
+    return f"The file cannot be read: {e.strerror or e}."
 
 
 def _prune_cache(cache_dir: Path, live: set[str]) -> None:

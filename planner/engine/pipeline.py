@@ -168,6 +168,17 @@ def check_orphan_providers(state: State, config: Configuration, module: Any) -> 
         raise DiagnosticsError(diags)
 
 
+def check_cloud_sells(plan: Plan, config: Configuration) -> None:
+    """Creates the cloud refuses whatever the state holds, found before the shadow run so the error
+    names the resource's line (a shared-performance load balancer: ShareSlbHaltSales)."""
+    from planner.diagnostics import DiagnosticsError
+    from planner.schema.slb_load_balancer import new_shared_instances
+
+    found = new_shared_instances(plan.changes, config)
+    if found:
+        raise DiagnosticsError(found)
+
+
 def remember_secrets(*, config: Configuration | None = None, state: State | None = None,
                      plan: Any = None) -> None:
     """Tell ``planner.redact`` every value that carries a sensitive mark in this run: sensitive
@@ -260,6 +271,7 @@ def make_plan(workdir: Path | str, state: State, *, var_args: Sequence[str] = ()
             config = _evaluate(module, var_args=var_args, var_files=var_files, env=env, resolver=differ.resolve,
                                data_reader=reader)
     plan = plan_from(config, refreshed, differ=differ, drift=drift, destroy=destroy)
+    check_cloud_sells(plan, config)
     remember_secrets(config=config, state=refreshed, plan=plan)
     check_replace(plan, replace)
     if refresh_only:

@@ -84,6 +84,10 @@ CBD_SAFE: dict[str, str] = {
 }
 
 ENI_TYPES = frozenset({"alicloud_ecs_network_interface", "alicloud_network_interface"})
+SECURITY_GROUP = "alicloud_security_group"
+SECURITY_GROUP_RULE = "alicloud_security_group_rule"
+# what joins security groups, and the attribute listing them
+GROUP_MEMBERS = {"alicloud_instance": "security_groups", **dict.fromkeys(ENI_TYPES, "security_group_ids")}
 ENI_ATTACHMENT_TYPES = frozenset({"alicloud_ecs_network_interface_attachment", "alicloud_network_interface_attachment"})
 ENI_BACKEND_TYPES = GROUP_TYPES | {"alicloud_slb_backend_server", GROUP_ATTACHMENT}
 
@@ -777,6 +781,42 @@ class _Builder:
                         for w in self.writes(addr):
                             self.add(aw, w, f"{addr} uses {d} as a backend, which must be attached first ({att})")
 
+    def edges_security_group_moves(self) -> None:
+        """An instance (or ENI) that moves to other security groups keeps rules all the way: the
+        rules of the groups it joins are created before it joins them, and the rules of the groups
+        it leaves are deleted only after it has left. The references alone let the old rules go
+        first and the new ones come last: a window in which its traffic matched no rule. Only an
+        order preference, so it yields to any edge already there (never a cycle)."""
+        if not any(a.type == SECURITY_GROUP_RULE for a in self.changes):
+            return
+        rules = [a for a in sorted(self.changes, key=str) if a.type == SECURITY_GROUP_RULE]
+        for addr in sorted(self.changes, key=str):
+            attr = GROUP_MEMBERS.get(addr.type)
+            u = self.op(addr, OpKind.UPDATE)
+            if attr is None or u is None:
+                continue
+            old_ids = {g for g in _strings(self.before(addr).get(attr)) if g}
+            known_new = {g for g in _strings(self.after(addr).get(attr)) if g}
+            groups = self.deps_of_types(addr, {SECURITY_GROUP})
+            joined = {g for g in groups if not self.old_exists(g) or self.before(g).get("id") not in old_ids}
+            kept = known_new | {str(self.before(g).get("id")) for g in groups if self.old_exists(g)}
+            left = old_ids - kept
+            joined_ids = known_new - old_ids
+            for r in rules:
+                c = self.op(r, OpKind.CREATE)
+                if c is not None:
+                    gid = self.after(r).get("security_group_id")
+                    into = gid in joined_ids if isinstance(gid, str) else \
+                        bool(joined & set(self.deps_of_types(r, {SECURITY_GROUP})))
+                    if into and not nx.has_path(self.g, u.id, c.id):
+                        self.add(c, u, f"{addr} joins the group of {r} only once the rule exists "
+                                       "(no window without rules)")
+                d = self.op(r, OpKind.DELETE)
+                if d is not None and self.before(r).get("security_group_id") in left \
+                        and not nx.has_path(self.g, d.id, u.id):
+                    self.add(u, d, f"{addr} leaves the group of {r} before the rule is deleted "
+                                   "(no window without rules)")
+
     def edges_ports(self) -> None:
         for old, new in self.listener_port_conflicts():
             self.add(self.op(old, OpKind.DELETE), self.op(new, OpKind.CREATE),
@@ -936,6 +976,7 @@ def order_changes(changes: list[ResourceChange], config: Configuration | None, p
     b.edges_repoint()
     b.edges_rules_and_forwarding()
     b.edges_eni_attached()
+    b.edges_security_group_moves()
     b.edges_ports()
     b.edges_rule_matches()
     b.edges_capacity(b.capacity())

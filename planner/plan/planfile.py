@@ -251,16 +251,10 @@ def write_plan_file(path: Path | str, doc: dict) -> None:
 
 
 def is_plan_file(path: Path | str) -> bool:
-    """True for a file that looks like a saved plan (used to tell ``apply FILE`` from ``apply DIR``)."""
-    p = Path(path)
-    if not p.is_file():
-        return False
-    try:
-        with open(p, encoding="utf-8") as f:
-            head = f.read(64)
-    except OSError:
-        return False
-    return head.lstrip().startswith("{")
+    """True for a file (used to tell ``apply FILE`` from ``apply DIR``): a regular file is never a
+    configuration directory, so a damaged or foreign one gets read_plan_file's message, not
+    "No such directory"."""
+    return Path(path).is_file()
 
 
 def read_plan_file(path: Path | str) -> SavedPlan:

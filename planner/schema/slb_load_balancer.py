@@ -6,6 +6,7 @@ checked here so a bad name fails at plan time instead of half way through apply.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from planner.diagnostics import Diagnostic
@@ -76,15 +77,47 @@ def _checks(attrs: dict, inst: ResourceInstance) -> list[Diagnostic]:
     if charge == "PayByCLCU" and known(spec) and spec != "slb.lcu.elastic":
         out.append(warn(inst, ("load_balancer_spec",), "load_balancer_spec is ignored for PayByCLCU instances",
                         "remove load_balancer_spec: pay-by-LCU instances scale elastically"))
-    if spec is None and charge in (None, "PayBySpec"):
+    if _shared(attrs):
+        # a warning here: validate cannot see the state, and an existing shared instance (created
+        # before the halt, or imported) is still served; plan refuses to create a new one
         out.append(warn(inst, (), "no load_balancer_spec: this asks for a shared-performance instance",
-                        'Alibaba no longer sells shared-performance instances (ShareSlbHaltSales); set '
-                        'load_balancer_spec = "slb.s1.small" or instance_charge_type = "PayByCLCU"'))
+                        'Alibaba no longer sells shared-performance instances (ShareSlbHaltSales), so plan '
+                        'refuses to create one; set load_balancer_spec = "slb.s1.small" or '
+                        'instance_charge_type = "PayByCLCU"'))
     if known(attrs.get("modification_protection_reason")) and \
             attrs.get("modification_protection_status") != "ConsoleProtection":
         out.append(warn(inst, ("modification_protection_reason",),
                         "modification_protection_reason is ignored unless protection is on",
                         'set modification_protection_status = "ConsoleProtection"'))
+    return out
+
+
+def _shared(attrs: dict) -> bool:
+    """No spec and pay-by-spec: what the cloud calls a shared-performance instance."""
+    spec = attrs.get("load_balancer_spec", attrs.get("specification"))
+    return spec is None and attrs.get("instance_charge_type") in (None, "PayBySpec")
+
+
+def new_shared_instances(changes: Iterable[ResourceChange], config: Configuration) -> list[Diagnostic]:
+    """Plan-time errors for every load balancer the plan would create as a shared-performance
+    instance (PayBySpec with no load_balancer_spec): CreateLoadBalancer refuses it with
+    ShareSlbHaltSales. Only creates (and the create half of a replacement): a shared instance
+    already in the state, or imported, stays managed as it is."""
+    from planner.schema.registry import LOAD_BALANCER_TYPES
+
+    out: list[Diagnostic] = []
+    for ch in changes:
+        if ch.address.type not in LOAD_BALANCER_TYPES or "create" not in ch.action.actions:
+            continue
+        inst = config.resources.get(ch.address)
+        if inst is None or not _shared(inst.attributes):
+            continue
+        what = "replacing it creates" if ch.action.is_replace else "this creates"
+        out.append(err(inst, (), f"{what} a shared-performance load balancer (no load_balancer_spec, "
+                       "pay by spec), which Alibaba Cloud no longer sells: CreateLoadBalancer refuses it with "
+                       "ShareSlbHaltSales",
+                       'set load_balancer_spec = "slb.s1.small" (or a larger spec), or instance_charge_type = '
+                       '"PayByCLCU"; a shared instance already in the state (or imported) is still managed'))
     return out
 
 
@@ -94,4 +127,5 @@ SCHEMA = ResourceSchema(
 )
 
 if TYPE_CHECKING:
-    from planner.config.model import ResourceInstance
+    from planner.config.model import Configuration, ResourceInstance
+    from planner.plan.model import ResourceChange

@@ -355,13 +355,50 @@ class LocalBackend:
             raise StateError(f"the state file {path} is corrupt: not UTF-8 text (byte {e.start})",
                              hint=restore)
         if not text.strip():
-            return State()  # an empty file is "no state yet", as in Terraform
+            if path != self.backup_path:
+                self._refuse_empty_beside_history(path, len(raw))
+            return State()  # an empty file with nothing beside it is "no state yet", as in Terraform
         try:
             doc = json.loads(text)
         except json.JSONDecodeError as e:
             raise StateError(f"the state file is corrupt: {e.msg}", pos=SourcePos(str(path), e.lineno, e.colno),
                              hint=restore)
         return self._decode(doc, path, restore)
+
+    def _refuse_empty_beside_history(self, path: Path, size: int) -> None:
+        """An empty state file next to a non-empty backup or journal is a truncation (a failed copy, a
+        full disk, a bad merge), not "no state": planning from it would create everything again."""
+        beside: list[str] = []
+        try:
+            if self.backup_path.stat().st_size > 0:
+                try:
+                    held = self._read_path(self.backup_path)
+                    n = len(held.resources) + len(held.foreign)
+                    beside.append(f"its backup {self.backup_path} is not (it holds {n} resource instance(s)"
+                                  f"{'' if n else ': the state before the first apply'})")
+                except StateError:
+                    beside.append(f"its backup {self.backup_path} is not empty (and not readable either)")
+        except OSError:
+            pass
+        try:
+            journals = [j for j in self.journal_dir.glob("*.jsonl") if j.stat().st_size > 0]
+        except OSError:
+            journals = []
+        if journals:
+            beside.append(f"the journal {journals[0]} records operations of an unfinished run")
+        if not beside:
+            return
+        what = "empty (0 bytes)" if size == 0 else "blank (only white space)"
+        restore = (f"if the empty file is a mistake, restore the previous state with: cp {self.backup_path} "
+                   f"{path}" if self.backup_path.exists() and "backup" in beside[0] else
+                   "if the empty file is a mistake, restore the state from a copy; the next apply then "
+                   "recovers the journal's operations")
+        raise StateError(f"the state file {path} is {what}, but " + " and ".join(beside),
+                         detail="clbplan refuses to read it as \"no state\": the plan would create every "
+                                "resource a second time. Nothing was changed.",
+                         hint=f"{restore}; to really start from no state, delete {path}"
+                              + (f" and {self.backup_path}" if self.backup_path.exists() else "")
+                              + (" and the journal" if journals else ""))
 
     def _decode(self, doc: Any, path: Path, restore: str) -> State:
         from planner.state.tfstate import report_foreign
@@ -447,7 +484,13 @@ class LocalBackend:
         return _Summary(key, lineage, version, serial, digest)
 
     def _keep_backup(self) -> None:
-        """Make ``<state>.backup`` the current file, atomically (hard link, or a copy if links fail)."""
+        """Make ``<state>.backup`` the current file, atomically (hard link, or a copy if links fail).
+        An empty current file never replaces a backup: it holds nothing worth keeping."""
+        try:
+            if self.path.stat().st_size < 64 and not self.path.read_bytes().strip() and self.backup_path.exists():
+                return
+        except OSError:
+            pass
         tmp = _temp_name(self.backup_path)
         try:
             os.link(self.path, tmp)

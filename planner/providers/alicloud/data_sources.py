@@ -13,7 +13,7 @@ import difflib
 import hashlib
 import json
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -818,11 +818,15 @@ def suggestions(ctx: CallContext, type_name: str, attrs: Mapping[str, Any], limi
     return []
 
 
-def empty_lookup_note(ctx: CallContext, type_name: str, attrs: Mapping[str, Any]) -> str:
-    """The sentence an index into an empty lookup adds: which filters, in which region, what instead."""
+def empty_lookup_note(ctx: CallContext, type_name: str, attrs: Mapping[str, Any],
+                      written: Collection[str] | None = None) -> str:
+    """The sentence an index into an empty lookup adds: which filters, in which region, what instead.
+    ``written``: the arguments the user wrote; the schema's defaults (``status = "Available"``) are
+    not what they asked for and only hide the filter that emptied the answer."""
     noun = RESULT_LIST.get(type_name, ("", "object"))[1]
+    shown = attrs if written is None else {k: v for k, v in attrs.items() if k in written}
     note = (f"data source {type_name} returned no {noun}s in region {ctx.region} for "
-            f"{describe_filters(attrs)}")
+            f"{describe_filters(shown)}")
     try:
         near = suggestions(ctx, type_name, attrs)
     except Exception:  # noqa: BLE001 - a suggestion is a courtesy; never fail the message on it

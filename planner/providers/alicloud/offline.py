@@ -10,7 +10,7 @@ in-memory emulator; lookups of objects (load balancers, VPCs...) stay unknown un
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
 from planner.values import LOOKUP_NOTE
@@ -31,26 +31,28 @@ def region_of(pc: Any, env: Mapping[str, str]) -> str:
     return DEFAULT_REGION
 
 
-def read_with(provider: Any, type_name: str, attrs: Mapping[str, Any]) -> dict:
-    """Read one data source through ``provider``; an empty result carries its explanation."""
+def read_with(provider: Any, type_name: str, attrs: Mapping[str, Any],
+              written: Collection[str] | None = None) -> dict:
+    """Read one data source through ``provider``; an empty result carries its explanation (naming
+    the ``written`` arguments, every argument when not given)."""
     from planner.providers.alicloud.data_sources import RESULT_LIST, empty_lookup_note, read_data_source
 
     ctx = provider.context()
     got = read_data_source(ctx, type_name, attrs)
     result = RESULT_LIST.get(type_name, ("", ""))[0]
     if result and not got.get(result):
-        got[LOOKUP_NOTE] = empty_lookup_note(ctx, type_name, attrs)
+        got[LOOKUP_NOTE] = empty_lookup_note(ctx, type_name, attrs, written)
     return got
 
 
 def lookup_reader(provider_for: Callable[[Any], Any]) -> Callable[[str, dict, Any], dict | None]:
     """The data reader of a run whose providers ``provider_for(provider_config)`` returns."""
-    def read(type_name: str, attrs: dict, pc: Any) -> dict | None:
+    def read(type_name: str, attrs: dict, pc: Any, written: Collection[str] | None = None) -> dict | None:
         from planner.providers.alicloud.data_sources import READERS
 
         if type_name not in READERS:
             return None
-        return read_with(provider_for(pc), type_name, attrs)
+        return read_with(provider_for(pc), type_name, attrs, written)
     return read
 
 
@@ -74,8 +76,8 @@ def catalogue_reader(env: Mapping[str, str]) -> Callable[[str, dict, Any], dict 
 
     inner = lookup_reader(provider_for)
 
-    def read(type_name: str, attrs: dict, pc: Any) -> dict | None:
+    def read(type_name: str, attrs: dict, pc: Any, written: Collection[str] | None = None) -> dict | None:
         if type_name in OBJECT_LOOKUPS:
             return None
-        return inner(type_name, attrs, pc)
+        return inner(type_name, attrs, pc, written)
     return read

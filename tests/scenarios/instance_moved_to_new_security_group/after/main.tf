@@ -1,7 +1,8 @@
-# The web instance moves to a new security group and the old group goes, with its rules: the
-# instance joins the new group before leaving the old one (an instance keeps at least one group), the
-# old rules and then the old group are deleted (the cloud refuses to delete a group an instance still
-# uses: DependencyViolation), and the new rules are created once their group exists.
+# The web instance moves to a new security group and the old group goes, with its rules: the new
+# group and its rules are created first, then the instance joins the new group and leaves the old one
+# (an instance keeps at least one group, and never sits in a group without its rules), then the old
+# rules and the old group are deleted (the cloud refuses to delete a group an instance still uses:
+# DependencyViolation).
 
 resource "alicloud_vpc" "main" {
   vpc_name   = "scn-sg-move"
