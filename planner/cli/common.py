@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import sys
-import time
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,8 +20,10 @@ from planner import redact
 from planner.apply.executor import ApplyEvent
 from planner.cli.global_flags import settings
 from planner.cli.interrupts import report_interrupted
+from planner.cli.progress import Hook, Progress
 from planner.diagnostics import Diagnostic, DiagnosticsError
 from planner.diff import get_schema
+from planner.engine.pipeline import Planned
 from planner.engine.run import RunOutcome, RunStatus
 from planner.hclvalue import format_value
 from planner.plan.model import OpKind
@@ -83,36 +85,29 @@ def echo_plan(text: str) -> None:
             click.echo(line)
 
 
-def progress(total: int) -> Callable[[ApplyEvent], None]:
-    """One stderr line per finished operation: ``[n/total elapsed] what: outcome``."""
-    done = {"n": 0}
-    started = time.monotonic()
+def progress(planned: Planned, state: State) -> Callable[[ApplyEvent], None]:
+    """Terraform's apply progress on stdout: ``<addr>: Creating...``, ``Still creating... [10s
+    elapsed]``, ``Creation complete after 1s [id=...]`` (see ``planner.cli.progress``)."""
+    lock = threading.Lock()
+    bold = settings.use_color(sys.stdout)
 
-    def on_event(ev: ApplyEvent) -> None:
-        if ev.kind not in ("done", "failed", "skipped", "cascaded"):
-            return
-        done["n"] += 1
-        what = f"{ev.op_kind.value} {ev.address}"
-        elapsed = f"{ev.elapsed:.2f}s"
-        if ev.kind in ("done", "cascaded"):
-            line = f"{what}: done in {elapsed}"
-        elif ev.kind == "failed":
-            line = f"{what}: FAILED after {elapsed}: {ev.message or ev.error}"
-        else:
-            line = f"{what}: skipped ({ev.message or 'something it depends on failed'})"
-        click.echo(scrub(f"[{done['n']}/{total} {time.monotonic() - started:6.2f}s] {line}"), err=True)
+    def sink(hook: Hook) -> None:
+        if hook.type == "apply_errored":
+            return  # the error is reported once, with the summary
+        with lock:
+            click.secho(scrub(hook.message), bold=bold or None)
 
-    return on_event
+    return Progress(planned.plan.operations, state, sink)
 
 
 def outputs_text(outputs: dict) -> str:
-    """``name = value`` lines, aligned, secrets shown as <sensitive>."""
-    width = max((len(n) for n in outputs), default=0)
+    """``name = value`` lines sorted by name, values as indented HCL and secrets as <sensitive>, as
+    ``terraform output`` and the end of ``terraform apply`` print them (names are not aligned)."""
     lines = []
     for name in sorted(outputs):
         o = outputs[name]
         value = "<sensitive>" if o.get("sensitive") else format_value(o.get("value"))
-        lines.append(f"{name.ljust(width)} = {value}")
+        lines.append(f"{name} = {value}")
     return "\n".join(lines) + "\n" if lines else ""
 
 
@@ -187,8 +182,9 @@ class ApplyReport:
         if self.status is RunStatus.REFRESHED:
             return (f"\nApply complete! Resources: {self.counts} "
                     f"({self.drift} changed outside clbplan, recorded in the state).")
-        word = "Destroy" if self.destroy and self.status is RunStatus.APPLIED else "Apply"
-        return f"\n{word} complete! Resources: {self.counts}."
+        if self.destroy and self.status is RunStatus.APPLIED:
+            return f"\nDestroy complete! Resources: {self.destroyed} destroyed."  # as Terraform words it
+        return f"\nApply complete! Resources: {self.counts}."
 
     def echo(self) -> None:
         """Print the report; exit 1 when the run failed or was cancelled."""

@@ -38,7 +38,7 @@ from planner.engine.run import RunHooks, RunOutcome, RunRecoveryError, RunReques
 from planner.hclvalue import format_value
 from planner.plan.planfile import check_backend, is_plan_file, plan_workdir, read_plan_file
 from planner.plan.render import render_state
-from planner.state.model import ResourceState
+from planner.state.model import ResourceState, State
 from planner.state.session import open_state
 
 
@@ -72,14 +72,16 @@ class CliHooks:
         else:
             question = ("\nDo you want to perform these actions?\n  clbplan will perform the actions "
                         "described above.\n  Only 'yes' will be accepted to approve.\n\n  Enter a value")
-        if not self.auto_approve and click.prompt(question, default="", show_default=False).strip() != "yes":
+        if self.auto_approve:
+            return True  # Terraform goes straight from the plan to the progress lines
+        if click.prompt(question, default="", show_default=False).strip() != "yes":
             return False
         if not self.opts.refresh_only:
             click.echo("")
         return True
 
-    def on_event(self, total: int):
-        return progress(total)
+    def on_event(self, planned: Planned, state: State):
+        return progress(planned, state)
 
     def interrupts(self):
         return graceful_interrupts()

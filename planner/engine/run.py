@@ -58,8 +58,9 @@ class RunHooks(Protocol):
     def approve(self, planned: Planned) -> bool:
         """Ask before changing anything; False cancels the run."""
 
-    def on_event(self, total: int) -> Callable[[ApplyEvent], None] | None:
-        """The apply walk's event callback, given how many operations will run."""
+    def on_event(self, planned: Planned, state: State) -> Callable[[ApplyEvent], None] | None:
+        """The apply walk's event callback, given the plan it runs and the state it updates in place
+        (where a finished operation's new id is found)."""
 
     def interrupts(self) -> contextlib.AbstractContextManager:
         """Held around the walk; yields an event (or None) that, once set, ends the walk gracefully."""
@@ -77,7 +78,7 @@ class QuietHooks:
     def approve(self, planned: Planned) -> bool:
         return True
 
-    def on_event(self, total: int) -> Callable[[ApplyEvent], None] | None:
+    def on_event(self, planned: Planned, state: State) -> Callable[[ApplyEvent], None] | None:
         return None
 
     def interrupts(self) -> contextlib.AbstractContextManager:
@@ -234,7 +235,7 @@ def _apply(request: RunRequest, session: StateSession, outcome: RunOutcome, hook
         session.backend.write(state)
     with hooks.interrupts() as stop:
         result = apply_plan(planned, state, parallelism=request.parallelism, journal=session.journal,
-                            on_event=hooks.on_event(len(plan.operations)), stop=stop)
+                            on_event=hooks.on_event(planned, state), stop=stop)
         # a targeted saved plan keeps the outputs it had: they were not part of what was reviewed
         if not result.failures and not result.interrupted and (fresh or not opts.partial):
             state.outputs = final_outputs(planned, state, var_args=request.var_args, var_files=var_files)

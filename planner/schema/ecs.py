@@ -7,7 +7,7 @@ existing files keep working.
 
 from __future__ import annotations
 
-from planner.schema._dsl import ALIAS, OC, C, O, R, block, length, table
+from planner.schema._dsl import ALIAS, OC, SPELLING, C, O, R, block, length, table
 from planner.schema.base import Attribute, ResourceSchema
 
 DISK_CATEGORIES = ("cloud", "cloud_efficiency", "cloud_ssd", "cloud_essd", "cloud_auto", "cloud_essd_entry",
@@ -132,6 +132,8 @@ ECS_NETWORK_INTERFACE = ResourceSchema("alicloud_ecs_network_interface", table(
     O("ipv4_prefixes", "set(string)"),
     O("ipv4_prefix_count", "number"),
     O("instance_type", force_new=True, one_of=("Secondary", "Trunk")),
+    O("source_dest_check", "bool"),  # ADDED by fixes: the provider's remaining arguments
+    OC("delete_on_release", "bool"),
     C("mac"), C("status"),
 ), description="An elastic network interface (ENI).")
 
@@ -146,7 +148,23 @@ NETWORK_INTERFACE = ResourceSchema("alicloud_network_interface", table(
     O("description", check=length(2, 256)),
     OC("resource_group_id"),
     OC("tags", "map(string)"),
-    C("mac"),
+    # ADDED by fixes: the provider serves this name with the ECS resource's schema, so the current
+    # spellings are accepted too (moved to this resource's names, no warning) with its other arguments
+    SPELLING("network_interface_name", "name"),
+    SPELLING("primary_ip_address", "private_ip"),
+    SPELLING("private_ip_addresses", "private_ips", "set(string)"),
+    SPELLING("secondary_private_ip_address_count", "private_ips_count", "number"),
+    SPELLING("security_group_ids", "security_groups", "set(string)"),
+    OC("queue_number", "number"),
+    O("network_interface_traffic_mode", one_of=("Standard", "HighPerformance")),
+    O("ipv6_addresses", "set(string)"),
+    O("ipv6_address_count", "number"),
+    O("ipv4_prefixes", "set(string)"),
+    O("ipv4_prefix_count", "number"),
+    O("instance_type", force_new=True, one_of=("Secondary", "Trunk")),
+    O("source_dest_check", "bool"),
+    OC("delete_on_release", "bool"),
+    C("mac"), C("status"),
 ), description="An elastic network interface (ENI), older resource name.")
 
 ECS_NETWORK_INTERFACE_ATTACHMENT = ResourceSchema("alicloud_ecs_network_interface_attachment", table(

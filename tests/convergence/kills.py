@@ -18,6 +18,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from tests.support.progress import finished
+
 ROOT = Path(__file__).resolve().parent.parent.parent
 KILL_LATENCY = 0.02  # seconds per emulator call in the killed child: operations run in parallel (latency is
 # slept outside the emulator lock), so the apply must last longer than the 150 ms random delay below
@@ -82,7 +84,7 @@ def run_one_kill(seed: int) -> dict:
         target = rng.randrange(0, total)
         delay = rng.uniform(0.0, 0.15)
         child = subprocess.Popen([sys.executable, "-c", CHILD.format(latency=KILL_LATENCY), str(work)],
-                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, cwd=str(ROOT))
+                                 stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=str(ROOT))
         done = [0]
         killed = threading.Event()
 
@@ -92,9 +94,9 @@ def run_one_kill(seed: int) -> dict:
                 killed.set()
 
         timer = None
-        assert child.stderr is not None
-        for line in child.stderr:
-            if line.startswith("["):  # "[n/total  t] create ...: done in ..."
+        assert child.stdout is not None
+        for line in child.stdout:
+            if finished(line):  # Terraform's progress: "<addr>: Creation complete after 0s [id=...]"
                 done[0] += 1
                 if by_progress and done[0] > target:
                     time.sleep(rng.uniform(0.0, 0.02))  # land inside the next operation, or between

@@ -337,9 +337,10 @@ class EngineCloud:
         return proc, self._fired(proc.stderr)
 
     def popen(self, *args: str) -> subprocess.Popen:
-        """Start the CLI with stdout discarded and stderr piped (progress lines, one per operation)."""
+        """Start the CLI with stdout piped (the plan, then Terraform's progress lines: one
+        "... complete after" line per finished operation) and stderr piped (notes, errors)."""
         argv, env = self.command(*args)
-        return subprocess.Popen(argv, cwd=str(self.work), env=env, stdout=subprocess.DEVNULL,
+        return subprocess.Popen(argv, cwd=str(self.work), env=env, stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, text=True)
 
     def _fired(self, stderr: str) -> Counter:

@@ -15,11 +15,12 @@ server's, and a kill can land while the server is still committing the call the 
 
 from __future__ import annotations
 
-import re
 import signal
 import time
 
 import pytest
+
+from tests.support.progress import finished
 
 from .stack import (
     EngineCloud,
@@ -30,7 +31,6 @@ from .stack import (
     state_doc,
 )
 
-PROGRESS = re.compile(r"^\[(\d+)/(\d+) ")
 SLOW = "latency=0.02"
 INPROCESS = pytest.param("inprocess", id="inprocess")
 HTTP = pytest.param("http", id="http", marks=pytest.mark.wire)
@@ -46,10 +46,10 @@ def run_and_kill(cloud: EngineCloud, command: str, after_ops: int, extra_delay: 
     done = 0
     tail: list[str] = []
     try:
-        assert proc.stderr is not None
-        for line in proc.stderr:
+        assert proc.stdout is not None
+        for line in proc.stdout:
             tail = (tail + [line])[-20:]
-            if PROGRESS.match(line):
+            if finished(line):
                 done += 1
                 if done >= after_ops:
                     if extra_delay:
@@ -61,8 +61,9 @@ def run_and_kill(cloud: EngineCloud, command: str, after_ops: int, extra_delay: 
         if proc.poll() is None:
             proc.kill()
             proc.wait()
-        if proc.stderr is not None:
-            proc.stderr.close()
+        for stream in (proc.stdout, proc.stderr):
+            if stream is not None:
+                stream.close()
     assert proc.returncode == -signal.SIGKILL, (
         f"{command} was not killed mid-way (exit {proc.returncode} after {done} operations):\n" + "".join(tail))
     cloud.use_faults("")

@@ -15,6 +15,8 @@ import sys
 import time
 from pathlib import Path
 
+from tests.support.progress import finished
+
 from .stack import (
     assert_cloud_matches_state,
     clbplan_cmd,
@@ -25,42 +27,41 @@ from .stack import (
 )
 
 FAULTY_CLI = Path(__file__).with_name("faulty_cli.py")
-PROGRESS = re.compile(r"^\[(\d+)/(\d+) ")
 
 
 def start_slow_apply(workdir: Path) -> subprocess.Popen:
     """One call at a time under latency, so it is still running when the second apply starts.
 
-    The plan it prints is bigger than a pipe's buffer: stdout goes to a file, or the holder would
-    block on its own output while the test waits for its progress lines on stderr."""
+    stdout (the plan, then the progress lines) is read by the test; stderr goes to a file so the
+    holder never blocks on output nobody reads."""
     env = cli_env()
     env["CLBPLAN_TEST_FAULTS"] = "latency=0.02"
-    out = (workdir.parent / "first.stdout").open("w+")
+    err = (workdir.parent / "first.stderr").open("w+")
     proc = subprocess.Popen([sys.executable, str(FAULTY_CLI), "apply", "-auto-approve", "-parallelism=1"],
                             cwd=str(workdir),
-                            env=env, stdout=out, stderr=subprocess.PIPE, text=True)
-    proc.stdout_file = out  # type: ignore[attr-defined]
+                            env=env, stdout=subprocess.PIPE, stderr=err, text=True)
+    proc.stderr_file = err  # type: ignore[attr-defined]
     return proc
 
 
 def wait_until_applying(proc: subprocess.Popen) -> list[str]:
-    """Read the holder's stderr until its first operation finished (it holds the lock by then)."""
+    """Read the holder's stdout until its first operation finished (it holds the lock by then)."""
     seen: list[str] = []
-    assert proc.stderr is not None
-    for line in proc.stderr:
+    assert proc.stdout is not None
+    for line in proc.stdout:
         seen.append(line)
-        if PROGRESS.match(line):
+        if finished(line):
             return seen
     raise AssertionError("the first apply ended before applying anything:\n" + "".join(seen))
 
 
 def finish(proc: subprocess.Popen, already: list[str]) -> tuple[int, str, str]:
-    _, err = proc.communicate(timeout=120)
-    out_file = proc.stdout_file  # type: ignore[attr-defined]
-    out_file.seek(0)
-    out = out_file.read()
-    out_file.close()
-    return proc.returncode, out, "".join(already) + err
+    out, _ = proc.communicate(timeout=120)
+    err_file = proc.stderr_file  # type: ignore[attr-defined]
+    err_file.seek(0)
+    err = err_file.read()
+    err_file.close()
+    return proc.returncode, "".join(already) + out, err
 
 
 def test_second_apply_is_refused_naming_the_holder_and_first_succeeds(tmp_path: Path) -> None:

@@ -28,6 +28,7 @@ from tests.engine.stack import (
 )
 from tests.engine.test_kill import run_and_kill
 from tests.pg.helpers import PG_BACKEND, rows
+from tests.support.progress import finished
 
 LBS, RULES = 2, 1
 
@@ -96,16 +97,15 @@ def test_postgresql_restart_during_an_apply(cloud: EngineCloud, pg_server) -> No
     cloud.use_faults("latency=0.05")
     before = cloud.state_reader()
     proc = cloud.popen("apply", "-auto-approve")
-    assert proc.stderr is not None
+    assert proc.stdout is not None
     seen = 0
-    for line in proc.stderr:
-        if line.startswith("["):
+    for line in proc.stdout:  # Terraform's progress: one "... complete after" line per finished operation
+        if finished(line):
             seen += 1
             if seen >= 3:
                 break
     pg_server.restart()
-    err = proc.stderr.read()
-    proc.wait(timeout=120)
+    _, err = proc.communicate(timeout=120)
     cloud.use_faults("")
     assert proc.returncode == 1, err[-3000:]
     assert "Traceback" not in err and "PostgreSQL" in err, err[-3000:]

@@ -46,7 +46,8 @@ def test_plan_apply_cycle_with_prompt_and_exit_codes(workdir):
     assert r.exit_code == 0, r.output
     assert "Do you want to perform these actions?" in r.output
     assert "Apply complete! Resources: 9 added, 0 changed, 0 destroyed." in r.output
-    assert "create alicloud_slb_listener.http: done in" in r.output  # progress, one line per operation
+    assert "alicloud_slb_listener.http: Creating...\n" in r.output  # progress as Terraform prints it
+    assert "alicloud_slb_listener.http: Creation complete after 0s [id=" in r.output
     state = LocalBackend(workdir / "clbplan.tfstate").read()
     assert len(state.resources) == 9
 
@@ -67,7 +68,7 @@ def test_plan_apply_cycle_with_prompt_and_exit_codes(workdir):
 
     r = run("destroy", workdir, "-auto-approve")
     assert r.exit_code == 0, r.output
-    assert "Destroy complete! Resources: 0 added, 0 changed, 9 destroyed." in r.output
+    assert "Destroy complete! Resources: 9 destroyed." in r.output
     assert "(with its load balancer: no API call)" in r.output
     assert not LocalBackend(workdir / "clbplan.tfstate").read().resources
 

@@ -18,6 +18,7 @@ from planner.plan.markdown import render_markdown
 from planner.plan.model import group_node_id, is_group_node, waits_by_operation
 from planner.plan.planfile import read_plan_file
 from planner.state.backend import LocalBackend
+from tests.support.progress import executed
 
 USES_REAL_SCHEMA = True
 
@@ -147,7 +148,7 @@ def test_saved_plan_with_group_edges_applies_exactly_and_converges(work, tmp_pat
 
     r = run("apply", plan_file)
     assert r.exit_code == 0, r.output
-    done = re.findall(r"\] (create|update|delete) (\S+): done in", r.output)
+    done = executed(r.output)
     assert sorted(done) == sorted((o["kind"], o["address"]) for o in doc["operations"])
     state = LocalBackend(work / "clbplan.tfstate").read()
     ids = {str(a): rs.id for a, rs in state.resources.items()}

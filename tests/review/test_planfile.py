@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 
 import pytest
@@ -13,9 +12,8 @@ from planner.plan.model import Action, Plan, ResourceChange
 from planner.plan.planfile import decode_plan, encode_plan, read_plan_file, write_plan_file
 from planner.state.backend import LocalBackend
 from planner.values import UNKNOWN
+from tests.support.progress import executed as executed_ops
 from tests.support.review import SCENARIOS, run, scenario_work
-
-DONE = re.compile(r"\] (create|update|delete) (\S+): done in")
 
 
 def _lb_id(work: Path) -> str:
@@ -35,7 +33,7 @@ def test_saved_plan_applies_exactly_the_reviewed_operations(tmp_path):
     r = run("apply", plan_file)  # no prompt: a saved plan was already reviewed
     assert r.exit_code == 0, r.output
     assert "Do you want to perform these actions?" not in r.output
-    executed = DONE.findall(r.output)
+    executed = executed_ops(r.output)
     assert sorted(executed) == sorted(reviewed)
     assert run("plan", work, "-detailed-exitcode").exit_code == 0
 

@@ -45,18 +45,18 @@ def _start(cwd: Path, *args: str) -> subprocess.Popen:
 
 
 def _wait_for(proc: subprocess.Popen, needle: str, timeout: float = 60) -> str:
-    """Read stderr lines until one holds ``needle`` (the progress lines are on stderr)."""
-    assert proc.stderr is not None
+    """Read stdout lines until one holds ``needle`` (the progress lines are on stdout, as Terraform's)."""
+    assert proc.stdout is not None
     seen = ""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        line = proc.stderr.readline()
+        line = proc.stdout.readline()
         if not line:
             break
         seen += line
         if needle in line:
             return seen
-    raise AssertionError(f"never saw {needle!r}; stderr so far:\n{seen}")
+    raise AssertionError(f"never saw {needle!r}; stdout so far:\n{seen}")
 
 
 def _addresses(cwd: Path) -> set[str]:
@@ -67,11 +67,11 @@ def _addresses(cwd: Path) -> set[str]:
 def test_ctrl_c_during_apply_says_interrupted_saves_state_and_exits_1(tmp_path: Path) -> None:
     (tmp_path / "main.tf").write_text(CONFIG)
     proc = _start(tmp_path, "apply", "-auto-approve")
-    before = _wait_for(proc, "create alicloud_slb_acl.quick: done")
+    before = _wait_for(proc, "alicloud_slb_acl.quick: Creation complete after")
     time.sleep(0.3)
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=60)
-    err = before + err
+    out = before + out
     assert proc.returncode == 1, out + err
     assert "Apply complete" not in out
     assert "Interrupt received" in err
@@ -92,7 +92,7 @@ def test_ctrl_c_during_apply_says_interrupted_saves_state_and_exits_1(tmp_path: 
 def test_second_ctrl_c_exits_at_once_and_the_next_apply_recovers(tmp_path: Path) -> None:
     (tmp_path / "main.tf").write_text(CONFIG)
     proc = _start(tmp_path, "apply", "-auto-approve")
-    _wait_for(proc, "create alicloud_slb_acl.quick: done")
+    _wait_for(proc, "alicloud_slb_acl.quick: Creation complete after")
     proc.send_signal(signal.SIGINT)
     time.sleep(0.3)
     sent = time.monotonic()
@@ -117,11 +117,11 @@ def test_ctrl_c_during_destroy_says_interrupted_and_exits_1(tmp_path: Path) -> N
     assert done.returncode == 0, done.stderr
     proc = _start(tmp_path, "destroy", "-auto-approve")
     # after is deleted first, then slow (3 s); quick goes at once: interrupt while slow is in flight
-    before = _wait_for(proc, "delete alicloud_slb_acl.after: done")
+    before = _wait_for(proc, "alicloud_slb_acl.after: Destruction complete after")
     time.sleep(0.3)
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=60)
-    err = before + err
+    out = before + out
     assert proc.returncode == 1, out + err
     assert "Destroy complete" not in out
     assert "Interrupt received" in err and "Destroy interrupted" in err and "state was saved" in err

@@ -301,8 +301,7 @@ class _EniBase(BaseHandler):
             "mac": e.get("MacAddress"),
             "tags": tags_out(parse_tags(e.get("Tags")), prior),
         })
-        if "status" in self.names or self.type_name == "alicloud_ecs_network_interface":
-            a["status"] = e.get("Status")
+        a["status"] = e.get("Status")  # both names: the provider serves them with one schema
         if none_if_empty(e.get("ResourceGroupId")):
             a["resource_group_id"] = e["ResourceGroupId"]
         return a
