@@ -220,7 +220,10 @@ def _apply(request: RunRequest, session: StateSession, outcome: RunOutcome, hook
     state = planned.refreshed
     if fresh and not plan.has_changes:
         outputs = final_outputs(planned, state, var_args=request.var_args, var_files=var_files)
-        if outputs != state.outputs:
+        # a renamed provider alias: the state records the block's provider from now on (as Terraform)
+        moved_provider = any(rs.provider != state.resources[a].provider
+                             for a, rs in planned.prior.resources.items() if a in state.resources)
+        if outputs != state.outputs or moved_provider:
             state.outputs = outputs
             session.backend.write(state)
         outcome.status = RunStatus.UNCHANGED

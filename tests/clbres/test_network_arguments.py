@@ -81,3 +81,56 @@ def test_both_spellings_at_once_is_an_error(tmp_path: Path, monkeypatch: pytest.
     res = CliRunner().invoke(cli, ["validate"])
     assert res.exit_code == 1
     assert 'it is another spelling of "name"' in res.output
+
+
+INSTANCE = '''
+resource "alicloud_vpc" "main" {
+  cidr_block = "10.91.0.0/16"
+}
+
+resource "alicloud_vswitch" "main" {
+  vpc_id     = alicloud_vpc.main.id
+  cidr_block = "10.91.1.0/24"
+  zone_id    = "cn-hangzhou-h"
+}
+
+resource "alicloud_security_group" "main" {
+  vpc_id = alicloud_vpc.main.id
+}
+
+resource "alicloud_instance" "web" {
+  image_id                     = "ubuntu_22_04_x64_20G_alibase_20240508.vhd"
+  instance_type                = "ecs.g6.large"
+  vswitch_id                   = alicloud_vswitch.main.id
+  security_groups              = [alicloud_security_group.main.id]
+  system_disk_bursting_enabled = false
+  enable_high_density_mode     = false
+  spot_interruption_behavior   = "Terminate"
+  %s
+  image_options {
+    login_as_non_root = false
+  }
+  cpu_options {
+    threads_per_core = 2
+  }
+}
+'''
+
+
+def test_instance_arguments_of_the_provider_apply_and_replan_empty(tmp_path: Path) -> None:
+    write(tmp_path, INSTANCE % "")
+    apply(tmp_path)
+    assert actions(plan(tmp_path)) == {}
+
+
+@pytest.mark.parametrize("line,version", [('subnet_id = "vsw-bp1aaaaaaaaaaaaaaaaa"', "1.210.0"),
+                                          ('io_optimized = "optimized"', "1.213.1")])
+def test_arguments_the_provider_removed_fail_naming_them(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                         line: str, version: str) -> None:
+    write(tmp_path, INSTANCE % line)
+    monkeypatch.chdir(tmp_path)
+    res = CliRunner().invoke(cli, ["validate"])
+    assert res.exit_code == 1, res.output
+    name = line.split()[0]
+    assert f'Argument "{name}" was removed from' in res.output
+    assert f"removed from provider version {version}" in res.output

@@ -30,3 +30,11 @@ def test_every_provider_attribute_can_be_read(type_name: str) -> None:
     schema = MANAGED[type_name]
     missing = [n for n in REFERENCE[type_name]["computed_only"] if n not in schema.attributes]
     assert missing == [], f"{type_name}: the provider exports {missing} but clbplan's schema does not"
+
+
+@pytest.mark.parametrize("type_name", sorted(REFERENCE))
+def test_arguments_the_provider_removed_are_refused_by_name(type_name: str) -> None:
+    schema = MANAGED[type_name]
+    kept = [n for n in REFERENCE[type_name]["removed"] if not schema.attributes.get(n) or
+            not schema.attributes[n].removed]
+    assert kept == [], f"{type_name}: the provider removed {kept}; clbplan must refuse them with the reason"
