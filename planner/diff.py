@@ -21,24 +21,9 @@ from planner.addresses import ResourceAddress
 from planner.config.model import Configuration, Lifecycle, ResourceInstance
 from planner.diagnostics import Diagnostic, DiagnosticsError
 from planner.plan.model import Action, DriftEntry, ResourceChange
+from planner.schema import get_schema
 from planner.state.model import ResourceState, State
 from planner.values import UNKNOWN, contains_unknown, is_unknown
-
-
-def get_schema(type_name: str, mode: str = "managed") -> Any:
-    """The resource schema when the schema package provides one, else None (diff still works,
-    with no computed/force_new knowledge)."""
-    try:
-        from planner.schema import get_schema as _get
-    except ImportError:
-        return None
-    try:
-        return _get(type_name, mode)
-    except TypeError:
-        return _get(type_name)
-    except Exception:  # noqa: BLE001 - an unknown type is reported by validation, not here
-        return None
-
 
 # ---------------------------------------------------------------------------------------------
 # value comparison

@@ -521,7 +521,7 @@ class Evaluator:
         a, b = _num_operand(left, e.left, op), _num_operand(right, e.right, op)
         try:
             return self._arith(op, a, b, e)
-        except (ValueError, OverflowError):
+        except (ValueError, ArithmeticError):  # inf - inf is decimal.InvalidOperation, not a crash
             raise EvalError("Invalid arithmetic", f"The result of {format_number(a)} {op} {format_number(b)} is "
                             "not a number.", e.line, e.col) from None
 

@@ -14,8 +14,11 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from planner.addresses import ResourceAddress
+from planner.apply.executor import Executor
 from planner.diagnostics import Diagnostic, DiagnosticsError
 from planner.plan.model import Operation, Plan, is_group_node, parse_group_node
+from planner.providers.retry import RetryPolicy
+from planner.providers.transport import InProcessTransport
 from planner.state.model import State
 
 
@@ -27,16 +30,14 @@ def verify_plan(plan: Plan, emulator: Any, refreshed: State, *, region: str = "c
 
     Sets ``plan.verified = True`` when every operation succeeded.
     """
-    from planner.apply.executor import Executor
+    # deferred: the providers are not loaded at startup (see engine.pipeline.open_provider)
     from planner.providers.alicloud import AlicloudProvider
-    from planner.providers.retry import RetryPolicy
-    from planner.providers.transport import InProcessTransport
+    from planner.providers.local import with_local
 
     if not plan.operations:
         plan.verified = True
         return
     shadow = emulator.copy()
-    from planner.providers.local import with_local
 
     cloud = AlicloudProvider(InProcessTransport(shadow, region), region,
                              retry=RetryPolicy(max_attempts=1, deadline=0.0))
