@@ -17,6 +17,7 @@ import itertools
 import json
 import os
 import sqlite3
+import urllib.parse
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -54,8 +55,19 @@ _loads = json.loads
 class Store:
     """The emulator's tables plus a document cache that follows transactions."""
 
-    def __init__(self, path: str | Path | None = None):
+    def __init__(self, path: str | Path | None = None, *, read_only: bool | None = None):
         self.path = None if path is None else Path(path)
+        # A file in a place this process cannot write (a read-only checkout) is opened read-only: a
+        # plan only reads the cloud (its rehearsal runs on an in-memory copy). No file there yet is
+        # the empty cloud a first run in a writable folder would create.
+        self.read_only = bool(read_only if read_only is not None
+                              else self.path is not None and not writable_place(self.path))
+        if self.read_only:
+            self.conn = _open_read_only(self.path)
+            if self.path is None or not self.path.exists():
+                self.path = None  # an empty in-memory cloud: nothing to persist, nothing to lock
+            self._init_cache()
+            return
         if self.path is not None:
             _private_file(self.path)
         self.conn = sqlite3.connect(":memory:" if self.path is None else str(self.path),
@@ -65,6 +77,9 @@ class Store:
             self.conn.execute("PRAGMA journal_mode=WAL")
             self.conn.execute("PRAGMA synchronous=NORMAL")
         self.conn.executescript(SCHEMA)
+        self._init_cache()
+
+    def _init_cache(self) -> None:
         self._cache: dict[tuple[str, str], dict[str, Any]] = {}
         self._touched: set[tuple[str, str]] = set()
         self._in_txn = False
@@ -75,6 +90,9 @@ class Store:
         """Start a call's transaction. On a file, another process (``clbplan emulator serve``
         beside an embedded planner) may have committed since our last call: SQLite's
         data_version tells us, and the cache is dropped then."""
+        if write and self.read_only:
+            raise sqlite3.OperationalError("attempt to write a readonly database (the cloud's file is in a "
+                                           "folder this process cannot write)")
         if self.path is None:
             if not write:  # in memory nobody else can write, and reads need no snapshot
                 return
@@ -294,6 +312,42 @@ class Store:
             conn.execute("ROLLBACK")
             raise
         return True
+
+
+def writable_place(path: Path) -> bool:
+    """Whether ``path`` (or, when it does not exist, its nearest existing folder) can be written:
+    False on a read-only mount even for root, as ``access(2)`` reports EROFS."""
+    p = Path(path)
+    if p.exists():
+        return os.access(p, os.W_OK) and os.access(p.parent, os.W_OK)
+    for folder in p.parents:
+        if folder.exists():
+            return os.access(folder, os.W_OK)
+    return False
+
+
+def _open_read_only(path: Path | None) -> sqlite3.Connection:
+    """A read-only connection to ``path``; an in-memory empty cloud when there is no file.
+
+    ``mode=ro`` reads a WAL database whose ``-shm`` file exists; without one (a clean checkout on a
+    read-only mount) SQLite cannot build its index there, and ``immutable=1`` reads the file as it is
+    (nobody can write it through this mount)."""
+    if path is None or not path.exists():
+        conn = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
+        conn.executescript(SCHEMA)
+        return conn
+    uri = "file:" + urllib.parse.quote(str(path.resolve()))
+    last: sqlite3.Error | None = None
+    for flags in ("mode=ro", "mode=ro&immutable=1"):
+        try:
+            conn = sqlite3.connect(f"{uri}?{flags}", uri=True, isolation_level=None, check_same_thread=False)
+            conn.execute("PRAGMA busy_timeout=10000")
+            conn.execute("SELECT count(*) FROM objects").fetchone()
+            return conn
+        except sqlite3.Error as e:
+            last = e
+    assert last is not None
+    raise last
 
 
 def _private_file(path: Path) -> None:

@@ -130,6 +130,9 @@ class RunOutcome:
 def run(request: RunRequest, hooks: RunHooks | None = None) -> RunOutcome:
     """Plan (and unless ``request.apply`` is False, apply) under the state lock."""
     hooks = hooks or QuietHooks()
+    check_writable = getattr(request.backend, "check_writable", None)  # the local backend's folder
+    if request.apply and check_writable is not None:
+        check_writable(request.operation)
     with open_state(request.backend, request.operation, mutating=False, lock=request.lock) as session:
         pending = bool(session.pending)
         if pending and not request.apply:

@@ -227,8 +227,21 @@ def build_document(planned: Any, *, options: dict, workdir: Path, state_path: Pa
 
 
 def write_plan_file(path: Path | str, doc: dict) -> None:
-    """Atomically: temp file in the same directory, fsync, rename (a reader never sees half a plan)."""
+    """Atomically: temp file in the same directory, fsync, rename (a reader never sees half a plan).
+
+    A place that cannot be written (a read-only checkout, a full disk, a file size limit) is an
+    error naming the file; an existing file of that name is left as it was."""
     path = Path(path)
+    try:
+        _write_plan_file(path, doc)
+    except OSError as e:
+        raise DiagnosticsError([Diagnostic(
+            f"Failed to write the plan file {path}", detail=f"{e.strerror or e}",
+            hint="save the plan somewhere writable with enough free space (for example -out=/tmp/"
+                 f"{path.name}); nothing was written there")]) from None
+
+
+def _write_plan_file(path: Path, doc: dict) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:

@@ -39,7 +39,10 @@ def open_target(provider_config: ProviderConfig | None, workdir: Path,
     from planner.emulator import Emulator, default_emulator_path  # the emulator is optional at import
 
     path = Path(default_emulator_path(Path(workdir)))
-    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        pass  # a read-only checkout: the Store opens the cloud read-only (a plan only reads it)
     emulator = Emulator(path, region=region)
     return InProcessTransport(emulator, region=region), emulator
 

@@ -43,6 +43,9 @@ from planner.state.model import STATE_VERSION, State
 if TYPE_CHECKING:
     from planner.state.journal import Journal
 
+# Operations that only read the state: in a read-only folder they may lock it shared (see lock()).
+READ_ONLY_OPERATIONS = frozenset({"plan", "graph"})
+
 # Paths (resolved) of the state files this process holds the lock of: a second lock() on the same
 # state from the same process would otherwise wait on itself until the timeout.
 _HELD: set[str] = set()
@@ -186,6 +189,16 @@ class LocalBackend:
         """Where the crash-safety journals of this state live (one file per lineage)."""
         return self.path.parent / ".clbplan" / "journal"
 
+    def check_writable(self, operation: str) -> None:
+        """Refuse a run that would write the state (and its journal) where it cannot, before it calls
+        the cloud: otherwise the cloud would change and the record of it could not be kept."""
+        folder = self.path.parent
+        if folder.is_dir() and not os.access(folder, os.W_OK):
+            raise StateError(f"cannot {operation}: the state's folder {folder} cannot be written",
+                             hint=f"`{operation}` records every change in {self.path.name} and in "
+                                  f"{self.journal_dir} as it goes; run it in a writable checkout (or pass "
+                                  f"-state=PATH to a writable place). Nothing was changed")
+
     def journal(self, lineage: str) -> Journal:
         """The journal of the given state lineage, next to this state file (lazy import: journal imports us)."""
         from planner.state.journal import Journal
@@ -201,19 +214,38 @@ class LocalBackend:
         except (OSError, ValueError, TypeError):
             return None
 
-    def _open_lock_file(self) -> int:
+    def _open_lock_file(self, operation: str) -> tuple[int, bool]:
+        """The lock file's descriptor, and whether it is a read-only one (a shared lock).
+
+        In a folder this process cannot write (a read-only checkout) a run that only reads the state
+        (``plan``, ``graph``) takes a shared lock on the existing lock file through a read-only
+        descriptor: it still waits for an apply and holds one off, but writes no lock info. Without
+        a lock file it cannot lock at all; like Terraform it then says so and names ``-lock=false``."""
         try:
-            return os.open(self.lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            return os.open(self.lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600), False
         except OSError as e:
-            raise StateError(
-                f"cannot create the state lock file {self.lock_path}: {e.strerror}",
-                hint="check that the state file's directory exists and is writable",
-            )
+            read_only = e.errno in (errno.EROFS, errno.EACCES, errno.EPERM)
+            if read_only and operation in READ_ONLY_OPERATIONS:
+                with contextlib.suppress(OSError):
+                    return os.open(self.lock_path, os.O_RDONLY | os.O_CLOEXEC), True
+            if read_only and operation in READ_ONLY_OPERATIONS:
+                hint = (f"{self.lock_path.parent} cannot be written, so the lock file cannot be created: "
+                        f"run `clbplan {operation} -lock=false` (as Terraform: the state is then read without "
+                        f"the lock, so an apply running at the same time may change it under the plan), or "
+                        f"run where the state's folder is writable")
+            elif read_only:
+                hint = (f"{self.lock_path.parent} cannot be written: `{operation}` records its results in the "
+                        f"state there, so run it in a writable checkout (or pass -state=PATH to a writable "
+                        f"place)")
+            else:
+                hint = "check that the state file's directory exists and is writable"
+            raise StateError(f"Error acquiring the state lock: cannot create the state lock file "
+                             f"{self.lock_path}: {e.strerror}", hint=hint) from None
 
     @staticmethod
-    def _try_flock(fd: int) -> bool:
+    def _try_flock(fd: int, shared: bool = False) -> bool:
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(fd, (fcntl.LOCK_SH if shared else fcntl.LOCK_EX) | fcntl.LOCK_NB)
             return True
         except OSError as e:
             if e.errno in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
@@ -250,16 +282,19 @@ class LocalBackend:
             _HELD.add(key)
         fd = -1
         try:
-            fd = self._open_lock_file()
+            fd, shared = self._open_lock_file(operation)
             deadline = time.monotonic() + max(0.0, self.lock_timeout)
             started = time.monotonic()
             delay = 0.02
-            while not self._try_flock(fd):
+            while not self._try_flock(fd, shared):
                 now = time.monotonic()
                 if now >= deadline:
                     raise self._locked_error(now - started)
                 time.sleep(min(delay, deadline - now))
                 delay = min(delay * 2, 0.25)
+            if shared:
+                yield LockInfo.new(operation, self.path)  # nothing written: the folder is read-only
+                return
             stale = self.read_lock_info()
             if stale is not None or self.lock_info_path.exists():
                 if stale is None:
