@@ -308,6 +308,7 @@ def run_phase(workdir: Path, phase: str, n: int, profile: Path | None) -> dict:
 
     prof = cProfile.Profile() if profile else None
     t0 = time.perf_counter()
+    c0 = time.process_time()
     if prof:
         prof.enable()
     backend = LocalBackend(workdir / "clbplan.tfstate")
@@ -334,12 +335,13 @@ def run_phase(workdir: Path, phase: str, n: int, profile: Path | None) -> dict:
             journal.checkpoint()
             times["state write"] = time.perf_counter() - t_w
     total = time.perf_counter() - t0
+    cpu = time.process_time() - c0  # all threads: steadier than wall time on a shared machine
     if prof:
         prof.disable()
         prof.dump_stats(str(profile))
     calls = {f"{p}:{k}": v for (p, k), v in counting.calls.items() if p != "action"}
     actions = {k: v for (p, k), v in counting.calls.items() if p == "action"}
-    return {"phase": phase, "n": n, "total_s": round(total, 3), "times_s": {k: round(v, 3) for k, v in times.items()},
+    return {"phase": phase, "n": n, "total_s": round(total, 3), "cpu_s": round(cpu, 3), "times_s": {k: round(v, 3) for k, v in times.items()},
             "ops": dict(ops), "calls": calls, "actions": actions,
             "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
             "resources_in_state": len(state.resources)}

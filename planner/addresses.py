@@ -74,6 +74,27 @@ class ResourceAddress:
     mode: str = "managed"  # "managed" or "data"
     module: ModulePath = ()
 
+    def __hash__(self) -> int:
+        # addresses key every map of a plan (state, config, changes, dependencies): a 10k-LB plan hashes
+        # them millions of times, so the tuple hash is computed once (dropped by __reduce__: string
+        # hashes differ between processes)
+        h = self.__dict__.get("_hash")
+        if h is None:
+            h = hash((self.type, self.name, self.key, self.mode, self.module))
+            object.__setattr__(self, "_hash", h)
+        return h
+
+    def __eq__(self, other: object) -> bool:
+        if self is other:
+            return True
+        if other.__class__ is not ResourceAddress:
+            return NotImplemented
+        return (self.type == other.type and self.name == other.name and self.key == other.key
+                and self.mode == other.mode and self.module == other.module)
+
+    def __reduce__(self) -> tuple:
+        return (ResourceAddress, (self.type, self.name, self.key, self.mode, self.module))
+
     def __str__(self) -> str:
         # addresses are printed and used as op ids millions of times in a 10k-LB plan: render once
         cached = self.__dict__.get("_text")

@@ -89,10 +89,12 @@ def _explode_server_ids(items: Any) -> list:
 def values_equal(a: Any, b: Any, attr: Any = None, block: Any = None) -> bool:
     if a is None and b is None:
         return True
-    if is_unknown(a) or is_unknown(b):
+    if a is UNKNOWN or b is UNKNOWN:
         return False
-    if type(a) is type(b) and a == b:  # the common case, without canonical text
-        return not contains_unknown(a)
+    t = type(a)
+    if t is type(b) and a == b:  # the common case, without canonical text
+        # a scalar holds no unknown: skip the walk (called for every attribute of every instance)
+        return t is str or t is int or t is bool or t is float or not contains_unknown(a)
     if contains_unknown(a) or contains_unknown(b):
         return False
     return _canon(_normalise(a, attr, block)) == _canon(_normalise(b, attr, block))
@@ -134,6 +136,30 @@ def _fill_block_items(config_items: list, prior_items: list | None, block: Any) 
 # ---------------------------------------------------------------------------------------------
 # planned values
 
+def _name_facts(names: list[str], attrs: Mapping[str, Any], blocks: Mapping[str, Any]) -> list[tuple]:
+    out = []
+    for name in names:
+        attr, block = attrs.get(name), blocks.get(name)
+        out.append((name, attr, block,
+                    bool((attr is not None and attr.computed) or (block is not None and block.computed))))
+    return out
+
+
+_NAMES_PLAN: dict[int, tuple[Any, list[tuple], frozenset[str]]] = {}
+
+
+def _names_plan(schema: Any, attrs: Mapping[str, Any], blocks: Mapping[str, Any]) -> tuple[list[tuple], frozenset]:
+    """Per schema, once: its attribute and block names in order, each with its attribute, block and
+    whether the cloud computes it; and the set of those names (plus ``id``). ``planned_after`` walks
+    this for every instance instead of re-sorting the same names."""
+    hit = _NAMES_PLAN.get(id(schema))
+    if hit is None or hit[0] is not schema:
+        names = (set(attrs) | set(blocks)) - {"id"}
+        hit = _NAMES_PLAN[id(schema)] = (schema, _name_facts(sorted(names), attrs, blocks),
+                                         frozenset(names | {"id"}))
+    return hit[1], hit[2]
+
+
 def planned_after(config_attrs: Mapping[str, Any], prior: Mapping[str, Any] | None, schema: Any,
                   lifecycle: Lifecycle | None = None) -> dict[str, Any]:
     """The planned attribute object (without ``id``) for an in-place change or no-op.
@@ -145,12 +171,13 @@ def planned_after(config_attrs: Mapping[str, Any], prior: Mapping[str, Any] | No
     after: dict[str, Any] = {}
     attrs = schema.attributes if schema is not None else {}
     blocks = schema.blocks if schema is not None else {}
-    names = set(config_attrs) | set(attrs) | set(blocks)
-    names.discard("id")
-    for name in sorted(names):
+    plan = _names_plan(schema, attrs, blocks)
+    if not all(k in plan[1] for k in config_attrs):  # an argument the schema does not know
+        names = set(config_attrs) | set(attrs) | set(blocks)
+        names.discard("id")
+        plan = (_name_facts(sorted(names), attrs, blocks), frozenset())
+    for name, attr, block, computed in plan[0]:
         cv = config_attrs.get(name)
-        attr, block = attrs.get(name), blocks.get(name)
-        computed = bool((attr is not None and attr.computed) or (block is not None and block.computed))
         unset = cv is None or (block is not None and not is_unknown(cv) and not cv and computed)
         if unset:
             released = attr is not None and attr.released_when is not None \
@@ -205,17 +232,16 @@ def changed_attributes(before: Mapping[str, Any] | None, after: Mapping[str, Any
     attrs = schema.attributes if schema is not None else {}
     blocks = schema.blocks if schema is not None else {}
     out = []
-    for name in sorted(set(after) | set(before)):
+    for name in after:  # names only in ``before`` are skipped below: after's are enough; sorted at the end
         if name == "id":
             continue
-        a, b = before.get(name), after.get(name)
-        if name not in after:
-            continue
+        a, b = before.get(name), after[name]
         if not values_equal(a, b, attrs.get(name), blocks.get(name)):
             if not is_unknown(b) and _normalise(a, attrs.get(name), blocks.get(name)) is None \
                     and _normalise(b, attrs.get(name), blocks.get(name)) is None:
                 continue
             out.append(name)
+    out.sort()
     return out
 
 
@@ -261,6 +287,8 @@ class Differ:
         self.previous: dict[ResourceAddress, ResourceAddress] = {}
         # what resolve() computed, reused by diff() when the instance is the same object
         self._changes: dict[ResourceAddress, tuple[ResourceInstance, ResourceChange]] = {}
+        # type -> (schema, its sensitive names, (alias, canonical) pairs), for this run
+        self._schemas: dict[str, tuple[Any, frozenset[str], list[tuple[str, str]]]] = {}
 
     # -- resolver -----------------------------------------------------------------------------
     def resolve(self, instance: ResourceInstance) -> dict:
@@ -278,16 +306,21 @@ class Differ:
     # -- one instance ---------------------------------------------------------------------------
     def change_for(self, instance: ResourceInstance) -> ResourceChange:
         addr = instance.address
-        schema = get_schema(instance.type)
+        info = self._schemas.get(instance.type)
+        if info is None:  # what the schema says is the same for every instance: worked out once per type
+            sch = get_schema(instance.type)
+            info = self._schemas[instance.type] = (
+                sch, frozenset(sch.sensitive) if sch is not None else frozenset(),
+                [(n, a.alias_of) for n, a in sch.attributes.items() if a.alias_of] if sch is not None else [])
+        schema, schema_sensitive, aliases = info
         rs = self.prior.resources.get(addr)
-        sensitive = set(instance.sensitive) | (set(schema.sensitive) if schema is not None else set())
+        sensitive = set(instance.sensitive) | schema_sensitive
         if rs is not None:
             sensitive |= rs.sensitive  # marks recorded in the state stay (Terraform's sensitive_attributes)
-        if schema is not None:
-            # an alias carries its canonical attribute's value: a secret in one is a secret in both
-            for name, a in schema.attributes.items():
-                if a.alias_of and (name in sensitive or a.alias_of in sensitive):
-                    sensitive |= {name, a.alias_of}
+        # an alias carries its canonical attribute's value: a secret in one is a secret in both
+        for name, canonical in aliases:
+            if name in sensitive or canonical in sensitive:
+                sensitive |= {name, canonical}
         if rs is None:
             after = planned_after(instance.attributes, None, schema)
             if schema is not None and getattr(schema, "customize_diff", None) is not None:
@@ -426,12 +459,13 @@ def detect_drift(prior: State, refreshed: Mapping[ResourceAddress, dict | None])
         schema = get_schema(rs.type)
         attrs = schema.attributes if schema is not None else {}
         blocks = schema.blocks if schema is not None else {}
-        changed = [
-            n for n in sorted(set(rs.attributes) | set(now))
+        # each name is judged on its own: filter first, sort the (usually empty) result
+        changed = sorted(
+            n for n in set(rs.attributes) | set(now)
             if n != "id" and not values_equal(rs.attributes.get(n), now.get(n), attrs.get(n), blocks.get(n))
             and not (_normalise(rs.attributes.get(n), attrs.get(n), blocks.get(n)) is None
                      and _normalise(now.get(n), attrs.get(n), blocks.get(n)) is None)
-        ]
+        )
         if changed:
             out.append(DriftEntry(addr, changed, dict(rs.attributes), dict(now)))
     return out

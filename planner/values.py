@@ -32,14 +32,25 @@ def is_unknown(value: Any) -> bool:
     return value is UNKNOWN
 
 
+_LEAVES = frozenset((str, int, float, bool, type(None)))
+
+
 def contains_unknown(value: Any) -> bool:
     """True if ``value`` or anything nested in it is unknown."""
     if value is UNKNOWN:
         return True
     if isinstance(value, dict):
-        return any(contains_unknown(v) for v in value.values())
-    if isinstance(value, (list, tuple, set, frozenset)):
-        return any(contains_unknown(v) for v in value)
+        items: Any = value.values()
+    elif isinstance(value, (list, tuple, set, frozenset)):
+        items = value
+    else:
+        return False
+    leaves = _LEAVES
+    for v in items:  # called on every value the diff compares: plain leaves are skipped without a call
+        if v is UNKNOWN:
+            return True
+        if type(v) not in leaves and contains_unknown(v):
+            return True
     return False
 
 # a data source reader's answer may carry, under this key, why its result lists are empty (the

@@ -162,6 +162,9 @@ class ModuleEvaluator:
         self.meta: dict[ResourceAddress, _InstanceMeta] = {}
         self.node_refs: dict[tuple, list] = {}
         self._key_sets: dict[tuple, frozenset] = {}
+        self._dep_addrs: dict[tuple, ResourceAddress] = {}
+        self._attr_pos: dict[int, tuple[ir.Attr, SourcePos]] = {}
+        self._complete_info: dict[tuple[str, str], tuple[Any, list[str]]] = {}
         self.local_order: list[str] = []
         self._sens_cache: dict[tuple[int, frozenset[str]], bool] = {}
         self.explicit_deps: dict[tuple, list[tuple]] = {}  # node -> depends_on refs
@@ -237,10 +240,15 @@ class ModuleEvaluator:
     def complete_for(self, type_name: str, mode: str, value: Any, fill_unset: bool = False) -> Any:
         if not isinstance(value, dict) or isinstance(value, OpenObject):
             return value
-        schema = self.get_schema(type_name, mode) if self.get_schema else None
+        hit = self._complete_info.get((type_name, mode))
+        if hit is None:  # the schema's computed names, worked out once per type and run (not per instance)
+            schema = self.get_schema(type_name, mode) if self.get_schema else None
+            hit = self._complete_info[(type_name, mode)] = (
+                schema, list(schema.computed) if schema is not None else [])
+        schema, computed = hit
         out: dict = dict(value) if schema is not None else OpenObject(value)
         if schema is not None:
-            for name in schema.computed:
+            for name in computed:
                 if name not in value or (fill_unset and value[name] is None):
                     out[name] = UNKNOWN
             for name in schema.attributes:
@@ -975,10 +983,17 @@ class ModuleEvaluator:
         provider = self._provider(b)
         deps, per_instance_deps = self._dependencies(node)
         values: dict = {}
+        ev = self.ev
         for key, bindings in keys:
             addr = ResourceAddress(t, n, key, mode, self.path)
             self.meta[addr] = _InstanceMeta(b, bindings)
-            inst = self._eval_instance(addr, b, bindings, Scope(self.root, bindings))
+            scope = Scope(self.root, bindings)
+            if per_instance_deps:  # keep the index keys the body evaluates in this scope
+                ev.key_scope, ev.key_values = scope, {}
+            try:
+                inst = self._eval_instance(addr, b, bindings, scope)
+            finally:
+                ev.key_scope = None
             if inst is None:
                 values[key] = UNKNOWN
                 continue
@@ -1057,16 +1072,22 @@ class ModuleEvaluator:
     def _eval_body(self, body: ir.Body, scope: Scope, fn: str, prefix: tuple, positions: dict,
                    sensitive: set[str], top: bool) -> dict:
         out: dict = {}
+        bound = None
         for a in body.attributes:
             if top and a.name in RESOURCE_META:
                 continue
-            positions[prefix + (a.name,)] = SourcePos(fn, a.line, a.col)
+            hit = self._attr_pos.get(id(a))
+            if hit is None or hit[0] is not a or hit[1].filename != fn:  # one (immutable) position per argument
+                hit = self._attr_pos[id(a)] = (a, SourcePos(fn, a.line, a.col))
+            positions[prefix + (a.name,)] = hit[1]
             try:
                 v = self.ev.ev(a.expr, scope)
             except EvalError as x:
                 self.err(fn, x)
                 continue
-            if self.is_sensitive(a.expr, frozenset(scope.bindings)):
+            if bound is None:
+                bound = frozenset(scope.bindings)
+            if self.is_sensitive(a.expr, bound):
                 sensitive.add(prefix[0] if prefix else a.name)
             if v is None:
                 continue  # null means "not set"
@@ -1300,12 +1321,17 @@ class ModuleEvaluator:
         if not per_instance:
             return common
         out = set(common)
+        scope = Scope(self.root, bindings)
+        addrs = self._dep_addrs
+        known = self.ev.key_values
         for mode, t, n, key_expr in per_instance:
             keys = self._key_sets.get((mode, t, n))
             if keys is None:  # membership per reference per instance: a list would be N x N
                 keys = self._key_sets[(mode, t, n)] = frozenset(self.instance_keys.get((mode, t, n)) or ())
             try:
-                key = self.ev.ev(key_expr.expr, Scope(self.root, bindings))
+                key = known.get(id(key_expr.expr), known)
+                if key is known:  # not evaluated in the instance's own scope by the body: evaluate it now
+                    key = self.ev.ev(key_expr.expr, scope)
             except EvalError:
                 key = UNKNOWN
             if isinstance(key, float) and key.is_integer():
@@ -1316,7 +1342,12 @@ class ModuleEvaluator:
                 [key, int(key)] if key.isascii() and key.isdigit() else [key]
             found = next((c for c in candidates if c in keys), None)
             if found is not None:
-                out.add(ResourceAddress(t, n, found, mode, self.path))
+                # one address object per target instance, shared by every instance that depends on it
+                # (40 groups name the same server: equal sets then compare by identity, hash once)
+                a = addrs.get((mode, t, n, found))
+                if a is None:
+                    a = addrs[(mode, t, n, found)] = ResourceAddress(t, n, found, mode, self.path)
+                out.add(a)
             else:  # not known at plan time, or not one of its keys (evaluation reports that)
                 out.add(_whole(t, n, mode, self.path))
         return out

@@ -135,6 +135,11 @@ class Evaluator:
         # splat node -> (the list it last read, the result): 10,000 groups each reading
         # alicloud_instance.app[*].id of 10,000 instances would otherwise walk 10^8 elements
         self._splat_memo: dict[int, tuple[Any, list]] = {}
+        # while one resource instance is evaluated: its scope, and each index key evaluated in exactly
+        # that scope (id of the key node -> value); the instance's dependencies (``lb[each.key]``)
+        # read them instead of evaluating every key a second time
+        self.key_scope: Scope | None = None
+        self.key_values: dict[int, Any] = {}
 
     def ev(self, e: ir.Expr, s: Scope) -> Any:
         t = type(e)
@@ -206,6 +211,8 @@ class Evaluator:
     def _index(self, e: ir.Index, s: Scope) -> Any:
         obj = self.ev(e.obj, s)
         key = self.ev(e.key, s)
+        if s is self.key_scope:
+            self.key_values[id(e.key)] = key
         return index_value(obj, key, e)
 
     def _splat(self, e: ir.Splat, s: Scope) -> Any:

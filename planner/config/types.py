@@ -378,10 +378,13 @@ def needs_hcl_parse(spec: TypeSpec) -> bool:
 def strip_sets(v: Any) -> Any:
     """SetValue -> plain sorted list, recursively, for the configuration handed to other stages."""
     if isinstance(v, list):
-        return [strip_sets(x) for x in v]
+        return [x if type(x) in _LEAVES else strip_sets(x) for x in v]
     if isinstance(v, dict):
-        return {k: strip_sets(x) for k, x in v.items()}
+        return {k: x if type(x) in _LEAVES else strip_sets(x) for k, x in v.items()}
     return v
+
+
+_LEAVES = frozenset((str, int, float, bool, type(None)))  # returned as they are, without a call
 
 
 __all__ = ["SetValue", "ConversionError", "convert", "unify_values", "parse_type", "type_of", "make_set", "contains_unknown"]

@@ -149,11 +149,12 @@ def check_orphan_providers(state: State, config: Configuration, module: Any) -> 
     declared |= set(config.providers)
     in_config = {(a.module, a.mode, a.type, a.name) for a in config.resources}
     diags: list[Diagnostic] = []
-    for addr, rs in sorted(state.resources.items(), key=lambda item: str(item[0])):
-        if (addr.module, addr.mode, addr.type, addr.name) in in_config:
-            continue  # still configured: its block's provider serves it, as in Terraform
-        if "." not in rs.provider or rs.provider in declared:
-            continue  # a default configuration is implied when no block declares it
+    # still configured: its block's provider serves it, as in Terraform; a default configuration is
+    # implied when no block declares it (filtered before sorting: a 10k-LB state has no orphans)
+    orphans = [(addr, rs) for addr, rs in state.resources.items()
+               if (addr.module, addr.mode, addr.type, addr.name) not in in_config
+               and "." in rs.provider and rs.provider not in declared]
+    for addr, rs in sorted(orphans, key=lambda item: str(item[0])):
         full = rs.extra.get("provider_string") or provider_string(rs.provider, addr.module)
         vertex = f"{addr} (orphan)"
         diags.append(Diagnostic(

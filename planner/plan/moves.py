@@ -447,9 +447,12 @@ def apply_moves(state: Any, root: Any) -> MoveResult:
                   foreign=list(state.foreign), terraform_version=state.terraform_version)
     result = MoveResult(moved)
     renamed = {old: new for new, old in owners.items()}
+    moving = any(new != old for new, old in owners.items())  # not in a plan without moved blocks
     for new, old in owners.items():
         rs = state.resources[old]
-        if new != old:
+        if not moving:
+            pass  # every dependency stays where it is
+        elif new != old:
             result.previous[new] = old
             result.targets.add(new)
             rs = ResourceState(new, rs.id, rs.attributes, rs.provider,

@@ -189,6 +189,12 @@ def _range_text(ranges: tuple[tuple[int | float, int | float], ...]) -> str:
 def _validate_scalar(ctx: _Ctx, a: Attribute, v: Any, path: Path) -> None:
     if v is UNKNOWN or v is None:
         return
+    bad = a.check is not None or (a.one_of is not None and v not in a.one_of) or (
+        a.ranges is not None and isinstance(v, (int, float)) and not isinstance(v, bool)
+        and not any(lo <= v <= hi for lo, hi in a.ranges)) or (
+        a.pattern is not None and isinstance(v, str) and not re.fullmatch(a.pattern, v))
+    if not bad:  # the common case: no label or description is rendered for a valid value
+        return
     name = label(path)
     shown = "a sensitive value" if ctx.secret(a, path) else describe(v)
     extra = f"; {a.description}" if a.description else ""
@@ -231,11 +237,31 @@ def _settable(attrs: dict[str, Attribute], blocks: dict[str, BlockType]) -> set[
     return names | set(blocks)
 
 
+def _plain(attrs: dict[str, Attribute]) -> list[tuple[str, Attribute]]:
+    """The arguments step 3 of ``_conform_object`` checks (settable, not removed, not an alias),
+    worked out once per schema object, not once per instance: schemas never change in a run."""
+    hit = _PLAIN.get(id(attrs))
+    if hit is None or hit[0] is not attrs:
+        hit = _PLAIN[id(attrs)] = (attrs, [(n, a) for n, a in attrs.items()
+                                           if not a.removed and not a.alias_of and (a.optional or a.required)],
+                                   [(n, a) for n, a in attrs.items() if a.alias_of])
+    return hit[1]
+
+
+def _aliases(attrs: dict[str, Attribute]) -> list[tuple[str, Attribute]]:
+    _plain(attrs)
+    return _PLAIN[id(attrs)][2]
+
+
+_PLAIN: dict[int, tuple[dict, list, list]] = {}
+_IMMUTABLE = frozenset((str, int, float, bool))
+
+
 def _conform_object(ctx: _Ctx, attrs: dict[str, Attribute], blocks: dict[str, BlockType],
                     values: dict[str, Any], path: Path, where: str) -> None:
     # 1. deprecated aliases -> canonical names
-    for name, a in attrs.items():
-        if not a.alias_of or values.get(name) is None:
+    for name, a in _aliases(attrs):
+        if values.get(name) is None:
             continue
         canon = a.alias_of
         if values.get(canon) is not None:
@@ -250,13 +276,15 @@ def _conform_object(ctx: _Ctx, attrs: dict[str, Attribute], blocks: dict[str, Bl
         ctx.warn(f'Argument "{label(old)}" is deprecated', old, hint=f'rename it to "{canon}"')
 
     # 2. unknown, removed and read-only arguments
-    settable = _settable(attrs, blocks)
     for key in list(values):
         if key in blocks:
             continue
         a = attrs.get(key)
+        if a is not None and not a.removed and (a.optional or a.required):
+            continue  # a settable argument: the common case
         p = path + (key,)
         if a is None:
+            settable = _settable(attrs, blocks)
             s = suggest(key, settable)
             hint = f'did you mean "{s}"?' if s else f"{where} accepts: {', '.join(sorted(settable))}"
             ctx.error(f'Unsupported argument "{label(p)}" in {where}', p, hint=hint)
@@ -272,17 +300,16 @@ def _conform_object(ctx: _Ctx, attrs: dict[str, Attribute], blocks: dict[str, Bl
 
     # 3. each argument: required, default, type, value
     written: set[str] = set()
-    for name, a in attrs.items():
-        if a.removed or a.alias_of or not (a.optional or a.required):
-            continue
-        p = path + (name,)
+    for name, a in _plain(attrs):
         v = values.get(name)
+        p = path + (name,)
         if v is None:
             if a.required:
                 ctx.error(f'Missing required argument "{label(p)}" in {where}', path,
                           hint=f'add {name} = ...{"; " + a.description if a.description else ""}')
             elif a.default is not None:
-                values[name] = copy.deepcopy(a.default)
+                d = a.default  # most defaults are scalars: a copy is only needed for a list or map
+                values[name] = d if type(d) in _IMMUTABLE else copy.deepcopy(d)
             continue
         written.add(name)
         if v is UNKNOWN:

@@ -107,6 +107,19 @@ class JournalRecord:
         )
 
 
+def records_to_keep(records: list[JournalRecord], limit: int) -> list[JournalRecord]:
+    """What a checkpoint through ``limit`` keeps: every record after it, and every intent still
+    without its completion (recovery must settle those), whichever backend holds the journal."""
+    open_: dict[str, int] = {}
+    for r in records:
+        if r.kind == INTENT:
+            open_[r.token] = r.seq
+        else:
+            open_.pop(r.token, None)
+    pending = set(open_.values())
+    return [r for r in records if r.seq > limit or r.seq in pending]
+
+
 class Journal:
     """The journal file at ``path`` (created on first record). Thread-safe: the apply walk is parallel.
 
@@ -302,15 +315,7 @@ class Journal:
         the old journal or the new one, and replaying the old one again is harmless.
         """
         with self._sync, self._guard:
-            limit = self._seq if through_seq is None else through_seq
-            open_: dict[str, int] = {}
-            for r in self._records:
-                if r.kind == INTENT:
-                    open_[r.token] = r.seq
-                else:
-                    open_.pop(r.token, None)
-            pending_seqs = set(open_.values())
-            keep = [r for r in self._records if r.seq > limit or r.seq in pending_seqs]
+            keep = records_to_keep(self._records, self._seq if through_seq is None else through_seq)
             if self._fd is not None:
                 os.close(self._fd)
                 self._fd = None

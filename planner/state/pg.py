@@ -45,7 +45,7 @@ from planner.state.backend import (
     _render,
     decode_document,
 )
-from planner.state.journal import INTENT, Journal, JournalRecord
+from planner.state.journal import Journal, JournalRecord, records_to_keep
 from planner.state.model import STATE_VERSION, State
 
 DEFAULT_SCHEMA = "terraform_remote_state"
@@ -647,16 +647,9 @@ class PgJournal(Journal):
         with self._sync:
             self._flush()
             with self._guard:
-                limit = self._seq if through_seq is None else through_seq
-                open_: dict[str, int] = {}
-                for r in self._records:
-                    if r.kind == INTENT:
-                        open_[r.token] = r.seq
-                    else:
-                        open_.pop(r.token, None)
-                pending = set(open_.values())
-                keep = [r for r in self._records if r.seq > limit or r.seq in pending]
-                drop = [r.seq for r in self._records if not (r.seq > limit or r.seq in pending)]
+                keep = records_to_keep(self._records, self._seq if through_seq is None else through_seq)
+                kept = {r.seq for r in keep}
+                drop = [r.seq for r in self._records if r.seq not in kept]
             b = self.backend
             if drop:
                 b._exec(f"DELETE FROM {b.schema}.clbplan_journal WHERE workspace = %s AND lineage = %s "

@@ -263,6 +263,14 @@ def _decode_resource(state: State, r: dict[str, Any], i: int) -> None:
     module, rest = parse_module_path(module_text + ".") if module_text else ((), "")
     if module_text and rest:
         raise FormatError(f"resource {type_name}.{name}: invalid module address {module_text!r}")
+    from planner.addresses import _parse
+    from planner.schema.registry import MANAGED
+    from planner.state.model import _sensitive_names
+
+    # the same for every instance of the block: worked out once (a 10k-LB state has 10,000 per block)
+    schema = MANAGED.get(type_name)
+    schema_sensitive = schema.sensitive if schema else set()
+    own_provider = r["provider"] == provider_string(provider, module)
     for inst in instances:
         key = inst.get("index_key")
         if key is not None and (isinstance(key, bool) or not isinstance(key, int | str)):
@@ -278,19 +286,15 @@ def _decode_resource(state: State, r: dict[str, Any], i: int) -> None:
                 extra[k] = inst[k]
         if extra.get("schema_version", 0) == 0:
             extra.pop("schema_version", None)
-        if r["provider"] != provider_string(provider, module):
+        if not own_provider:
             extra["provider_string"] = r["provider"]
         dep_texts = inst.get("clbplan_dependencies") or inst.get("dependencies") or []
         try:
-            deps = [ResourceAddress.parse(d) for d in dep_texts]
-        except (ValueError, TypeError) as e:
+            deps = [_parse(d) for d in dep_texts]  # ResourceAddress.parse, without the extra call
+        except (ValueError, TypeError, AttributeError) as e:  # AttributeError: a dependency that is not text
             raise FormatError(f"{addr}: invalid dependency: {e}")
         rid = attrs.pop("id", None)  # in memory the id lives in ResourceState.id (as after a refresh)
-        from planner.schema.registry import MANAGED
-        from planner.state.model import _sensitive_names
-
-        schema = MANAGED.get(type_name)
-        marked = _sensitive_names(inst.get("sensitive_attributes")) - (schema.sensitive if schema else set())
+        marked = _sensitive_names(inst.get("sensitive_attributes")) - schema_sensitive
         state.resources[addr] = ResourceState(addr, "" if rid is None else str(rid), attrs, provider, deps,
                                               sensitive=marked, extra=extra)
 
