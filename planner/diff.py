@@ -21,24 +21,9 @@ from planner.addresses import ResourceAddress
 from planner.config.model import Configuration, Lifecycle, ResourceInstance
 from planner.diagnostics import Diagnostic, DiagnosticsError
 from planner.plan.model import Action, DriftEntry, ResourceChange
+from planner.schema import get_schema
 from planner.state.model import ResourceState, State
 from planner.values import UNKNOWN, contains_unknown, is_unknown
-
-
-def get_schema(type_name: str, mode: str = "managed") -> Any:
-    """The resource schema when the schema package provides one, else None (diff still works,
-    with no computed/force_new knowledge)."""
-    try:
-        from planner.schema import get_schema as _get
-    except ImportError:
-        return None
-    try:
-        return _get(type_name, mode)
-    except TypeError:
-        return _get(type_name)
-    except Exception:  # noqa: BLE001 - an unknown type is reported by validation, not here
-        return None
-
 
 # ---------------------------------------------------------------------------------------------
 # value comparison
@@ -92,12 +77,18 @@ def values_equal(a: Any, b: Any, attr: Any = None, block: Any = None) -> bool:
     if a is UNKNOWN or b is UNKNOWN:
         return False
     t = type(a)
-    if t is type(b) and a == b:  # the common case, without canonical text
-        # a scalar holds no unknown: skip the walk (called for every attribute of every instance)
-        return t is str or t is int or t is bool or t is float or not contains_unknown(a)
+    if t is type(b):
+        if a == b:  # the common case, without canonical text
+            # a scalar holds no unknown: skip the walk (called for every attribute of every instance)
+            return t is str or t is int or t is bool or t is float or not contains_unknown(a)
+        if block is None and (t is str or t is int or t is bool):
+            return False  # _normalise leaves these as they are: their canonical texts differ too
     if contains_unknown(a) or contains_unknown(b):
         return False
     return _canon(_normalise(a, attr, block)) == _canon(_normalise(b, attr, block))
+
+
+_COMPUTED: dict[int, tuple[Mapping[str, Any], list[str]]] = {}
 
 
 def _fill_block_items(config_items: list, prior_items: list | None, block: Any) -> list:
@@ -106,13 +97,17 @@ def _fill_block_items(config_items: list, prior_items: list | None, block: Any) 
     if not prior_items or not isinstance(config_items, list):
         return config_items
     nested = block.attributes if block is not None else {}
+    hit = _COMPUTED.get(id(nested))
+    if hit is None or hit[0] is not nested:  # the block's computed names: once per schema block
+        hit = _COMPUTED[id(nested)] = (nested, [k for k, a in nested.items() if a.computed])
+    computed = hit[1]
     out = []
     for item in config_items:
         if not isinstance(item, dict):
             out.append(item)
             continue
-        if not any(item.get(k) is None and (nested.get(k) is None or nested[k].computed)
-                   for k in set(nested) | set(item)):
+        if not (any(item.get(k) is None for k in computed)
+                or any(v is None and k not in nested for k, v in item.items())):
             out.append(item)  # nothing unset that the cloud could have filled
             continue
         set_keys = {k: v for k, v in item.items() if v is not None and not is_unknown(v)}
@@ -287,8 +282,8 @@ class Differ:
         self.previous: dict[ResourceAddress, ResourceAddress] = {}
         # what resolve() computed, reused by diff() when the instance is the same object
         self._changes: dict[ResourceAddress, tuple[ResourceInstance, ResourceChange]] = {}
-        # type -> (schema, its sensitive names, (alias, canonical) pairs), for this run
-        self._schemas: dict[str, tuple[Any, frozenset[str], list[tuple[str, str]]]] = {}
+        # type -> (schema, its sensitive names, (alias, canonical) pairs, force-new names), for this run
+        self._schemas: dict[str, tuple[Any, frozenset[str], list[tuple[str, str]], frozenset[str]]] = {}
 
     # -- resolver -----------------------------------------------------------------------------
     def resolve(self, instance: ResourceInstance) -> dict:
@@ -311,8 +306,9 @@ class Differ:
             sch = get_schema(instance.type)
             info = self._schemas[instance.type] = (
                 sch, frozenset(sch.sensitive) if sch is not None else frozenset(),
-                [(n, a.alias_of) for n, a in sch.attributes.items() if a.alias_of] if sch is not None else [])
-        schema, schema_sensitive, aliases = info
+                [(n, a.alias_of) for n, a in sch.attributes.items() if a.alias_of] if sch is not None else [],
+                frozenset(sch.force_new) if sch is not None else frozenset())
+        schema, schema_sensitive, aliases, force_new = info
         rs = self.prior.resources.get(addr)
         sensitive = set(instance.sensitive) | schema_sensitive
         if rs is not None:
@@ -333,7 +329,6 @@ class Differ:
         before = {**rs.attributes, "id": rs.id}
         after = planned_after(instance.attributes, before, schema, instance.lifecycle)
         changed = changed_attributes(before, after, schema)
-        force_new = set(schema.force_new) if schema is not None else set()
         replace_by = [n for n in changed if n in force_new]
         if schema is not None and getattr(schema, "customize_diff", None) is not None:
             replace_by = schema.customize_diff(before, after, changed, replace_by)
@@ -460,12 +455,18 @@ def detect_drift(prior: State, refreshed: Mapping[ResourceAddress, dict | None])
         attrs = schema.attributes if schema is not None else {}
         blocks = schema.blocks if schema is not None else {}
         # each name is judged on its own: filter first, sort the (usually empty) result
-        changed = sorted(
-            n for n in set(rs.attributes) | set(now)
-            if n != "id" and not values_equal(rs.attributes.get(n), now.get(n), attrs.get(n), blocks.get(n))
-            and not (_normalise(rs.attributes.get(n), attrs.get(n), blocks.get(n)) is None
-                     and _normalise(now.get(n), attrs.get(n), blocks.get(n)) is None)
-        )
+        ra = rs.attributes
+        changed = []
+        for n in set(ra) | set(now):
+            a, b = ra.get(n), now.get(n)
+            t = type(a)
+            if t is type(b) and (t is str or t is int or t is bool or a is None) and a == b:
+                continue  # equal scalars (or both null): what values_equal says, without the call
+            if n != "id" and not values_equal(a, b, attrs.get(n), blocks.get(n)) \
+                    and not (_normalise(a, attrs.get(n), blocks.get(n)) is None
+                             and _normalise(b, attrs.get(n), blocks.get(n)) is None):
+                changed.append(n)
+        changed.sort()
         if changed:
             out.append(DriftEntry(addr, changed, dict(rs.attributes), dict(now)))
     return out

@@ -18,8 +18,12 @@ from pathlib import Path
 
 import click
 
+from planner.addresses import module_text
 from planner.cli.common import backend_for, workdir_of
 from planner.diagnostics import Diagnostic, DiagnosticsError
+from planner.diff import Differ
+from planner.engine.pipeline import _evaluate, _load, make_plan
+from planner.graph import resource_graph
 from planner.plan.model import Plan, group_description, group_members
 from planner.state.session import open_state
 
@@ -34,8 +38,6 @@ def _q(text: str) -> str:
 def _clustered(node_lines: list[tuple[tuple, str]]) -> list[str]:
     """Node lines, those of a module instance inside a labelled cluster per module instance (nested
     as the modules are), so the drawing shows which module each resource belongs to."""
-    from planner.addresses import module_text
-
     tree: dict = {}
     for path, line in node_lines:
         node = tree
@@ -129,18 +131,12 @@ def graph(directory, type_, fmt, out, state_path, var_args, var_files, lock_time
     workdir = workdir_of(directory)
     backend = backend_for(workdir, state_path, lock_timeout)
     if type_ == "resource":
-        from planner.diff import Differ
-        from planner.engine.pipeline import _evaluate, _load
-        from planner.graph import resource_graph
-
         state = backend.read()
         config = _evaluate(_load(workdir), var_args=var_args, var_files=var_files, env=None,
                            resolver=Differ(state).resolve)
         g = resource_graph(config)
         dot = resource_dot(g.nodes, [(a, b, d.get("reason", "")) for a, b, d in g.edges(data=True)])
     else:
-        from planner.engine.pipeline import make_plan
-
         with open_state(backend, "graph", mutating=False) as session:
             planned = make_plan(workdir, session.state, var_args=var_args, var_files=var_files,
                                 destroy=type_ == "plan-destroy")

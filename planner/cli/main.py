@@ -16,7 +16,8 @@ import time
 
 import click
 
-from planner import __version__, redact
+from planner import __version__, logs, redact
+from planner.cli import global_flags, json_ui
 from planner.cli.common import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK
 from planner.diagnostics import DiagnosticsError
 
@@ -58,16 +59,11 @@ class ClbplanGroup(click.Group):
             raise
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        from planner.cli import global_flags
-
         args, found = global_flags.rewrite_args(self, args)
         global_flags.install(found)
         return super().parse_args(ctx, args)
 
     def invoke(self, ctx: click.Context):
-        from planner import logs
-        from planner.cli import global_flags, json_ui
-
         logs.configure()
         redact.reset()
         command = " ".join(global_flags.settings.command) or "(none)"

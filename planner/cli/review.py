@@ -20,9 +20,15 @@ import click
 from planner.cli.common import state_json_text
 from planner.cli.global_flags import settings
 from planner.diagnostics import Diagnostic, DiagnosticsError
+from planner.diff import get_schema, values_equal
 from planner.engine.options import PlanOptions
+from planner.plan.json_plan import dumps, plan_json
+from planner.plan.markdown import render_markdown
 from planner.plan.model import Plan
+from planner.plan.planfile import build_document, read_plan_file, write_plan_file
 from planner.plan.render import fmt_value, render_plan, render_state
+from planner.plan.targeting import REFRESH_ONLY_NOTE, TARGET_WARNING, parse_addresses, relevant_drift
+from planner.redact import scrub
 from planner.state.backend import LocalBackend
 
 ReviewOptions = PlanOptions  # the flags' name at the CLI: the engine's plan options
@@ -45,8 +51,6 @@ def review_options(f):
 def make_options(targets=(), excludes=(), replace=(), refresh_only: bool = False,
                  destroy: bool = False, refresh: bool = True) -> ReviewOptions:
     """Parse the flags; conflicting ones are a diagnostic (exit 1)."""
-    from planner.plan.targeting import parse_addresses
-
     opts = ReviewOptions(parse_addresses(targets, "-target"), parse_addresses(excludes, "-exclude"),
                          parse_addresses(replace, "-replace"), bool(refresh_only), bool(destroy), bool(refresh))
     if opts.refresh_only and not opts.refresh:
@@ -76,8 +80,6 @@ def _is_items(v: Any) -> bool:
 
 def render_drift_detail(plan: Plan, drift: list, *, refresh_only: bool = False) -> list[str]:
     """Drift attribute by attribute, old -> new, secrets masked."""
-    from planner.diff import get_schema, values_equal
-
     if not drift:
         return []
     lines = ["Note: Objects have changed outside of clbplan", "",
@@ -112,8 +114,6 @@ def render_drift_detail(plan: Plan, drift: list, *, refresh_only: bool = False) 
 
 def render_text(plan: Plan, opts: ReviewOptions | None) -> str:
     """The human plan: refresh-only plans show all drift; normal ones only the relevant drift."""
-    from planner.plan.targeting import REFRESH_ONLY_NOTE, TARGET_WARNING, relevant_drift
-
     out: list[str] = []
     if opts is not None and opts.refresh_only:
         moved = [c for c in plan.changes if c.previous_address is not None]
@@ -143,16 +143,12 @@ def render_text(plan: Plan, opts: ReviewOptions | None) -> str:
         out.append(body)
     if opts is not None and opts.partial:
         out.append("\n" + TARGET_WARNING)
-    from planner.redact import scrub
-
     return scrub("\n".join(out) if len(out) > 1 else out[0])
 
 
 def save_plan(planned: Any, opts: ReviewOptions | None, *, out: str, workdir: Path | None = None,
               state_path: Path | None = None) -> dict:
     """Write the plan file (-out) and return its document."""
-    from planner.plan.planfile import build_document, write_plan_file
-
     options = opts.to_json() if opts is not None else {}
     doc = build_document(planned, options=options, workdir=workdir or Path.cwd(),
                          state_path=state_path or (workdir or Path.cwd()) / "clbplan.tfstate")
@@ -164,8 +160,6 @@ def emit_plan(planned: Any, opts: ReviewOptions | None, *, json_: bool = False, 
               workdir: Path | None = None, state_path: Path | None = None, echo: Any = None) -> None:
     """Print the plan (text, or with ``json_`` the JSON plan representation) and write the plan file
     when -out was given."""
-    from planner.plan.json_plan import dumps, plan_json
-
     options = opts.to_json() if opts is not None else {}
     doc = save_plan(planned, opts, out=out, workdir=workdir, state_path=state_path) if out else None
     if json_:
@@ -197,9 +191,6 @@ def emit_plan(planned: Any, opts: ReviewOptions | None, *, json_: bool = False, 
 
 def show_saved(path: str, *, json_: bool = False, markdown: bool = False) -> None:
     """``show FILE``: text (default), -json (Terraform's representation) or -markdown (for a PR)."""
-    from planner.plan.markdown import render_markdown
-    from planner.plan.planfile import read_plan_file
-
     if json_ and markdown:
         raise DiagnosticsError([Diagnostic("Choose one of -json and -markdown")])
     if _is_state_file(path):  # `show FILE` with a state file shows that state, as Terraform does
@@ -210,8 +201,6 @@ def show_saved(path: str, *, json_: bool = False, markdown: bool = False) -> Non
         return
     saved = read_plan_file(path)
     if json_:
-        from planner.plan.json_plan import dumps
-
         click.echo(dumps(saved.terraform_json))
         return
     opts = ReviewOptions.from_json(saved.options)

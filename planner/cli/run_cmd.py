@@ -202,19 +202,33 @@ def plan(directory, var_args, var_files, lock_timeout, state_path, parallelism, 
         raise SystemExit(EXIT_CHANGES)
 
 
+LOCK_OPTION_HELP = ("Hold the state lock during the operation (default true). -lock=false is dangerous if "
+                    "others might run commands against the same workspace at the same time.")
+
+
+def _warn_unlocked(backend) -> None:
+    """-lock=false on a command that writes: Terraform allows it silently; clbplan says what it risks."""
+    click.echo(f"Warning: State locking is disabled (-lock=false)\n\n  This run will not take the lock of "
+               f"{backend.where}: another run on it can write the state at the same time, and the last write "
+               f"wins. Use it only when the lock cannot be taken and no one else is running.\n", err=True)
+
+
 def _apply(directory, var_args, var_files, lock_timeout, state_path, parallelism, auto_approve,
-           opts: PlanOptions, json_: bool = False) -> None:
+           opts: PlanOptions, json_: bool = False, lock: bool = True) -> None:
     workdir = workdir_of(directory)
     if not json_:
         var_args = ask_for_missing_variables(workdir, var_args, var_files)
     backend = backend_for(workdir, state_path, lock_timeout)
-    request = RunRequest(workdir, backend, opts, var_args=var_args, var_files=var_files, parallelism=parallelism)
+    if not lock:
+        _warn_unlocked(backend)
+    request = RunRequest(workdir, backend, opts, var_args=var_args, var_files=var_files, parallelism=parallelism,
+                         lock=lock)
     report = ApplyReport.of(_run(request, CliHooks(opts, auto_approve=auto_approve, json_=json_)), backend.path)
     json_report(report) if json_ else report.echo()
 
 
 def _apply_saved(path: str, *, state_path: str | None, lock_timeout: str, parallelism: int,
-                 var_args=(), var_files=(), json_: bool = False) -> None:
+                 var_args=(), var_files=(), json_: bool = False, lock: bool = True) -> None:
     """Apply exactly the operations of a saved plan, without asking; the engine refuses a stale one."""
     saved = read_plan_file(path)
     # `apply ../other/p.plan` from a directory with its own configuration is refused with the
@@ -225,8 +239,10 @@ def _apply_saved(path: str, *, state_path: str | None, lock_timeout: str, parall
     opts = PlanOptions.from_json(saved.options)
     backend = backend_for(workdir, state_path or saved.section["state_path"], lock_timeout)
     check_backend(saved, backend.path)
+    if not lock:
+        _warn_unlocked(backend)
     request = RunRequest(workdir, backend, opts, var_args=var_args, var_files=var_files, parallelism=parallelism,
-                         saved=saved)
+                         saved=saved, lock=lock)
     report = ApplyReport.of(_run(request, CliHooks(opts, json_=json_)), backend.path)
     json_report(report) if json_ else report.echo()
 
@@ -239,8 +255,9 @@ JSON_FLAG = click.option("-json", "--json", "json_", is_flag=True,
 @run_flags
 @click.option("-auto-approve", "auto_approve", is_flag=True, help="Skip the confirmation prompt.")
 @JSON_FLAG
+@click.option("-lock", "lock", type=bool, default=True, help=LOCK_OPTION_HELP)
 @review_options
-def apply(directory, var_args, var_files, lock_timeout, state_path, parallelism, auto_approve, json_, targets,
+def apply(directory, var_args, var_files, lock_timeout, state_path, parallelism, auto_approve, json_, lock, targets,
           excludes, replace, refresh_only):
     """Plan, ask, then make the cloud match the configuration; or apply a saved plan FILE exactly."""
     saved = bool(directory and is_plan_file(directory))
@@ -252,23 +269,24 @@ def apply(directory, var_args, var_files, lock_timeout, state_path, parallelism,
             raise DiagnosticsError([Diagnostic("Can't set planning options when applying a saved plan",
                                                hint="the options were fixed when the plan was created")])
         _apply_saved(directory, state_path=state_path, lock_timeout=lock_timeout, parallelism=parallelism,
-                     var_args=var_args, var_files=var_files, json_=json_)
+                     var_args=var_args, var_files=var_files, json_=json_, lock=lock)
         return
     opts = make_options(targets, excludes, replace, refresh_only)
-    _apply(directory, var_args, var_files, lock_timeout, state_path, parallelism, auto_approve, opts, json_)
+    _apply(directory, var_args, var_files, lock_timeout, state_path, parallelism, auto_approve, opts, json_, lock)
 
 
 @click.command("destroy")
 @run_flags
 @click.option("-auto-approve", "auto_approve", is_flag=True, help="Skip the confirmation prompt.")
 @JSON_FLAG
-def destroy(directory, var_args, var_files, lock_timeout, state_path, parallelism, auto_approve, json_):
+@click.option("-lock", "lock", type=bool, default=True, help=LOCK_OPTION_HELP)
+def destroy(directory, var_args, var_files, lock_timeout, state_path, parallelism, auto_approve, json_, lock):
     """Destroy every resource this state manages."""
     if json_:
         json_ui.start()
         _require_approval(json_, auto_approve)
     _apply(directory, var_args, var_files, lock_timeout, state_path, parallelism, auto_approve,
-           make_options(destroy=True), json_)
+           make_options(destroy=True), json_, lock)
 
 
 @click.command("show")
@@ -325,7 +343,8 @@ def output(name, state_path, json_, raw):
         if not isinstance(value, (str, int, float, bool)):
             raise DiagnosticsError([Diagnostic("Unsupported value for raw output",
                                                hint="-raw works for strings, numbers and bools; use -json")])
-        click.echo(value if not isinstance(value, bool) else str(value).lower())
+        # no newline, as Terraform's -raw prints it (for $(clbplan output -raw NAME) and for files)
+        click.echo(value if not isinstance(value, bool) else str(value).lower(), nl=False)
     else:
         click.echo(format_value(value))  # indented HCL, as `terraform output NAME` prints it
 

@@ -20,6 +20,7 @@ from typing import Any
 
 import networkx as nx
 
+from planner import schema
 from planner.addresses import ModulePath, ResourceAddress
 from planner.config import ir, limits
 from planner.config.expr import (
@@ -100,13 +101,9 @@ VARIABLE_ARGS = {"type", "default", "description", "sensitive", "nullable", "eph
 
 
 def _schema_api():
-    """The schema layer's hooks, if the other half of the project has them yet."""
-    try:
-        import planner.schema as schema
-    except Exception:  # noqa: BLE001 - config must work without the schema layer
-        return None, None, None, None
-    return (getattr(schema, "conform", None), getattr(schema, "get_schema", None),
-            getattr(schema, "validate_configuration", None), getattr(schema, "read_data_source", None))
+    """The schema layer's hooks: conform, get_schema, validate_configuration, read_data_source (a
+    function so the evaluator's own tests can switch the schema's rules off)."""
+    return schema.conform, schema.get_schema, schema.validate_configuration, schema.read_data_source
 
 
 def _no_refs_root(what: str):
@@ -1337,10 +1334,13 @@ class ModuleEvaluator:
             if isinstance(key, float) and key.is_integer():
                 key = int(key)
             # HCL converts: a number indexes a map by its text, a numeric string indexes a list
-            candidates = [] if isinstance(key, bool) or not isinstance(key, (str, int)) else \
-                [key, str(key)] if isinstance(key, int) else \
-                [key, int(key)] if key.isascii() and key.isdigit() else [key]
-            found = next((c for c in candidates if c in keys), None)
+            if (type(key) is int or type(key) is str) and key in keys:
+                found = key  # the common case: the key as written is one of the instance keys
+            else:
+                candidates = [] if isinstance(key, bool) or not isinstance(key, (str, int)) else \
+                    [key, str(key)] if isinstance(key, int) else \
+                    [key, int(key)] if key.isascii() and key.isdigit() else [key]
+                found = next((c for c in candidates if c in keys), None)
             if found is not None:
                 # one address object per target instance, shared by every instance that depends on it
                 # (40 groups name the same server: equal sets then compare by identity, hash once)

@@ -31,6 +31,8 @@ from planner.config.types import (
 )
 from planner.values import UNKNOWN, contains_unknown
 
+_ABSENT = object()  # "no such key", distinct from every value (None included)
+
 
 class EvalError(Exception):
     def __init__(self, summary: str, detail: str, line: int, col: int, hint: str = ""):
@@ -206,6 +208,10 @@ class Evaluator:
 
     def _getattr(self, e: ir.GetAttr, s: Scope) -> Any:
         obj = self.ev(e.obj, s)
+        if type(obj) is dict:  # the common case (an object read by attribute): what get_attr answers
+            v = obj.get(e.name, _ABSENT)
+            if v is not _ABSENT:
+                return v
         return get_attr(obj, e.name, e)
 
     def _index(self, e: ir.Index, s: Scope) -> Any:
@@ -213,6 +219,16 @@ class Evaluator:
         key = self.ev(e.key, s)
         if s is self.key_scope:
             self.key_values[id(e.key)] = key
+        # the common cases, answered as index_value answers them: a plain list by an in-range whole
+        # number, a plain map by one of its keys
+        t = type(obj)
+        if t is list:
+            if type(key) is int and 0 <= key < len(obj):
+                return obj[key]
+        elif t is dict and type(key) is str:
+            v = obj.get(key, _ABSENT)
+            if v is not _ABSENT:
+                return v
         return index_value(obj, key, e)
 
     def _splat(self, e: ir.Splat, s: Scope) -> Any:
@@ -489,6 +505,13 @@ class Evaluator:
             lb, rb = _bool_operand(left, e.left, op), _bool_operand(right, e.right, op)
             return (lb and rb) if op == "&&" else (lb or rb)
         right = self.ev(e.right, s)
+        if type(left) is int and type(right) is int:  # whole numbers (count.index + 1): exact, as arith()
+            if op == "+":
+                return left + right
+            if op == "-":
+                return left - right
+            if op == "*" and left.bit_length() + right.bit_length() <= limits.MAX_INT_BITS:
+                return left * right
         if left is UNKNOWN or right is UNKNOWN:
             return UNKNOWN
         if op == "==":
@@ -498,7 +521,7 @@ class Evaluator:
         a, b = _num_operand(left, e.left, op), _num_operand(right, e.right, op)
         try:
             return self._arith(op, a, b, e)
-        except (ValueError, OverflowError):
+        except (ValueError, ArithmeticError):  # inf - inf is decimal.InvalidOperation, not a crash
             raise EvalError("Invalid arithmetic", f"The result of {format_number(a)} {op} {format_number(b)} is "
                             "not a number.", e.line, e.col) from None
 

@@ -183,8 +183,10 @@ class Converter:
         line, col = _pos(t)
         text = str(t.children[0])
         v = float(text)
-        if v.is_integer() and abs(v) >= 2**53 and math.isfinite(v):
-            return ir.Lit(int(Decimal(text)), line, col)  # 1e30 is exactly 10^30, as in Terraform
+        exact = Decimal(text)
+        if exact == exact.to_integral_value() and (abs(v) >= 2**53 or not math.isfinite(v)):
+            # 1e30 is exactly 10^30 and 1e400 is 10^400 (not a float's inf), as in Terraform
+            return ir.Lit(int(exact), line, col)
         return ir.Lit(int(v) if v.is_integer() and abs(v) < 2**53 else v, line, col)
 
     def x_literal_value(self, t: Tree) -> ir.Expr:

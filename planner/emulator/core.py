@@ -79,9 +79,7 @@ class Emulator:
                 try:
                     result = self._run(spec, p, region)
                 except CloudError:
-                    on_failure = getattr(self.injector, "after_failure", None)
-                    if on_failure is not None:
-                        on_failure(spec.name, lb_id, spec.write)
+                    self.injector.after_failure(spec.name, lb_id, spec.write)
                     raise
             except CloudError as e:
                 e.request_id = request_id
@@ -93,7 +91,7 @@ class Emulator:
 
     def _run(self, spec: Any, p: Params, region: str) -> dict:
         store = self.store
-        ctx = Ctx(store, region, self.clock(), float(getattr(self.faults, "listener_start_delay", 0.0) or 0.0),
+        ctx = Ctx(store, region, self.clock(), float(self.faults.listener_start_delay or 0.0),
                   self._rng)
         token = p.get("ClientToken") if spec.write and spec.name.startswith(IDEMPOTENT_PREFIXES) else None
         store.begin(spec.write)
@@ -184,9 +182,7 @@ class Emulator:
         """Empty the cloud (and forget fault windows)."""
         with self._lock:
             self.store.reset()
-            injector_reset = getattr(self.injector, "reset", None)
-            if injector_reset is not None:
-                injector_reset()
+            self.injector.reset()
 
     def close(self) -> None:
         with self._lock:

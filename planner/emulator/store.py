@@ -306,16 +306,21 @@ def _private_file(path: Path) -> None:
         os.chmod(folder, DIR_MODE)  # mkdir's mode is masked by the umask
     elif folder.name == ".clbplan" and folder.stat().st_uid == os.getuid():
         os.chmod(folder, folder.stat().st_mode & 0o7700 | DIR_MODE)
+    # Never open and close a descriptor of an existing database file: closing any descriptor drops
+    # every POSIX lock this process holds on it, including those of a connection already open here
+    # (a run opens the embedded cloud more than once). Without its locks that connection's WAL could be
+    # checkpointed and unlinked under it, and a SIGKILL then lost every call it committed afterwards.
     try:
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, FILE_MODE)
+        if path.exists():
+            st = path.stat()
+            if st.st_uid == os.getuid() and st.st_mode & 0o077:
+                os.chmod(path, FILE_MODE)
+        else:
+            os.close(os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, FILE_MODE))
+    except FileExistsError:
+        pass  # created meanwhile by another opener: sqlite3 opens it as it is
     except OSError:
         return  # sqlite3 reports the problem with its own words
-    try:
-        st = os.fstat(fd)
-        if st.st_uid == os.getuid() and st.st_mode & 0o077:
-            os.fchmod(fd, FILE_MODE)
-    finally:
-        os.close(fd)
     for suffix in ("-wal", "-shm"):
         side = path.with_name(path.name + suffix)
         try:

@@ -7,19 +7,31 @@ journal, and recomputes the outputs from the final state.
 
 from __future__ import annotations
 
+import functools
+import gc
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from dataclasses import replace as _replace  # make_plan has a -replace parameter named replace
 from pathlib import Path
 from typing import Any
 
+from planner import redact
 from planner.addresses import ModuleAddress, ResourceAddress
+from planner.apply.executor import Executor
+from planner.config import evaluate
 from planner.config.evaluation import InstanceValues
+from planner.config.loader import load_module_partial
 from planner.config.model import Configuration, config_dependencies
+from planner.diagnostics import Diagnostic, DiagnosticsError
 from planner.diff import Differ, detect_drift, get_schema, planned_after, refreshed_state, strip_unknown
 from planner.engine.verify import verify_plan
 from planner.plan.build import plan_from
-from planner.plan.model import Operation, OpKind, Plan
+from planner.plan.model import Action, Operation, OpKind, Plan
+from planner.plan.moves import apply_moves, check_instance_moves
+from planner.plan.targeting import check_replace, make_differ, refresh_only_plan, restrict_plan
+from planner.schema.slb_load_balancer import new_shared_instances
 from planner.state.model import State
+from planner.state.tfstate import provider_string
 from planner.values import UNKNOWN
 
 DEFAULT_REGION = "cn-hangzhou"
@@ -85,9 +97,6 @@ def _load(workdir: Path):
     """The parsed module. Structure errors (a duplicate argument, an unknown block) do not stop here
     when every file parsed: _evaluate reports them together with the evaluation's, so plan and apply
     show the same complete set as validate."""
-    from planner.config.loader import load_module_partial
-    from planner.diagnostics import DiagnosticsError
-
     module, diags, all_parsed = load_module_partial(workdir)
     if not all_parsed and any(d.severity == "error" for d in diags):
         raise DiagnosticsError(diags)
@@ -97,9 +106,6 @@ def _load(workdir: Path):
 
 def _evaluate(module: Any, *, var_args: Sequence[str], var_files: Sequence[str],
               env: Mapping[str, str] | None, resolver: Callable, data_reader: Callable | None = None) -> Configuration:
-    from planner.config import evaluate
-    from planner.diagnostics import DiagnosticsError
-
     early = list(getattr(module, "load_diagnostics", []))
     try:
         config = evaluate(module, var_args=var_args, var_files=var_files, env=env, resolver=resolver,
@@ -116,6 +122,8 @@ def _evaluate(module: Any, *, var_args: Sequence[str], var_files: Sequence[str],
 def open_provider(config: Configuration, workdir: Path, clouds: Any = None,
                   env: Mapping[str, str] | None = None) -> tuple[Any, Any, Any, str]:
     """(provider, transport, emulator or None, region) for the configuration's alicloud provider."""
+    # deferred, as in make_plan: the providers pull in cryptography and the handlers (~90 ms), which
+    # validate, fmt, version and every other command that never reaches a cloud must not pay at startup
     from planner.providers.credentials import check_provider_targets
     from planner.providers.local import with_local
     from planner.providers.target import Clouds
@@ -137,9 +145,6 @@ def check_orphan_providers(state: State, config: Configuration, module: Any) -> 
     configuration that created it. When that configuration was an alias whose block was removed
     too, there is nothing to reach its region with: calling the default provider instead would
     delete in the wrong region, so the run stops until the block is re-added."""
-    from planner.diagnostics import Diagnostic, DiagnosticsError
-    from planner.state.tfstate import provider_string
-
     declared = {"alicloud"}
     for block in getattr(module, "providers", ()):
         alias = block.body.attr("alias")
@@ -169,12 +174,25 @@ def check_orphan_providers(state: State, config: Configuration, module: Any) -> 
         raise DiagnosticsError(diags)
 
 
+def adopt_config_providers(state: State, config: Configuration) -> State:
+    """A resource still configured is read, updated and deleted through its block's provider
+    configuration, as in Terraform, not the one recorded in the state: after an alias is renamed
+    (``alicloud.bj`` -> ``alicloud.beijing``) the recorded key names nothing, and refreshing through
+    the default region found the object missing and planned a duplicate. The state records the
+    block's provider from this plan on."""
+    changed = {addr: _replace(rs, provider=config.resources[addr].provider)
+               for addr, rs in state.resources.items()
+               if addr in config.resources and config.resources[addr].provider != rs.provider}
+    if not changed:
+        return state
+    for rs in changed.values():
+        rs.extra = {k: v for k, v in rs.extra.items() if k != "provider_string"}
+    return _replace(state, resources={**state.resources, **changed})
+
+
 def check_cloud_sells(plan: Plan, config: Configuration) -> None:
     """Creates the cloud refuses whatever the state holds, found before the shadow run so the error
     names the resource's line (a shared-performance load balancer: ShareSlbHaltSales)."""
-    from planner.diagnostics import DiagnosticsError
-    from planner.schema.slb_load_balancer import new_shared_instances
-
     found = new_shared_instances(plan.changes, config)
     if found:
         raise DiagnosticsError(found)
@@ -186,9 +204,6 @@ def remember_secrets(*, config: Configuration | None = None, state: State | None
     variables, attributes marked by the schema or by a sensitive input, in the configuration,
     the state and the plan's changes. Renderers mask marked attributes; these values are also
     scrubbed wherever they reappear unmarked (a secret echoed back by the cloud)."""
-    from planner import redact
-    from planner.diff import get_schema
-
     found: list[Any] = []
     if config is not None:
         found.extend(v for k, v in config.variables.items() if k in config.sensitive_variables)
@@ -215,8 +230,6 @@ def mark_echoes(state: State) -> None:
     known to the run: the cloud echoes a secret written into one object back in another one's
     computed attribute (an ACL entry's comment in the ACL's ``entry_list``), and from then on
     that attribute is masked like the original, in this run and the next."""
-    from planner import redact
-
     known = redact.secrets_known()
     if not known:
         return
@@ -229,6 +242,22 @@ def mark_echoes(state: State) -> None:
                 rs.sensitive.add(name)
 
 
+def _heap_frozen(fn: Callable) -> Callable:
+    """Run ``fn`` with the heap it starts with (the state just read) moved out of the garbage
+    collector's reach, and again after each big step freezes what that step built: a 10k-LB plan
+    holds millions of objects that live until the end, and every full collection would walk them
+    all again. Unfrozen when ``fn`` returns, so a long-lived process (tests) still collects them."""
+    @functools.wraps(fn)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        gc.freeze()
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            gc.unfreeze()
+    return run
+
+
+@_heap_frozen
 def make_plan(workdir: Path | str, state: State, *, var_args: Sequence[str] = (), var_files: Sequence[str] = (),
               env: Mapping[str, str] | None = None, destroy: bool = False, verify: bool = True,
               refresh: bool = True, targets: Sequence[ResourceAddress | ModuleAddress] = (),
@@ -238,9 +267,7 @@ def make_plan(workdir: Path | str, state: State, *, var_args: Sequence[str] = ()
 
     ``targets``/``excludes``/``replace``/``refresh_only`` are the -target/-exclude/-replace/
     -refresh-only hooks of ``planner.plan.targeting``."""
-    from planner.plan.moves import apply_moves, check_instance_moves
-    from planner.plan.targeting import check_replace, make_differ, refresh_only_plan, restrict_plan
-    from planner.providers.target import Clouds
+    from planner.providers.target import Clouds  # deferred: see open_provider
 
     workdir = Path(workdir)
     module = _load(workdir)
@@ -258,8 +285,10 @@ def make_plan(workdir: Path | str, state: State, *, var_args: Sequence[str] = ()
     reader = clouds.data_reader()
     config = _evaluate(module, var_args=var_args, var_files=var_files, env=env, resolver=differ.resolve,
                        data_reader=reader)
+    gc.freeze()  # the configuration and the planned values live to the end (see _heap_frozen)
     check_instance_moves(module, config)
     check_orphan_providers(state, config, module)
+    state = adopt_config_providers(state, config)
     remember_secrets(config=config, state=state)
     provider, transport, emulator, region = open_provider(config, workdir, clouds)
     refreshed, drift = state, []
@@ -305,8 +334,6 @@ def apply_plan(planned: Planned, state: State, *, parallelism: int = 10, journal
                on_event: Callable | None = None, stop: Any = None) -> Any:
     """Run the plan's operations for real; ``state`` is updated in place. Returns ApplyResult.
     ``stop`` (a threading.Event) ends the run gracefully when set (the CLI sets it on Ctrl-C)."""
-    from planner.apply.executor import Executor
-
     forget_objects(planned.plan, state)
     executor = Executor(planned.provider, parallelism=parallelism, journal=journal, lineage=state.lineage,
                         planned_values=planned.planned_values(), on_event=on_event,
@@ -319,8 +346,6 @@ def forget_objects(plan: Plan, state: State) -> bool:
     the objects). Moves need nothing here: the plan's state is already re-addressed. Returns whether
     the plan re-addresses or forgets anything (the caller then writes the state before any API call,
     so a journal replayed after a crash meets the new addresses)."""
-    from planner.plan.model import Action
-
     restructured = False
     for c in plan.changes:
         if c.action is Action.FORGET:

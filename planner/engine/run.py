@@ -97,7 +97,7 @@ class RunRequest:
     var_files: Sequence[str] = ()
     parallelism: int = 10
     saved: SavedPlan | None = None
-    lock: bool = True  # -lock=false (plan only): read the state without taking the lock
+    lock: bool = True  # -lock=false: run without the state lock (the CLI warns; recovery needs the lock)
 
     @property
     def operation(self) -> str:
@@ -130,11 +130,20 @@ class RunOutcome:
 def run(request: RunRequest, hooks: RunHooks | None = None) -> RunOutcome:
     """Plan (and unless ``request.apply`` is False, apply) under the state lock."""
     hooks = hooks or QuietHooks()
-    with open_state(request.backend, request.operation, mutating=False,
-                    lock=request.lock or request.apply) as session:
+    with open_state(request.backend, request.operation, mutating=False, lock=request.lock) as session:
         pending = bool(session.pending)
         if pending and not request.apply:
             hooks.note(PENDING_NOTE)
+        elif pending and not request.lock:
+            # only the lock proves the run that wrote these intents is gone: without it they may be a
+            # live run's calls in flight, and finishing them here would race that run
+            raise DiagnosticsError([Diagnostic(
+                "An interrupted apply's operations need the state lock to be recovered",
+                detail=f"{len(session.pending)} operation(s) are pending in the journal of "
+                       f"{request.backend.where}; with -lock=false clbplan cannot tell whether the run that "
+                       "started them is still going",
+                hint="run the apply again without -lock=false (add -lock-timeout=2m to wait for a running one); "
+                     "nothing was changed")])
         elif pending and request.saved is not None:
             raise DiagnosticsError([Diagnostic(
                 "Saved plan is stale",
@@ -211,7 +220,10 @@ def _apply(request: RunRequest, session: StateSession, outcome: RunOutcome, hook
     state = planned.refreshed
     if fresh and not plan.has_changes:
         outputs = final_outputs(planned, state, var_args=request.var_args, var_files=var_files)
-        if outputs != state.outputs:
+        # a renamed provider alias: the state records the block's provider from now on (as Terraform)
+        moved_provider = any(rs.provider != state.resources[a].provider
+                             for a, rs in planned.prior.resources.items() if a in state.resources)
+        if outputs != state.outputs or moved_provider:
             state.outputs = outputs
             session.backend.write(state)
         outcome.status = RunStatus.UNCHANGED

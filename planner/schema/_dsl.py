@@ -42,6 +42,12 @@ def ALIAS(name: str, canonical: str, type: str = "string", **kw: Any) -> Attribu
                      deprecated=f'"{name}" is deprecated; use "{canonical}" instead', **kw)
 
 
+def SPELLING(name: str, canonical: str, type: str = "string", **kw: Any) -> Attribute:
+    """A second current spelling (the provider serves one resource under two names with both sets
+    of arguments): moved to ``canonical`` like an alias, without a deprecation warning."""
+    return Attribute(name, type, computed=True, alias_of=canonical, **kw)
+
+
 def GONE(name: str, message: str) -> Attribute:
     return Attribute(name, "string", optional=False, removed=message)
 

@@ -266,14 +266,16 @@ def _conform_object(ctx: _Ctx, attrs: dict[str, Attribute], blocks: dict[str, Bl
         canon = a.alias_of
         if values.get(canon) is not None:
             ctx.error(f'"{label(path + (name,))}" and "{canon}" are both set', path + (name,),
-                      hint=f'remove "{name}": it is a deprecated spelling of "{canon}"')
+                      hint=f'remove "{name}": it is {"a deprecated" if a.deprecated else "another"} '
+                           f'spelling of "{canon}"')
             values.pop(name)
             continue
         values[canon] = values.pop(name)
         old = path + (name,)
         if old in ctx.inst.positions and path + (canon,) not in ctx.inst.positions:
             ctx.inst.positions[path + (canon,)] = ctx.inst.positions[old]
-        ctx.warn(f'Argument "{label(old)}" is deprecated', old, hint=f'rename it to "{canon}"')
+        if a.deprecated:  # a second current spelling (both names of one provider schema) is no warning
+            ctx.warn(f'Argument "{label(old)}" is deprecated', old, hint=f'rename it to "{canon}"')
 
     # 2. unknown, removed and read-only arguments
     for key in list(values):
@@ -302,9 +304,9 @@ def _conform_object(ctx: _Ctx, attrs: dict[str, Attribute], blocks: dict[str, Bl
     written: set[str] = set()
     for name, a in _plain(attrs):
         v = values.get(name)
-        p = path + (name,)
         if v is None:
             if a.required:
+                p = path + (name,)
                 ctx.error(f'Missing required argument "{label(p)}" in {where}', path,
                           hint=f'add {name} = ...{"; " + a.description if a.description else ""}')
             elif a.default is not None:
@@ -314,6 +316,7 @@ def _conform_object(ctx: _Ctx, attrs: dict[str, Attribute], blocks: dict[str, Bl
         written.add(name)
         if v is UNKNOWN:
             continue
+        p = path + (name,)
         nv, err = convert(v, a.type)
         if err:
             if ctx.secret(a, p):
@@ -322,13 +325,14 @@ def _conform_object(ctx: _Ctx, attrs: dict[str, Attribute], blocks: dict[str, Bl
                       hint=_type_hint(a))
             continue
         values[name] = nv
-        _validate(ctx, a, nv, p)
+        if a.one_of is not None or a.ranges is not None or a.pattern is not None or a.check is not None:
+            _validate(ctx, a, nv, p)  # (an argument with no rule has nothing to check)
         if a.deprecated:
             ctx.warn(f'Argument "{label(p)}" is deprecated', p, hint=a.deprecated)
 
     # 4. conflicts
     reported: set[frozenset[str]] = set()
-    for name in sorted(written):
+    for name in sorted(n for n in written if attrs[n].conflicts_with):  # (most arguments conflict with none)
         for other in attrs[name].conflicts_with:
             if other in written and frozenset((name, other)) not in reported:
                 reported.add(frozenset((name, other)))

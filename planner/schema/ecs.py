@@ -7,7 +7,7 @@ existing files keep working.
 
 from __future__ import annotations
 
-from planner.schema._dsl import ALIAS, OC, C, O, R, block, length, table
+from planner.schema._dsl import ALIAS, GONE, OC, SPELLING, C, O, R, block, length, table
 from planner.schema.base import Attribute, ResourceSchema
 
 DISK_CATEGORIES = ("cloud", "cloud_efficiency", "cloud_ssd", "cloud_essd", "cloud_auto", "cloud_essd_entry",
@@ -54,14 +54,17 @@ INSTANCE = ResourceSchema("alicloud_instance", table(
     OC("deployment_set_id"),
     OC("tags", "map(string)"),
     OC("volume_tags", "map(string)"),
-    C("cpu", "number"), C("memory", "number"), C("os_type"), C("os_name"), C("network_interface_id"),
+    C("cpu", "number"), C("memory", "number"), C("os_type"), C("os_name"),
+    OC("network_interface_id", force_new=True),  # the primary ENI; Optional+Computed in the provider
     C("primary_ip_address"), C("create_time"),
     # ADDED by clbres (issue 14 item 2): arguments real configurations set that were refused before
-    ALIAS("subnet_id", "vswitch_id"),
+    # the provider removed these (subnet_id in 1.210.0, io_optimized in 1.213.1): an error, as in Terraform
+    GONE("subnet_id", "Field 'subnet_id' has been removed from provider version 1.210.0; use vswitch_id"),
     O("credit_specification", one_of=("Standard", "Unlimited")),
     Attribute("allocate_public_ip", "bool", deprecated='"allocate_public_ip" is deprecated; set '
               "internet_max_bandwidth_out above 0 to get a public IP"),
-    Attribute("io_optimized", deprecated='"io_optimized" is deprecated: every instance is I/O optimized; remove it'),
+    GONE("io_optimized", "Field 'io_optimized' has been removed from provider version 1.213.1: every instance "
+         "is I/O optimized; remove it"),
     O("is_outdated", "bool"),
     O("kms_encryption_context", "map(string)"),
     O("system_disk_auto_snapshot_policy_id", force_new=True),
@@ -88,7 +91,23 @@ INSTANCE = ResourceSchema("alicloud_instance", table(
     O("password_inherit", "bool"),
     O("enable_jumbo_frame", "bool"),
     O("network_interface_traffic_mode", one_of=("Standard", "HighPerformance")),
+    # ADDED by fixes: the rest of the provider's instance arguments (its Schema map at 1.289.0)
+    O("system_disk_provisioned_iops", "number"),
+    O("system_disk_bursting_enabled", "bool"),
+    OC("network_card_index", "number", force_new=True),
+    OC("queue_pair_number", "number", force_new=True),
+    OC("source_dest_check", "bool", force_new=True),
+    OC("vpc_id"),
+    OC("spot_interruption_behavior", force_new=True, one_of=("Terminate", "Stop")),
+    OC("private_pool_options_match_criteria", one_of=("Open", "Target", "None")),
+    OC("private_pool_options_id"),
+    O("enable_high_density_mode", "bool"),
+    C("system_disk_id"), C("deployment_set_group_no"), C("start_time"), C("expired_time"),
 ), {
+    "image_options": block("image_options", O("login_as_non_root", "bool", force_new=True), max_items=1,
+                           nesting="set", computed=True),
+    "cpu_options": block("cpu_options", OC("core_count", "number"), OC("threads_per_core", "number"),
+                         OC("topology_type"), max_items=1, computed=True),
     "data_disks": block(
         "data_disks",
         R("size", "number", ranges=((20, 32768),)),
@@ -132,6 +151,8 @@ ECS_NETWORK_INTERFACE = ResourceSchema("alicloud_ecs_network_interface", table(
     O("ipv4_prefixes", "set(string)"),
     O("ipv4_prefix_count", "number"),
     O("instance_type", force_new=True, one_of=("Secondary", "Trunk")),
+    O("source_dest_check", "bool"),  # ADDED by fixes: the provider's remaining arguments
+    OC("delete_on_release", "bool"),
     C("mac"), C("status"),
 ), description="An elastic network interface (ENI).")
 
@@ -146,7 +167,23 @@ NETWORK_INTERFACE = ResourceSchema("alicloud_network_interface", table(
     O("description", check=length(2, 256)),
     OC("resource_group_id"),
     OC("tags", "map(string)"),
-    C("mac"),
+    # ADDED by fixes: the provider serves this name with the ECS resource's schema, so the current
+    # spellings are accepted too (moved to this resource's names, no warning) with its other arguments
+    SPELLING("network_interface_name", "name"),
+    SPELLING("primary_ip_address", "private_ip"),
+    SPELLING("private_ip_addresses", "private_ips", "set(string)"),
+    SPELLING("secondary_private_ip_address_count", "private_ips_count", "number"),
+    SPELLING("security_group_ids", "security_groups", "set(string)"),
+    OC("queue_number", "number"),
+    O("network_interface_traffic_mode", one_of=("Standard", "HighPerformance")),
+    O("ipv6_addresses", "set(string)"),
+    O("ipv6_address_count", "number"),
+    O("ipv4_prefixes", "set(string)"),
+    O("ipv4_prefix_count", "number"),
+    O("instance_type", force_new=True, one_of=("Secondary", "Trunk")),
+    O("source_dest_check", "bool"),
+    OC("delete_on_release", "bool"),
+    C("mac"), C("status"),
 ), description="An elastic network interface (ENI), older resource name.")
 
 ECS_NETWORK_INTERFACE_ATTACHMENT = ResourceSchema("alicloud_ecs_network_interface_attachment", table(

@@ -28,7 +28,17 @@ VPC = ResourceSchema("alicloud_vpc", table(
     O("system_route_table_description"),
     O("ipv4_ipam_pool_id"),
     O("ipv4_cidr_mask", "number"),
-    C("router_id"), C("route_table_id"), C("status"), C("ipv6_cidr_block"), C("create_time"),
+    # ADDED by fixes (issue 14 item 2): the rest of the provider's arguments (its Schema map)
+    OC("dns_hostname_status", one_of=("ENABLED", "DISABLED")),
+    O("force_delete", "bool"),
+    O("secondary_cidr_mask", "number",
+      deprecated='"secondary_cidr_mask" is deprecated; use alicloud_vpc_ipv4_cidr_block resources'),
+    OC("system_route_table_route_propagation_enable", "bool"),
+    OC("ipv6_cidr_block", force_new=True,
+       deprecated='"ipv6_cidr_block" is deprecated; use alicloud_vpc_ipv6_cidr_block resources'),
+    C("router_id"), C("route_table_id"), C("status"), C("create_time"), C("region_id"),
+    C("router_table_id", description="deprecated spelling of route_table_id"),
+    C("ipv6_cidr_blocks", "list(map(string))"),
 ), description="A VPC.")
 
 VSWITCH = ResourceSchema("alicloud_vswitch", table(
@@ -42,6 +52,8 @@ VSWITCH = ResourceSchema("alicloud_vswitch", table(
     OC("tags", "map(string)"),
     O("enable_ipv6", "bool"),
     O("ipv6_cidr_block_mask", "number", ranges=((0, 255),)),
+    OC("is_default", "bool", force_new=True),  # ADDED by fixes: the provider's remaining arguments
+    O("vpc_ipv6_cidr_block"),
     C("status"), C("ipv6_cidr_block"), C("create_time"),
 ), description="A vSwitch (subnet) in one zone.")
 
@@ -55,4 +67,5 @@ SECURITY_GROUP = ResourceSchema("alicloud_security_group", table(
     O("inner_access", "bool", deprecated='"inner_access" is deprecated; use inner_access_policy = "Accept" or "Drop"'),
     OC("resource_group_id"),
     OC("tags", "map(string)"),
+    C("create_time"),
 ), description="A security group.")

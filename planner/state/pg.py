@@ -532,8 +532,17 @@ class PgBackend:
             info = self.read_lock_info()
         waited_txt = f" (waited {waited:.1f}s)" if waited > 0.05 else ""
         if info is None:
-            detail = f"Error message: {why}\nLock Info: the holder recorded none (Terraform, or a run starting up)."
-            holder = ""
+            session = self._unrecorded_holder(why)
+            detail = (f"Error message: {why}\nLock Info: the holder recorded none: {session['what']}"
+                      + "".join(f"\n    {k + ':':<11}{v}" for k, v in session["rows"]))
+            holder = f" by {session['who']}"
+            if session.get("pid") is not None and not session.get("clbplan"):
+                return StateLockedError(
+                    f"Error acquiring the state lock: {self.where} is locked{holder}{waited_txt}", None,
+                    detail=detail,
+                    hint="wait for that run to finish, or pass -lock-timeout=2m to wait for it. Its lock goes with "
+                         "its database connection; a hung one can be ended by someone allowed to, with "
+                         f"SELECT pg_terminate_backend({session['pid']})")
         else:
             detail = f"Error message: {why}\nLock Info:\n" + info.describe() + f"\n    {'Info:':<11}{info.info}"
             holder = f" by {info.who} ({info.operation}, since {info.created}, lock ID {info.id})"
@@ -542,6 +551,43 @@ class PgBackend:
             hint="wait for that run to finish, or pass -lock-timeout=2m to wait for it. A run that dies releases "
                  "the lock with its database connection; a hung one can be ended with "
                  f"clbplan force-unlock {info.id if info else 'LOCK_ID'}")
+
+    def _unrecorded_holder(self, why: str) -> dict[str, Any]:
+        """Who holds a lock that left no record, from pg_locks and pg_stat_activity.
+
+        Terraform's pg backend stores no lock info (its LockInfo lives only in the holder's memory),
+        and a clbplan run records itself right after taking the lock; so a session that is not
+        clbplan's (application_name "clbplan") is named as Terraform or another tool.
+        """
+        unknown = {"who": "a session that recorded no lock info",
+                   "what": "Terraform (whose pg backend records no lock info) or another tool, or a clbplan run "
+                           "starting up.", "rows": []}
+        try:
+            if "creation" in why:
+                key: int | None = -1
+            else:
+                row = self._exec(f"SELECT id FROM {self.schema}.states WHERE name = %s", (self.workspace,),
+                                 fetch="one")
+                key = int(row[0]) if row else None
+            pid = self._holder_pid(key) if key is not None else None
+            if pid is None:
+                return unknown
+            act = self._exec("SELECT application_name, usename, coalesce(client_addr::text, 'local socket'), "
+                             "backend_start FROM pg_stat_activity WHERE pid = %s", (pid,), fetch="one")
+        except StateError:
+            return unknown
+        rows: list[tuple[str, str]] = [("Session", f"PostgreSQL backend pid {pid}")]
+        if act is not None:
+            app, user, client, since = act
+            rows += [("App", repr(app or "")), ("DB user", str(user or "")), ("Client", str(client)),
+                     ("Connected", since.isoformat() if since is not None else "")]
+            if app == "clbplan":
+                return {"who": f"a clbplan run (PostgreSQL backend pid {pid}) that has not recorded itself",
+                        "pid": pid, "clbplan": True, "what": "a clbplan run that is starting up, or could not write clbplan_locks.", "rows": rows}
+        return {"who": f"Terraform or another tool (PostgreSQL backend pid {pid}, not a clbplan session)",
+                "pid": pid, "what": "this session is not clbplan's: Terraform's pg backend (or another tool) holds it, and "
+                        "Terraform records no lock info. Ask whoever runs Terraform against this database; its lock "
+                        "goes with its connection.", "rows": rows}
 
     def force_unlock(self, lock_id: str) -> None:
         """End the session holding the lock (``pg_terminate_backend``): a hung run on another machine."""

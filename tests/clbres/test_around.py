@@ -289,7 +289,7 @@ resource "alicloud_security_group" "main" {
 resource "alicloud_instance" "web" {
   image_id                            = "ubuntu_22_04_x64_20G_alibase_20240508.vhd"
   instance_type                       = "ecs.g6.large"
-  subnet_id                           = alicloud_vswitch.main.id
+  vswitch_id                          = alicloud_vswitch.main.id
   security_groups                     = [alicloud_security_group.main.id]
   credit_specification                = "Standard"
   system_disk_encrypted               = true
@@ -320,7 +320,7 @@ resource "alicloud_ecs_network_interface" "extra" {
 ''')
     res = CliRunner().invoke(cli, ["validate", str(tmp_path)])
     assert res.exit_code == 0, res.output
-    assert 'rename it to "vswitch_id"' in res.output  # subnet_id: the old spelling, warned once
+    assert 'rename it to "security_group_name"' in res.output  # name: the old spelling, warned once
     apply_dir(tmp_path)
     again = plan_dir(tmp_path)
     assert not again.plan.has_changes

@@ -91,3 +91,26 @@ def test_expression_errors_are_located(src, summary, eval_expr):
         eval_expr(src)
     assert ei.value.summary == summary
     assert ei.value.line == 1 and ei.value.col >= 1
+
+
+# `terraform console` (1.11) answers, recorded: 1e400 is the whole number 10^400, not a float's inf.
+BIG_LITERALS = [
+    ("1e400 - 1e400", 0),
+    ("1e400 * 0", 0),
+    ("1e400 / 1e400", 1),
+    ("1e400 == 1e401", False),
+    ("1e400 - 1e399", 9 * 10**399),
+    ("1e400 + 1", 10**400 + 1),
+]
+
+
+@pytest.mark.parametrize("src, expected", BIG_LITERALS)
+def test_literals_beyond_a_float_are_exact_as_in_terraform(src, expected, eval_expr):
+    assert eval_expr(src) == expected
+
+
+def test_arithmetic_with_no_numeric_answer_is_a_located_error(eval_expr):
+    # inf reaches arithmetic through a function; inf - inf has no answer: a diagnostic, never a crash
+    with pytest.raises(EvalError) as ei:
+        eval_expr("v - v", {"v": float("inf")})
+    assert ei.value.summary == "Invalid arithmetic"

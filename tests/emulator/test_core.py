@@ -202,6 +202,12 @@ class _Recorder:
         if self.lose and is_write:
             raise ResponseLost()
 
+    def after_failure(self, action, lb, is_write):
+        return None
+
+    def reset(self):
+        return None
+
 
 def test_fault_hooks_get_the_target_load_balancer(cloud):
     lb = cloud.lb()

@@ -83,6 +83,12 @@ def test_every_action_once_with_sdk_shapes():
     other = run["InstanceIdSets"]["InstanceIdSet"][0]
     t("Ecs", "DescribeInstances", VpcId=vpc)
     t("Ecs", "ModifyInstanceAttribute", InstanceId=other, InstanceName="web", Description="d")
+    vsw_b = t("Vpc", "CreateVSwitch", VpcId=vpc, ZoneId="cn-hangzhou-j", CidrBlock="10.2.0.0/24")["VSwitchId"]
+    t("Ecs", "StopInstance", InstanceId=other)
+    t("Ecs", "ModifyInstanceVpcAttribute", InstanceId=other, VSwitchId=vsw_b, VpcId=vpc, **{"SecurityGroupId.1": sg})
+    t("Ecs", "ModifyInstanceVpcAttribute", InstanceId=other, VSwitchId=vsw)
+    t("Vpc", "DeleteVSwitch", VSwitchId=vsw_b)
+    t("Ecs", "StartInstance", InstanceId=other)
     t("Ecs", "TagResources", ResourceType="instance", **{"ResourceId.1": other, "Tag.1.Key": "k", "Tag.1.Value": "v"})
     t("Ecs", "ListTagResources", ResourceType="instance", **{"ResourceId.1": other})
     t("Ecs", "UntagResources", ResourceType="instance", All=True, **{"ResourceId.1": other})

@@ -4,6 +4,7 @@ configuration. clbplan used to delete it through the default provider, in the de
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
@@ -147,3 +148,29 @@ def test_fixture_is_what_terraform_says(tmp_path: Path) -> None:
     error = re.search(r"Error: Provider configuration not present.*?again\.", got.stderr, re.S)
     assert error is not None, got.stderr
     assert _words(error.group(0)) == _words(FIXTURE.read_text())
+
+
+def test_a_renamed_alias_serves_its_resources(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Renaming ``alicloud.bj`` to ``alicloud.beijing`` (same region) changes nothing in the cloud:
+    the resource's block names its provider, as in Terraform. Refreshing through the recorded key
+    used to find the VPC missing in the default region and plan a duplicate in Beijing."""
+    from planner.cli.main import cli
+    from planner.state.tfstate import flat_instances
+
+    (tmp_path / "main.tf").write_text(BEIJING + VPC_IN_BEIJING)
+    _apply(tmp_path)
+    renamed = (BEIJING + VPC_IN_BEIJING).replace('alias  = "bj"', 'alias  = "beijing"') \
+        .replace("alicloud.bj", "alicloud.beijing")
+    (tmp_path / "main.tf").write_text(renamed)
+    planned = make_plan(tmp_path, LocalBackend(tmp_path / "clbplan.tfstate").read(), env={})
+    assert not planned.plan.has_changes and not planned.plan.drift
+    monkeypatch.chdir(tmp_path)
+    res = CliRunner().invoke(cli, ["apply", "-auto-approve"])
+    assert res.exit_code == 0, res.output
+    doc = json.loads((tmp_path / "clbplan.tfstate").read_text())
+    assert [r["provider"] for r in doc["resources"]] == ['provider["registry.terraform.io/aliyun/alicloud"].beijing']
+    assert len(flat_instances(doc)) == 1
+    # the state now names the new alias: removing the resource destroys it in Beijing
+    (tmp_path / "main.tf").write_text(renamed.split("resource")[0])
+    _apply(tmp_path)
+    assert _vpcs(tmp_path, "cn-beijing") == []

@@ -157,3 +157,27 @@ def test_force_unlock_refuses_a_live_holder(state_path: Path, holders: list[Hold
     assert str(h.proc.pid) in str(ei.value)
     assert be.read_lock_info().id == h.lock_id  # type: ignore[union-attr]
     h.release()
+
+
+def test_apply_and_destroy_with_lock_false_run_beside_a_holder_and_warn(tmp_path: Path,
+                                                                      holders: list[Holder]) -> None:
+    from click.testing import CliRunner
+
+    from planner.cli.main import cli
+
+    (tmp_path / "main.tf").write_text('resource "terraform_data" "x" {\n  input = "one"\n}\n')
+    state = tmp_path / "clbplan.tfstate"
+    runner = CliRunner()
+    assert runner.invoke(cli, ["apply", "-auto-approve", str(tmp_path)]).exit_code == 0
+    holders.append(Holder(state))
+    r = runner.invoke(cli, ["apply", "-auto-approve", str(tmp_path)])
+    assert r.exit_code == 1 and holders[0].lock_id in r.output
+    (tmp_path / "main.tf").write_text('resource "terraform_data" "x" {\n  input = "two"\n}\n')
+    r = runner.invoke(cli, ["apply", "-auto-approve", "-lock=false", str(tmp_path)])
+    assert r.exit_code == 0 and "1 changed" in r.stdout, r.output
+    assert r.stderr.count("State locking is disabled (-lock=false)") == 1 and str(state) in r.stderr
+    assert LocalBackend(state).read().resources  # written, while the holder still holds the lock
+    assert json.loads(LocalBackend(state).lock_info_path.read_text())["ID"] == holders[0].lock_id
+    r = runner.invoke(cli, ["destroy", "-auto-approve", "-lock=false", str(tmp_path)])
+    assert r.exit_code == 0 and "1 destroyed" in r.stdout, r.output
+    assert not LocalBackend(state).read().resources

@@ -403,6 +403,41 @@ def modify_instance_attribute(ctx: Ctx, p: Params) -> dict:
     return {}
 
 
+@action("Ecs", "ModifyInstanceVpcAttribute")
+def modify_instance_vpc_attribute(ctx: Ctx, p: Params) -> dict:
+    """- moves a Stopped instance to another vSwitch of its zone (IncorrectInstanceStatus,
+      InvalidVSwitchId.MismatchZone); into another VPC only with VpcId (that vSwitch's VPC) and
+      SecurityGroupId.N of the new VPC (InvalidSecurityGroup.VpcMismatch); no secondary ENIs attached
+    - a new private IP from the vSwitch (PrivateIpAddress, or the next free one)"""
+    inst = _instance(ctx, p.req("InstanceId"))
+    vsw = get_vswitch(ctx, p.req("VSwitchId"))
+    if inst["Status"] != "Stopped":
+        raise err("IncorrectInstanceStatus")
+    if vsw["ZoneId"] != inst["ZoneId"]:
+        raise err("InvalidVSwitchId.MismatchZone")
+    sgs = p.flat("SecurityGroupId")
+    vpc_id = p.get("VpcId")
+    if vsw["VpcId"] != inst["VpcAttributes"]["VpcId"]:
+        if vpc_id != vsw["VpcId"] or not sgs:
+            raise err("InvalidParameter", "VpcId (the new vSwitch's VPC) and SecurityGroupId.N are required to "
+                                          "move an instance to another VPC.")
+        if ctx.store.referrers("instance", inst["InstanceId"], "eni"):
+            raise err("InvalidOperation.VpcMismatch")
+    elif vpc_id is not None and vpc_id != vsw["VpcId"]:
+        raise err("InvalidVSwitchId.NotFound")
+    for sg_id in sgs:
+        if _sg(ctx, sg_id)["VpcId"] not in ("", vsw["VpcId"]):
+            raise err("InvalidSecurityGroup.VpcMismatch")
+    ctx.store.ip_release_owner(inst["InstanceId"])
+    ip = allocate_ip(ctx, vsw, inst["InstanceId"], p.get("PrivateIpAddress"))
+    inst["VpcAttributes"] = {"VpcId": vsw["VpcId"], "VSwitchId": vsw["VSwitchId"],
+                             "PrivateIpAddress": {"IpAddress": [ip]}}
+    if sgs:
+        inst["SecurityGroupIds"] = {"SecurityGroupId": list(dict.fromkeys(sgs))}
+    _save_instance(ctx, inst)
+    return {}
+
+
 @action("Ecs", "ModifyNetworkInterfaceAttribute")
 def modify_network_interface_attribute(ctx: Ctx, p: Params) -> dict:
     """- name, description, and SecurityGroupId.N (existing groups of the ENI's VPC)"""

@@ -16,6 +16,7 @@ from planner.providers.errors import ApiError
 
 from .common import (
     ECS,
+    VPC,
     chunks,
     clean,
     items,
@@ -129,6 +130,24 @@ class InstanceHandler(BaseHandler):
             if new:
                 ctx.write(ECS, "TagResources", {"ResourceType": "instance", "ResourceId.1": iid, **tag_params(new)})
         old_sgs, new_sgs = set(prior.get("security_groups") or []), planned.get("security_groups")
+        a = dict(planned, id=iid)
+        running = (prior.get("status") or "Running") == "Running"
+        new_vsw = planned.get("vswitch_id")
+        if new_vsw and prior.get("vswitch_id") and new_vsw != prior["vswitch_id"]:
+            # the provider moves a stopped instance (ModifyInstanceVpcAttribute); into another VPC (its
+            # vSwitch replaced with the VPC) the new groups go with it, as they must be in that VPC
+            vsw = ctx.read(VPC, "DescribeVSwitchAttributes", {"VSwitchId": new_vsw})
+            if running:
+                self._set_status(iid, "Stopped", a, ctx)
+            params: dict[str, Any] = {"InstanceId": iid, "VSwitchId": new_vsw}
+            if vsw.get("VpcId"):
+                params["VpcId"] = vsw["VpcId"]
+            if new_sgs:
+                params.update({f"SecurityGroupId.{i}": sg for i, sg in enumerate(sorted(new_sgs), start=1)})
+                old_sgs = set(new_sgs)  # set by the move
+            ctx.write(ECS, "ModifyInstanceVpcAttribute", params)
+            if running:
+                self._set_status(iid, "Running", a, ctx)
         if new_sgs is not None and set(new_sgs) != old_sgs:
             # join first: an instance must keep at least one group (InstanceLastSecurityGroup)
             for sg in sorted(set(new_sgs) - old_sgs):
@@ -301,8 +320,7 @@ class _EniBase(BaseHandler):
             "mac": e.get("MacAddress"),
             "tags": tags_out(parse_tags(e.get("Tags")), prior),
         })
-        if "status" in self.names or self.type_name == "alicloud_ecs_network_interface":
-            a["status"] = e.get("Status")
+        a["status"] = e.get("Status")  # both names: the provider serves them with one schema
         if none_if_empty(e.get("ResourceGroupId")):
             a["resource_group_id"] = e["ResourceGroupId"]
         return a
