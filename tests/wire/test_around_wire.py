@@ -209,3 +209,33 @@ def test_instance_security_groups_and_spec_change(cloud, world):
     cloud.call("ModifyInstanceSpec", {"InstanceId": iid, "InstanceType": "ecs.g6.xlarge"}, "Ecs")
     (inst,) = cloud.call("DescribeInstances", {"InstanceIds": f'["{iid}"]'}, "Ecs")["Instances"]["Instance"]
     assert inst["InstanceType"] == "ecs.g6.xlarge" and inst["SecurityGroupIds"]["SecurityGroupId"] == [other]
+
+
+def test_instance_moved_to_another_vswitch_and_vpc(cloud, world):
+    """What `-replace=alicloud_vpc.main` needs from the cloud: a stopped instance changes vSwitch, and
+    VPC only with that VPC's security groups (issue 11 item 6)."""
+    iid = world.ecs[0]
+    same_vpc = cloud.call("CreateVSwitch", {"VpcId": world.vpc, "ZoneId": "cn-hangzhou-h",
+                                            "CidrBlock": "172.16.2.0/24"}, "Vpc")["VSwitchId"]
+    assert fails(cloud, "ModifyInstanceVpcAttribute", {"InstanceId": iid, "VSwitchId": same_vpc}, "Ecs").code == \
+        "IncorrectInstanceStatus"
+    cloud.call("StopInstance", {"InstanceId": iid}, "Ecs")
+    cloud.call("ModifyInstanceVpcAttribute", {"InstanceId": iid, "VSwitchId": same_vpc}, "Ecs")
+    (inst,) = cloud.call("DescribeInstances", {"InstanceIds": f'["{iid}"]'}, "Ecs")["Instances"]["Instance"]
+    assert inst["VpcAttributes"]["VSwitchId"] == same_vpc
+    assert inst["VpcAttributes"]["PrivateIpAddress"]["IpAddress"][0].startswith("172.16.2.")
+
+    other_vpc = cloud.call("CreateVpc", {"CidrBlock": "10.0.0.0/8"}, "Vpc")["VpcId"]
+    other_vsw = cloud.call("CreateVSwitch", {"VpcId": other_vpc, "ZoneId": "cn-hangzhou-h",
+                                             "CidrBlock": "10.1.0.0/24"}, "Vpc")["VSwitchId"]
+    other_sg = cloud.call("CreateSecurityGroup", {"VpcId": other_vpc}, "Ecs")["SecurityGroupId"]
+    # another VPC needs its id and that VPC's groups
+    assert fails(cloud, "ModifyInstanceVpcAttribute", {"InstanceId": iid, "VSwitchId": other_vsw}, "Ecs").code == \
+        "InvalidParameter"
+    assert fails(cloud, "ModifyInstanceVpcAttribute", {"InstanceId": iid, "VSwitchId": other_vsw, "VpcId": other_vpc,
+                                                       "SecurityGroupId.1": world.sg}, "Ecs").code == \
+        "InvalidSecurityGroup.VpcMismatch"
+    cloud.call("ModifyInstanceVpcAttribute", {"InstanceId": iid, "VSwitchId": other_vsw, "VpcId": other_vpc,
+                                              "SecurityGroupId.1": other_sg}, "Ecs")
+    (inst,) = cloud.call("DescribeInstances", {"InstanceIds": f'["{iid}"]'}, "Ecs")["Instances"]["Instance"]
+    assert (inst["VpcAttributes"]["VpcId"], inst["SecurityGroupIds"]["SecurityGroupId"]) == (other_vpc, [other_sg])
