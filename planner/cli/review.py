@@ -146,15 +146,22 @@ def render_text(plan: Plan, opts: ReviewOptions | None) -> str:
     return scrub("\n".join(out) if len(out) > 1 else out[0])
 
 
+def save_plan(planned: Any, opts: ReviewOptions | None, *, out: str, workdir: Path | None = None,
+              state_path: Path | None = None) -> dict:
+    """Write the plan file (-out) and return its document."""
+    options = opts.to_json() if opts is not None else {}
+    doc = build_document(planned, options=options, workdir=workdir or Path.cwd(),
+                         state_path=state_path or (workdir or Path.cwd()) / "clbplan.tfstate")
+    write_plan_file(out, doc)
+    return doc
+
+
 def emit_plan(planned: Any, opts: ReviewOptions | None, *, json_: bool = False, out: str | None = None,
               workdir: Path | None = None, state_path: Path | None = None, echo: Any = None) -> None:
-    """Print the plan (text or JSON) and write the plan file when -out was given."""
+    """Print the plan (text, or with ``json_`` the JSON plan representation) and write the plan file
+    when -out was given."""
     options = opts.to_json() if opts is not None else {}
-    doc = None
-    if out:
-        doc = build_document(planned, options=options, workdir=workdir or Path.cwd(),
-                             state_path=state_path or (workdir or Path.cwd()) / "clbplan.tfstate")
-        write_plan_file(out, doc)
+    doc = save_plan(planned, opts, out=out, workdir=workdir, state_path=state_path) if out else None
     if json_:
         if doc is not None:
             click.echo(dumps({k: v for k, v in doc.items() if k != "clbplan_planfile"}))

@@ -261,7 +261,16 @@ def read_plan_file(path: Path | str) -> SavedPlan:
     """Read and sanity-check a plan file; a wrong or damaged file is a clear diagnostic."""
     path = Path(path)
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        if text.startswith('{"@level":'):
+            raise DiagnosticsError([Diagnostic(
+                f"{path} is the output of `plan -json`, not a saved plan",
+                detail="`plan -json` streams Terraform's machine-readable UI (one JSON object per line), as "
+                       "Terraform's does; it used to print the JSON plan representation, which is now "
+                       "`clbplan show -json PLANFILE` only",
+                hint="create the plan with `clbplan plan -out=FILE`, then `clbplan apply FILE` "
+                     "(or `clbplan show -json FILE` for the JSON plan)")])
+        doc = json.loads(text)
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
         raise DiagnosticsError([Diagnostic(f"Failed to read plan file {path}", detail=str(e),
                                            hint="pass a file written by `clbplan plan -out=FILE`")]) from None
@@ -270,7 +279,7 @@ def read_plan_file(path: Path | str) -> SavedPlan:
         raise DiagnosticsError([Diagnostic(
             f"{path} is not a clbplan saved plan",
             detail="the file has no clbplan plan section of a supported format (the JSON printed by "
-                   "`plan -json` cannot be applied)",
+                   "`show -json` cannot be applied)",
             hint="create the plan with `clbplan plan -out=FILE`, then `clbplan apply FILE`")])
     saved = SavedPlan(path, doc, section)
     check_json_view(saved)
