@@ -141,7 +141,7 @@ def change_summary(operation: str, add: int, change: int, remove: int) -> None:
 
 def planned_outputs(planned: Any) -> None:
     """The plan's ``outputs`` message: each output's action, no values."""
-    from planner.plan.json_plan import output_changes
+    from planner.render.json_plan import output_changes
 
     changes, _ = output_changes(planned.config, planned.refreshed, planned.plan.destroy)
     if not changes:

@@ -22,13 +22,13 @@ from planner.cli.global_flags import settings
 from planner.diagnostics import Diagnostic, DiagnosticsError
 from planner.diff import get_schema, values_equal
 from planner.engine.options import PlanOptions
-from planner.plan.json_plan import dumps, plan_json
-from planner.plan.markdown import render_markdown
 from planner.plan.model import Plan
 from planner.plan.planfile import build_document, read_plan_file, write_plan_file
-from planner.plan.render import fmt_value, render_plan, render_state
 from planner.plan.targeting import REFRESH_ONLY_NOTE, TARGET_WARNING, parse_addresses, relevant_drift
 from planner.redact import scrub
+from planner.render.json_plan import dumps, plan_json
+from planner.render.markdown import render_markdown
+from planner.render.text import fmt_value, render_plan, render_state
 from planner.state.backend import LocalBackend
 
 ReviewOptions = PlanOptions  # the flags' name at the CLI: the engine's plan options

@@ -48,8 +48,8 @@ from planner.engine.pipeline import Planned, _evaluate, _load, open_provider, re
 from planner.engine.run import RunHooks, RunOutcome, RunRecoveryError, RunRequest, RunStatus, run
 from planner.hclvalue import format_value
 from planner.plan.planfile import check_backend, is_plan_file, plan_workdir, read_plan_file
-from planner.plan.render import render_state
 from planner.redact import shorten
+from planner.render.text import render_state
 from planner.state.model import ResourceState, State
 from planner.state.session import open_state
 

@@ -1,7 +1,7 @@
 """Saved plans: ``plan -out=FILE`` writes one, ``apply FILE`` applies exactly it, ``show FILE`` renders it.
 
 The file is one JSON document: Terraform's JSON plan representation (what ``show -json FILE``
-prints, see ``planner.plan.json_plan``) plus a private ``"clbplan_planfile"`` section holding
+prints, see ``planner.render.json_plan``) plus a private ``"clbplan_planfile"`` section holding
 what apply needs to check the plan is still the one reviewed: the state lineage and serial, a
 hash of the refreshed cloud, the configuration's content hash, the variables, the run's flags and
 the exact changes/operations/edges in an encoded form.
@@ -203,7 +203,7 @@ class SavedPlan:
 def build_document(planned: Any, *, options: dict, workdir: Path, state_path: Path,
                    salt: str | None = None, timestamp: str | None = None) -> dict:
     """The plan file document for a ``Planned`` (see ``planner.engine.pipeline``)."""
-    from planner.plan.json_plan import plan_json
+    from planner.render.json_plan import plan_json
 
     salt = salt or secrets.token_hex(16)
     plan = planned.plan
@@ -288,8 +288,8 @@ def read_plan_file(path: Path | str) -> SavedPlan:
 
 def _json_view_of(plan: Plan) -> dict:
     """The parts of the Terraform-JSON view a policy gate decides on, derived from the operations."""
-    from planner.plan.json_plan import _summary, operations_json, resource_changes_json
     from planner.redact import scrub_doc
+    from planner.render.json_plan import _summary, operations_json, resource_changes_json
 
     return scrub_doc({"resource_changes": resource_changes_json(plan),
                       "operations": operations_json(plan), "summary": _summary(plan)})

@@ -14,9 +14,9 @@ from click.testing import CliRunner
 
 from planner.cli.main import cli
 from planner.engine.pipeline import make_plan
-from planner.plan.markdown import render_markdown
 from planner.plan.model import group_node_id, is_group_node, waits_by_operation
 from planner.plan.planfile import read_plan_file
+from planner.render.markdown import render_markdown
 from planner.state.backend import LocalBackend
 from tests.support.progress import executed
 from tests.support.review import plan_doc
