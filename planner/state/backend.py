@@ -338,7 +338,7 @@ class LocalBackend:
                 detail="Lock Info:\n" + info.describe(),
                 hint=f"pass the current lock ID: clbplan force-unlock {info.id}",
             )
-        fd = self._open_lock_file()
+        fd, _ = self._open_lock_file("force-unlock")
         try:
             if not self._try_flock(fd):
                 who = f"process {info.pid} on {info.who}" if info else "another process"
