@@ -16,10 +16,10 @@ import tracemalloc
 from pathlib import Path
 
 from planner.addresses import ResourceAddress
-from planner.plan.json_plan import plan_json
-from planner.plan.markdown import render_markdown
 from planner.plan.model import Action, Edge, Operation, OpKind, Plan, ResourceChange
 from planner.plan.planfile import decode_plan, encode_plan, write_plan_file
+from planner.render.json_plan import plan_json
+from planner.render.markdown import render_markdown
 from planner.state.model import State
 from planner.values import UNKNOWN
 

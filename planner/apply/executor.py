@@ -19,7 +19,6 @@
 from __future__ import annotations
 
 import functools
-import heapq
 import threading
 import time
 import uuid
@@ -28,10 +27,18 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any
 
-import networkx as nx
-
 from planner.addresses import ResourceAddress
-from planner.plan.model import Edge, Operation, OpKind, is_group_node
+from planner.apply.ports import (
+    BatchHandler,
+    JournalWriter,
+    PlannedValues,
+    PlannedValuesFn,
+    Provider,
+    RecoveryJournal,
+    as_planned_values,
+)
+from planner.apply.walk import Walk
+from planner.plan.model import Edge, Operation, OpKind
 from planner.providers.base import CallContext, PartialCreateError, ProviderError
 from planner.providers.errors import TransportError
 from planner.providers.retry import RetryPolicy
@@ -114,17 +121,22 @@ def _jsonable(value: Any) -> Any:
 
 
 class Executor:
-    """Runs a plan's operations; see the module docstring for the guarantees."""
+    """Runs a plan's operations; see the module docstring for the guarantees.
 
-    def __init__(self, provider: Any, *, parallelism: int = 10, journal: Any | None = None,
+    The scheduling (graph order, one group per load balancer, batches, skipping after a failure)
+    is :class:`planner.apply.walk.Walk`; this class runs what the walk hands out on a pool,
+    journals each call, records results in the state and reports progress."""
+
+    def __init__(self, provider: Provider, *, parallelism: int = 10, journal: JournalWriter | None = None,
                  lineage: str = "",
-                 planned_values: Callable[[Operation, Mapping[ResourceAddress, dict]], dict] | None = None,
+                 planned_values: PlannedValues | PlannedValuesFn | None = None,
                  on_event: Callable[[ApplyEvent], None] | None = None,
                  retry: RetryPolicy | None = None,
                  dependencies: Mapping[ResourceAddress, list[ResourceAddress]] | None = None,
                  inline: bool = False, stop: threading.Event | None = None):
         """``stop``: set (by the CLI's SIGINT handler) to stop gracefully: nothing new starts, the
-        operations in flight finish and are recorded, the rest are skipped, ``interrupted`` is set."""
+        operations in flight finish and are recorded, the rest are skipped, ``interrupted`` is set.
+        ``retry``: None uses the provider's own policy."""
         if parallelism < 1:
             raise ValueError("parallelism must be at least 1")
         if inline and parallelism != 1:
@@ -137,15 +149,16 @@ class Executor:
         self.inline = inline
         self.journal = journal
         self.lineage = lineage
-        self.planned_values = planned_values
+        self.planned_values = as_planned_values(planned_values)
         self.on_event = on_event
         self.stop = stop
-        self.retry = retry or getattr(provider, "retry", None) or RetryPolicy()
+        self.retry = retry
         self.dependencies = dependencies or {}
         # at most this many operations folded into one batch (the handler chunks its calls)
         self.batch_limit = 100
         self._run_id = ""
         self._event_lock = threading.Lock()
+        self._batch_kinds: dict[tuple[str, OpKind], bool] = {}
 
     # -- events / journal ----------------------------------------------------------------------
 
@@ -170,229 +183,125 @@ class Executor:
         if self.journal is not None:
             self.journal.complete(self._token(op), op.address, result, deleted=deleted)
 
-    # -- the walk ------------------------------------------------------------------------------
+    # -- the run -------------------------------------------------------------------------------
 
     def run(self, operations: list[Operation], edges: list[Edge], state: State) -> ApplyResult:
         """Execute ``operations`` respecting ``edges``; ``state`` is updated in place and returned."""
         if not self.lineage:
             self.lineage = state.lineage
         self._run_id = uuid.uuid4().hex[:12]
-        ops = {op.id: op for op in operations}
-        if len(ops) != len(operations):
-            raise ValueError("duplicate operation ids in the plan")
-        index = {op.id: i for i, op in enumerate(operations)}
-        g = nx.DiGraph()
-        g.add_nodes_from(ops)
-        groups: set[str] = set()
-        for e in edges:
-            for end in (e.before, e.after):
-                if end not in ops:
-                    if not is_group_node(end):
-                        raise ValueError(f"edge {e.before} -> {e.after} names an operation not in the plan")
-                    groups.add(end)
-            # no edge attributes: at 10,000 load balancers one dict per edge is real memory
-            g.add_edge(e.before, e.after)
-        if not nx.is_directed_acyclic_graph(g):
-            cycle = nx.find_cycle(g)
-            raise ValueError("operation graph has a cycle: " + " -> ".join(a for a, _ in cycle))
-
+        walk = Walk(operations, edges, batchable=self._batchable, batch_limit=self.batch_limit)
         result = ApplyResult(state=state)
-        calls_before = self._calls()
-        status: dict[str, str] = {}  # running | done | failed | skipped
-        waiting_preds = {i: g.in_degree(i) for i in g}
-        blocked: set[str] = set()  # group nodes after a failed or skipped member
-        ready: list[tuple[int, str]] = []
-        # ready operations that may be folded into one call, by (batch key, kind)
-        ready_batches: dict[tuple[str, OpKind], set[str]] = {}
-        parked: dict[str, list[tuple[int, str]]] = {}  # LB key -> ready ops waiting for it
-        busy: set[str] = set()
-        alias: dict[str, str] = {}
-        running: dict[Future, tuple[Operation, str | None, float]] = {}
-
-        def key_of(op: Operation) -> str | None:
-            k = op.load_balancer
-            if not k or op.cascaded:
-                return None
-            return alias.get(k, k)
-
-        def push(op_id: str) -> None:
-            heapq.heappush(ready, (index[op_id], op_id))
-            op = ops[op_id]
-            if op.batch_key and not op.cascaded and self._batchable(op):
-                ready_batches.setdefault((op.batch_key, op.kind), set()).add(op_id)
-
-        def release(k: str | None) -> None:
-            if k is None:
-                return
-            busy.discard(k)
-            for item in parked.pop(k, []):
-                heapq.heappush(ready, item)
-
-        def finished(op_id: str) -> None:
-            todo = [op_id]
-            while todo:
-                for s_ in g.successors(todo.pop()):
-                    waiting_preds[s_] -= 1
-                    if waiting_preds[s_] == 0 and s_ not in status:
-                        if s_ in groups:  # every member done: pass the group
-                            todo.append(s_)
-                        else:
-                            push(s_)
-
-        def partners(op: Operation, k: str | None) -> list[Operation]:
-            """Other ready operations to fold into the same call as ``op``."""
-            bucket = ready_batches.get((op.batch_key, op.kind))
-            if not bucket:
-                return []
-            bucket.discard(op.id)
-            mates = sorted((i for i in bucket if i not in status and key_of(ops[i]) == k),
-                           key=index.__getitem__)[:self.batch_limit - 1]
-            bucket.difference_update(mates)
-            return [ops[i] for i in mates]
-
-        for i in [i for i, n in waiting_preds.items() if n == 0]:
-            if i in groups:  # a group with no member in this plan orders nothing
-                finished(i)
-            else:
-                push(i)
-
-        def skip_descendants(op_id: str) -> None:
-            # walk only what is not settled yet: a node already skipped had its descendants
-            # skipped with it, so many failures under one group stay linear
-            found: list[str] = []
-            seen: set[str] = set()
-            stack = [op_id]
-            while stack:
-                for d in g.successors(stack.pop()):
-                    if d in seen or d in status or d in blocked:
-                        continue
-                    seen.add(d)
-                    stack.append(d)
-                    if d in groups:
-                        blocked.add(d)
-                    else:
-                        found.append(d)
-            for d in sorted(found, key=index.__getitem__):
-                status[d] = "skipped"
-                result.skipped.append(d)
-                dop = ops[d]
-                self._emit(ApplyEvent("skipped", d, dop.address, dop.kind,
-                                      message=f"skipped because {op_id} did not complete"))
-
+        calls_before = self.provider.calls
+        running: dict[Future, _Running] = {}
         pool_cm = _InlinePool() if self.inline else \
             ThreadPoolExecutor(max_workers=self.parallelism, thread_name_prefix="apply")
-        stop = self.stop
-
-        def interrupt() -> None:
-            if not result.interrupted:
-                result.interrupted = True
-                self._emit(ApplyEvent("interrupted", "", ResourceAddress("-", "-"), OpKind.UPDATE,
-                                      message="interrupted: waiting for operations in progress"))
-
         with pool_cm as pool:
-            while ready or running:
-                if stop is not None and stop.is_set():
-                    interrupt()
-                while ready and len(running) < self.parallelism and not result.interrupted:
-                    item = heapq.heappop(ready)
-                    op_id = item[1]
-                    if op_id in status:  # skipped, or folded into a batch, meanwhile
-                        continue
-                    op = ops[op_id]
-                    k = key_of(op)
-                    if k is not None and k in busy:
-                        parked.setdefault(k, []).append(item)
-                        continue
-                    group = [op]
-                    if op.batch_key and not op.cascaded and self._batchable(op):
-                        group += partners(op, k)
-                    for o in group:
-                        status[o.id] = "running"
-                    if k is not None:
-                        busy.add(k)
-                    batch: list[tuple[Operation, dict, dict]] = []
-                    for o in group:
-                        try:
-                            batch.append((o, self._planned(o, state), self._prior(o, state)))
-                        except Exception as e:  # a reference could not be resolved
-                            self._fail(o, e, result, status)
-                            skip_descendants(o.id)
-                    if not batch:
-                        release(k)
-                        continue
-                    for o, _, _ in batch:
-                        self._emit(ApplyEvent("start", o.id, o.address, o.kind))
-                    if len(batch) == 1:
-                        fut = pool.submit(self._execute_one, *batch[0])
-                    else:
-                        fut = pool.submit(self._execute_batch, batch)
-                    running[fut] = ([o for o, _, _ in batch], k, time.monotonic())
+            while walk.has_ready or running:
+                if self.stop is not None and self.stop.is_set():
+                    self._interrupt(result)
+                self._start_ready(walk, pool, running, result)
                 if not running:
                     break
-                try:
-                    # with a stop event, wake up now and then to notice it (the signal handler
-                    # only sets it); without one, Ctrl-C arrives here as KeyboardInterrupt
-                    if stop is None:
-                        done, _ = wait(list(running), return_when=FIRST_COMPLETED)
-                    else:
-                        done, _ = wait(list(running), timeout=0.1, return_when=FIRST_COMPLETED)
-                except KeyboardInterrupt:
-                    # Ctrl-C: start nothing new, let the calls in flight finish and record them,
-                    # so the state the caller writes is true; a second Ctrl-C aborts for real
-                    interrupt()
-                    done, _ = wait(list(running))
-                for fut in sorted(done, key=lambda f: index[running[f][0][0].id]):
-                    group_ops, k, started = running.pop(fut)
-                    release(k)
-                    elapsed = time.monotonic() - started
-                    try:
-                        outcomes = fut.result()
-                    except PartialCreateError as e:
-                        # the object exists: record it rather than forget it
-                        op = group_ops[0]
-                        self._record(op, e.attributes, state, deleted=False)
-                        self._fail(op, e, result, status, elapsed)
-                        skip_descendants(op.id)
-                        continue
-                    except Exception as e:
-                        for op in group_ops:
-                            if not isinstance(e, TransportError):
-                                # refused cleanly: nothing for recovery to reconcile. A lost
-                                # response leaves the intent open so recover() settles it.
-                                self._complete(op, None)
-                            self._fail(op, e, result, status, elapsed)
-                            skip_descendants(op.id)
-                        continue
-                    for op, (attrs, deleted) in zip(group_ops, outcomes, strict=True):
-                        self._record(op, attrs, state, deleted=deleted)
-                        if op.kind is OpKind.CREATE and attrs and op.address.type in LB_TYPES:
-                            alias[f"new:{op.address}"] = attrs["id"]
-                        status[op.id] = "done"
-                        result.executed.append(op.id)
-                        finished(op.id)
-                        self._emit(ApplyEvent("cascaded" if op.cascaded else "done", op.id, op.address,
-                                              op.kind, elapsed=elapsed))
-        for op_id in sorted(set(ops) - set(status), key=index.__getitem__):
+                for fut in self._wait(walk, running, result):
+                    self._settle_group(walk, running.pop(fut), fut, result)
+        for op in walk.unsettled():
             # not started because of an interruption (a DAG leaves nothing else behind)
-            status[op_id] = "skipped"
-            result.skipped.append(op_id)
-            sop = ops[op_id]
-            self._emit(ApplyEvent("skipped", op_id, sop.address, sop.kind, message="not started: apply interrupted"))
-        result.api_calls = self._calls() - calls_before
+            result.skipped.append(op.id)
+            self._emit(ApplyEvent("skipped", op.id, op.address, op.kind, message="not started: apply interrupted"))
+        result.api_calls = self.provider.calls - calls_before
         return result
+
+    def _start_ready(self, walk: Walk, pool: Any, running: dict[Future, _Running], result: ApplyResult) -> None:
+        """Hand ready groups to the pool while there is room (nothing new once interrupted)."""
+        state = result.state
+        while walk.has_ready and len(running) < self.parallelism and not result.interrupted:
+            taken = walk.take()
+            if taken is None:
+                continue
+            group, k = taken
+            batch: list[tuple[Operation, dict, dict]] = []
+            for o in group:
+                try:
+                    batch.append((o, self._planned(o, state), self._prior(o, state)))
+                except Exception as e:  # a reference could not be resolved
+                    self._fail(walk, o, e, result)
+            if not batch:
+                walk.release(k)
+                continue
+            for o, _, _ in batch:
+                self._emit(ApplyEvent("start", o.id, o.address, o.kind))
+            if len(batch) == 1:
+                fut = pool.submit(self._execute_one, *batch[0])
+            else:
+                fut = pool.submit(self._execute_batch, batch)
+            running[fut] = _Running([o for o, _, _ in batch], k, time.monotonic())
+
+    def _wait(self, walk: Walk, running: dict[Future, _Running], result: ApplyResult) -> list[Future]:
+        """The futures that finished, in plan order."""
+        try:
+            # with a stop event, wake up now and then to notice it (the signal handler
+            # only sets it); without one, Ctrl-C arrives here as KeyboardInterrupt
+            if self.stop is None:
+                done, _ = wait(list(running), return_when=FIRST_COMPLETED)
+            else:
+                done, _ = wait(list(running), timeout=0.1, return_when=FIRST_COMPLETED)
+        except KeyboardInterrupt:
+            # Ctrl-C: start nothing new, let the calls in flight finish and record them,
+            # so the state the caller writes is true; a second Ctrl-C aborts for real
+            self._interrupt(result)
+            done, _ = wait(list(running))
+        return sorted(done, key=lambda f: walk.index[running[f].ops[0].id])
+
+    def _settle_group(self, walk: Walk, run: _Running, fut: Future, result: ApplyResult) -> None:
+        """Record one finished group in the state and the journal, and tell the walk."""
+        walk.release(run.key)
+        elapsed = time.monotonic() - run.started
+        state = result.state
+        try:
+            outcomes = fut.result()
+        except PartialCreateError as e:
+            # the object exists: record it rather than forget it
+            op = run.ops[0]
+            self._record(op, e.attributes, state, deleted=False)
+            self._fail(walk, op, e, result, elapsed)
+            return
+        except Exception as e:
+            for op in run.ops:
+                if not isinstance(e, TransportError):
+                    # refused cleanly: nothing for recovery to reconcile. A lost
+                    # response leaves the intent open so recover() settles it.
+                    self._complete(op, None)
+                self._fail(walk, op, e, result, elapsed)
+            return
+        for op, (attrs, deleted) in zip(run.ops, outcomes, strict=True):
+            self._record(op, attrs, state, deleted=deleted)
+            if op.kind is OpKind.CREATE and attrs and op.address.type in LB_TYPES:
+                walk.alias(f"new:{op.address}", attrs["id"])
+            result.executed.append(op.id)
+            walk.done(op.id)
+            self._emit(ApplyEvent("cascaded" if op.cascaded else "done", op.id, op.address,
+                                  op.kind, elapsed=elapsed))
 
     # -- helpers ---------------------------------------------------------------------------------
 
-    def _calls(self) -> int:
-        c = getattr(self.provider, "calls", 0)
-        return int(c() if callable(c) else c)
+    def _interrupt(self, result: ApplyResult) -> None:
+        if not result.interrupted:
+            result.interrupted = True
+            self._emit(ApplyEvent("interrupted", "", ResourceAddress("-", "-"), OpKind.UPDATE,
+                                  message="interrupted: waiting for operations in progress"))
 
-    def _fail(self, op: Operation, err: Exception, result: ApplyResult, status: dict[str, str],
+    def _fail(self, walk: Walk, op: Operation, err: Exception, result: ApplyResult,
               elapsed: float = 0.0) -> None:
-        status[op.id] = "failed"
+        """``op`` failed: report it, then skip (and report) everything that depends on it."""
         result.failures.append((op.id, err))
+        skipped = walk.failed(op.id)
         self._emit(ApplyEvent("failed", op.id, op.address, op.kind, elapsed=elapsed, error=err,
                               message=str(err)))
+        for dop in skipped:
+            result.skipped.append(dop.id)
+            self._emit(ApplyEvent("skipped", dop.id, dop.address, dop.kind,
+                                  message=f"skipped because {op.id} did not complete"))
 
     def _planned(self, op: Operation, state: State) -> dict:
         """The attributes to apply, with references to just-created objects resolved."""
@@ -424,8 +333,11 @@ class Executor:
     def _batchable(self, op: Operation) -> bool:
         if op.kind is OpKind.UPDATE:
             return False
-        h = self.provider.handler(op.address.type)
-        return hasattr(h, f"{op.kind.value}_many")
+        key = (op.address.type, op.kind)
+        known = self._batch_kinds.get(key)
+        if known is None:
+            known = self._batch_kinds[key] = isinstance(self.provider.handler(op.address.type), BatchHandler)
+        return known
 
     def _execute_one(self, op: Operation, planned: dict, prior: dict) -> list[tuple[dict | None, bool]]:
         return [self._execute(op, planned, prior)]
@@ -435,6 +347,7 @@ class Executor:
         API allows (server attachments of one group: up to 20 servers per call)."""
         first = batch[0][0]
         handler = self.provider.handler(first.address.type)
+        assert isinstance(handler, BatchHandler)  # _batchable let only such handlers batch
         ctx = self._context(first)
         if first.kind is OpKind.CREATE:
             for op, planned, _ in batch:
@@ -473,16 +386,15 @@ class Executor:
                                   message=f"{action} attempt {attempt}: {err}"))
 
         return self.provider.context(token_fn=lambda step: self._token(op, step), retry=self.retry,
-                                     on_retry=on_retry, **_key_kw(self.provider, op.change.provider))
+                                     on_retry=on_retry, provider_key=op.change.provider)
 
     def _record(self, op: Operation, attrs: dict | None, state: State, *, deleted: bool) -> None:
         """Apply one finished operation to the state (main thread only) and journal it."""
         addr = op.address
         # planned values of later operations are re-evaluated from the state: tell their cache
-        # (pipeline.make_planned_values) which instance just changed
-        invalidate = getattr(self.planned_values, "invalidate", None)
-        if invalidate is not None:
-            invalidate(addr)
+        # which instance just changed
+        if self.planned_values is not None:
+            self.planned_values.invalidate(addr)
         if deleted:
             cur = state.resources.get(addr)
             gone_id = (attrs or {}).get("id") if attrs else None
@@ -500,6 +412,15 @@ class Executor:
                                       if n in attrs})
         state.resources[addr] = rs
         self._complete(op, rs)
+
+
+@dataclass
+class _Running:
+    """A group handed to the pool: its operations, the load-balancer key it holds, when it started."""
+
+    ops: list[Operation]
+    key: str | None
+    started: float
 
 
 class _InlinePool:
@@ -530,7 +451,7 @@ class RecoveryError(ProviderError):
         super().__init__(f"could not recover {len(failures)} unfinished operation(s) of a previous apply: {what}")
 
 
-def recover(journal: Any, provider: Any, state: State) -> State:
+def recover(journal: RecoveryJournal, provider: Provider, state: State) -> State:
     """Finish what a killed apply left half-done, so nothing is created twice or forgotten.
 
     First replays completed operations from the journal into ``state``; then, for every intent
@@ -543,28 +464,16 @@ def recover(journal: Any, provider: Any, state: State) -> State:
     state = journal.replay_into(state) or state
     failures: list[tuple[str, Exception]] = []
     for rec in journal.pending():
-        addr = _rec(rec, "address")
-        if isinstance(addr, str):
-            addr = ResourceAddress.parse(addr)
-        operation = str(_rec(rec, "operation"))
-        detail = _rec(rec, "detail") or {}
-        token = _rec(rec, "token")
         try:
-            _settle(journal, provider, state, addr, operation, detail, token)
+            _settle(journal, provider, state, rec.address, rec.operation, rec.detail or {}, rec.token)
         except Exception as e:  # keep going: every other intent still deserves settling
-            failures.append((f"{addr} ({operation})", e))
+            failures.append((f"{rec.address} ({rec.operation})", e))
     if failures:
         raise RecoveryError(state, failures)
     return state
 
 
-def _key_kw(provider: Any, key: str | None) -> dict[str, Any]:
-    """``provider_key=`` for providers that route by provider configuration (alicloud: its region)."""
-    cloud = getattr(provider, "cloud", provider)
-    return {"provider_key": key} if key and getattr(cloud, "key_regions", None) else {}
-
-
-def _settle(journal: Any, provider: Any, state: State, addr: ResourceAddress, operation: str,
+def _settle(journal: RecoveryJournal, provider: Provider, state: State, addr: ResourceAddress, operation: str,
             detail: dict, token: str) -> None:
     if detail.get("cascaded"):
         state.resources.pop(addr, None)
@@ -575,7 +484,7 @@ def _settle(journal: Any, provider: Any, state: State, addr: ResourceAddress, op
     prev = state.resources.get(addr)
     key = prev.provider if prev is not None else detail.get("provider")
     ctx = provider.context(token_fn=lambda step: client_token(lineage, addr, operation, f"{run}:{step}"),
-                           **_key_kw(provider, key))
+                           provider_key=key)
     ctx.adopt_existing = True
     deps = list(prev.dependencies) if prev else []
     sens = set(prev.sensitive) if prev else set()
@@ -602,12 +511,6 @@ def _settle(journal: Any, provider: Any, state: State, addr: ResourceAddress, op
         if prev is not None and (not prior.get("id") or prev.id == prior.get("id")):
             del state.resources[addr]
         journal.complete(token, addr, None, deleted=True)
-
-
-def _rec(rec: Any, name: str) -> Any:
-    if isinstance(rec, Mapping):
-        return rec.get(name)
-    return getattr(rec, name, None)
 
 
 __all__ = ["ApplyEvent", "ApplyResult", "Executor", "RecoveryError", "RetryPolicy", "client_token", "recover"]

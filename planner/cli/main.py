@@ -17,7 +17,7 @@ import time
 import click
 
 from planner import __version__, logs, redact
-from planner.cli import global_flags
+from planner.cli import global_flags, json_ui
 from planner.cli.common import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK
 from planner.diagnostics import DiagnosticsError
 
@@ -83,12 +83,21 @@ class ClbplanGroup(click.Group):
             e.exit_code = EXIT_ERROR
             raise
         except DiagnosticsError as e:
+            if json_ui.active():  # -json: findings are ``diagnostic`` messages on stdout
+                for d in e.diagnostics:
+                    json_ui.diagnostic(d)
+                ctx.exit(EXIT_ERROR)
             for d in e.diagnostics:
                 click.echo(d.render(), err=True)
             n = sum(1 for d in e.diagnostics if d.severity == "error")
             click.echo(f"\n{n} error(s) found.", err=True)
             ctx.exit(EXIT_ERROR)
-        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+        except click.ClickException as e:
+            if json_ui.active():
+                json_ui.error(e.format_message())
+                ctx.exit(EXIT_ERROR)
+            raise
+        except (click.exceptions.Exit, click.exceptions.Abort):
             raise
         except KeyboardInterrupt:
             click.echo("Interrupted.", err=True)
@@ -96,10 +105,15 @@ class ClbplanGroup(click.Group):
         except Exception as e:  # noqa: BLE001 - the process edge: report, never a traceback
             if os.environ.get("CLBPLAN_DEBUG"):
                 raise
+            if json_ui.active():
+                json_ui.error(f"{e.__class__.__name__}: {redact.shorten(str(e), 1000)}",
+                              "This is a bug in clbplan; set CLBPLAN_DEBUG=1 to see the traceback.")
+                ctx.exit(EXIT_ERROR)
             click.echo(redact.scrub(f"Error: {e.__class__.__name__}: {redact.shorten(str(e), 1000)}"), err=True)
             click.echo("This is a bug in clbplan; set CLBPLAN_DEBUG=1 to see the traceback.", err=True)
             ctx.exit(EXIT_ERROR)
         finally:
+            json_ui.stop()
             logs.log.info("command %s finished in %.3fs", command, time.monotonic() - started)
             if previous is not None:
                 os.chdir(previous)

@@ -22,13 +22,13 @@ from planner.cli.global_flags import settings
 from planner.diagnostics import Diagnostic, DiagnosticsError
 from planner.diff import get_schema, values_equal
 from planner.engine.options import PlanOptions
-from planner.plan.json_plan import dumps, plan_json
-from planner.plan.markdown import render_markdown
 from planner.plan.model import Plan
 from planner.plan.planfile import build_document, read_plan_file, write_plan_file
-from planner.plan.render import fmt_value, render_plan, render_state
 from planner.plan.targeting import REFRESH_ONLY_NOTE, TARGET_WARNING, parse_addresses, relevant_drift
 from planner.redact import scrub
+from planner.render.json_plan import dumps, plan_json
+from planner.render.markdown import render_markdown
+from planner.render.text import fmt_value, render_plan, render_state
 from planner.state.backend import LocalBackend
 
 ReviewOptions = PlanOptions  # the flags' name at the CLI: the engine's plan options
@@ -146,15 +146,22 @@ def render_text(plan: Plan, opts: ReviewOptions | None) -> str:
     return scrub("\n".join(out) if len(out) > 1 else out[0])
 
 
+def save_plan(planned: Any, opts: ReviewOptions | None, *, out: str, workdir: Path | None = None,
+              state_path: Path | None = None) -> dict:
+    """Write the plan file (-out) and return its document."""
+    options = opts.to_json() if opts is not None else {}
+    doc = build_document(planned, options=options, workdir=workdir or Path.cwd(),
+                         state_path=state_path or (workdir or Path.cwd()) / "clbplan.tfstate")
+    write_plan_file(out, doc)
+    return doc
+
+
 def emit_plan(planned: Any, opts: ReviewOptions | None, *, json_: bool = False, out: str | None = None,
               workdir: Path | None = None, state_path: Path | None = None, echo: Any = None) -> None:
-    """Print the plan (text or JSON) and write the plan file when -out was given."""
+    """Print the plan (text, or with ``json_`` the JSON plan representation) and write the plan file
+    when -out was given."""
     options = opts.to_json() if opts is not None else {}
-    doc = None
-    if out:
-        doc = build_document(planned, options=options, workdir=workdir or Path.cwd(),
-                             state_path=state_path or (workdir or Path.cwd()) / "clbplan.tfstate")
-        write_plan_file(out, doc)
+    doc = save_plan(planned, opts, out=out, workdir=workdir, state_path=state_path) if out else None
     if json_:
         if doc is not None:
             click.echo(dumps({k: v for k, v in doc.items() if k != "clbplan_planfile"}))

@@ -15,8 +15,10 @@ from pathlib import Path
 import click
 
 from planner.addresses import ResourceAddress
+from planner.cli import json_ui
 from planner.cli.common import (
     EXIT_CHANGES,
+    EXIT_ERROR,
     ApplyReport,
     backend_for,
     echo_plan,
@@ -26,30 +28,43 @@ from planner.cli.common import (
     state_json_text,
     workdir_of,
 )
-from planner.cli.interrupts import graceful_interrupts
+from planner.cli.interrupts import graceful_interrupts, report_interrupted
+from planner.cli.progress import Progress
 from planner.cli.prompt_vars import ask_for_missing_variables
-from planner.cli.review import emit_plan, has_changes, make_options, render_text, review_options, show_saved
+from planner.cli.review import (
+    emit_plan,
+    has_changes,
+    make_options,
+    render_text,
+    review_options,
+    save_plan,
+    show_saved,
+)
 from planner.cli.warnings_out import echo_warnings
-from planner.diagnostics import Diagnostic, DiagnosticsError
+from planner.diagnostics import Diagnostic, DiagnosticsError, collapse_instances
 from planner.diff import Differ
 from planner.engine.options import PlanOptions
 from planner.engine.pipeline import Planned, _evaluate, _load, open_provider, remember_secrets
-from planner.engine.run import RunHooks, RunOutcome, RunRecoveryError, RunRequest, run
+from planner.engine.run import RunHooks, RunOutcome, RunRecoveryError, RunRequest, RunStatus, run
 from planner.hclvalue import format_value
 from planner.plan.planfile import check_backend, is_plan_file, plan_workdir, read_plan_file
-from planner.plan.render import render_state
+from planner.redact import shorten
+from planner.render.text import render_state
 from planner.state.model import ResourceState, State
 from planner.state.session import open_state
 
 
 class CliHooks:
-    """The engine's hooks at a terminal: plan text on stdout, notes and progress on stderr, the
-    confirmation prompt unless -auto-approve."""
+    """The engine's hooks at a terminal: plan text and progress on stdout, notes on stderr, the
+    confirmation prompt unless -auto-approve. With ``json_`` the plan and progress are the
+    machine-readable UI's messages (``planner.cli.json_ui``) and nothing is asked."""
 
-    def __init__(self, opts: PlanOptions, *, auto_approve: bool = False, show: Callable | None = None):
+    def __init__(self, opts: PlanOptions, *, auto_approve: bool = False, show: Callable | None = None,
+                 json_: bool = False):
         self.opts = opts
-        self.auto_approve = auto_approve
+        self.auto_approve = auto_approve or json_
         self._show = show
+        self.json = json_
 
     def note(self, text: str) -> None:
         click.echo(text, err=True)
@@ -57,6 +72,9 @@ class CliHooks:
     def show(self, planned: Planned) -> None:
         if self._show is not None:
             self._show(planned)
+            return
+        if self.json:
+            json_plan_stream(planned, self.opts)
             return
         echo_plan(render_text(planned.plan, self.opts))
         echo_warnings(planned.config.warnings)
@@ -81,10 +99,55 @@ class CliHooks:
         return True
 
     def on_event(self, planned: Planned, state: State):
+        if self.json:
+            return Progress(planned.plan.operations, state, json_ui.hook_sink)
         return progress(planned, state)
 
     def interrupts(self):
         return graceful_interrupts()
+
+
+def json_plan_stream(planned: Planned, opts: PlanOptions) -> None:
+    """The plan as the machine-readable UI: refreshes, planned changes, the summary, the outputs'
+    actions, then the warnings (as ``plan -json`` streams them)."""
+    if opts.refresh:
+        json_ui.refreshed(planned)
+    json_ui.planned_changes(planned.plan)
+    add, change, remove = planned.plan.counts
+    json_ui.change_summary("plan", add, change, remove)
+    json_ui.planned_outputs(planned)
+    for d in collapse_instances(d for d in planned.config.warnings if d.severity == "warning"):
+        json_ui.diagnostic(d)
+
+
+def json_report(report: ApplyReport) -> None:
+    """The end of ``apply -json``/``destroy -json``: failures as error diagnostics (no summary, as in
+    Terraform), else the summary and the outputs with their values; exit codes as in text mode."""
+    if report.interrupted is not None:
+        result, ops, word, state_path = report.interrupted
+        report_interrupted(result, ops, word=word, state_path=state_path)
+    if report.failures:
+        for op_id, err in report.failures:
+            json_ui.error(f"{op_id.rsplit(':', 1)[0]}: {shorten(str(err), 1000)}",
+                          f"clbplan could not {op_id.rsplit(':', 1)[-1]} this object. What succeeded is recorded "
+                          "in the state; run apply again after fixing the cause.")
+        raise SystemExit(report.exit_code)
+    if report.interrupted is not None:
+        raise SystemExit(EXIT_ERROR)
+    if report.destroy and report.status is RunStatus.APPLIED:
+        json_ui.change_summary("destroy", 0, 0, report.destroyed)
+        return
+    json_ui.change_summary("apply", report.added, report.changed, report.destroyed)
+    if report.outputs:
+        json_ui.applied_outputs(report.outputs)
+
+
+def _require_approval(json_: bool, auto_approve: bool) -> None:
+    if json_ and not auto_approve:
+        raise DiagnosticsError([Diagnostic(
+            "Plan file or auto-approve required",
+            detail="clbplan cannot ask for interactive approval when -json is set. You can either apply a saved "
+                   "plan file, or enable the -auto-approve option.")])
 
 
 def _run(request: RunRequest, hooks: RunHooks) -> RunOutcome:
@@ -106,22 +169,31 @@ def _run(request: RunRequest, hooks: RunHooks) -> RunOutcome:
 @click.option("-destroy", "destroy", is_flag=True, help="Plan to destroy every managed resource.")
 @click.option("-refresh", "refresh", default=True, type=bool, help="Read the cloud first (default true).")
 @click.option("-out", "out", default=None, metavar="FILE", help="Save the plan to FILE for `apply FILE`.")
-@click.option("-json", "--json", "json_", is_flag=True, help="Print Terraform's JSON plan representation.")
+@click.option("-json", "--json", "json_", is_flag=True,
+              help="Stream Terraform's machine-readable UI, one JSON object per line (the JSON plan "
+                   "representation is `clbplan show -json PLANFILE`, as in Terraform).")
 @click.option("-lock", "lock", type=bool, default=True, show_default=True,
               help="Hold the state lock while planning (-lock=false: read it without waiting for a run).")
 @review_options
 def plan(directory, var_args, var_files, lock_timeout, state_path, parallelism, detailed, destroy, refresh,
          out, json_, lock, targets, excludes, replace, refresh_only):
     """Show what apply would change, in the order it would change it."""
+    if json_:
+        json_ui.start()
     opts = make_options(targets, excludes, replace, refresh_only, destroy, refresh)
     workdir = workdir_of(directory)
-    var_args = ask_for_missing_variables(workdir, var_args, var_files)
+    if not json_:  # -json sets -input=false, as in Terraform
+        var_args = ask_for_missing_variables(workdir, var_args, var_files)
     backend = backend_for(workdir, state_path, lock_timeout)
 
     def show(planned: Planned) -> None:
-        emit_plan(planned, opts, json_=json_, out=out, workdir=workdir, state_path=backend.path, echo=echo_plan)
-        if not json_:
-            echo_warnings(planned.config.warnings)
+        if json_:
+            if out:
+                save_plan(planned, opts, out=out, workdir=workdir, state_path=backend.path)
+            json_plan_stream(planned, opts)
+            return
+        emit_plan(planned, opts, out=out, workdir=workdir, state_path=backend.path, echo=echo_plan)
+        echo_warnings(planned.config.warnings)
 
     request = RunRequest(workdir, backend, opts, apply=False, var_args=var_args, var_files=var_files,
                          parallelism=parallelism, lock=lock)
@@ -142,19 +214,21 @@ def _warn_unlocked(backend) -> None:
 
 
 def _apply(directory, var_args, var_files, lock_timeout, state_path, parallelism, auto_approve,
-           opts: PlanOptions, lock: bool = True) -> None:
+           opts: PlanOptions, json_: bool = False, lock: bool = True) -> None:
     workdir = workdir_of(directory)
-    var_args = ask_for_missing_variables(workdir, var_args, var_files)
+    if not json_:
+        var_args = ask_for_missing_variables(workdir, var_args, var_files)
     backend = backend_for(workdir, state_path, lock_timeout)
     if not lock:
         _warn_unlocked(backend)
     request = RunRequest(workdir, backend, opts, var_args=var_args, var_files=var_files, parallelism=parallelism,
                          lock=lock)
-    ApplyReport.of(_run(request, CliHooks(opts, auto_approve=auto_approve)), backend.path).echo()
+    report = ApplyReport.of(_run(request, CliHooks(opts, auto_approve=auto_approve, json_=json_)), backend.path)
+    json_report(report) if json_ else report.echo()
 
 
 def _apply_saved(path: str, *, state_path: str | None, lock_timeout: str, parallelism: int,
-                 var_args=(), var_files=(), lock: bool = True) -> None:
+                 var_args=(), var_files=(), json_: bool = False, lock: bool = True) -> None:
     """Apply exactly the operations of a saved plan, without asking; the engine refuses a stale one."""
     saved = read_plan_file(path)
     # `apply ../other/p.plan` from a directory with its own configuration is refused with the
@@ -169,36 +243,50 @@ def _apply_saved(path: str, *, state_path: str | None, lock_timeout: str, parall
         _warn_unlocked(backend)
     request = RunRequest(workdir, backend, opts, var_args=var_args, var_files=var_files, parallelism=parallelism,
                          saved=saved, lock=lock)
-    ApplyReport.of(_run(request, CliHooks(opts)), backend.path).echo()
+    report = ApplyReport.of(_run(request, CliHooks(opts, json_=json_)), backend.path)
+    json_report(report) if json_ else report.echo()
+
+
+JSON_FLAG = click.option("-json", "--json", "json_", is_flag=True,
+                         help="Stream Terraform's machine-readable UI (needs -auto-approve or a plan file).")
 
 
 @click.command("apply")
 @run_flags
 @click.option("-auto-approve", "auto_approve", is_flag=True, help="Skip the confirmation prompt.")
+@JSON_FLAG
 @click.option("-lock", "lock", type=bool, default=True, help=LOCK_OPTION_HELP)
 @review_options
-def apply(directory, var_args, var_files, lock_timeout, state_path, parallelism, auto_approve, lock, targets,
+def apply(directory, var_args, var_files, lock_timeout, state_path, parallelism, auto_approve, json_, lock, targets,
           excludes, replace, refresh_only):
     """Plan, ask, then make the cloud match the configuration; or apply a saved plan FILE exactly."""
-    if directory and is_plan_file(directory):
+    saved = bool(directory and is_plan_file(directory))
+    if json_:
+        json_ui.start()
+        _require_approval(json_, auto_approve or saved)
+    if saved:
         if targets or excludes or replace or refresh_only:
             raise DiagnosticsError([Diagnostic("Can't set planning options when applying a saved plan",
                                                hint="the options were fixed when the plan was created")])
         _apply_saved(directory, state_path=state_path, lock_timeout=lock_timeout, parallelism=parallelism,
-                     var_args=var_args, var_files=var_files, lock=lock)
+                     var_args=var_args, var_files=var_files, json_=json_, lock=lock)
         return
     opts = make_options(targets, excludes, replace, refresh_only)
-    _apply(directory, var_args, var_files, lock_timeout, state_path, parallelism, auto_approve, opts, lock)
+    _apply(directory, var_args, var_files, lock_timeout, state_path, parallelism, auto_approve, opts, json_, lock)
 
 
 @click.command("destroy")
 @run_flags
 @click.option("-auto-approve", "auto_approve", is_flag=True, help="Skip the confirmation prompt.")
+@JSON_FLAG
 @click.option("-lock", "lock", type=bool, default=True, help=LOCK_OPTION_HELP)
-def destroy(directory, var_args, var_files, lock_timeout, state_path, parallelism, auto_approve, lock):
+def destroy(directory, var_args, var_files, lock_timeout, state_path, parallelism, auto_approve, json_, lock):
     """Destroy every resource this state manages."""
+    if json_:
+        json_ui.start()
+        _require_approval(json_, auto_approve)
     _apply(directory, var_args, var_files, lock_timeout, state_path, parallelism, auto_approve,
-           make_options(destroy=True), lock)
+           make_options(destroy=True), json_, lock)
 
 
 @click.command("show")

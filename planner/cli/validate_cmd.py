@@ -32,19 +32,23 @@ def _byte_offset(cache: dict[str, list[int] | None], filename: str, line: int, c
     return starts[line - 1] + len(prefix.encode("utf-8"))
 
 
+def diagnostic_json(d: Diagnostic, files: dict | None = None) -> dict:
+    """One diagnostic as Terraform's JSON writes it (validate -json, and the -json UI's ``diagnostic``)."""
+    files = {} if files is None else files
+    item = d.to_json()
+    if "range" in item and d.pos is not None:
+        byte = _byte_offset(files, d.pos.filename, d.pos.line, d.pos.column)
+        item["range"]["start"]["byte"] = item["range"]["end"]["byte"] = byte
+    item["summary"] = d.summary
+    item["detail"] = d.detail + (("\n" if d.detail else "") + "hint: " + d.hint if d.hint else "")
+    return item
+
+
 def _json_report(diags: list[Diagnostic]) -> dict:
     errors = sum(1 for d in diags if d.severity == "error")
     warnings = sum(1 for d in diags if d.severity == "warning")
-    out = []
     files: dict = {}
-    for d in diags:
-        item = d.to_json()
-        if "range" in item and d.pos is not None:
-            byte = _byte_offset(files, d.pos.filename, d.pos.line, d.pos.column)
-            item["range"]["start"]["byte"] = item["range"]["end"]["byte"] = byte
-        item["summary"] = d.summary
-        item["detail"] = d.detail + (("\n" if d.detail else "") + "hint: " + d.hint if d.hint else "")
-        out.append(item)
+    out = [diagnostic_json(d, files) for d in diags]
     return {"format_version": "1.0", "valid": errors == 0, "error_count": errors, "warning_count": warnings,
             "diagnostics": out}
 

@@ -19,14 +19,14 @@ from planner import redact
 from planner.addresses import ModuleAddress, ResourceAddress
 from planner.apply.executor import Executor
 from planner.config import evaluate
-from planner.config.evaluation import InstanceValues
 from planner.config.loader import load_module_partial
 from planner.config.model import Configuration, config_dependencies
 from planner.diagnostics import Diagnostic, DiagnosticsError
-from planner.diff import Differ, detect_drift, get_schema, planned_after, refreshed_state, strip_unknown
+from planner.diff import Differ, detect_drift, get_schema, refreshed_state, strip_unknown
+from planner.engine.planned_values import ConfigPlannedValues
 from planner.engine.verify import verify_plan
 from planner.plan.build import plan_from
-from planner.plan.model import Action, Operation, OpKind, Plan
+from planner.plan.model import Action, Plan
 from planner.plan.moves import apply_moves, check_instance_moves
 from planner.plan.targeting import check_replace, make_differ, refresh_only_plan, restrict_plan
 from planner.schema.slb_load_balancer import new_shared_instances
@@ -52,45 +52,17 @@ class Planned:
     region: str = DEFAULT_REGION
     extra: dict = field(default_factory=dict)
 
-    def planned_values(self) -> Callable[[Operation, Mapping[ResourceAddress, dict]], dict]:
+    def planned_values(self) -> ConfigPlannedValues:
         return make_planned_values(self.config)
 
     def dependencies(self) -> dict[ResourceAddress, list[ResourceAddress]]:
         return config_dependencies(self.config)
 
 
-def make_planned_values(config: Configuration) -> Callable[[Operation, Mapping[ResourceAddress, dict]], dict]:
+def make_planned_values(config: Configuration) -> ConfigPlannedValues:
     """The executor's ``planned_values``: re-evaluate one instance with the values applied so far,
     so an id that was "(known after apply)" at plan time is the real one now."""
-
-    def lookup_in(applied: Mapping[ResourceAddress, dict]) -> Callable[[ResourceAddress], dict | None]:
-        def lookup(a: ResourceAddress) -> dict | None:
-            if a.mode == "data":
-                # data sources were read at plan time and their results kept by the evaluator;
-                # config.data_sources holds only their arguments, so never hand those back
-                return None
-            return applied.get(a) if a in applied else None
-        return lookup
-
-    cache = InstanceValues()
-
-    def planned(op: Operation, applied: Mapping[ResourceAddress, dict]) -> dict:
-        inst = config.resources.get(op.address)
-        if inst is None:
-            return strip_unknown(dict(op.change.after or {}))
-        evaluate_instance = getattr(config, "evaluate_instance", None)
-        attrs = evaluate_instance(op.address, lookup_in(applied), cache) if evaluate_instance \
-            else inst.attributes
-        prior = applied.get(op.address) if op.kind is OpKind.UPDATE and op.address in applied else None
-        after = planned_after(attrs, prior, get_schema(op.address.type), inst.lifecycle if prior else None)
-        if prior is not None:
-            after["id"] = prior.get("id")
-        else:
-            after["id"] = UNKNOWN
-        return strip_unknown(after)
-
-    planned.invalidate = cache.invalidate  # type: ignore[attr-defined]  # the executor's hook
-    return planned
+    return ConfigPlannedValues(config)
 
 
 def _load(workdir: Path):

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import itertools
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import Any
@@ -952,35 +952,71 @@ def _cycle_error(g: nx.DiGraph, config: Configuration | None) -> DiagnosticsErro
     )])
 
 
+def _delete_first_for_ports(b: _Builder) -> None:
+    b.force_delete_first(
+        [x for pair in b.listener_port_conflicts() for x in pair],
+        "delete-first: the new listener needs the port the old one holds",
+    )
+
+
+def _delete_first_for_capacity(b: _Builder) -> None:
+    b.force_delete_first(
+        [x for dels, creates, _ in b.capacity() for x in (*dels, *creates)],
+        "delete-first: the load balancer has no capacity for both at once",
+    )
+
+
+#: The action upgrades, in order, run before any operation exists. Each may rewrite a change's
+#: action, reason and planned value; later ones see what earlier ones decided.
+UPGRADES: tuple[tuple[str, Callable[[_Builder], None]], ...] = (
+    # rules live inside their listener: a kept rule of a replaced listener is re-created after it
+    ("rules of replaced listeners", _Builder.upgrade_rules_of_replaced_listeners),
+    # a replaced object something that stays is bound to: created new first, binder re-pointed, old deleted
+    ("automatic create-before-destroy", _Builder.auto_create_before_destroy),
+    # delete-first where a listener's replacement needs the port its old self holds...
+    ("delete-first for ports", _delete_first_for_ports),
+    # ...or the load balancer capacity its old self frees
+    ("delete-first for capacity", _delete_first_for_capacity),
+    # a replaced object a create-before-destroy one depended on is created first too (Terraform's rule)
+    ("inherited create-before-destroy", _Builder.inherit_create_before_destroy),
+)
+
+#: The ordering rules, in order (Terraform's graph builder ``Steps()``): each adds edges between the
+#: operations ``make_ops`` built, and every edge states the rule that made it.
+STEPS: tuple[tuple[str, Callable[[_Builder], None]], ...] = (
+    # configuration references (and depends_on): create/update after what they reference, delete before
+    ("references", _Builder.edges_references),
+    # a binder updated away from an object that is deleted runs before that delete
+    ("repoint", _Builder.edges_repoint),
+    # rules belong to the listener on (LB, port); an HTTP listener forwarding to HTTPS belongs to that one
+    ("rules and forwarding", _Builder.edges_rules_and_forwarding),
+    # an ENI serves as a backend only once attached to a running instance: the attachment first
+    ("attached network interfaces", _Builder.edges_eni_attached),
+    # an instance or ENI moving to other security groups keeps rules all the way (a preference, never a cycle)
+    ("security group moves", _Builder.edges_security_group_moves),
+    # a listener port freed by a delete before a create takes it
+    ("ports", _Builder.edges_ports),
+    # a rule's name and (domain, url) are unique per listener: freed by a delete before a create takes them
+    ("rule matches", _Builder.edges_rule_matches),
+    # CLB limits (listeners per LB, rules per listener): deletes before the creates that need the room
+    ("capacity", lambda b: b.edges_capacity(b.capacity())),
+    # children of a deleted LB go with it (no call): their delete recorded after the LB's delete
+    ("cascade", _Builder.cascade),
+)
+
+
 def order_changes(changes: list[ResourceChange], config: Configuration | None, prior: State) -> OrderedOps:
     """Build the operation graph for ``changes`` and return its operations in a deterministic
     topological order. May upgrade changes (rules of a replaced listener -> replace, bound groups
     -> create-before-destroy, conflicting listener replaces -> delete-first) and says why in
     ``ResourceChange.reason``. Raises DiagnosticsError naming the cycle if there is one."""
     b = _Builder(changes, config, prior)
-    b.upgrade_rules_of_replaced_listeners()
-    b.auto_create_before_destroy()
-    # delete-first where a listener's replacement needs the port or the capacity its old self frees
-    b.force_delete_first(
-        [x for pair in b.listener_port_conflicts() for x in pair],
-        "delete-first: the new listener needs the port the old one holds",
-    )
-    b.force_delete_first(
-        [x for dels, creates, _ in b.capacity() for x in (*dels, *creates)],
-        "delete-first: the load balancer has no capacity for both at once",
-    )
-    b.inherit_create_before_destroy()
+    for _name, upgrade in UPGRADES:
+        upgrade(b)
     b.make_ops()
     b.mark_cascaded()
-    b.edges_references()
-    b.edges_repoint()
-    b.edges_rules_and_forwarding()
-    b.edges_eni_attached()
-    b.edges_security_group_moves()
-    b.edges_ports()
-    b.edges_rule_matches()
-    b.edges_capacity(b.capacity())
-    b.cascade()
+    for _name, step in STEPS:
+        step(b)
     if not nx.is_directed_acyclic_graph(b.g):
         raise _cycle_error(b.g, config)
 

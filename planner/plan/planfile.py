@@ -1,7 +1,7 @@
 """Saved plans: ``plan -out=FILE`` writes one, ``apply FILE`` applies exactly it, ``show FILE`` renders it.
 
 The file is one JSON document: Terraform's JSON plan representation (what ``show -json FILE``
-prints, see ``planner.plan.json_plan``) plus a private ``"clbplan_planfile"`` section holding
+prints, see ``planner.render.json_plan``) plus a private ``"clbplan_planfile"`` section holding
 what apply needs to check the plan is still the one reviewed: the state lineage and serial, a
 hash of the refreshed cloud, the configuration's content hash, the variables, the run's flags and
 the exact changes/operations/edges in an encoded form.
@@ -203,7 +203,7 @@ class SavedPlan:
 def build_document(planned: Any, *, options: dict, workdir: Path, state_path: Path,
                    salt: str | None = None, timestamp: str | None = None) -> dict:
     """The plan file document for a ``Planned`` (see ``planner.engine.pipeline``)."""
-    from planner.plan.json_plan import plan_json
+    from planner.render.json_plan import plan_json
 
     salt = salt or secrets.token_hex(16)
     plan = planned.plan
@@ -261,7 +261,16 @@ def read_plan_file(path: Path | str) -> SavedPlan:
     """Read and sanity-check a plan file; a wrong or damaged file is a clear diagnostic."""
     path = Path(path)
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        if text.startswith('{"@level":'):
+            raise DiagnosticsError([Diagnostic(
+                f"{path} is the output of `plan -json`, not a saved plan",
+                detail="`plan -json` streams Terraform's machine-readable UI (one JSON object per line), as "
+                       "Terraform's does; it used to print the JSON plan representation, which is now "
+                       "`clbplan show -json PLANFILE` only",
+                hint="create the plan with `clbplan plan -out=FILE`, then `clbplan apply FILE` "
+                     "(or `clbplan show -json FILE` for the JSON plan)")])
+        doc = json.loads(text)
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
         raise DiagnosticsError([Diagnostic(f"Failed to read plan file {path}", detail=str(e),
                                            hint="pass a file written by `clbplan plan -out=FILE`")]) from None
@@ -270,7 +279,7 @@ def read_plan_file(path: Path | str) -> SavedPlan:
         raise DiagnosticsError([Diagnostic(
             f"{path} is not a clbplan saved plan",
             detail="the file has no clbplan plan section of a supported format (the JSON printed by "
-                   "`plan -json` cannot be applied)",
+                   "`show -json` cannot be applied)",
             hint="create the plan with `clbplan plan -out=FILE`, then `clbplan apply FILE`")])
     saved = SavedPlan(path, doc, section)
     check_json_view(saved)
@@ -279,8 +288,8 @@ def read_plan_file(path: Path | str) -> SavedPlan:
 
 def _json_view_of(plan: Plan) -> dict:
     """The parts of the Terraform-JSON view a policy gate decides on, derived from the operations."""
-    from planner.plan.json_plan import _summary, operations_json, resource_changes_json
     from planner.redact import scrub_doc
+    from planner.render.json_plan import _summary, operations_json, resource_changes_json
 
     return scrub_doc({"resource_changes": resource_changes_json(plan),
                       "operations": operations_json(plan), "summary": _summary(plan)})

@@ -15,7 +15,7 @@ from typing import Any
 
 from planner.emulator import Emulator, default_emulator_path
 from planner.engine.pipeline import Planned, apply_plan, final_outputs, make_plan
-from planner.plan.render import render_plan
+from planner.render.text import render_plan
 from planner.state.backend import LocalBackend
 from planner.state.model import State
 

@@ -42,13 +42,22 @@ def ok(args: list[str], work: Path, monkeypatch) -> str:
     return r.output
 
 
+def plan_json(args: list[str], work: Path, monkeypatch) -> str:
+    """The JSON plan representation: plan -out, then show -json (plan -json streams the UI)."""
+    ok(["plan", "-out=.addresses.plan", *args], work, monkeypatch)
+    try:
+        return ok(["show", "-json", ".addresses.plan"], work, monkeypatch)
+    finally:
+        (work / ".addresses.plan").unlink()
+
+
 def planned(args: list[str], work: Path, monkeypatch) -> list[str]:
-    doc = json.loads(ok(["plan", "-json", *args], work, monkeypatch))
+    doc = json.loads(plan_json(list(args), work, monkeypatch))
     return sorted(c["address"] for c in doc["resource_changes"] if c["change"]["actions"] != ["no-op"])
 
 
 def test_json_plan_has_terraforms_module_shape(work, monkeypatch) -> None:
-    doc = json.loads(ok(["plan", "-json"], work, monkeypatch))
+    doc = json.loads(plan_json([], work, monkeypatch))
     # Terraform 1.11.4's order for this configuration: root first, then by module depth and path
     assert [c["address"] for c in doc["resource_changes"]] == [
         "terraform_data.root", "module.pool[0].terraform_data.lb", "module.pool[1].terraform_data.lb",
@@ -73,7 +82,7 @@ def test_json_plan_has_terraforms_module_shape(work, monkeypatch) -> None:
     # after apply, prior_state nests the same way
     ok(["apply", "-auto-approve"], work, monkeypatch)
     (work / "modules/pool/main.tf").write_text(FILES["modules/pool/main.tf"].replace("var.name\n}", "upper(var.name)\n}"))
-    doc = json.loads(ok(["plan", "-json"], work, monkeypatch))
+    doc = json.loads(plan_json([], work, monkeypatch))
     prior = doc["prior_state"]["values"]["root_module"]
     assert [k["address"] for k in prior["child_modules"]] == ["module.pool[0]", "module.pool[1]"]
     assert prior["child_modules"][1]["child_modules"][0]["address"] == "module.pool[1].module.sub"
@@ -105,7 +114,7 @@ def test_target_and_exclude_take_module_addresses(flag, expected, work, monkeypa
 
 def test_replace_a_resource_in_a_module_and_refuse_a_module(work, monkeypatch) -> None:
     ok(["apply", "-auto-approve"], work, monkeypatch)
-    doc = json.loads(ok(["plan", "-json", "-replace=module.pool[1].terraform_data.lb"], work, monkeypatch))
+    doc = json.loads(plan_json(["-replace=module.pool[1].terraform_data.lb"], work, monkeypatch))
     by = {c["address"]: c for c in doc["resource_changes"]}
     assert by["module.pool[1].terraform_data.lb"]["change"]["actions"] == ["delete", "create"]
     assert by["module.pool[1].terraform_data.lb"]["action_reason"] == "replace_by_request"

@@ -38,7 +38,10 @@ def apply(root: Path, monkeypatch) -> None:
 
 
 def plan_json(root: Path, monkeypatch) -> dict:
-    r = run(["plan", "-json"], root, monkeypatch)
+    r = run(["plan", "-out=.moves.plan"], root, monkeypatch)
+    assert r.exit_code == 0, r.output
+    r = run(["show", "-json", ".moves.plan"], root, monkeypatch)
+    (root / ".moves.plan").unlink()
     assert r.exit_code == 0, r.output
     return json.loads(r.output)
 

@@ -85,7 +85,9 @@ def test_registry_layout_paths_agree_with_terraform(tmp_path, monkeypatch) -> No
     _write(tmp_path, REGISTRY_LAYOUT)
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("TF_WORKSPACE", raising=False)
-    r = CliRunner().invoke(cli, ["plan", "-json"])
+    r = CliRunner().invoke(cli, ["plan", "-out=p"])
+    assert r.exit_code == 0, r.output
+    r = CliRunner().invoke(cli, ["show", "-json", "p"])
     assert r.exit_code == 0, r.output
     assert json.loads(r.output)["planned_values"]["outputs"]["w"]["value"] == TERRAFORM_SAYS
 

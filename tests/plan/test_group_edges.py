@@ -14,11 +14,12 @@ from click.testing import CliRunner
 
 from planner.cli.main import cli
 from planner.engine.pipeline import make_plan
-from planner.plan.markdown import render_markdown
 from planner.plan.model import group_node_id, is_group_node, waits_by_operation
 from planner.plan.planfile import read_plan_file
+from planner.render.markdown import render_markdown
 from planner.state.backend import LocalBackend
 from tests.support.progress import executed
+from tests.support.review import plan_doc
 
 USES_REAL_SCHEMA = True
 
@@ -160,9 +161,7 @@ def test_saved_plan_with_group_edges_applies_exactly_and_converges(work, tmp_pat
 
 
 def test_target_and_exclude_walk_through_the_group(work):
-    r = run("plan", work, '-target=alicloud_slb_server_group.g["g2"]', "-json")
-    assert r.exit_code == 0, r.output
-    doc = json.loads(r.output)["clbplan"]
+    doc = plan_doc(work, '-target=alicloud_slb_server_group.g["g2"]')["clbplan"]
     addrs = [o["address"] for o in doc["operations"]]
     # the target brings every instance it waits for through the group, and nothing else of its kind
     assert sum(a.startswith("alicloud_instance.x[") for a in addrs) == N_INSTANCES
@@ -170,17 +169,14 @@ def test_target_and_exclude_walk_through_the_group(work):
     assert [g["id"] for g in doc["groups"]] == [GROUP]
     assert sum(1 for e in doc["edges"] if e["before"] == GROUP) == 1
 
-    r = run("plan", work, "-exclude=alicloud_instance.x[7]", "-json")
-    assert r.exit_code == 0, r.output
-    addrs = [o["address"] for o in json.loads(r.output)["clbplan"]["operations"]]
+    addrs = [o["address"] for o in plan_doc(work, "-exclude=alicloud_instance.x[7]")["clbplan"]["operations"]]
     # every server group waits on all instances (through the group), so all of them go too
     assert not any(a.startswith("alicloud_slb_server_group") for a in addrs)
     assert "alicloud_instance.x[7]" not in addrs and "alicloud_instance.x[8]" in addrs
 
     r = run("apply", work, '-target=alicloud_slb_server_group.g["g2"]', "-auto-approve")
     assert r.exit_code == 0, r.output
-    r = run("plan", work, "-json")
-    left = [o["address"] for o in json.loads(r.output)["clbplan"]["operations"]]
+    left = [o["address"] for o in plan_doc(work)["clbplan"]["operations"]]
     assert sorted(left) == sorted(f'alicloud_slb_server_group.g["g{i}"]' for i in range(N_GROUPS) if i != 2)
 
 
@@ -195,9 +191,7 @@ def test_graph_type_plan_draws_the_group_once(work):
 def test_destroy_orders_every_instance_after_its_users_through_one_group(work):
     r = run("apply", work, "-auto-approve")
     assert r.exit_code == 0, r.output
-    r = run("plan", work, "-destroy", "-json")
-    assert r.exit_code == 0, r.output
-    doc = json.loads(r.output)["clbplan"]
+    doc = plan_doc(work, "-destroy")["clbplan"]
     before_delete = group_node_id("alicloud_instance.x", "before-delete")
     into = [e for e in doc["edges"] if e["after"] == before_delete]
     out_of = [e for e in doc["edges"] if e["before"] == before_delete]
@@ -214,9 +208,7 @@ def test_destroy_orders_every_instance_after_its_users_through_one_group(work):
 
 def test_json_plan_with_a_group_matches_the_schema(work):
     schema = json.loads((Path(__file__).parent.parent / "review" / "plan.schema.json").read_text())
-    r = run("plan", work, "-json")
-    assert r.exit_code == 0, r.output
-    doc = json.loads(r.output)
+    doc = plan_doc(work)
     errors = sorted(e.message for e in jsonschema.Draft202012Validator(schema).iter_errors(doc))
     assert errors == []
     assert doc["clbplan"]["groups"][0]["description"] == f"all {N_INSTANCES} writes of alicloud_instance.x"

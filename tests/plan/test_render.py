@@ -5,7 +5,7 @@ from __future__ import annotations
 from plan_fixtures import config, inst, rstate, state
 
 from planner.plan.build import plan_from
-from planner.plan.render import render_plan, render_state
+from planner.render.text import render_plan, render_state
 
 LB = "alicloud_slb_load_balancer.web"
 LB_ATTRS = {"load_balancer_name": "web", "address": "47.1.1.1", "address_type": "internet",

@@ -6,7 +6,7 @@ import json
 
 from planner.addresses import ResourceAddress
 from planner.state.backend import LocalBackend
-from tests.support.review import run, scenario_work
+from tests.support.review import plan_doc, run, scenario_work
 
 
 def _drift_weight(work, weight: int) -> None:
@@ -40,8 +40,7 @@ def test_weight_changed_outside_is_reported_and_accepted_by_refresh_only(tmp_pat
     assert r.exit_code == 2, r.output
     assert "This is a refresh-only plan" in r.output
 
-    r = run("plan", work, "-refresh-only", "-json")
-    doc = json.loads(r.output)
+    doc = plan_doc(work, "-refresh-only")
     assert {tuple(c["change"]["actions"]) for c in doc["resource_changes"]} == {("no-op",)}
     assert len(doc["resource_drift"]) == 1 and doc["applyable"] is True
     assert {"resource": "alicloud_slb_backend_server.default", "attribute": ["backend_servers"]} \

@@ -47,7 +47,7 @@ def test_every_scenario_show_json_matches_the_schema(name, tmp_path):
     assert doc["applyable"] == summary["has_changes"]
     ops = {o["id"] for o in doc["clbplan"]["operations"]}
     assert all(e["before"] in ops and e["after"] in ops for e in doc["clbplan"]["edges"])
-    assert run("plan", work, "-json").exit_code == 0  # plan -json prints the same representation
+    assert run("plan", work, "-json").exit_code == 0  # plan -json streams the machine-readable UI
 
 
 def test_replace_case_exact_fields(tmp_path):
@@ -109,9 +109,12 @@ def test_sensitive_values_are_masked_and_flagged(tmp_path):
     from test_planfile import SECRET_TF
 
     (tmp_path / "main.tf").write_text(SECRET_TF)
-    r = run("plan", tmp_path, "-json", env={"TF_VAR_lb_name": "s3cr3t-name"})
+    r = run("plan", tmp_path, "-json", "-out", tmp_path / "p.plan", env={"TF_VAR_lb_name": "s3cr3t-name"})
     assert r.exit_code == 0, r.output
-    assert "s3cr3t-name" not in r.output
+    assert "s3cr3t-name" not in r.output  # the machine-readable UI stream
+    r = run("show", tmp_path / "p.plan", "-json", env={"TF_VAR_lb_name": "s3cr3t-name"})
+    assert r.exit_code == 0, r.output
+    assert "s3cr3t-name" not in r.output  # the representation
     doc = json.loads(r.output)
     assert _errors(doc) == []
     lb = next(c for c in doc["resource_changes"] if c["address"] == "alicloud_slb_load_balancer.web")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from planner.addresses import ResourceAddress
-from planner.plan.markdown import MAX_CHARS, WARN, render_markdown
 from planner.plan.model import Action, Edge, Operation, OpKind, Plan, ResourceChange
+from planner.render.markdown import MAX_CHARS, WARN, render_markdown
 from tests.scenarios.scenario_runner import normalise
 from tests.support.review import check_golden, run, scenario_work
 

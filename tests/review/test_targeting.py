@@ -2,23 +2,18 @@
 
 from __future__ import annotations
 
-import json
-
-from tests.support.review import run, scenario_work
+from tests.support.review import plan_doc, run, scenario_work
 
 
-def _ops(output: str) -> list[str]:
-    doc = json.loads(output)
+def _ops(doc: dict) -> list[str]:
     return [f"{o['kind']} {o['address']}" for o in doc["clbplan"]["operations"]]
 
 
 def test_target_brings_its_dependencies_and_warns(tmp_path):
     work = scenario_work(tmp_path, "create_full_stack")
-    r = run("plan", work, "-target=alicloud_slb_listener.http", "-json")
-    assert r.exit_code == 0, r.output
-    doc = json.loads(r.output)
+    doc = plan_doc(work, "-target=alicloud_slb_listener.http")
     assert doc["complete"] is False and doc["clbplan"]["partial"] is True
-    assert _ops(r.output) == ["create alicloud_slb_load_balancer.web", "create alicloud_slb_server_group.app",
+    assert _ops(doc) == ["create alicloud_slb_load_balancer.web", "create alicloud_slb_server_group.app",
                               "create alicloud_slb_listener.http"]
 
     r = run("plan", work, "-target=alicloud_slb_listener.http")
@@ -29,27 +24,24 @@ def test_target_brings_its_dependencies_and_warns(tmp_path):
     assert r.exit_code == 0, r.output
     assert "Apply complete! Resources: 3 added" in r.output
     # what was left out is still pending
-    r = run("plan", work, "-json")
-    assert sorted(_ops(r.output)) == ["create alicloud_slb_rule.api", "create alicloud_slb_server_group.api"]
+    assert sorted(_ops(plan_doc(work))) == ["create alicloud_slb_rule.api", "create alicloud_slb_server_group.api"]
 
 
 def test_target_follows_cloud_rule_edges_without_references(tmp_path):
     work = scenario_work(tmp_path, "rule_needs_listener_without_reference")
-    r = run("plan", work, "-target=alicloud_slb_rule.api", "-json")
-    assert r.exit_code == 0, r.output
+    doc = plan_doc(work, "-target=alicloud_slb_rule.api")
     # the rule has no reference to the listener, but the cloud needs the listener first
-    assert "create alicloud_slb_listener.http" in _ops(r.output)
-    assert _ops(r.output)[-1] == "create alicloud_slb_rule.api"
+    assert "create alicloud_slb_listener.http" in _ops(doc)
+    assert _ops(doc)[-1] == "create alicloud_slb_rule.api"
 
 
 def test_exclude_removes_dependents(tmp_path):
     work = scenario_work(tmp_path, "create_full_stack")
-    r = run("plan", work, "-exclude=alicloud_slb_server_group.app", "-json")
-    assert r.exit_code == 0, r.output
-    ops = _ops(r.output)
+    doc = plan_doc(work, "-exclude=alicloud_slb_server_group.app")
+    ops = _ops(doc)
     # the listener uses the excluded group and the rule needs the listener: both are left out
     assert ops == ["create alicloud_slb_load_balancer.web", "create alicloud_slb_server_group.api"]
-    assert json.loads(r.output)["complete"] is False
+    assert doc["complete"] is False
 
 
 def test_replace_forces_a_replacement_and_updates_what_references_it(tmp_path):
@@ -58,9 +50,7 @@ def test_replace_forces_a_replacement_and_updates_what_references_it(tmp_path):
 
     use_config(work, HERE / "weight_set_to_zero" / "before")
     assert run("plan", work, "-detailed-exitcode").exit_code == 0
-    r = run("plan", work, "-replace=alicloud_slb_server_group.app", "-json")
-    assert r.exit_code == 0, r.output
-    doc = json.loads(r.output)
+    doc = plan_doc(work, "-replace=alicloud_slb_server_group.app")
     by_addr = {c["address"]: c for c in doc["resource_changes"]}
     group = by_addr["alicloud_slb_server_group.app"]
     assert group["action_reason"] == "replace_by_request"

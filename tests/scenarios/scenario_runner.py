@@ -11,7 +11,7 @@ import shutil
 from pathlib import Path
 
 from planner.engine.pipeline import Planned, apply_plan, final_outputs, make_plan
-from planner.plan.render import render_plan
+from planner.render.text import render_plan
 from planner.state.backend import LocalBackend
 
 HERE = Path(__file__).parent

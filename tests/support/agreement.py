@@ -98,9 +98,14 @@ def run_clbplan(case: str, work: Path, invoke: Callable[[list[str]], tuple[int, 
     out = []
     for step in steps(case):
         stage(work, step)
-        code, text = invoke(["plan", "-json", "-input=false"])
+        # the JSON plan representation, as Terraform gives it: plan -out, then show -json
+        code, text = invoke(["plan", "-input=false", "-no-color", "-out=.agreement.plan"])
         if code != 0:
             raise AssertionError(f"clbplan plan failed at {step.name}:\n{text}")
+        code, text = invoke(["show", "-json", ".agreement.plan"])
+        (work / ".agreement.plan").unlink(missing_ok=True)
+        if code != 0:
+            raise AssertionError(f"clbplan show -json failed at {step.name}:\n{text}")
         plan = json.loads(text)
         code, text = invoke(["apply", "-auto-approve", "-input=false", "-no-color"])
         if code != 0:

@@ -55,3 +55,18 @@ def check_golden(name: str, text: str) -> None:
         path.write_text(text)
     assert path.exists(), f"{path} is missing: run with {UPDATE}=1 and review it"
     assert text == path.read_text(), f"output differs from {path} ({UPDATE}=1 to rewrite after review)"
+
+
+def plan_doc(*args, env=None) -> dict:
+    """Terraform's JSON plan representation of ``clbplan plan ARGS``: saved with -out and read back
+    with ``show -json``, as in Terraform (``plan -json`` streams the machine-readable UI instead)."""
+    import json
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        plan_file = Path(tmp) / "p.plan"
+        r = run("plan", *args, "-out", plan_file, env=env)
+        assert r.exit_code == 0, r.output
+        shown = run("show", plan_file, "-json", env=env)
+        assert shown.exit_code == 0, shown.output
+        return json.loads(shown.stdout)

@@ -23,7 +23,7 @@ from typing import Any
 
 from planner.diff import get_schema, values_equal
 from planner.plan.model import Action, Plan, ResourceChange
-from planner.plan.render import fmt_value, operation_waits
+from planner.render.text import fmt_value, operation_waits
 from planner.values import contains_unknown, is_unknown
 
 MAX_CHARS = 65_000

@@ -1,0 +1,56 @@
+"""The values an apply sends for one operation, re-evaluated from the configuration.
+
+At plan time a reference to an object not yet created is "(known after apply)"; when the apply
+reaches an operation, its instance is evaluated again with the values applied so far, so the id
+is the real one now. The executor calls an instance of this class for each create and update, and
+``invalidate`` after recording each result (see :class:`planner.apply.ports.PlannedValues`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+from planner.addresses import ResourceAddress
+from planner.config.evaluation import InstanceValues
+from planner.config.model import Configuration
+from planner.diff import get_schema, planned_after, strip_unknown
+from planner.plan.model import Operation, OpKind
+from planner.values import UNKNOWN
+
+
+class ConfigPlannedValues:
+    """:class:`planner.apply.ports.PlannedValues` over an evaluated configuration.
+
+    ``cache`` keeps evaluated resource values between the operations of one apply, so an
+    evaluation does not rebuild every instance it references; ``invalidate`` drops the one that
+    just changed."""
+
+    def __init__(self, config: Configuration):
+        self.config = config
+        self.cache = InstanceValues()
+
+    def __call__(self, op: Operation, applied: Mapping[ResourceAddress, dict]) -> dict:
+        inst = self.config.resources.get(op.address)
+        if inst is None:
+            return strip_unknown(dict(op.change.after or {}))
+        attrs = self.config.evaluate_instance(op.address, _lookup_in(applied), self.cache)
+        prior = applied.get(op.address) if op.kind is OpKind.UPDATE and op.address in applied else None
+        after = planned_after(attrs, prior, get_schema(op.address.type), inst.lifecycle if prior else None)
+        if prior is not None:
+            after["id"] = prior.get("id")
+        else:
+            after["id"] = UNKNOWN
+        return strip_unknown(after)
+
+    def invalidate(self, address: ResourceAddress) -> None:
+        self.cache.invalidate(address)
+
+
+def _lookup_in(applied: Mapping[ResourceAddress, dict]) -> Callable[[ResourceAddress], dict | None]:
+    def lookup(a: ResourceAddress) -> dict | None:
+        if a.mode == "data":
+            # data sources were read at plan time and their results kept by the evaluator;
+            # config.data_sources holds only their arguments, so never hand those back
+            return None
+        return applied.get(a) if a in applied else None
+    return lookup
