@@ -319,7 +319,8 @@ def _removed_names(schema: Any) -> _Removed | None:
 def _drop_removed(attrs: dict[str, Any], gone: _Removed) -> None:
     names, nested = gone
     for n in names:
-        attrs.pop(n, None)
+        if attrs.get(n) is not None:  # null is what clbplan itself records for them (plans show it)
+            attrs[n] = None
     for b, sub in nested.items():
         items = attrs.get(b)
         for item in items if isinstance(items, list) else ():
