@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
 from planner.addresses import ResourceAddress
@@ -19,7 +19,7 @@ from planner.diagnostics import Diagnostic, DiagnosticsError
 from planner.plan.model import Operation, Plan, is_group_node, parse_group_node
 from planner.providers.retry import RetryPolicy
 from planner.providers.transport import InProcessTransport
-from planner.state.model import State
+from planner.state.model import ResourceState, State
 
 
 def verify_plan(plan: Plan, emulator: Any, refreshed: State, *, region: str = "cn-hangzhou",
@@ -45,7 +45,8 @@ def verify_plan(plan: Plan, emulator: Any, refreshed: State, *, region: str = "c
     provider = with_local(cloud, dry_run=True)
     executor = Executor(provider, parallelism=1, inline=True, journal=None, lineage=f"{refreshed.lineage}-verify",
                         planned_values=planned_values, dependencies=dependencies)
-    result = executor.run(plan.operations, plan.edges, _shadow_state(refreshed))
+    touched = {op.address for op in plan.operations}
+    result = executor.run(plan.operations, plan.edges, _shadow_state(refreshed, touched))
     if not result.failures:
         plan.verified = True
         return
@@ -83,25 +84,37 @@ def _copied(v: Any) -> Any:
     return copy.deepcopy(v)
 
 
-def _shadow_state(state: State) -> State:
-    """An independent copy of ``state`` for the shadow run (the executor updates it in place).
+def _shadow_state(state: State, touched: Collection[ResourceAddress] | None = None) -> State:
+    """A copy of ``state`` for the shadow run, which the executor updates: the original never changes.
 
     Equal to ``copy.deepcopy(state)``, field by field, but without deepcopy's per-object
-    bookkeeping over every value of every resource: at 10,000 load balancers that was most of a
-    verification that replays a handful of operations."""
+    bookkeeping. With ``touched`` (the addresses the plan's operations act on) only those resources
+    are copied and every other one is shared: the executor never changes a resource object in
+    place, it puts a new one under the address it applied (or deletes the entry), and only the
+    operations' own prior objects reach the provider, which may change what it is handed. At
+    10,000 load balancers copying every resource for a plan of 200 updates was 70% of verification."""
     out = copy.copy(state)
     for f in dataclasses.fields(state):
         if f.name != "resources":
             setattr(out, f.name, _copied(getattr(state, f.name)))
-    out.resources = {}
-    for addr, rs in state.resources.items():
-        c = copy.copy(rs)
-        for f in dataclasses.fields(rs):
-            v = getattr(rs, f.name)
-            if type(v) not in _SHARED:
-                setattr(c, f.name, _copied(v))
-        out.resources[addr] = c
+    if touched is None:
+        out.resources = {addr: _copied_resource(rs) for addr, rs in state.resources.items()}
+        return out
+    out.resources = dict(state.resources)
+    for addr in touched:
+        rs = state.resources.get(addr)
+        if rs is not None:
+            out.resources[addr] = _copied_resource(rs)
     return out
+
+
+def _copied_resource(rs: ResourceState) -> ResourceState:
+    c = copy.copy(rs)
+    for f in dataclasses.fields(rs):
+        v = getattr(rs, f.name)
+        if type(v) not in _SHARED:
+            setattr(c, f.name, _copied(v))
+    return c
 
 
 def _involved(plan: Plan, op: Operation) -> list[str]:

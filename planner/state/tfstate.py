@@ -271,6 +271,7 @@ def _decode_resource(state: State, r: dict[str, Any], i: int) -> None:
     schema = MANAGED.get(type_name)
     schema_sensitive = schema.sensitive if schema else set()
     own_provider = r["provider"] == provider_string(provider, module)
+    gone = _removed_names(schema) if schema is not None else None
     for inst in instances:
         key = inst.get("index_key")
         if key is not None and (isinstance(key, bool) or not isinstance(key, int | str)):
@@ -293,10 +294,38 @@ def _decode_resource(state: State, r: dict[str, Any], i: int) -> None:
             deps = [_parse(d) for d in dep_texts]  # ResourceAddress.parse, without the extra call
         except (ValueError, TypeError, AttributeError) as e:  # AttributeError: a dependency that is not text
             raise FormatError(f"{addr}: invalid dependency: {e}")
+        if gone is not None:
+            _drop_removed(attrs, gone)
         rid = attrs.pop("id", None)  # in memory the id lives in ResourceState.id (as after a refresh)
         marked = _sensitive_names(inst.get("sensitive_attributes")) - schema_sensitive
         state.resources[addr] = ResourceState(addr, "" if rid is None else str(rid), attrs, provider, deps,
                                               sensitive=marked, extra=extra)
+
+
+# (removed names here, {block name: the same for its items}), or None when nothing was removed
+_Removed = tuple[tuple[str, ...], dict[str, Any]]
+
+
+def _removed_names(schema: Any) -> _Removed | None:
+    """Where ``schema`` has attributes the provider removed (``GONE``), once per block.
+
+    Terraform's state upgrade drops attributes the provider's schema no longer has; without this an
+    older state (``subnet_id`` on every ECS instance) would plan one "-> null" update per object."""
+    names = tuple(n for n, a in schema.attributes.items() if a.removed)
+    nested = {b: sub for b, bt in schema.blocks.items() if (sub := _removed_names(bt)) is not None}
+    return (names, nested) if names or nested else None
+
+
+def _drop_removed(attrs: dict[str, Any], gone: _Removed) -> None:
+    names, nested = gone
+    for n in names:
+        if attrs.get(n) is not None:  # null is what clbplan itself records for them (plans show it)
+            attrs[n] = None
+    for b, sub in nested.items():
+        items = attrs.get(b)
+        for item in items if isinstance(items, list) else ():
+            if isinstance(item, dict):
+                _drop_removed(item, sub)
 
 
 def flat_instances(doc: dict[str, Any]) -> list[dict[str, Any]]:

@@ -105,3 +105,18 @@ def test_shadow_state_is_a_deep_copy():
     assert st.resources[addr].attributes["servers"][0]["server_ids"] == ["i-1"]
     assert st.resources[addr].dependencies == [dep] and st.resources[addr].sensitive == {"name"}
     assert st.outputs["o"]["value"] == [1] and st.foreign[0]["instances"] == []
+
+
+def test_shadow_state_copies_only_what_the_plan_touches():
+    touched = ResourceAddress("alicloud_slb_server_group", "a", "lb1")
+    other = ResourceAddress("alicloud_slb_server_group", "a", "lb2")
+    st = State(lineage="L", serial=3)
+    for addr in (touched, other):
+        st.resources[addr] = ResourceState(addr, f"rsp-{addr.key}", {"servers": [{"server_ids": ["i-1"]}]})
+    shadow = _shadow_state(st, {touched, ResourceAddress("alicloud_slb_listener", "new", "lb1")})
+    assert shadow == copy.deepcopy(st)
+    assert shadow.resources[other] is st.resources[other]          # shared: never changed in place
+    assert shadow.resources[touched] is not st.resources[touched]  # handed to the provider: a copy
+    shadow.resources[touched].attributes["servers"][0]["server_ids"].append("i-2")
+    del shadow.resources[other]
+    assert st.resources[touched].attributes["servers"][0]["server_ids"] == ["i-1"] and other in st.resources

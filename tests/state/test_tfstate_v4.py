@@ -233,3 +233,44 @@ def test_clbplans_older_format_is_still_read_and_upgraded_on_write(tmp_path: Pat
     doc = json.loads((tmp_path / "clbplan.tfstate").read_text())
     assert doc["version"] == 4 and doc["serial"] == 4 and doc["lineage"] == legacy["lineage"]
     assert doc["resources"][0]["instances"][0]["attributes"]["id"] == "abc"
+
+
+INSTANCE_CONFIG = CONFIG.split('resource "alicloud_slb_load_balancer"')[0] + '''
+resource "alicloud_security_group" "app" {
+  security_group_name = "v4-sg"
+  vpc_id              = alicloud_vpc.main.id
+}
+resource "alicloud_instance" "app" {
+  instance_name   = "v4-app"
+  image_id        = "ubuntu_22_04_x64_20G_alibase_20240508.vhd"
+  instance_type   = "ecs.g6.large"
+  vswitch_id      = alicloud_vswitch.main.id
+  security_groups = [alicloud_security_group.app.id]
+}
+'''
+
+
+def test_attributes_the_provider_removed_are_dropped_from_an_older_state_not_planned_away(tmp_path: Path) -> None:
+    """A state written before the provider removed ``subnet_id``/``io_optimized`` (provider < 1.210.0,
+    or clbplan before it followed that removal) holds them on every ECS instance. Terraform's state
+    upgrade drops attributes the schema no longer has, so such a state plans empty; it must not plan
+    one "subnet_id -> null" update per instance (10,000 of them on the 10k benchmark's old state)."""
+    (tmp_path / "main.tf").write_text(INSTANCE_CONFIG)
+    r = run("apply", "-auto-approve", str(tmp_path))
+    assert r.exit_code == 0, r.output
+    path = tmp_path / "clbplan.tfstate"
+    doc = json.loads(path.read_text())
+    inst = next(x for x in doc["resources"] if x["type"] == "alicloud_instance")["instances"][0]["attributes"]
+    inst["subnet_id"] = inst["vswitch_id"]
+    inst["io_optimized"] = "optimized"
+    path.write_text(json.dumps(doc, indent=2) + "\n")
+    r = run("plan", "-detailed-exitcode", str(tmp_path))
+    assert r.exit_code == 0, r.output
+    assert "No changes." in r.output and "subnet_id" not in r.output
+    # the next state written no longer carries their old values (as after Terraform's state upgrade)
+    (tmp_path / "main.tf").write_text(INSTANCE_CONFIG.replace('"v4-app"', '"v4-app2"'))
+    r = run("apply", "-auto-approve", str(tmp_path))
+    assert r.exit_code == 0 and "1 changed" in r.output, r.output
+    doc = json.loads(path.read_text())
+    inst = next(x for x in doc["resources"] if x["type"] == "alicloud_instance")["instances"][0]["attributes"]
+    assert inst.get("subnet_id") is None and inst.get("io_optimized") is None and inst["instance_name"] == "v4-app2"
