@@ -52,6 +52,7 @@ from planner.redact import shorten
 from planner.render.text import render_state
 from planner.state.model import ResourceState, State
 from planner.state.session import open_state
+from planner.state.tfstate import cty_type
 
 
 class CliHooks:
@@ -320,9 +321,10 @@ def output(name, state_path, json_, raw):
     outputs = backend_for(Path.cwd(), state_path, "0s").read().outputs
     if name is None:
         if json_:
+            # Terraform's layout: two-space indent, keys sorted, the value's cty type as its state records it
             click.echo(json.dumps({k: {"value": v.get("value"), "sensitive": bool(v.get("sensitive")),
-                                       "type": _type_name(v.get("value"))}
-                                   for k, v in sorted(outputs.items())}, indent=2))
+                                       "type": cty_type(v.get("value"))}
+                                   for k, v in outputs.items()}, indent=2, sort_keys=True))
             return
         if not outputs:
             click.echo("Warning: No outputs found\n\nThe state file either has no outputs defined, or all the "
@@ -338,7 +340,7 @@ def output(name, state_path, json_, raw):
         )])
     value = outputs[name].get("value")
     if json_:
-        click.echo(json.dumps(value))
+        click.echo(json.dumps(value, separators=(",", ":"), sort_keys=True))  # compact, as Terraform's
     elif raw:
         if not isinstance(value, (str, int, float, bool)):
             raise DiagnosticsError([Diagnostic("Unsupported value for raw output",
@@ -347,18 +349,6 @@ def output(name, state_path, json_, raw):
         click.echo(value if not isinstance(value, bool) else str(value).lower(), nl=False)
     else:
         click.echo(format_value(value))  # indented HCL, as `terraform output NAME` prints it
-
-
-def _type_name(value) -> str:
-    if isinstance(value, bool):
-        return "bool"
-    if isinstance(value, (int, float)):
-        return "number"
-    if isinstance(value, list):
-        return "list"
-    if isinstance(value, dict):
-        return "object"
-    return "string"
 
 
 @click.command("import")
