@@ -9,9 +9,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from planner.cli.main import cli
+from tests.support.cli import invoke_in as _run
 
 CONFIG = """
 resource "terraform_data" "lb" {
@@ -25,15 +24,6 @@ output "secret" {
   sensitive = true
 }
 """
-
-
-def _run(cwd, *args):
-    old = os.getcwd()
-    os.chdir(cwd)
-    try:
-        return CliRunner().invoke(cli, list(args), catch_exceptions=False)
-    finally:
-        os.chdir(old)
 
 
 def test_outputs_print_as_indented_hcl(tmp_path):

@@ -9,16 +9,13 @@ same payloads (ids, timestamps and elapsed seconds aside), in an order Terraform
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 from collections import Counter
-from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from planner.cli.main import cli
+from tests.support.cli import invoke_in as _invoke
 from tests.ui.record import HERE, JSON, normalise
 
 EXPECTED = json.loads((HERE / "expected.json").read_text())["json"]
@@ -26,15 +23,6 @@ TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$")
 TYPES = {"version", "log", "diagnostic", "planned_change", "resource_drift", "change_summary", "outputs",
          "apply_start", "apply_progress", "apply_complete", "apply_errored", "refresh_start", "refresh_complete"}
 RESOURCE_KEYS = ["addr", "module", "resource", "implied_provider", "resource_type", "resource_name", "resource_key"]
-
-
-def _invoke(work: Path, *args: str):
-    old = os.getcwd()
-    os.chdir(work)
-    try:
-        return CliRunner().invoke(cli, list(args), catch_exceptions=False)
-    finally:
-        os.chdir(old)
 
 
 @pytest.fixture(scope="module")

@@ -10,31 +10,16 @@ from __future__ import annotations
 import json
 import re
 import shutil
-from pathlib import Path
 
 import pytest
 
 from planner.cli import progress
 from planner.cli.progress import go_duration
+from tests.support.cli import invoke_in as _clbplan
 from tests.ui.record import HERE, HUMAN, normalise
 
 EXPECTED = json.loads((HERE / "expected.json").read_text())
 PROGRESS = re.compile(r"^\S+: (Creating\.\.\.|Modifying|Destroying|Still |\w+ complete after )")
-
-
-def _clbplan(work: Path, *args: str):
-    import os
-
-    from click.testing import CliRunner
-
-    from planner.cli.main import cli
-
-    old = os.getcwd()
-    os.chdir(work)
-    try:
-        return CliRunner().invoke(cli, list(args), catch_exceptions=False)
-    finally:
-        os.chdir(old)
 
 
 def _progress_lines(stdout: str) -> list[str]:
