@@ -404,6 +404,10 @@ class LocalBackend:
             except json.JSONDecodeError as e:
                 raise StateError(f"the state file is corrupt: {e.msg}",
                                  pos=SourcePos(str(path), e.lineno, e.colno), hint=restore)
+            except (ValueError, RecursionError) as e:  # a 5,000-digit number; arrays nested 100,000 deep
+                why = ("a number has more digits than Python reads (4,300)" if isinstance(e, ValueError)
+                       else "its values are nested too deeply to read")
+                raise StateError(f"the state file {path} is corrupt: {why}", hint=restore) from None
             return self._decode(doc, path, restore)
         finally:
             if was:
@@ -581,7 +585,8 @@ def decode_document(doc: Any, where: str, restore: str) -> State:
     try:
         return decode_v4(doc)
     except FormatError as e:
-        raise StateError(f"{where} is not a valid state (format 4): {e}", hint=restore)
+        raise StateError(f"{where} is not a valid state (format 4): {e}",
+                         hint=f"correct that value in {where}, or {restore}") from None
     except (KeyError, TypeError, ValueError) as e:
         raise StateError(f"{where} is not a valid state (format 4): {e}", hint=restore)
 

@@ -26,6 +26,7 @@ import re
 from typing import Any
 
 from planner.addresses import ResourceAddress, parse_module_path
+from planner.state.conform import BadValue, check_fields, kind_of, resource_fields
 from planner.state.model import ResourceState, State
 
 TF_STATE_VERSION = 4
@@ -225,16 +226,20 @@ def decode_v4(doc: dict[str, Any]) -> State:
 
         state.lineage = str(uuid.uuid4())  # Terraform treats "" as "no lineage yet"
     state.terraform_version = tf_version or ""
-    outputs = doc.get("outputs") or {}
+    outputs = doc.get("outputs")
+    if outputs is None:
+        outputs = {}
     if not isinstance(outputs, dict):
-        raise FormatError("'outputs' must be an object")
+        raise FormatError(f"outputs: expected an object, got {kind_of(outputs)}")
     for name, o in outputs.items():
         if not isinstance(o, dict) or "value" not in o:
             raise FormatError(f"output {name!r} has no value")
         state.outputs[name] = {"value": o["value"], "sensitive": bool(o.get("sensitive", False))}
-    resources = doc.get("resources") or []
-    if not isinstance(resources, list):
-        raise FormatError("'resources' must be a list")
+    resources = doc.get("resources")
+    if resources is None:
+        resources = []
+    if not isinstance(resources, list):  # (read as "no resources", the plan would create them all again)
+        raise FormatError(f"resources: expected a list, got {kind_of(resources)}")
     for i, r in enumerate(resources):
         if not isinstance(r, dict):
             raise FormatError(f"resource #{i + 1} is not an object")
@@ -249,12 +254,24 @@ def _decode_resource(state: State, r: dict[str, Any], i: int) -> None:
     mode, type_name, name = r["mode"], r["type"], r["name"]
     if mode not in ("managed", "data"):
         raise FormatError(f"resource #{i + 1} ({type_name}.{name}) has an invalid mode {mode!r}")
-    instances = r.get("instances") or []
+    instances = r.get("instances")
+    if instances is None:
+        instances = []
     if not isinstance(instances, list):
-        raise FormatError(f"resource {type_name}.{name}: 'instances' must be a list")
+        raise FormatError(f"resources[{i}].instances ({type_name}.{name}): expected a list, got {kind_of(instances)}")
     provider = local_provider(r["provider"])
+    if mode == "managed" and provider is not None and managed_type(type_name):
+        for j, x in enumerate(instances):  # ours: a malformed object is an error, not someone else's
+            where = f"resources[{i}].instances[{j}] ({type_name}.{name})"
+            if not isinstance(x, dict):
+                raise FormatError(f"{where}: expected an object, got {kind_of(x)}")
+            if "attributes" in x and not isinstance(x["attributes"], dict):
+                raise FormatError(f"{where.replace(' (', '.attributes (', 1)}: expected an object, "
+                                  f"got {kind_of(x['attributes'])}")
+            if "attributes" not in x and "attributes_flat" not in x and not x.get("deposed"):
+                raise FormatError(f"{where}: the 'attributes' field is missing")
     if (mode != "managed" or provider is None or not managed_type(type_name)
-            or any(not isinstance(x, dict) or "attributes" not in x or x.get("deposed") for x in instances)):
+            or any("attributes" not in x or x.get("deposed") for x in instances)):
         state.foreign.append(r)  # not ours to plan: written back exactly as read
         return
     module_text = r.get("module") or ""
@@ -272,15 +289,21 @@ def _decode_resource(state: State, r: dict[str, Any], i: int) -> None:
     schema_sensitive = schema.sensitive if schema else set()
     own_provider = r["provider"] == provider_string(provider, module)
     gone = _removed_names(schema) if schema is not None else None
-    for inst in instances:
+    fields = resource_fields(schema) if schema is not None else None
+    for j, inst in enumerate(instances):
         key = inst.get("index_key")
         if key is not None and (isinstance(key, bool) or not isinstance(key, int | str)):
             raise FormatError(f"resource {type_name}.{name}: invalid index_key {key!r}")
         addr = ResourceAddress(type_name, name, key, mode, module)
-        attrs = inst.get("attributes")
-        if not isinstance(attrs, dict):
-            attrs = {}
-        attrs = _unwrap_dynamic(type_name, dict(attrs))
+        if addr in state.resources:
+            raise FormatError(f"resources[{i}].instances[{j}] ({addr}): a second object for {addr} "
+                              f"(index_key {key!r} appears twice)")
+        attrs = _unwrap_dynamic(type_name, dict(inst["attributes"]))
+        if fields is not None:
+            try:
+                check_fields(fields, attrs, f"resources[{i}].instances[{j}].attributes")
+            except BadValue as e:
+                raise FormatError(f"{e} ({addr})") from None
         extra: dict[str, Any] = {}
         for k in ("status", "schema_version", "private", "create_before_destroy"):
             if k in inst:
@@ -290,6 +313,11 @@ def _decode_resource(state: State, r: dict[str, Any], i: int) -> None:
         if not own_provider:
             extra["provider_string"] = r["provider"]
         dep_texts = inst.get("clbplan_dependencies") or inst.get("dependencies") or []
+        if not isinstance(dep_texts, list) or not all(isinstance(d, str) for d in dep_texts):
+            field_name = "clbplan_dependencies" if inst.get("clbplan_dependencies") else "dependencies"
+            raise FormatError(f"resources[{i}].instances[{j}].{field_name} ({addr}): expected a list of "
+                              f"resource addresses (strings), got {kind_of(dep_texts)}"
+                              + ("" if not isinstance(dep_texts, list) else " with an element that is not a string"))
         try:
             deps = [_parse(d) for d in dep_texts]  # ResourceAddress.parse, without the extra call
         except (ValueError, TypeError, AttributeError) as e:  # AttributeError: a dependency that is not text
@@ -297,6 +325,10 @@ def _decode_resource(state: State, r: dict[str, Any], i: int) -> None:
         if gone is not None:
             _drop_removed(attrs, gone)
         rid = attrs.pop("id", None)  # in memory the id lives in ResourceState.id (as after a refresh)
+        if fields is not None and not rid:  # (a provider drops an object whose id is gone from the state)
+            raise FormatError(f"resources[{i}].instances[{j}].attributes.id ({addr}): "
+                              f"{'missing' if rid is None else 'empty'}; every object in the state has the id "
+                              f"the cloud gave it")
         marked = _sensitive_names(inst.get("sensitive_attributes")) - schema_sensitive
         state.resources[addr] = ResourceState(addr, "" if rid is None else str(rid), attrs, provider, deps,
                                               sensitive=marked, extra=extra)
