@@ -43,6 +43,7 @@ from planner.providers.base import CallContext, PartialCreateError, ProviderErro
 from planner.providers.errors import TransportError
 from planner.providers.retry import RetryPolicy
 from planner.schema import get_schema
+from planner.state.journal import JournalWriteError
 from planner.state.journal import client_token as _journal_client_token
 from planner.state.model import ResourceState, State
 from planner.values import UNKNOWN, contains_unknown
@@ -159,6 +160,7 @@ class Executor:
         self._run_id = ""
         self._event_lock = threading.Lock()
         self._batch_kinds: dict[tuple[str, OpKind], bool] = {}
+        self.journal_errors: list[JournalWriteError] = []  # completions a full disk kept off the journal
 
     # -- events / journal ----------------------------------------------------------------------
 
@@ -181,7 +183,12 @@ class Executor:
 
     def _complete(self, op: Operation, result: ResourceState | None, deleted: bool = False) -> None:
         if self.journal is not None:
-            self.journal.complete(self._token(op), op.address, result, deleted=deleted)
+            try:
+                self.journal.complete(self._token(op), op.address, result, deleted=deleted)
+            except JournalWriteError as e:
+                # a full disk: the call's intent is on disk, so the next run settles it against the
+                # cloud (same ClientToken); the result is in the state this run writes, if it can
+                self.journal_errors.append(e)
 
     # -- the run -------------------------------------------------------------------------------
 
@@ -268,7 +275,7 @@ class Executor:
             return
         except Exception as e:
             for op in run.ops:
-                if not isinstance(e, TransportError):
+                if not isinstance(e, TransportError | JournalWriteError):  # (no intent: no call made)
                     # refused cleanly: nothing for recovery to reconcile. A lost
                     # response leaves the intent open so recover() settles it.
                     self._complete(op, None)

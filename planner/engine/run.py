@@ -37,7 +37,8 @@ from planner.engine.pipeline import (
     open_provider,
 )
 from planner.plan.planfile import SavedPlan, check_fresh, check_state, saved_var_file
-from planner.state.backend import LocalBackend
+from planner.state.backend import LocalBackend, StateWriteError
+from planner.state.journal import JournalWriteError
 from planner.state.model import State
 from planner.state.session import StateSession, open_state
 
@@ -226,9 +227,12 @@ def _apply(request: RunRequest, session: StateSession, outcome: RunOutcome, hook
         # a renamed provider alias: the state records the block's provider from now on (as Terraform)
         moved_provider = any(rs.provider != state.resources[a].provider
                              for a, rs in planned.prior.resources.items() if a in state.resources)
-        if outputs != state.outputs or moved_provider:
+        if outputs != state.outputs or moved_provider or session.recovered:
             state.outputs = outputs
-            session.backend.write(state)
+            session.state = state
+            # a journal an earlier run left (disk full, killed) is folded into the state now and
+            # trimmed, rather than replayed by every later run until the next real change
+            session.save()
         outcome.status = RunStatus.UNCHANGED
         return outcome
     if fresh and not hooks.approve(planned):
@@ -246,6 +250,27 @@ def _apply(request: RunRequest, session: StateSession, outcome: RunOutcome, hook
         if not result.failures and not result.interrupted and (fresh or not opts.partial):
             state.outputs = final_outputs(planned, state, var_args=request.var_args, var_files=var_files)
         session.state = state
-        session.save()
+        try:
+            session.save()
+        except (StateWriteError, JournalWriteError) as e:
+            raise _not_saved(e, result, session) from None
     outcome.status, outcome.state, outcome.result = RunStatus.APPLIED, state, result
     return outcome
+
+
+def _not_saved(err: StateWriteError | JournalWriteError, result: ApplyResult, session: StateSession) -> DiagnosticsError:
+    """The cloud changed but the state could not be written (a full disk): say what happened, that
+    nothing is lost, and how the next run picks it up."""
+    done = result.executed
+    if not done:
+        return err
+    shown = ", ".join(done[:8]) + (f" and {len(done) - 8} more" if len(done) > 8 else "")
+    where = getattr(session.backend, "where", "the state")
+    return DiagnosticsError([Diagnostic(
+        f"the apply changed the cloud but could not save the state: {err.summary}",
+        detail=f"{len(done)} operation(s) finished in the cloud: {shown}. {where} still holds the state from "
+               f"before this apply; every call this apply made is recorded in the journal "
+               f"{session.journal.path}.",
+        hint=f"free some space on the filesystem of {err.path.parent} (df -h {err.path.parent}) and run "
+             f"`clbplan apply` again: it first recovers the journal's operations into the state (nothing is "
+             f"created twice), then plans what is left. Do not delete the journal")])

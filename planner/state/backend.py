@@ -63,6 +63,22 @@ class StateError(DiagnosticsError):
         super().__init__([Diagnostic(summary, pos, detail, hint)])
 
 
+class StateWriteError(StateError):
+    """The state file could not be written (disk full, file too large, quota, I/O error). The file
+    keeps its previous content: writes go to a temp file that is renamed only once complete."""
+
+    def __init__(self, path: Path, err: OSError):
+        self.path, self.errno = path, err.errno
+        why = err.strerror or str(err)
+        super().__init__(
+            f"cannot write the state file {path}: {why}",
+            detail=f"{path} is unchanged: it still holds the state as it was before this write (clbplan "
+                   f"writes a temporary file beside it and renames it only once it is complete; the "
+                   f"temporary file was removed)",
+            hint=f"free some space on the filesystem of {path.parent} (df -h {path.parent}) and run the "
+                 f"command again")
+
+
 class StateLockedError(StateError):
     """Another run holds the state lock; ``info`` names it (None if it left no lock info)."""
 
@@ -306,7 +322,11 @@ class LocalBackend:
                           f"running. If it was killed during an apply, its unfinished operations are "
                           f"recovered from the journal.", file=sys.stderr)
             info = LockInfo.new(operation, self.path)
-            _atomic_write_bytes(self.lock_info_path, json.dumps(info.to_json(), indent=2).encode() + b"\n")
+            try:
+                _atomic_write_bytes(self.lock_info_path, json.dumps(info.to_json(), indent=2).encode() + b"\n")
+            except OSError as e:  # the flock above is the lock; the info only names its holder
+                print(f"clbplan: could not write the lock info file {self.lock_info_path} ({e.strerror}); "
+                      f"the state is locked all the same, but a second run cannot say by whom.", file=sys.stderr)
             try:
                 yield info
             finally:
@@ -484,10 +504,17 @@ class LocalBackend:
         data = _render(state, lines)
         _sweep_temps(self.path)
         _sweep_temps(self.backup_path)
-        if self.path.exists():
-            self._keep_backup()
-        _atomic_write_bytes(self.path, data)
+        self._store(data)
         self._known = _Summary(_stat_key(self.path), state.lineage, state.version, state.serial, digest)
+
+    def _store(self, data: bytes) -> None:
+        """Keep the backup, then replace the state file; a full disk leaves the old file as it was."""
+        try:
+            if self.path.exists():
+                self._keep_backup()
+            _atomic_write_bytes(self.path, data)
+        except OSError as e:
+            raise StateWriteError(self.path, e) from None
 
     def replace(self, state: State) -> None:
         """Store ``state`` exactly as given (its lineage and serial): ``state push`` and migration,
@@ -495,10 +522,8 @@ class LocalBackend:
         lines, digest = _encode(state)
         data = _render(state, lines)
         _sweep_temps(self.path)
-        if self.path.exists():
-            self._keep_backup()
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        _atomic_write_bytes(self.path, data)
+        self._store(data)
         self._known = _Summary(_stat_key(self.path), state.lineage, state.version, state.serial, digest)
 
     def _stored_summary(self) -> _Summary | None:
@@ -543,7 +568,12 @@ class LocalBackend:
         try:
             os.link(self.path, tmp)
         except OSError:
-            _write_temp(tmp, self.path.read_bytes())
+            try:
+                _write_temp(tmp, self.path.read_bytes())
+            except BaseException:  # a full disk: no half-written backup left behind
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)
+                raise
         try:
             os.replace(tmp, self.backup_path)
         finally:

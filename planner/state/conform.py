@@ -189,6 +189,9 @@ Fields = dict[str, tuple[frozenset[type], Checker]]
 
 def _block_checker(block: BlockType) -> Checker:
     fields = _fields(block)
+    # what the provider's code reads from every block without a null check (servers[*].port):
+    # a block in a state always has them, so null or missing is damage, not "unset"
+    required = tuple((n, a.type) for n, a in block.attributes.items() if a.required)
 
     def check_block(v: Any) -> Any:
         if v is None:
@@ -200,10 +203,19 @@ def _block_checker(block: BlockType) -> Checker:
                 raise _bad(f"an object (a {block.name} block)", item).under(f"[{i}]")
             try:
                 check_fields(fields, item)
+                for name, type_name in required:
+                    if item.get(name) is None:
+                        raise BadValue(f"expected {_article(type_name)}, got "
+                                       f"{'null' if name in item else 'nothing'} (every {block.name} block has "
+                                       f"one)", f".{name}")
             except BadValue as e:
                 raise e.under(f"[{i}]") from None
         return v
     return check_block
+
+
+def _article(type_name: str) -> str:
+    return {"string": "a string", "number": "a number", "bool": "a bool"}.get(type_name, f"a {type_name}")
 
 
 def _field(check: Checker) -> tuple[frozenset[type], Checker]:

@@ -34,10 +34,22 @@ from pathlib import Path
 from typing import Any
 
 from planner.addresses import ResourceAddress
-from planner.state.backend import _fsync_dir, _json_default, _now, _temp_name, _write_temp
+from planner.state.backend import StateError, _fsync_dir, _json_default, _now, _temp_name, _write_temp
 from planner.state.model import ResourceState, State
 
 INTENT, COMPLETE, RESOLVE = "intent", "complete", "resolve"
+
+
+class JournalWriteError(StateError):
+    """A journal record could not be written (disk full, ...). Raised before the call it announces
+    is made, so that call never happens; a lost completion only leaves its intent pending, which the
+    next run settles against the cloud."""
+
+    def __init__(self, path: Path, err: OSError):
+        self.path, self.errno = path, err.errno
+        super().__init__(f"cannot write the journal {path}: {err.strerror or err}",
+                         hint=f"free some space on the filesystem of {path.parent} (df -h {path.parent}) and "
+                              f"run the command again")
 
 
 def journal_path(state_path: Path, lineage: str) -> Path:
@@ -211,16 +223,21 @@ class Journal:
             rec.seq = self._seq + 1
             line = json.dumps(rec.to_json(), separators=(",", ":"), ensure_ascii=False,
                               default=_json_default).encode("utf-8") + b"\n"
-            fd = self._open_for_append()
+            try:
+                fd = self._open_for_append()
+            except OSError as e:
+                raise JournalWriteError(self.path, e) from None
             start = os.lseek(fd, 0, os.SEEK_END)
             try:
                 view = memoryview(line)
                 while view:
                     n = os.write(fd, view)
                     view = view[n:]
-            except BaseException:
+            except BaseException as e:
                 with contextlib.suppress(OSError):
                     os.ftruncate(fd, start)  # no half record for the next one to be glued to
+                if isinstance(e, OSError):
+                    raise JournalWriteError(self.path, e) from None
                 raise
             self._seq = rec.seq
             self._records.append(rec)
@@ -232,7 +249,10 @@ class Journal:
             with self._guard:
                 upto, fd = self._seq, self._fd
             if fd is not None:
-                os.fsync(fd)
+                try:
+                    os.fsync(fd)
+                except OSError as e:  # (NFS and some others report a full disk only here)
+                    raise JournalWriteError(self.path, e) from None
                 self.fsyncs += 1
             self._synced = upto
 
@@ -333,14 +353,35 @@ class Journal:
                 try:
                     _write_temp(tmp, data)
                     os.replace(tmp, self.path)
-                except BaseException:
+                except BaseException as e:
                     with contextlib.suppress(OSError):
                         os.unlink(tmp)
-                    raise
+                    if not isinstance(e, OSError):
+                        raise
+                    try:  # a full disk: what is kept is part of the file, so its own blocks hold it
+                        self._rewrite_in_place(data)
+                    except OSError:
+                        raise JournalWriteError(self.path, e) from None
                 _fsync_dir(self.path.parent)
             self._records = keep
             self.skipped_lines = 0
             self._synced = self._seq  # what was kept was rewritten and fsync'd
+
+    def _rewrite_in_place(self, data: bytes) -> None:
+        """The checkpoint when no temp file fits (disk full): overwrite from the start, then cut.
+
+        Not atomic, unlike the rename; it is only the fallback, because leaving the old journal
+        would make the next run replay completions the state already holds (replaying a
+        create-before-destroy's delete after its create would drop the new object)."""
+        fd = os.open(self.path, os.O_WRONLY | os.O_CLOEXEC)
+        try:
+            view, offset = memoryview(data), 0
+            while offset < len(data):
+                offset += os.pwrite(fd, view[offset:], offset)
+            os.ftruncate(fd, len(data))
+            os.fsync(fd)
+        finally:
+            os.close(fd)
 
     def close(self) -> None:
         with self._sync, self._guard:

@@ -11,7 +11,8 @@ clbplan", and the state file is never rewritten by it.
 Found on the old code: ``"frontend_port": {}`` -> ``TypeError: int() argument must be ...``,
 ``"load_balancer_id": ["x"]`` -> ``TypeError: unhashable type: 'list'``, ``"maintenance_time": -1``
 -> ``'int' object is not iterable``, ``"port": ""`` -> ``ValueError: invalid literal for int()``
-(all "This is a bug"); ``"attributes": ["x"]`` was read as no attributes, so the plan sent the
+``servers[1].port: null`` -> ``int() argument must be ... not 'NoneType'`` (all "This is a
+bug"); ``"attributes": ["x"]`` was read as no attributes, so the plan sent the
 cloud a request without ids; ``"resources": {}`` and ``"instances": ""`` were read as "no
 resources" (the next apply would create everything a second time); a 5,000-digit number ->
 "Exceeds the limit (4300 digits)" ("This is a bug").
@@ -149,6 +150,9 @@ LISTENER = "alicloud_slb_listener"
      ".attributes.maintenance_time: expected a list of maintenance_time blocks, got a number"),
     (lambda d: _instance(d, "alicloud_slb_server_group_server_attachment")["attributes"].update(port=""),
      ".attributes.port: expected a number, got the string ''"),
+    (lambda d: next(r for r in d["resources"] if r["type"] == "alicloud_slb_server_group" and r["name"] == "web")
+     ["instances"][0]["attributes"]["servers"][0].update(port=None),
+     ".attributes.servers[0].port: expected a number, got null (every servers block has one)"),
     (lambda d: _instance(d, LISTENER).update(attributes=["x"]), ".attributes (alicloud_slb_listener."),
     (lambda d: _instance(d, LISTENER).update(attributes="x"), "expected an object, got a string"),
     (lambda d: _instance(d, LISTENER).pop("attributes"), "the 'attributes' field is missing"),
