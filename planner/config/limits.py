@@ -9,6 +9,7 @@ They are documented in docs/limits.md.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 # instances of one resource, data source or module call (count / for_each)
@@ -22,6 +23,12 @@ MAX_STRING_CHARS = 16 * 2**20
 MAX_ITERATIONS = 2_000_000
 # bits of a whole number (local.a * local.a, squared 30 times, is a 2^30-bit number)
 MAX_INT_BITS = 100_000
+
+# brackets, braces, parentheses and ${ } of one expression (or one .tf.json value) inside each other;
+# the parser and the evaluator recurse once per level, and Python's stack ends near 200 levels
+MAX_NESTING = 100
+# modules calling modules (root -> module.a -> module.a.module.b ...)
+MAX_MODULE_DEPTH = 64
 
 HINT = "see docs/limits.md; a real configuration stays far below this, so check the expression for a mistake"
 
@@ -125,3 +132,35 @@ class Budget:
         if self.used > MAX_ITERATIONS:
             raise LimitExceeded(f"for expressions in this configuration have run more than "
                                 f"{_fmt(MAX_ITERATIONS)} iterations, clbplan's limit for one run")
+
+
+_OPENERS = "([{"
+_BRACKET = re.compile(r"[\[\](){}]")
+
+
+def too_deep(text: str, limit: int = MAX_NESTING) -> tuple[int, int] | None:
+    """(line, column) where brackets first nest deeper than ``limit``, or None.
+
+    A scan of the raw text, strings and comments included: it runs before the parser (which would
+    recurse until Python's stack gives out). Brackets inside strings only count when they are left
+    open, and a real file never leaves a hundred of them open; a file with fewer opening brackets
+    than the limit is not scanned at all."""
+    if sum(text.count(c) for c in _OPENERS) <= limit:
+        return None
+    depth = 0
+    for m in _BRACKET.finditer(text):
+        if m.group() in _OPENERS:
+            depth += 1
+            if depth > limit:
+                at = m.start()
+                return text.count("\n", 0, at) + 1, at - text.rfind("\n", 0, at)
+        elif depth:
+            depth -= 1
+    return None
+
+
+def longest_line(text: str) -> tuple[int, int]:
+    """(line, 1) of the longest line: where a parse that ran out of stack most likely failed."""
+    lines = text.split("\n")
+    best = max(range(len(lines)), key=lambda i: len(lines[i]), default=0)
+    return best + 1, 1

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import hcl2
 
-from planner.config import ir, parse_cache
+from planner.config import ir, limits, parse_cache
 from planner.config.hclparse import SyntaxProblem, parse_expression, parse_text
 from planner.config.terraform_block import check_module as check_terraform_settings
 from planner.diagnostics import Diagnostic, DiagnosticBag, DiagnosticsError, SourcePos
@@ -79,9 +79,21 @@ def display_path(directory: str | Path, name: str) -> str:
 
 
 def _parse_one(text: str, is_json: bool) -> ir.Body | SyntaxProblem:
+    deep = limits.too_deep(text)
+    if deep is not None:  # refused before the parser recurses into it (RecursionError, "This is a bug")
+        return SyntaxProblem(
+            "Expression too deeply nested",
+            f"Brackets, braces and parentheses nest more than {limits.MAX_NESTING} levels deep here; "
+            f"clbplan's limit is {limits.MAX_NESTING} levels.", *deep, hint=limits.HINT)
     try:
         return parse_json_text(text) if is_json else parse_text(text)
     except SyntaxProblem as p:
+        if p.summary == "Expression too deeply nested" and (p.line, p.col) == (1, 1):
+            # a long chain without brackets (a + b + ...; x ? y : x ? ...): point at the longest line
+            p.line, p.col = limits.longest_line(text)
+            p.detail = ("An expression chains more operators or conditionals than clbplan can parse "
+                        "(several hundred); the longest line of the file is shown.")
+            p.hint = p.hint or limits.HINT
         return p
 
 
@@ -420,6 +432,11 @@ def parse_json_text(text: str) -> ir.Body:
         data = json.loads(text)
     except json.JSONDecodeError as e:
         raise SyntaxProblem("Invalid JSON", e.msg, e.lineno, e.colno) from None
+    except ValueError as e:  # a number of more than 4,300 digits
+        raise SyntaxProblem("Invalid JSON", str(e).split(";")[0], 1, 1) from None
+    except RecursionError:  # (too_deep refuses these first; parse_json_text may be called alone)
+        raise SyntaxProblem("Expression too deeply nested", "The JSON nests too deeply to read.",
+                            *limits.too_deep(text, 1) or (1, 1), hint=limits.HINT) from None
     if not isinstance(data, dict):
         raise SyntaxProblem("Invalid JSON configuration", "The root of a .tf.json file must be an object.", 1, 1)
     finder = _LineFinder(text)

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from planner.config import ir
+from planner.config.limits import MAX_MODULE_DEPTH as MAX_DEPTH  # one limit for init and plan
 from planner.config.module_manifest import MODULES_DIR, ModuleRecord, read_manifest, write_manifest
 from planner.config.module_registry import RegistryClient
 from planner.config.module_sources import (
@@ -36,8 +37,6 @@ from planner.config.module_sources import (
 from planner.config.terraform_block import _NotLiteral, shown_dir, static_value
 from planner.config.version_constraints import ConstraintError, Constraints
 from planner.diagnostics import Diagnostic, DiagnosticBag, DiagnosticsError, SourcePos
-
-MAX_DEPTH = 64
 
 
 @dataclass

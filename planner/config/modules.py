@@ -17,9 +17,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from planner.config import ir
+from planner.config.limits import HINT
+from planner.config.limits import MAX_MODULE_DEPTH as MAX_DEPTH  # a recursion that slipped through stops here
 from planner.diagnostics import DiagnosticBag, DiagnosticsError, SourcePos
 
-MAX_DEPTH = 64  # deeper than any real configuration; a recursion that slipped through stops here
 INIT_HINT = "run clbplan init (or terraform init) in the root module's directory to install it"
 CALL_META = {"source", "version", "count", "for_each", "providers", "depends_on"}
 
@@ -188,7 +189,17 @@ def load_children(root, bag: DiagnosticBag) -> bool:
                 ok = False
                 continue
             real = os.path.realpath(directory)
-            if real in ancestors or depth >= MAX_DEPTH:
+            if real not in ancestors and depth >= MAX_DEPTH:
+                parts = (*mod.path, name)
+                chain = " -> ".join(f'"{p}"' for p in parts) if len(parts) <= 6 else " -> ".join(
+                    [*(f'"{p}"' for p in parts[:2]), f"… {len(parts) - 4} more …", *(f'"{p}"' for p in parts[-2:])])
+                bag.add("Modules nested too deeply", spos,
+                        detail=f'Module call "{name}" would be module number {depth + 1} in one chain of '
+                               f"modules calling modules ({chain}); clbplan's limit is {MAX_DEPTH} levels.",
+                        hint=HINT)
+                ok = False
+                continue
+            if real in ancestors:
                 parts = (*mod.path, name)
                 chain = " -> ".join(["(root)", *("module." + ".module.".join(parts[:i + 1])
                                                  for i in range(len(parts)))])
