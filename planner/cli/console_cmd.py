@@ -58,6 +58,13 @@ class ConsoleSession:
             return ("The console evaluates expressions against the configuration and its state, as "
                     "`terraform console` does.\nType an expression such as var.region or "
                     "alicloud_slb_load_balancer.web.address; `exit` or Ctrl-D ends the session."), False
+        from planner.config import limits
+
+        if limits.too_deep(line) is not None:  # the parser would recurse until Python gives up
+            raise DiagnosticsError([Diagnostic(
+                "Expression too deeply nested",
+                detail=f"Brackets, braces and parentheses nest more than {limits.MAX_NESTING} levels deep; "
+                       f"clbplan's limit is {limits.MAX_NESTING} levels.", hint=limits.HINT)])
         try:
             expr = parse_expression(line)
             self._check_declared(expr)

@@ -492,6 +492,12 @@ class ModuleEvaluator:
             spec = specs.get(name, ANY)
             if not needs_hcl_parse(spec):
                 return text
+            if limits.too_deep(text) is not None:  # the parser would recurse until Python gives up
+                self.bag.add("Invalid value for input variable", pos,
+                             detail=f"The value given for var.{name} nests brackets more than "
+                                    f"{limits.MAX_NESTING} levels deep; clbplan's limit is "
+                                    f"{limits.MAX_NESTING} levels.", hint=limits.HINT)
+                return None
             try:
                 e = parse_expression(text)
                 return self.ev.ev(e, Scope(_no_refs_root("A variable value")))
@@ -549,11 +555,20 @@ class ModuleEvaluator:
             self.bag.add("Invalid file encoding", SourcePos(disp, 1, 1),
                          detail=f"The variables file is not valid UTF-8 (byte {e.start}).", hint="save the file as UTF-8")
             return
+        deep = limits.too_deep(text)
+        if deep is not None:
+            self.bag.add("Expression too deeply nested", SourcePos(disp, *deep),
+                         detail=f"Brackets, braces and parentheses nest more than {limits.MAX_NESTING} levels "
+                                f"deep here; clbplan's limit is {limits.MAX_NESTING} levels.", hint=limits.HINT)
+            return
         if path.name.endswith(".json"):
             try:
                 data = json.loads(text)
             except json.JSONDecodeError as e:
                 self.bag.add("Invalid JSON in variables file", SourcePos(disp, e.lineno, e.colno), detail=e.msg)
+                return
+            except ValueError as e:  # a number of more than 4,300 digits
+                self.bag.add("Invalid JSON in variables file", SourcePos(disp, 1, 1), detail=str(e).split(";")[0])
                 return
             if not isinstance(data, dict):
                 self.bag.add("Invalid variables file", SourcePos(disp, 1, 1),

@@ -51,8 +51,13 @@ def read_manifest(workdir: Path) -> dict[str, ModuleRecord]:
         return {}
     except OSError as e:
         raise DiagnosticsError([Diagnostic("Failed to read module manifest", None, f"{shown}: {e.strerror}.")])
+    except UnicodeDecodeError as e:
+        raw = f"not UTF-8 text (byte {e.start})"  # fails to parse below, with the usual message
     try:
-        doc = json.loads(raw)
+        try:
+            doc = json.loads(raw)
+        except RecursionError:
+            raise ValueError("nested too deeply") from None
         items = doc["Modules"]
         if not isinstance(items, list):
             raise TypeError

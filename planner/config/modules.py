@@ -84,11 +84,18 @@ def read_manifest(root: str | Path) -> dict[str, ManifestRecord]:
     except OSError as e:
         raise DiagnosticsError([_diag("Failed to read module manifest", SourcePos(shown, 1, 1),
                                       f"{shown} cannot be read: {e.strerror}.", INIT_HINT)]) from None
+    except UnicodeDecodeError as e:
+        raise DiagnosticsError([_diag("Failed to read module manifest", SourcePos(shown, 1, 1),
+                                      f"{shown} is not UTF-8 text (byte {e.start}).", INIT_HINT)]) from None
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as e:
         raise DiagnosticsError([_diag("Failed to read module manifest", SourcePos(shown, e.lineno, e.colno),
                                       f"{shown} is not valid JSON: {e.msg}.", INIT_HINT)]) from None
+    except (ValueError, RecursionError):  # a 5,000-digit number; arrays nested thousands deep
+        raise DiagnosticsError([_diag("Failed to read module manifest", SourcePos(shown, 1, 1),
+                                      f"{shown} is not a module manifest (too deep or too large a number "
+                                      "to read).", INIT_HINT)]) from None
     mods = doc.get("Modules") if isinstance(doc, dict) else None
     if not isinstance(mods, list):
         raise DiagnosticsError([_diag("Failed to read module manifest", SourcePos(shown, 1, 1),

@@ -321,6 +321,12 @@ def _backend_block(settings: TerraformSettings, b: ir.Block, fn: str) -> None:
     if kind == "local" and "path" in config and (not isinstance(config["path"], str) or not config["path"]):
         settings.backend_problems.add("Invalid backend path", pos, detail='The local backend\'s "path" must be a non-empty string.')
         return
+    for name in ("path", "workspace_dir"):  # (a file name cannot hold a NUL byte: "\u0000" in HCL)
+        if kind == "local" and isinstance(config.get(name), str) and "\x00" in config[name]:
+            settings.backend_problems.add("Invalid backend path", pos,
+                                          detail=f'The local backend\'s "{name}" contains a NUL character ("\\u0000"); '
+                                                 "no file name can.")
+            return
     if kind == "pg":
         for name in ("conn_str", "schema_name"):
             if name in config and not isinstance(config[name], str):

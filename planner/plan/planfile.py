@@ -287,6 +287,10 @@ def read_plan_file(path: Path | str) -> SavedPlan:
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
         raise DiagnosticsError([Diagnostic(f"Failed to read plan file {path}", detail=str(e),
                                            hint="pass a file written by `clbplan plan -out=FILE`")]) from None
+    except (ValueError, RecursionError):  # nested thousands deep, or a 5,000-digit number: not ours
+        raise DiagnosticsError([Diagnostic(f"Failed to read plan file {path}",
+                                           detail="its JSON nests too deeply or holds too large a number to read",
+                                           hint="pass a file written by `clbplan plan -out=FILE`")]) from None
     section = doc.get(SECTION) if isinstance(doc, dict) else None
     if not isinstance(section, dict) or section.get("format") != PLANFILE_FORMAT:
         raise DiagnosticsError([Diagnostic(

@@ -31,6 +31,7 @@ from planner.state.backend import LocalBackend, StateError, parse_duration
 DEFAULT = "default"
 DATA_DIR = ".terraform"
 ENVIRONMENT_FILE = "environment"
+MAX_NAME_BYTES = 200
 
 
 def _data_dir(workdir: Path, env: Mapping[str, str] | None = None) -> Path:
@@ -42,6 +43,11 @@ def name_problem(name: str) -> str | None:
     """Why ``name`` cannot be a workspace name (Terraform: it must survive URL path escaping), or None."""
     if not name:
         return "a workspace name cannot be empty"
+    if name in (".", ".."):  # its state folder would be terraform.tfstate.d itself, or the checkout
+        return f"{name!r} is not a valid workspace name: it names a folder, not a workspace"
+    if len(name.encode()) > MAX_NAME_BYTES:  # it is a folder name: the filesystem refuses longer ones
+        return (f"a workspace name of {len(name.encode())} bytes is too long: clbplan's limit is "
+                f"{MAX_NAME_BYTES} bytes (it becomes a folder name under terraform.tfstate.d)")
     if quote(name, safe="!$&'()*+,;=:@~-._") != name or "/" in name:
         return (f"{name!r} is not a valid workspace name: use letters, digits, '-', '_' and '.', "
                 "nothing that needs escaping in a URL path")
@@ -103,7 +109,12 @@ def open_backend(workdir: Path, *, state_path: str | Path | None = None, lock_ti
         return backend_from_config(workdir, config, ws, lock_timeout=seconds)
     path = configured_state_path(workdir, ws)
     if create_dirs and not path.parent.is_dir():
-        path.parent.mkdir(parents=True, exist_ok=True)  # as Terraform's local backend does for its path
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)  # as Terraform's local backend does for its path
+        except OSError as e:
+            raise StateError(f"cannot create the folder {path.parent} of the state file {path}: {e.strerror}",
+                             hint='check backend "local" { path = ... } (and workspace_dir) in the '
+                                  "configuration: it must name a place this user can write") from None
     backend = LocalBackend(path, lock_timeout=seconds)
     backend.workspace = ws
     return backend
