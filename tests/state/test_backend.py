@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from planner.state import backend as backend_mod
-from planner.state.backend import LocalBackend, StateError, parse_duration
+from planner.state.backend import LocalBackend, StateError, StateWriteError, parse_duration
 from planner.state.model import State
 
 from .conftest import rstate
@@ -152,7 +152,7 @@ def test_failed_rename_leaves_old_state_intact_and_no_temp(state_path: Path, sam
 
     monkeypatch.setattr(backend_mod.os, "replace", crash)
     sample_state.outputs["x"] = {"value": 1, "sensitive": False}
-    with pytest.raises(OSError):
+    with pytest.raises(StateWriteError, match="No space left on device"):  # a located error, not a crash
         be.write(sample_state)
     assert state_path.read_bytes() == before
     assert not [p for p in state_path.parent.iterdir() if ".tmp-" in p.name]
