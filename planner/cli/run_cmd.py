@@ -34,7 +34,9 @@ from planner.cli.prompt_vars import ask_for_missing_variables
 from planner.cli.review import (
     emit_plan,
     has_changes,
+    has_output_changes,
     make_options,
+    planned_output_changes,
     render_text,
     review_options,
     save_plan,
@@ -77,7 +79,7 @@ class CliHooks:
         if self.json:
             json_plan_stream(planned, self.opts)
             return
-        echo_plan(render_text(planned.plan, self.opts))
+        echo_plan(render_text(planned.plan, self.opts, planned_output_changes(planned, self.opts)))
         echo_warnings(planned.config.warnings)
 
     def approve(self, planned: Planned) -> bool:
@@ -199,7 +201,8 @@ def plan(directory, var_args, var_files, lock_timeout, state_path, parallelism, 
     request = RunRequest(workdir, backend, opts, apply=False, var_args=var_args, var_files=var_files,
                          parallelism=parallelism, lock=lock)
     outcome = _run(request, CliHooks(opts, show=show))
-    if detailed and has_changes(outcome.planned.plan, opts):
+    if detailed and (has_changes(outcome.planned.plan, opts)
+                     or has_output_changes(planned_output_changes(outcome.planned, opts))):
         raise SystemExit(EXIT_CHANGES)
 
 
