@@ -219,7 +219,8 @@ def show_saved(path: str, *, json_: bool = False, markdown: bool = False) -> Non
         return
     opts = ReviewOptions.from_json(saved.options)
     if markdown:
-        click.echo(render_markdown(saved.plan, partial=opts.partial, refresh_only=opts.refresh_only), nl=False)
+        click.echo(render_markdown(saved.plan, partial=opts.partial, refresh_only=opts.refresh_only,
+                                   outputs=saved.terraform_json.get("output_changes")), nl=False)
         return
     outputs = {} if opts.refresh_only else saved.terraform_json.get("output_changes") or {}
     click.echo(render_text(saved.plan, opts, outputs), nl=False)
