@@ -43,6 +43,7 @@ from planner.cli.review import (
     show_saved,
 )
 from planner.cli.warnings_out import echo_warnings
+from planner.config.types import cty_type
 from planner.diagnostics import Diagnostic, DiagnosticsError, collapse_instances
 from planner.diff import Differ
 from planner.engine.options import PlanOptions
@@ -54,7 +55,6 @@ from planner.redact import shorten
 from planner.render.text import render_state
 from planner.state.model import ResourceState, State
 from planner.state.session import open_state
-from planner.state.tfstate import cty_type
 
 
 class CliHooks:
@@ -326,7 +326,7 @@ def output(name, state_path, json_, raw):
         if json_:
             # Terraform's layout: two-space indent, keys sorted, the value's cty type as its state records it
             click.echo(json.dumps({k: {"value": v.get("value"), "sensitive": bool(v.get("sensitive")),
-                                       "type": cty_type(v.get("value"))}
+                                       "type": v.get("type") or cty_type(v.get("value"))}
                                    for k, v in outputs.items()}, indent=2, sort_keys=True))
             return
         if not outputs:

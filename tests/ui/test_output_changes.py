@@ -108,3 +108,11 @@ def test_recording_still_matches_terraform(name, tmp_path):
     (work / "main.tf").write_text(CASES[name][0][0].lstrip())
     subprocess.run(["terraform", "init", "-input=false"], cwd=work, env=env, capture_output=True, check=True)
     assert run_case(CASES[name], ["terraform"], env, work) == RECORDED[name]
+
+
+@pytest.mark.parametrize("name", ["apply_update", "apply_only_outputs"])
+def test_apply_ends_with_terraforms_outputs_section(name, tmp_path, monkeypatch):
+    """Also when only outputs changed (no resource was touched): Terraform lists the outputs."""
+    monkeypatch.setenv("TF_IN_AUTOMATION", "1")
+    tf, ours = RECORDED[name]["stdout"], replay(name, tmp_path)["stdout"]
+    assert ours[ours.index("\nApply complete!"):] == tf[tf.index("\nApply complete!"):]
