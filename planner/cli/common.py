@@ -164,6 +164,8 @@ class ApplyReport:
         report = cls(outcome.status, destroy=plan.destroy, drift=len(plan.drift))
         result = outcome.result
         if result is None:
+            if outcome.status is RunStatus.UNCHANGED:  # Terraform lists the outputs after any apply
+                report.outputs = dict(outcome.state.outputs)
             return report
         kinds = {op.id: op.kind for op in plan.operations}
         executed = [kinds[i] for i in result.executed if i in kinds]
@@ -217,6 +219,6 @@ class ApplyReport:
                        "fixing the cause.", err=True)
             raise SystemExit(self.exit_code)
         click.echo(self.summary())
-        if self.status is RunStatus.APPLIED and self.outputs and not self.destroy:
+        if self.status in (RunStatus.APPLIED, RunStatus.UNCHANGED) and self.outputs and not self.destroy:
             click.echo("\nOutputs:\n")
             click.echo(outputs_text(self.outputs), nl=False)

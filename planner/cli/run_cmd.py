@@ -35,13 +35,16 @@ from planner.cli.prompt_vars import ask_for_missing_variables
 from planner.cli.review import (
     emit_plan,
     has_changes,
+    has_output_changes,
     make_options,
+    planned_output_changes,
     render_text,
     review_options,
     save_plan,
     show_saved,
 )
 from planner.cli.warnings_out import echo_warnings
+from planner.config.types import cty_type
 from planner.diagnostics import Diagnostic, DiagnosticsError, collapse_instances
 from planner.diff import Differ
 from planner.engine.options import PlanOptions
@@ -53,7 +56,6 @@ from planner.redact import shorten
 from planner.render.text import render_state
 from planner.state.model import ResourceState, State
 from planner.state.session import open_state
-from planner.state.tfstate import cty_type
 
 
 class CliHooks:
@@ -79,7 +81,7 @@ class CliHooks:
         if self.json:
             json_plan_stream(planned, self.opts)
             return
-        echo_plan(render_text(planned.plan, self.opts))
+        echo_plan(render_text(planned.plan, self.opts, planned_output_changes(planned, self.opts)))
         echo_warnings(planned.config.warnings)
 
     def approve(self, planned: Planned) -> bool:
@@ -212,7 +214,8 @@ def plan(directory, var_args, var_files, lock_timeout, state_path, parallelism, 
     request = RunRequest(workdir, backend, opts, apply=False, var_args=var_args, var_files=var_files,
                          parallelism=parallelism, lock=lock)
     outcome = _run(request, CliHooks(opts, show=show))
-    if detailed and has_changes(outcome.planned.plan, opts):
+    if detailed and (has_changes(outcome.planned.plan, opts)
+                     or has_output_changes(planned_output_changes(outcome.planned, opts))):
         raise SystemExit(EXIT_CHANGES)
 
 
@@ -336,7 +339,7 @@ def output(name, state_path, json_, raw):
         if json_:
             # Terraform's layout: two-space indent, keys sorted, the value's cty type as its state records it
             click.echo(json.dumps({k: {"value": v.get("value"), "sensitive": bool(v.get("sensitive")),
-                                       "type": cty_type(v.get("value"))}
+                                       "type": v.get("type") or cty_type(v.get("value"))}
                                    for k, v in outputs.items()}, indent=2, sort_keys=True))
             return
         if not outputs:
