@@ -165,8 +165,19 @@ def render_markdown(*args: Any, **kw: Any) -> str:
 def _render_markdown(plan: Plan, *, limit: int = MAX_CHARS, partial: bool = False,
                     refresh_only: bool = False, title: str = "clbplan plan") -> str:
     """The PR comment; never longer than ``limit`` characters; the summary is never cut."""
-    from planner.plan.targeting import relevant_drift
+    head = _verdict(plan, partial=partial, refresh_only=refresh_only, title=title)
+    destructive = _destructive(plan)
+    # the lists below the table may be long (a plan replacing thousands of objects): they get at
+    # most half of what is left after the table, and say how many entries they leave out
+    list_budget = max(0, (limit - len("\n".join(head))) // 2)
+    head += _lists(plan, destructive, list_budget, refresh_only=refresh_only)
+    head_text = "\n".join(head) + "\n"
+    shown = destructive + [c for c in plan.changes if c.action in (Action.CREATE, Action.UPDATE)]
+    return _with_details(plan, head_text, shown, limit)
 
+
+def _verdict(plan: Plan, *, partial: bool, refresh_only: bool, title: str) -> list[str]:
+    """Section 1: the title, the verdict line, the targeting and verification notes, the table."""
     head: list[str] = [f"### {title}", ""]
     add, change, destroy = plan.counts
     replaced = sum(1 for c in plan.changes if c.action.is_replace)
@@ -186,10 +197,15 @@ def _render_markdown(plan: Plan, *, limit: int = MAX_CHARS, partial: bool = Fals
     table = _summary_table(plan)
     if table:
         head += [""] + table
-    destructive = _destructive(plan)
-    # the lists below the table may be long (a plan replacing thousands of objects): they get at
-    # most half of what is left after the table, and say how many entries they leave out
-    list_budget = max(0, (limit - len("\n".join(head))) // 2)
+    return head
+
+
+def _lists(plan: Plan, destructive: list[ResourceChange], list_budget: int, *, refresh_only: bool
+           ) -> list[str]:
+    """Sections 2 and 3: destroyed or replaced, moved or forgotten, drift; each capped at half of
+    ``list_budget`` characters."""
+    from planner.plan.targeting import relevant_drift
+
     lists: list[str] = []
     if destructive:
         lists += ["", f"#### {WARN} Destroyed or replaced", ""]
@@ -210,10 +226,12 @@ def _render_markdown(plan: Plan, *, limit: int = MAX_CHARS, partial: bool = Fals
         lists += _capped([f"- {_code(str(d.address))} "
                           + ("deleted" if d.after is None else "changed: " + ", ".join(_code(n) for n in d.changed))
                           for d in drift], list_budget // 2, "changed outside clbplan")
-    head += lists
-    head_text = "\n".join(head) + "\n"
+    return lists
 
-    shown = destructive + [c for c in plan.changes if c.action in (Action.CREATE, Action.UPDATE)]
+
+def _with_details(plan: Plan, head_text: str, shown: list[ResourceChange], limit: int) -> str:
+    """Sections 4 and 5 after ``head_text``: as many resource details as fit in ``limit``, then the
+    operation list if it fits too; when something is cut, a note says what."""
     changes_head = "\n#### Changes\n\n" if shown else ""
     note_tmpl = ("\n> {warn} **Output truncated**: {n} of {total} resource details{ops} left out to stay "
                  "under {limit:,} characters. Run `clbplan show FILE` for the full plan.\n")
