@@ -15,7 +15,7 @@ from pathlib import Path
 import click
 
 from planner.addresses import ResourceAddress
-from planner.cli import json_ui
+from planner.cli import json_ui, live_status
 from planner.cli.common import (
     EXIT_CHANGES,
     EXIT_ERROR,
@@ -29,6 +29,7 @@ from planner.cli.common import (
     workdir_of,
 )
 from planner.cli.interrupts import graceful_interrupts, report_interrupted
+from planner.cli.live_status import LiveStatus
 from planner.cli.progress import Progress
 from planner.cli.prompt_vars import ask_for_missing_variables
 from planner.cli.review import (
@@ -48,7 +49,7 @@ from planner.diagnostics import Diagnostic, DiagnosticsError, collapse_instances
 from planner.diff import Differ
 from planner.engine.options import PlanOptions
 from planner.engine.pipeline import Planned, _evaluate, _load, open_provider, remember_secrets
-from planner.engine.run import RunHooks, RunOutcome, RunRecoveryError, RunRequest, RunStatus, run
+from planner.engine.run import RunOutcome, RunRecoveryError, RunRequest, RunStatus, run
 from planner.hclvalue import format_value
 from planner.plan.planfile import check_backend, is_plan_file, plan_workdir, read_plan_file
 from planner.redact import shorten
@@ -68,6 +69,7 @@ class CliHooks:
         self.auto_approve = auto_approve or json_
         self._show = show
         self.json = json_
+        self._live: LiveStatus | None = None
 
     def note(self, text: str) -> None:
         click.echo(text, err=True)
@@ -104,7 +106,16 @@ class CliHooks:
     def on_event(self, planned: Planned, state: State):
         if self.json:
             return Progress(planned.plan.operations, state, json_ui.hook_sink)
-        return progress(planned, state)
+        if live_status.wanted() and planned.plan.operations:
+            verb = "Destroying" if self.opts.destroy else "Applying"
+            self._live = LiveStatus(len(planned.plan.operations), verb)
+        return progress(planned, state, self._live)
+
+    def close(self) -> None:
+        """Erase the live status line before the summary (or an error) is printed."""
+        if self._live is not None:
+            self._live.close()
+            self._live = None
 
     def interrupts(self):
         return graceful_interrupts()
@@ -153,7 +164,7 @@ def _require_approval(json_: bool, auto_approve: bool) -> None:
                    "plan file, or enable the -auto-approve option.")])
 
 
-def _run(request: RunRequest, hooks: RunHooks) -> RunOutcome:
+def _run(request: RunRequest, hooks: CliHooks) -> RunOutcome:
     """engine.run with a recovery failure turned into the operator's message."""
     try:
         return run(request, hooks)
@@ -164,6 +175,8 @@ def _run(request: RunRequest, hooks: RunHooks) -> RunOutcome:
             "Everything else was recovered and saved in the state; these stay in the journal and are retried "
             "by the next apply. Fix what the cloud reports above (or remove the object by hand), then run "
             "clbplan apply again.") from None
+    finally:
+        hooks.close()
 
 
 @click.command("plan")
