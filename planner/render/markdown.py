@@ -247,8 +247,23 @@ def _render_markdown(plan: Plan, *, limit: int = MAX_CHARS, partial: bool = Fals
     ``outputs``: the plan's ``output_changes`` (JSON plan), listed under "Changes to outputs";
     ``context``: where the plan was made (``planner.cli.review_context``), named under the title;
     ``plan_file``: the saved plan, named in the command that applies it."""
-    from planner.plan.targeting import relevant_drift
+    head = _verdict(plan, partial=partial, refresh_only=refresh_only, title=title, outputs=outputs,
+                    context=context, plan_file=plan_file)
+    destructive = _destructive(plan)
+    # the lists below the table may be long (a plan replacing thousands of objects): they get at
+    # most half of what is left after the table, and say how many entries they leave out
+    list_budget = max(0, (limit - len("\n".join(head))) // 2)
+    head += _lists(plan, destructive, list_budget, refresh_only=refresh_only, outputs=outputs)
+    head_text = "\n".join(head) + "\n"
+    shown = destructive + [c for c in plan.changes if c.action in (Action.CREATE, Action.UPDATE)]
+    return _with_details(plan, head_text, shown, limit)
 
+
+def _verdict(plan: Plan, *, partial: bool, refresh_only: bool, title: str,
+             outputs: Mapping[str, Any] | None, context: Mapping[str, Any] | None = None,
+             plan_file: str | None = None) -> list[str]:
+    """Section 1: the title, where the plan was made, the verdict line, the targeting and verification
+    notes, the command that applies it, the table."""
     head: list[str] = [f"### {title}", ""] + _context_lines(context)
     add, change, destroy = plan.counts
     replaced = sum(1 for c in plan.changes if c.action.is_replace)
@@ -273,10 +288,15 @@ def _render_markdown(plan: Plan, *, limit: int = MAX_CHARS, partial: bool = Fals
     table = _summary_table(plan)
     if table:
         head += [""] + table
-    destructive = _destructive(plan)
-    # the lists below the table may be long (a plan replacing thousands of objects): they get at
-    # most half of what is left after the table, and say how many entries they leave out
-    list_budget = max(0, (limit - len("\n".join(head))) // 2)
+    return head
+
+
+def _lists(plan: Plan, destructive: list[ResourceChange], list_budget: int, *, refresh_only: bool,
+           outputs: Mapping[str, Any] | None) -> list[str]:
+    """Sections 2 and 3: destroyed or replaced, moved or forgotten, drift, output changes; each capped
+    at half of ``list_budget`` characters."""
+    from planner.plan.targeting import relevant_drift
+
     lists: list[str] = []
     if destructive:
         lists += ["", f"#### {WARN} Destroyed or replaced", ""]
@@ -299,10 +319,12 @@ def _render_markdown(plan: Plan, *, limit: int = MAX_CHARS, partial: bool = Fals
                           for d in drift], list_budget // 2, "changed outside clbplan")
     if not refresh_only:
         lists += _outputs_section(outputs, list_budget // 2)
-    head += lists
-    head_text = "\n".join(head) + "\n"
+    return lists
 
-    shown = destructive + [c for c in plan.changes if c.action in (Action.CREATE, Action.UPDATE)]
+
+def _with_details(plan: Plan, head_text: str, shown: list[ResourceChange], limit: int) -> str:
+    """Sections 4 and 5 after ``head_text``: as many resource details as fit in ``limit``, then the
+    operation list if it fits too; when something is cut, a note says what."""
     changes_head = "\n#### Changes\n\n" if shown else ""
     note_tmpl = ("\n> {warn} **Output truncated**: {n} of {total} resource details{ops} left out to stay "
                  "under {limit:,} characters. Run `clbplan show FILE` for the full plan.\n")
