@@ -244,15 +244,7 @@ def _decode_resource(state: State, r: dict[str, Any], i: int) -> None:
         raise FormatError(f"resources[{i}].instances ({type_name}.{name}): expected a list, got {kind_of(instances)}")
     provider = local_provider(r["provider"])
     if mode == "managed" and provider is not None and managed_type(type_name):
-        for j, x in enumerate(instances):  # ours: a malformed object is an error, not someone else's
-            where = f"resources[{i}].instances[{j}] ({type_name}.{name})"
-            if not isinstance(x, dict):
-                raise FormatError(f"{where}: expected an object, got {kind_of(x)}")
-            if "attributes" in x and not isinstance(x["attributes"], dict):
-                raise FormatError(f"{where.replace(' (', '.attributes (', 1)}: expected an object, "
-                                  f"got {kind_of(x['attributes'])}")
-            if "attributes" not in x and "attributes_flat" not in x and not x.get("deposed"):
-                raise FormatError(f"{where}: the 'attributes' field is missing")
+        _check_instance_objects(instances, i, f"{type_name}.{name}")
     if (mode != "managed" or provider is None or not managed_type(type_name)
             or any("attributes" not in x or x.get("deposed") for x in instances)):
         state.foreign.append(r)  # not ours to plan: written back exactly as read
@@ -263,7 +255,6 @@ def _decode_resource(state: State, r: dict[str, Any], i: int) -> None:
     module, rest = parse_module_path(module_text + ".") if module_text else ((), "")
     if module_text and rest:
         raise FormatError(f"resource {type_name}.{name}: invalid module address {module_text!r}")
-    from planner.addresses import _parse
     from planner.schema.registry import MANAGED
     from planner.state.model import _sensitive_names
 
@@ -295,16 +286,7 @@ def _decode_resource(state: State, r: dict[str, Any], i: int) -> None:
             extra.pop("schema_version", None)
         if not own_provider:
             extra["provider_string"] = r["provider"]
-        dep_texts = inst.get("clbplan_dependencies") or inst.get("dependencies") or []
-        if not isinstance(dep_texts, list) or not all(isinstance(d, str) for d in dep_texts):
-            field_name = "clbplan_dependencies" if inst.get("clbplan_dependencies") else "dependencies"
-            raise FormatError(f"resources[{i}].instances[{j}].{field_name} ({addr}): expected a list of "
-                              f"resource addresses (strings), got {kind_of(dep_texts)}"
-                              + ("" if not isinstance(dep_texts, list) else " with an element that is not a string"))
-        try:
-            deps = [_parse(d) for d in dep_texts]  # ResourceAddress.parse, without the extra call
-        except (ValueError, TypeError, AttributeError) as e:  # AttributeError: a dependency that is not text
-            raise FormatError(f"{addr}: invalid dependency: {e}")
+        deps = _dependencies(inst, f"resources[{i}].instances[{j}]", addr)
         if gone is not None:
             _drop_removed(attrs, gone)
         rid = attrs.pop("id", None)  # in memory the id lives in ResourceState.id (as after a refresh)
@@ -315,6 +297,34 @@ def _decode_resource(state: State, r: dict[str, Any], i: int) -> None:
         marked = _sensitive_names(inst.get("sensitive_attributes")) - schema_sensitive
         state.resources[addr] = ResourceState(addr, "" if rid is None else str(rid), attrs, provider, deps,
                                               sensitive=marked, extra=extra)
+
+
+def _check_instance_objects(instances: list[Any], i: int, resource: str) -> None:
+    """Instances of a type clbplan manages: a malformed object is an error, not someone else's to keep."""
+    for j, x in enumerate(instances):
+        where = f"resources[{i}].instances[{j}]"
+        if not isinstance(x, dict):
+            raise FormatError(f"{where} ({resource}): expected an object, got {kind_of(x)}")
+        if "attributes" in x and not isinstance(x["attributes"], dict):
+            raise FormatError(f"{where}.attributes ({resource}): expected an object, got {kind_of(x['attributes'])}")
+        if "attributes" not in x and "attributes_flat" not in x and not x.get("deposed"):
+            raise FormatError(f"{where} ({resource}): the 'attributes' field is missing")
+
+
+def _dependencies(inst: dict[str, Any], where: str, addr: ResourceAddress) -> list[ResourceAddress]:
+    """An instance's recorded dependencies (clbplan's exact ones when present), parsed."""
+    from planner.addresses import _parse
+
+    dep_texts = inst.get("clbplan_dependencies") or inst.get("dependencies") or []
+    if not isinstance(dep_texts, list) or not all(isinstance(d, str) for d in dep_texts):
+        field_name = "clbplan_dependencies" if inst.get("clbplan_dependencies") else "dependencies"
+        raise FormatError(f"{where}.{field_name} ({addr}): expected a list of resource addresses (strings), got "
+                          f"{kind_of(dep_texts)}"
+                          + ("" if not isinstance(dep_texts, list) else " with an element that is not a string"))
+    try:
+        return [_parse(d) for d in dep_texts]  # ResourceAddress.parse, without the extra call
+    except (ValueError, TypeError, AttributeError) as e:
+        raise FormatError(f"{addr}: invalid dependency: {e}") from None
 
 
 # (removed names here, {block name: the same for its items}), or None when nothing was removed
