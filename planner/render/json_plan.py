@@ -244,7 +244,9 @@ def output_changes(config: Any, prior: State, destroy: bool) -> tuple[dict, dict
         sens = bool((o is not None and o.sensitive) or (p is not None and p.get("sensitive")))
         before = p.get("value") if p is not None else None
         after = o.value if o is not None else None
-        if p is None:
+        if p is None and after is None:
+            actions = ["no-op"]  # a null output is never stored: nothing to create (as Terraform plans it)
+        elif p is None:
             actions = ["create"]
         elif o is None:
             actions = ["delete"]

@@ -18,11 +18,14 @@ and the comment says what was left out.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
+from collections.abc import Mapping
 from typing import Any
 
 from planner.diff import get_schema, values_equal
 from planner.plan.model import Action, Plan, ResourceChange
+from planner.render.output_diff import render_output_changes
 from planner.render.text import fmt_value, operation_waits
 from planner.values import contains_unknown, is_unknown
 
@@ -163,8 +166,10 @@ def render_markdown(*args: Any, **kw: Any) -> str:
 
 
 def _render_markdown(plan: Plan, *, limit: int = MAX_CHARS, partial: bool = False,
-                    refresh_only: bool = False, title: str = "clbplan plan") -> str:
-    """The PR comment; never longer than ``limit`` characters; the summary is never cut."""
+                    refresh_only: bool = False, title: str = "clbplan plan",
+                    outputs: Mapping[str, Any] | None = None) -> str:
+    """The PR comment; never longer than ``limit`` characters; the summary is never cut.
+    ``outputs``: the plan's ``output_changes`` (JSON plan), listed under "Changes to outputs"."""
     from planner.plan.targeting import relevant_drift
 
     head: list[str] = [f"### {title}", ""]
@@ -173,6 +178,9 @@ def _render_markdown(plan: Plan, *, limit: int = MAX_CHARS, partial: bool = Fals
     if refresh_only:
         head.append(f"**Refresh-only plan: {len(plan.drift)} object(s) changed outside clbplan.** "
                     "Applying it records them in the state and changes nothing in the cloud.")
+    elif not plan.has_changes and render_output_changes(outputs or {}):
+        head.append("**Only outputs change.** Applying this plan saves their new values in the state, without "
+                    "changing any real infrastructure.")
     elif not plan.has_changes:
         head.append("**No changes.** Your infrastructure matches the configuration.")
     else:
@@ -210,6 +218,8 @@ def _render_markdown(plan: Plan, *, limit: int = MAX_CHARS, partial: bool = Fals
         lists += _capped([f"- {_code(str(d.address))} "
                           + ("deleted" if d.after is None else "changed: " + ", ".join(_code(n) for n in d.changed))
                           for d in drift], list_budget // 2, "changed outside clbplan")
+    if not refresh_only:
+        lists += _outputs_section(outputs, list_budget // 2)
     head += lists
     head_text = "\n".join(head) + "\n"
 
@@ -243,6 +253,25 @@ def _render_markdown(plan: Plan, *, limit: int = MAX_CHARS, partial: bool = Fals
     note = note_tmpl.format(warn=WARN, n=len(shown) - len(kept), total=len(shown),
                             ops=" and the operation list" if plan.operations else "", limit=limit)
     return head_text + changes_head + "".join(kept) + note
+
+
+def _outputs_section(outputs: Mapping[str, Any] | None, budget: int) -> list[str]:
+    """The output changes as Terraform's plan prints them, in a code block (the layout reviewers know
+    from ``terraform plan``); lines past ``budget`` characters are left out, and the block says so."""
+    lines = render_output_changes(outputs or {})
+    if not lines:
+        return []
+    longest = max((len(run) for line in lines for run in re.findall(r"`+", line)), default=0)
+    fence = "`" * max(3, longest + 1)
+    kept: list[str] = []
+    used = 0
+    for i, line in enumerate(lines):
+        if used + len(line) + 1 > budget - 80:
+            kept.append(f"# ... and {len(lines) - i} more lines (the full list is in `clbplan show FILE`)")
+            break
+        kept.append(line)
+        used += len(line) + 1
+    return ["", "#### Changes to outputs", "", fence, *kept, fence]
 
 
 def _capped(items: list[str], budget: int, what: str) -> list[str]:

@@ -9,6 +9,7 @@ that put each step where it is; then the exact summary line CI tools parse.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from planner import diff as _diff
@@ -22,6 +23,7 @@ from planner.plan.model import (
     group_description,
     waits_by_operation,
 )
+from planner.render.output_diff import outputs_section
 from planner.state.model import State
 from planner.values import contains_unknown, is_unknown
 
@@ -281,9 +283,14 @@ def summary_line(plan: Plan) -> str:
     return f"Plan: {add} to add, {change} to change, {destroy} to destroy."
 
 
-def render_plan(plan: Plan) -> str:
-    """The full human plan text."""
+def render_plan(plan: Plan, output_changes: Mapping[str, Any] | None = None) -> str:
+    """The full human plan text. ``output_changes`` (the JSON plan's) adds Terraform's "Changes to
+    Outputs:" after the summary; a plan that only changes outputs is that section alone."""
     lines: list[str] = []
+    outputs = outputs_section(output_changes, resources_change=any(
+        c.action not in (Action.NOOP, Action.READ) for c in plan.changes))
+    if not plan.has_changes and outputs:
+        return "\n".join(outputs[1:]) + "\n"
     if not plan.has_changes:
         # like Terraform, drift is only reported alongside changes it may have affected
         lines.append(summary_line(plan))
@@ -313,6 +320,7 @@ def render_plan(plan: Plan) -> str:
     lines.extend(w.lines)
     lines.extend(render_operations(plan))
     lines.append(summary_line(plan))
+    lines.extend(outputs)
     lines.extend(forget_warning(plan))
     return "\n".join(lines) + "\n"
 
