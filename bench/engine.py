@@ -270,19 +270,24 @@ class Counting:
         Emulator.call = call  # type: ignore[method-assign]
 
 
+CPU: dict[str, float] = {}  # CPU seconds (all threads) per step: steadier than wall time on a shared machine
+
+
 def _timed(module: Any, name: str, times: dict[str, float], key: str, counting: Counting | None = None) -> None:
-    """Wrap ``module.name`` so its wall time adds up under ``key`` (and its calls count under it)."""
+    """Wrap ``module.name`` so its wall time adds up under ``key`` (and its calls count under it);
+    its CPU time adds up in ``CPU[key]``."""
     fn = getattr(module, name)
 
     def wrapper(*a: Any, **kw: Any) -> Any:
         prev = counting.phase if counting else None
         if counting:
             counting.phase = key
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         try:
             return fn(*a, **kw)
         finally:
             times[key] = times.get(key, 0.0) + time.perf_counter() - t0
+            CPU[key] = CPU.get(key, 0.0) + time.process_time() - c0
             if counting:
                 counting.phase = prev or "other"
 
@@ -313,10 +318,11 @@ def run_phase(workdir: Path, phase: str, n: int, profile: Path | None) -> dict:
         prof.enable()
     backend = LocalBackend(workdir / "clbplan.tfstate")
     with backend.lock("apply" if phase == "apply" else "plan"):
-        t_state = time.perf_counter()
+        t_state, c_state = time.perf_counter(), time.process_time()
         state = backend.read()
         journal = backend.journal(state.lineage)
         times["state read"] = time.perf_counter() - t_state
+        CPU["state read"] = time.process_time() - c_state
         t_plan = time.perf_counter()
         planned = pipeline.make_plan(workdir, state, var_args=var_args)
         times["plan total"] = time.perf_counter() - t_plan
@@ -342,6 +348,7 @@ def run_phase(workdir: Path, phase: str, n: int, profile: Path | None) -> dict:
     calls = {f"{p}:{k}": v for (p, k), v in counting.calls.items() if p != "action"}
     actions = {k: v for (p, k), v in counting.calls.items() if p == "action"}
     return {"phase": phase, "n": n, "total_s": round(total, 3), "cpu_s": round(cpu, 3), "times_s": {k: round(v, 3) for k, v in times.items()},
+            "cpu_times_s": {k: round(v, 3) for k, v in CPU.items()},
             "ops": dict(ops), "calls": calls, "actions": actions,
             "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
             "resources_in_state": len(state.resources)}
