@@ -170,8 +170,20 @@ def _render_markdown(plan: Plan, *, limit: int = MAX_CHARS, partial: bool = Fals
                     outputs: Mapping[str, Any] | None = None) -> str:
     """The PR comment; never longer than ``limit`` characters; the summary is never cut.
     ``outputs``: the plan's ``output_changes`` (JSON plan), listed under "Changes to outputs"."""
-    from planner.plan.targeting import relevant_drift
+    head = _verdict(plan, partial=partial, refresh_only=refresh_only, title=title, outputs=outputs)
+    destructive = _destructive(plan)
+    # the lists below the table may be long (a plan replacing thousands of objects): they get at
+    # most half of what is left after the table, and say how many entries they leave out
+    list_budget = max(0, (limit - len("\n".join(head))) // 2)
+    head += _lists(plan, destructive, list_budget, refresh_only=refresh_only, outputs=outputs)
+    head_text = "\n".join(head) + "\n"
+    shown = destructive + [c for c in plan.changes if c.action in (Action.CREATE, Action.UPDATE)]
+    return _with_details(plan, head_text, shown, limit)
 
+
+def _verdict(plan: Plan, *, partial: bool, refresh_only: bool, title: str,
+             outputs: Mapping[str, Any] | None) -> list[str]:
+    """Section 1: the title, the verdict line, the targeting and verification notes, the table."""
     head: list[str] = [f"### {title}", ""]
     add, change, destroy = plan.counts
     replaced = sum(1 for c in plan.changes if c.action.is_replace)
@@ -194,10 +206,15 @@ def _render_markdown(plan: Plan, *, limit: int = MAX_CHARS, partial: bool = Fals
     table = _summary_table(plan)
     if table:
         head += [""] + table
-    destructive = _destructive(plan)
-    # the lists below the table may be long (a plan replacing thousands of objects): they get at
-    # most half of what is left after the table, and say how many entries they leave out
-    list_budget = max(0, (limit - len("\n".join(head))) // 2)
+    return head
+
+
+def _lists(plan: Plan, destructive: list[ResourceChange], list_budget: int, *, refresh_only: bool,
+           outputs: Mapping[str, Any] | None) -> list[str]:
+    """Sections 2 and 3: destroyed or replaced, moved or forgotten, drift, output changes; each capped
+    at half of ``list_budget`` characters."""
+    from planner.plan.targeting import relevant_drift
+
     lists: list[str] = []
     if destructive:
         lists += ["", f"#### {WARN} Destroyed or replaced", ""]
@@ -220,10 +237,12 @@ def _render_markdown(plan: Plan, *, limit: int = MAX_CHARS, partial: bool = Fals
                           for d in drift], list_budget // 2, "changed outside clbplan")
     if not refresh_only:
         lists += _outputs_section(outputs, list_budget // 2)
-    head += lists
-    head_text = "\n".join(head) + "\n"
+    return lists
 
-    shown = destructive + [c for c in plan.changes if c.action in (Action.CREATE, Action.UPDATE)]
+
+def _with_details(plan: Plan, head_text: str, shown: list[ResourceChange], limit: int) -> str:
+    """Sections 4 and 5 after ``head_text``: as many resource details as fit in ``limit``, then the
+    operation list if it fits too; when something is cut, a note says what."""
     changes_head = "\n#### Changes\n\n" if shown else ""
     note_tmpl = ("\n> {warn} **Output truncated**: {n} of {total} resource details{ops} left out to stay "
                  "under {limit:,} characters. Run `clbplan show FILE` for the full plan.\n")
