@@ -458,18 +458,31 @@ def detect_drift(prior: State, refreshed: Mapping[ResourceAddress, dict | None])
     return out
 
 
-def refreshed_state(prior: State, refreshed: Mapping[ResourceAddress, dict | None]) -> State:
-    """A copy of ``prior`` holding what the cloud reported; resources gone from the cloud dropped."""
+def refreshed_state(prior: State, refreshed: Mapping[ResourceAddress, dict | None], *,
+                    take: bool = False) -> State:
+    """A copy of ``prior`` holding what the cloud reported; resources gone from the cloud dropped.
+
+    ``take``: the caller hands its refresh results over (it drops them afterwards), so each
+    result dict becomes the attributes as it is, ``id`` removed in place, instead of being copied:
+    at 10,000 load balancers the copies were 100,000 dicts alive beside the originals."""
     st = State(lineage=prior.lineage, serial=prior.serial, version=prior.version,
                outputs=dict(prior.outputs), foreign=list(prior.foreign),
                terraform_version=prior.terraform_version)
+    taken: dict[int, Any] = {}  # id() of each dict taken -> the id it held
     for addr, rs in prior.resources.items():
         if addr in refreshed:
             now = refreshed[addr]
             if now is None:
                 continue
+            if take and id(now) not in taken:
+                rid = taken[id(now)] = now.pop("id", None)
+                st.resources[addr] = ResourceState(addr, str(rid or rs.id), now, rs.provider,
+                                                   list(rs.dependencies), set(rs.sensitive))
+                continue
+            # (a dict given for two addresses is taken by the first and copied for the second)
+            rid = taken[id(now)] if id(now) in taken else now.get("id")
             attrs = {k: v for k, v in now.items() if k != "id"}
-            st.resources[addr] = ResourceState(addr, str(now.get("id") or rs.id), attrs, rs.provider,
+            st.resources[addr] = ResourceState(addr, str(rid or rs.id), attrs, rs.provider,
                                                list(rs.dependencies), set(rs.sensitive))
         else:
             st.resources[addr] = rs

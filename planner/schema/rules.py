@@ -81,6 +81,10 @@ class _Index:
         self.resources = config.resources
         self.lbs: dict[ResourceAddress, ResourceInstance] = {
             a: i for a, i in config.resources.items() if i.type in LOAD_BALANCER_TYPES}
+        # instance -> its load balancer: several rules ask for each instance's, and one answer walks
+        # every dependency of the instance (41 for a 40-server group); the configuration does not
+        # change while it is checked
+        self._lb_of: dict[int, Key | None] = {}
 
     def of(self, *types: str) -> list[ResourceInstance]:
         return [i for t in types for i in self.by_type.get(t, [])]
@@ -89,7 +93,11 @@ class _Index:
         return _ref(inst, attr, types, self.resources)
 
     def lb_of(self, inst: ResourceInstance) -> Key | None:
-        return self.ref(inst, "load_balancer_id", LOAD_BALANCER_TYPES)
+        k = id(inst)
+        if k in self._lb_of:
+            return self._lb_of[k]
+        found = self._lb_of[k] = self.ref(inst, "load_balancer_id", LOAD_BALANCER_TYPES)
+        return found
 
     def lb_instance(self, key: Key | None) -> ResourceInstance | None:
         if key and key[0] == "ref":
