@@ -642,6 +642,16 @@ def dumps(doc: Mapping[str, Any]) -> str:
     return json.dumps(doc, separators=(",", ":"), ensure_ascii=False)
 
 
+def decision_view(plan: Plan) -> dict:
+    """The parts of the JSON plan a policy gate decides on (``resource_changes``, the operations and
+    the summary), derived from the plan alone: a saved plan file is checked against it
+    (``planner.plan.planfile.check_json_view``)."""
+    from planner.redact import scrub_doc
+
+    return scrub_doc({"resource_changes": resource_changes_json(plan),
+                      "operations": operations_json(plan), "summary": _summary(plan)})
+
+
 def _summary(plan: Plan) -> dict:
     add, change, destroy = plan.counts
     replace = sum(1 for c in plan.changes if c.action.is_replace)
