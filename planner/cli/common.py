@@ -119,7 +119,7 @@ def outputs_text(outputs: dict) -> str:
     lines = []
     for name in sorted(outputs):
         o = outputs[name]
-        value = "<sensitive>" if o.get("sensitive") else format_value(o.get("value"))
+        value = "<sensitive>" if o.get("sensitive") else format_value(o.get("value"), type_=o.get("type"))
         lines.append(f"{name} = {value}")
     return "\n".join(lines) + "\n" if lines else ""
 

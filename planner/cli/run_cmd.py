@@ -365,7 +365,7 @@ def output(name, state_path, json_, raw):
         # no newline, as Terraform's -raw prints it (for $(clbplan output -raw NAME) and for files)
         click.echo(value if not isinstance(value, bool) else str(value).lower(), nl=False)
     else:
-        click.echo(format_value(value))  # indented HCL, as `terraform output NAME` prints it
+        click.echo(format_value(value, type_=outputs[name].get("type")))  # indented HCL, as Terraform prints it
 
 
 @click.command("import")

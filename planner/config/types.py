@@ -491,20 +491,5 @@ def _declared(spec: TypeSpec, value: Any) -> Any:
     return "dynamic"
 
 
-def spec_of_cty(type_json: Any) -> TypeSpec:
-    """A recorded cty type JSON (a state's output type) as a type constraint."""
-    if isinstance(type_json, str):
-        return ANY if type_json == "dynamic" else (type_json,)
-    if isinstance(type_json, list) and len(type_json) == 2:
-        kind, inner = type_json
-        if kind in ("list", "set", "map"):
-            return (kind, spec_of_cty(inner))
-        if kind == "tuple" and isinstance(inner, list):
-            return ("tuple", [spec_of_cty(t) for t in inner])
-        if kind == "object" and isinstance(inner, dict):
-            return ("object", {k: (spec_of_cty(t), False, None) for k, t in inner.items()})
-    return ANY
-
-
-__all__ = ["SetValue", "ListValue", "MapValue", "ObjectValue", "cty_type", "spec_of_cty", "ConversionError",
+__all__ = ["SetValue", "ListValue", "MapValue", "ObjectValue", "cty_type", "ConversionError",
            "convert", "unify_values", "parse_type", "type_of", "make_set", "contains_unknown"]

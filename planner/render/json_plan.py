@@ -606,7 +606,9 @@ def plan_json(plan: Plan, *, prior: State, config: Any = None, options: Mapping[
         "configuration": configuration_json(config),
         "relevant_attributes": [{"resource": str(d.address), "attribute": [n]}
                                 for d in relevant for n in d.changed if n != "*"],
-        "applyable": bool(plan.has_changes or (refresh_only and plan.drift)),
+        # a plan that only changes outputs is applyable: applying saves them (as in Terraform)
+        "applyable": bool(plan.has_changes or (refresh_only and plan.drift)
+                          or any(c["actions"] != ["no-op"] for c in outs.values())),
         "complete": not partial,
         "errored": False,
         "timestamp": ts,

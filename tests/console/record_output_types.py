@@ -1,4 +1,4 @@
-"""Record ``terraform output -json`` for outputs whose values have declared or function-given types
+"""Record ``terraform output`` (``-json`` and human) for outputs whose values have declared or function-given types
 (a ``list(string)`` variable, ``tolist``, ``toset``, ``tomap``, ``keys``, an ``object({...})`` with an
 optional attribute, ...) into terraform_output_types.json.
 
@@ -90,8 +90,12 @@ output "nullv" { value = null }
 """
 
 
-def terraform_output_json(config: str = CONFIG) -> str:
-    """Apply ``config`` in a scratch directory and return ``terraform output -json``."""
+COMMANDS = ("-json", "-no-color", "-no-color var_obj", "-no-color var_optobj")
+
+
+def terraform_outputs(config: str = CONFIG) -> dict[str, str]:
+    """Apply ``config`` in a scratch directory; what ``terraform output ARGS`` prints for each of
+    COMMANDS."""
     with tempfile.TemporaryDirectory() as tmp:
         rc = Path(tmp, "rc")
         rc.write_text("")
@@ -100,10 +104,10 @@ def terraform_output_json(config: str = CONFIG) -> str:
         Path(tmp, "main.tf").write_text(config.lstrip())
         for args in (["init", "-input=false"], ["apply", "-auto-approve", "-input=false"]):
             subprocess.run(["terraform", *args], cwd=tmp, env=env, capture_output=True, check=True)
-        return subprocess.run(["terraform", "output", "-json"], cwd=tmp, env=env, capture_output=True, text=True,
-                              check=True).stdout
+        return {args: subprocess.run(["terraform", "output", *args.split()], cwd=tmp, env=env, capture_output=True,
+                                     text=True, check=True).stdout for args in COMMANDS}
 
 
 if __name__ == "__main__":
-    EXPECTED.write_text(json.dumps({"output -json": terraform_output_json()}, indent=1) + "\n")
+    EXPECTED.write_text(json.dumps(terraform_outputs(), indent=1) + "\n")
     print(f"wrote {EXPECTED}")

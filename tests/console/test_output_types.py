@@ -12,10 +12,10 @@ import shutil
 
 import pytest
 
-from tests.console.record_output_types import CONFIG, EXPECTED, terraform_output_json
+from tests.console.record_output_types import COMMANDS, CONFIG, EXPECTED, terraform_outputs
 from tests.support.cli import invoke_in as _run
 
-RECORDED = json.loads(EXPECTED.read_text())["output -json"]
+RECORDED = json.loads(EXPECTED.read_text())
 
 
 @pytest.fixture(scope="module")
@@ -29,7 +29,14 @@ def applied(tmp_path_factory):
 
 def test_output_json_types_are_terraforms_byte_for_byte(applied):
     """Read back from the state file: the declared types survive the round trip."""
-    assert _run(applied, "output", "-json").stdout == RECORDED
+    assert _run(applied, "output", "-json").stdout == RECORDED["-json"]
+
+
+@pytest.mark.parametrize("args", [c for c in COMMANDS if c != "-json"])
+def test_output_prints_typed_values_as_terraform(applied, args):
+    """`terraform output` shows a list as tolist([...]), a map as tomap({...}), a typed null as
+    tonumber(null): the same text from clbplan, read back from the state."""
+    assert _run(applied, "output", *args.split()).stdout == RECORDED[args]
 
 
 def test_state_records_the_declared_types(applied):
@@ -47,7 +54,7 @@ def test_apply_json_outputs_message_carries_the_types(tmp_path):
     r = _run(tmp_path, "apply", "-json", "-auto-approve")
     msgs = [json.loads(line) for line in r.stdout.splitlines() if line.strip()]
     outs = [m for m in msgs if m["type"] == "outputs"][-1]["outputs"]  # the applied values, not the plan's
-    want = json.loads(RECORDED)
+    want = json.loads(RECORDED["-json"])
     assert {k: v["type"] for k, v in outs.items()} == {k: v["type"] for k, v in want.items()}
 
 
@@ -60,4 +67,4 @@ def test_no_change_apply_keeps_the_state_as_it_is(applied):
 
 @pytest.mark.skipif(shutil.which("terraform") is None, reason="terraform is not installed")
 def test_recorded_answer_still_matches_terraform():
-    assert terraform_output_json() == RECORDED
+    assert terraform_outputs() == RECORDED

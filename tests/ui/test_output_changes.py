@@ -116,3 +116,41 @@ def test_apply_ends_with_terraforms_outputs_section(name, tmp_path, monkeypatch)
     monkeypatch.setenv("TF_IN_AUTOMATION", "1")
     tf, ours = RECORDED[name]["stdout"], replay(name, tmp_path)["stdout"]
     assert ours[ours.index("\nApply complete!"):] == tf[tf.index("\nApply complete!"):]
+
+
+def test_apply_asks_before_saving_only_new_output_values(tmp_path):
+    """As Terraform: a plan that only changes outputs is still a plan to approve; "no" saves nothing."""
+    import os as _os
+
+    from click.testing import CliRunner
+
+    from planner.cli.main import cli
+
+    steps = CASES["only_outputs"]
+    (tmp_path / "main.tf").write_text(steps[0][0].lstrip())
+    assert _clbplan(tmp_path, *steps[0][1]).exit_code == 0
+    saved = (tmp_path / "clbplan.tfstate").read_bytes()
+    (tmp_path / "main.tf").write_text(steps[1][0].lstrip())
+    old = _os.getcwd()
+    _os.chdir(tmp_path)
+    try:
+        declined = CliRunner().invoke(cli, ["apply", "-no-color"], input="no\n")
+        assert declined.exit_code == 1 and "Do you want to perform these actions?" in declined.output
+        assert (tmp_path / "clbplan.tfstate").read_bytes() == saved
+        accepted = CliRunner().invoke(cli, ["apply", "-no-color"], input="yes\n")
+    finally:
+        _os.chdir(old)
+    assert accepted.exit_code == 0, accepted.output
+    assert 'name = "web-2"' in _clbplan(tmp_path, "output").stdout
+
+
+def test_json_plan_of_only_output_changes_is_applyable(tmp_path):
+    steps = CASES["only_outputs"]
+    (tmp_path / "main.tf").write_text(steps[0][0].lstrip())
+    assert _clbplan(tmp_path, *steps[0][1]).exit_code == 0
+    (tmp_path / "main.tf").write_text(steps[1][0].lstrip())
+    assert _clbplan(tmp_path, "plan", "-out=p.plan").exit_code == 0
+    doc = json.loads(_clbplan(tmp_path, "show", "-json", "p.plan").stdout)
+    assert doc["applyable"] is True
+    assert {k: v["actions"] for k, v in doc["output_changes"].items() if v["actions"] != ["no-op"]} == {
+        "added": ["create"], "count": ["delete"], "name": ["update"], "ports": ["update"]}
