@@ -19,11 +19,12 @@ import click
 
 from planner.cli.common import state_json_text
 from planner.cli.global_flags import settings
+from planner.cli.review_context import review_context
 from planner.diagnostics import Diagnostic, DiagnosticsError
 from planner.diff import get_schema, values_equal
 from planner.engine.options import PlanOptions
 from planner.plan.model import Plan
-from planner.plan.planfile import build_document, read_plan_file, write_plan_file
+from planner.plan.planfile import SECTION, build_document, read_plan_file, write_plan_file
 from planner.plan.targeting import REFRESH_ONLY_NOTE, TARGET_WARNING, parse_addresses, relevant_drift
 from planner.redact import scrub
 from planner.render.json_plan import dumps, output_changes, plan_json
@@ -163,8 +164,10 @@ def save_plan(planned: Any, opts: ReviewOptions | None, *, out: str, workdir: Pa
               state_path: Path | None = None) -> dict:
     """Write the plan file (-out) and return its document."""
     options = opts.to_json() if opts is not None else {}
-    doc = build_document(planned, options=options, workdir=workdir or Path.cwd(),
-                         state_path=state_path or (workdir or Path.cwd()) / "clbplan.tfstate")
+    workdir = workdir or Path.cwd()
+    state_path = state_path or workdir / "clbplan.tfstate"
+    doc = build_document(planned, options=options, workdir=workdir, state_path=state_path)
+    doc[SECTION]["review"] = review_context(workdir, state_path)
     write_plan_file(out, doc)
     return doc
 
@@ -220,7 +223,8 @@ def show_saved(path: str, *, json_: bool = False, markdown: bool = False) -> Non
     opts = ReviewOptions.from_json(saved.options)
     if markdown:
         click.echo(render_markdown(saved.plan, partial=opts.partial, refresh_only=opts.refresh_only,
-                                   outputs=saved.terraform_json.get("output_changes")), nl=False)
+                                   outputs=saved.terraform_json.get("output_changes"),
+                                   context=saved.section.get("review"), plan_file=path), nl=False)
         return
     outputs = {} if opts.refresh_only else saved.terraform_json.get("output_changes") or {}
     click.echo(render_text(saved.plan, opts, outputs), nl=False)

@@ -268,7 +268,8 @@ def make_plan(workdir: Path | str, state: State, *, var_args: Sequence[str] = ()
     if refresh and state.resources:
         values = provider.refresh(list(state.resources.values()))
         drift = detect_drift(state, values)
-        refreshed = refreshed_state(state, values)
+        refreshed = refreshed_state(state, values, take=True)
+        del values  # handed over: its dicts are the refreshed state's attributes now
         if drift:
             differ = differ_for(refreshed)
             config = _evaluate(module, var_args=var_args, var_files=var_files, env=env, resolver=differ.resolve,
