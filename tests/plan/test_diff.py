@@ -7,6 +7,7 @@ from plan_fixtures import A, config, inst, rstate, state
 
 from planner.diagnostics import DiagnosticsError
 from planner.diff import Differ, detect_drift, refreshed_state
+from planner.plan.build import plan_from
 from planner.plan.model import Action
 from planner.values import UNKNOWN
 
@@ -82,7 +83,7 @@ def test_prevent_destroy_is_a_located_plan_error():
     cfg = config(inst("alicloud_slb_listener.http", {**L_ATTRS, "protocol": "tcp"}, line=7,
                       prevent_destroy=True))
     with pytest.raises(DiagnosticsError) as e:
-        Differ(prior).diff(cfg)
+        plan_from(cfg, prior)  # checked on the plan's changes, after the action upgrades
     d = e.value.diagnostics[0]
     assert d.summary == "Instance cannot be destroyed"
     assert (d.pos.filename, d.pos.line) == ("main.tf", 7)
