@@ -33,6 +33,7 @@ from typing import Any
 
 from planner import __version__
 from planner.addresses import ResourceAddress
+from planner.config.types import cty_type
 from planner.diff import get_schema, values_equal
 from planner.plan.model import (
     Action,
@@ -228,7 +229,8 @@ def state_values(state: State, extra: dict[ResourceAddress, set[str]] | None = N
         sens = _schema_sensitive(addr.type) | (extra or {}).get(addr, set())
         resources.append((addr, _resource_values(addr, {**rs.attributes, "id": rs.id}, sens, rs.provider)))
     return {"outputs": {n: {"sensitive": bool(o.get("sensitive")),
-                            "value": SENSITIVE if o.get("sensitive") else o.get("value")}
+                            "value": SENSITIVE if o.get("sensitive") else o.get("value"),
+                            "type": o.get("type") or cty_type(o.get("value"))}
                         for n, o in sorted(state.outputs.items())},
             "root_module": module_tree(resources)}
 
@@ -264,6 +266,7 @@ def output_changes(config: Any, prior: State, destroy: bool) -> tuple[dict, dict
         if o is not None:
             entry = {"sensitive": bool(o.sensitive)}
             if not contains_unknown(after):
+                entry["type"] = getattr(o, "type", None) or cty_type(after)  # as Terraform: the declared type, list(string)
                 entry["value"] = SENSITIVE if o.sensitive else after
             planned[name] = entry
     return changes, planned
