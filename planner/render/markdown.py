@@ -28,7 +28,8 @@ from deepdiff import DeepDiff
 from planner.diff import get_schema, values_equal
 from planner.plan.model import Action, Plan, ResourceChange, group_description, group_members
 from planner.render.output_diff import render_output_changes
-from planner.render.text import fmt_value, operation_waits
+from planner.render.text import operation_waits
+from planner.render.values import fmt_value
 from planner.values import contains_unknown, is_unknown
 
 MAX_CHARS = 65_000
