@@ -25,7 +25,7 @@ from typing import Any
 
 from deepdiff import DeepDiff
 
-from planner.diff import get_schema, values_equal
+from planner.plan.diff import get_schema, values_equal
 from planner.plan.model import Action, Plan, ResourceChange, group_description, group_members
 from planner.render.output_diff import render_output_changes
 from planner.render.text import fmt_value, operation_waits
