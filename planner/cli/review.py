@@ -27,7 +27,7 @@ from planner.plan.model import Plan
 from planner.plan.planfile import SECTION, build_document, read_plan_file, write_plan_file
 from planner.plan.targeting import REFRESH_ONLY_NOTE, TARGET_WARNING, parse_addresses, relevant_drift
 from planner.redact import scrub
-from planner.render.json_plan import dumps, output_changes, plan_json
+from planner.render.json_plan import decision_view, dumps, output_changes, plan_json
 from planner.render.markdown import render_markdown
 from planner.render.text import fmt_value, render_plan, render_state
 from planner.state.backend import LocalBackend
@@ -166,7 +166,9 @@ def save_plan(planned: Any, opts: ReviewOptions | None, *, out: str, workdir: Pa
     options = opts.to_json() if opts is not None else {}
     workdir = workdir or Path.cwd()
     state_path = state_path or workdir / "clbplan.tfstate"
-    doc = build_document(planned, options=options, workdir=workdir, state_path=state_path)
+    terraform_json = plan_json(planned.plan, prior=planned.refreshed, config=planned.config, options=options)
+    doc = build_document(planned, terraform_json=terraform_json, options=options, workdir=workdir,
+                         state_path=state_path)
     doc[SECTION]["review"] = review_context(workdir, state_path)
     write_plan_file(out, doc)
     return doc
@@ -216,7 +218,7 @@ def show_saved(path: str, *, json_: bool = False, markdown: bool = False) -> Non
         state = LocalBackend(Path(path)).read()
         click.echo(state_json_text(state) if json_ else render_state(state), nl=json_)
         return
-    saved = read_plan_file(path)
+    saved = read_plan_file(path, decision_view)
     if json_:
         click.echo(dumps(saved.terraform_json))
         return

@@ -38,6 +38,8 @@ def _tree(tmp_path: Path, files: dict[str, str]) -> Path:
      "plan does not import apply, engine or cli", "planner.apply.executor"),
     ({"planner/plan/build.py": "from planner import engine\n"},
      "plan does not import apply, engine or cli", "planner.engine"),
+    ({"planner/plan/planfile.py": "def f():\n    from planner.render.json_plan import plan_json\n"},
+     "plan does not import render", "planner.render.json_plan"),
     ({"planner/providers/base.py": "from planner.plan.model import Operation\n"},
      "providers do not import plan", "planner.plan.model"),
     ({"planner/engine/run.py": "from planner.cli.common import EXIT_OK\n"},
@@ -65,4 +67,4 @@ def test_every_rule_is_exercised() -> None:
     """A rule added to the contract gets a failing example above."""
     assert {r.name for r in RULES} == {
         "the emulator imports nothing of the planner", "plan does not import apply, engine or cli",
-        "providers do not import plan", "nothing imports cli"}
+        "plan does not import render", "providers do not import plan", "nothing imports cli"}
