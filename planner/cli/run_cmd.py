@@ -46,11 +46,11 @@ from planner.cli.review import (
 from planner.cli.warnings_out import echo_warnings
 from planner.config.types import cty_type
 from planner.diagnostics import Diagnostic, DiagnosticsError, collapse_instances
-from planner.diff import Differ
 from planner.engine.options import PlanOptions
 from planner.engine.pipeline import Planned, _evaluate, _load, open_provider, remember_secrets
 from planner.engine.run import RunOutcome, RunRecoveryError, RunRequest, RunStatus, run
 from planner.hclvalue import format_value
+from planner.plan.diff import Differ
 from planner.plan.planfile import check_backend, is_plan_file, plan_workdir, read_plan_file
 from planner.redact import shorten
 from planner.render.json_plan import decision_view

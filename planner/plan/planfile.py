@@ -35,7 +35,7 @@ from typing import Any
 from planner import __version__
 from planner.addresses import ResourceAddress
 from planner.diagnostics import Diagnostic, DiagnosticsError
-from planner.diff import get_schema
+from planner.plan.diff import get_schema
 from planner.plan.model import Action, DriftEntry, Edge, Operation, OpKind, Plan, ResourceChange
 from planner.state.model import State
 from planner.values import UNKNOWN, is_unknown

@@ -34,7 +34,7 @@ from typing import Any
 from planner import __version__
 from planner.addresses import ResourceAddress
 from planner.config.types import cty_type
-from planner.diff import get_schema, values_equal
+from planner.plan.diff import get_schema, values_equal
 from planner.plan.model import (
     Action,
     DriftEntry,

@@ -32,8 +32,8 @@ def _tree(tmp_path: Path, files: dict[str, str]) -> Path:
 @pytest.mark.parametrize(("files", "rule", "imported"), [
     ({"planner/emulator/core.py": "from planner.plan.model import Plan\n"},
      "the emulator imports nothing of the planner", "planner.plan.model"),
-    ({"planner/emulator/actions/x.py": "def f():\n    import planner.diff\n"},  # inside a function
-     "the emulator imports nothing of the planner", "planner.diff"),
+    ({"planner/emulator/actions/x.py": "def f():\n    import planner.plan.diff\n"},  # inside a function
+     "the emulator imports nothing of the planner", "planner.plan.diff"),
     ({"planner/plan/ordering.py": "from ..apply.executor import Executor\n"},  # relative
      "plan does not import apply, engine or cli", "planner.apply.executor"),
     ({"planner/plan/build.py": "from planner import engine\n"},
@@ -57,7 +57,7 @@ def test_allowed_imports_are_not_reported(tmp_path) -> None:
     root = _tree(tmp_path, {
         "planner/emulator/core.py": "from planner.emulator.errors import ApiError\nfrom . import store\n",
         "planner/cli/main.py": "from planner.cli.common import EXIT_OK\nfrom planner.engine.run import run\n",
-        "planner/plan/build.py": "from planner.diff import Differ\n",
+        "planner/plan/build.py": "from planner.plan.diff import Differ\n",
         "planner/providers/base.py": "from planner.state.model import State\n",
     })
     assert check(root) == []
