@@ -22,7 +22,6 @@ from planner.cli.global_flags import settings
 from planner.cli.review_context import review_context
 from planner.diagnostics import Diagnostic, DiagnosticsError
 from planner.engine.options import PlanOptions
-from planner.plan.diff import get_schema, values_equal
 from planner.plan.model import Plan
 from planner.plan.planfile import SECTION, build_document, read_plan_file, write_plan_file
 from planner.plan.targeting import REFRESH_ONLY_NOTE, TARGET_WARNING, parse_addresses, relevant_drift

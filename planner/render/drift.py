@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from planner.diff import get_schema, values_equal
+from planner.plan.diff import get_schema, values_equal
 from planner.plan.model import DriftEntry, Plan
 from planner.render.values import fmt_value
 
