@@ -12,7 +12,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from planner import diff as _diff
+from planner.plan import diff as _diff
 from planner.plan.diff import values_equal
 from planner.plan.model import (
     Action,
