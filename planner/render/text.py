@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from planner import diff as _diff
+from planner.plan import diff as _diff
 from planner.plan.diff import values_equal
 from planner.plan.model import (
     Action,
