@@ -23,10 +23,10 @@ from planner.config.loader import load_module_partial
 from planner.config.model import Configuration, config_dependencies
 from planner.config.types import cty_type
 from planner.diagnostics import Diagnostic, DiagnosticsError
-from planner.diff import Differ, detect_drift, get_schema, refreshed_state, strip_unknown
 from planner.engine.planned_values import ConfigPlannedValues
 from planner.engine.verify import verify_plan
 from planner.plan.build import plan_from
+from planner.plan.diff import Differ, detect_drift, get_schema, refreshed_state, strip_unknown
 from planner.plan.model import Action, Plan
 from planner.plan.moves import apply_moves, check_instance_moves
 from planner.plan.targeting import check_replace, make_differ, refresh_only_plan, restrict_plan

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from planner.config.model import Configuration
-from planner.diff import Differ
+from planner.plan.diff import Differ
 from planner.plan.model import DriftEntry, Plan
 from planner.plan.ordering import order_changes
 from planner.state.model import State

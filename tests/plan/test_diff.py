@@ -6,8 +6,8 @@ import pytest
 from plan_fixtures import A, config, inst, rstate, state
 
 from planner.diagnostics import DiagnosticsError
-from planner.diff import Differ, detect_drift, refreshed_state
 from planner.plan.build import plan_from
+from planner.plan.diff import Differ, detect_drift, refreshed_state
 from planner.plan.model import Action
 from planner.values import UNKNOWN
 

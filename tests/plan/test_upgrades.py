@@ -9,8 +9,8 @@ import pytest
 from plan_fixtures import config, inst, rstate, state
 
 from planner.diagnostics import DiagnosticsError
-from planner.diff import Differ
 from planner.plan.build import plan_from
+from planner.plan.diff import Differ
 from planner.plan.model import Action
 from planner.plan.ordering import order_changes
 
