@@ -270,6 +270,9 @@ class Counting:
         Emulator.call = call  # type: ignore[method-assign]
 
 
+CPU: dict[str, float] = {}  # CPU seconds (all threads) per step: steadier than wall time on a shared machine
+
+
 def _timed(module: Any, name: str, times: dict[str, float], key: str, counting: Counting | None = None) -> None:
     """Wrap ``module.name`` so its wall time adds up under ``key`` (and its calls count under it)."""
     fn = getattr(module, name)
@@ -279,10 +282,12 @@ def _timed(module: Any, name: str, times: dict[str, float], key: str, counting: 
         if counting:
             counting.phase = key
         t0 = time.perf_counter()
+        c0 = time.process_time()
         try:
             return fn(*a, **kw)
         finally:
             times[key] = times.get(key, 0.0) + time.perf_counter() - t0
+            CPU[key] = CPU.get(key, 0.0) + time.process_time() - c0
             if counting:
                 counting.phase = prev or "other"
 
@@ -327,8 +332,10 @@ def run_phase(workdir: Path, phase: str, n: int, profile: Path | None) -> dict:
                 backend.write(state)
             counting.phase = "apply"
             t_apply = time.perf_counter()
+            c_apply = time.process_time()
             result = pipeline.apply_plan(planned, state, parallelism=10, journal=journal)
             times["apply"] = time.perf_counter() - t_apply
+            CPU["apply"] = time.process_time() - c_apply
             assert not result.failures, result.failures[:5]
             t_w = time.perf_counter()
             backend.write(state)
@@ -342,6 +349,7 @@ def run_phase(workdir: Path, phase: str, n: int, profile: Path | None) -> dict:
     calls = {f"{p}:{k}": v for (p, k), v in counting.calls.items() if p != "action"}
     actions = {k: v for (p, k), v in counting.calls.items() if p == "action"}
     return {"phase": phase, "n": n, "total_s": round(total, 3), "cpu_s": round(cpu, 3), "times_s": {k: round(v, 3) for k, v in times.items()},
+            "cpu_times_s": {k: round(v, 3) for k, v in CPU.items()},
             "ops": dict(ops), "calls": calls, "actions": actions,
             "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
             "resources_in_state": len(state.resources)}
