@@ -274,15 +274,15 @@ CPU: dict[str, float] = {}  # CPU seconds (all threads) per step: steadier than 
 
 
 def _timed(module: Any, name: str, times: dict[str, float], key: str, counting: Counting | None = None) -> None:
-    """Wrap ``module.name`` so its wall time adds up under ``key`` (and its calls count under it)."""
+    """Wrap ``module.name`` so its wall time adds up under ``key`` (and its calls count under it);
+    its CPU time adds up in ``CPU[key]``."""
     fn = getattr(module, name)
 
     def wrapper(*a: Any, **kw: Any) -> Any:
         prev = counting.phase if counting else None
         if counting:
             counting.phase = key
-        t0 = time.perf_counter()
-        c0 = time.process_time()
+        t0, c0 = time.perf_counter(), time.process_time()
         try:
             return fn(*a, **kw)
         finally:
@@ -318,10 +318,11 @@ def run_phase(workdir: Path, phase: str, n: int, profile: Path | None) -> dict:
         prof.enable()
     backend = LocalBackend(workdir / "clbplan.tfstate")
     with backend.lock("apply" if phase == "apply" else "plan"):
-        t_state = time.perf_counter()
+        t_state, c_state = time.perf_counter(), time.process_time()
         state = backend.read()
         journal = backend.journal(state.lineage)
         times["state read"] = time.perf_counter() - t_state
+        CPU["state read"] = time.process_time() - c_state
         t_plan = time.perf_counter()
         planned = pipeline.make_plan(workdir, state, var_args=var_args)
         times["plan total"] = time.perf_counter() - t_plan
@@ -331,8 +332,7 @@ def run_phase(workdir: Path, phase: str, n: int, profile: Path | None) -> dict:
             if not backend.path.exists():
                 backend.write(state)
             counting.phase = "apply"
-            t_apply = time.perf_counter()
-            c_apply = time.process_time()
+            t_apply, c_apply = time.perf_counter(), time.process_time()
             result = pipeline.apply_plan(planned, state, parallelism=10, journal=journal)
             times["apply"] = time.perf_counter() - t_apply
             CPU["apply"] = time.process_time() - c_apply

@@ -61,14 +61,17 @@ def _heredoc(s: str, indent: int) -> str | None:
     return op + delim + "".join("\n" + pad + line for line in lines) + "\n" + pad + delim
 
 
-def format_value(v: Any, indent: int = 0) -> str:
-    """One value in Terraform's console form."""
+def format_value(v: Any, indent: int = 0, type_: Any = None) -> str:
+    """One value in Terraform's console form. ``type_``: the value's cty type JSON where it is known
+    (an output's recorded type): a list then prints as ``tolist([...])``, a map as ``tomap({...})``, a
+    set as ``toset([...])`` and a typed null as ``tonumber(null)``, as repl.FormatValue does."""
     from planner.config.types import SetValue
 
+    kind, inner = (type_[0], type_[1]) if isinstance(type_, list) and len(type_) == 2 else (type_, None)
     if is_unknown(v):
         return KNOWN_AFTER_APPLY
     if v is None:
-        return "null"
+        return _typed_null(kind, inner)
     if isinstance(v, bool):
         return "true" if v else "false"
     if isinstance(v, int | float | Decimal):
@@ -76,21 +79,40 @@ def format_value(v: Any, indent: int = 0) -> str:
     if isinstance(v, str):
         return _heredoc(v, indent) or go_quote(v)
     pad = " " * (indent + 2)
-    if isinstance(v, SetValue | set | frozenset):
-        items = list(v) if isinstance(v, SetValue) else sorted(v, key=str)
-        return "toset(" + _sequence(items, indent, pad) + ")"
+    if kind == "set" or isinstance(v, SetValue | set | frozenset):
+        items = list(v) if isinstance(v, list | SetValue) else sorted(v, key=str)
+        return "toset(" + _sequence(items, indent, pad, [inner] * len(items)) + ")"
     if isinstance(v, list | tuple):
-        return _sequence(list(v), indent, pad)
+        if kind == "list":
+            return "tolist(" + _sequence(list(v), indent, pad, [inner] * len(v)) + ")"
+        types = inner if kind == "tuple" and isinstance(inner, list) and len(inner) == len(v) else None
+        return _sequence(list(v), indent, pad, types)
     if isinstance(v, dict):
-        if not v:
-            return "{}"
-        body = "".join(f"{pad}{go_quote(str(k))} = {format_value(v[k], indent + 2)}\n" for k in sorted(v, key=str))
-        return "{\n" + body + " " * indent + "}"
+        if kind == "map":
+            return "tomap(" + _mapping(v, indent, pad, dict.fromkeys(v, inner)) + ")"
+        return _mapping(v, indent, pad, inner if kind == "object" and isinstance(inner, dict) else None)
     return go_quote(str(v))
 
 
-def _sequence(items: list, indent: int, pad: str) -> str:
+def _typed_null(kind: Any, inner: Any) -> str:
+    if kind in ("string", "number", "bool"):
+        return f"to{kind}(null)"
+    if kind in ("list", "set", "map") and inner in ("string", "number", "bool"):
+        return f"to{kind}(null) /* of {inner} */"
+    return "null"
+
+
+def _mapping(v: dict, indent: int, pad: str, types: dict | None) -> str:
+    if not v:
+        return "{}"
+    body = "".join(f"{pad}{go_quote(str(k))} = {format_value(v[k], indent + 2, (types or {}).get(k))}\n"
+                   for k in sorted(v, key=str))
+    return "{\n" + body + " " * indent + "}"
+
+
+def _sequence(items: list, indent: int, pad: str, types: list | None = None) -> str:
     if not items:
         return "[]"
-    body = "".join(f"{pad}{format_value(x, indent + 2)},\n" for x in items)
+    body = "".join(f"{pad}{format_value(x, indent + 2, types[i] if types else None)},\n"
+                   for i, x in enumerate(items))
     return "[\n" + body + " " * indent + "]"

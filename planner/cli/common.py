@@ -20,6 +20,7 @@ from planner import redact
 from planner.apply.executor import ApplyEvent
 from planner.cli.global_flags import settings
 from planner.cli.interrupts import report_interrupted
+from planner.cli.live_status import LiveStatus
 from planner.cli.progress import Hook, Progress
 from planner.diagnostics import Diagnostic, DiagnosticsError
 from planner.diff import get_schema
@@ -85,9 +86,10 @@ def echo_plan(text: str) -> None:
             click.echo(line)
 
 
-def progress(planned: Planned, state: State) -> Callable[[ApplyEvent], None]:
+def progress(planned: Planned, state: State, live: LiveStatus | None = None) -> Callable[[ApplyEvent], None]:
     """Terraform's apply progress on stdout: ``<addr>: Creating...``, ``Still creating... [10s
-    elapsed]``, ``Creation complete after 1s [id=...]`` (see ``planner.cli.progress``)."""
+    elapsed]``, ``Creation complete after 1s [id=...]`` (see ``planner.cli.progress``); with ``live``
+    the same lines go above a status line (``planner.cli.live_status``)."""
     lock = threading.Lock()
     bold = settings.use_color(sys.stdout)
 
@@ -95,9 +97,20 @@ def progress(planned: Planned, state: State) -> Callable[[ApplyEvent], None]:
         if hook.type == "apply_errored":
             return  # the error is reported once, with the summary
         with lock:
-            click.secho(scrub(hook.message), bold=bold or None)
+            if live is not None:
+                live.print(scrub(hook.message), bold=bold)
+            else:
+                click.secho(scrub(hook.message), bold=bold or None)
 
-    return Progress(planned.plan.operations, state, sink)
+    hooks = Progress(planned.plan.operations, state, sink)
+    if live is None:
+        return hooks
+
+    def both(ev: ApplyEvent) -> None:
+        hooks(ev)
+        live.event(ev)
+
+    return both
 
 
 def outputs_text(outputs: dict) -> str:
@@ -106,7 +119,7 @@ def outputs_text(outputs: dict) -> str:
     lines = []
     for name in sorted(outputs):
         o = outputs[name]
-        value = "<sensitive>" if o.get("sensitive") else format_value(o.get("value"))
+        value = "<sensitive>" if o.get("sensitive") else format_value(o.get("value"), type_=o.get("type"))
         lines.append(f"{name} = {value}")
     return "\n".join(lines) + "\n" if lines else ""
 
@@ -151,6 +164,8 @@ class ApplyReport:
         report = cls(outcome.status, destroy=plan.destroy, drift=len(plan.drift))
         result = outcome.result
         if result is None:
+            if outcome.status is RunStatus.UNCHANGED:  # Terraform lists the outputs after any apply
+                report.outputs = dict(outcome.state.outputs)
             return report
         kinds = {op.id: op.kind for op in plan.operations}
         executed = [kinds[i] for i in result.executed if i in kinds]
@@ -204,6 +219,6 @@ class ApplyReport:
                        "fixing the cause.", err=True)
             raise SystemExit(self.exit_code)
         click.echo(self.summary())
-        if self.status is RunStatus.APPLIED and self.outputs and not self.destroy:
+        if self.status in (RunStatus.APPLIED, RunStatus.UNCHANGED) and self.outputs and not self.destroy:
             click.echo("\nOutputs:\n")
             click.echo(outputs_text(self.outputs), nl=False)

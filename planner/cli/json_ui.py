@@ -23,6 +23,7 @@ import click
 
 from planner import redact
 from planner.addresses import ResourceAddress
+from planner.config.types import cty_type
 from planner.diagnostics import Diagnostic
 from planner.version import CLBPLAN_VERSION, TERRAFORM_LANGUAGE_VERSION
 
@@ -152,21 +153,6 @@ def planned_outputs(planned: Any) -> None:
     emit("outputs", f"Outputs: {len(outs)}", outputs=outs)
 
 
-def type_json(value: Any) -> Any:
-    """A value's type as Terraform's JSON writes cty types (a literal list is a tuple, a map an object)."""
-    if isinstance(value, bool):
-        return "bool"
-    if isinstance(value, (int, float)):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, (list, tuple)):
-        return ["tuple", [type_json(v) for v in value]]
-    if isinstance(value, dict):
-        return ["object", {str(k): type_json(value[k]) for k in sorted(value, key=str)}]
-    return "dynamic"
-
-
 def _sorted(value: Any) -> Any:
     """Object attributes in name order, as cty's JSON writes them."""
     if isinstance(value, dict):
@@ -181,7 +167,7 @@ def applied_outputs(outputs: dict) -> None:
     outs = {}
     for name in sorted(outputs):
         o = outputs[name]
-        entry: dict[str, Any] = {"sensitive": bool(o.get("sensitive")), "type": type_json(o.get("value"))}
+        entry: dict[str, Any] = {"sensitive": bool(o.get("sensitive")), "type": o.get("type") or cty_type(o.get("value"))}
         if not o.get("sensitive"):
             entry["value"] = _sorted(o.get("value"))
         outs[name] = entry
@@ -211,4 +197,4 @@ def hook_sink(hook: Any) -> None:
 
 
 __all__ = ["active", "applied_outputs", "change_summary", "diagnostic", "emit", "error", "hook_sink",
-           "planned_changes", "planned_outputs", "refreshed", "resource_json", "start", "stop", "type_json"]
+           "planned_changes", "planned_outputs", "refreshed", "resource_json", "start", "stop"]

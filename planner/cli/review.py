@@ -19,14 +19,15 @@ import click
 
 from planner.cli.common import state_json_text
 from planner.cli.global_flags import settings
+from planner.cli.review_context import review_context
 from planner.diagnostics import Diagnostic, DiagnosticsError
 from planner.diff import get_schema, values_equal
 from planner.engine.options import PlanOptions
 from planner.plan.model import Plan
-from planner.plan.planfile import build_document, read_plan_file, write_plan_file
+from planner.plan.planfile import SECTION, build_document, read_plan_file, write_plan_file
 from planner.plan.targeting import REFRESH_ONLY_NOTE, TARGET_WARNING, parse_addresses, relevant_drift
 from planner.redact import scrub
-from planner.render.json_plan import dumps, plan_json
+from planner.render.json_plan import dumps, output_changes, plan_json
 from planner.render.markdown import render_markdown
 from planner.render.text import fmt_value, render_plan, render_state
 from planner.state.backend import LocalBackend
@@ -62,6 +63,11 @@ def make_options(targets=(), excludes=(), replace=(), refresh_only: bool = False
                                                   "combined with -replace or -destroy",
                                            hint="run the refresh-only plan and the other one separately")])
     return opts
+
+
+def has_output_changes(outputs: dict | None) -> bool:
+    """Any output to create, update or delete (Terraform applies such a plan and counts it as changes)."""
+    return any(c.get("actions") != ["no-op"] for c in (outputs or {}).values())
 
 
 def has_changes(plan: Plan, opts: ReviewOptions | None) -> bool:
@@ -112,8 +118,16 @@ def render_drift_detail(plan: Plan, drift: list, *, refresh_only: bool = False) 
     return lines
 
 
-def render_text(plan: Plan, opts: ReviewOptions | None) -> str:
-    """The human plan: refresh-only plans show all drift; normal ones only the relevant drift."""
+def planned_output_changes(planned: Any, opts: ReviewOptions | None) -> dict:
+    """The plan's ``output_changes`` (as ``show -json`` writes them); none for a refresh-only plan."""
+    if opts is not None and opts.refresh_only:
+        return {}
+    return output_changes(planned.config, planned.refreshed, planned.plan.destroy)[0]
+
+
+def render_text(plan: Plan, opts: ReviewOptions | None, outputs: dict | None = None) -> str:
+    """The human plan: refresh-only plans show all drift; normal ones only the relevant drift.
+    ``outputs``: the plan's output changes, shown under "Changes to Outputs:"."""
     out: list[str] = []
     if opts is not None and opts.refresh_only:
         moved = [c for c in plan.changes if c.previous_address is not None]
@@ -133,7 +147,7 @@ def render_text(plan: Plan, opts: ReviewOptions | None) -> str:
             out.append(f"Refresh-only plan: {len(plan.drift)} object(s) changed outside clbplan.\n")
     else:
         relevant = relevant_drift(plan)
-        body = render_plan(replace(plan, drift=[]))
+        body = render_plan(replace(plan, drift=[]), outputs)
         if plan.has_changes and relevant:
             out.append("\n".join(render_drift_detail(plan, relevant)))
             out.append("Unless you have made equivalent changes to your configuration, or ignored the "
@@ -150,8 +164,10 @@ def save_plan(planned: Any, opts: ReviewOptions | None, *, out: str, workdir: Pa
               state_path: Path | None = None) -> dict:
     """Write the plan file (-out) and return its document."""
     options = opts.to_json() if opts is not None else {}
-    doc = build_document(planned, options=options, workdir=workdir or Path.cwd(),
-                         state_path=state_path or (workdir or Path.cwd()) / "clbplan.tfstate")
+    workdir = workdir or Path.cwd()
+    state_path = state_path or workdir / "clbplan.tfstate"
+    doc = build_document(planned, options=options, workdir=workdir, state_path=state_path)
+    doc[SECTION]["review"] = review_context(workdir, state_path)
     write_plan_file(out, doc)
     return doc
 
@@ -169,14 +185,15 @@ def emit_plan(planned: Any, opts: ReviewOptions | None, *, json_: bool = False, 
             click.echo(dumps(plan_json(planned.plan, prior=planned.refreshed, config=planned.config,
                                        options=options)))
         return
-    text = render_text(planned.plan, opts)
+    outputs = planned_output_changes(planned, opts)
+    text = render_text(planned.plan, opts, outputs)
     if echo is not None:
         echo(text)
     else:
         click.echo(text, nl=False)
     if out:
         click.echo(f"\nSaved the plan to: {out}")
-    if planned.plan.has_changes and not settings.in_automation:  # Terraform's "next steps" hint
+    if (planned.plan.has_changes or has_output_changes(outputs)) and not settings.in_automation:  # Terraform's "next steps" hint
         click.echo("\n" + "─" * 77 + "\n")
         if out:
             click.echo(f"To perform exactly these actions, run the following command to apply:\n"
@@ -205,9 +222,12 @@ def show_saved(path: str, *, json_: bool = False, markdown: bool = False) -> Non
         return
     opts = ReviewOptions.from_json(saved.options)
     if markdown:
-        click.echo(render_markdown(saved.plan, partial=opts.partial, refresh_only=opts.refresh_only), nl=False)
+        click.echo(render_markdown(saved.plan, partial=opts.partial, refresh_only=opts.refresh_only,
+                                   outputs=saved.terraform_json.get("output_changes"),
+                                   context=saved.section.get("review"), plan_file=path), nl=False)
         return
-    click.echo(render_text(saved.plan, opts), nl=False)
+    outputs = {} if opts.refresh_only else saved.terraform_json.get("output_changes") or {}
+    click.echo(render_text(saved.plan, opts, outputs), nl=False)
 
 
 def _is_state_file(path: str) -> bool:

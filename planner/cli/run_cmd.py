@@ -15,7 +15,7 @@ from pathlib import Path
 import click
 
 from planner.addresses import ResourceAddress
-from planner.cli import json_ui
+from planner.cli import json_ui, live_status
 from planner.cli.common import (
     EXIT_CHANGES,
     EXIT_ERROR,
@@ -29,30 +29,33 @@ from planner.cli.common import (
     workdir_of,
 )
 from planner.cli.interrupts import graceful_interrupts, report_interrupted
+from planner.cli.live_status import LiveStatus
 from planner.cli.progress import Progress
 from planner.cli.prompt_vars import ask_for_missing_variables
 from planner.cli.review import (
     emit_plan,
     has_changes,
+    has_output_changes,
     make_options,
+    planned_output_changes,
     render_text,
     review_options,
     save_plan,
     show_saved,
 )
 from planner.cli.warnings_out import echo_warnings
+from planner.config.types import cty_type
 from planner.diagnostics import Diagnostic, DiagnosticsError, collapse_instances
 from planner.diff import Differ
 from planner.engine.options import PlanOptions
 from planner.engine.pipeline import Planned, _evaluate, _load, open_provider, remember_secrets
-from planner.engine.run import RunHooks, RunOutcome, RunRecoveryError, RunRequest, RunStatus, run
+from planner.engine.run import RunOutcome, RunRecoveryError, RunRequest, RunStatus, run
 from planner.hclvalue import format_value
 from planner.plan.planfile import check_backend, is_plan_file, plan_workdir, read_plan_file
 from planner.redact import shorten
 from planner.render.text import render_state
 from planner.state.model import ResourceState, State
 from planner.state.session import open_state
-from planner.state.tfstate import cty_type
 
 
 class CliHooks:
@@ -66,6 +69,7 @@ class CliHooks:
         self.auto_approve = auto_approve or json_
         self._show = show
         self.json = json_
+        self._live: LiveStatus | None = None
 
     def note(self, text: str) -> None:
         click.echo(text, err=True)
@@ -77,7 +81,7 @@ class CliHooks:
         if self.json:
             json_plan_stream(planned, self.opts)
             return
-        echo_plan(render_text(planned.plan, self.opts))
+        echo_plan(render_text(planned.plan, self.opts, planned_output_changes(planned, self.opts)))
         echo_warnings(planned.config.warnings)
 
     def approve(self, planned: Planned) -> bool:
@@ -102,7 +106,16 @@ class CliHooks:
     def on_event(self, planned: Planned, state: State):
         if self.json:
             return Progress(planned.plan.operations, state, json_ui.hook_sink)
-        return progress(planned, state)
+        if live_status.wanted() and planned.plan.operations:
+            verb = "Destroying" if self.opts.destroy else "Applying"
+            self._live = LiveStatus(len(planned.plan.operations), verb)
+        return progress(planned, state, self._live)
+
+    def close(self) -> None:
+        """Erase the live status line before the summary (or an error) is printed."""
+        if self._live is not None:
+            self._live.close()
+            self._live = None
 
     def interrupts(self):
         return graceful_interrupts()
@@ -151,7 +164,7 @@ def _require_approval(json_: bool, auto_approve: bool) -> None:
                    "plan file, or enable the -auto-approve option.")])
 
 
-def _run(request: RunRequest, hooks: RunHooks) -> RunOutcome:
+def _run(request: RunRequest, hooks: CliHooks) -> RunOutcome:
     """engine.run with a recovery failure turned into the operator's message."""
     try:
         return run(request, hooks)
@@ -162,6 +175,8 @@ def _run(request: RunRequest, hooks: RunHooks) -> RunOutcome:
             "Everything else was recovered and saved in the state; these stay in the journal and are retried "
             "by the next apply. Fix what the cloud reports above (or remove the object by hand), then run "
             "clbplan apply again.") from None
+    finally:
+        hooks.close()
 
 
 @click.command("plan")
@@ -199,7 +214,8 @@ def plan(directory, var_args, var_files, lock_timeout, state_path, parallelism, 
     request = RunRequest(workdir, backend, opts, apply=False, var_args=var_args, var_files=var_files,
                          parallelism=parallelism, lock=lock)
     outcome = _run(request, CliHooks(opts, show=show))
-    if detailed and has_changes(outcome.planned.plan, opts):
+    if detailed and (has_changes(outcome.planned.plan, opts)
+                     or has_output_changes(planned_output_changes(outcome.planned, opts))):
         raise SystemExit(EXIT_CHANGES)
 
 
@@ -323,7 +339,7 @@ def output(name, state_path, json_, raw):
         if json_:
             # Terraform's layout: two-space indent, keys sorted, the value's cty type as its state records it
             click.echo(json.dumps({k: {"value": v.get("value"), "sensitive": bool(v.get("sensitive")),
-                                       "type": cty_type(v.get("value"))}
+                                       "type": v.get("type") or cty_type(v.get("value"))}
                                    for k, v in outputs.items()}, indent=2, sort_keys=True))
             return
         if not outputs:
@@ -348,7 +364,7 @@ def output(name, state_path, json_, raw):
         # no newline, as Terraform's -raw prints it (for $(clbplan output -raw NAME) and for files)
         click.echo(value if not isinstance(value, bool) else str(value).lower(), nl=False)
     else:
-        click.echo(format_value(value))  # indented HCL, as `terraform output NAME` prints it
+        click.echo(format_value(value, type_=outputs[name].get("type")))  # indented HCL, as Terraform prints it
 
 
 @click.command("import")

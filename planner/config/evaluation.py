@@ -44,6 +44,7 @@ from planner.config.types import (
     SetValue,
     TypeExprError,
     convert,
+    cty_type,
     needs_hcl_parse,
     parse_type,
     strip_sets,
@@ -1387,7 +1388,8 @@ class ModuleEvaluator:
                              hint="If you do intend to export this data, annotate the output value as sensitive "
                                   "by adding the following argument: sensitive = true")
             self.config.outputs[name] = OutputValue(name, strip_sets(value), bool(flags["sensitive"]),
-                                                    str(flags["description"] or ""), pos)
+                                                    str(flags["description"] or ""), pos,
+                                                    None if contains_unknown(value) else cty_type(value))
 
     def provider_config(self, key: str | None) -> ProviderConfig | None:
         """The root module's provider configuration ``key`` stands for, evaluated ahead of the walk

@@ -315,42 +315,61 @@ class Evaluator:
                             e.line, e.col) from None
 
     def _special(self, e: ir.Call, s: Scope) -> Any:
+        """The functions that need the evaluator rather than values: try/can evaluate their arguments
+        themselves, the file and template functions read files relative to the module."""
         name = e.name
         if name == "try":
-            if not e.args:
-                raise EvalError("Not enough function arguments", 'Function "try" expects at least one '
-                                "argument.", e.line, e.col)
-            last: EvalError | None = None
-            for a in e.args:
-                try:
-                    v = self.ev(a, s)
-                except EvalError as x:
-                    last = x
-                    continue
-                return v
-            assert last is not None
-            raise EvalError("No valid result for try()", f"All of the alternatives failed; the last one said: "
-                            f"{last.detail}", e.line, e.col)
+            return self._call_try(e, s)
         if name == "can":
-            if len(e.args) != 1:
-                raise EvalError("Wrong number of function arguments", 'Function "can" expects exactly 1 '
-                                "argument.", e.line, e.col)
-            try:
-                v = self.ev(e.args[0], s)
-            except EvalError:
-                return False
-            return UNKNOWN if v is UNKNOWN else True
+            return self._call_can(e, s)
         if name == "file":
-            if len(e.args) != 1:
-                raise EvalError("Wrong number of function arguments", 'Function "file" expects exactly 1 '
-                                "argument.", e.line, e.col)
-            path = self.ev(e.args[0], s)
-            if path is UNKNOWN:
-                return UNKNOWN
-            return self._read_file(path, e)
+            return self._call_file(e, s)
         if name in _FILE_DIGESTS or name in ("fileexists", "fileset"):
             return self._file_function(e, s)
-        # templatefile(path, vars) / templatestring(template, vars)
+        return self._call_template(e, s)
+
+    def _call_try(self, e: ir.Call, s: Scope) -> Any:
+        """try(a, b, ...): the first argument that evaluates without an error."""
+        if not e.args:
+            raise EvalError("Not enough function arguments", 'Function "try" expects at least one '
+                            "argument.", e.line, e.col)
+        last: EvalError | None = None
+        for a in e.args:
+            try:
+                v = self.ev(a, s)
+            except EvalError as x:
+                last = x
+                continue
+            return v
+        assert last is not None
+        raise EvalError("No valid result for try()", f"All of the alternatives failed; the last one said: "
+                        f"{last.detail}", e.line, e.col)
+
+    def _call_can(self, e: ir.Call, s: Scope) -> Any:
+        """can(x): whether x evaluates without an error (unknown while x is)."""
+        if len(e.args) != 1:
+            raise EvalError("Wrong number of function arguments", 'Function "can" expects exactly 1 '
+                            "argument.", e.line, e.col)
+        try:
+            v = self.ev(e.args[0], s)
+        except EvalError:
+            return False
+        return UNKNOWN if v is UNKNOWN else True
+
+    def _call_file(self, e: ir.Call, s: Scope) -> Any:
+        """file(path): the text of a file."""
+        if len(e.args) != 1:
+            raise EvalError("Wrong number of function arguments", 'Function "file" expects exactly 1 '
+                            "argument.", e.line, e.col)
+        path = self.ev(e.args[0], s)
+        if path is UNKNOWN:
+            return UNKNOWN
+        return self._read_file(path, e)
+
+    def _call_template(self, e: ir.Call, s: Scope) -> Any:
+        """templatefile(path, vars) / templatestring(template, vars): a template rendered with only
+        ``vars`` in scope."""
+        name = e.name
         if self._template_depth and name == "templatefile":  # as Terraform: a template cannot include itself
             raise EvalError("Error in function call", 'Call to function "templatefile" failed: cannot '
                             "recursively call templatefile from inside templatefile call.", e.line, e.col,

@@ -625,127 +625,164 @@ def _describe_unexpected(e: UnexpectedInput) -> str:
     return "unexpected end of input"
 
 
+_HEREDOC_START = re.compile(r"<<-?([A-Za-z][\w.-]*)[ \t]*\r?\n")
+
+
 def scan_structure(text: str) -> SyntaxProblem | None:
     """Our own bracket/string scanner: finds what lark reports only as "unexpected $END"."""
-    stack: list[tuple[str, int, int, bool]] = []  # (char, line, col, is_block)
-    modes: list[str] = ["code"]  # "code" | "string"; "${" inside a string pushes "code"
-    interp_depth: list[int] = []  # stack sizes at which a string interpolation began
-    string_start: list[tuple[int, int]] = []
-    i, n, line, col = 0, len(text), 1, 1
-    last_sig = ""  # last significant code character on the line, to tell blocks from objects
+    return _StructureScanner(text).scan()
 
-    def adv(k: int = 1) -> None:
-        nonlocal i, line, col
+
+class _StructureScanner:
+    """One scan of one file: the cursor (offset, line, column), the brackets still open, and whether
+    the cursor is in code or in a quoted string ("${" inside a string opens code again).
+
+    The steps are named after what the cursor is on: ``_string_step`` inside a quoted string,
+    ``_code_step`` elsewhere (which hands comments, heredocs and brackets to their own methods), and
+    ``_unclosed`` says what is still open when the text ends.
+    """
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.i, self.n, self.line, self.col = 0, len(text), 1, 1
+        self.stack: list[tuple[str, int, int, bool]] = []  # (char, line, col, is_block)
+        self.modes: list[str] = ["code"]  # "code" | "string"; "${" inside a string pushes "code"
+        self.interp_depth: list[int] = []  # stack sizes at which a string interpolation began
+        self.string_start: list[tuple[int, int]] = []
+        self.last_sig = ""  # last significant code character on the line, to tell blocks from objects
+
+    def adv(self, k: int = 1) -> None:
+        text, n = self.text, self.n
         for _ in range(k):
-            if i < n and text[i] == "\n":
-                line += 1
-                col = 1
+            if self.i < n and text[self.i] == "\n":
+                self.line += 1
+                self.col = 1
             else:
-                col += 1
-            i += 1
+                self.col += 1
+            self.i += 1
 
-    while i < n:
-        c = text[i]
-        mode = modes[-1]
-        if mode == "string":
-            if c == "\\":
-                adv(2)
-                continue
-            if c == '"':
-                modes.pop()
-                string_start.pop()
-                adv()
-                last_sig = '"'
-                continue
-            if c == "\n":
-                sl, sc = string_start[-1]
-                return SyntaxProblem("Unterminated template string",
-                                     "This quoted string is not closed before the end of the line; quoted "
-                                     "strings may not be split over multiple lines.", sl, sc,
-                                     hint='close it with " on the same line, or use a heredoc (<<EOT) '
-                                          "for multi-line text")
-            if (text.startswith("${", i) or text.startswith("%{", i)) and not text.startswith("$${", i - 1) \
-                    and not text.startswith("%%{", i - 1):
-                modes.append("code")
-                interp_depth.append(len(stack))
-                stack.append(("{", line, col, False))
-                adv(2)
-                continue
-            adv()
-            continue
-        # code mode
-        if c == "#" or text.startswith("//", i):
-            while i < n and text[i] != "\n":
-                adv()
-            continue
-        if text.startswith("/*", i):
-            sl, sc = line, col
-            end = text.find("*/", i + 2)
-            if end < 0:
-                return SyntaxProblem("Unterminated comment", "This /* comment is never closed with */.", sl, sc)
-            adv(end + 2 - i)
-            continue
-        if text.startswith("<<", i):
-            m = re.compile(r"<<-?([A-Za-z][\w.-]*)[ \t]*\r?\n").match(text, i)
-            if m:
-                marker = m.group(1)
-                sl, sc = line, col
-                end = re.compile(r"^[ \t]*" + re.escape(marker) + r"[ \t]*\r?$", re.M).search(text, m.end())
-                if not end:
-                    return SyntaxProblem("Unterminated heredoc", f"The heredoc started here has no closing "
-                                         f"line containing only {marker}.", sl, sc,
-                                         hint=f"end the text with a line containing only {marker}")
-                adv(end.end() - i)
-                last_sig = "x"
-                continue
+    def scan(self) -> SyntaxProblem | None:
+        while self.i < self.n:
+            c = self.text[self.i]
+            problem = self._string_step(c) if self.modes[-1] == "string" else self._code_step(c)
+            if problem is not None:
+                return problem
+        return self._unclosed()
+
+    def _string_step(self, c: str) -> SyntaxProblem | None:
+        text, i = self.text, self.i
+        if c == "\\":
+            self.adv(2)
+            return None
         if c == '"':
-            modes.append("string")
-            string_start.append((line, col))
-            adv()
-            continue
-        if c in "{[(":
-            is_block = c == "{" and last_sig not in ("=", ":", "(", "[", ",", "?")
-            stack.append((c, line, col, is_block))
-            adv()
-            last_sig = c
-            continue
-        if c in "}])":
-            want = {"}": "{", "]": "[", ")": "("}[c]
-            if not stack:
-                return SyntaxProblem(f"Unexpected closing {c!r}", f"There is no opening {want!r} for this "
-                                     f"{c!r}.", line, col, hint="remove it, or add the missing opening bracket")
-            top = stack[-1]
-            if top[0] != want:
-                return SyntaxProblem(f"Mismatched {c!r}", f"Expected the {_closer(top[0])!r} that closes the "
-                                     f"{top[0]!r} opened at line {top[1]}, column {top[2]}.", line, col)
-            stack.pop()
-            if c == "}" and interp_depth and interp_depth[-1] == len(stack):
-                interp_depth.pop()
-                modes.pop()
-                adv()
-                continue
-            adv()
-            last_sig = c
-            continue
+            self.modes.pop()
+            self.string_start.pop()
+            self.adv()
+            self.last_sig = '"'
+            return None
         if c == "\n":
-            last_sig = ""
+            sl, sc = self.string_start[-1]
+            return SyntaxProblem("Unterminated template string",
+                                 "This quoted string is not closed before the end of the line; quoted "
+                                 "strings may not be split over multiple lines.", sl, sc,
+                                 hint='close it with " on the same line, or use a heredoc (<<EOT) '
+                                      "for multi-line text")
+        if (text.startswith("${", i) or text.startswith("%{", i)) and not text.startswith("$${", i - 1) \
+                and not text.startswith("%%{", i - 1):
+            self.modes.append("code")
+            self.interp_depth.append(len(self.stack))
+            self.stack.append(("{", self.line, self.col, False))
+            self.adv(2)
+            return None
+        self.adv()
+        return None
+
+    def _code_step(self, c: str) -> SyntaxProblem | None:
+        text, i = self.text, self.i
+        if c == "#" or text.startswith("//", i):
+            while self.i < self.n and text[self.i] != "\n":
+                self.adv()
+            return None
+        if text.startswith("/*", i):
+            return self._skip_block_comment()
+        if text.startswith("<<", i):
+            m = _HEREDOC_START.match(text, i)
+            if m:
+                return self._skip_heredoc(m)
+        if c == '"':
+            self.modes.append("string")
+            self.string_start.append((self.line, self.col))
+            self.adv()
+            return None
+        if c in "{[(":
+            is_block = c == "{" and self.last_sig not in ("=", ":", "(", "[", ",", "?")
+            self.stack.append((c, self.line, self.col, is_block))
+            self.adv()
+            self.last_sig = c
+            return None
+        if c in "}])":
+            return self._close(c)
+        if c == "\n":
+            self.last_sig = ""
         elif not c.isspace():
-            last_sig = c
-        adv()
-    if modes[-1] == "string":
-        sl, sc = string_start[-1]
-        return SyntaxProblem("Unterminated template string", "This quoted string is never closed.", sl, sc)
-    if stack:
-        ch, sl, sc, is_block = stack[-1]
-        if ch == "{" and is_block:
-            return SyntaxProblem("Unclosed configuration block",
-                                 f"There is no closing brace for the block opened at line {sl} before the end "
-                                 "of the file. This may be caused by incorrect brace nesting elsewhere in "
-                                 "this file.", sl, sc, hint="add the missing }")
-        what = {"{": "object or interpolation", "[": "tuple or index", "(": "parenthesis or call"}[ch]
-        return SyntaxProblem(f"Unclosed {ch!r}", f"The {what} opened here is never closed with "
-                             f"{_closer(ch)!r}.", sl, sc, hint=f"add the missing {_closer(ch)}")
-    return None
+            self.last_sig = c
+        self.adv()
+        return None
+
+    def _skip_block_comment(self) -> SyntaxProblem | None:
+        end = self.text.find("*/", self.i + 2)
+        if end < 0:
+            return SyntaxProblem("Unterminated comment", "This /* comment is never closed with */.",
+                                 self.line, self.col)
+        self.adv(end + 2 - self.i)
+        return None
+
+    def _skip_heredoc(self, m: re.Match[str]) -> SyntaxProblem | None:
+        marker = m.group(1)
+        end = re.compile(r"^[ \t]*" + re.escape(marker) + r"[ \t]*\r?$", re.M).search(self.text, m.end())
+        if not end:
+            return SyntaxProblem("Unterminated heredoc", f"The heredoc started here has no closing "
+                                 f"line containing only {marker}.", self.line, self.col,
+                                 hint=f"end the text with a line containing only {marker}")
+        self.adv(end.end() - self.i)
+        self.last_sig = "x"
+        return None
+
+    def _close(self, c: str) -> SyntaxProblem | None:
+        want = {"}": "{", "]": "[", ")": "("}[c]
+        line, col, stack = self.line, self.col, self.stack
+        if not stack:
+            return SyntaxProblem(f"Unexpected closing {c!r}", f"There is no opening {want!r} for this "
+                                 f"{c!r}.", line, col, hint="remove it, or add the missing opening bracket")
+        top = stack[-1]
+        if top[0] != want:
+            return SyntaxProblem(f"Mismatched {c!r}", f"Expected the {_closer(top[0])!r} that closes the "
+                                 f"{top[0]!r} opened at line {top[1]}, column {top[2]}.", line, col)
+        stack.pop()
+        if c == "}" and self.interp_depth and self.interp_depth[-1] == len(stack):
+            self.interp_depth.pop()
+            self.modes.pop()
+            self.adv()
+            return None
+        self.adv()
+        self.last_sig = c
+        return None
+
+    def _unclosed(self) -> SyntaxProblem | None:
+        if self.modes[-1] == "string":
+            sl, sc = self.string_start[-1]
+            return SyntaxProblem("Unterminated template string", "This quoted string is never closed.", sl, sc)
+        if self.stack:
+            ch, sl, sc, is_block = self.stack[-1]
+            if ch == "{" and is_block:
+                return SyntaxProblem("Unclosed configuration block",
+                                     f"There is no closing brace for the block opened at line {sl} before the "
+                                     "end of the file. This may be caused by incorrect brace nesting elsewhere "
+                                     "in this file.", sl, sc, hint="add the missing }")
+            what = {"{": "object or interpolation", "[": "tuple or index", "(": "parenthesis or call"}[ch]
+            return SyntaxProblem(f"Unclosed {ch!r}", f"The {what} opened here is never closed with "
+                                 f"{_closer(ch)!r}.", sl, sc, hint=f"add the missing {_closer(ch)}")
+        return None
 
 
 def _closer(ch: str) -> str:

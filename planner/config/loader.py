@@ -16,7 +16,9 @@ import json
 import multiprocessing
 import os
 import stat
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -138,6 +140,34 @@ def load_module_partial(directory: str | Path, *, use_cache: bool = True, childr
     """
     root = Path(directory)
     bag = DiagnosticBag()
+    names = _config_file_names(root, directory)
+    hasher = hashlib.sha256()
+    texts = _read_config_texts(root, directory, names, bag, hasher)
+    bodies = _parse_bodies(root / ".clbplan" / "parse-cache", texts, use_cache)
+    module = Module(directory=str(directory), content_hash=hasher.hexdigest())
+    all_parsed = not bag.has_errors
+    for disp, _text, sha, _j in texts:
+        body = bodies[disp]
+        if isinstance(body, SyntaxProblem):
+            all_parsed = False
+            bag.add(body.summary, SourcePos(disp, body.line, body.col), detail=body.detail, hint=body.hint)
+            continue
+        module.files.append(ir.File(disp, body, sha))
+    _index(module, bag)
+    check_terraform_settings(module.terraform_blocks, bag)
+    if module.calls and children:
+        from planner.config.modules import load_children
+
+        all_parsed = load_children(module, bag) and all_parsed
+    return module, bag.items, all_parsed
+
+
+#: One configuration file read: (display name, text, sha256 of its bytes, is .tf.json).
+_ConfigText = tuple[str, str, str, bool]
+
+
+def _config_file_names(root: Path, directory: str | Path) -> list[str]:
+    """The .tf and .tf.json names in ``root``, sorted; a missing directory or none found is an error."""
     if not root.is_dir():
         raise DiagnosticsError([Diagnostic("Configuration directory not found", None,
                                            f"{str(directory)!r} is not a directory.",
@@ -152,8 +182,14 @@ def load_module_partial(directory: str | Path, *, use_cache: bool = True, childr
         raise DiagnosticsError([Diagnostic("No configuration files", None,
                                            f"{str(directory)!r} holds no .tf or .tf.json files.",
                                            "run clbplan in the directory of your configuration")])
-    texts: list[tuple[str, str, str, bool]] = []  # (display name, text, sha, is_json)
-    hasher = hashlib.sha256()
+    return names
+
+
+def _read_config_texts(root: Path, directory: str | Path, names: list[str], bag: DiagnosticBag,
+                       hasher: hashlib._Hash) -> list[_ConfigText]:
+    """Each file's text (UTF-8, BOM dropped); a file that cannot be read or decoded is reported in
+    ``bag`` and left out. ``hasher`` takes every readable file's name and bytes (the module's hash)."""
+    texts: list[_ConfigText] = []
     for name in names:
         disp = display_path(directory, name)
         try:
@@ -174,80 +210,76 @@ def load_module_partial(directory: str | Path, *, use_cache: bool = True, childr
         if text.startswith("\ufeff"):
             text = text[1:]
         texts.append((disp, text, hashlib.sha256(raw).hexdigest(), name.endswith(".json")))
+    return texts
 
-    cache_dir = root / ".clbplan" / "parse-cache"
-    bodies: dict[str, ir.Body | SyntaxProblem] = {}
-    todo: list[tuple[str, str, str, bool]] = []
-    key = parse_cache.user_key() if use_cache else None
-    use_cache = key is not None
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """No cyclic GC while building many small IR nodes (it would run often and find nothing)."""
     was = gc.isenabled()
     gc.disable()
     try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
+def _parse_bodies(cache_dir: Path, texts: list[_ConfigText], use_cache: bool
+                  ) -> dict[str, ir.Body | SyntaxProblem]:
+    """Each file's body (or its syntax problem) by display name: from the parse cache when trusted,
+    else parsed (in worker processes when there is enough text), and the cache refreshed."""
+    bodies: dict[str, ir.Body | SyntaxProblem] = {}
+    todo: list[_ConfigText] = []
+    key = parse_cache.user_key() if use_cache else None
+    with _gc_paused():
         for disp, text, sha, is_json in texts:
             cached = _read_cache(_cache_path(cache_dir, sha), sha, key) if key is not None else None
             if cached is not None:
                 bodies[disp] = cached
             else:
                 todo.append((disp, text, sha, is_json))
-    finally:
-        if was:
-            gc.enable()
-
     big = [t for t in todo if len(t[1]) >= PARALLEL_MIN_BYTES // 4]
     workers = min(os.cpu_count() or 1, len(big))
     if workers >= 2 and sum(len(t[1]) for t in todo) >= PARALLEL_MIN_BYTES:
-        ctx = multiprocessing.get_context("fork") if hasattr(os, "fork") else None
-        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-            results = list(pool.map(_parse_worker, [(t[1], t[3]) for t in todo]))
-        was = gc.isenabled()
-        gc.disable()
-        try:
-            for t, blob in zip(todo, results, strict=True):
-                try:
-                    bodies[t[0]] = parse_cache.decode(blob)
-                except parse_cache.CacheFormatError:  # too deep to rebuild here: parse it in this process
-                    bodies[t[0]] = _parse_one(t[1], t[3])
-                    continue
-                if key is not None:
-                    _store_cache(cache_dir, t[2], blob, key)
-        finally:
-            if was:
-                gc.enable()
+        _parse_in_workers(todo, workers, bodies, cache_dir, key)
     else:
-        was = gc.isenabled()
-        gc.disable()
-        try:
-            for disp, text, sha, is_json in todo:
-                result = _parse_one(text, is_json)
-                bodies[disp] = result
-                if key is not None:
-                    try:
-                        blob = parse_cache.encode(result)
-                    except RecursionError:
-                        continue  # too deep to cache; parsing it again next time is fine
-                    _store_cache(cache_dir, sha, blob, key)
-        finally:
-            if was:
-                gc.enable()
-
-    if use_cache and todo:
+        _parse_here(todo, bodies, cache_dir, key)
+    if key is not None and todo:
         _prune_cache(cache_dir, {t[2] for t in texts})
-    module = Module(directory=str(directory), content_hash=hasher.hexdigest())
-    all_parsed = not bag.has_errors
-    for disp, _text, sha, _j in texts:
-        body = bodies[disp]
-        if isinstance(body, SyntaxProblem):
-            all_parsed = False
-            bag.add(body.summary, SourcePos(disp, body.line, body.col), detail=body.detail, hint=body.hint)
-            continue
-        module.files.append(ir.File(disp, body, sha))
-    _index(module, bag)
-    check_terraform_settings(module.terraform_blocks, bag)
-    if module.calls and children:
-        from planner.config.modules import load_children
+    return bodies
 
-        all_parsed = load_children(module, bag) and all_parsed
-    return module, bag.items, all_parsed
+
+def _parse_in_workers(todo: list[_ConfigText], workers: int, bodies: dict[str, ir.Body | SyntaxProblem],
+                      cache_dir: Path, key: bytes | None) -> None:
+    """Parse ``todo`` in ``workers`` processes; they send back the cache encoding, kept as is."""
+    ctx = multiprocessing.get_context("fork") if hasattr(os, "fork") else None
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+        results = list(pool.map(_parse_worker, [(t[1], t[3]) for t in todo]))
+    with _gc_paused():
+        for t, blob in zip(todo, results, strict=True):
+            try:
+                bodies[t[0]] = parse_cache.decode(blob)
+            except parse_cache.CacheFormatError:  # too deep to rebuild here: parse it in this process
+                bodies[t[0]] = _parse_one(t[1], t[3])
+                continue
+            if key is not None:
+                _store_cache(cache_dir, t[2], blob, key)
+
+
+def _parse_here(todo: list[_ConfigText], bodies: dict[str, ir.Body | SyntaxProblem], cache_dir: Path,
+                key: bytes | None) -> None:
+    """Parse ``todo`` in this process, caching each result that is shallow enough to encode."""
+    with _gc_paused():
+        for disp, text, sha, is_json in todo:
+            result = _parse_one(text, is_json)
+            bodies[disp] = result
+            if key is not None:
+                try:
+                    blob = parse_cache.encode(result)
+                except RecursionError:
+                    continue  # too deep to cache; parsing it again next time is fine
+                _store_cache(cache_dir, sha, blob, key)
 
 
 MAX_CONFIG_FILE_BYTES = 64 * 1024 * 1024  # far above any real .tf file; keeps a stray dump from eating memory

@@ -81,6 +81,9 @@ class OutputValue:
     sensitive: bool = False
     description: str = ""
     pos: SourcePos | None = None
+    # the cty type JSON Terraform records for the value (["list", "string"] for a list(string)
+    # variable; None while the value is unknown): carried here because the value itself is plain data
+    type: Any = None
 
 
 @dataclass

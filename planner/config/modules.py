@@ -132,89 +132,106 @@ def load_children(root, bag: DiagnosticBag) -> bool:
 
     Problems are added to ``bag`` at the module call's position.
     """
-    from planner.config.loader import load_module_partial
-
     root_dir = root.directory or "."
     try:
         manifest = read_manifest(root_dir)
     except DiagnosticsError as e:
         bag.extend(e.diagnostics)
         return False
+    ok = _load_calls(root, root_dir, manifest, bag, [os.path.realpath(root_dir)], 0)
+    _hash_children(root)
+    return ok
+
+
+def _load_calls(mod, root_dir: str, manifest: dict[str, ManifestRecord], bag: DiagnosticBag,
+                ancestors: list[str], depth: int) -> bool:
+    """Load the modules ``mod`` calls into ``mod.children``, then theirs (depth first, calls by name);
+    False when one could not be loaded or did not parse."""
+    from planner.config.loader import load_module_partial
+
     ok = True
-
-    def walk(mod, ancestors: list[str], depth: int) -> None:
-        nonlocal ok
-        for name, b in sorted(mod.calls.items()):
-            fn = b.filename
-            pos = SourcePos(fn, b.line, b.col)
-            src_attr = b.body.attr("source")
-            if src_attr is None:
-                bag.add("Missing required argument", pos,
-                        detail=f'The argument "source" is required in module "{name}", but no definition was '
-                               "found.", hint='add source = "./modules/NAME" (or a registry address)')
-                ok = False
-                continue
-            source = _literal_string(b, "source", bag)
-            if source is None:
-                ok = False
-                continue
-            spos = SourcePos(fn, src_attr.line, src_attr.col)
-            key = ".".join((*mod.path, name))
-            if is_local_source(source):
-                source_dir = os.path.normpath(os.path.join(mod.source_dir, source.replace("\\", "/")))
-            else:
-                rec = manifest.get(key)
-                if rec is None:
-                    bag.add("Module not installed", spos,
-                            detail=f'Module call "{name}" (source "{source}", {fn}:{b.line}) is not installed: '
-                                   f'.terraform/modules/modules.json has no record for module "{key}". clbplan '
-                                   "plan and apply never download modules.", hint=INIT_HINT)
-                    ok = False
-                    continue
-                if rec.source not in (source, normalize_source(source)):
-                    bag.add("Module source has changed", spos,
-                            detail=f'Module call "{name}" now has source "{source}", but the installed module '
-                                   f'came from "{rec.source}".', hint=INIT_HINT.replace("install it",
-                                                                                       "install the new one"))
-                    ok = False
-                    continue
-                source_dir = os.path.normpath(rec.dir)
-            directory = os.path.normpath(os.path.join(root_dir, source_dir))
-            if not os.path.isdir(directory):
-                what = "does not exist" if not os.path.exists(directory) else "is not a directory"
+    for name, b in sorted(mod.calls.items()):
+        found = _call_directory(mod, name, b, root_dir, manifest, bag)
+        if found is None:
+            ok = False
+            continue
+        source_dir, directory, spos = found
+        real = os.path.realpath(directory)
+        if real in ancestors or depth >= MAX_DEPTH:
+            parts = (*mod.path, name)
+            chain = " -> ".join(["(root)", *("module." + ".module.".join(parts[:i + 1])
+                                             for i in range(len(parts)))])
+            bag.add("Module cycle", spos,
+                    detail=f'Module call "{name}" reads {directory}, which is already one of the modules '
+                           f"that call it ({chain}): the configuration would never end.",
+                    hint="a module cannot call itself, directly or through other modules")
+            ok = False
+            continue
+        try:
+            child, diags, parsed = load_module_partial(directory, use_cache=False, children=False)
+        except DiagnosticsError as e:
+            for d in e.diagnostics:
                 bag.add("Unreadable module directory", spos,
-                        detail=f'Module call "{name}" reads {directory}, which {what}.',
-                        hint="check the source path" if is_local_source(source) else INIT_HINT)
-                ok = False
-                continue
-            real = os.path.realpath(directory)
-            if real in ancestors or depth >= MAX_DEPTH:
-                parts = (*mod.path, name)
-                chain = " -> ".join(["(root)", *("module." + ".module.".join(parts[:i + 1])
-                                                 for i in range(len(parts)))])
-                bag.add("Module cycle", spos,
-                        detail=f'Module call "{name}" reads {directory}, which is already one of the modules '
-                               f"that call it ({chain}): the configuration would never end.",
-                        hint="a module cannot call itself, directly or through other modules")
-                ok = False
-                continue
-            try:
-                child, diags, parsed = load_module_partial(directory, use_cache=False, children=False)
-            except DiagnosticsError as e:
-                for d in e.diagnostics:
-                    bag.add("Unreadable module directory", spos,
-                            detail=f'Module call "{name}" reads {directory}: {d.detail}', hint=d.hint)
-                ok = False
-                continue
-            bag.extend(diags)
-            ok = ok and parsed
-            child.path = (*mod.path, name)
-            child.source_dir = source_dir
-            mod.children[name] = child
-            walk(child, [*ancestors, real], depth + 1)
+                        detail=f'Module call "{name}" reads {directory}: {d.detail}', hint=d.hint)
+            ok = False
+            continue
+        bag.extend(diags)
+        ok = ok and parsed
+        child.path = (*mod.path, name)
+        child.source_dir = source_dir
+        mod.children[name] = child
+        ok = _load_calls(child, root_dir, manifest, bag, [*ancestors, real], depth + 1) and ok
+    return ok
 
-    walk(root, [os.path.realpath(root_dir)], 0)
-    # a saved plan records the content hash: a change in any module must change it
+
+def _call_directory(mod, name: str, b: ir.Block, root_dir: str, manifest: dict[str, ManifestRecord],
+                    bag: DiagnosticBag) -> tuple[str, str, SourcePos] | None:
+    """Where module call ``name`` reads its module: (source dir as recorded, directory to read, position
+    of ``source``); None, with the problem in ``bag``, when it has no usable source, is not installed
+    or its directory is missing."""
+    fn = b.filename
+    pos = SourcePos(fn, b.line, b.col)
+    src_attr = b.body.attr("source")
+    if src_attr is None:
+        bag.add("Missing required argument", pos,
+                detail=f'The argument "source" is required in module "{name}", but no definition was '
+                       "found.", hint='add source = "./modules/NAME" (or a registry address)')
+        return None
+    source = _literal_string(b, "source", bag)
+    if source is None:
+        return None
+    spos = SourcePos(fn, src_attr.line, src_attr.col)
+    key = ".".join((*mod.path, name))
+    if is_local_source(source):
+        source_dir = os.path.normpath(os.path.join(mod.source_dir, source.replace("\\", "/")))
+    else:
+        rec = manifest.get(key)
+        if rec is None:
+            bag.add("Module not installed", spos,
+                    detail=f'Module call "{name}" (source "{source}", {fn}:{b.line}) is not installed: '
+                           f'.terraform/modules/modules.json has no record for module "{key}". clbplan '
+                           "plan and apply never download modules.", hint=INIT_HINT)
+            return None
+        if rec.source not in (source, normalize_source(source)):
+            bag.add("Module source has changed", spos,
+                    detail=f'Module call "{name}" now has source "{source}", but the installed module '
+                           f'came from "{rec.source}".', hint=INIT_HINT.replace("install it",
+                                                                               "install the new one"))
+            return None
+        source_dir = os.path.normpath(rec.dir)
+    directory = os.path.normpath(os.path.join(root_dir, source_dir))
+    if not os.path.isdir(directory):
+        what = "does not exist" if not os.path.exists(directory) else "is not a directory"
+        bag.add("Unreadable module directory", spos,
+                detail=f'Module call "{name}" reads {directory}, which {what}.',
+                hint="check the source path" if is_local_source(source) else INIT_HINT)
+        return None
+    return source_dir, directory, spos
+
+
+def _hash_children(root) -> None:
+    """Fold every loaded module's content hash into the root's: a saved plan records the content hash,
+    so a change in any module must change it."""
     if root.children:
         import hashlib
 
@@ -227,4 +244,3 @@ def load_children(root, bag: DiagnosticBag) -> bool:
                 h.update(f"\0{'.'.join(c.path)}\0{c.content_hash}".encode())
                 stack.append(c)
         root.content_hash = h.hexdigest()
-    return ok

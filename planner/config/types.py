@@ -23,16 +23,55 @@ BOOL: TypeSpec = ("bool",)
 
 
 class SetValue(list):
-    """An HCL set: unique elements in a stable (sorted where comparable) order."""
+    """An HCL set: unique elements in a stable (sorted where comparable) order. ``elem``: the
+    declared element type, when a type constraint or conversion gave one."""
 
-    __slots__ = ()
+    __slots__ = ("elem",)
+
+    def __init__(self, items: Any = (), elem: TypeSpec | None = None):
+        super().__init__(items)
+        self.elem = elem
+
+
+class ListValue(list):
+    """An HCL list, as opposed to a tuple (a plain Python list): what a ``list(...)`` constraint,
+    ``tolist`` or a list-returning function gives. Terraform records its type as
+    ``["list", T]`` (``output -json``, the state) where a literal's is ``["tuple", [...]]``."""
+
+    __slots__ = ("elem",)
+
+    def __init__(self, items: Any = (), elem: TypeSpec | None = None):
+        super().__init__(items)
+        self.elem = elem
+
+
+class MapValue(dict):
+    """An HCL map, as opposed to an object (a plain dict): ``["map", T]`` rather than
+    ``["object", {...}]``."""
+
+    __slots__ = ("elem",)
+
+    def __init__(self, items: Any = (), elem: TypeSpec | None = None):
+        super().__init__(items)
+        self.elem = elem
+
+
+class ObjectValue(dict):
+    """An object converted to an ``object({...})`` constraint: keeps the declared attribute types, so
+    a null optional attribute still has its type (``"number"``, not ``"dynamic"``)."""
+
+    __slots__ = ("attrs",)
+
+    def __init__(self, items: Any = (), attrs: dict[str, TypeSpec] | None = None):
+        super().__init__(items)
+        self.attrs = attrs or {}
 
 
 class ConversionError(Exception):
     """A value does not fit a type; ``str(e)`` is a sentence fit for a user."""
 
 
-def make_set(items: list) -> SetValue:
+def make_set(items: list, elem: TypeSpec | None = None) -> SetValue:
     if any(v is UNKNOWN for v in items):
         return UNKNOWN  # type: ignore[return-value] - uniqueness cannot be decided yet
     uniq: list = []
@@ -46,7 +85,7 @@ def make_set(items: list) -> SetValue:
         uniq.sort(key=lambda x: (not isinstance(x, str), x))
     except TypeError:
         pass
-    return SetValue(uniq)
+    return SetValue(uniq, elem)
 
 
 def _hashable(v: Any):
@@ -242,14 +281,17 @@ def unify_values(values: list) -> list:
         if kinds == {"sequence"} and len(lengths) == 1:
             n = lengths.pop()
             cols = [unify_values([v[i] if isinstance(v, list) else None for v in values]) for i in range(n)]
-            return [[cols[j][i] for j in range(n)] if isinstance(v, list) else v for i, v in enumerate(values)]
+            # a tuple unified with a list is a list; tuples of one length stay tuples (cty's unify)
+            seq = ListValue if any(isinstance(v, ListValue) for v in known) else list
+            return [seq([cols[j][i] for j in range(n)]) if isinstance(v, list) else v for i, v in enumerate(values)]
         flat = unify_values([x for v in known for x in v])
         it = iter(flat)
         out = []
         for v in values:
             if isinstance(v, list):
                 items = [next(it) for _ in v]
-                out.append(make_set(items) if isinstance(v, SetValue) else items)
+                # sequences of different lengths (or with a set) have a common type only as lists
+                out.append(make_set(items) if isinstance(v, SetValue) else ListValue(items))
             else:
                 out.append(v)
         return out
@@ -289,12 +331,13 @@ def convert(v: Any, spec: TypeSpec, path: str = "") -> Any:
             raise ConversionError(f"a {kind} of {type_str(spec[1])} is required, but a {type_of(v)} was "
                                   f"given{where}")
         items = [convert(x, spec[1], f"{path}[{i}]") for i, x in enumerate(v)]
-        return make_set(items) if kind == "set" else items
+        return make_set(items, spec[1]) if kind == "set" else ListValue(items, spec[1])
     if kind == "map":
         if not isinstance(v, dict):
             raise ConversionError(f"a map of {type_str(spec[1])} is required, but a {type_of(v)} was "
                                   f"given{where}")
-        return {k: convert(x, spec[1], f"{path}[{k!r}]" if path else f"[{k!r}]") for k, x in v.items()}
+        return MapValue({k: convert(x, spec[1], f"{path}[{k!r}]" if path else f"[{k!r}]")
+                         for k, x in v.items()}, spec[1])
     if kind == "tuple":
         if not isinstance(v, list) or len(v) != len(spec[1]):
             raise ConversionError(f"a tuple of {len(spec[1])} elements is required{where}")
@@ -311,7 +354,7 @@ def convert(v: Any, spec: TypeSpec, path: str = "") -> Any:
                 out[name] = convert(default, t, sub) if default is not None else None
             else:
                 out[name] = convert(v[name], t, sub)
-        return out
+        return ObjectValue(out, {name: t for name, (t, _optional, _default) in spec[1].items()})
     raise ConversionError(f"unsupported type {kind}")
 
 
@@ -387,4 +430,66 @@ def strip_sets(v: Any) -> Any:
 _LEAVES = frozenset((str, int, float, bool, type(None)))  # returned as they are, without a call
 
 
-__all__ = ["SetValue", "ConversionError", "convert", "unify_values", "parse_type", "type_of", "make_set", "contains_unknown"]
+def cty_type(value: Any, spec: TypeSpec | None = None) -> Any:
+    """The cty type JSON Terraform records for a value (``output -json``, state outputs,
+    ``terraform_data``): the declared type where a constraint or conversion gave one (``["list",
+    "string"]``, ``["map", "number"]``, ``["set", "string"]``, an object's attribute types), else
+    the type inferred from the value (a literal list is a tuple, a literal map an object, null is
+    dynamic). Object attributes in name order, as cty writes them."""
+    if spec is not None and spec[0] != "any":
+        return _declared(spec, value)
+    if value is None or value is UNKNOWN:
+        return "dynamic"
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, (int, float, Decimal)):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, SetValue):
+        return ["set", _element_type(list(value), value.elem)]
+    if isinstance(value, ListValue):
+        return ["list", _element_type(list(value), value.elem)]
+    if isinstance(value, MapValue):
+        return ["map", _element_type(list(value.values()), value.elem)]
+    if isinstance(value, (list, tuple)):
+        return ["tuple", [cty_type(v) for v in value]]
+    if isinstance(value, (set, frozenset)):
+        return ["tuple", [cty_type(v) for v in sorted(value, key=str)]]
+    if isinstance(value, dict):
+        attrs = value.attrs if isinstance(value, ObjectValue) else {}
+        return ["object", {str(k): cty_type(value[k], attrs.get(k)) for k in sorted(value, key=str)}]
+    return "dynamic"
+
+
+def _element_type(items: list, elem: TypeSpec | None) -> Any:
+    """A collection's element type: the declared one, else the one its (unified) elements share."""
+    if elem is not None and elem[0] != "any":
+        return _declared(elem, items[0] if items else None)
+    types = [cty_type(v) for v in items if v is not None]
+    return types[0] if types and all(t == types[0] for t in types) else "dynamic"
+
+
+def _declared(spec: TypeSpec, value: Any) -> Any:
+    kind = spec[0]
+    if kind in ("string", "number", "bool"):
+        return kind
+    if kind == "any":
+        return cty_type(value)
+    if kind in ("list", "set"):
+        items = list(value) if isinstance(value, list) else []
+        return [kind, _element_type(items, spec[1])]
+    if kind == "map":
+        items = list(value.values()) if isinstance(value, dict) else []
+        return ["map", _element_type(items, spec[1])]
+    if kind == "tuple":
+        items = list(value) if isinstance(value, list) and len(value) == len(spec[1]) else [None] * len(spec[1])
+        return ["tuple", [_declared(t, v) for t, v in zip(spec[1], items, strict=True)]]
+    if kind == "object":
+        obj = value if isinstance(value, dict) else {}
+        return ["object", {name: _declared(t, obj.get(name)) for name, (t, _o, _d) in sorted(spec[1].items())}]
+    return "dynamic"
+
+
+__all__ = ["SetValue", "ListValue", "MapValue", "ObjectValue", "cty_type", "ConversionError",
+           "convert", "unify_values", "parse_type", "type_of", "make_set", "contains_unknown"]

@@ -134,41 +134,11 @@ class _Handler(BaseHTTPRequestHandler):
         self._status = 0
         self._started, self._action, self._recorded = started, "", False
         try:
-            split = urlsplit(self.path)
-            try:
-                length = int(self.headers.get("Content-Length") or 0)
-            except ValueError:
-                self.close_connection = True  # where the body ends is unknown: nothing after it is trusted
-                raise CloudError("InvalidParameter", "The Content-Length header is not valid.", 400) from None
-            if length < 0 or length > MAX_BODY:
-                self.close_connection = True  # the unread body must never be parsed as a request
-                raise CloudError("InvalidParameter", "The request body is too large.", 413)
-            body = self.rfile.read(length) if length else b""
-            if len(body) != length:
-                raise ConnectionResetError("the client closed the connection in the middle of the body")
-            self.server.mark(self.connection, busy=True)
-            query = parse_qsl(split.query, keep_blank_values=True)
-            form: list[tuple[str, str]] = []
-            content_type = (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
-            if body and content_type == "application/x-www-form-urlencoded":
-                try:
-                    form = parse_qsl(body.decode("utf-8"), keep_blank_values=True)
-                except UnicodeDecodeError:
-                    self.close_connection = True
-                    raise CloudError("InvalidParameter", "The request body is not valid UTF-8 form data.",
-                                     400) from None
-            headers = {k.lower(): v for k, v in self.headers.items()}
-            srv = self.server
-            if srv.verifier is not None:
-                srv.verifier.verify(method=self.command, path=split.path, query=query, headers=headers,
-                                    body=body, form=form)
-            params: dict[str, str] = {}
-            for k, v in query + form:
-                params[k] = v
-            if split.path == DUMP_PATH and self.command == "GET":
-                self._send_json(200, srv.dump(), request_id, {})
+            path, headers, params = self._read_request()
+            if path == DUMP_PATH and self.command == "GET":
+                self._send_json(200, self.server.dump(), request_id, {})
                 return
-            if split.path not in ("/", ""):
+            if path not in ("/", ""):
                 raise CloudError("InvalidAction.NotFound",
                                  "Specified api is not found, please check your url and method.", 404)
             action = self._action = headers.get("x-acs-action") or params.get("Action", "")
@@ -177,21 +147,8 @@ class _Handler(BaseHTTPRequestHandler):
             if not action:
                 raise CloudError("MissingParameter", 'The input parameter "Action" that is mandatory for '
                                  "processing this request is not supplied.", 400)
-            api_params = {k: v for k, v in params.items() if k not in V2_COMMON_PARAMS}
-            try:
-                result = srv.call(product, action, api_params)
-            except ResponseLost:
-                log.info("%s %s: response dropped (fault injection)", product, action)
-                self.close_connection = True
-                try:
-                    self.connection.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
-                return
-            if not isinstance(result, dict):
-                raise TypeError(f"{action} returned {type(result).__name__}, not a dict")
-            result.setdefault("RequestId", request_id)
-            self._send_json(200, result, result["RequestId"], {})
+            self._call(product, action, {k: v for k, v in params.items() if k not in V2_COMMON_PARAMS},
+                       request_id)
         except CloudError as e:
             rid = e.request_id or request_id
             body_out = {
@@ -203,23 +160,80 @@ class _Handler(BaseHTTPRequestHandler):
             }
             self._send_json(e.http_status, body_out, rid, e.headers)
         except Exception as e:  # noqa: BLE001 - a bug in a handler must not kill the server thread
-            if _client_gone(e):
-                self._recorded = True
-                self.close_connection = True
-                log.warning("client %s disconnected during %s: %s", self.address_string(),
-                            action or "a request", e.strerror or e.__class__.__name__
-                            if isinstance(e, OSError) else e)
-                return
-            log.exception("internal error serving %s %s", product, action)
-            body_out = {"RequestId": request_id, "HostId": _HOST_ID.get(product, "slb.aliyuncs.com"),
-                        "Code": "InternalError",
-                        "Message": "The request processing has failed due to some unknown error.",
-                        "Recommend": ""}
-            self._send_json(500, body_out, request_id, {})
+            self._internal_error(e, product, action, request_id)
         finally:
             self.server.mark(self.connection, busy=False)
             if not self._recorded:  # a dropped response (fault injection) is served too
                 self.server.record(action, self._status, time.perf_counter() - started)
+
+    def _read_request(self) -> tuple[str, dict[str, str], dict[str, str]]:
+        """The request's (path, lower-cased headers, query and form parameters), its body read in
+        full and its signature checked; a body whose end cannot be trusted closes the connection."""
+        split = urlsplit(self.path)
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            self.close_connection = True  # where the body ends is unknown: nothing after it is trusted
+            raise CloudError("InvalidParameter", "The Content-Length header is not valid.", 400) from None
+        if length < 0 or length > MAX_BODY:
+            self.close_connection = True  # the unread body must never be parsed as a request
+            raise CloudError("InvalidParameter", "The request body is too large.", 413)
+        body = self.rfile.read(length) if length else b""
+        if len(body) != length:
+            raise ConnectionResetError("the client closed the connection in the middle of the body")
+        self.server.mark(self.connection, busy=True)
+        query = parse_qsl(split.query, keep_blank_values=True)
+        form: list[tuple[str, str]] = []
+        content_type = (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+        if body and content_type == "application/x-www-form-urlencoded":
+            try:
+                form = parse_qsl(body.decode("utf-8"), keep_blank_values=True)
+            except UnicodeDecodeError:
+                self.close_connection = True
+                raise CloudError("InvalidParameter", "The request body is not valid UTF-8 form data.",
+                                 400) from None
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        srv = self.server
+        if srv.verifier is not None:
+            srv.verifier.verify(method=self.command, path=split.path, query=query, headers=headers,
+                                body=body, form=form)
+        params: dict[str, str] = {}
+        for k, v in query + form:
+            params[k] = v
+        return split.path, headers, params
+
+    def _call(self, product: str, action: str, api_params: dict[str, str], request_id: str) -> None:
+        """Run the action and send its result; a response lost by fault injection resets the connection."""
+        try:
+            result = self.server.call(product, action, api_params)
+        except ResponseLost:
+            log.info("%s %s: response dropped (fault injection)", product, action)
+            self.close_connection = True
+            try:
+                self.connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            return
+        if not isinstance(result, dict):
+            raise TypeError(f"{action} returned {type(result).__name__}, not a dict")
+        result.setdefault("RequestId", request_id)
+        self._send_json(200, result, result["RequestId"], {})
+
+    def _internal_error(self, e: Exception, product: str, action: str, request_id: str) -> None:
+        """A client that went away is logged and left; any other exception is a 500 InternalError."""
+        if _client_gone(e):
+            self._recorded = True
+            self.close_connection = True
+            log.warning("client %s disconnected during %s: %s", self.address_string(),
+                        action or "a request", e.strerror or e.__class__.__name__
+                        if isinstance(e, OSError) else e)
+            return
+        log.exception("internal error serving %s %s", product, action)
+        body_out = {"RequestId": request_id, "HostId": _HOST_ID.get(product, "slb.aliyuncs.com"),
+                    "Code": "InternalError",
+                    "Message": "The request processing has failed due to some unknown error.",
+                    "Recommend": ""}
+        self._send_json(500, body_out, request_id, {})
 
     @staticmethod
     def _product(version: str, host: str) -> str:

@@ -21,6 +21,7 @@ from planner.apply.executor import Executor
 from planner.config import evaluate
 from planner.config.loader import load_module_partial
 from planner.config.model import Configuration, config_dependencies
+from planner.config.types import cty_type
 from planner.diagnostics import Diagnostic, DiagnosticsError
 from planner.diff import Differ, detect_drift, get_schema, refreshed_state, strip_unknown
 from planner.engine.planned_values import ConfigPlannedValues
@@ -298,7 +299,9 @@ def final_outputs(planned: Planned, state: State, *, var_args: Sequence[str] = (
     out = {}
     for name, o in sorted(config.outputs.items()):
         value = strip_unknown(o.value) if o.value is not UNKNOWN else None
-        out[name] = {"value": value, "sensitive": bool(o.sensitive)}
+        if value is None:
+            continue  # Terraform records no null output: `output` does not list it, `output NAME` fails
+        out[name] = {"value": value, "sensitive": bool(o.sensitive), "type": o.type or cty_type(value)}
     return out
 
 

@@ -24,7 +24,7 @@ from typing import Protocol
 
 from planner.apply.executor import ApplyEvent, ApplyResult, RecoveryError, recover
 from planner.diagnostics import Diagnostic, DiagnosticsError
-from planner.diff import Differ
+from planner.diff import Differ, values_equal
 from planner.engine.options import PlanOptions
 from planner.engine.pipeline import (
     Planned,
@@ -209,6 +209,14 @@ class RunRecoveryError(Exception):
         super().__init__(f"could not finish {len(failures)} operation(s) left by an interrupted apply")
 
 
+def outputs_change(outputs: dict[str, dict], prior: dict[str, dict]) -> bool:
+    """Whether saving ``outputs`` changes an output's value (added, removed or different): what the
+    plan shows under "Changes to Outputs:" and Terraform asks approval for when no resource changes."""
+    if set(outputs) != set(prior):
+        return True
+    return any(not values_equal(o.get("value"), prior[name].get("value")) for name, o in outputs.items())
+
+
 def _apply(request: RunRequest, session: StateSession, outcome: RunOutcome, hooks: RunHooks,
            var_files: Sequence[str]) -> RunOutcome:
     planned, opts, fresh = outcome.planned, request.options, request.saved is None
@@ -226,6 +234,9 @@ def _apply(request: RunRequest, session: StateSession, outcome: RunOutcome, hook
         # a renamed provider alias: the state records the block's provider from now on (as Terraform)
         moved_provider = any(rs.provider != state.resources[a].provider
                              for a, rs in planned.prior.resources.items() if a in state.resources)
+        if outputs_change(outputs, state.outputs) and not hooks.approve(planned):
+            outcome.status = RunStatus.CANCELLED  # Terraform asks before saving new output values too
+            return outcome
         if outputs != state.outputs or moved_provider:
             state.outputs = outputs
             session.backend.write(state)

@@ -222,100 +222,127 @@ def read_statements(root: Any) -> tuple[list[MoveStatement], list[RemoveStatemen
     for module in _walk(root):
         path = tuple(getattr(module, "path", ()))
         for b in getattr(module, "moved", []):
-            ends = {}
-            for name in ("from", "to"):
-                a = b.body.attr(name)
-                if a is None:
-                    problems.append(Diagnostic(f'Missing required argument "{name}" in moved block', _pos(b),
-                                               hint='a moved block needs both from = OLD_ADDRESS and to = NEW_ADDRESS'))
-                    continue
-                try:
-                    ends[name] = parse_endpoint(a.expr)
-                except _Bad as x:
-                    problems.append(Diagnostic(f'Invalid address in moved block "{name}"', _pos(b, a), detail=str(x),
-                                               hint="write the address without quotes, e.g. from = terraform_data.old"))
-            if len(ends) != 2:
-                continue
-            src, dst = _unify(ends["from"], ends["to"])
-            at = _pos(b, b.body.attr("from"))
-            if src.is_module != dst.is_module:
-                problems.append(Diagnostic(
-                    "Invalid moved block", at,
-                    detail=f"This statement declares a move from {src.text()} to {dst.text()}: one is a module "
-                           "and the other a resource.",
-                    hint="move a module to a module (module.old -> module.new) or a resource to a resource"))
-                continue
-            if not src.is_module and src.resource[1] != dst.resource[1] \
-                    and (src.resource[1], dst.resource[1]) not in CROSS_TYPE_ALLOWED:  # type: ignore[index]
-                problems.append(Diagnostic(
-                    "Resource type mismatch", at,
-                    detail=f"This statement declares a move from {src.text()} to {dst.text()}, which is a "
-                           "resource of a different type.",
-                    hint="a moved block keeps the resource type; to change type, remove the old resource "
-                         "(removed block or `clbplan state rm`) and import the object under the new type"))
-                continue
-            if src == dst or (src.text() == dst.text()):
-                problems.append(Diagnostic("Redundant moved block", at,
-                                           detail=f"This statement moves {src.text()} to itself.",
-                                           hint="delete the block, or correct its from/to"))
-                continue
-            whole_src = src.is_module and src.modules[-1][1] is WHOLE or (not src.is_module and src.key is WHOLE)
-            if whole_src:
-                still = _declared_at(module, src)
-                if still is not None:
-                    problems.append(Diagnostic(
-                        "Moved object still exists", at,
-                        detail=f"This statement declares a move from {src.text()}, but that "
-                               f"{'module call' if src.is_module else 'resource'} is still declared at {still}.",
-                        hint="change your configuration so that this address is declared only once: delete or "
-                             "rename the old block"))
-                    continue
-            moves.append(MoveStatement(path, src, dst, at))
+            move = _read_moved(module, path, b, problems)
+            if move is not None:
+                moves.append(move)
         for b in getattr(module, "removed", []):
-            a = b.body.attr("from")
-            if a is None:
-                problems.append(Diagnostic('Missing required argument "from" in removed block', _pos(b),
-                                           hint="removed { from = terraform_data.old  lifecycle { destroy = false } }"))
-                continue
-            try:
-                e = parse_endpoint(a.expr)
-            except _Bad as x:
-                problems.append(Diagnostic('Invalid address in removed block "from"', _pos(b, a), detail=str(x),
-                                           hint="write the address without quotes, e.g. from = terraform_data.old"))
-                continue
-            last = e.modules[-1][1] if e.is_module else e.key
-            if last is not None or any(k is not None for _n, k in e.modules):
-                problems.append(Diagnostic(
-                    "Resource instance keys not allowed", _pos(b, a),
-                    detail="A removed block names a whole resource or module call: every instance is removed.",
-                    hint=f"write from = {Endpoint(tuple((n, None) for n, _k in e.modules), e.resource).text()}"))
-                continue
-            still = _declared_at(module, e)
-            if still is not None:
-                kind = "module" if e.is_module else "resource"
-                problems.append(Diagnostic(
-                    f"Removed {kind} still exists", _pos(b, a),
-                    detail=f"This statement declares that {e.text()} was removed, but it is still declared at "
-                           f"{still}.",
-                    hint="delete the old block from the configuration, or delete this removed block"))
-                continue
-            destroy = True
-            for lc in b.body.blocks_of("lifecycle"):
-                d = lc.body.attr("destroy")
-                if d is None:
-                    continue
-                if isinstance(d.expr, ir.Lit) and isinstance(d.expr.value, bool):
-                    destroy = d.expr.value
-                else:
-                    problems.append(Diagnostic('Invalid "destroy" value', _pos(lc, d),
-                                               detail="destroy must be the literal true or false",
-                                               hint="lifecycle { destroy = false }"))
-            whole = (Endpoint((*e.modules[:-1], (e.modules[-1][0], WHOLE))) if e.is_module
-                     else Endpoint(e.modules, e.resource, WHOLE))
-            removes.append(RemoveStatement(path, whole, destroy, _pos(b, a)))
+            remove = _read_removed(module, path, b, problems)
+            if remove is not None:
+                removes.append(remove)
     if problems:
         raise DiagnosticsError(problems)
     return moves, removes
+
+
+def _read_moved(module: Any, path: tuple[str, ...], b: Any, problems: list[Diagnostic]) -> MoveStatement | None:
+    """One ``moved`` block as a statement, or None with its problems appended."""
+    ends = {}
+    for name in ("from", "to"):
+        a = b.body.attr(name)
+        if a is None:
+            problems.append(Diagnostic(f'Missing required argument "{name}" in moved block', _pos(b),
+                                       hint='a moved block needs both from = OLD_ADDRESS and to = NEW_ADDRESS'))
+            continue
+        try:
+            ends[name] = parse_endpoint(a.expr)
+        except _Bad as x:
+            problems.append(Diagnostic(f'Invalid address in moved block "{name}"', _pos(b, a), detail=str(x),
+                                       hint="write the address without quotes, e.g. from = terraform_data.old"))
+    if len(ends) != 2:
+        return None
+    src, dst = _unify(ends["from"], ends["to"])
+    at = _pos(b, b.body.attr("from"))
+    problem = _invalid_move(module, src, dst, at)
+    if problem is not None:
+        problems.append(problem)
+        return None
+    return MoveStatement(path, src, dst, at)
+
+
+def _invalid_move(module: Any, src: Endpoint, dst: Endpoint, at: SourcePos) -> Diagnostic | None:
+    """Why a move from ``src`` to ``dst`` (both parsed) cannot be, or None when it can."""
+    if src.is_module != dst.is_module:
+        return Diagnostic(
+            "Invalid moved block", at,
+            detail=f"This statement declares a move from {src.text()} to {dst.text()}: one is a module "
+                   "and the other a resource.",
+            hint="move a module to a module (module.old -> module.new) or a resource to a resource")
+    if not src.is_module and src.resource[1] != dst.resource[1] \
+            and (src.resource[1], dst.resource[1]) not in CROSS_TYPE_ALLOWED:  # type: ignore[index]
+        return Diagnostic(
+            "Resource type mismatch", at,
+            detail=f"This statement declares a move from {src.text()} to {dst.text()}, which is a "
+                   "resource of a different type.",
+            hint="a moved block keeps the resource type; to change type, remove the old resource "
+                 "(removed block or `clbplan state rm`) and import the object under the new type")
+    if src == dst or (src.text() == dst.text()):
+        return Diagnostic("Redundant moved block", at,
+                          detail=f"This statement moves {src.text()} to itself.",
+                          hint="delete the block, or correct its from/to")
+    whole_src = src.is_module and src.modules[-1][1] is WHOLE or (not src.is_module and src.key is WHOLE)
+    if whole_src:
+        still = _declared_at(module, src)
+        if still is not None:
+            return Diagnostic(
+                "Moved object still exists", at,
+                detail=f"This statement declares a move from {src.text()}, but that "
+                       f"{'module call' if src.is_module else 'resource'} is still declared at {still}.",
+                hint="change your configuration so that this address is declared only once: delete or "
+                     "rename the old block")
+    return None
+
+
+def _read_removed(module: Any, path: tuple[str, ...], b: Any, problems: list[Diagnostic]
+                  ) -> RemoveStatement | None:
+    """One ``removed`` block as a statement (for the whole resource or module call), or None with its
+    problems appended."""
+    a = b.body.attr("from")
+    if a is None:
+        problems.append(Diagnostic('Missing required argument "from" in removed block', _pos(b),
+                                   hint="removed { from = terraform_data.old  lifecycle { destroy = false } }"))
+        return None
+    try:
+        e = parse_endpoint(a.expr)
+    except _Bad as x:
+        problems.append(Diagnostic('Invalid address in removed block "from"', _pos(b, a), detail=str(x),
+                                   hint="write the address without quotes, e.g. from = terraform_data.old"))
+        return None
+    last = e.modules[-1][1] if e.is_module else e.key
+    if last is not None or any(k is not None for _n, k in e.modules):
+        problems.append(Diagnostic(
+            "Resource instance keys not allowed", _pos(b, a),
+            detail="A removed block names a whole resource or module call: every instance is removed.",
+            hint=f"write from = {Endpoint(tuple((n, None) for n, _k in e.modules), e.resource).text()}"))
+        return None
+    still = _declared_at(module, e)
+    if still is not None:
+        kind = "module" if e.is_module else "resource"
+        problems.append(Diagnostic(
+            f"Removed {kind} still exists", _pos(b, a),
+            detail=f"This statement declares that {e.text()} was removed, but it is still declared at "
+                   f"{still}.",
+            hint="delete the old block from the configuration, or delete this removed block"))
+        return None
+    destroy = _removed_destroy(b, problems)
+    whole = (Endpoint((*e.modules[:-1], (e.modules[-1][0], WHOLE))) if e.is_module
+             else Endpoint(e.modules, e.resource, WHOLE))
+    return RemoveStatement(path, whole, destroy, _pos(b, a))
+
+
+def _removed_destroy(b: Any, problems: list[Diagnostic]) -> bool:
+    """A removed block's ``lifecycle { destroy = ... }`` (true when absent); a non-literal is a problem."""
+    destroy = True
+    for lc in b.body.blocks_of("lifecycle"):
+        d = lc.body.attr("destroy")
+        if d is None:
+            continue
+        if isinstance(d.expr, ir.Lit) and isinstance(d.expr.value, bool):
+            destroy = d.expr.value
+        else:
+            problems.append(Diagnostic('Invalid "destroy" value', _pos(lc, d),
+                                       detail="destroy must be the literal true or false",
+                                       hint="lifecycle { destroy = false }"))
+    return destroy
 
 
 # ---------------------------------------------------------------------------------------------

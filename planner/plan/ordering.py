@@ -1005,11 +1005,20 @@ STEPS: tuple[tuple[str, Callable[[_Builder], None]], ...] = (
 )
 
 
+#: the actions that make operations (``make_ops``); the others (no-op, read, forget) make none
+_OPERATION_ACTIONS = frozenset({Action.CREATE, Action.UPDATE, Action.DELETE, Action.DELETE_THEN_CREATE,
+                                Action.CREATE_THEN_DELETE})
+
+
 def order_changes(changes: list[ResourceChange], config: Configuration | None, prior: State) -> OrderedOps:
     """Build the operation graph for ``changes`` and return its operations in a deterministic
     topological order. May upgrade changes (rules of a replaced listener -> replace, bound groups
     -> create-before-destroy, conflicting listener replaces -> delete-first) and says why in
     ``ResourceChange.reason``. Raises DiagnosticsError naming the cycle if there is one."""
+    if not any(c.action in _OPERATION_ACTIONS for c in changes):
+        # nothing to do: no operation, and every upgrade starts from a replaced or deleted object.
+        # Indexing a 100,000-resource state for nothing was 3 s of a 10,000-LB no-change plan
+        return OrderedOps([], [], nx.DiGraph())
     b = _Builder(changes, config, prior)
     for _name, upgrade in UPGRADES:
         upgrade(b)

@@ -244,7 +244,9 @@ def output_changes(config: Any, prior: State, destroy: bool) -> tuple[dict, dict
         sens = bool((o is not None and o.sensitive) or (p is not None and p.get("sensitive")))
         before = p.get("value") if p is not None else None
         after = o.value if o is not None else None
-        if p is None:
+        if p is None and after is None:
+            actions = ["no-op"]  # a null output is never stored: nothing to create (as Terraform plans it)
+        elif p is None:
             actions = ["create"]
         elif o is None:
             actions = ["delete"]
@@ -273,11 +275,34 @@ def configuration_json(config: Any) -> dict:
     planner.plan.json_config), as checkov's connection checks and policy engines read them."""
     if config is None:
         return {}
-    from planner.graph import _explicit_depends_on
-    from planner.plan.json_config import SECRET_PROVIDER_ARGS, body_expressions
-
     ev = getattr(config, "_instance_evaluator", None)
     root_module = getattr(ev, "m", None)
+    providers = _provider_config_json(config, root_module)
+    by_module = _resource_entries(config, root_module)
+    root: dict[str, Any] = {}
+    if root_module is not None:
+        outs = _outputs_json(root_module)
+    else:
+        outs = {n: ({"sensitive": True} if o.sensitive else {}) for n, o in sorted(config.outputs.items())}
+    if outs:
+        root["outputs"] = outs
+    resources = sorted(by_module.get((), {}).values(), key=lambda e: e["address"])
+    if resources:
+        root["resources"] = resources
+    if root_module is not None and getattr(root_module, "calls", None):
+        root["module_calls"] = _module_calls(root_module, by_module)
+    varz = _variables_json(root_module) if root_module is not None else {
+        n: ({"sensitive": True} if n in config.sensitive_variables else {}) for n in sorted(config.variables)}
+    if varz:
+        root["variables"] = varz
+    return {"provider_config": providers, "root_module": root}
+
+
+def _provider_config_json(config: Any, root_module: Any) -> dict[str, dict]:
+    """Terraform's ``provider_config``: each provider block's expressions, then the providers the
+    resources use without a block of their own."""
+    from planner.plan.json_config import SECRET_PROVIDER_ARGS, body_expressions
+
     providers = {}
     provider_blocks = {}
     for b in getattr(root_module, "providers", []) or []:
@@ -309,7 +334,15 @@ def configuration_json(config: Any) -> dict:
         providers[key] = entry
     if "alicloud" in providers and "alicloud" not in used and "alicloud" not in provider_blocks:
         del providers["alicloud"]
-    # one entry per resource block per static module (module instances share their blocks)
+    return providers
+
+
+def _resource_entries(config: Any, root_module: Any) -> dict[tuple[str, ...], dict[tuple, dict]]:
+    """The ``resources`` entries by static module path: one entry per resource block per static module
+    (module instances share their blocks), keyed by (mode, type, name)."""
+    from planner.graph import _explicit_depends_on
+    from planner.plan.json_config import body_expressions
+
     by_module: dict[tuple[str, ...], dict[tuple, dict]] = {}
     for addr, inst in sorted(list(config.resources.items()) + list(config.data_sources.items()),
                              key=lambda kv: str(kv[0].resource.local)):
@@ -336,23 +369,7 @@ def configuration_json(config: Any) -> dict:
         if d:
             entry["depends_on"] = d
         seen[local] = entry
-    root: dict[str, Any] = {}
-    if root_module is not None:
-        outs = _outputs_json(root_module)
-    else:
-        outs = {n: ({"sensitive": True} if o.sensitive else {}) for n, o in sorted(config.outputs.items())}
-    if outs:
-        root["outputs"] = outs
-    resources = sorted(by_module.get((), {}).values(), key=lambda e: e["address"])
-    if resources:
-        root["resources"] = resources
-    if root_module is not None and getattr(root_module, "calls", None):
-        root["module_calls"] = _module_calls(root_module, by_module)
-    varz = _variables_json(root_module) if root_module is not None else {
-        n: ({"sensitive": True} if n in config.sensitive_variables else {}) for n in sorted(config.variables)}
-    if varz:
-        root["variables"] = varz
-    return {"provider_config": providers, "root_module": root}
+    return by_module
 
 
 def _expression(e: Any) -> dict:
@@ -589,7 +606,9 @@ def plan_json(plan: Plan, *, prior: State, config: Any = None, options: Mapping[
         "configuration": configuration_json(config),
         "relevant_attributes": [{"resource": str(d.address), "attribute": [n]}
                                 for d in relevant for n in d.changed if n != "*"],
-        "applyable": bool(plan.has_changes or (refresh_only and plan.drift)),
+        # a plan that only changes outputs is applyable: applying saves them (as in Terraform)
+        "applyable": bool(plan.has_changes or (refresh_only and plan.drift)
+                          or any(c["actions"] != ["no-op"] for c in outs.values())),
         "complete": not partial,
         "errored": False,
         "timestamp": ts,

@@ -18,11 +18,16 @@ and the comment says what was left out.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
+from collections.abc import Mapping
 from typing import Any
 
+from deepdiff import DeepDiff
+
 from planner.diff import get_schema, values_equal
-from planner.plan.model import Action, Plan, ResourceChange
+from planner.plan.model import Action, Plan, ResourceChange, group_description, group_members
+from planner.render.output_diff import render_output_changes
 from planner.render.text import fmt_value, operation_waits
 from planner.values import contains_unknown, is_unknown
 
@@ -112,10 +117,82 @@ def _attribute_lines(ch: ResourceChange) -> list[str]:
                 continue
             if b in (None, []) and a in (None, []) and not is_unknown(a):
                 continue
+            paths = None if sens else _path_lines(name, b, a, blocks.get(name))
+            if paths:
+                out.extend(line + note for line in paths)
+                continue
             if b not in (None, []):
                 out.append(f"- {name} = {_value_text(b, sens)}{note}")
             out.append(f"+ {name} = {_value_text(a, sens)}{note}")
     return out
+
+
+def _path_text(name: str, steps: list[Any], block: Any) -> str:
+    """``servers[1].weight`` in a block, ``tags["env"]`` in a map: the path as HCL would spell it."""
+    out = name
+    for i, step in enumerate(steps):
+        if isinstance(step, int):
+            out += f"[{step}]"
+        elif block is not None or i > 0:
+            out += f".{step}"
+        else:
+            out += f'["{step}"]'
+    return out
+
+
+def _diff_lines(prefix: str, before: Any, after: Any, block: Any) -> list[str]:
+    """deepdiff's changes between two values, one ``-``/``+`` pair per changed path under ``prefix``."""
+    lines: list[tuple[str, str]] = []
+    for kind, levels in DeepDiff(before, after, view="tree").items():
+        for level in levels:
+            removed = kind.endswith("_removed")
+            path = _path_text(prefix, level.path(output_format="list", use_t2=not removed), block)
+            if not kind.endswith("_added"):
+                lines.append((path, f"- {path} = {_value_text(level.t1, False)}"))
+            if not removed:
+                lines.append((path, f"+ {path} = {_value_text(level.t2, False)}"))
+    return [text for _, text in sorted(lines, key=lambda pt: (pt[0], pt[1][0] != "-"))]
+
+
+def _element_key(element: Any) -> str | None:
+    """How a reviewer tells set elements apart: their text fields (ids, types, names), e.g.
+    ``[server_id="i-1", type="ecs"]``; numbers such as weights are what changes."""
+    if not isinstance(element, dict):
+        return None
+    fields = [f"{k}={fmt_value(v)}" for k, v in sorted(element.items())
+              if isinstance(v, str | list) and v not in ("", [])]
+    return "[" + ", ".join(fields) + "]" if fields else None
+
+
+def _set_lines(name: str, before: list, after: list) -> list[str] | None:
+    """A set block: elements paired by their text fields, each pair diffed path by path."""
+    old = {_element_key(e): e for e in before}
+    new = {_element_key(e): e for e in after}
+    if None in old or None in new or len(old) != len(before) or len(new) != len(after):
+        return None  # elements a reviewer could not tell apart: show the whole value
+    lines: list[str] = []
+    for key in sorted(set(old) | set(new)):
+        label = f"{name}{key}"
+        if key not in new:
+            lines.append(f"- {label} = {_value_text(old[key], False)}")
+        elif key not in old:
+            lines.append(f"+ {label} = {_value_text(new[key], False)}")
+        else:
+            lines += _diff_lines(label, old[key], new[key], True)
+    return lines
+
+
+def _path_lines(name: str, before: Any, after: Any, block: Any) -> list[str] | None:
+    """A nested block or a map diffed path by path (deepdiff), so a reviewer sees
+    ``servers[...].weight = 60`` -> ``70`` instead of the whole block twice. None where the whole
+    value reads better: a list attribute (``server_ids``), or values known only after apply."""
+    if not isinstance(before, list | dict) or type(before) is not type(after) or contains_unknown(after):
+        return None
+    if block is None and not isinstance(before, dict):
+        return None
+    if getattr(block, "nesting", "list") == "set":
+        return _set_lines(name, before, after) or None
+    return _diff_lines(name, before, after, block) or None
 
 
 def _details(ch: ResourceChange) -> str:
@@ -163,16 +240,39 @@ def render_markdown(*args: Any, **kw: Any) -> str:
 
 
 def _render_markdown(plan: Plan, *, limit: int = MAX_CHARS, partial: bool = False,
-                    refresh_only: bool = False, title: str = "clbplan plan") -> str:
-    """The PR comment; never longer than ``limit`` characters; the summary is never cut."""
-    from planner.plan.targeting import relevant_drift
+                    refresh_only: bool = False, title: str = "clbplan plan",
+                    outputs: Mapping[str, Any] | None = None, context: Mapping[str, Any] | None = None,
+                    plan_file: str | None = None) -> str:
+    """The PR comment; never longer than ``limit`` characters; the summary is never cut.
+    ``outputs``: the plan's ``output_changes`` (JSON plan), listed under "Changes to outputs";
+    ``context``: where the plan was made (``planner.cli.review_context``), named under the title;
+    ``plan_file``: the saved plan, named in the command that applies it."""
+    head = _verdict(plan, partial=partial, refresh_only=refresh_only, title=title, outputs=outputs,
+                    context=context, plan_file=plan_file)
+    destructive = _destructive(plan)
+    # the lists below the table may be long (a plan replacing thousands of objects): they get at
+    # most half of what is left after the table, and say how many entries they leave out
+    list_budget = max(0, (limit - len("\n".join(head))) // 2)
+    head += _lists(plan, destructive, list_budget, refresh_only=refresh_only, outputs=outputs)
+    head_text = "\n".join(head) + "\n"
+    shown = destructive + [c for c in plan.changes if c.action in (Action.CREATE, Action.UPDATE)]
+    return _with_details(plan, head_text, shown, limit)
 
-    head: list[str] = [f"### {title}", ""]
+
+def _verdict(plan: Plan, *, partial: bool, refresh_only: bool, title: str,
+             outputs: Mapping[str, Any] | None, context: Mapping[str, Any] | None = None,
+             plan_file: str | None = None) -> list[str]:
+    """Section 1: the title, where the plan was made, the verdict line, the targeting and verification
+    notes, the command that applies it, the table."""
+    head: list[str] = [f"### {title}", ""] + _context_lines(context)
     add, change, destroy = plan.counts
     replaced = sum(1 for c in plan.changes if c.action.is_replace)
     if refresh_only:
         head.append(f"**Refresh-only plan: {len(plan.drift)} object(s) changed outside clbplan.** "
                     "Applying it records them in the state and changes nothing in the cloud.")
+    elif not plan.has_changes and render_output_changes(outputs or {}):
+        head.append("**Only outputs change.** Applying this plan saves their new values in the state, without "
+                    "changing any real infrastructure.")
     elif not plan.has_changes:
         head.append("**No changes.** Your infrastructure matches the configuration.")
     else:
@@ -183,13 +283,20 @@ def _render_markdown(plan: Plan, *, limit: int = MAX_CHARS, partial: bool = Fals
                  "-exclude and may not contain every change the configuration asks for."]
     if plan.verified:
         head += ["", "Verified: the operations ran in this order on a shadow copy of the refreshed cloud."]
+    if plan_file and (plan.has_changes or refresh_only or render_output_changes(outputs or {})):
+        head += ["", f"Apply exactly this plan: {_code(f'clbplan apply {plan_file}')}"]
     table = _summary_table(plan)
     if table:
         head += [""] + table
-    destructive = _destructive(plan)
-    # the lists below the table may be long (a plan replacing thousands of objects): they get at
-    # most half of what is left after the table, and say how many entries they leave out
-    list_budget = max(0, (limit - len("\n".join(head))) // 2)
+    return head
+
+
+def _lists(plan: Plan, destructive: list[ResourceChange], list_budget: int, *, refresh_only: bool,
+           outputs: Mapping[str, Any] | None) -> list[str]:
+    """Sections 2 and 3: destroyed or replaced, moved or forgotten, drift, output changes; each capped
+    at half of ``list_budget`` characters."""
+    from planner.plan.targeting import relevant_drift
+
     lists: list[str] = []
     if destructive:
         lists += ["", f"#### {WARN} Destroyed or replaced", ""]
@@ -210,10 +317,14 @@ def _render_markdown(plan: Plan, *, limit: int = MAX_CHARS, partial: bool = Fals
         lists += _capped([f"- {_code(str(d.address))} "
                           + ("deleted" if d.after is None else "changed: " + ", ".join(_code(n) for n in d.changed))
                           for d in drift], list_budget // 2, "changed outside clbplan")
-    head += lists
-    head_text = "\n".join(head) + "\n"
+    if not refresh_only:
+        lists += _outputs_section(outputs, list_budget // 2)
+    return lists
 
-    shown = destructive + [c for c in plan.changes if c.action in (Action.CREATE, Action.UPDATE)]
+
+def _with_details(plan: Plan, head_text: str, shown: list[ResourceChange], limit: int) -> str:
+    """Sections 4 and 5 after ``head_text``: as many resource details as fit in ``limit``, then the
+    operation list if it fits too; when something is cut, a note says what."""
     changes_head = "\n#### Changes\n\n" if shown else ""
     note_tmpl = ("\n> {warn} **Output truncated**: {n} of {total} resource details{ops} left out to stay "
                  "under {limit:,} characters. Run `clbplan show FILE` for the full plan.\n")
@@ -232,7 +343,7 @@ def _render_markdown(plan: Plan, *, limit: int = MAX_CHARS, partial: bool = Fals
         used += len(d)
     if len(kept) == len(shown):
         ops = _operations(plan)
-        ops_text = ("\n<details><summary>Operations, in order</summary>\n\n" + "\n".join(ops)
+        ops_text = ("\n<details><summary>Operations, in order</summary>\n\n" + "\n".join(_mermaid(plan) + ops)
                     + "\n\n</details>\n" if ops else "")
         if used + len(ops_text) <= room:
             return head_text + changes_head + "".join(kept) + ops_text
@@ -243,6 +354,90 @@ def _render_markdown(plan: Plan, *, limit: int = MAX_CHARS, partial: bool = Fals
     note = note_tmpl.format(warn=WARN, n=len(shown) - len(kept), total=len(shown),
                             ops=" and the operation list" if plan.operations else "", limit=limit)
     return head_text + changes_head + "".join(kept) + note
+
+
+MERMAID_MAX_OPS = 40  # past this a picture is no longer readable at a pull request's width
+_MERMAID_CLASS = {"create": "fill:#e8f5e9,stroke:#2e7d32", "update": "fill:#fff8e1,stroke:#f9a825",
+                  "delete": "fill:#ffebee,stroke:#c62828", "group": "fill:#f5f5f5,stroke:#757575,stroke-dasharray:4"}
+
+
+def _mermaid_text(text: str, limit: int = 64) -> str:
+    """A Mermaid label: quotes and angle brackets as entities, long reasons shortened."""
+    text = text if len(text) <= limit else text[: limit - 3] + "..."
+    return text.replace("&", "#amp;").replace('"', "#quot;").replace("<", "#lt;").replace(">", "#gt;")
+
+
+def _mermaid(plan: Plan) -> list[str]:
+    """The operation graph top to bottom, as GitHub draws a ``mermaid`` block: a box per operation
+    coloured by kind, numbered as in the list below it, an arrow per wait labelled with its reason,
+    and a legend. Nothing for a plan too large to read as a picture."""
+    if not plan.edges or len(plan.operations) > MERMAID_MAX_OPS:
+        return []
+    names = {op.id: f"op{i}" for i, op in enumerate(plan.operations, 1)}
+    lines = ["```mermaid", "flowchart TD"]
+    lines += [f"  classDef {kind} {style}" for kind, style in _MERMAID_CLASS.items()]
+    for i, op in enumerate(plan.operations, 1):
+        label = _mermaid_text(f"{i}. {op.kind.value}", 80) + "<br/>" + _mermaid_text(str(op.address), 80)
+        lines.append(f'  {names[op.id]}["{label}"]:::{op.kind.value}')
+    for n, (gid, members) in enumerate(sorted(group_members(plan.edges).items()), 1):
+        names[gid] = f"group{n}"
+        lines.append(f'  group{n}{{{{"{_mermaid_text(group_description(gid, len(members)), 80)}"}}}}:::group')
+    steps = {str(op.address): f"#{i}" for i, op in enumerate(plan.operations, 1)}
+    for e in plan.edges:
+        if e.before in names and e.after in names:
+            lines.append(f'  {names[e.before]} -->|"{_mermaid_text(_short_reason(e.reason, steps))}"| {names[e.after]}')
+    used = {op.kind.value for op in plan.operations} | ({"group"} if any(n.startswith("group") for n in
+                                                                       names.values()) else set())
+    lines += ["  subgraph legend [Legend]", "    direction LR"]
+    lines += [f'    legend_{kind}{{{{"{text}"}}}}:::{kind}' if kind == "group" else f'    legend_{kind}["{text}"]:::{kind}'
+              for kind, text in _LEGEND if kind in used]
+    lines += ["  end", "```", ""]
+    return lines
+
+
+_LEGEND = (("create", "create"), ("update", "update in place"), ("delete", "delete"),
+           ("group", "waited for together"))
+
+
+def _short_reason(reason: str, steps: Mapping[str, str]) -> str:
+    """An edge label a picture can hold: the addresses the boxes already show become step numbers."""
+    for address in sorted((a for a in steps if a in reason), key=len, reverse=True):
+        reason = reason.replace(address, steps[address])
+    return reason
+
+
+def _context_lines(context: Mapping[str, Any] | None) -> list[str]:
+    """Folder · workspace · backend · commit, one line under the title (nothing for an older file)."""
+    if not context:
+        return []
+    backend = context.get("backend") or {}
+    parts = [f"Folder {_code(str(context.get('folder', '.')))}",
+             f"workspace {_code(str(context.get('workspace', 'default')))}",
+             f"backend {_code(str(backend.get('type', 'local')))}"
+             + (f" ({_code(str(backend['where']))})" if backend.get("where") else "")]
+    if context.get("commit"):
+        parts.append(f"commit {_code(str(context['commit'])[:12])}"
+                     + (" **with uncommitted changes to the configuration**" if context.get("uncommitted") else ""))
+    return [" · ".join(parts), ""]
+
+
+def _outputs_section(outputs: Mapping[str, Any] | None, budget: int) -> list[str]:
+    """The output changes as Terraform's plan prints them, in a code block (the layout reviewers know
+    from ``terraform plan``); lines past ``budget`` characters are left out, and the block says so."""
+    lines = render_output_changes(outputs or {})
+    if not lines:
+        return []
+    longest = max((len(run) for line in lines for run in re.findall(r"`+", line)), default=0)
+    fence = "`" * max(3, longest + 1)
+    kept: list[str] = []
+    used = 0
+    for i, line in enumerate(lines):
+        if used + len(line) + 1 > budget - 80:
+            kept.append(f"# ... and {len(lines) - i} more lines (the full list is in `clbplan show FILE`)")
+            break
+        kept.append(line)
+        used += len(line) + 1
+    return ["", "#### Changes to outputs", "", fence, *kept, fence]
 
 
 def _capped(items: list[str], budget: int, what: str) -> list[str]:

@@ -9,6 +9,7 @@ that put each step where it is; then the exact summary line CI tools parse.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from planner import diff as _diff
@@ -22,6 +23,7 @@ from planner.plan.model import (
     group_description,
     waits_by_operation,
 )
+from planner.render.output_diff import outputs_section
 from planner.state.model import State
 from planner.values import contains_unknown, is_unknown
 
@@ -121,6 +123,8 @@ def _render_kept(w: _Writer, ch: ResourceChange, header: list[str], sym: str) ->
 
 
 def _render_change(w: _Writer, ch: ResourceChange) -> None:
+    """One resource's block of the plan text: its header comment, the attributes that change (or
+    are shown), the nested blocks that change, and how much is hidden."""
     addr = ch.address
     if ch.action is Action.FORGET:
         _render_kept(w, ch, [f" # {addr} will no longer be managed by clbplan, but will not be destroyed",
@@ -139,8 +143,22 @@ def _render_change(w: _Writer, ch: ResourceChange) -> None:
     schema = _diff.get_schema(addr.type)
     attrs = schema.attributes if schema is not None else {}
     blocks = schema.blocks if schema is not None else {}
-    before, after = ch.before or {}, ch.after or {}
     forced = {p[0] for p in ch.replace_paths if p}
+    rows, block_lines, hidden = _attribute_rows(ch, attrs, blocks, forced)
+    w.attrs(rows, 6)
+    _render_changed_blocks(w, block_lines, forced, ch.sensitive)
+    if hidden:
+        w.lines.append(f"        # ({hidden} unchanged attribute{'s' if hidden != 1 else ''} hidden)")
+    w.lines.append("    }")
+    w.lines.append("")
+
+
+def _attribute_rows(ch: ResourceChange, attrs: dict, blocks: dict, forced: set[str]
+                    ) -> tuple[list[tuple[str, str, str, str]], list[tuple[str, str, list, list]], int]:
+    """What the change shows of each top-level name: attribute rows (symbol, name, value text,
+    trailer), nested blocks to show item by item (symbol, name, old items, new items), and the
+    count of unchanged attributes hidden."""
+    before, after = ch.before or {}, ch.after or {}
     rows: list[tuple[str, str, str, str]] = []
     block_lines: list[tuple[str, str, list, list]] = []
     hidden = 0
@@ -185,26 +203,28 @@ def _render_change(w: _Writer, ch: ResourceChange) -> None:
         else:
             text = SENSITIVE if sens else f"{fmt_value(b)} -> {fmt_value(a)}"
             rows.append(("~", name, text, trailer))
-    w.attrs(rows, 6)
+    return rows, block_lines, hidden
+
+
+def _render_changed_blocks(w: _Writer, block_lines: list[tuple[str, str, list, list]], forced: set[str],
+                           sensitive: set[str]) -> None:
+    """The nested blocks: an updated one shows only the items removed and added, with the kept ones
+    counted."""
     for sym, name, old, new in block_lines:
         if sym == "~":
             mark = " # forces replacement" if name in forced else ""
             kept = [o for o in old if any(values_equal(o, n) for n in new)]
             for o in old:
                 if not any(values_equal(o, k) for k in kept):
-                    _block_item_lines(w, "-", name, o, 6, name in ch.sensitive, mark)
+                    _block_item_lines(w, "-", name, o, 6, name in sensitive, mark)
             for n in new:
                 if not any(values_equal(n, k) for k in kept):
-                    _block_item_lines(w, "+", name, n, 6, name in ch.sensitive, mark)
+                    _block_item_lines(w, "+", name, n, 6, name in sensitive, mark)
             if kept:
                 w.lines.append(f"        # ({len(kept)} unchanged {name} block{'s' if len(kept) != 1 else ''} hidden)")
         else:
             for item in (new if sym == "+" else old):
-                _block_item_lines(w, sym, name, item, 6, name in ch.sensitive)
-    if hidden:
-        w.lines.append(f"        # ({hidden} unchanged attribute{'s' if hidden != 1 else ''} hidden)")
-    w.lines.append("    }")
-    w.lines.append("")
+                _block_item_lines(w, sym, name, item, 6, name in sensitive)
 
 
 def operation_waits(plan: Plan) -> dict[str, list[tuple[int, str, str]]]:
@@ -281,9 +301,14 @@ def summary_line(plan: Plan) -> str:
     return f"Plan: {add} to add, {change} to change, {destroy} to destroy."
 
 
-def render_plan(plan: Plan) -> str:
-    """The full human plan text."""
+def render_plan(plan: Plan, output_changes: Mapping[str, Any] | None = None) -> str:
+    """The full human plan text. ``output_changes`` (the JSON plan's) adds Terraform's "Changes to
+    Outputs:" after the summary; a plan that only changes outputs is that section alone."""
     lines: list[str] = []
+    outputs = outputs_section(output_changes, resources_change=any(
+        c.action not in (Action.NOOP, Action.READ) for c in plan.changes))
+    if not plan.has_changes and outputs:
+        return "\n".join(outputs[1:]) + "\n"
     if not plan.has_changes:
         # like Terraform, drift is only reported alongside changes it may have affected
         lines.append(summary_line(plan))
@@ -313,6 +338,7 @@ def render_plan(plan: Plan) -> str:
     lines.extend(w.lines)
     lines.extend(render_operations(plan))
     lines.append(summary_line(plan))
+    lines.extend(outputs)
     lines.extend(forget_warning(plan))
     return "\n".join(lines) + "\n"
 

@@ -259,7 +259,18 @@ _IMMUTABLE = frozenset((str, int, float, bool))
 
 def _conform_object(ctx: _Ctx, attrs: dict[str, Attribute], blocks: dict[str, BlockType],
                     values: dict[str, Any], path: Path, where: str) -> None:
-    # 1. deprecated aliases -> canonical names
+    """Conform ``values`` (one object: a resource's arguments or one nested block) to its schema, in
+    place, in the order Terraform reports problems: aliases, unknown names, arguments, conflicts,
+    then nested blocks (each conformed by a recursive call)."""
+    _rename_aliases(ctx, attrs, values, path)
+    _drop_unsettable(ctx, attrs, blocks, values, path, where)
+    written = _conform_arguments(ctx, attrs, values, path, where)
+    _check_conflicts(ctx, attrs, written, path)
+    _conform_blocks(ctx, blocks, values, path, where)
+
+
+def _rename_aliases(ctx: _Ctx, attrs: dict[str, Attribute], values: dict[str, Any], path: Path) -> None:
+    """Deprecated aliases -> canonical names (positions follow, so errors point at what was written)."""
     for name, a in _aliases(attrs):
         if values.get(name) is None:
             continue
@@ -277,7 +288,10 @@ def _conform_object(ctx: _Ctx, attrs: dict[str, Attribute], blocks: dict[str, Bl
         if a.deprecated:  # a second current spelling (both names of one provider schema) is no warning
             ctx.warn(f'Argument "{label(old)}" is deprecated', old, hint=f'rename it to "{canon}"')
 
-    # 2. unknown, removed and read-only arguments
+
+def _drop_unsettable(ctx: _Ctx, attrs: dict[str, Attribute], blocks: dict[str, BlockType],
+                     values: dict[str, Any], path: Path, where: str) -> None:
+    """Unknown, removed and read-only arguments: reported and dropped, so later steps see only settable ones."""
     for key in list(values):
         if key in blocks:
             continue
@@ -300,7 +314,10 @@ def _conform_object(ctx: _Ctx, attrs: dict[str, Attribute], blocks: dict[str, Bl
                           hint=f"{key} is computed by the cloud; remove it from the configuration")
             values.pop(key)
 
-    # 3. each argument: required, default, type, value
+
+def _conform_arguments(ctx: _Ctx, attrs: dict[str, Attribute], values: dict[str, Any], path: Path,
+                       where: str) -> set[str]:
+    """Each argument: required, default, type, value. Returns the names the configuration set."""
     written: set[str] = set()
     for name, a in _plain(attrs):
         v = values.get(name)
@@ -329,8 +346,11 @@ def _conform_object(ctx: _Ctx, attrs: dict[str, Attribute], blocks: dict[str, Bl
             _validate(ctx, a, nv, p)  # (an argument with no rule has nothing to check)
         if a.deprecated:
             ctx.warn(f'Argument "{label(p)}" is deprecated', p, hint=a.deprecated)
+    return written
 
-    # 4. conflicts
+
+def _check_conflicts(ctx: _Ctx, attrs: dict[str, Attribute], written: set[str], path: Path) -> None:
+    """Arguments set together that may not be, each pair reported once."""
     reported: set[frozenset[str]] = set()
     for name in sorted(n for n in written if attrs[n].conflicts_with):  # (most arguments conflict with none)
         for other in attrs[name].conflicts_with:
@@ -339,7 +359,10 @@ def _conform_object(ctx: _Ctx, attrs: dict[str, Attribute], blocks: dict[str, Bl
                 ctx.error(f'"{label(path + (name,))}" conflicts with "{other}"', path + (other,),
                           hint=f"set only one of {name} and {other}")
 
-    # 5. nested blocks
+
+def _conform_blocks(ctx: _Ctx, blocks: dict[str, BlockType], values: dict[str, Any], path: Path,
+                    where: str) -> None:
+    """Nested blocks: required ones present, counts within bounds, each item conformed."""
     for bname, bt in blocks.items():
         p = path + (bname,)
         v = values.get(bname)

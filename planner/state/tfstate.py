@@ -26,6 +26,7 @@ import re
 from typing import Any
 
 from planner.addresses import ResourceAddress, parse_module_path
+from planner.config.types import cty_type
 from planner.state.model import ResourceState, State
 
 TF_STATE_VERSION = 4
@@ -82,26 +83,6 @@ def managed_type(type_name: str) -> bool:
 
 
 # ---------------------------------------------------------------------------------------- cty types
-def cty_type(value: Any) -> Any:
-    """The cty type JSON Terraform records for a value it inferred the type of (outputs, terraform_data)."""
-    if value is None:
-        return "dynamic"
-    if isinstance(value, bool):
-        return "bool"
-    if isinstance(value, int | float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list | tuple):
-        return ["tuple", [cty_type(v) for v in value]]
-    if isinstance(value, set | frozenset):
-        items = sorted(value, key=str)
-        return ["tuple", [cty_type(v) for v in items]]
-    if isinstance(value, dict):
-        return ["object", {str(k): cty_type(v) for k, v in value.items()}]
-    return "dynamic"
-
-
 def _wrap_dynamic(type_name: str, attrs: dict[str, Any]) -> dict[str, Any]:
     names = DYNAMIC_ATTRIBUTES.get(type_name)
     if not names:
@@ -232,6 +213,8 @@ def decode_v4(doc: dict[str, Any]) -> State:
         if not isinstance(o, dict) or "value" not in o:
             raise FormatError(f"output {name!r} has no value")
         state.outputs[name] = {"value": o["value"], "sensitive": bool(o.get("sensitive", False))}
+        if o.get("type") is not None:  # the recorded type: a list(string) output stays a list, not a tuple
+            state.outputs[name]["type"] = o["type"]
     resources = doc.get("resources") or []
     if not isinstance(resources, list):
         raise FormatError("'resources' must be a list")

@@ -37,9 +37,8 @@ def test_outputs_print_as_indented_hcl(tmp_path):
     assert "secret = <sensitive>" in r.stdout and "hunter2" not in r.stdout
 
 
-# Literal outputs only: their cty types are inferred from the values, as clbplan does for every output.
-# (An output of a typed variable, `list(string)`, is ["list","string"] in Terraform; clbplan records no
-# declared type and writes the inferred tuple.)
+# Literal outputs only: their cty types are inferred from the values. (Declared types, such as an
+# output of a `list(string)` variable, are checked in test_output_types.py.)
 JSON_CONFIG = """
 resource "terraform_data" "lb" {
   input = "web"

@@ -102,3 +102,13 @@ def test_still_creating_after_ten_seconds(tmp_path):
                                                 (3605, "1h0m5s")])
 def test_elapsed_reads_as_go_durations(seconds, text):
     assert go_duration(seconds) == text
+
+
+@pytest.mark.parametrize("step", [name for name, _, _ in HUMAN])
+def test_confirmation_plan_changes_to_outputs_are_terraforms(replayed, step):
+    """apply's and destroy's plan list the output changes as Terraform's did for the same steps."""
+    from tests.ui.test_output_changes import outputs_section
+
+    want = outputs_section(EXPECTED["human"][step]["stdout"])
+    assert want is not None
+    assert outputs_section(replayed[step]["stdout"]) == want

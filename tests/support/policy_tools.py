@@ -1,0 +1,74 @@
+"""The policy engines Terraform users point at a plan (checkov, terraform-compliance), installed
+into a virtual environment of their own.
+
+Why not the `test` extra: checkov depends on `bc-python-hcl2`, which installs a top-level `hcl2`
+module over python-hcl2, clbplan's own parser, so both cannot live in clbplan's environment. The
+environment is built once per machine (about a minute and a half) and reused while the pinned
+versions stay the same; `CLBPLAN_POLICY_VENV` names a ready one instead.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+PINNED = ("checkov==3.3.30", "terraform-compliance==1.16.0")
+
+
+class PolicyToolsUnavailable(RuntimeError):
+    """The environment could not be built (no package index, say): the message says why."""
+
+
+def _default_home() -> Path:
+    tag = "-".join(p.replace("==", "") for p in PINNED)
+    # not $XDG_CACHE_HOME: tests/conftest.py points it at a throwaway folder for the parse cache's key
+    base = Path.home() / ".cache"
+    return base / "clbplan-tests" / f"policy-tools-{tag}-py{sys.version_info[0]}{sys.version_info[1]}"
+
+
+def _has_tools(home: Path) -> bool:
+    return all((home / "bin" / tool).is_file() for tool in ("checkov", "terraform-compliance"))
+
+
+def _ready(home: Path) -> bool:
+    """A folder we built counts only once pip finished (an interrupted build leaves no marker)."""
+    return _has_tools(home) and (home / ".complete").is_file()
+
+
+def policy_tools_bin() -> Path:
+    """The `bin` folder holding `checkov` and `terraform-compliance`, building it if needed."""
+    given = os.environ.get("CLBPLAN_POLICY_VENV")
+    if given:
+        if _has_tools(Path(given)):
+            return Path(given) / "bin"
+        raise PolicyToolsUnavailable(f"CLBPLAN_POLICY_VENV={given} has no checkov and terraform-compliance")
+    home = _default_home()
+    if _ready(home):
+        return home / "bin"
+    home.parent.mkdir(parents=True, exist_ok=True)
+    with open(home.parent / (home.name + ".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # two test processes build it once
+        if not _ready(home):
+            venv.EnvBuilder(with_pip=True, clear=True).create(home)
+            done = subprocess.run(
+                [str(home / "bin" / "python"), "-m", "pip", "install", "-q", "--disable-pip-version-check", *PINNED],
+                capture_output=True,
+                text=True,
+                timeout=1200,
+            )
+            if done.returncode != 0:
+                raise PolicyToolsUnavailable(f"pip install {' '.join(PINNED)} failed:\n{done.stderr[-2000:]}")
+            (home / ".complete").write_text("\n".join(PINNED) + "\n")
+    return home / "bin"
+
+
+def tool_env() -> dict[str, str]:
+    """Checkov asks a Prisma Cloud endpoint for guideline links on every run; a test is offline."""
+    env = dict(os.environ)
+    env.update({"BC_SKIP_MAPPING": "TRUE", "CHECKOV_RUN_SCA_PACKAGE_SCAN_V2": "false", "NO_COLOR": "1"})
+    env.pop("PYTHONPATH", None)
+    return env
