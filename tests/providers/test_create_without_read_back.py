@@ -61,3 +61,15 @@ def test_a_group_with_tags_is_still_read_back(provider, ctx, transport, servers)
     got = h.create(planned, ctx)
     assert transport.calls["DescribeVServerGroupAttribute"] == 1 and got["tags"] == {"team": "edge"}
     assert h.read_many([got], ctx) == [got]
+
+
+def test_default_group_servers_added_in_one_call_equal_their_read(provider, ctx, transport, servers):
+    lb = new_lb(provider, ctx)
+    h = provider.handler("alicloud_slb_backend_server")
+    planned = {"load_balancer_id": lb["id"], "delete_protection_validation": False, "backend_servers": [
+        {"server_id": servers[2], "weight": 0, "type": "ecs"}, {"server_id": servers[0], "weight": 100, "type": "ecs"}]}
+    transport.calls.clear()
+    got = h.create(planned, ctx)
+    assert dict(transport.calls) == {"AddBackendServers": 1}
+    assert h.read_many([got], ctx) == [got]
+    assert h.read_many([dict(planned, id=lb["id"])], ctx) == [got]
