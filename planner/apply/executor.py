@@ -43,11 +43,10 @@ from planner.providers.base import CallContext, PartialCreateError, ProviderErro
 from planner.providers.errors import TransportError
 from planner.providers.retry import RetryPolicy
 from planner.schema import get_schema
+from planner.schema.facts import LOAD_BALANCER_TYPES
 from planner.state.journal import client_token as _journal_client_token
 from planner.state.model import ResourceState, State
 from planner.values import UNKNOWN, contains_unknown
-
-LB_TYPES = ("alicloud_slb_load_balancer", "alicloud_slb")
 
 
 class _StateView(Mapping):
@@ -278,7 +277,7 @@ class Executor:
             return
         for op, (rs, attrs, deleted) in zip(run.ops, outcomes, strict=True):
             self._put(op, rs, attrs, state, deleted=deleted)
-            if op.kind is OpKind.CREATE and attrs and op.address.type in LB_TYPES:
+            if op.kind is OpKind.CREATE and attrs and op.address.type in LOAD_BALANCER_TYPES:
                 walk.alias(f"new:{op.address}", attrs["id"])
             result.executed.append(op.id)
             walk.done(op.id)

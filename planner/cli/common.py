@@ -23,10 +23,10 @@ from planner.cli.interrupts import report_interrupted
 from planner.cli.live_status import LiveStatus
 from planner.cli.progress import Hook, Progress
 from planner.diagnostics import Diagnostic, DiagnosticsError
-from planner.diff import get_schema
 from planner.engine.pipeline import Planned
 from planner.engine.run import RunOutcome, RunStatus
 from planner.hclvalue import format_value
+from planner.plan.diff import get_schema
 from planner.plan.model import OpKind
 from planner.redact import scrub, shorten
 from planner.state.backend import LocalBackend

@@ -21,9 +21,9 @@ import click
 from planner.addresses import module_text
 from planner.cli.common import backend_for, workdir_of
 from planner.diagnostics import Diagnostic, DiagnosticsError
-from planner.diff import Differ
 from planner.engine.pipeline import _evaluate, _load, make_plan
 from planner.graph import resource_graph
+from planner.plan.diff import Differ
 from planner.plan.model import Plan, group_description, group_members
 from planner.state.session import open_state
 

@@ -21,15 +21,15 @@ from planner.cli.common import state_json_text
 from planner.cli.global_flags import settings
 from planner.cli.review_context import review_context
 from planner.diagnostics import Diagnostic, DiagnosticsError
-from planner.diff import get_schema, values_equal
 from planner.engine.options import PlanOptions
 from planner.plan.model import Plan
 from planner.plan.planfile import SECTION, build_document, read_plan_file, write_plan_file
 from planner.plan.targeting import REFRESH_ONLY_NOTE, TARGET_WARNING, parse_addresses, relevant_drift
 from planner.redact import scrub
-from planner.render.json_plan import dumps, output_changes, plan_json
+from planner.render.drift import render_drift_detail
+from planner.render.json_plan import decision_view, dumps, output_changes, plan_json
 from planner.render.markdown import render_markdown
-from planner.render.text import fmt_value, render_plan, render_state
+from planner.render.text import render_plan, render_state
 from planner.state.backend import LocalBackend
 
 ReviewOptions = PlanOptions  # the flags' name at the CLI: the engine's plan options
@@ -80,44 +80,6 @@ def has_changes(plan: Plan, opts: ReviewOptions | None) -> bool:
 # ---------------------------------------------------------------------------------------------
 # text
 
-def _is_items(v: Any) -> bool:
-    return isinstance(v, list) and all(isinstance(x, dict) for x in v)
-
-
-def render_drift_detail(plan: Plan, drift: list, *, refresh_only: bool = False) -> list[str]:
-    """Drift attribute by attribute, old -> new, secrets masked."""
-    if not drift:
-        return []
-    lines = ["Note: Objects have changed outside of clbplan", "",
-             "clbplan detected the following changes made outside of clbplan since the last "
-             "\"clbplan apply\"" + (":" if refresh_only else " which may have affected this plan:"), ""]
-    masked = {c.address: set(c.sensitive) for c in plan.changes if c.sensitive}
-    for d in drift:
-        if d.after is None:
-            lines.append(f"  # {d.address} has been deleted")
-            lines.append(f"  - resource \"{d.address.type}\" \"{d.address.name}\" {{ ... }}")
-            lines.append("")
-            continue
-        schema = get_schema(d.address.type)
-        sens = set(schema.sensitive) if schema is not None else set()
-        sens |= masked.get(d.address, set())
-        lines.append(f"  # {d.address} has changed")
-        lines.append(f"  ~ resource \"{d.address.type}\" \"{d.address.name}\" {{")
-        width = max(len(n) for n in d.changed)
-        for n in d.changed:
-            b, a = (d.before or {}).get(n), (d.after or {}).get(n)
-            if _is_items(b) and _is_items(a) and n not in sens:
-                # blocks: only the items that differ, one per line
-                lines.append(f"      ~ {n}:")
-                lines += [f"          - {fmt_value(x)}" for x in b if not any(values_equal(x, y) for y in a)]
-                lines += [f"          + {fmt_value(y)}" for y in a if not any(values_equal(y, x) for x in b)]
-                continue
-            lines.append(f"      ~ {n.ljust(width)} = {fmt_value(b, n in sens)} -> {fmt_value(a, n in sens)}")
-        lines.append("    }")
-        lines.append("")
-    return lines
-
-
 def planned_output_changes(planned: Any, opts: ReviewOptions | None) -> dict:
     """The plan's ``output_changes`` (as ``show -json`` writes them); none for a refresh-only plan."""
     if opts is not None and opts.refresh_only:
@@ -166,7 +128,9 @@ def save_plan(planned: Any, opts: ReviewOptions | None, *, out: str, workdir: Pa
     options = opts.to_json() if opts is not None else {}
     workdir = workdir or Path.cwd()
     state_path = state_path or workdir / "clbplan.tfstate"
-    doc = build_document(planned, options=options, workdir=workdir, state_path=state_path)
+    terraform_json = plan_json(planned.plan, prior=planned.refreshed, config=planned.config, options=options)
+    doc = build_document(planned, terraform_json=terraform_json, options=options, workdir=workdir,
+                         state_path=state_path)
     doc[SECTION]["review"] = review_context(workdir, state_path)
     write_plan_file(out, doc)
     return doc
@@ -216,7 +180,7 @@ def show_saved(path: str, *, json_: bool = False, markdown: bool = False) -> Non
         state = LocalBackend(Path(path)).read()
         click.echo(state_json_text(state) if json_ else render_state(state), nl=json_)
         return
-    saved = read_plan_file(path)
+    saved = read_plan_file(path, decision_view)
     if json_:
         click.echo(dumps(saved.terraform_json))
         return

@@ -46,13 +46,14 @@ from planner.cli.review import (
 from planner.cli.warnings_out import echo_warnings
 from planner.config.types import cty_type
 from planner.diagnostics import Diagnostic, DiagnosticsError, collapse_instances
-from planner.diff import Differ
 from planner.engine.options import PlanOptions
 from planner.engine.pipeline import Planned, _evaluate, _load, open_provider, remember_secrets
 from planner.engine.run import RunOutcome, RunRecoveryError, RunRequest, RunStatus, run
 from planner.hclvalue import format_value
+from planner.plan.diff import Differ
 from planner.plan.planfile import check_backend, is_plan_file, plan_workdir, read_plan_file
 from planner.redact import shorten
+from planner.render.json_plan import decision_view
 from planner.render.text import render_state
 from planner.state.model import ResourceState, State
 from planner.state.session import open_state
@@ -247,7 +248,7 @@ def _apply(directory, var_args, var_files, lock_timeout, state_path, parallelism
 def _apply_saved(path: str, *, state_path: str | None, lock_timeout: str, parallelism: int,
                  var_args=(), var_files=(), json_: bool = False, lock: bool = True) -> None:
     """Apply exactly the operations of a saved plan, without asking; the engine refuses a stale one."""
-    saved = read_plan_file(path)
+    saved = read_plan_file(path, decision_view)
     # `apply ../other/p.plan` from a directory with its own configuration is refused with the
     # reason; from elsewhere the plan applies where it was made, and says so
     workdir, elsewhere = plan_workdir(saved, Path.cwd())

@@ -207,6 +207,19 @@ class Store:
             args.append(src_kind)
         return [(r[0], r[1]) for r in self.conn.execute(sql + " ORDER BY o.rowid", args)]
 
+    def referrers_of_many(self, dst_kind: str, dst_ids: list[str], src_kind: str) -> dict[str, list[tuple[str, str]]]:
+        """``referrers(dst_kind, i, src_kind)`` for every ``i`` of ``dst_ids`` in one query (a page of
+        100 instances asked for its network interfaces one query each)."""
+        out: dict[str, list[tuple[str, str]]] = {i: [] for i in dst_ids}
+        for start in range(0, len(dst_ids), 500):  # within SQLite's bound on parameters
+            part = dst_ids[start:start + 500]
+            sql = ("SELECT r.dst_id, r.src_kind, r.src_id FROM refs r JOIN objects o ON o.kind = r.src_kind "
+                   f"AND o.id = r.src_id WHERE r.dst_kind=? AND r.dst_id IN ({','.join('?' * len(part))}) "
+                   "AND r.src_kind=? ORDER BY o.rowid")
+            for dst, kind, src in self.conn.execute(sql, [dst_kind, *part, src_kind]):
+                out[dst].append((kind, src))
+        return out
+
     # --- IP addresses -------------------------------------------------------------------
     def ip_owner(self, net: str, ip: str) -> str | None:
         row = self.conn.execute("SELECT owner FROM ips WHERE net=? AND ip=?", (net, ip)).fetchone()

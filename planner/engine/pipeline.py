@@ -23,10 +23,10 @@ from planner.config.loader import load_module_partial
 from planner.config.model import Configuration, config_dependencies
 from planner.config.types import cty_type
 from planner.diagnostics import Diagnostic, DiagnosticsError
-from planner.diff import Differ, detect_drift, get_schema, refreshed_state, strip_unknown
 from planner.engine.planned_values import ConfigPlannedValues
 from planner.engine.verify import verify_plan
 from planner.plan.build import plan_from
+from planner.plan.diff import Differ, detect_drift, get_schema, refreshed_state, strip_unknown
 from planner.plan.model import Action, Plan
 from planner.plan.moves import apply_moves, check_instance_moves
 from planner.plan.targeting import check_replace, make_differ, refresh_only_plan, restrict_plan
@@ -268,7 +268,8 @@ def make_plan(workdir: Path | str, state: State, *, var_args: Sequence[str] = ()
     if refresh and state.resources:
         values = provider.refresh(list(state.resources.values()))
         drift = detect_drift(state, values)
-        refreshed = refreshed_state(state, values)
+        refreshed = refreshed_state(state, values, take=True)
+        del values  # handed over: its dicts are the refreshed state's attributes now
         if drift:
             differ = differ_for(refreshed)
             config = _evaluate(module, var_args=var_args, var_files=var_files, env=env, resolver=differ.resolve,

@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from planner.addresses import ResourceAddress
 from planner.config.evaluation import InstanceValues
 from planner.config.model import Configuration
-from planner.diff import get_schema, planned_after, strip_unknown
+from planner.plan.diff import get_schema, planned_after, strip_unknown
 from planner.plan.model import Operation, OpKind
 from planner.values import UNKNOWN, contains_unknown
 

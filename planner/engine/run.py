@@ -24,7 +24,6 @@ from typing import Protocol
 
 from planner.apply.executor import ApplyEvent, ApplyResult, RecoveryError, recover
 from planner.diagnostics import Diagnostic, DiagnosticsError
-from planner.diff import Differ, values_equal
 from planner.engine.options import PlanOptions
 from planner.engine.pipeline import (
     Planned,
@@ -36,6 +35,7 @@ from planner.engine.pipeline import (
     make_plan,
     open_provider,
 )
+from planner.plan.diff import Differ, values_equal
 from planner.plan.planfile import SavedPlan, check_fresh, check_state, saved_var_file
 from planner.state.backend import LocalBackend
 from planner.state.model import State

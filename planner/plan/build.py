@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from planner.config.model import Configuration
-from planner.diff import Differ
+from planner.plan.diff import Differ
 from planner.plan.model import DriftEntry, Plan
 from planner.plan.ordering import order_changes
 from planner.state.model import State
@@ -25,7 +25,7 @@ def plan_from(config: Configuration, refreshed: State, *, differ: Differ | None 
         k: ("(sensitive value)" if k in config.sensitive_variables else v) for k, v in config.variables.items()
     }
     return Plan(
-        changes=changes, operations=ordered.operations, edges=ordered.edges,
+        changes=ordered.changes, operations=ordered.operations, edges=ordered.edges,
         prior_lineage=refreshed.lineage, prior_serial=refreshed.serial, drift=list(drift),
         variables=variables, config_hash=config.content_hash, destroy=destroy,
     )

@@ -1,10 +1,10 @@
 """Saved plans: ``plan -out=FILE`` writes one, ``apply FILE`` applies exactly it, ``show FILE`` renders it.
 
 The file is one JSON document: Terraform's JSON plan representation (what ``show -json FILE``
-prints, see ``planner.render.json_plan``) plus a private ``"clbplan_planfile"`` section holding
-what apply needs to check the plan is still the one reviewed: the state lineage and serial, a
-hash of the refreshed cloud, the configuration's content hash, the variables, the run's flags and
-the exact changes/operations/edges in an encoded form.
+prints, built by ``planner.render.json_plan`` and handed in by the caller) plus a private
+``"clbplan_planfile"`` section holding what apply needs to check the plan is still the one
+reviewed: the state lineage and serial, a hash of the refreshed cloud, the configuration's content
+hash, the variables, the run's flags and the exact changes/operations/edges in an encoded form.
 
 Secrets. No secret is stored in clear text and no key is kept anywhere: sensitive attribute
 values and sensitive variables are stored as salted SHA-256 digests (a random salt per file).
@@ -27,14 +27,15 @@ import json
 import os
 import secrets
 import tempfile
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from planner import __version__
 from planner.addresses import ResourceAddress
 from planner.diagnostics import Diagnostic, DiagnosticsError
-from planner.diff import get_schema
+from planner.plan.diff import get_schema
 from planner.plan.model import Action, DriftEntry, Edge, Operation, OpKind, Plan, ResourceChange
 from planner.state.model import State
 from planner.values import UNKNOWN, is_unknown
@@ -176,13 +177,20 @@ def encode_variables(variables: dict[str, Any], sensitive: set[str], salt: str) 
 # ---------------------------------------------------------------------------------------------
 # the file
 
+#: The parts of a plan's Terraform-JSON view a policy gate decides on, derived from the plan
+#: (``planner.render.json_plan.decision_view``). The caller gives it: the plan layer does not
+#: import the renderers.
+JsonView = Callable[[Plan], dict]
+
+
 @dataclass
 class SavedPlan:
     """A plan file as read back."""
 
     path: Path
     doc: dict  # the whole file
-    section: dict = field(default_factory=dict)
+    section: dict
+    view: JsonView  # what the file's Terraform-JSON view must equal, of the plan it holds
 
     @property
     def plan(self) -> Plan:
@@ -200,15 +208,14 @@ class SavedPlan:
         return {k: v for k, v in self.doc.items() if k != SECTION}
 
 
-def build_document(planned: Any, *, options: dict, workdir: Path, state_path: Path,
-                   salt: str | None = None, timestamp: str | None = None) -> dict:
-    """The plan file document for a ``Planned`` (see ``planner.engine.pipeline``)."""
-    from planner.render.json_plan import plan_json
-
+def build_document(planned: Any, *, terraform_json: dict, options: dict, workdir: Path, state_path: Path,
+                   salt: str | None = None) -> dict:
+    """The plan file document for a ``Planned`` (see ``planner.engine.pipeline``): ``terraform_json``
+    (the plan's JSON representation, ``planner.render.json_plan.plan_json``) and the private section."""
     salt = salt or secrets.token_hex(16)
     plan = planned.plan
     config = planned.config
-    doc = plan_json(plan, prior=planned.refreshed, config=config, options=options, timestamp=timestamp)
+    doc = dict(terraform_json)
     doc[SECTION] = {
         "format": PLANFILE_FORMAT,
         "clbplan_version": __version__,
@@ -270,8 +277,9 @@ def is_plan_file(path: Path | str) -> bool:
     return Path(path).is_file()
 
 
-def read_plan_file(path: Path | str) -> SavedPlan:
-    """Read and sanity-check a plan file; a wrong or damaged file is a clear diagnostic."""
+def read_plan_file(path: Path | str, view: JsonView) -> SavedPlan:
+    """Read and sanity-check a plan file; a wrong or damaged file is a clear diagnostic. ``view``
+    derives the Terraform-JSON view the file must show of the plan it holds (``check_json_view``)."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -294,18 +302,9 @@ def read_plan_file(path: Path | str) -> SavedPlan:
             detail="the file has no clbplan plan section of a supported format (the JSON printed by "
                    "`show -json` cannot be applied)",
             hint="create the plan with `clbplan plan -out=FILE`, then `clbplan apply FILE`")])
-    saved = SavedPlan(path, doc, section)
+    saved = SavedPlan(path, doc, section, view)
     check_json_view(saved)
     return saved
-
-
-def _json_view_of(plan: Plan) -> dict:
-    """The parts of the Terraform-JSON view a policy gate decides on, derived from the operations."""
-    from planner.redact import scrub_doc
-    from planner.render.json_plan import _summary, operations_json, resource_changes_json
-
-    return scrub_doc({"resource_changes": resource_changes_json(plan),
-                      "operations": operations_json(plan), "summary": _summary(plan)})
 
 
 def check_json_view(saved: SavedPlan) -> None:
@@ -317,7 +316,7 @@ def check_json_view(saved: SavedPlan) -> None:
     consistently is caught by ``apply``, which re-plans and compares the section and the whole view
     with what it would run (``check_fresh``)."""
     try:
-        derived = _json_view_of(saved.plan)
+        derived = saved.view(saved.plan)
     except (KeyError, TypeError, ValueError) as e:
         raise _refuse(f"Saved plan {saved.path} is damaged", f"its operations cannot be read: {e}",
                       "create a new plan with `clbplan plan -out=FILE`") from None
@@ -426,8 +425,8 @@ def check_fresh(saved: SavedPlan, fresh: Any) -> None:
                           f"planning again now gives different {key} than the saved plan",
                           "create a new plan with `clbplan plan -out=FILE`, review it, and apply that")
     # the view a policy gate read must be the view of what is about to run
-    view_now = _json_view_of(fresh.plan)
-    view_then = _json_view_of(saved.plan)
+    view_now = saved.view(fresh.plan)
+    view_then = saved.view(saved.plan)
     if view_now != view_then:
         raise _refuse(f"Saved plan {saved.path} was modified",
                       "its Terraform-JSON view does not describe the operations apply would run",

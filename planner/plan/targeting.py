@@ -24,7 +24,7 @@ import networkx as nx
 from planner.addresses import ModuleAddress, ResourceAddress, parse_target
 from planner.config.model import Configuration, ResourceInstance, config_dependencies
 from planner.diagnostics import Diagnostic, DiagnosticsError
-from planner.diff import Differ, _mark_replaced, get_schema
+from planner.plan.diff import Differ, _mark_replaced, get_schema
 from planner.plan.model import Action, Edge, Plan, ResourceChange, is_group_node
 from planner.state.model import State
 from planner.values import UNKNOWN
@@ -256,7 +256,7 @@ def relevant_drift(plan: Plan) -> list:
         ch = changed.get(d.address)
         if ch is None:
             continue
-        from planner.diff import changed_attributes
+        from planner.plan.diff import changed_attributes
 
         touched = set(changed_attributes(ch.before, ch.after or {}, get_schema(d.address.type))) \
             if ch.before is not None and ch.after is not None else set(d.changed)

@@ -33,7 +33,8 @@ from typing import Any
 
 from planner import __version__
 from planner.addresses import ResourceAddress
-from planner.diff import get_schema, values_equal
+from planner.config.types import cty_type
+from planner.plan.diff import get_schema, values_equal
 from planner.plan.model import (
     Action,
     DriftEntry,
@@ -228,7 +229,8 @@ def state_values(state: State, extra: dict[ResourceAddress, set[str]] | None = N
         sens = _schema_sensitive(addr.type) | (extra or {}).get(addr, set())
         resources.append((addr, _resource_values(addr, {**rs.attributes, "id": rs.id}, sens, rs.provider)))
     return {"outputs": {n: {"sensitive": bool(o.get("sensitive")),
-                            "value": SENSITIVE if o.get("sensitive") else o.get("value")}
+                            "value": SENSITIVE if o.get("sensitive") else o.get("value"),
+                            "type": o.get("type") or cty_type(o.get("value"))}
                         for n, o in sorted(state.outputs.items())},
             "root_module": module_tree(resources)}
 
@@ -264,6 +266,7 @@ def output_changes(config: Any, prior: State, destroy: bool) -> tuple[dict, dict
         if o is not None:
             entry = {"sensitive": bool(o.sensitive)}
             if not contains_unknown(after):
+                entry["type"] = getattr(o, "type", None) or cty_type(after)  # as Terraform: the declared type, list(string)
                 entry["value"] = SENSITIVE if o.sensitive else after
             planned[name] = entry
     return changes, planned
@@ -642,6 +645,16 @@ def dumps(doc: Mapping[str, Any]) -> str:
     import json
 
     return json.dumps(doc, separators=(",", ":"), ensure_ascii=False)
+
+
+def decision_view(plan: Plan) -> dict:
+    """The parts of the JSON plan a policy gate decides on (``resource_changes``, the operations and
+    the summary), derived from the plan alone: a saved plan file is checked against it
+    (``planner.plan.planfile.check_json_view``)."""
+    from planner.redact import scrub_doc
+
+    return scrub_doc({"resource_changes": resource_changes_json(plan),
+                      "operations": operations_json(plan), "summary": _summary(plan)})
 
 
 def _summary(plan: Plan) -> dict:

@@ -25,10 +25,11 @@ from typing import Any
 
 from deepdiff import DeepDiff
 
-from planner.diff import get_schema, values_equal
+from planner.plan.diff import get_schema, values_equal
 from planner.plan.model import Action, Plan, ResourceChange, group_description, group_members
 from planner.render.output_diff import render_output_changes
-from planner.render.text import fmt_value, operation_waits
+from planner.render.text import operation_waits
+from planner.render.values import fmt_value
 from planner.values import contains_unknown, is_unknown
 
 MAX_CHARS = 65_000
@@ -429,24 +430,18 @@ def _outputs_section(outputs: Mapping[str, Any] | None, budget: int) -> list[str
         return []
     longest = max((len(run) for line in lines for run in re.findall(r"`+", line)), default=0)
     fence = "`" * max(3, longest + 1)
-    kept: list[str] = []
-    used = 0
-    for i, line in enumerate(lines):
-        if used + len(line) + 1 > budget - 80:
-            kept.append(f"# ... and {len(lines) - i} more lines (the full list is in `clbplan show FILE`)")
-            break
-        kept.append(line)
-        used += len(line) + 1
+    kept = _capped(lines, budget, "lines", bullet="#")
     return ["", "#### Changes to outputs", "", fence, *kept, fence]
 
 
-def _capped(items: list[str], budget: int, what: str) -> list[str]:
-    """As many list items as fit in ``budget`` characters, then a line saying how many are left out."""
+def _capped(items: list[str], budget: int, what: str, *, bullet: str = "-") -> list[str]:
+    """As many list items as fit in ``budget`` characters, then a line saying how many are left out
+    (``bullet`` starts it: a list item, or a comment inside a code block)."""
     out: list[str] = []
     used = 0
     for i, item in enumerate(items):
         if used + len(item) + 1 > budget - 80:
-            out.append(f"- ... and {len(items) - i} more {what} (the full list is in `clbplan show FILE`)")
+            out.append(f"{bullet} ... and {len(items) - i} more {what} (the full list is in `clbplan show FILE`)")
             break
         out.append(item)
         used += len(item) + 1

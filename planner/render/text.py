@@ -8,12 +8,11 @@ that put each step where it is; then the exact summary line CI tools parse.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
-from planner import diff as _diff
-from planner.diff import values_equal
+from planner.plan import diff as _diff
+from planner.plan.diff import values_equal
 from planner.plan.model import (
     Action,
     Operation,
@@ -23,12 +22,11 @@ from planner.plan.model import (
     group_description,
     waits_by_operation,
 )
+from planner.render.drift import render_drift
 from planner.render.output_diff import outputs_section
+from planner.render.values import SENSITIVE, fmt_value
 from planner.state.model import State
 from planner.values import contains_unknown, is_unknown
-
-SENSITIVE = "(sensitive value)"
-KNOWN_AFTER = "(known after apply)"
 
 HEADERS = {
     Action.CREATE: "will be created",
@@ -40,30 +38,6 @@ HEADERS = {
 }
 
 MAX_EDGE_REASONS = 3
-
-
-def fmt_value(value: Any, sensitive: bool = False) -> str:
-    """One value in HCL-ish literal form."""
-    if sensitive:
-        return SENSITIVE
-    if is_unknown(value):
-        return KNOWN_AFTER
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        return json.dumps(value)
-    if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
-    if isinstance(value, (list, tuple, set, frozenset)):
-        items = list(value) if not isinstance(value, (set, frozenset)) else sorted(value, key=str)
-        return "[" + ", ".join(fmt_value(v) for v in items) + "]"
-    if isinstance(value, dict):
-        if not value:
-            return "{}"
-        return "{ " + ", ".join(f"{k} = {fmt_value(value[k])}" for k in sorted(value)) + " }"
-    return json.dumps(str(value))
 
 
 def _is_block(value: Any) -> bool:
@@ -275,21 +249,6 @@ def render_operations(plan: Plan) -> list[str]:
             lines.append(f"  {' ' * width}    after {steps}: {reason}")
         if len(edges) > MAX_EDGE_REASONS:
             lines.append(f"  {' ' * width}    (and {len(edges) - MAX_EDGE_REASONS} more steps before it)")
-    lines.append("")
-    return lines
-
-
-def render_drift(plan: Plan) -> list[str]:
-    if not plan.drift:
-        return []
-    lines = ["Note: Objects have changed outside of clbplan", "",
-             "clbplan detected the following changes made outside of clbplan since the last "
-             "\"clbplan apply\":", ""]
-    for d in plan.drift:
-        if d.after is None:
-            lines.append(f"  # {d.address} has been deleted")
-        else:
-            lines.append(f"  # {d.address} has changed: {', '.join(d.changed)}")
     lines.append("")
     return lines
 

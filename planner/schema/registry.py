@@ -94,9 +94,6 @@ from planner.schema import utility as _utility  # noqa: E402
 MANAGED.update(_utility.MANAGED)
 DATA.update(_utility.DATA)
 
-LOAD_BALANCER_TYPES = frozenset({"alicloud_slb_load_balancer", "alicloud_slb"})
-
-
 def get_schema(type_name: str, mode: str = "managed") -> ResourceSchema | None:
     """The schema of a resource type (mode "managed") or data source (mode "data"), or None."""
     return (DATA if mode == "data" else MANAGED).get(type_name)

@@ -17,17 +17,24 @@ from typing import TYPE_CHECKING, Any
 
 from planner.diagnostics import Diagnostic
 from planner.schema._checks import blocks_of, known, pos_for
-from planner.schema.registry import LOAD_BALANCER_TYPES
+from planner.schema.facts import (
+    ECS_INSTANCE,
+    EIP_TYPES,
+    ENI_TYPES,
+    LOAD_BALANCER_TYPES,
+    MASTER_SLAVE_GROUP,
+    MAX_LISTENERS_PER_LB,
+    MAX_RULES_PER_LISTENER,
+    MAX_RULES_PER_SECURITY_GROUP,
+    SERVER_GROUP,
+)
 
 if TYPE_CHECKING:
     from planner.addresses import ResourceAddress
     from planner.config.model import Configuration, ResourceInstance
 
-MAX_LISTENERS = 50
-MAX_RULES = 40
-MAX_SERVERS_PER_LB = 200
-GROUP_TYPES = frozenset({"alicloud_slb_server_group"})
-MS_TYPES = frozenset({"alicloud_slb_master_slave_server_group"})
+GROUP_TYPES = frozenset({SERVER_GROUP})
+MS_TYPES = frozenset({MASTER_SLAVE_GROUP})
 TCP_TRANSPORT = frozenset({"tcp", "http", "https"})
 
 Key = tuple[str, Any]
@@ -74,6 +81,10 @@ class _Index:
         self.resources = config.resources
         self.lbs: dict[ResourceAddress, ResourceInstance] = {
             a: i for a, i in config.resources.items() if i.type in LOAD_BALANCER_TYPES}
+        # instance -> its load balancer: several rules ask for each instance's, and one answer walks
+        # every dependency of the instance (41 for a 40-server group); the configuration does not
+        # change while it is checked
+        self._lb_of: dict[int, Key | None] = {}
 
     def of(self, *types: str) -> list[ResourceInstance]:
         return [i for t in types for i in self.by_type.get(t, [])]
@@ -82,7 +93,11 @@ class _Index:
         return _ref(inst, attr, types, self.resources)
 
     def lb_of(self, inst: ResourceInstance) -> Key | None:
-        return self.ref(inst, "load_balancer_id", LOAD_BALANCER_TYPES)
+        k = id(inst)
+        if k in self._lb_of:
+            return self._lb_of[k]
+        found = self._lb_of[k] = self.ref(inst, "load_balancer_id", LOAD_BALANCER_TYPES)
+        return found
 
     def lb_instance(self, key: Key | None) -> ResourceInstance | None:
         if key and key[0] == "ref":
@@ -112,11 +127,11 @@ def _listeners(ix: _Index) -> tuple[list[Diagnostic], dict[tuple[Key, int], list
         if known(port):
             by_port[(lb, port)].append(lst)
     for lb, items in per_lb.items():
-        if len(items) > MAX_LISTENERS:
-            extra = items[MAX_LISTENERS]
+        if len(items) > MAX_LISTENERS_PER_LB:
+            extra = items[MAX_LISTENERS_PER_LB]
             out.append(_err(extra, (), f"load balancer {_show(lb)} would have {len(items)} listeners; "
-                                       f"a CLB instance holds at most {MAX_LISTENERS}",
-                            f"remove {len(items) - MAX_LISTENERS} listener(s) or spread them over another load "
+                                       f"a CLB instance holds at most {MAX_LISTENERS_PER_LB}",
+                            f"remove {len(items) - MAX_LISTENERS_PER_LB} listener(s) or spread them over another load "
                             "balancer (the quota slb_quota_listeners_num can be raised by a support ticket)"))
     for (lb, port), items in by_port.items():
         seen: dict[str, ResourceInstance] = {}
@@ -211,9 +226,9 @@ def _rules(ix: _Index, by_port: dict[tuple[Key, int], list[ResourceInstance]]) -
                             f"the VServer group {_show(grp)} belongs to load balancer {_show(glb)}, not {_show(lb)}",
                             "a rule forwards only to groups of its listener's load balancer"))
     for lkey, rules in per_listener.items():
-        if len(rules) > MAX_RULES:
-            out.append(_err(rules[MAX_RULES], (), f"listener {lkey} would have {len(rules)} forwarding rules; "
-                                                  f"at most {MAX_RULES} are allowed",
+        if len(rules) > MAX_RULES_PER_LISTENER:
+            out.append(_err(rules[MAX_RULES_PER_LISTENER], (), f"listener {lkey} would have {len(rules)} forwarding rules; "
+                                                  f"at most {MAX_RULES_PER_LISTENER} are allowed",
                             "merge rules (one rule can match a domain and a URL prefix) or use another listener"))
     return out
 
@@ -244,7 +259,7 @@ def _eni_backends(ix: _Index) -> list[Diagnostic]:
                             f'set load_balancer_spec (e.g. "slb.s1.small") or instance_charge_type = "PayByCLCU" '
                             f"on {lbi.address}"))
 
-    for grp in ix.of("alicloud_slb_server_group", "alicloud_slb_master_slave_server_group"):
+    for grp in ix.of(SERVER_GROUP, MASTER_SLAVE_GROUP):
         for i, s in blocks_of(grp.attributes, "servers"):
             if isinstance(s, dict):
                 check(grp, ix.lb_of(grp), ("servers", i, "type"), s.get("type"))
@@ -375,7 +390,6 @@ def _https_extensions(ix: _Index, by_port: dict[tuple[Key, int], list[ResourceIn
     return out
 
 
-MAX_RULES_PER_SECURITY_GROUP = 200
 _RULE_IDENTITY = ("type", "ip_protocol", "port_range", "nic_type", "cidr_ip", "ipv6_cidr_ip",
                   "source_security_group_id", "prefix_list_id", "policy", "priority")
 
@@ -411,17 +425,13 @@ def _security_group_rules(ix: _Index) -> list[Diagnostic]:
     return out
 
 
-EIP_TYPES = ("alicloud_eip_address", "alicloud_eip")
-
-
 def _eip_associations(ix: _Index) -> list[Diagnostic]:
     """An EIP binds only to an intranet load balancer (an internet one has a public address), one EIP
     per load balancer or instance, and one instance per EIP."""
     out: list[Diagnostic] = []
     targets: dict[Key, ResourceInstance] = {}
     eips: dict[Key, ResourceInstance] = {}
-    target_types = (*LOAD_BALANCER_TYPES, "alicloud_instance", "alicloud_ecs_network_interface",
-                    "alicloud_network_interface")
+    target_types = LOAD_BALANCER_TYPES | ENI_TYPES | {ECS_INSTANCE}
     for assoc in ix.of("alicloud_eip_association"):
         target = ix.ref(assoc, "instance_id", target_types)
         lbi = ix.lb_instance(target)

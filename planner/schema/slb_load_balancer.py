@@ -13,6 +13,7 @@ from planner.diagnostics import Diagnostic
 from planner.schema._checks import err, known, warn
 from planner.schema._dsl import ALIAS, GONE, LB_NAME, OC, ON_OFF, C, O, length, one_of_ci, table
 from planner.schema.base import ResourceSchema
+from planner.schema.facts import LOAD_BALANCER_TYPES
 
 SPECS = ("slb.s1.small", "slb.s2.medium", "slb.s2.small", "slb.s3.large", "slb.s3.medium",
          "slb.s3.small", "slb.s4.large", "slb.lcu.elastic")
@@ -103,8 +104,6 @@ def new_shared_instances(changes: Iterable[ResourceChange], config: Configuratio
     instance (PayBySpec with no load_balancer_spec): CreateLoadBalancer refuses it with
     ShareSlbHaltSales. Only creates (and the create half of a replacement): a shared instance
     already in the state, or imported, stays managed as it is."""
-    from planner.schema.registry import LOAD_BALANCER_TYPES
-
     out: list[Diagnostic] = []
     for ch in changes:
         if ch.address.type not in LOAD_BALANCER_TYPES or "create" not in ch.action.actions:

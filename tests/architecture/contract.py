@@ -31,6 +31,9 @@ RULES: tuple[Rule, ...] = (
          allowed=("planner.emulator",)),
     Rule("plan does not import apply, engine or cli", "planner.plan",
          ("planner.apply", "planner.engine", "planner.cli")),
+    # the views of a plan are built from it, never the other way: a caller hands plan/ what it needs
+    # of a view (planfile.py gets the JSON view from the CLI)
+    Rule("plan does not import render", "planner.plan", ("planner.render",)),
     Rule("providers do not import plan", "planner.providers", ("planner.plan",)),
     Rule("nothing imports cli", "*", ("planner.cli",)),
 )

@@ -23,7 +23,7 @@ EXEMPT: frozenset[tuple[str, str]] = frozenset({
     ("planner/emulator/actions/slb_instances.py", "create_load_balancer"),
     # The listener parameter map: one flat table from each listener argument to its API parameter,
     # read top to bottom beside the provider's documentation.
-    ("planner/providers/alicloud/listener.py", "ListenerHandler._params"),
+    ("planner/providers/alicloud/slb_listener.py", "ListenerHandler._params"),
 })
 
 

@@ -11,8 +11,8 @@ import pytest
 
 from planner.addresses import ResourceAddress
 from planner.config.expr import EmptyLookup, EvalError, OpenObject
-from planner.diff import values_equal
 from planner.engine.verify import _shadow_state
+from planner.plan.diff import values_equal
 from planner.schema.base import Attribute, BlockType
 from planner.state.model import ResourceState, State
 from planner.values import UNKNOWN, contains_unknown

@@ -90,6 +90,7 @@ output "nullv" { value = null }
 """
 
 
+CHANGED = CONFIG.replace('default = ["a", "b"]', 'default = ["a", "b", "c"]', 1)
 COMMANDS = ("-json", "-no-color", "-no-color var_obj", "-no-color var_optobj")
 
 
@@ -104,8 +105,16 @@ def terraform_outputs(config: str = CONFIG) -> dict[str, str]:
         Path(tmp, "main.tf").write_text(config.lstrip())
         for args in (["init", "-input=false"], ["apply", "-auto-approve", "-input=false"]):
             subprocess.run(["terraform", *args], cwd=tmp, env=env, capture_output=True, check=True)
-        return {args: subprocess.run(["terraform", "output", *args.split()], cwd=tmp, env=env, capture_output=True,
-                                     text=True, check=True).stdout for args in COMMANDS}
+        out = {args: subprocess.run(["terraform", "output", *args.split()], cwd=tmp, env=env, capture_output=True,
+                                    text=True, check=True).stdout for args in COMMANDS}
+        # then a plan changing var.ls: the JSON plan's planned outputs carry the same types
+        Path(tmp, "main.tf").write_text(CHANGED.lstrip())
+        subprocess.run(["terraform", "plan", "-input=false", "-out=p.plan"], cwd=tmp, env=env, capture_output=True,
+                       check=True)
+        shown = subprocess.run(["terraform", "show", "-json", "p.plan"], cwd=tmp, env=env, capture_output=True,
+                               text=True, check=True).stdout
+        out["show -json: planned_values.outputs"] = json.dumps(json.loads(shown)["planned_values"]["outputs"])
+        return out
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ import shutil
 
 import pytest
 
-from tests.console.record_output_types import COMMANDS, CONFIG, EXPECTED, terraform_outputs
+from tests.console.record_output_types import CHANGED, COMMANDS, CONFIG, EXPECTED, terraform_outputs
 from tests.support.cli import invoke_in as _run
 
 RECORDED = json.loads(EXPECTED.read_text())
@@ -63,6 +63,18 @@ def test_no_change_apply_keeps_the_state_as_it_is(applied):
     before = (applied / "clbplan.tfstate").read_bytes()
     assert _run(applied, "apply", "-auto-approve", "-input=false").exit_code == 0
     assert (applied / "clbplan.tfstate").read_bytes() == before
+
+
+def test_json_plan_planned_outputs_carry_terraforms_types(tmp_path):
+    """`show -json PLANFILE`: planned_values.outputs with type and value, in Terraform's key order."""
+    (tmp_path / "main.tf").write_text(CONFIG.lstrip())
+    assert _run(tmp_path, "apply", "-auto-approve", "-input=false").exit_code == 0
+    (tmp_path / "main.tf").write_text(CHANGED.lstrip())
+    assert _run(tmp_path, "plan", "-input=false", "-out=p.plan").exit_code == 0
+    ours = json.loads(_run(tmp_path, "show", "-json", "p.plan").stdout)["planned_values"]["outputs"]
+    want = json.loads(RECORDED["show -json: planned_values.outputs"])
+    assert ours == want
+    assert [list(v) for v in ours.values()] == [list(v) for v in want.values()]
 
 
 @pytest.mark.skipif(shutil.which("terraform") is None, reason="terraform is not installed")

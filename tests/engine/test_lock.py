@@ -35,7 +35,9 @@ def start_slow_apply(workdir: Path) -> subprocess.Popen:
     stdout (the plan, then the progress lines) is read by the test; stderr goes to a file so the
     holder never blocks on output nobody reads."""
     env = cli_env()
-    env["CLBPLAN_TEST_FAULTS"] = "latency=0.02"
+    # 42 calls x 0.1 s: the holder still runs when the second process has started, also on a loaded
+    # machine (at 0.02 s a second interpreter took longer to start than the whole first apply)
+    env["CLBPLAN_TEST_FAULTS"] = "latency=0.1"
     err = (workdir.parent / "first.stderr").open("w+")
     proc = subprocess.Popen([sys.executable, str(FAULTY_CLI), "apply", "-auto-approve", "-parallelism=1"],
                             cwd=str(workdir),

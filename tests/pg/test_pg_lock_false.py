@@ -28,7 +28,7 @@ def test_apply_and_destroy_run_without_the_lock_while_another_holds_it(tmp_path:
     work = write_config(tmp_path / "cfg", TF)
     assert clbplan(work, pg_url, "apply", "-auto-approve").returncode == 0
     (work / "main.tf").write_text(TF.replace("ports = [80, 443]", "ports = [80, 8443]"))
-    proc, lock_id = _holder(pg_url, seconds=120)
+    proc, lock_id = _holder(pg_url)
     try:
         r = clbplan(work, pg_url, "apply", "-auto-approve")
         assert r.returncode == 1 and lock_id in r.stdout + r.stderr  # with the lock: refused, as before

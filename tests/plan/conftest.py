@@ -10,4 +10,4 @@ from plan_fixtures import FAKE_SCHEMAS
 def fake_schema(request, monkeypatch):
     if getattr(request.module, "USES_REAL_SCHEMA", False):
         return
-    monkeypatch.setattr("planner.diff.get_schema", lambda t, mode="managed": FAKE_SCHEMAS.get(t))
+    monkeypatch.setattr("planner.plan.diff.get_schema", lambda t, mode="managed": FAKE_SCHEMAS.get(t))

@@ -16,6 +16,7 @@ from planner.cli.main import cli
 from planner.engine.pipeline import make_plan
 from planner.plan.model import group_node_id, is_group_node, waits_by_operation
 from planner.plan.planfile import read_plan_file
+from planner.render.json_plan import decision_view
 from planner.render.markdown import render_markdown
 from planner.state.backend import LocalBackend
 from tests.support.progress import executed
@@ -131,7 +132,7 @@ def test_plan_text_names_the_group_and_its_steps(work, tmp_path):
             'alicloud_slb_server_group.g["g3"] references alicloud_instance.x')
     assert line in r.output
     # the PR comment says the same (given room for its operation list)
-    md = render_markdown(read_plan_file(plan_file).plan, limit=1_000_000)
+    md = render_markdown(read_plan_file(plan_file, decision_view).plan, limit=1_000_000)
     assert f"after {lo}-{hi} (all {N_INSTANCES} writes of alicloud_instance.x)" in md.replace("\\", "")
 
 

@@ -104,7 +104,7 @@ def test_bound_group_replaced_is_created_first_without_lifecycle_flag():
                deps=[LB, "alicloud_slb_master_slave_server_group.ms"]),
     )
     new_servers = [dict(servers[0], port=81), dict(servers[1], port=81)]
-    from planner.diff import Differ
+    from planner.plan.diff import Differ
     d = Differ(prior)
     ms = d.resolve(inst("alicloud_slb_master_slave_server_group.ms", {**grp("ms"), "servers": new_servers},
                         deps=[LB]))
@@ -209,7 +209,7 @@ def test_group_attachments_share_a_batch_key():
 def test_cycle_is_a_plan_error_naming_the_steps():
     cfg = config(inst("alicloud_slb_server_group.a", grp("a"), deps=["alicloud_slb_server_group.b"]),
                  inst("alicloud_slb_server_group.b", grp("b"), deps=["alicloud_slb_server_group.a"]))
-    from planner.diff import Differ
+    from planner.plan.diff import Differ
     changes = Differ(state()).diff(cfg)
     with pytest.raises(DiagnosticsError) as e:
         order_changes(changes, cfg, state())
@@ -245,7 +245,7 @@ def test_whole_lb_replacement_cascades_old_children_then_rebuilds():
                   rstate("alicloud_slb_server_group.g", "rsp-1", grp(), deps=[LB]),
                   rstate("alicloud_slb_listener.http", "lb-1:http:80", lst(group="rsp-1"),
                          deps=[LB, "alicloud_slb_server_group.g"]))
-    from planner.diff import Differ
+    from planner.plan.diff import Differ
     d = Differ(prior)
     lb = d.resolve(inst(LB, {**LB_CFG, "address_type": "intranet"}))
     g = d.resolve(inst("alicloud_slb_server_group.g", grp(lb=lb["id"]), deps=[LB]))

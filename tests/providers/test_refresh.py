@@ -58,6 +58,33 @@ def test_ten_load_balancers_refresh_in_one_describe(provider, ctx):
     assert [got[s.address]["load_balancer_name"] for s in states] == [f"web-{i}" for i in range(10)]
 
 
+def test_many_load_balancers_refresh_in_region_pages_and_a_deleted_one_stays_gone(provider, ctx):
+    """Ten ids per call made 1,000 reads for 10,000 load balancers; the region's pages of 100 take 100.
+    25 load balancers: one page instead of three id chunks, and one deleted in the cloud reads as gone."""
+    lbs = [new_lb(provider, ctx, load_balancer_name=f"web-{i}") for i in range(25)]
+    states = [ResourceState(ResourceAddress("alicloud_slb_load_balancer", "lb", i), lb["id"], lb)
+              for i, lb in enumerate(lbs)]
+    provider.handler("alicloud_slb_load_balancer").delete(lbs[7], ctx)
+    before = provider.calls
+    got = provider.refresh(states)
+    # one region page, then the id missing from it read by id to be sure it is gone
+    assert provider.calls - before == 2
+    assert got[states[7].address] is None
+    assert [got[s.address]["load_balancer_name"] for s in states if s is not states[7]] == \
+        [f"web-{i}" for i in range(25) if i != 7]
+
+
+def test_a_region_with_many_more_load_balancers_than_the_state_is_read_by_id(provider, ctx):
+    """Paging a whole region is only cheaper when the state holds most of it."""
+    lbs = [new_lb(provider, ctx, load_balancer_name=f"web-{i}") for i in range(205)]
+    states = [ResourceState(ResourceAddress("alicloud_slb_load_balancer", "lb", i), lb["id"], lb)
+              for i, lb in enumerate(lbs[:11])]
+    before = provider.calls
+    got = provider.refresh(states)
+    assert provider.calls - before == 3  # the first page (205 in the region: 3 pages > 2 id chunks), then 2 chunks
+    assert all(got[s.address]["load_balancer_name"] == s.attributes["load_balancer_name"] for s in states)
+
+
 def test_network_objects_refresh_per_vpc_and_per_page(provider, ctx):
     vpc = provider.handler("alicloud_vpc").create({"vpc_name": "v", "cidr_block": "10.0.0.0/8"}, ctx)
     states = [ResourceState(ResourceAddress("alicloud_vpc", "v"), vpc["id"], vpc)]

@@ -10,6 +10,7 @@ import pytest
 from planner.addresses import ResourceAddress
 from planner.plan.model import Action, Plan, ResourceChange
 from planner.plan.planfile import decode_plan, encode_plan, read_plan_file, write_plan_file
+from planner.render.json_plan import decision_view
 from planner.state.backend import LocalBackend
 from planner.values import UNKNOWN
 from tests.support.progress import executed as executed_ops
@@ -164,7 +165,7 @@ def test_not_a_plan_file_is_a_clear_error(tmp_path):
     r = run("show", junk)
     assert r.exit_code == 1 and "is not a clbplan saved plan" in r.output
     with pytest.raises(Exception, match="not a clbplan saved plan"):
-        read_plan_file(junk)
+        read_plan_file(junk, decision_view)
 
 
 def test_saved_destroy_and_refresh_only_plans(tmp_path):

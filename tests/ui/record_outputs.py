@@ -365,6 +365,91 @@ output "fresh_id" {
 }
 """
 
+# strings holding JSON or several lines, numbers, mixed and nested lists, quoted keys, a reordering
+EDGES_BEFORE = """
+output "multi" {
+  value = "line1\\nline2\\nline3\\n"
+}
+
+output "js" {
+  value = jsonencode({ a = 1, b = [1, 2], c = "x" })
+}
+
+output "js_to_plain" {
+  value = jsonencode({ a = 1 })
+}
+
+output "numbers" {
+  value = [1.5, 100000000, -3, 0.001]
+}
+
+output "mixed_list" {
+  value = ["a", { k = 1 }, ["x"]]
+}
+
+output "bools" {
+  value = { t = true, f = false }
+}
+
+output "quoted-key" {
+  value = { "with space" = 1, "ok_key" = 2 }
+}
+
+output "unicode" {
+  value = "héllo\\ttab"
+}
+
+output "reorder" {
+  value = ["a", "b", "c"]
+}
+
+output "emptyobj_to_obj" {
+  value = {}
+}
+"""
+
+EDGES_AFTER = """
+output "multi" {
+  value = "line1\\nlineX\\nline3\\nline4\\n"
+}
+
+output "js" {
+  value = jsonencode({ a = 2, b = [1, 2, 3], c = "x" })
+}
+
+output "js_to_plain" {
+  value = "plain"
+}
+
+output "numbers" {
+  value = [1.5, 100000001, -3, 0.002]
+}
+
+output "mixed_list" {
+  value = ["a", { k = 2 }, ["y"]]
+}
+
+output "bools" {
+  value = { t = false, f = false }
+}
+
+output "quoted-key" {
+  value = { "with space" = 3, "ok_key" = 2 }
+}
+
+output "unicode" {
+  value = "héllo\\ttab2"
+}
+
+output "reorder" {
+  value = ["c", "a", "b"]
+}
+
+output "emptyobj_to_obj" {
+  value = { a = 1 }
+}
+"""
+
 NO_OUTPUT_CHANGES = BASE.replace('input = "web"', 'input = "web"\n}\n\nresource "terraform_data" "extra" {\n  '
                                  'input = "more"')
 
@@ -383,6 +468,7 @@ CASES: dict[str, list[tuple[str, list[str]]]] = {
     "maps": [(MAPS_BEFORE, APPLY), (MAPS_AFTER, PLAN)],
     "sensitive": [(SENSITIVE_BEFORE, APPLY), (SENSITIVE_AFTER, PLAN)],
     "unknown": [(UNKNOWN_BEFORE, APPLY), (UNKNOWN_AFTER, PLAN)],
+    "edges": [(EDGES_BEFORE, APPLY), (EDGES_AFTER, PLAN)],
     "apply_update": [(BASE, APPLY), (UPDATED, APPLY)],
     "apply_only_outputs": [(BASE, APPLY), (ONLY_OUTPUTS, APPLY)],
     "destroy": [(BASE, APPLY), (BASE, ["destroy", "-auto-approve", "-no-color", "-input=false"])],

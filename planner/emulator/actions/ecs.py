@@ -151,10 +151,12 @@ def create_instance(ctx: Ctx, p: Params) -> dict:
     return {"InstanceId": _new_instance(ctx, p, "Stopped")}
 
 
-def _instance_out(ctx: Ctx, inst: dict[str, Any]) -> dict[str, Any]:
+def _instance_out(ctx: Ctx, inst: dict[str, Any], attached: list[tuple[str, str]] | None = None) -> dict[str, Any]:
+    """An instance as Describe* shows it; ``attached``: its ENIs when the caller looked them up already."""
     out = copy_doc(inst)
-    enis = [{"NetworkInterfaceId": e, "Type": "Secondary"} for _, e in
-            ctx.store.referrers("instance", inst["InstanceId"], "eni")]
+    if attached is None:
+        attached = ctx.store.referrers("instance", inst["InstanceId"], "eni")
+    enis = [{"NetworkInterfaceId": e, "Type": "Secondary"} for _, e in attached]
     out["NetworkInterfaces"] = {"NetworkInterface": enis}
     return out
 
@@ -173,7 +175,9 @@ def describe_instances(ctx: Ctx, p: Params) -> dict:
              if all(v is None or d["VpcAttributes"][k] == v for k, v in filters.items())
              and (zone is None or d["ZoneId"] == zone) and (status is None or d["Status"] == status)]
     page, num, size = _page(p, items, 10, 100)
-    return {"Instances": {"Instance": [_instance_out(ctx, d) for d in page]}, "TotalCount": len(items),
+    attached = ctx.store.referrers_of_many("instance", [d["InstanceId"] for d in page], "eni")
+    return {"Instances": {"Instance": [_instance_out(ctx, d, attached[d["InstanceId"]]) for d in page]},
+            "TotalCount": len(items),
             "PageNumber": num, "PageSize": size}
 
 

@@ -1,7 +1,7 @@
 """CA certificates (mutual TLS), domain extensions (extra certificates per domain on one HTTPS
 listener) and custom TLS cipher policies: the HTTPS objects beside listeners.
 
-Kept apart from ``slb_misc`` (ACLs, server certificates, tags) so the data sources that list these
+Kept apart from ``slb_acls``, ``slb_server_certificates`` and ``slb_tags`` so the data sources that list these
 objects can grow without touching the resource rules.
 
 Rules, as the real API enforces them:

@@ -387,13 +387,16 @@ def _set(ctx: Ctx, p: Params, proto: str) -> dict:
     return {}
 
 
-def listener_out(ctx: Ctx, lst: dict[str, Any]) -> dict[str, Any]:
-    """The Describe<PROTO>ListenerAttribute body for a stored listener."""
+def listener_out(ctx: Ctx, lst: dict[str, Any], *, children: bool = True) -> dict[str, Any]:
+    """The Describe<PROTO>ListenerAttribute body for a stored listener; ``children=False`` leaves out
+    its Rules and DomainExtensions (one indexed lookup each), which the listing does not show."""
     out = {k: (list(v) if isinstance(v, list) else v) for k, v in lst.items()
            if not k.startswith("_") and k not in ("ListenerProtocol", "Tags", "AclIds")}
     out["Status"] = listener_status(ctx, lst)
     out["AclIds"] = {"AclId": list(lst.get("AclIds", []))}
     out["Tags"] = tags_out(lst)
+    if not children:
+        return out
     if lst["ListenerProtocol"] in L7:
         rules = []
         lid = listener_id(lst["LoadBalancerId"], lst["ListenerProtocol"], lst["ListenerPort"])
@@ -509,9 +512,7 @@ def delete_load_balancer_listener(ctx: Ctx, p: Params) -> dict:
 
 
 def _summary_out(ctx: Ctx, lst: dict[str, Any]) -> dict[str, Any]:
-    full = listener_out(ctx, lst)
-    full.pop("Rules", None)
-    full.pop("DomainExtensions", None)
+    full = listener_out(ctx, lst, children=False)  # (a summary has no Rules nor DomainExtensions)
     out: dict[str, Any] = {"ListenerProtocol": lst["ListenerProtocol"]}
     config: dict[str, Any] = {}
     for k, v in full.items():

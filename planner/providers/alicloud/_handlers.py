@@ -1,17 +1,21 @@
-"""Imports every handler module so their ``@register`` decorators run."""
+"""Imports every handler module so their ``@register`` decorators run.
+
+The modules are named as the schema's (``planner/schema/``) and, for the CLB API families, as the
+emulator's (``planner/emulator/actions/``): one vocabulary from the `.tf` type to the API call.
+"""
 
 from . import (  # noqa: F401
-    acl,
     around,
-    attachment,
-    backend_server,
-    certificate,
     ecs,
-    extensions,
-    listener,
-    load_balancer,
-    master_slave,
-    rule,
-    server_group,
-    vpc,
+    network,
+    slb_acl,
+    slb_attachment,
+    slb_backend_server,
+    slb_extensions,
+    slb_listener,
+    slb_load_balancer,
+    slb_master_slave_server_group,
+    slb_rule,
+    slb_server_certificate,
+    slb_server_group,
 )

@@ -19,7 +19,7 @@ from planner.providers.errors import ApiError
 from planner.workdir import resolve
 
 from .common import ECS, clean, items, none_if_empty, parse_tags, sync_ecs_tags, tag_params, tags_out
-from .vpc import sync_vpc_tags
+from .network import sync_vpc_tags
 
 SG_GONE = "InvalidSecurityGroupId.NotFound"
 

@@ -532,7 +532,7 @@ def read_acls(ctx: CallContext, a: dict) -> dict:
     if a.get("resource_group_id"):
         p["ResourceGroupId"] = a["resource_group_id"]
     acls = _select(a, list(_pages(ctx, SLB, "DescribeAccessControlLists", p, "Acls", "Acl")), "AclId", "AclName")
-    from planner.providers.alicloud.acl import read_acl
+    from planner.providers.alicloud.slb_acl import read_acl
 
     out = []
     for acl in acls:

@@ -191,7 +191,11 @@ class LoadBalancerHandler(BaseHandler):
             return (lbs.get("LoadBalancer", []) if isinstance(lbs, dict) else lbs) or []
 
         found: dict[str, dict] = {}
-        for listed in ctx.read_each(page, map(tuple, chunks(sorted(set(ids)), 10))).values():
+        wanted = sorted(set(ids))
+        if len(wanted) > 10:
+            found = self._list_region(ctx, len(wanted))
+        missing = [i for i in wanted if i not in found]  # (a page read while the region changed may skip one)
+        for listed in ctx.read_each(page, map(tuple, chunks(missing, 10))).values():
             for lb in listed:
                 found[lb["LoadBalancerId"]] = lb
         out: list[dict | None] = []
@@ -199,6 +203,32 @@ class LoadBalancerHandler(BaseHandler):
             lb = found.get(p.get("id", ""))
             out.append(None if lb is None else self.to_attrs(lb, p))
         return out
+
+    @staticmethod
+    def _list_region(ctx: CallContext, wanted: int) -> dict[str, dict]:
+        """Every load balancer of the region in pages of 100, when that takes fewer calls than asking
+        for the ``wanted`` ids 10 at a time (the API's bound): 100 calls instead of 1,000 for 10,000
+        load balancers. The first page tells the region's total; a region with many more load
+        balancers than the state is read by id after all (that first call is the cost of asking).
+        Ids not found in the pages are read by id by the caller, so nothing is taken as gone
+        because a page shifted."""
+        def page(number: int) -> dict:
+            return ctx.read(SLB, "DescribeLoadBalancers", {"PageNumber": number, "PageSize": 100})
+
+        def listed(resp: dict) -> list[dict]:
+            lbs = resp.get("LoadBalancers", {})
+            return (lbs.get("LoadBalancer", []) if isinstance(lbs, dict) else lbs) or []
+
+        first = page(1)
+        total = to_int(first.get("TotalCount")) or 0
+        pages = (total + 99) // 100
+        if pages > (wanted + 9) // 10:
+            return {}
+        found = {lb["LoadBalancerId"]: lb for lb in listed(first)}
+        for resp in ctx.read_each(page, range(2, pages + 1)).values():
+            for lb in listed(resp):
+                found[lb["LoadBalancerId"]] = lb
+        return found
 
     def to_attrs(self, lb: dict, prior: dict) -> dict:
         ict = charge_type(lb.get("InternetChargeTypeAlias") or lb.get("InternetChargeType"))

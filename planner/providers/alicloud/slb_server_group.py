@@ -13,6 +13,7 @@ from typing import Any
 
 from planner.providers.base import BaseHandler, CallContext, ProviderError, register
 from planner.providers.errors import ApiError
+from planner.schema.facts import MAX_SERVERS_PER_CALL as MAX_PER_CALL
 
 from .common import (
     SLB,
@@ -31,7 +32,6 @@ from .common import (
 )
 
 GONE_MSGS = ("The specified VServerGroupId does not exist",)
-MAX_PER_CALL = 20
 
 Member = tuple[str, int]  # (server_id, port)
 

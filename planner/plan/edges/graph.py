@@ -1,0 +1,111 @@
+"""The operation graph the ordering rules add edges to: one node per operation (one half of a
+replace, or a whole create/update/delete), group nodes, and edges that each state their rule."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import networkx as nx
+
+from planner.addresses import ResourceAddress
+from planner.plan.edges.index import PlanIndex
+from planner.plan.model import Action, Edge, Operation, OpKind, group_node_id
+from planner.schema.facts import BACKEND_GROUP_TYPES, GROUP_ATTACHMENT, LOAD_BALANCER_TYPES
+
+_KINDS: dict[Action, tuple[OpKind, ...]] = {
+    Action.CREATE: (OpKind.CREATE,), Action.UPDATE: (OpKind.UPDATE,), Action.DELETE: (OpKind.DELETE,),
+    Action.DELETE_THEN_CREATE: (OpKind.DELETE, OpKind.CREATE),
+    Action.CREATE_THEN_DELETE: (OpKind.CREATE, OpKind.DELETE),
+}
+
+
+class OpGraph:
+    """Operations made from the (upgraded) changes of an index, and the edges the rules add.
+
+    Every operation knows its load balancer (per-instance serialisation), its batch key (server
+    changes to one group share one) and whether the cloud deletes it with its load balancer
+    (cascaded: no API call). Edges are kept in the order the rules add them; the first reason
+    given for a pair wins."""
+
+    def __init__(self, ix: PlanIndex):
+        self.g = nx.DiGraph()
+        self.ops: dict[ResourceAddress, dict[OpKind, Operation]] = {}
+        self.edges: dict[tuple[str, str], Edge] = {}
+        # group node id -> the whole resource it stands for
+        self.groups: dict[str, ResourceAddress] = {}
+        cascaded = ix.cascade_map()
+        for addr in ix.sorted_changes():
+            c = ix.change(addr)
+            for kind in _KINDS.get(c.action, ()):
+                lb = ix.old_lb(addr) if kind is OpKind.DELETE else ix.new_lb(addr)
+                if addr.type in LOAD_BALANCER_TYPES and kind is OpKind.DELETE:
+                    lb = ix.before(addr).get("id")
+                op = Operation(addr, kind, c, load_balancer=lb,
+                               cascaded=kind is OpKind.DELETE and addr in cascaded)
+                self.ops.setdefault(addr, {})[kind] = op
+                self.g.add_node(op.id, op=op)
+        self._batch_keys(ix)
+
+    def _batch_keys(self, ix: PlanIndex) -> None:
+        """Server attachments of one group share a batch: the walk folds them into fewer calls."""
+        for addr, ops in self.ops.items():
+            if addr.type != GROUP_ATTACHMENT:
+                continue
+            for kind, op in ops.items():
+                gid = (ix.before(addr) if kind is OpKind.DELETE else ix.after(addr)).get("server_group_id")
+                if isinstance(gid, str):
+                    op.batch_key = f"servers:{gid}"
+                else:
+                    group = ix.first_dep_of_types(addr, BACKEND_GROUP_TYPES)
+                    if group is not None:
+                        op.batch_key = f"servers:new:{group}"
+
+    # -- reading -------------------------------------------------------------------------------
+    def op(self, addr: ResourceAddress, kind: OpKind) -> Operation | None:
+        return self.ops.get(addr, {}).get(kind)
+
+    def writes(self, addr: ResourceAddress) -> list[Operation]:
+        """The create/update ops of a resource (what makes its new value exist)."""
+        return [o for o in (self.op(addr, OpKind.CREATE), self.op(addr, OpKind.UPDATE)) if o is not None]
+
+    def has_path(self, a: Operation, b: Operation) -> bool:
+        """``a`` already runs before ``b`` through the edges drawn so far."""
+        return nx.has_path(self.g, a.id, b.id)
+
+    def successors(self, node: str) -> Iterator[str]:
+        return self.g.successors(node)
+
+    # -- adding edges --------------------------------------------------------------------------
+    def add(self, a: Operation | None, b: Operation | None, reason: str) -> None:
+        """``a`` before ``b`` for ``reason`` (nothing when either is missing or they are one)."""
+        if a is None or b is None or a is b:
+            return
+        self.link(a.id, b.id, reason)
+
+    def link(self, a: str, b: str, reason: str) -> None:
+        """An edge between node ids (operations or group nodes); the first reason given wins."""
+        key = (a, b)
+        if key in self.edges:
+            return
+        self.edges[key] = Edge(a, b, reason)
+        self.g.add_edge(a, b, reason=reason)
+
+    def unlink(self, a: str, b: str) -> None:
+        """Remove an edge a later rule overrules (the cascade's deletes)."""
+        if self.g.has_edge(a, b):
+            self.g.remove_edge(a, b)
+            self.edges.pop((a, b), None)
+
+    def group(self, resource: ResourceAddress, kind: str, members: list[Operation]) -> str:
+        """The group node of ``kind`` over ``resource``, made (with its member edges) on first use.
+        ``writes``: every member -> group; ``before-delete``: group -> every member."""
+        gid = group_node_id(resource, kind)
+        if gid not in self.groups:
+            self.groups[gid] = resource
+            self.g.add_node(gid, group=True)
+            for m in members:
+                if kind == "writes":
+                    self.link(m.id, gid, f"one of the writes of {resource}")
+                else:
+                    self.link(gid, m.id, f"{m.address} is deleted only after what used {resource}")
+        return gid

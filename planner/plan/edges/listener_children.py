@@ -1,0 +1,69 @@
+"""Rule: rules and domain extensions belong to the listener on (load balancer, frontend port), and
+an HTTP listener that forwards to an HTTPS port belongs to that listener; no reference is needed.
+They are written after their listener and deleted before it."""
+
+from __future__ import annotations
+
+from planner.addresses import ResourceAddress
+from planner.plan.edges.graph import OpGraph
+from planner.plan.edges.index import PlanIndex
+from planner.plan.model import OpKind
+from planner.schema.facts import DOMAIN_EXTENSION, LISTENER, LISTENER_CHILDREN, RULE
+
+Where = tuple
+
+
+def children_with_their_listener(ix: PlanIndex, g: OpGraph) -> None:
+    new_listeners: dict[Where, ResourceAddress] = {}
+    old_listeners: dict[Where, ResourceAddress] = {}
+    for addr in ix.changes:
+        if addr.type != LISTENER:
+            continue
+        if ix.new_exists(addr):
+            new_listeners[(ix.new_lb(addr), ix.after(addr).get("frontend_port"))] = addr
+        if ix.old_exists(addr):
+            old_listeners[(ix.old_lb(addr), ix.before(addr).get("frontend_port"))] = addr
+    for addr in ix.sorted_changes():
+        if addr.type not in (RULE, DOMAIN_EXTENSION, LISTENER):
+            continue
+        if ix.new_exists(addr):
+            key = _parent_key(ix, addr, "new")
+            parent = new_listeners.get(key) if key else None
+            if parent is not None and parent != addr:
+                why = _written_after(addr, parent)
+                for w in g.writes(addr):
+                    for pw in g.writes(parent):
+                        g.add(pw, w, why)
+        if ix.old_exists(addr):
+            key = _parent_key(ix, addr, "old")
+            parent = old_listeners.get(key) if key else None
+            d = g.op(addr, OpKind.DELETE)
+            if parent is not None and parent != addr and d is not None:
+                g.add(d, g.op(parent, OpKind.DELETE), _deleted_before(addr, parent))
+
+
+def _parent_key(ix: PlanIndex, addr: ResourceAddress, world: str) -> Where | None:
+    """(load balancer, port) of the listener ``addr`` belongs to in the old or the new world."""
+    v = ix.after(addr) if world == "new" else ix.before(addr)
+    lb = ix.new_lb(addr) if world == "new" else ix.old_lb(addr)
+    if addr.type in LISTENER_CHILDREN:
+        return (lb, v.get("frontend_port"))
+    if addr.type == LISTENER and str(v.get("listener_forward") or "").lower() == "on":
+        return (lb, v.get("forward_port"))
+    return None
+
+
+def _written_after(addr: ResourceAddress, parent: ResourceAddress) -> str:
+    if addr.type == RULE:
+        return f"{addr} is a rule of {parent} (same load balancer and frontend port)"
+    if addr.type == DOMAIN_EXTENSION:
+        return f"{addr} is a domain extension of {parent} (same load balancer and frontend port)"
+    return f"{addr} forwards to {parent}, which must exist first"
+
+
+def _deleted_before(addr: ResourceAddress, parent: ResourceAddress) -> str:
+    if addr.type == RULE:
+        return f"{addr} is a rule of {parent}: rules go before their listener"
+    if addr.type == DOMAIN_EXTENSION:
+        return f"{addr} is a domain extension of {parent}: deleted before its listener"
+    return f"{addr} forwards to {parent}: deleted first (ListenerForwardExist otherwise)"
