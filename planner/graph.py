@@ -13,26 +13,6 @@ from planner.config.model import Configuration
 from planner.diagnostics import Diagnostic
 
 
-def _explicit_depends_on(config: Configuration, addr: ResourceAddress) -> set[ResourceAddress]:
-    ev = getattr(config, "_instance_evaluator", None)
-    if ev is not None and addr.module:
-        ev = ev.evaluator_for(addr.module)
-    if ev is None:
-        return set()
-    node = ("resource" if addr.mode == "managed" else "data", addr.type, addr.name)
-    out: set[ResourceAddress] = set(getattr(ev, "inherited_deps", ()))  # depends_on of the module call
-    for ref in ev.explicit_deps.get(node, []):
-        kind, t, n = ref[0], ref[1], ref[2]
-        if kind == "module":
-            for _k, child in ev.child_instances.get(t, ()):
-                out |= child.all_resources()
-            continue
-        mode = "managed" if kind == "resource" else "data"
-        for key in ev.instance_keys.get((mode, t, n), []):
-            out.add(ResourceAddress(t, n, key, mode, addr.module))
-    return out
-
-
 def resource_graph(config: Configuration) -> nx.DiGraph:
     """Nodes: every resource and data instance; edge A -> B when B depends on A."""
     g = nx.DiGraph()
@@ -43,7 +23,7 @@ def resource_graph(config: Configuration) -> nx.DiGraph:
     for addr in everything:
         instances.setdefault(addr.resource, []).append(addr)
     for addr, inst in everything.items():
-        explicit = _explicit_depends_on(config, addr)
+        explicit = config.explicit_depends_on(addr)
         for dep in inst.depends_on:
             # an unkeyed address of a counted resource stands for every instance of it
             for d in ((dep,) if dep in everything else instances.get(dep, ())):

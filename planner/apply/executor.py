@@ -226,22 +226,22 @@ class Executor:
             if taken is None:
                 continue
             group, k = taken
-            batch: list[tuple[Operation, dict, dict]] = []
+            batch: list[tuple[Operation, dict, dict, ResourceState | None]] = []
             for o in group:
                 try:
-                    batch.append((o, self._planned(o, state), self._prior(o, state)))
+                    batch.append((o, self._planned(o, state), self._prior(o, state), state.resources.get(o.address)))
                 except Exception as e:  # a reference could not be resolved
                     self._fail(walk, o, e, result)
             if not batch:
                 walk.release(k)
                 continue
-            for o, _, _ in batch:
+            for o, *_ in batch:
                 self._emit(ApplyEvent("start", o.id, o.address, o.kind))
             if len(batch) == 1:
                 fut = pool.submit(self._execute_one, *batch[0])
             else:
                 fut = pool.submit(self._execute_batch, batch)
-            running[fut] = _Running([o for o, _, _ in batch], k, time.monotonic())
+            running[fut] = _Running([o for o, *_ in batch], k, time.monotonic())
 
     def _wait(self, walk: Walk, running: dict[Future, _Running], result: ApplyResult) -> list[Future]:
         """The futures that finished, in plan order."""
@@ -266,6 +266,8 @@ class Executor:
         state = result.state
         try:
             outcomes = fut.result()
+        except _JournalFailed as e:
+            raise e.__cause__ from None  # type: ignore[misc]
         except PartialCreateError as e:
             # the object exists: record it rather than forget it
             op = run.ops[0]
@@ -280,8 +282,8 @@ class Executor:
                     self._complete(op, None)
                 self._fail(walk, op, e, result, elapsed)
             return
-        for op, (attrs, deleted) in zip(run.ops, outcomes, strict=True):
-            self._record(op, attrs, state, deleted=deleted)
+        for op, (rs, attrs, deleted) in zip(run.ops, outcomes, strict=True):
+            self._put(op, rs, attrs, state, deleted=deleted)
             if op.kind is OpKind.CREATE and attrs and op.address.type in LOAD_BALANCER_TYPES:
                 walk.alias(f"new:{op.address}", attrs["id"])
             result.executed.append(op.id)
@@ -345,10 +347,18 @@ class Executor:
             known = self._batch_kinds[key] = isinstance(self.provider.handler(op.address.type), BatchHandler)
         return known
 
-    def _execute_one(self, op: Operation, planned: dict, prior: dict) -> list[tuple[dict | None, bool]]:
-        return [self._execute(op, planned, prior)]
+    def _execute_one(self, op: Operation, planned: dict, prior: dict,
+                     prev: ResourceState | None) -> list[_Outcome]:
+        attrs, deleted = self._execute(op, planned, prior)
+        return [self._finished(op, attrs, prev, deleted=deleted)]
 
-    def _execute_batch(self, batch: list[tuple[Operation, dict, dict]]) -> list[tuple[dict | None, bool]]:
+    def _execute_batch(self, batch: list[tuple[Operation, dict, dict, ResourceState | None]]) -> list[_Outcome]:
+        """Runs in a worker thread: :meth:`_calls_batch`, then each operation's state entry and completion."""
+        got = self._calls_batch([(op, planned, prior) for op, planned, prior, _ in batch])
+        return [self._finished(op, attrs, prev, deleted=deleted)
+                for (op, _, _, prev), (attrs, deleted) in zip(batch, got, strict=True)]
+
+    def _calls_batch(self, batch: list[tuple[Operation, dict, dict]]) -> list[tuple[dict | None, bool]]:
         """Runs in a worker thread: several creates (or deletes) folded into as few calls as the
         API allows (server attachments of one group: up to 20 servers per call)."""
         first = batch[0][0]
@@ -394,8 +404,32 @@ class Executor:
         return self.provider.context(token_fn=lambda step: self._token(op, step), retry=self.retry,
                                      on_retry=on_retry, provider_key=op.change.provider)
 
-    def _record(self, op: Operation, attrs: dict | None, state: State, *, deleted: bool) -> None:
-        """Apply one finished operation to the state (main thread only) and journal it."""
+    def _resource_state(self, op: Operation, attrs: dict, prev: ResourceState | None) -> ResourceState:
+        """The state entry for a finished create or update (``prev``: the entry it replaces)."""
+        addr = op.address
+        deps = list(self.dependencies.get(addr, prev.dependencies if prev else []))
+        return ResourceState(address=addr, id=str(attrs["id"]), attributes=dict(attrs),
+                             provider=op.change.provider or "alicloud", dependencies=deps,
+                             sensitive={n for n in set(op.change.sensitive) | (prev.sensitive if prev else set())
+                                        if n in attrs})
+
+    def _finished(self, op: Operation, attrs: dict | None, prev: ResourceState | None, *,
+                  deleted: bool) -> _Outcome:
+        """Runs in the worker thread that made the calls: the state entry and the journal's completion
+        record, so the scheduler's thread only files the entry (encoding and writing the completion
+        there, behind the intents' fsyncs, was most of its bookkeeping)."""
+        rs = None if deleted else self._resource_state(op, attrs or {}, prev)
+        try:
+            self._complete(op, rs, deleted=deleted)
+        except Exception as e:
+            # the call succeeded: this must not read as a refusal (that would journal "nothing
+            # changed" and lose the object); the run stops as it did when the main thread wrote it
+            raise _JournalFailed() from e
+        return rs, attrs, deleted
+
+    def _put(self, op: Operation, rs: ResourceState | None, attrs: dict | None, state: State, *,
+             deleted: bool) -> None:
+        """File one finished operation in the state (main thread only; its completion is journaled)."""
         addr = op.address
         # planned values of later operations are re-evaluated from the state: tell their cache
         # which instance just changed
@@ -407,17 +441,23 @@ class Executor:
             # a create-before-destroy replace already put the new object here: keep it
             if cur is not None and (gone_id is None or cur.id == gone_id or op.cascaded):
                 del state.resources[addr]
-            self._complete(op, None, deleted=True)
             return
-        assert attrs is not None
-        prev = state.resources.get(addr)
-        deps = list(self.dependencies.get(addr, prev.dependencies if prev else []))
-        rs = ResourceState(address=addr, id=str(attrs["id"]), attributes=dict(attrs),
-                           provider=op.change.provider or "alicloud", dependencies=deps,
-                           sensitive={n for n in set(op.change.sensitive) | (prev.sensitive if prev else set())
-                                      if n in attrs})
+        assert rs is not None
         state.resources[addr] = rs
-        self._complete(op, rs)
+
+    def _record(self, op: Operation, attrs: dict | None, state: State, *, deleted: bool) -> None:
+        """Apply one finished operation to the state (main thread) and journal it: for an object a
+        failed create left behind."""
+        rs = None if deleted else self._resource_state(op, attrs or {}, state.resources.get(op.address))
+        self._complete(op, rs, deleted=deleted)
+        self._put(op, rs, attrs, state, deleted=deleted)
+
+
+_Outcome = tuple[ResourceState | None, "dict | None", bool]  # (state entry, attributes, deleted)
+
+
+class _JournalFailed(Exception):
+    """A worker could not journal the completion of a call that succeeded (the cause says why)."""
 
 
 @dataclass

@@ -125,6 +125,29 @@ class Configuration:
             raise RuntimeError("this Configuration was not produced by planner.config.evaluate")
         return self._instance_evaluator.evaluate_instance(address, resolver_lookup, cache)
 
+    def explicit_depends_on(self, address: ResourceAddress) -> set[ResourceAddress]:
+        """The instances ``address`` waits for because of ``depends_on`` (its own, or its module
+        call's), not because an expression reads them: the graph labels those edges "depends_on"
+        and the JSON plan lists them under ``depends_on``. Empty for a configuration that was not
+        evaluated (read back from a plan file)."""
+        ev = self._instance_evaluator
+        if ev is not None and address.module:
+            ev = ev.evaluator_for(address.module)
+        if ev is None:
+            return set()
+        node = ("resource" if address.mode == "managed" else "data", address.type, address.name)
+        out: set[ResourceAddress] = set(ev.inherited_deps)  # depends_on of the module call
+        for ref in ev.explicit_deps.get(node, []):
+            kind, t, n = ref[0], ref[1], ref[2]
+            if kind == "module":
+                for _k, child in ev.child_instances.get(t, ()):
+                    out |= child.all_resources()
+                continue
+            mode = "managed" if kind == "resource" else "data"
+            for key in ev.instance_keys.get((mode, t, n), []):
+                out.add(ResourceAddress(t, n, key, mode, address.module))
+        return out
+
 
 def config_dependencies(config: Configuration) -> dict[ResourceAddress, list[ResourceAddress]]:
     """What each resource references (recorded in state so orphans are deleted in order). A dependency

@@ -306,10 +306,13 @@ def final_outputs(planned: Planned, state: State, *, var_args: Sequence[str] = (
     return out
 
 
+@_heap_frozen
 def apply_plan(planned: Planned, state: State, *, parallelism: int = 10, journal: Any = None,
                on_event: Callable | None = None, stop: Any = None) -> Any:
     """Run the plan's operations for real; ``state`` is updated in place. Returns ApplyResult.
-    ``stop`` (a threading.Event) ends the run gracefully when set (the CLI sets it on Ctrl-C)."""
+    ``stop`` (a threading.Event) ends the run gracefully when set (the CLI sets it on Ctrl-C).
+    The heap is frozen for the walk as for the plan: the configuration, plan and state it starts with
+    live to the end, and every full collection during the walk walked them again."""
     forget_objects(planned.plan, state)
     executor = Executor(planned.provider, parallelism=parallelism, journal=journal, lineage=state.lineage,
                         planned_values=planned.planned_values(), on_event=on_event,

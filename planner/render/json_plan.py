@@ -343,7 +343,6 @@ def _provider_config_json(config: Any, root_module: Any) -> dict[str, dict]:
 def _resource_entries(config: Any, root_module: Any) -> dict[tuple[str, ...], dict[tuple, dict]]:
     """The ``resources`` entries by static module path: one entry per resource block per static module
     (module instances share their blocks), keyed by (mode, type, name)."""
-    from planner.graph import _explicit_depends_on
     from planner.plan.json_config import body_expressions
 
     by_module: dict[tuple[str, ...], dict[tuple, dict]] = {}
@@ -367,7 +366,7 @@ def _resource_entries(config: Any, root_module: Any) -> dict[tuple[str, ...], di
                 if a is not None:
                     entry[f"{meta_name}_expression"] = _expression(a.expr)
         # Terraform's depends_on lists the explicit depends_on only (references are not kept)
-        d = sorted({x.resource.local for x in _explicit_depends_on(config, addr)
+        d = sorted({x.resource.local for x in config.explicit_depends_on(addr)
                     if x.resource != r and x.module == addr.module})
         if d:
             entry["depends_on"] = d

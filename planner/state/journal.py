@@ -132,6 +132,29 @@ def records_to_keep(records: list[JournalRecord], limit: int) -> list[JournalRec
     return [r for r in records if r.seq > limit or r.seq in pending]
 
 
+def _parse(raw: bytes) -> tuple[list[JournalRecord], int]:
+    """The records of a journal file's bytes and how many lines were skipped: a last line without its
+    newline was cut short by a kill (it never happened, and is cut off before the next append), and a
+    line that does not parse is a record torn mid-write."""
+    lines = raw.split(b"\n")
+    skipped = 0
+    if lines and lines[-1].strip():
+        lines.pop()
+        skipped += 1
+    out: list[JournalRecord] = []
+    for line in lines:
+        if not line.strip():
+            continue
+        try:
+            doc = json.loads(line)
+            if not isinstance(doc, dict):
+                raise ValueError("not an object")
+            out.append(JournalRecord.from_json(doc))
+        except (ValueError, KeyError, TypeError):
+            skipped += 1
+    return out, skipped
+
+
 class Journal:
     """The journal file at ``path`` (created on first record). Thread-safe: the apply walk is parallel.
 
@@ -140,15 +163,21 @@ class Journal:
 
     def __init__(self, path: Path | str):
         self.path = Path(path)
-        self._guard = threading.Lock()  # file offset, seq and in-memory records
+        self._guard = threading.Lock()  # file offset, seq and the pending intents
         self._sync = threading.Lock()  # fsync and anything that swaps the file (checkpoint, close)
         self._synced = 0  # every record with seq <= this is on disk
         self.fsyncs = 0
         self._fd: int | None = None
-        self._records: list[JournalRecord] = []
+        self._end = 0  # where the next record goes: tracked, so no lseek (it waits on a running fsync)
+        # Only the intents without a completion stay in memory; every other record is read back from
+        # the file when asked for (replay, checkpoint): keeping all of them held the whole apply's
+        # resource states twice (+455 MB at 200,000 operations).
+        self._pending: dict[str, JournalRecord] = {}
+        self._seq = 0
         self.skipped_lines = 0  # unparseable lines (a torn tail) ignored while loading
-        self._load()
-        self._seq = max((r.seq for r in self._records), default=0)
+        for rec in self._load():
+            self._track(rec)
+            self._seq = max(self._seq, rec.seq)
         self._synced = self._seq
 
     @classmethod
@@ -162,30 +191,34 @@ class Journal:
         self.close()
 
     def __repr__(self) -> str:
-        return f"Journal({str(self.path)!r}, records={len(self._records)})"
+        return f"Journal({str(self.path)!r}, pending={len(self._pending)})"
 
     # ------------------------------------------------------------------ loading
-    def _load(self) -> None:
+    def _load(self) -> list[JournalRecord]:
+        """Every record in the file, counting torn or unparseable lines in ``skipped_lines``."""
         try:
             raw = self.path.read_bytes()
         except FileNotFoundError:
-            return
-        lines = raw.split(b"\n")
-        if lines and lines[-1].strip():
-            # no newline after the last line: the write was cut short. It is ignored here and cut
-            # off before the next append, so memory and file agree.
-            lines.pop()
-            self.skipped_lines += 1
-        for line in lines:
-            if not line.strip():
-                continue
+            return []
+        records, self.skipped_lines = _parse(raw)
+        return records
+
+    def _track(self, rec: JournalRecord) -> None:
+        """Keep ``rec`` in memory while it is an intent without a completion (caller holds ``_guard``
+        or is the constructor)."""
+        if rec.kind == INTENT:
+            self._pending[rec.token] = rec
+        else:
+            self._pending.pop(rec.token, None)
+
+    def _stored(self) -> list[JournalRecord]:
+        """Every record, read back from where they are kept (the file here)."""
+        with self._guard:
             try:
-                doc = json.loads(line)
-                if not isinstance(doc, dict):
-                    raise ValueError("not an object")
-                self._records.append(JournalRecord.from_json(doc))
-            except (ValueError, KeyError, TypeError):
-                self.skipped_lines += 1  # a record torn by a kill mid-write: it never happened
+                raw = self.path.read_bytes()
+            except FileNotFoundError:
+                return []
+        return _parse(raw)[0]
 
     def _open_for_append(self) -> int:
         """Open (creating) the file; cut a torn tail first so the next record starts on its own line."""
@@ -203,7 +236,7 @@ class Journal:
                     keep = data.rfind(b"\n") + 1  # 0 when the only line is torn
                     os.ftruncate(fd, keep)
                     os.fsync(fd)
-            os.lseek(fd, 0, os.SEEK_END)
+            self._end = os.lseek(fd, 0, os.SEEK_END)
         except BaseException:
             os.close(fd)
             raise
@@ -227,20 +260,22 @@ class Journal:
                 fd = self._open_for_append()
             except OSError as e:
                 raise JournalWriteError(self.path, e) from None
-            start = os.lseek(fd, 0, os.SEEK_END)
+            start = self._end
             try:
                 view = memoryview(line)
                 while view:
-                    n = os.write(fd, view)
+                    n = os.pwrite(fd, view, self._end)
                     view = view[n:]
+                    self._end += n
             except BaseException as e:
                 with contextlib.suppress(OSError):
                     os.ftruncate(fd, start)  # no half record for the next one to be glued to
+                self._end = start
                 if isinstance(e, OSError):
                     raise JournalWriteError(self.path, e) from None
                 raise
             self._seq = rec.seq
-            self._records.append(rec)
+            self._track(rec)
         if not durable:
             return
         with self._sync:
@@ -281,15 +316,17 @@ class Journal:
     def resolve(self, token: str, note: str = "") -> None:
         """Mark a pending intent handled (reconciled against the cloud after a crash)."""
         with self._guard:
-            address = next((r.address for r in reversed(self._records) if r.token == token), None)
+            known = self._pending.get(token)
+        address = known.address if known is not None else \
+            next((r.address for r in reversed(self._stored()) if r.token == token), None)
         if address is None:
             raise KeyError(f"no journal record has token {token!r}")
         self._append(JournalRecord(0, RESOLVE, token, address, time=_now(), note=note))
 
     # ------------------------------------------------------------------ reading
     def records(self) -> list[JournalRecord]:
-        with self._guard:
-            return list(self._records)
+        """Every record, in order (read back from the file: only pending intents stay in memory)."""
+        return self._stored()
 
     @property
     def last_seq(self) -> int:
@@ -299,13 +336,8 @@ class Journal:
 
     def pending(self) -> list[JournalRecord]:
         """Intents with no completion or resolution after them: calls a killed apply left unfinished."""
-        open_: dict[str, JournalRecord] = {}
-        for r in self.records():
-            if r.kind == INTENT:
-                open_[r.token] = r
-            else:
-                open_.pop(r.token, None)
-        return sorted(open_.values(), key=lambda r: r.seq)
+        with self._guard:
+            return sorted(self._pending.values(), key=lambda r: r.seq)
 
     def completions(self) -> list[JournalRecord]:
         return [r for r in self.records() if r.kind == COMPLETE]
@@ -335,7 +367,14 @@ class Journal:
         the old journal or the new one, and replaying the old one again is harmless.
         """
         with self._sync, self._guard:
-            keep = records_to_keep(self._records, self._seq if through_seq is None else through_seq)
+            limit = self._seq if through_seq is None else through_seq
+            if limit >= self._seq:  # nothing newer: what stays is the pending intents, all in memory
+                keep = sorted(self._pending.values(), key=lambda r: r.seq)
+            else:
+                try:
+                    keep = records_to_keep(_parse(self.path.read_bytes())[0], limit)
+                except FileNotFoundError:
+                    keep = []
             if self._fd is not None:
                 os.close(self._fd)
                 self._fd = None
@@ -363,7 +402,6 @@ class Journal:
                     except OSError:
                         raise JournalWriteError(self.path, e) from None
                 _fsync_dir(self.path.parent)
-            self._records = keep
             self.skipped_lines = 0
             self._synced = self._seq  # what was kept was rewritten and fsync'd
 

@@ -45,7 +45,7 @@ from planner.state.backend import (
     _render,
     decode_document,
 )
-from planner.state.journal import Journal, JournalRecord, records_to_keep
+from planner.state.journal import Journal, JournalRecord
 from planner.state.model import STATE_VERSION, State
 
 DEFAULT_SCHEMA = "terraform_remote_state"
@@ -634,18 +634,34 @@ class PgJournal(Journal):
         self._committed = self._seq  # what was loaded is in the database
 
     def __repr__(self) -> str:
-        return f"PgJournal({self.path!s}, records={len(self._records)})"
+        return f"PgJournal({self.path!s}, pending={len(self._pending)})"
 
-    def _load(self) -> None:
+    def _load(self, after_seq: int = 0) -> list[JournalRecord]:
         b = self.backend
         rows = b._exec(f"SELECT record FROM {b.schema}.clbplan_journal WHERE workspace = %s AND lineage = %s "
-                       f"ORDER BY seq", (b.workspace, self.lineage), fetch="all", doing="read the journal")
+                       f"AND seq > %s ORDER BY seq", (b.workspace, self.lineage, after_seq), fetch="all",
+                       doing="read the journal")
+        out: list[JournalRecord] = []
+        skipped = 0
         for (text,) in rows:
             try:
                 doc = json.loads(text)
-                self._records.append(JournalRecord.from_json(doc))
+                out.append(JournalRecord.from_json(doc))
             except (ValueError, KeyError, TypeError):
-                self.skipped_lines += 1
+                skipped += 1
+        self.skipped_lines = skipped
+        return out
+
+    def _stored(self) -> list[JournalRecord]:
+        """Every record, from the table (buffered completions written first): only the pending
+        intents stay in memory."""
+        with self._sync:
+            self._flush()
+            skipped = self.skipped_lines
+            try:
+                return self._load()
+            finally:
+                self.skipped_lines = skipped
 
     def _flush(self) -> None:
         """Write every buffered record in one transaction. On any failure the batch goes back to
@@ -678,7 +694,7 @@ class PgJournal(Journal):
         with self._guard:
             rec.seq = self._seq + 1
             self._seq = rec.seq
-            self._records.append(rec)
+            self._track(rec)
             self._buffer.append(rec)
         if durable:
             with self._sync:
@@ -693,15 +709,14 @@ class PgJournal(Journal):
         with self._sync:
             self._flush()
             with self._guard:
-                keep = records_to_keep(self._records, self._seq if through_seq is None else through_seq)
-                kept = {r.seq for r in keep}
-                drop = [r.seq for r in self._records if r.seq not in kept]
+                limit = self._seq if through_seq is None else through_seq
+                kept = [r.seq for r in self._pending.values() if r.seq <= limit]
             b = self.backend
-            if drop:
-                b._exec(f"DELETE FROM {b.schema}.clbplan_journal WHERE workspace = %s AND lineage = %s "
-                        f"AND seq = ANY(%s)", (b.workspace, self.lineage, drop), doing="trim the journal")
+            # every record through ``limit`` goes, except the intents still waiting for a completion
+            b._exec(f"DELETE FROM {b.schema}.clbplan_journal WHERE workspace = %s AND lineage = %s "
+                    f"AND seq <= %s AND NOT (seq = ANY(%s::bigint[]))", (b.workspace, self.lineage, limit, kept),
+                    doing="trim the journal")
             with self._guard:
-                self._records = keep
                 self._synced = self._seq
 
     def close(self) -> None:

@@ -53,9 +53,18 @@ class BackendServerHandler(BaseHandler):
         if ctx.adopt_existing:  # recovery: add only what our earlier attempt did not
             return self.update(self.must_read({"id": lb, "load_balancer_id": lb}, ctx), planned, ctx)
         want = [b for _, b in sorted(_servers(planned.get("backend_servers")).items())]
+        resp: dict = {}
         for part in chunks(want, 20):
-            ctx.write(SLB, "AddBackendServers", {"LoadBalancerId": lb, "BackendServers": dumps([_wire(b) for b in part])},
-                      reconcile=lambda part=part: _landed(ctx, lb, part))
+            resp = ctx.write(SLB, "AddBackendServers",
+                             {"LoadBalancerId": lb, "BackendServers": dumps([_wire(b) for b in part])},
+                             reconcile=lambda part=part: _landed(ctx, lb, part))
+        answered = {(s.get("ServerId"), s.get("Type") or "ecs", to_int(s.get("Weight")))
+                    for s in items(resp, "BackendServers", "BackendServer")}
+        if 0 < len(want) <= 20 and all((b.get("type") or "ecs") == "ecs" and b.get("server_ip") is None for b in want) \
+                and answered == {(w["ServerId"], w["Type"], w["Weight"]) for w in map(_wire, want)}:
+            # one call, and its answer lists exactly the ECS servers sent: that is the group now, and a
+            # read would say the same (one describe per load balancer less; Terraform reads it back)
+            return self._to_attrs(resp, dict(planned, id=lb))
         return self.must_read(dict(planned, id=lb), ctx)
 
     def update(self, prior: dict, planned: dict, ctx: CallContext) -> dict:
@@ -99,28 +108,28 @@ class BackendServerHandler(BaseHandler):
         cache = ctx.read_each(describe, (p.get("load_balancer_id") or p["id"] for p in priors))
         out: list[dict | None] = []
         for p in priors:
-            lb = p.get("load_balancer_id") or p["id"]
-            resp = cache[lb]
-            if resp is None:
-                out.append(None)
-                continue
-            prior_by_id = _servers(p.get("backend_servers"))
-            fresh = []
-            for s in items(resp, "BackendServers", "BackendServer"):
-                t = s.get("Type") or "ecs"
-                b: dict[str, Any] = {"server_id": s["ServerId"], "weight": to_int(s.get("Weight")), "type": t}
-                if t != "ecs":
-                    b["server_ip"] = none_if_empty(s.get("ServerIp"))
-                else:
-                    pb = prior_by_id.get((s["ServerId"], ""), {})
-                    if pb.get("server_ip") is not None:
-                        b["server_ip"] = none_if_empty(s.get("ServerIp"))
-                fresh.append(b)
-            fresh.sort(key=_key)
-            a = {**p, "id": lb, "load_balancer_id": lb,
-                 "backend_servers": keep_order(p.get("backend_servers"), fresh)}
-            out.append(self.carry(p, a))
+            resp = cache[p.get("load_balancer_id") or p["id"]]
+            out.append(None if resp is None else self._to_attrs(resp, p))
         return out
+
+    def _to_attrs(self, resp: dict, p: dict) -> dict:
+        """Attributes from the default group as the API lists it (``p``: the prior or planned values)."""
+        lb = p.get("load_balancer_id") or p["id"]
+        prior_by_id = _servers(p.get("backend_servers"))
+        fresh = []
+        for s in items(resp, "BackendServers", "BackendServer"):
+            t = s.get("Type") or "ecs"
+            b: dict[str, Any] = {"server_id": s["ServerId"], "weight": to_int(s.get("Weight")), "type": t}
+            if t != "ecs":
+                b["server_ip"] = none_if_empty(s.get("ServerIp"))
+            else:
+                pb = prior_by_id.get((s["ServerId"], ""), {})
+                if pb.get("server_ip") is not None:
+                    b["server_ip"] = none_if_empty(s.get("ServerIp"))
+            fresh.append(b)
+        fresh.sort(key=_key)
+        a = {**p, "id": lb, "load_balancer_id": lb, "backend_servers": keep_order(p.get("backend_servers"), fresh)}
+        return self.carry(p, a)
 
     def prior_from_id(self, id: str) -> dict:
         return {"id": id, "load_balancer_id": id}

@@ -37,6 +37,13 @@ class MasterSlaveHandler(BaseHandler):
         gid = resp.get("MasterSlaveServerGroupId")
         if not gid:
             raise ProviderError("CreateMasterSlaveServerGroup returned no MasterSlaveServerGroupId")
+        if planned.get("name") and not planned.get("tags"):
+            # the answer lists the members as the group holds them; name and load balancer are what
+            # was sent: no read-back (Terraform reads every group back). Tags are read.
+            return self._to_attrs({"MasterSlaveServerGroupId": gid, "LoadBalancerId": planned["load_balancer_id"],
+                                   "MasterSlaveServerGroupName": planned["name"],
+                                   "MasterSlaveBackendServers": resp.get("MasterSlaveBackendServers")},
+                                  dict(planned, id=gid))
         return self.must_read(dict(planned, id=gid), ctx)
 
     def update(self, prior: dict, planned: dict, ctx: CallContext) -> dict:
@@ -60,26 +67,23 @@ class MasterSlaveHandler(BaseHandler):
                 raise
 
         read = ctx.read_each(describe, (p["id"] for p in priors))
-        out: list[dict | None] = []
-        for p in priors:
-            resp = read[p["id"]]
-            if resp is None:
-                out.append(None)
-                continue
-            fresh = []
-            for s in items(resp, "MasterSlaveBackendServers", "MasterSlaveBackendServer"):
-                fresh.append({"server_id": s["ServerId"], "port": to_int(s.get("Port")),
-                              "weight": to_int(s.get("Weight")), "type": s.get("Type") or "ecs",
-                              "server_type": s.get("ServerType")})
-            fresh.sort(key=lambda b: (b["server_type"] != "Master", b["server_id"]))
-            prior_servers = p.get("servers")
-            servers = prior_servers if isinstance(prior_servers, list) and \
-                sorted(map(_canon, prior_servers)) == sorted(map(_canon, fresh)) else fresh
-            tags = parse_tags(resp.get("Tags"))
-            a = {**p, "id": resp.get("MasterSlaveServerGroupId") or p["id"],
-                 "load_balancer_id": resp.get("LoadBalancerId") or p.get("load_balancer_id"),
-                 "name": resp.get("MasterSlaveServerGroupName"), "servers": servers}
-            if tags or p.get("tags"):
-                a["tags"] = tags
-            out.append(self.carry(p, a))
-        return out
+        return [None if read[p["id"]] is None else self._to_attrs(read[p["id"]], p) for p in priors]
+
+    def _to_attrs(self, resp: dict, p: dict) -> dict:
+        """Attributes from a group as the API describes it (``p``: the prior or planned values)."""
+        fresh = []
+        for s in items(resp, "MasterSlaveBackendServers", "MasterSlaveBackendServer"):
+            fresh.append({"server_id": s["ServerId"], "port": to_int(s.get("Port")),
+                          "weight": to_int(s.get("Weight")), "type": s.get("Type") or "ecs",
+                          "server_type": s.get("ServerType")})
+        fresh.sort(key=lambda b: (b["server_type"] != "Master", b["server_id"]))
+        prior_servers = p.get("servers")
+        servers = prior_servers if isinstance(prior_servers, list) and \
+            sorted(map(_canon, prior_servers)) == sorted(map(_canon, fresh)) else fresh
+        tags = parse_tags(resp.get("Tags"))
+        a = {**p, "id": resp.get("MasterSlaveServerGroupId") or p["id"],
+             "load_balancer_id": resp.get("LoadBalancerId") or p.get("load_balancer_id"),
+             "name": resp.get("MasterSlaveServerGroupName"), "servers": servers}
+        if tags or p.get("tags"):
+            a["tags"] = tags
+        return self.carry(p, a)

@@ -138,6 +138,13 @@ class ServerGroupHandler(BaseHandler):
         if rest:
             have = {m: want[m] for m in first}
             apply_member_diff(ctx, gid, have, want)
+        elif planned.get("name") and not planned.get("tags"):
+            # the create's answer lists the members as the group holds them, and the name and load
+            # balancer are what was sent: nothing left for a read to tell (one call per group less;
+            # Terraform reads every group back). Tags, or members added after the create, are read.
+            return self.to_attrs({"VServerGroupId": gid, "LoadBalancerId": planned["load_balancer_id"],
+                                  "VServerGroupName": planned["name"],
+                                  "BackendServers": resp.get("BackendServers")}, dict(planned, id=gid))
         return self.must_read(dict(planned, id=gid), ctx)
 
     def update(self, prior: dict, planned: dict, ctx: CallContext) -> dict:
