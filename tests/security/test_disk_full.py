@@ -52,7 +52,7 @@ resource "alicloud_slb_acl" "lab" {
 
 # ------------------------------------------------------------------------------- injected errors
 def _failing_write(monkeypatch: pytest.MonkeyPatch, marker: str, code: int, after: int = 100) -> None:
-    """``os.write`` to a file whose name contains ``marker`` fails with ``code`` after ``after`` bytes."""
+    """``os.write`` / ``os.pwrite`` to a file whose name contains ``marker`` fails with ``code`` after ``after`` bytes."""
     real = os.write
     written: dict[int, int] = {}
 
@@ -70,7 +70,24 @@ def _failing_write(monkeypatch: pytest.MonkeyPatch, marker: str, code: int, afte
         written[fd] = written.get(fd, 0) + n
         return n
 
+    real_pwrite = os.pwrite
+
+    def pwrite(fd: int, data: bytes | memoryview, offset: int) -> int:  # the journal appends with pwrite
+        try:
+            name = os.readlink(f"/proc/self/fd/{fd}")
+        except OSError:
+            name = ""
+        if marker not in name:
+            return real_pwrite(fd, data, offset)
+        room = after - written.get(fd, 0)
+        if room <= 0:
+            raise OSError(code, os.strerror(code))
+        n = real_pwrite(fd, bytes(data)[:room], offset)
+        written[fd] = written.get(fd, 0) + n
+        return n
+
     monkeypatch.setattr(os, "write", write)
+    monkeypatch.setattr(os, "pwrite", pwrite)
 
 
 def _state(n: int) -> State:
