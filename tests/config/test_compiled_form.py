@@ -15,7 +15,6 @@ import pytest
 from planner.config.expr import EvalError, Evaluator, Scope
 from planner.config.hclparse import SyntaxProblem, parse_expression
 from planner.values import UNKNOWN
-
 from tests.config.conformance.corpus import HERE, read_corpus
 from tests.config.test_config_expressions import CASES
 
