@@ -338,7 +338,8 @@ class Differ:
                 return {**rs.attributes, "id": rs.id}
         change = self.change_for(instance)
         self._changes[instance.address] = (instance, change)
-        return dict(change.after or {})
+        # not copied: the evaluator only reads it, through the copy ``complete`` makes
+        return change.after if change.after is not None else {}
 
     # -- one instance ---------------------------------------------------------------------------
     def change_for(self, instance: ResourceInstance) -> ResourceChange:
