@@ -174,7 +174,7 @@ class ModuleEvaluator:
         self._dep_addrs: dict[tuple, dict[Any, ResourceAddress]] = {}  # (mode, type, name) -> key -> address
         self._attr_pos: dict[int, tuple[ir.Attr, SourcePos]] = {}
         self._body_plans: dict[tuple, _BodyPlan] = {}
-        self._complete_info: dict[tuple[str, str], tuple[Any, list[str]]] = {}
+        self._complete_info: dict[tuple[str, str], tuple[Any, list[str], frozenset[str]]] = {}
         self.local_order: list[str] = []
         self._sens_cache: dict[tuple[int, frozenset[str]], bool] = {}
         self.explicit_deps: dict[tuple, list[tuple]] = {}  # node -> depends_on refs
@@ -254,10 +254,11 @@ class ModuleEvaluator:
         if hit is None:  # the schema's computed names, worked out once per type and run (not per instance)
             schema = self.get_schema(type_name, mode) if self.get_schema else None
             hit = self._complete_info[(type_name, mode)] = (
-                schema, list(schema.computed) if schema is not None else [])
-        schema, computed = hit
+                schema, list(schema.computed) if schema is not None else [],
+                frozenset(schema.computed) | frozenset(schema.attributes) if schema is not None else frozenset())
+        schema, computed, names = hit
         out: dict = dict(value) if schema is not None else OpenObject(value)
-        if schema is not None:
+        if schema is not None and (fill_unset or not value.keys() >= names):  # (a planned object has them all)
             for name in computed:
                 if name not in value or (fill_unset and value[name] is None):
                     out[name] = UNKNOWN
