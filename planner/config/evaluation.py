@@ -114,6 +114,10 @@ def _no_refs_root(what: str):
     return root
 
 
+_SPECIAL_ROOTS = frozenset({"var", "local", "data", "path", "module", "terraform", "count", "each"})
+_NO_TYPE = object()
+
+
 class _BodyPlan:
     """One block body's evaluation, compiled once (see ``ModuleEvaluator._body_plan``)."""
 
@@ -212,6 +216,11 @@ class ModuleEvaluator:
 
     def root(self, n: ir.Name) -> Any:
         name = n.name
+        if name not in _SPECIAL_ROOTS:  # a resource type (every reference to a resource comes here)
+            found = self.res_by_type.get(name, _NO_TYPE)
+            if found is not _NO_TYPE:
+                return found
+            raise EvalError("Unknown variable", f'There is no variable named "{name}".', n.line, n.col)
         if name == "var":
             return self.var_values
         if name == "local":
@@ -1011,8 +1020,13 @@ class ModuleEvaluator:
         key_refs = self._key_refs(per_instance_deps)
         values: dict = {}
         ev = self.ev
+        # each instance's address object is the one its dependents' depends_on sets hold (see
+        # _key_refs): the configuration's maps then find them by identity, not by field comparison
+        addrs = self._dep_addrs.setdefault((mode, t, n), {})
         for key, bindings in keys:
-            addr = ResourceAddress(t, n, key, mode, self.path)
+            addr = addrs.get(key)
+            if addr is None or addr.key != key or type(addr.key) is not type(key):
+                addr = addrs[key] = ResourceAddress(t, n, key, mode, self.path)
             self.meta[addr] = _InstanceMeta(b, bindings)
             scope = Scope(self.root, bindings)
             if per_instance_deps:  # keep the index keys the body evaluates in this scope

@@ -843,6 +843,16 @@ def _compile_binary(ev: Evaluator, e: ir.Binary) -> Callable[[Scope], Any]:
                 return left + right if plus else left - right
             return values(e, left, right)
         return additive
+    if op == "*":
+        max_bits = limits.MAX_INT_BITS
+
+        def multiply(s: Scope) -> Any:
+            left = left_f(s)
+            right = right_f(s)
+            if type(left) is int and type(right) is int and left.bit_length() + right.bit_length() <= max_bits:
+                return left * right  # as _binary_values: exact whole numbers within the limit
+            return values(e, left, right)
+        return multiply
 
     def binary(s: Scope) -> Any:
         return values(e, left_f(s), right_f(s))
