@@ -143,6 +143,10 @@ class Evaluator:
         self.key_scope: Scope | None = None
         self.key_values: dict[int, Any] = {}
         self._compiled: dict[int, tuple[ir.Expr, Callable[[Scope], Any]]] = {}
+        # while one block's instances are evaluated with scopes rooted at ``fold_root``: the values of
+        # its binding-free traversals (``alicloud_instance.app``), which no instance of it can change
+        self.fold: dict[int, Any] | None = None
+        self.fold_root: Callable[[ir.Name], Any] | None = None
 
     def compiled(self, e: ir.Expr) -> Callable[[Scope], Any]:
         """``e`` as a Python closure of the scope, built once per node and evaluator: the same answers
@@ -695,6 +699,8 @@ def _compile(ev: Evaluator, e: Any) -> Callable[[Scope], Any]:
             return s.root(e)
         return name_
     if t is ir.GetAttr:
+        if type(e.obj) is ir.Name or (type(e.obj) is ir.GetAttr and _attr_chain(e.obj)):
+            return _compile_folded(ev, e)
         return _compile_getattr(ev, e)
     if t is ir.Index:
         return _compile_index(ev, e)
@@ -733,6 +739,35 @@ def _compile(ev: Evaluator, e: Any) -> Callable[[Scope], Any]:
     def walk(s: Scope) -> Any:
         return meth(ev, e, s)
     return walk
+
+
+def _attr_chain(e: Any) -> ir.Name | None:
+    """The root name of ``name.a.b...`` (attribute steps only), else None."""
+    while type(e) is ir.GetAttr:
+        e = e.obj
+    return e if type(e) is ir.Name else None
+
+
+def _compile_folded(ev: Evaluator, e: ir.GetAttr) -> Callable[[Scope], Any]:
+    """``name.a.b`` with no instance binding in it (``alicloud_instance.app``, ``local.x``): while a
+    block's instances are evaluated (``Evaluator.fold`` set), the same object for every instance,
+    read once per block; any other time (and when an instance binds the root name) read as written.
+    An error is never kept: every instance reports its own."""
+    walk = _compile_getattr(ev, e)
+    root = _attr_chain(e)
+    assert root is not None
+    name = root.name
+    key = id(e)
+
+    def folded(s: Scope) -> Any:
+        cache = ev.fold
+        if cache is None or s.root is not ev.fold_root or name in s.bindings:
+            return walk(s)
+        v = cache.get(key, _ABSENT)
+        if v is _ABSENT:
+            v = cache[key] = walk(s)
+        return v
+    return folded
 
 
 def _compile_getattr(ev: Evaluator, e: ir.GetAttr) -> Callable[[Scope], Any]:
