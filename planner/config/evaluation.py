@@ -932,7 +932,7 @@ class ModuleEvaluator:
             self.local_values[name] = UNKNOWN
             return
         try:
-            self.local_values[name] = _within_limits(self.ev.ev(a.expr, Scope(self.root)), a)
+            self.local_values[name] = _within_limits(self.ev.compiled(a.expr)(Scope(self.root)), a)
         except EvalError as x:
             self.err(fn, x)
             self.local_values[name] = UNKNOWN

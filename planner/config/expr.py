@@ -722,6 +722,8 @@ def _compile(ev: Evaluator, e: Any) -> Callable[[Scope], Any]:
         return _compile_unary(ev, e)
     if t is ir.Cond:
         return _compile_cond(ev, e)
+    if t is ir.ForExpr and (e.key is not None or not e.is_object):
+        return _compile_for(ev, e)
     if t is ir.Call and not e.name.startswith("core::") and e.name not in SPECIAL and e.name in FUNCTIONS:
         fn = FUNCTIONS[e.name]
         args = [_compile(ev, a) for a in e.args]
@@ -892,6 +894,54 @@ def _compile_binary(ev: Evaluator, e: ir.Binary) -> Callable[[Scope], Any]:
     def binary(s: Scope) -> Any:
         return values(e, left_f(s), right_f(s))
     return binary
+
+
+def _compile_for(ev: Evaluator, e: ir.ForExpr) -> Callable[[Scope], Any]:
+    coll_f, value_f = _compile(ev, e.coll), _compile(ev, e.value)
+    key_f = _compile(ev, e.key) if e.key is not None else None
+    cond_f = _compile(ev, e.cond) if e.cond is not None else None
+    val_var, key_var, is_object, group = e.val_var, e.key_var, e.is_object, e.group
+
+    def for_(s: Scope) -> Any:
+        coll = coll_f(s)
+        if coll is UNKNOWN:
+            return UNKNOWN
+        if coll is None:
+            raise EvalError("Iteration over null value", "A null value cannot be used as the collection in a "
+                            "for expression.", e.coll.line, e.coll.col)
+        pairs = _iterate(coll, e.coll)
+        ev._spend(len(pairs), e)
+        out_list: list = []
+        out_obj: dict = {}
+        for k, v in pairs:
+            b = {val_var: v}
+            if key_var:
+                b[key_var] = k
+            inner = s.child(b)
+            if cond_f is not None:
+                c = cond_f(inner)
+                if c is UNKNOWN:
+                    return UNKNOWN
+                if not _bool_operand(c, e.cond, "for filter"):
+                    continue
+            if is_object:
+                key = key_f(inner)  # type: ignore[misc]
+                if key is UNKNOWN:
+                    return UNKNOWN
+                key = template_str(key, e.key)
+                val = value_f(inner)
+                if group:
+                    out_obj.setdefault(key, []).append(val)
+                elif key in out_obj:
+                    raise EvalError("Duplicate object key", f'Two different items produced the key "{key}" in '
+                                    "this for expression.", e.key.line, e.key.col,
+                                    hint="add ... after the value expression to group values by key")
+                else:
+                    out_obj[key] = val
+            else:
+                out_list.append(value_f(inner))
+        return out_obj if is_object else out_list
+    return for_
 
 
 def _compile_unary(ev: Evaluator, e: ir.Unary) -> Callable[[Scope], Any]:
