@@ -514,6 +514,13 @@ def detect_drift(prior: State, refreshed: Mapping[ResourceAddress, dict | None])
     return out
 
 
+def _same_types(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    """``a == b`` already holds; also no ``True`` against ``1`` (or ``1`` against ``1.0``) among the top-level
+    attributes. Nested values are compared by ``==`` only: both sides were conformed to the same schema
+    (the state on read, the refresh by the provider), so a nested bool is a bool on both."""
+    return all(type(v) is type(b[k]) for k, v in a.items())
+
+
 def refreshed_state(prior: State, refreshed: Mapping[ResourceAddress, dict | None], *,
                     take: bool = False) -> State:
     """A copy of ``prior`` holding what the cloud reported; resources gone from the cloud dropped.
@@ -532,6 +539,11 @@ def refreshed_state(prior: State, refreshed: Mapping[ResourceAddress, dict | Non
                 continue
             if take and id(now) not in taken:
                 rid = taken[id(now)] = now.pop("id", None)
+                if str(rid or rs.id) == rs.id and now == rs.attributes and _same_types(now, rs.attributes):
+                    # what the state already holds (a no-change refresh: nearly every object): the prior
+                    # object serves both states, the refresh's copy is dropped with the caller's results
+                    st.resources[addr] = rs
+                    continue
                 st.resources[addr] = ResourceState(addr, str(rid or rs.id), now, rs.provider,
                                                    list(rs.dependencies), set(rs.sensitive))
                 continue
