@@ -190,8 +190,9 @@ def outputs_v4(outputs: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
 
 
 # ---------------------------------------------------------------------------------------- decode
-def decode_v4(doc: dict[str, Any]) -> State:
-    """A format-4 document (Terraform's or clbplan's) -> State. Raises FormatError naming the problem."""
+def decode_v4(doc: dict[str, Any], *, take: bool = False) -> State:
+    """A format-4 document (Terraform's or clbplan's) -> State. Raises FormatError naming the problem.
+    ``take``: the caller drops ``doc``; its attribute dicts become the state's (changed in place)."""
     serial = doc.get("serial", 0)
     if not isinstance(serial, int) or isinstance(serial, bool) or serial < 0:
         raise FormatError(f"invalid serial {serial!r}")
@@ -226,11 +227,11 @@ def decode_v4(doc: dict[str, Any]) -> State:
     for i, r in enumerate(resources):
         if not isinstance(r, dict):
             raise FormatError(f"resource #{i + 1} is not an object")
-        _decode_resource(state, r, i)
+        _decode_resource(state, r, i, take)
     return state
 
 
-def _decode_resource(state: State, r: dict[str, Any], i: int) -> None:
+def _decode_resource(state: State, r: dict[str, Any], i: int, take: bool = False) -> None:
     for k in ("mode", "type", "name", "provider"):
         if not isinstance(r.get(k), str) or not r.get(k):
             raise FormatError(f"resource #{i + 1} has no valid {k!r}")
@@ -272,7 +273,7 @@ def _decode_resource(state: State, r: dict[str, Any], i: int) -> None:
         if addr in state.resources:
             raise FormatError(f"resources[{i}].instances[{j}] ({addr}): a second object for {addr} "
                               f"(index_key {key!r} appears twice)")
-        attrs = _unwrap_dynamic(type_name, dict(inst["attributes"]))
+        attrs = _unwrap_dynamic(type_name, inst["attributes"] if take else dict(inst["attributes"]))
         if fields is not None:
             try:
                 check_fields(fields, attrs, f"resources[{i}].instances[{j}].attributes")
