@@ -114,6 +114,10 @@ def _no_refs_root(what: str):
     return root
 
 
+_SPECIAL_ROOTS = frozenset({"var", "local", "data", "path", "module", "terraform", "count", "each"})
+_NO_TYPE = object()
+
+
 class _BodyPlan:
     """One block body's evaluation, compiled once (see ``ModuleEvaluator._body_plan``)."""
 
@@ -172,7 +176,7 @@ class ModuleEvaluator:
         self.node_refs: dict[tuple, list] = {}
         self._key_sets: dict[tuple, frozenset] = {}
         self._dep_addrs: dict[tuple, dict[Any, ResourceAddress]] = {}  # (mode, type, name) -> key -> address
-        self._attr_pos: dict[int, tuple[ir.Attr, SourcePos]] = {}
+        self._attr_pos: dict[int, tuple[ir.Attr | ir.Block, SourcePos]] = {}  # per argument and per block
         self._body_plans: dict[tuple, _BodyPlan] = {}
         self._complete_info: dict[tuple[str, str], tuple[Any, list[str], frozenset[str]]] = {}
         self.local_order: list[str] = []
@@ -212,6 +216,11 @@ class ModuleEvaluator:
 
     def root(self, n: ir.Name) -> Any:
         name = n.name
+        if name not in _SPECIAL_ROOTS:  # a resource type (every reference to a resource comes here)
+            found = self.res_by_type.get(name, _NO_TYPE)
+            if found is not _NO_TYPE:
+                return found
+            raise EvalError("Unknown variable", f'There is no variable named "{name}".', n.line, n.col)
         if name == "var":
             return self.var_values
         if name == "local":
@@ -923,7 +932,7 @@ class ModuleEvaluator:
             self.local_values[name] = UNKNOWN
             return
         try:
-            self.local_values[name] = _within_limits(self.ev.ev(a.expr, Scope(self.root)), a)
+            self.local_values[name] = _within_limits(self.ev.compiled(a.expr)(Scope(self.root)), a)
         except EvalError as x:
             self.err(fn, x)
             self.local_values[name] = UNKNOWN
@@ -1011,28 +1020,38 @@ class ModuleEvaluator:
         key_refs = self._key_refs(per_instance_deps)
         values: dict = {}
         ev = self.ev
-        for key, bindings in keys:
-            addr = ResourceAddress(t, n, key, mode, self.path)
-            self.meta[addr] = _InstanceMeta(b, bindings)
-            scope = Scope(self.root, bindings)
-            if per_instance_deps:  # keep the index keys the body evaluates in this scope
-                ev.key_scope, ev.key_values = scope, {}
-            try:
-                inst = self._eval_instance(addr, b, bindings, scope)
-            finally:
-                ev.key_scope = None
-            if inst is None:
-                values[key] = UNKNOWN
-                continue
-            inst.depends_on = self._instance_dependencies(deps, key_refs, bindings)
-            inst.lifecycle = lifecycle
-            inst.provider = provider
-            if mode == "managed":
-                self.config.resources[addr] = inst
-                values[key] = self.complete(inst, self.resolver(inst))
-            else:
-                self.config.data_sources[addr] = inst
-                values[key] = self.complete(inst, self._read_data(inst))
+        # each instance's address object is the one its dependents' depends_on sets hold (see
+        # _key_refs): the configuration's maps then find them by identity, not by field comparison
+        addrs = self._dep_addrs.setdefault((mode, t, n), {})
+        root = self.root
+        ev.fold, ev.fold_root = {}, root  # nothing the loop evaluates changes what the block reads
+        try:
+            for key, bindings in keys:
+                addr = addrs.get(key)
+                if addr is None or addr.key != key or type(addr.key) is not type(key):
+                    addr = addrs[key] = ResourceAddress(t, n, key, mode, self.path)
+                self.meta[addr] = _InstanceMeta(b, bindings)
+                scope = Scope(root, bindings)
+                if per_instance_deps:  # keep the index keys the body evaluates in this scope
+                    ev.key_scope, ev.key_values = scope, {}
+                try:
+                    inst = self._eval_instance(addr, b, bindings, scope, lifecycle=lifecycle)
+                finally:
+                    ev.key_scope = None
+                if inst is None:
+                    values[key] = UNKNOWN
+                    continue
+                inst.depends_on = self._instance_dependencies(deps, key_refs, bindings)
+                inst.lifecycle = lifecycle
+                inst.provider = provider
+                if mode == "managed":
+                    self.config.resources[addr] = inst
+                    values[key] = self.complete(inst, self.resolver(inst))
+                else:
+                    self.config.data_sources[addr] = inst
+                    values[key] = self.complete(inst, self._read_data(inst))
+        finally:
+            ev.fold = ev.fold_root = None
         if keys == [(None, {})]:
             by_name[n] = values.get(None, UNKNOWN)
         elif b.body.attr("count") is not None:
@@ -1075,7 +1094,7 @@ class ModuleEvaluator:
         return self.default_resolver(inst)
 
     def _eval_instance(self, addr: ResourceAddress, b: ir.Block, bindings: dict, scope: Scope,
-                       report: bool = True) -> ResourceInstance | None:
+                       report: bool = True, lifecycle: Lifecycle | None = None) -> ResourceInstance | None:
         fn = b.filename
         positions: dict = {}
         sensitive: set[str] = set()
@@ -1084,8 +1103,15 @@ class ModuleEvaluator:
         if len(self.bag.items) > before and self.bag.has_errors and any(
                 d.severity == "error" for d in self.bag.items[before:]):
             return None
-        inst = ResourceInstance(address=addr, attributes=attrs, pos=SourcePos(fn, b.line, b.col),
-                                positions=positions, sensitive=sensitive)
+        pos = self._attr_pos.get(id(b))  # one (immutable) position per block, shared by its instances
+        if pos is None or pos[0] is not b or pos[1].filename != fn:
+            pos = self._attr_pos[id(b)] = (b, SourcePos(fn, b.line, b.col))
+        if lifecycle is None:
+            inst = ResourceInstance(address=addr, attributes=attrs, pos=pos[1], positions=positions,
+                                    sensitive=sensitive)
+        else:
+            inst = ResourceInstance(address=addr, attributes=attrs, pos=pos[1], positions=positions,
+                                    sensitive=sensitive, lifecycle=lifecycle)
         if self.conform is not None:
             try:
                 diags = self.conform(inst) or []

@@ -143,6 +143,10 @@ class Evaluator:
         self.key_scope: Scope | None = None
         self.key_values: dict[int, Any] = {}
         self._compiled: dict[int, tuple[ir.Expr, Callable[[Scope], Any]]] = {}
+        # while one block's instances are evaluated with scopes rooted at ``fold_root``: the values of
+        # its binding-free traversals (``alicloud_instance.app``), which no instance of it can change
+        self.fold: dict[int, Any] | None = None
+        self.fold_root: Callable[[ir.Name], Any] | None = None
 
     def compiled(self, e: ir.Expr) -> Callable[[Scope], Any]:
         """``e`` as a Python closure of the scope, built once per node and evaluator: the same answers
@@ -294,8 +298,9 @@ class Evaluator:
                             hint=hint or "see the list of supported functions in the README")
         return self._call_values(e, fn, [self.ev(a, s) for a in e.args])
 
-    def _call_values(self, e: ir.Call, fn: Any, args: list) -> Any:
-        """A plain (not special) function applied to its evaluated arguments (shared with the compiled form)."""
+    def _call_values(self, e: ir.Call, fn: Any, args: list, checked: frozenset[int] = frozenset()) -> Any:
+        """A plain (not special) function applied to its evaluated arguments (shared with the compiled form).
+        ``checked``: positions of arguments whose written-out size is known to be within the limits."""
         name = e.name
         if e.expand:
             if not args:
@@ -320,8 +325,9 @@ class Evaluator:
             raise _limit_error(f'the result of "{name}" is too large: {why}', e)
         if name in _DEEP_WALKERS:
             try:
-                for a in args:
-                    limits.check_deep(a)
+                for i, a in enumerate(args):
+                    if i not in checked:
+                        limits.check_deep(a)
             except limits.LimitExceeded as x:
                 raise _limit_error(f'an argument of "{name}" is too large: {x}', e) from None
         try:
@@ -695,6 +701,8 @@ def _compile(ev: Evaluator, e: Any) -> Callable[[Scope], Any]:
             return s.root(e)
         return name_
     if t is ir.GetAttr:
+        if type(e.obj) is ir.Name or (type(e.obj) is ir.GetAttr and _attr_chain(e.obj)):
+            return _compile_folded(ev, e)
         return _compile_getattr(ev, e)
     if t is ir.Index:
         return _compile_index(ev, e)
@@ -716,10 +724,28 @@ def _compile(ev: Evaluator, e: Any) -> Callable[[Scope], Any]:
         return _compile_unary(ev, e)
     if t is ir.Cond:
         return _compile_cond(ev, e)
+    if t is ir.ForExpr and (e.key is not None or not e.is_object):
+        return _compile_for(ev, e)
     if t is ir.Call and not e.name.startswith("core::") and e.name not in SPECIAL and e.name in FUNCTIONS:
         fn = FUNCTIONS[e.name]
         args = [_compile(ev, a) for a in e.args]
         call_values = ev._call_values
+        # arguments read once per block (folded traversals) are size-checked once per block too
+        folded = [(i, ("size", id(a)), _attr_chain(a).name) for i, a in enumerate(e.args)  # type: ignore[union-attr]
+                  if type(a) is ir.GetAttr and _attr_chain(a) is not None]
+        if e.name in _DEEP_WALKERS and folded and not e.expand:
+            def call_checked_once(s: Scope) -> Any:
+                values = [f(s) for f in args]
+                cache = ev.fold
+                if cache is None or s.root is not ev.fold_root:
+                    return call_values(e, fn, values)
+                mine = [(i, key) for i, key, root in folded if root not in s.bindings]
+                checked = frozenset(i for i, key in mine if cache.get(key) is values[i])
+                out = call_values(e, fn, values, checked)
+                for i, key in mine:  # every argument passed the checks: remember the objects checked
+                    cache[key] = values[i]
+                return out
+            return call_checked_once
 
         def call(s: Scope) -> Any:
             return call_values(e, fn, [f(s) for f in args])
@@ -733,6 +759,35 @@ def _compile(ev: Evaluator, e: Any) -> Callable[[Scope], Any]:
     def walk(s: Scope) -> Any:
         return meth(ev, e, s)
     return walk
+
+
+def _attr_chain(e: Any) -> ir.Name | None:
+    """The root name of ``name.a.b...`` (attribute steps only), else None."""
+    while type(e) is ir.GetAttr:
+        e = e.obj
+    return e if type(e) is ir.Name else None
+
+
+def _compile_folded(ev: Evaluator, e: ir.GetAttr) -> Callable[[Scope], Any]:
+    """``name.a.b`` with no instance binding in it (``alicloud_instance.app``, ``local.x``): while a
+    block's instances are evaluated (``Evaluator.fold`` set), the same object for every instance,
+    read once per block; any other time (and when an instance binds the root name) read as written.
+    An error is never kept: every instance reports its own."""
+    walk = _compile_getattr(ev, e)
+    root = _attr_chain(e)
+    assert root is not None
+    name = root.name
+    key = id(e)
+
+    def folded(s: Scope) -> Any:
+        cache = ev.fold
+        if cache is None or s.root is not ev.fold_root or name in s.bindings:
+            return walk(s)
+        v = cache.get(key, _ABSENT)
+        if v is _ABSENT:
+            v = cache[key] = walk(s)
+        return v
+    return folded
 
 
 def _compile_getattr(ev: Evaluator, e: ir.GetAttr) -> Callable[[Scope], Any]:
@@ -843,10 +898,68 @@ def _compile_binary(ev: Evaluator, e: ir.Binary) -> Callable[[Scope], Any]:
                 return left + right if plus else left - right
             return values(e, left, right)
         return additive
+    if op == "*":
+        max_bits = limits.MAX_INT_BITS
+
+        def multiply(s: Scope) -> Any:
+            left = left_f(s)
+            right = right_f(s)
+            if type(left) is int and type(right) is int and left.bit_length() + right.bit_length() <= max_bits:
+                return left * right  # as _binary_values: exact whole numbers within the limit
+            return values(e, left, right)
+        return multiply
 
     def binary(s: Scope) -> Any:
         return values(e, left_f(s), right_f(s))
     return binary
+
+
+def _compile_for(ev: Evaluator, e: ir.ForExpr) -> Callable[[Scope], Any]:
+    coll_f, value_f = _compile(ev, e.coll), _compile(ev, e.value)
+    key_f = _compile(ev, e.key) if e.key is not None else None
+    cond_f = _compile(ev, e.cond) if e.cond is not None else None
+    val_var, key_var, is_object, group = e.val_var, e.key_var, e.is_object, e.group
+
+    def for_(s: Scope) -> Any:
+        coll = coll_f(s)
+        if coll is UNKNOWN:
+            return UNKNOWN
+        if coll is None:
+            raise EvalError("Iteration over null value", "A null value cannot be used as the collection in a "
+                            "for expression.", e.coll.line, e.coll.col)
+        pairs = _iterate(coll, e.coll)
+        ev._spend(len(pairs), e)
+        out_list: list = []
+        out_obj: dict = {}
+        for k, v in pairs:
+            b = {val_var: v}
+            if key_var:
+                b[key_var] = k
+            inner = s.child(b)
+            if cond_f is not None:
+                c = cond_f(inner)
+                if c is UNKNOWN:
+                    return UNKNOWN
+                if not _bool_operand(c, e.cond, "for filter"):
+                    continue
+            if is_object:
+                key = key_f(inner)  # type: ignore[misc]
+                if key is UNKNOWN:
+                    return UNKNOWN
+                key = template_str(key, e.key)
+                val = value_f(inner)
+                if group:
+                    out_obj.setdefault(key, []).append(val)
+                elif key in out_obj:
+                    raise EvalError("Duplicate object key", f'Two different items produced the key "{key}" in '
+                                    "this for expression.", e.key.line, e.key.col,
+                                    hint="add ... after the value expression to group values by key")
+                else:
+                    out_obj[key] = val
+            else:
+                out_list.append(value_f(inner))
+        return out_obj if is_object else out_list
+    return for_
 
 
 def _compile_unary(ev: Evaluator, e: ir.Unary) -> Callable[[Scope], Any]:

@@ -24,6 +24,7 @@ from planner.config.model import Configuration, config_dependencies
 from planner.config.types import cty_type
 from planner.diagnostics import Diagnostic, DiagnosticsError
 from planner.engine import process
+from planner.engine.memory import give_back
 from planner.engine.planned_values import ConfigPlannedValues
 from planner.engine.verify import verify_plan
 from planner.plan.build import plan_from
@@ -319,7 +320,11 @@ def apply_plan(planned: Planned, state: State, *, parallelism: int = 10, journal
     executor = Executor(planned.provider, parallelism=parallelism, journal=journal, lineage=state.lineage,
                         planned_values=planned.planned_values(), on_event=on_event,
                         dependencies=planned.dependencies(), stop=stop)
-    return executor.run(planned.plan.operations, planned.plan.edges, state)
+    try:
+        return executor.run(planned.plan.operations, planned.plan.edges, state)
+    finally:
+        del executor
+        give_back(len(planned.plan.operations))  # the walk's garbage goes before the state is encoded and written
 
 
 def forget_objects(plan: Plan, state: State) -> bool:

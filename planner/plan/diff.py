@@ -211,8 +211,21 @@ def planned_after(config_attrs: Mapping[str, Any], prior: Mapping[str, Any] | No
             facts = _name_facts(sorted(names), attrs, blocks)
             break
     get = config_attrs.get
+    pget = prior.get if prior is not None else None
     for name, attr, block, computed, released_when in facts:
         cv = get(name)
+        # the two common cases first, answered as the general code below answers them: an argument
+        # the configuration leaves unset (nothing to release), a plain argument it sets
+        if cv is None:
+            if released_when is None:
+                if computed:
+                    after[name] = pget(name) if pget is not None else UNKNOWN
+                else:
+                    after[name] = [] if block is not None else None
+                continue
+        elif block is None:
+            after[name] = cv
+            continue
         if cv is None or (block is not None and computed and not is_unknown(cv) and not cv):
             if released_when is not None and get(released_when[0]) == released_when[1] \
                     and prior is not None and prior.get(name):
