@@ -298,8 +298,9 @@ class Evaluator:
                             hint=hint or "see the list of supported functions in the README")
         return self._call_values(e, fn, [self.ev(a, s) for a in e.args])
 
-    def _call_values(self, e: ir.Call, fn: Any, args: list) -> Any:
-        """A plain (not special) function applied to its evaluated arguments (shared with the compiled form)."""
+    def _call_values(self, e: ir.Call, fn: Any, args: list, checked: frozenset[int] = frozenset()) -> Any:
+        """A plain (not special) function applied to its evaluated arguments (shared with the compiled form).
+        ``checked``: positions of arguments whose written-out size is known to be within the limits."""
         name = e.name
         if e.expand:
             if not args:
@@ -324,8 +325,9 @@ class Evaluator:
             raise _limit_error(f'the result of "{name}" is too large: {why}', e)
         if name in _DEEP_WALKERS:
             try:
-                for a in args:
-                    limits.check_deep(a)
+                for i, a in enumerate(args):
+                    if i not in checked:
+                        limits.check_deep(a)
             except limits.LimitExceeded as x:
                 raise _limit_error(f'an argument of "{name}" is too large: {x}', e) from None
         try:
@@ -728,6 +730,22 @@ def _compile(ev: Evaluator, e: Any) -> Callable[[Scope], Any]:
         fn = FUNCTIONS[e.name]
         args = [_compile(ev, a) for a in e.args]
         call_values = ev._call_values
+        # arguments read once per block (folded traversals) are size-checked once per block too
+        folded = [(i, ("size", id(a)), _attr_chain(a).name) for i, a in enumerate(e.args)  # type: ignore[union-attr]
+                  if type(a) is ir.GetAttr and _attr_chain(a) is not None]
+        if e.name in _DEEP_WALKERS and folded and not e.expand:
+            def call_checked_once(s: Scope) -> Any:
+                values = [f(s) for f in args]
+                cache = ev.fold
+                if cache is None or s.root is not ev.fold_root:
+                    return call_values(e, fn, values)
+                mine = [(i, key) for i, key, root in folded if root not in s.bindings]
+                checked = frozenset(i for i, key in mine if cache.get(key) is values[i])
+                out = call_values(e, fn, values, checked)
+                for i, key in mine:  # every argument passed the checks: remember the objects checked
+                    cache[key] = values[i]
+                return out
+            return call_checked_once
 
         def call(s: Scope) -> Any:
             return call_values(e, fn, [f(s) for f in args])

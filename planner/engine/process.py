@@ -29,6 +29,11 @@ def one_shot() -> None:
         _kept = []
 
 
+def is_one_shot() -> bool:
+    """Whether :func:`one_shot` was called: the heap the pipeline froze may stay frozen to the exit."""
+    return _kept is not None
+
+
 def keep(obj: Any) -> Any:
     """Keep ``obj`` (a run's outcome: plan, configuration, states) alive until the process exits, when
     :func:`one_shot` was called; otherwise nothing. Returns ``obj``."""

@@ -264,7 +264,7 @@ class _Facts:
     it, worked out once per schema object: each plain argument with the Python type its values
     already have and whether it has a rule to check; the settable names; the names that conflict."""
 
-    __slots__ = ("attrs", "blocks", "args", "settable", "conflicting")
+    __slots__ = ("attrs", "blocks", "args", "settable", "conflicting", "aliases")
 
     def __init__(self, attrs: dict[str, Attribute], blocks: dict[str, BlockType]):
         self.attrs, self.blocks = attrs, blocks
@@ -273,6 +273,7 @@ class _Facts:
         self.settable = frozenset(n for n, a in attrs.items() if not a.removed and (a.optional or a.required)) \
             | frozenset(blocks)
         self.conflicting = frozenset(n for n, a in attrs.items() if a.conflicts_with)
+        self.aliases = bool(_aliases(attrs))
 
 
 _FACTS: dict[int, _Facts] = {}
@@ -291,12 +292,15 @@ def _conform_object(ctx: _Ctx, attrs: dict[str, Attribute], blocks: dict[str, Bl
     place, in the order Terraform reports problems: aliases, unknown names, arguments, conflicts,
     then nested blocks (each conformed by a recursive call)."""
     facts = _facts(attrs, blocks)
-    _rename_aliases(ctx, attrs, values, path)
-    _drop_unsettable(ctx, attrs, blocks, values, path, where, facts.settable)
+    if facts.aliases:
+        _rename_aliases(ctx, attrs, values, path)
+    if not facts.settable.issuperset(values):
+        _drop_unsettable(ctx, attrs, blocks, values, path, where)
     written = _conform_arguments(ctx, attrs, values, path, where, facts.args)
     if not written.isdisjoint(facts.conflicting):
         _check_conflicts(ctx, attrs, written, path)
-    _conform_blocks(ctx, blocks, values, path, where)
+    if blocks:
+        _conform_blocks(ctx, blocks, values, path, where)
 
 
 def _rename_aliases(ctx: _Ctx, attrs: dict[str, Attribute], values: dict[str, Any], path: Path) -> None:
@@ -320,10 +324,8 @@ def _rename_aliases(ctx: _Ctx, attrs: dict[str, Attribute], values: dict[str, An
 
 
 def _drop_unsettable(ctx: _Ctx, attrs: dict[str, Attribute], blocks: dict[str, BlockType],
-                     values: dict[str, Any], path: Path, where: str, settable: frozenset[str] | None = None) -> None:
+                     values: dict[str, Any], path: Path, where: str) -> None:
     """Unknown, removed and read-only arguments: reported and dropped, so later steps see only settable ones."""
-    if settable is not None and settable.issuperset(values):
-        return  # a block or a settable argument each: the common case
     for key in list(values):
         if key in blocks:
             continue
@@ -427,13 +429,14 @@ def _conform_blocks(ctx: _Ctx, blocks: dict[str, BlockType], values: dict[str, A
                 ctx.error(f'{where} has {n} "{bname}" blocks; {want} allowed',
                           p + (bt.max_items,) if bt.max_items is not None and n > bt.max_items else p,
                           hint=f"write {want} {bname} {{ ... }} block(s)")
+        inner = f'block "{bname}"'
         for i, item in enumerate(v):
             if item is UNKNOWN:
                 continue
             if not isinstance(item, dict):
                 ctx.error(f'"{label(p + (i,))}" must be a block', p + (i,), hint=f"write {bname} {{ ... }}")
                 continue
-            _conform_object(ctx, bt.attributes, bt.blocks, item, p + (i,), f'block "{bname}"')
+            _conform_object(ctx, bt.attributes, bt.blocks, item, p + (i,), inner)
 
 
 DURATION = re.compile(r"(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+")

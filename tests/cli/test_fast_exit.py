@@ -4,6 +4,7 @@ whose stdout and stderr are pipes (block-buffered, so unflushed output would be 
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import subprocess
@@ -79,3 +80,21 @@ def test_a_one_shot_process_keeps_the_run_to_the_end(tmp_path: Path, monkeypatch
     assert CliRunner().invoke(cli, ["plan", "-input=false"]).exit_code == 0
     (outcome,) = process._kept
     assert isinstance(outcome, RunOutcome) and len(outcome.planned.plan.operations) == 3
+
+
+def test_a_one_shot_process_leaves_the_plan_heap_frozen(tmp_path: Path, monkeypatch) -> None:
+    """After the plan the command only renders and exits: the millions of objects a large plan built stay
+    out of the collector's reach (a full collection walked them all again, seconds at 10,000 load
+    balancers); a long-lived process gets them back into collection when the plan returns."""
+    (tmp_path / "main.tf").write_text(CONFIG)
+    monkeypatch.chdir(tmp_path)
+    gc.unfreeze()
+    monkeypatch.setattr(process, "_kept", None)
+    assert CliRunner().invoke(cli, ["plan", "-input=false"]).exit_code == 0
+    assert gc.get_freeze_count() == 0
+    monkeypatch.setattr(process, "_kept", [])
+    try:
+        assert CliRunner().invoke(cli, ["plan", "-input=false"]).exit_code == 0
+        assert gc.get_freeze_count() > 1000
+    finally:
+        gc.unfreeze()
