@@ -13,6 +13,8 @@ Usage: ``python tests/engine/faulty_cli.py apply -auto-approve``. At exit it pri
 file-backed cloud, every further write waits until PATH exists. A test that needs the run to be in
 the middle of its apply (holding the state lock) for as long as the test takes, however loaded the
 machine, creates PATH when it is done instead of hoping a latency outlasts a second interpreter's start.
+``CLBPLAN_TEST_SLEEP_GATE=PATH`` does the same for the local ``time_sleep``: after its own wait it
+also waits until PATH exists (for tests whose configuration makes no cloud call).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from pathlib import Path
 
 ENV = "CLBPLAN_TEST_FAULTS"
 HOLD_ENV = "CLBPLAN_TEST_HOLD"
+SLEEP_GATE_ENV = "CLBPLAN_TEST_SLEEP_GATE"
 HOLD_LIMIT = 600.0  # seconds: a test that died without opening the gate must not leave the run forever
 
 
@@ -73,14 +76,32 @@ def hold(spec: str) -> None:
                 free = passed[0] > 0
                 passed[0] -= 1
             if not free:
-                deadline = time.monotonic() + HOLD_LIMIT
-                while not os.path.exists(gate):
-                    if time.monotonic() > deadline:
-                        raise RuntimeError(f"{HOLD_ENV}: {gate} did not appear within {HOLD_LIMIT:.0f}s")
-                    time.sleep(0.01)
+                _wait_for(gate, HOLD_ENV)
         return original(self, product, action, params)
 
     Emulator.call = call  # type: ignore[method-assign]
+
+
+def _wait_for(gate: str, env: str) -> None:
+    deadline = time.monotonic() + HOLD_LIMIT
+    while not os.path.exists(gate):
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{env}: {gate} did not appear within {HOLD_LIMIT:.0f}s")
+        time.sleep(0.01)
+
+
+def sleep_gate(gate: str) -> None:
+    """Make every ``time_sleep`` wait, after its duration, until ``gate`` exists."""
+    from planner.providers.local.times import TimeSleep
+
+    original = TimeSleep._wait
+
+    def _wait(self, duration):  # type: ignore[no-untyped-def]
+        original(self, duration)
+        if duration and not self.env.dry_run:
+            _wait_for(gate, SLEEP_GATE_ENV)
+
+    TimeSleep._wait = _wait  # type: ignore[method-assign]
 
 
 def main() -> None:
@@ -90,6 +111,8 @@ def main() -> None:
         install(spec)
     if os.environ.get(HOLD_ENV):
         hold(os.environ[HOLD_ENV])
+    if os.environ.get(SLEEP_GATE_ENV):
+        sleep_gate(os.environ[SLEEP_GATE_ENV])
     from planner.cli.main import main as clbplan_main
 
     clbplan_main()
