@@ -303,6 +303,7 @@ def _timed(module: Any, name: str, times: dict[str, float], key: str, counting: 
 def run_phase(workdir: Path, phase: str, n: int, profile: Path | None) -> dict:
     """Run one phase the way ``clbplan plan``/``apply`` does and measure it."""
     import planner.engine.pipeline as pipeline
+    from planner.engine.process import keep as process_keep
     from planner.providers.alicloud import AlicloudProvider
     from planner.state.backend import LocalBackend
 
@@ -354,6 +355,7 @@ def run_phase(workdir: Path, phase: str, n: int, profile: Path | None) -> dict:
         prof.dump_stats(str(profile))
     calls = {f"{p}:{k}": v for (p, k), v in counting.calls.items() if p != "action"}
     actions = {k: v for (p, k), v in counting.calls.items() if p == "action"}
+    process_keep((planned, state, backend))
     return {"phase": phase, "n": n, "total_s": round(total, 3), "cpu_s": round(cpu, 3), "times_s": {k: round(v, 3) for k, v in times.items()},
             "cpu_times_s": {k: round(v, 3) for k, v in CPU.items()},
             "ops": dict(ops), "calls": calls, "actions": actions,
@@ -493,8 +495,15 @@ def main() -> None:
     ap.add_argument("--profile-out", type=Path, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.phase:
-        print(json.dumps(run_phase(args.workdir, args.phase, args.n, args.profile_out)))
-        return
+        # as the clbplan command runs (planner.cli.main): the collector's thresholds sized for a large
+        # heap, the run kept to the end and no interpreter teardown; without this the benchmark paid
+        # default-threshold collections the command never pays
+        from planner.engine import process
+
+        process.one_shot()
+        print(json.dumps(run_phase(args.workdir, args.phase, args.n, args.profile_out)), flush=True)
+        sys.stderr.flush()
+        os._exit(0)
     results = []
     for n in (int(x.replace("_", "").replace(",", "")) for x in args.sizes.split(",") if x.strip()):
         results.append(bench_size(n, args.budget, args.profile, args.keep, args.splat))

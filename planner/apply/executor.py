@@ -245,6 +245,11 @@ class Executor:
 
     def _wait(self, walk: Walk, running: dict[Future, _Running], result: ApplyResult) -> list[Future]:
         """The futures that finished, in plan order."""
+        done = [f for f in running if f.done()]
+        if done:
+            # what wait() would return at once, without its waiter and a lock per future (a run of
+            # the inline pool, plan verification, has every future done already)
+            return sorted(done, key=lambda f: walk.index[running[f].ops[0].id])
         try:
             # with a stop event, wake up now and then to notice it (the signal handler
             # only sets it); without one, Ctrl-C arrives here as KeyboardInterrupt

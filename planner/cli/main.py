@@ -7,7 +7,6 @@ a user never sees a Python traceback (set CLBPLAN_DEBUG=1 to get one).
 from __future__ import annotations
 
 import atexit
-import gc
 import importlib
 import logging
 import os
@@ -20,6 +19,7 @@ from planner import __version__, logs, redact
 from planner.cli import global_flags, json_ui
 from planner.cli.common import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK
 from planner.diagnostics import DiagnosticsError
+from planner.engine import process
 
 # (module, attribute) of every subcommand; each module owns its command(s).
 COMMANDS: list[tuple[str, str]] = [
@@ -142,10 +142,9 @@ _register()
 
 
 def main() -> None:
-    # A plan at 10,000 load balancers holds millions of objects that live until the end: with the
-    # default thresholds Python re-scans them over and over (about 13% of a no-change plan's CPU at
-    # 1,000 load balancers). Collections still run, just much less often.
-    gc.set_threshold(100_000, 50, 100)
+    # A plan at 10,000 load balancers holds millions of objects that live until the end: the collector's
+    # thresholds are sized for that heap, and the run's result is kept until _exit_now (no teardown).
+    process.one_shot()
     try:
         cli.main(prog_name="clbplan", standalone_mode=True)
     except SystemExit as e:

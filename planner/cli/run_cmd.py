@@ -46,6 +46,7 @@ from planner.cli.review import (
 from planner.cli.warnings_out import echo_warnings
 from planner.config.types import cty_type
 from planner.diagnostics import Diagnostic, DiagnosticsError, collapse_instances
+from planner.engine import process
 from planner.engine.options import PlanOptions
 from planner.engine.pipeline import Planned, _evaluate, _load, open_provider, remember_secrets
 from planner.engine.run import RunOutcome, RunRecoveryError, RunRequest, RunStatus, run
@@ -168,7 +169,9 @@ def _require_approval(json_: bool, auto_approve: bool) -> None:
 def _run(request: RunRequest, hooks: CliHooks) -> RunOutcome:
     """engine.run with a recovery failure turned into the operator's message."""
     try:
-        return run(request, hooks)
+        # kept to the end of a one-shot process: freeing a 10k-LB plan object by object when the command
+        # returns costs seconds, and _exit_now hands the heap back whole
+        return process.keep(run(request, hooks))
     except RunRecoveryError as e:
         lines = "\n".join(f"  - {what}: {err}" for what, err in e.failures)
         raise click.ClickException(

@@ -114,6 +114,21 @@ def _no_refs_root(what: str):
     return root
 
 
+_SPECIAL_ROOTS = frozenset({"var", "local", "data", "path", "module", "terraform", "count", "each"})
+_NO_TYPE = object()
+
+
+class _BodyPlan:
+    """One block body's evaluation, compiled once (see ``ModuleEvaluator._body_plan``)."""
+
+    __slots__ = ("body", "args", "blocks", "mark", "sensitive")
+
+    def __init__(self, body: ir.Body, args: list, blocks: list, mark: str | None):
+        self.body, self.args, self.blocks, self.mark = body, args, blocks, mark
+        # bound names -> whether each argument's expression is sensitive (one answer per scope shape)
+        self.sensitive: dict[frozenset[str], tuple[bool, ...]] = {}
+
+
 @dataclass
 class _InstanceMeta:
     block: ir.Block
@@ -160,9 +175,10 @@ class ModuleEvaluator:
         self.meta: dict[ResourceAddress, _InstanceMeta] = {}
         self.node_refs: dict[tuple, list] = {}
         self._key_sets: dict[tuple, frozenset] = {}
-        self._dep_addrs: dict[tuple, ResourceAddress] = {}
-        self._attr_pos: dict[int, tuple[ir.Attr, SourcePos]] = {}
-        self._complete_info: dict[tuple[str, str], tuple[Any, list[str]]] = {}
+        self._dep_addrs: dict[tuple, dict[Any, ResourceAddress]] = {}  # (mode, type, name) -> key -> address
+        self._attr_pos: dict[int, tuple[ir.Attr | ir.Block, SourcePos]] = {}  # per argument and per block
+        self._body_plans: dict[tuple, _BodyPlan] = {}
+        self._complete_info: dict[tuple[str, str], tuple[Any, list[str], frozenset[str]]] = {}
         self.local_order: list[str] = []
         self._sens_cache: dict[tuple[int, frozenset[str]], bool] = {}
         self.explicit_deps: dict[tuple, list[tuple]] = {}  # node -> depends_on refs
@@ -200,6 +216,11 @@ class ModuleEvaluator:
 
     def root(self, n: ir.Name) -> Any:
         name = n.name
+        if name not in _SPECIAL_ROOTS:  # a resource type (every reference to a resource comes here)
+            found = self.res_by_type.get(name, _NO_TYPE)
+            if found is not _NO_TYPE:
+                return found
+            raise EvalError("Unknown variable", f'There is no variable named "{name}".', n.line, n.col)
         if name == "var":
             return self.var_values
         if name == "local":
@@ -242,10 +263,11 @@ class ModuleEvaluator:
         if hit is None:  # the schema's computed names, worked out once per type and run (not per instance)
             schema = self.get_schema(type_name, mode) if self.get_schema else None
             hit = self._complete_info[(type_name, mode)] = (
-                schema, list(schema.computed) if schema is not None else [])
-        schema, computed = hit
+                schema, list(schema.computed) if schema is not None else [],
+                frozenset(schema.computed) | frozenset(schema.attributes) if schema is not None else frozenset())
+        schema, computed, names = hit
         out: dict = dict(value) if schema is not None else OpenObject(value)
-        if schema is not None:
+        if schema is not None and (fill_unset or not value.keys() >= names):  # (a planned object has them all)
             for name in computed:
                 if name not in value or (fill_unset and value[name] is None):
                     out[name] = UNKNOWN
@@ -910,7 +932,7 @@ class ModuleEvaluator:
             self.local_values[name] = UNKNOWN
             return
         try:
-            self.local_values[name] = _within_limits(self.ev.ev(a.expr, Scope(self.root)), a)
+            self.local_values[name] = _within_limits(self.ev.compiled(a.expr)(Scope(self.root)), a)
         except EvalError as x:
             self.err(fn, x)
             self.local_values[name] = UNKNOWN
@@ -995,30 +1017,41 @@ class ModuleEvaluator:
         lifecycle = self._lifecycle(b)
         provider = self._provider(b)
         deps, per_instance_deps = self._dependencies(node)
+        key_refs = self._key_refs(per_instance_deps)
         values: dict = {}
         ev = self.ev
-        for key, bindings in keys:
-            addr = ResourceAddress(t, n, key, mode, self.path)
-            self.meta[addr] = _InstanceMeta(b, bindings)
-            scope = Scope(self.root, bindings)
-            if per_instance_deps:  # keep the index keys the body evaluates in this scope
-                ev.key_scope, ev.key_values = scope, {}
-            try:
-                inst = self._eval_instance(addr, b, bindings, scope)
-            finally:
-                ev.key_scope = None
-            if inst is None:
-                values[key] = UNKNOWN
-                continue
-            inst.depends_on = self._instance_dependencies(deps, per_instance_deps, bindings)
-            inst.lifecycle = lifecycle
-            inst.provider = provider
-            if mode == "managed":
-                self.config.resources[addr] = inst
-                values[key] = self.complete(inst, self.resolver(inst))
-            else:
-                self.config.data_sources[addr] = inst
-                values[key] = self.complete(inst, self._read_data(inst))
+        # each instance's address object is the one its dependents' depends_on sets hold (see
+        # _key_refs): the configuration's maps then find them by identity, not by field comparison
+        addrs = self._dep_addrs.setdefault((mode, t, n), {})
+        root = self.root
+        ev.fold, ev.fold_root = {}, root  # nothing the loop evaluates changes what the block reads
+        try:
+            for key, bindings in keys:
+                addr = addrs.get(key)
+                if addr is None or addr.key != key or type(addr.key) is not type(key):
+                    addr = addrs[key] = ResourceAddress(t, n, key, mode, self.path)
+                self.meta[addr] = _InstanceMeta(b, bindings)
+                scope = Scope(root, bindings)
+                if per_instance_deps:  # keep the index keys the body evaluates in this scope
+                    ev.key_scope, ev.key_values = scope, {}
+                try:
+                    inst = self._eval_instance(addr, b, bindings, scope, lifecycle=lifecycle)
+                finally:
+                    ev.key_scope = None
+                if inst is None:
+                    values[key] = UNKNOWN
+                    continue
+                inst.depends_on = self._instance_dependencies(deps, key_refs, bindings)
+                inst.lifecycle = lifecycle
+                inst.provider = provider
+                if mode == "managed":
+                    self.config.resources[addr] = inst
+                    values[key] = self.complete(inst, self.resolver(inst))
+                else:
+                    self.config.data_sources[addr] = inst
+                    values[key] = self.complete(inst, self._read_data(inst))
+        finally:
+            ev.fold = ev.fold_root = None
         if keys == [(None, {})]:
             by_name[n] = values.get(None, UNKNOWN)
         elif b.body.attr("count") is not None:
@@ -1061,7 +1094,7 @@ class ModuleEvaluator:
         return self.default_resolver(inst)
 
     def _eval_instance(self, addr: ResourceAddress, b: ir.Block, bindings: dict, scope: Scope,
-                       report: bool = True) -> ResourceInstance | None:
+                       report: bool = True, lifecycle: Lifecycle | None = None) -> ResourceInstance | None:
         fn = b.filename
         positions: dict = {}
         sensitive: set[str] = set()
@@ -1070,8 +1103,15 @@ class ModuleEvaluator:
         if len(self.bag.items) > before and self.bag.has_errors and any(
                 d.severity == "error" for d in self.bag.items[before:]):
             return None
-        inst = ResourceInstance(address=addr, attributes=attrs, pos=SourcePos(fn, b.line, b.col),
-                                positions=positions, sensitive=sensitive)
+        pos = self._attr_pos.get(id(b))  # one (immutable) position per block, shared by its instances
+        if pos is None or pos[0] is not b or pos[1].filename != fn:
+            pos = self._attr_pos[id(b)] = (b, SourcePos(fn, b.line, b.col))
+        if lifecycle is None:
+            inst = ResourceInstance(address=addr, attributes=attrs, pos=pos[1], positions=positions,
+                                    sensitive=sensitive)
+        else:
+            inst = ResourceInstance(address=addr, attributes=attrs, pos=pos[1], positions=positions,
+                                    sensitive=sensitive, lifecycle=lifecycle)
         if self.conform is not None:
             try:
                 diags = self.conform(inst) or []
@@ -1082,32 +1122,53 @@ class ModuleEvaluator:
         inst.attributes = strip_sets(inst.attributes)
         return inst
 
-    def _eval_body(self, body: ir.Body, scope: Scope, fn: str, prefix: tuple, positions: dict,
-                   sensitive: set[str], top: bool) -> dict:
-        out: dict = {}
-        bound = None
+    def _body_plan(self, body: ir.Body, fn: str, prefix: tuple, top: bool) -> _BodyPlan:
+        """What evaluating ``body`` at ``prefix`` needs that is the same for every instance of its
+        block, worked out once: the arguments (meta-arguments left out) each with its position key,
+        its source position and its expression compiled to a closure; the nested blocks."""
+        key = (id(body), fn, prefix, top)
+        hit = self._body_plans.get(key)
+        if hit is not None and hit.body is body:
+            return hit
+        args = []
         for a in body.attributes:
             if top and a.name in RESOURCE_META:
                 continue
-            hit = self._attr_pos.get(id(a))
-            if hit is None or hit[0] is not a or hit[1].filename != fn:  # one (immutable) position per argument
-                hit = self._attr_pos[id(a)] = (a, SourcePos(fn, a.line, a.col))
-            positions[prefix + (a.name,)] = hit[1]
+            pos = self._attr_pos.get(id(a))
+            if pos is None or pos[0] is not a or pos[1].filename != fn:  # one (immutable) position per argument
+                pos = self._attr_pos[id(a)] = (a, SourcePos(fn, a.line, a.col))
+            args.append((a.expr, a.name, prefix + (a.name,), pos[1], self.ev.compiled(a.expr)))
+        blocks = [blk for blk in body.blocks if not (top and blk.type in RESOURCE_META_BLOCKS)]
+        plan = self._body_plans[key] = _BodyPlan(body, args, blocks, prefix[0] if prefix else None)
+        return plan
+
+    def _sensitive_args(self, plan: _BodyPlan, bound: frozenset[str]) -> tuple[bool, ...]:
+        """For each of ``plan``'s arguments, whether its expression is sensitive in a scope binding ``bound``."""
+        got = plan.sensitive.get(bound)
+        if got is None:
+            got = plan.sensitive[bound] = tuple(self.is_sensitive(e, bound) for e, _n, _p, _pos, _f in plan.args)
+        return got
+
+    def _eval_body(self, body: ir.Body, scope: Scope, fn: str, prefix: tuple, positions: dict,
+                   sensitive: set[str], top: bool) -> dict:
+        out: dict = {}
+        plan = self._body_plan(body, fn, prefix, top)
+        marked: tuple[bool, ...] | None = None
+        for i, (_e, name, path, pos, compiled) in enumerate(plan.args):
+            positions[path] = pos
             try:
-                v = self.ev.ev(a.expr, scope)
+                v = compiled(scope)
             except EvalError as x:
                 self.err(fn, x)
                 continue
-            if bound is None:
-                bound = frozenset(scope.bindings)
-            if self.is_sensitive(a.expr, bound):
-                sensitive.add(prefix[0] if prefix else a.name)
+            if marked is None:
+                marked = self._sensitive_args(plan, frozenset(scope.bindings))
+            if marked[i]:
+                sensitive.add(plan.mark or name)
             if v is None:
                 continue  # null means "not set"
-            out[a.name] = v
-        for blk in body.blocks:
-            if top and blk.type in RESOURCE_META_BLOCKS:
-                continue
+            out[name] = v
+        for blk in plan.blocks:
             if blk.type == "dynamic":
                 self._dynamic(blk, scope, fn, prefix, positions, sensitive, out)
                 continue
@@ -1329,40 +1390,53 @@ class ModuleEvaluator:
                 out |= c.all_resources()
         return out
 
-    def _instance_dependencies(self, common: set[ResourceAddress], per_instance: list[tuple],
-                               bindings: dict) -> set[ResourceAddress]:
-        if not per_instance:
-            return common
-        out = set(common)
-        scope = Scope(self.root, bindings)
-        addrs = self._dep_addrs
-        known = self.ev.key_values
+    def _key_refs(self, per_instance: list[tuple]) -> list[tuple]:
+        """Per block, once: each reference keyed by an expression with the instance keys of its target
+        (a set: membership per reference per instance in a list would be N x N) and the table of
+        its target's addresses, one object per instance, shared by every instance naming it (40
+        groups name the same server: equal sets then compare by identity, hash once)."""
+        out = []
         for mode, t, n, key_expr in per_instance:
             keys = self._key_sets.get((mode, t, n))
-            if keys is None:  # membership per reference per instance: a list would be N x N
+            if keys is None:
                 keys = self._key_sets[(mode, t, n)] = frozenset(self.instance_keys.get((mode, t, n)) or ())
-            try:
-                key = known.get(id(key_expr.expr), known)
-                if key is known:  # not evaluated in the instance's own scope by the body: evaluate it now
-                    key = self.ev.ev(key_expr.expr, scope)
-            except EvalError:
-                key = UNKNOWN
-            if isinstance(key, float) and key.is_integer():
-                key = int(key)
-            # HCL converts: a number indexes a map by its text, a numeric string indexes a list
-            if (type(key) is int or type(key) is str) and key in keys:
+            out.append((mode, t, n, key_expr.expr, id(key_expr.expr), keys, self._dep_addrs.setdefault((mode, t, n), {})))
+        return out
+
+    def _instance_dependencies(self, common: set[ResourceAddress], key_refs: list[tuple],
+                               bindings: dict) -> set[ResourceAddress]:
+        if not key_refs:
+            return common
+        out = set(common)
+        scope = None
+        known = self.ev.key_values
+        for mode, t, n, expr, key_id, keys, table in key_refs:
+            key = known.get(key_id, known)
+            if key is known:  # not evaluated in the instance's own scope by the body: evaluate it now
+                if scope is None:
+                    scope = Scope(self.root, bindings)
+                try:
+                    key = self.ev.compiled(expr)(scope)
+                except EvalError:
+                    key = UNKNOWN
+            tk = type(key)
+            if (tk is int or tk is str) and key in keys:
                 found = key  # the common case: the key as written is one of the instance keys
             else:
-                candidates = [] if isinstance(key, bool) or not isinstance(key, (str, int)) else \
-                    [key, str(key)] if isinstance(key, int) else \
-                    [key, int(key)] if key.isascii() and key.isdigit() else [key]
-                found = next((c for c in candidates if c in keys), None)
+                if isinstance(key, float) and key.is_integer():
+                    key = int(key)
+                # HCL converts: a number indexes a map by its text, a numeric string indexes a list
+                if (type(key) is int or type(key) is str) and key in keys:
+                    found = key
+                else:
+                    candidates = [] if isinstance(key, bool) or not isinstance(key, (str, int)) else \
+                        [key, str(key)] if isinstance(key, int) else \
+                        [key, int(key)] if key.isascii() and key.isdigit() else [key]
+                    found = next((c for c in candidates if c in keys), None)
             if found is not None:
-                # one address object per target instance, shared by every instance that depends on it
-                # (40 groups name the same server: equal sets then compare by identity, hash once)
-                a = addrs.get((mode, t, n, found))
+                a = table.get(found)
                 if a is None:
-                    a = addrs[(mode, t, n, found)] = ResourceAddress(t, n, found, mode, self.path)
+                    a = table[found] = ResourceAddress(t, n, found, mode, self.path)
                 out.add(a)
             else:  # not known at plan time, or not one of its keys (evaluation reports that)
                 out.add(_whole(t, n, mode, self.path))

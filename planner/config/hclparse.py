@@ -10,14 +10,18 @@ Heredoc bodies are a single opaque token in the grammar; we split them into a te
 from __future__ import annotations
 
 import bisect
+import copy
+import functools
 import math
 import re
 from dataclasses import dataclass
 from decimal import Decimal
 
 import hcl2
-from lark import Token, Tree
+import hcl2.parser
+from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+from lark.parse_tree_builder import PropagatePositions
 
 from planner.config import ir
 
@@ -64,6 +68,60 @@ def _decode_escapes(raw: str, line: int, col: int) -> str:
                                 f"The symbol \"{nxt}\" is not a valid escape sequence selector.", line, col,
                                 hint='use \\\\ for a literal backslash')
     return "".join(out)
+
+
+class _StartPosition:
+    """Lark's ``propagate_positions``, start only: a tree's line and column are those of its first child
+    that has one (its first token, filtered punctuation included), exactly as lark computes them.
+    Lark also records end lines, end columns and offsets on every node, which nothing here reads:
+    that bookkeeping was half of the parse time of a large file."""
+
+    __slots__ = ("node_builder",)
+
+    def __init__(self, node_builder) -> None:
+        self.node_builder = node_builder
+
+    def __call__(self, children: list):
+        res = self.node_builder(children)
+        if len(children) == 1 and res is children[0]:
+            return res  # a ``?rule`` passed its only child through: its start is already the child's
+        if isinstance(res, Tree):
+            for c in children:
+                if isinstance(c, Token):
+                    line, col = c.line, c.column
+                    break
+                if isinstance(c, Tree):
+                    m = c._meta
+                    if m is not None and not m.empty:
+                        d = m.__dict__
+                        line, col = d.get("container_line", m.line), d.get("container_column", m.column)
+                        break
+            else:
+                return res
+            meta = res.meta
+            if not hasattr(meta, "line"):  # a ``?rule`` inlined to its child keeps the child's own start
+                meta.line, meta.column, meta.empty = line, col, False
+            meta.container_line, meta.container_column = line, col
+        return res
+
+
+@functools.lru_cache(maxsize=1)
+def _parser() -> Lark:
+    """python-hcl2's parser (its grammar, tables and lexer, loaded from the package's own cache) with
+    :class:`_StartPosition` in place of lark's position propagation. A copy: ``hcl2`` itself is left as it is."""
+    base = hcl2.parser.parser()
+    mine, frontend, lalr = copy.copy(base), copy.copy(base.parser), copy.copy(base.parser.parser)
+    inner = lalr.parser
+    callbacks = {rule: _StartPosition(cb.node_builder) if type(cb) is PropagatePositions else cb
+                 for rule, cb in inner.callbacks.items()}
+    lalr.parser = type(inner)(inner.parse_table, callbacks, inner.debug)
+    frontend.parser, mine.parser = lalr, frontend
+    return mine
+
+
+def _parse_tree(text: str) -> Tree:
+    """The lark tree of ``text`` (what ``hcl2.parses_to_tree`` returns, start positions only)."""
+    return _parser().parse(text + "\n")  # hcl2's workaround: the grammar needs a final newline
 
 
 def _pos(node) -> tuple[int, int]:
@@ -560,7 +618,7 @@ def parse_expression(text: str, line: int = 1) -> ir.Expr:
     """Parse one standalone expression (heredoc interpolations, -var values, tfvars)."""
     try:
         cleaned, marks = strip_interpolation_markers(blank_core_namespace("__x = " + text.strip() + "\n"))
-        tree = hcl2.parses_to_tree(cleaned)
+        tree = _parse_tree(cleaned)
     except UnexpectedInput as e:
         raise SyntaxProblem("Invalid expression", f"Could not parse {text.strip()!r}: "
                             f"{_describe_unexpected(e)}", line, 1) from None
@@ -926,7 +984,7 @@ def parse_text(text: str) -> ir.Body:
     """Parse one file's text into an IR body; raises SyntaxProblem."""
     try:
         cleaned, marks = strip_interpolation_markers(blank_core_namespace(text))
-        tree = hcl2.parses_to_tree(cleaned if cleaned.endswith("\n") else cleaned + "\n")
+        tree = _parse_tree(cleaned if cleaned.endswith("\n") else cleaned + "\n")
         conv = Converter()
         conv.strip_marks = marks
         return conv.body(tree.children[0])

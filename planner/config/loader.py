@@ -252,7 +252,7 @@ def _parse_bodies(cache_dir: Path, texts: list[_ConfigText], use_cache: bool
             else:
                 todo.append((disp, text, sha, is_json))
     big = [t for t in todo if len(t[1]) >= PARALLEL_MIN_BYTES // 4]
-    workers = min(os.cpu_count() or 1, len(big))
+    workers = min(usable_cpus(), len(big))
     if workers >= 2 and sum(len(t[1]) for t in todo) >= PARALLEL_MIN_BYTES:
         _parse_in_workers(todo, workers, bodies, cache_dir, key)
     else:
@@ -260,6 +260,15 @@ def _parse_bodies(cache_dir: Path, texts: list[_ConfigText], use_cache: bool
     if key is not None and todo:
         _prune_cache(cache_dir, {t[2] for t in texts})
     return bodies
+
+
+def usable_cpus() -> int:
+    """The cores this process may run on (``taskset``, a container's cpuset), not the machine's: on one
+    core, worker processes only add their start-up and the copy of every tree back to the parent."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except (AttributeError, OSError):  # not Linux
+        return os.cpu_count() or 1
 
 
 def _parse_in_workers(todo: list[_ConfigText], workers: int, bodies: dict[str, ir.Body | SyntaxProblem],

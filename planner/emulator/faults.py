@@ -241,6 +241,10 @@ class FaultInjector:
             entry = self._busy_until.get(load_balancer_id)
             return entry is not None and self.clock() < entry[0]
 
+    # before_call/after_commit/after_failure look at the load balancer of writes only, so the
+    # dispatcher need not work out a read's (another injector, without this attribute, is told it)
+    reads_need_target = False
+
     def delay(self) -> None:
         """Sleep the injected latency; the caller holds no lock, so parallel calls overlap as on a real gateway."""
         if self.config.latency > 0:
@@ -249,6 +253,8 @@ class FaultInjector:
     def before_call(self, action: str, load_balancer_id: str | None, is_write: bool) -> None:
         """Run before an action (after `delay`): maybe throttle, fail transiently or refuse as busy."""
         cfg = self.config
+        if not is_write and not cfg.fault_reads:
+            return  # nothing here applies to a read (the refresh of 10,000 load balancers makes 40,000)
         error: CloudError | None = None
         with self._lock:
             if is_write or cfg.fault_reads:

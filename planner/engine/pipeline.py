@@ -23,6 +23,8 @@ from planner.config.loader import load_module_partial
 from planner.config.model import Configuration, config_dependencies
 from planner.config.types import cty_type
 from planner.diagnostics import Diagnostic, DiagnosticsError
+from planner.engine import process
+from planner.engine.memory import give_back
 from planner.engine.planned_values import ConfigPlannedValues
 from planner.engine.verify import verify_plan
 from planner.plan.build import plan_from
@@ -219,14 +221,15 @@ def _heap_frozen(fn: Callable) -> Callable:
     """Run ``fn`` with the heap it starts with (the state just read) moved out of the garbage
     collector's reach, and again after each big step freezes what that step built: a 10k-LB plan
     holds millions of objects that live until the end, and every full collection would walk them
-    all again. Unfrozen when ``fn`` returns, so a long-lived process (tests) still collects them."""
+    all again. Unfrozen when ``fn`` returns, so a long-lived process (tests) still collects them; a
+    one-shot process (the command) keeps it frozen to its exit, where the heap is never walked again."""
     @functools.wraps(fn)
     def run(*args: Any, **kwargs: Any) -> Any:
         gc.freeze()
         try:
             return fn(*args, **kwargs)
         finally:
-            gc.unfreeze()
+            gc.freeze() if process.is_one_shot() else gc.unfreeze()
     return run
 
 
@@ -317,7 +320,11 @@ def apply_plan(planned: Planned, state: State, *, parallelism: int = 10, journal
     executor = Executor(planned.provider, parallelism=parallelism, journal=journal, lineage=state.lineage,
                         planned_values=planned.planned_values(), on_event=on_event,
                         dependencies=planned.dependencies(), stop=stop)
-    return executor.run(planned.plan.operations, planned.plan.edges, state)
+    try:
+        return executor.run(planned.plan.operations, planned.plan.edges, state)
+    finally:
+        del executor
+        give_back(len(planned.plan.operations))  # the walk's garbage goes before the state is encoded and written
 
 
 def forget_objects(plan: Plan, state: State) -> bool:

@@ -16,6 +16,7 @@ from typing import Any
 from planner.addresses import ResourceAddress
 from planner.apply.executor import Executor
 from planner.diagnostics import Diagnostic, DiagnosticsError
+from planner.engine.memory import give_back
 from planner.plan.model import Operation, Plan, is_group_node, parse_group_node
 from planner.providers.retry import RetryPolicy
 from planner.providers.transport import InProcessTransport
@@ -46,12 +47,23 @@ def verify_plan(plan: Plan, emulator: Any, refreshed: State, *, region: str = "c
     executor = Executor(provider, parallelism=1, inline=True, journal=None, lineage=f"{refreshed.lineage}-verify",
                         planned_values=planned_values, dependencies=dependencies)
     touched = {op.address for op in plan.operations}
-    result = executor.run(plan.operations, plan.edges, _shadow_state(refreshed, touched))
-    if not result.failures:
+    try:
+        result = executor.run(plan.operations, plan.edges, _shadow_state(refreshed, touched))
+    finally:
+        # the shadow cloud, the shadow state and the walk's garbage go before the apply walk starts:
+        # kept until a later collection they were the bottom of the apply's peak (issue 17)
+        close = getattr(shadow, "close", None)
+        if close is not None:
+            close()
+        del executor, provider, cloud, shadow
+    failures, skipped = result.failures, len(result.skipped)
+    del result
+    give_back(len(plan.operations))
+    if not failures:
         plan.verified = True
         return
     problems = []
-    for op_id, err in result.failures:
+    for op_id, err in failures:
         op = plan.operation(op_id)
         code = getattr(err, "code", None)
         rule = f"{code}: {getattr(err, 'message', err)}" if code else f"{err.__class__.__name__}: {err}"
@@ -59,7 +71,7 @@ def verify_plan(plan: Plan, emulator: Any, refreshed: State, *, region: str = "c
         problems.append(Diagnostic(
             f"Plan verification failed: step \"{op.kind.value} {op.address}\" would be refused by the cloud",
             detail=f"the cloud's rule: {rule}\n  resources involved: {', '.join(involved)}"
-                   + (f"\n  {len(result.skipped)} later step(s) depend on it" if result.skipped else ""),
+                   + (f"\n  {skipped} later step(s) depend on it" if skipped else ""),
             hint="clbplan ran this plan against a copy of the cloud and it failed there, so nothing was "
                  "applied; change the configuration (or split the change into two applies) so this step "
                  "is allowed",

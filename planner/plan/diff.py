@@ -89,6 +89,7 @@ def values_equal(a: Any, b: Any, attr: Any = None, block: Any = None) -> bool:
 
 
 _COMPUTED: dict[int, tuple[Mapping[str, Any], list[str]]] = {}
+_PLAIN_SCALARS = frozenset((str, int, bool))
 
 
 def _fill_block_items(config_items: list, prior_items: list | None, block: Any) -> list:
@@ -106,16 +107,35 @@ def _fill_block_items(config_items: list, prior_items: list | None, block: Any) 
         if not isinstance(item, dict):
             out.append(item)
             continue
-        if not (any(item.get(k) is None for k in computed)
-                or any(v is None and k not in nested for k, v in item.items())):
-            out.append(item)  # nothing unset that the cloud could have filled
-            continue
-        set_keys = {k: v for k, v in item.items() if v is not None and not is_unknown(v)}
-        match = next(
-            (p for p in prior_items if isinstance(p, dict)
-             and all(values_equal(p.get(k), v, nested.get(k)) for k, v in set_keys.items())),
-            None,
-        )
+        get = item.get
+        for k in computed:
+            if get(k) is None:
+                break
+        else:
+            for k, v in item.items():
+                if v is None and k not in nested:
+                    break
+            else:
+                out.append(item)  # nothing unset that the cloud could have filled
+                continue
+        # the first prior item equal on every attribute the config sets; a known string, number or
+        # bool compared with one of the same type is equal exactly when ==, as values_equal says
+        set_keys = [(k, v, nested.get(k), type(v) in _PLAIN_SCALARS) for k, v in item.items()
+                    if v is not None and not is_unknown(v)]
+        match = None
+        for p in prior_items:
+            if not isinstance(p, dict):
+                continue
+            for k, v, a, plain in set_keys:
+                pv = p.get(k)
+                if plain and type(pv) is type(v):
+                    if pv != v:
+                        break
+                elif not values_equal(pv, v, a):
+                    break
+            else:
+                match = p
+                break
         if match is None:
             out.append(item)
             continue
@@ -136,23 +156,38 @@ def _name_facts(names: list[str], attrs: Mapping[str, Any], blocks: Mapping[str,
     for name in names:
         attr, block = attrs.get(name), blocks.get(name)
         out.append((name, attr, block,
-                    bool((attr is not None and attr.computed) or (block is not None and block.computed))))
+                    bool((attr is not None and attr.computed) or (block is not None and block.computed)),
+                    attr.released_when if attr is not None else None))
     return out
 
 
-_NAMES_PLAN: dict[int, tuple[Any, list[tuple], frozenset[str]]] = {}
+class _SchemaPlan:
+    """What ``planned_after`` and ``changed_attributes`` need of one schema, worked out once per run
+    instead of once per instance: its names in order with their facts, the set of those names
+    (plus ``id``), its deprecated aliases, and each name's (attribute, block)."""
 
+    __slots__ = ("schema", "facts", "names", "aliases", "parts")
 
-def _names_plan(schema: Any, attrs: Mapping[str, Any], blocks: Mapping[str, Any]) -> tuple[list[tuple], frozenset]:
-    """Per schema, once: its attribute and block names in order, each with its attribute, block and
-    whether the cloud computes it; and the set of those names (plus ``id``). ``planned_after`` walks
-    this for every instance instead of re-sorting the same names."""
-    hit = _NAMES_PLAN.get(id(schema))
-    if hit is None or hit[0] is not schema:
+    def __init__(self, schema: Any, attrs: Mapping[str, Any], blocks: Mapping[str, Any]):
         names = (set(attrs) | set(blocks)) - {"id"}
-        hit = _NAMES_PLAN[id(schema)] = (schema, _name_facts(sorted(names), attrs, blocks),
-                                         frozenset(names | {"id"}))
-    return hit[1], hit[2]
+        self.schema = schema
+        self.facts = _name_facts(sorted(names), attrs, blocks)
+        self.names = frozenset(names | {"id"})
+        self.aliases = [(name, attr.alias_of) for name, attr in attrs.items() if attr.alias_of]
+        self.parts = {name: (attrs.get(name), blocks.get(name)) for name in set(attrs) | set(blocks)}
+
+
+_NAMES_PLAN: dict[int, _SchemaPlan] = {}
+_NO_PARTS = (None, None)
+
+
+def _schema_plan(schema: Any) -> _SchemaPlan:
+    hit = _NAMES_PLAN.get(id(schema))
+    if hit is None or hit.schema is not schema:
+        attrs = schema.attributes if schema is not None else {}
+        blocks = schema.blocks if schema is not None else {}
+        hit = _NAMES_PLAN[id(schema)] = _SchemaPlan(schema, attrs, blocks)
+    return hit
 
 
 def planned_after(config_attrs: Mapping[str, Any], prior: Mapping[str, Any] | None, schema: Any,
@@ -164,20 +199,36 @@ def planned_after(config_attrs: Mapping[str, Any], prior: Mapping[str, Any] | No
     UNKNOWN afterwards (see ``_mark_replaced``).
     """
     after: dict[str, Any] = {}
-    attrs = schema.attributes if schema is not None else {}
-    blocks = schema.blocks if schema is not None else {}
-    plan = _names_plan(schema, attrs, blocks)
-    if not all(k in plan[1] for k in config_attrs):  # an argument the schema does not know
-        names = set(config_attrs) | set(attrs) | set(blocks)
-        names.discard("id")
-        plan = (_name_facts(sorted(names), attrs, blocks), frozenset())
-    for name, attr, block, computed in plan[0]:
-        cv = config_attrs.get(name)
-        unset = cv is None or (block is not None and not is_unknown(cv) and not cv and computed)
-        if unset:
-            released = attr is not None and attr.released_when is not None \
-                and config_attrs.get(attr.released_when[0]) == attr.released_when[1]
-            if released and prior is not None and prior.get(name):
+    plan = _schema_plan(schema)
+    facts = plan.facts
+    known = plan.names
+    for k in config_attrs:
+        if k not in known:  # an argument the schema does not know
+            attrs = schema.attributes if schema is not None else {}
+            blocks = schema.blocks if schema is not None else {}
+            names = set(config_attrs) | set(attrs) | set(blocks)
+            names.discard("id")
+            facts = _name_facts(sorted(names), attrs, blocks)
+            break
+    get = config_attrs.get
+    pget = prior.get if prior is not None else None
+    for name, attr, block, computed, released_when in facts:
+        cv = get(name)
+        # the two common cases first, answered as the general code below answers them: an argument
+        # the configuration leaves unset (nothing to release), a plain argument it sets
+        if cv is None:
+            if released_when is None:
+                if computed:
+                    after[name] = pget(name) if pget is not None else UNKNOWN
+                else:
+                    after[name] = [] if block is not None else None
+                continue
+        elif block is None:
+            after[name] = cv
+            continue
+        if cv is None or (block is not None and computed and not is_unknown(cv) and not cv):
+            if released_when is not None and get(released_when[0]) == released_when[1] \
+                    and prior is not None and prior.get(name):
                 # let go of what the prior object held (an ACL a listener no longer uses)
                 after[name] = [] if attr.type.startswith(("list", "set")) else None
             elif computed:
@@ -188,17 +239,17 @@ def planned_after(config_attrs: Mapping[str, Any], prior: Mapping[str, Any] | No
             after[name] = _fill_block_items(cv, prior.get(name), block)
         else:
             after[name] = cv
-    for name, attr in attrs.items():
-        # a deprecated alias the provider sets on read follows its canonical attribute (known
-        # after apply for a new object, like any computed value)
-        if attr.alias_of and prior is not None and config_attrs.get(name) is None \
-                and attr.alias_of in after:
-            after[name] = after[attr.alias_of]
     if prior is not None:
+        for name, canonical in plan.aliases:
+            # a deprecated alias the provider sets on read follows its canonical attribute (known
+            # after apply for a new object, like any computed value)
+            if get(name) is None and canonical in after:
+                after[name] = after[canonical]
         # attributes the provider reports that the schema does not know: not ours to change
-        for name, value in prior.items():
-            if name != "id" and name not in after and schema is not None:
-                after[name] = value
+        if schema is not None and len(prior.keys() - after.keys()) > ("id" in prior):
+            for name, value in prior.items():
+                if name != "id" and name not in after:
+                    after[name] = value
         if lifecycle is not None and lifecycle.ignore_changes:
             ignored = set(after) if "*" in lifecycle.ignore_changes or "all" in lifecycle.ignore_changes \
                 else set(lifecycle.ignore_changes)
@@ -224,16 +275,20 @@ def changed_attributes(before: Mapping[str, Any] | None, after: Mapping[str, Any
     """Top-level attribute names whose planned value differs from the prior one."""
     if before is None:
         return sorted(k for k in after if k != "id")
-    attrs = schema.attributes if schema is not None else {}
-    blocks = schema.blocks if schema is not None else {}
+    parts = _schema_plan(schema).parts
     out = []
-    for name in after:  # names only in ``before`` are skipped below: after's are enough; sorted at the end
+    get = before.get
+    for name, b in after.items():  # names only in ``before`` are skipped below: after's are enough; sorted at the end
+        a = get(name)
+        if a is b:
+            t = type(a)
+            if a is None or t is str or t is int or t is bool:
+                continue  # the same known scalar (a computed value kept from the prior object): equal
         if name == "id":
             continue
-        a, b = before.get(name), after[name]
-        if not values_equal(a, b, attrs.get(name), blocks.get(name)):
-            if not is_unknown(b) and _normalise(a, attrs.get(name), blocks.get(name)) is None \
-                    and _normalise(b, attrs.get(name), blocks.get(name)) is None:
+        attr, block = parts.get(name, _NO_PARTS)
+        if not values_equal(a, b, attr, block):
+            if not is_unknown(b) and _normalise(a, attr, block) is None and _normalise(b, attr, block) is None:
                 continue
             out.append(name)
     out.sort()
@@ -296,7 +351,8 @@ class Differ:
                 return {**rs.attributes, "id": rs.id}
         change = self.change_for(instance)
         self._changes[instance.address] = (instance, change)
-        return dict(change.after or {})
+        # not copied: the evaluator only reads it, through the copy ``complete`` makes
+        return change.after if change.after is not None else {}
 
     # -- one instance ---------------------------------------------------------------------------
     def change_for(self, instance: ResourceInstance) -> ResourceChange:
@@ -458,6 +514,13 @@ def detect_drift(prior: State, refreshed: Mapping[ResourceAddress, dict | None])
     return out
 
 
+def _same_types(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    """``a == b`` already holds; also no ``True`` against ``1`` (or ``1`` against ``1.0``) among the top-level
+    attributes. Nested values are compared by ``==`` only: both sides were conformed to the same schema
+    (the state on read, the refresh by the provider), so a nested bool is a bool on both."""
+    return all(type(v) is type(b[k]) for k, v in a.items())
+
+
 def refreshed_state(prior: State, refreshed: Mapping[ResourceAddress, dict | None], *,
                     take: bool = False) -> State:
     """A copy of ``prior`` holding what the cloud reported; resources gone from the cloud dropped.
@@ -476,6 +539,11 @@ def refreshed_state(prior: State, refreshed: Mapping[ResourceAddress, dict | Non
                 continue
             if take and id(now) not in taken:
                 rid = taken[id(now)] = now.pop("id", None)
+                if str(rid or rs.id) == rs.id and now == rs.attributes and _same_types(now, rs.attributes):
+                    # what the state already holds (a no-change refresh: nearly every object): the prior
+                    # object serves both states, the refresh's copy is dropped with the caller's results
+                    st.resources[addr] = rs
+                    continue
                 st.resources[addr] = ResourceState(addr, str(rid or rs.id), now, rs.provider,
                                                    list(rs.dependencies), set(rs.sensitive))
                 continue

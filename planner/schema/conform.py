@@ -189,11 +189,12 @@ def _range_text(ranges: tuple[tuple[int | float, int | float], ...]) -> str:
 def _validate_scalar(ctx: _Ctx, a: Attribute, v: Any, path: Path) -> None:
     if v is UNKNOWN or v is None:
         return
-    bad = a.check is not None or (a.one_of is not None and v not in a.one_of) or (
+    bad = (a.one_of is not None and v not in a.one_of) or (
         a.ranges is not None and isinstance(v, (int, float)) and not isinstance(v, bool)
         and not any(lo <= v <= hi for lo, hi in a.ranges)) or (
         a.pattern is not None and isinstance(v, str) and not re.fullmatch(a.pattern, v))
-    if not bad:  # the common case: no label or description is rendered for a valid value
+    msg = a.check(v) if a.check is not None and not bad else None  # asked once, as below
+    if not bad and not msg:  # the common case: no label or description is rendered for a valid value
         return
     name = label(path)
     shown = "a sensitive value" if ctx.secret(a, path) else describe(v)
@@ -214,7 +215,6 @@ def _validate_scalar(ctx: _Ctx, a: Attribute, v: Any, path: Path) -> None:
                   hint=a.description or f"{name} must match the pattern {a.pattern}")
         return
     if a.check is not None:
-        msg = a.check(v)
         if msg:
             ctx.error(f'Invalid value {shown} for "{name}": {name} {msg}', path,
                       hint=a.description or f"change {name}: it {msg}")
@@ -255,6 +255,35 @@ def _aliases(attrs: dict[str, Attribute]) -> list[tuple[str, Attribute]]:
 
 _PLAIN: dict[int, tuple[dict, list, list]] = {}
 _IMMUTABLE = frozenset((str, int, float, bool))
+# a value of exactly this Python type already has the schema type: convert() would return it as it is
+_ALREADY = {"string": str, "number": int, "bool": bool}
+
+
+class _Facts:
+    """What conforming one object of a schema (a resource's arguments or a nested block) needs of
+    it, worked out once per schema object: each plain argument with the Python type its values
+    already have and whether it has a rule to check; the settable names; the names that conflict."""
+
+    __slots__ = ("attrs", "blocks", "args", "settable", "conflicting", "aliases")
+
+    def __init__(self, attrs: dict[str, Attribute], blocks: dict[str, BlockType]):
+        self.attrs, self.blocks = attrs, blocks
+        self.args = [(n, a, _ALREADY.get(a.type), a.one_of is not None or a.ranges is not None
+                      or a.pattern is not None or a.check is not None) for n, a in _plain(attrs)]
+        self.settable = frozenset(n for n, a in attrs.items() if not a.removed and (a.optional or a.required)) \
+            | frozenset(blocks)
+        self.conflicting = frozenset(n for n, a in attrs.items() if a.conflicts_with)
+        self.aliases = bool(_aliases(attrs))
+
+
+_FACTS: dict[int, _Facts] = {}
+
+
+def _facts(attrs: dict[str, Attribute], blocks: dict[str, BlockType]) -> _Facts:
+    hit = _FACTS.get(id(attrs))
+    if hit is None or hit.attrs is not attrs or hit.blocks is not blocks:
+        hit = _FACTS[id(attrs)] = _Facts(attrs, blocks)
+    return hit
 
 
 def _conform_object(ctx: _Ctx, attrs: dict[str, Attribute], blocks: dict[str, BlockType],
@@ -262,11 +291,16 @@ def _conform_object(ctx: _Ctx, attrs: dict[str, Attribute], blocks: dict[str, Bl
     """Conform ``values`` (one object: a resource's arguments or one nested block) to its schema, in
     place, in the order Terraform reports problems: aliases, unknown names, arguments, conflicts,
     then nested blocks (each conformed by a recursive call)."""
-    _rename_aliases(ctx, attrs, values, path)
-    _drop_unsettable(ctx, attrs, blocks, values, path, where)
-    written = _conform_arguments(ctx, attrs, values, path, where)
-    _check_conflicts(ctx, attrs, written, path)
-    _conform_blocks(ctx, blocks, values, path, where)
+    facts = _facts(attrs, blocks)
+    if facts.aliases:
+        _rename_aliases(ctx, attrs, values, path)
+    if not facts.settable.issuperset(values):
+        _drop_unsettable(ctx, attrs, blocks, values, path, where)
+    written = _conform_arguments(ctx, attrs, values, path, where, facts.args)
+    if not written.isdisjoint(facts.conflicting):
+        _check_conflicts(ctx, attrs, written, path)
+    if blocks:
+        _conform_blocks(ctx, blocks, values, path, where)
 
 
 def _rename_aliases(ctx: _Ctx, attrs: dict[str, Attribute], values: dict[str, Any], path: Path) -> None:
@@ -316,10 +350,10 @@ def _drop_unsettable(ctx: _Ctx, attrs: dict[str, Attribute], blocks: dict[str, B
 
 
 def _conform_arguments(ctx: _Ctx, attrs: dict[str, Attribute], values: dict[str, Any], path: Path,
-                       where: str) -> set[str]:
+                       where: str, args: list[tuple] | None = None) -> set[str]:
     """Each argument: required, default, type, value. Returns the names the configuration set."""
     written: set[str] = set()
-    for name, a in _plain(attrs):
+    for name, a, already, rules in (args if args is not None else _facts(attrs, {}).args):
         v = values.get(name)
         if v is None:
             if a.required:
@@ -333,18 +367,22 @@ def _conform_arguments(ctx: _Ctx, attrs: dict[str, Attribute], values: dict[str,
         written.add(name)
         if v is UNKNOWN:
             continue
-        p = path + (name,)
-        nv, err = convert(v, a.type)
-        if err:
-            if ctx.secret(a, p):
-                err = f"a {a.type} is required"
-            ctx.error(f'Inappropriate value for "{label(p)}": {err}', p,
-                      hint=_type_hint(a))
-            continue
-        values[name] = nv
-        if a.one_of is not None or a.ranges is not None or a.pattern is not None or a.check is not None:
-            _validate(ctx, a, nv, p)  # (an argument with no rule has nothing to check)
+        if type(v) is already:
+            nv = v  # what convert() answers for a value that already has the type
+        else:
+            nv, err = convert(v, a.type)
+            if err:
+                p = path + (name,)
+                if ctx.secret(a, p):
+                    err = f"a {a.type} is required"
+                ctx.error(f'Inappropriate value for "{label(p)}": {err}', p,
+                          hint=_type_hint(a))
+                continue
+            values[name] = nv
+        if rules:
+            _validate(ctx, a, nv, path + (name,))  # (an argument with no rule has nothing to check)
         if a.deprecated:
+            p = path + (name,)
             ctx.warn(f'Argument "{label(p)}" is deprecated', p, hint=a.deprecated)
     return written
 
@@ -391,13 +429,14 @@ def _conform_blocks(ctx: _Ctx, blocks: dict[str, BlockType], values: dict[str, A
                 ctx.error(f'{where} has {n} "{bname}" blocks; {want} allowed',
                           p + (bt.max_items,) if bt.max_items is not None and n > bt.max_items else p,
                           hint=f"write {want} {bname} {{ ... }} block(s)")
+        inner = f'block "{bname}"'
         for i, item in enumerate(v):
             if item is UNKNOWN:
                 continue
             if not isinstance(item, dict):
                 ctx.error(f'"{label(p + (i,))}" must be a block', p + (i,), hint=f"write {bname} {{ ... }}")
                 continue
-            _conform_object(ctx, bt.attributes, bt.blocks, item, p + (i,), f'block "{bname}"')
+            _conform_object(ctx, bt.attributes, bt.blocks, item, p + (i,), inner)
 
 
 DURATION = re.compile(r"(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+")

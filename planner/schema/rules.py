@@ -75,8 +75,12 @@ class _Index:
 
     def __init__(self, config: Configuration):
         self.by_type: dict[str, list[ResourceInstance]] = defaultdict(list)
-        for addr in sorted(config.resources, key=lambda a: (config.resources[a].pos, str(a))):
-            inst = config.resources[addr]
+        items = config.resources.items()
+        if all(i.pos is not None for _a, i in items):  # a position's fields compare as the position does
+            order = sorted(items, key=lambda ai: (ai[1].pos.filename, ai[1].pos.line, ai[1].pos.column, str(ai[0])))
+        else:
+            order = sorted(items, key=lambda ai: (ai[1].pos, str(ai[0])))
+        for _addr, inst in order:
             self.by_type[inst.type].append(inst)
         self.resources = config.resources
         self.lbs: dict[ResourceAddress, ResourceInstance] = {

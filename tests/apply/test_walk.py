@@ -39,3 +39,20 @@ def test_walk_folds_ready_mates_of_one_batch_key():
     assert group == ops[:2]  # at most batch_limit per call
     assert walk.take() is None  # m1 was folded into m0's batch
     assert walk.take() == ([ops[2]], None)
+
+
+def test_an_operation_id_follows_its_address_and_kind_once_worked_out():
+    """The id is kept once worked out (every step and edge asks for it); a changed kind or address
+    (a test building a naive order, a copied operation re-addressed) must still give the new id."""
+    import copy
+
+    from planner.addresses import ResourceAddress
+    from planner.plan.model import Operation, OpKind
+
+    one = Operation(ResourceAddress("alicloud_vpc", "a"), OpKind.CREATE, None)
+    assert one.id == "alicloud_vpc.a:create"
+    one.kind = OpKind.DELETE
+    assert one.id == "alicloud_vpc.a:delete"
+    moved = copy.copy(one)
+    moved.address = ResourceAddress("alicloud_vpc", "b")
+    assert (moved.id, one.id) == ("alicloud_vpc.b:delete", "alicloud_vpc.a:delete")

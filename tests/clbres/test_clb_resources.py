@@ -281,3 +281,28 @@ resource "alicloud_slb_listener" "https" {
     assert code == 1
     assert ("alicloud_slb_listener.https: tls_cipher_policy needs a performance-guaranteed load balancer, but "
             "alicloud_slb_load_balancer.shared is shared-performance") in out
+
+
+def test_certificate_tag_changes_reach_the_cloud_and_converge(tmp_path: Path) -> None:
+    """Tags on either certificate kind are an in-place update: after apply the next plan is empty
+    (a handler that plans the update but never sends TagResources leaves a diff forever)."""
+    tagged = (CERT % ("site", "site")).replace("}\n", '  tags = { env = "dev", team = "web" }\n}\n') + '''
+resource "alicloud_slb_ca_certificate" "ca" {
+  ca_certificate_name = "clients"
+  ca_certificate      = "-----BEGIN CERTIFICATE-----\\nY2E=\\n-----END CERTIFICATE-----\\n"
+  tags                = { env = "dev", team = "web" }
+}
+'''
+    (tmp_path / "main.tf").write_text(tagged)
+    apply_dir(tmp_path)
+    assert not plan_dir(tmp_path).plan.has_changes
+    (tmp_path / "main.tf").write_text(tagged.replace('env = "dev", team = "web"', 'env = "prod"'))
+    planned = plan_dir(tmp_path)
+    actions = {str(c.address): c.action.value for c in planned.plan.changes if c.action.value != "no-op"}
+    assert actions == {"alicloud_slb_server_certificate.site": "update", "alicloud_slb_ca_certificate.ca": "update"}
+    apply_dir(tmp_path)
+    after = plan_dir(tmp_path)
+    assert not after.plan.has_changes
+    tags = {str(a): r.attributes["tags"] for a, r in after.refreshed.resources.items()}
+    assert tags == {"alicloud_slb_server_certificate.site": {"env": "prod"},
+                    "alicloud_slb_ca_certificate.ca": {"env": "prod"}}

@@ -358,7 +358,7 @@ def test_parallel_parse_gives_the_same_module_as_serial(write_tf, monkeypatch, n
     d = write_tf(files)
     serial = evaluate(load_module(d, use_cache=False), env={})
     monkeypatch.setattr(loader_mod, "PARALLEL_MIN_BYTES", 8)
-    monkeypatch.setattr(loader_mod.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(loader_mod, "usable_cpus", lambda: 2)
     used: list[int] = []
     real_pool = loader_mod.ProcessPoolExecutor
 

@@ -166,3 +166,28 @@ def test_refreshed_state_takes_the_refresh_results_over_without_copying_them():
         {a: (r.id, r.attributes) for a, r in copied.resources.items()}
     assert [r.id for r in taken.resources.values()] == ["lb-9", "lb-9"]
     assert taken.resources[A(LB)].attributes is shared and "id" not in shared
+
+
+def test_an_unchanged_refresh_keeps_the_state_objects_instead_of_a_second_copy():
+    """A no-change refresh at 10,000 load balancers held two equal copies of 100,000 objects (the state
+    read and the cloud's answers) for the rest of the run: an object the cloud reports exactly as the
+    state holds it is now the same object in both states. A changed value, another id, or a value of
+    another type (``1`` for ``True``) still takes the cloud's answer."""
+    same = rstate(LB, "lb-1", LB_ATTRS)
+    renamed = rstate("alicloud_slb_load_balancer.b", "lb-2", {**LB_ATTRS, "address_type": "intranet"})
+    typed = rstate("alicloud_slb_load_balancer.c", "lb-3", {**LB_ATTRS, "delete_protection": True})
+    reid = rstate("alicloud_slb_load_balancer.d", "lb-4", LB_ATTRS)
+    prior = state(same, renamed, typed, reid)
+    results = {A(LB): {**LB_ATTRS, "id": "lb-1"},
+               A("alicloud_slb_load_balancer.b"): {**LB_ATTRS, "address_type": "internet", "id": "lb-2"},
+               A("alicloud_slb_load_balancer.c"): {**LB_ATTRS, "delete_protection": 1, "id": "lb-3"},
+               A("alicloud_slb_load_balancer.d"): {**LB_ATTRS, "id": "lb-44"}}
+    expected = refreshed_state(prior, {a: dict(v) for a, v in results.items()})
+    st = refreshed_state(prior, results, take=True)
+    assert {a: (r.id, r.attributes) for a, r in st.resources.items()} == \
+        {a: (r.id, r.attributes) for a, r in expected.resources.items()}
+    assert st.resources[A(LB)] is same
+    assert [st.resources[a] is prior.resources[a] for a in list(prior.resources)[1:]] == [False, False, False]
+    assert st.resources[A("alicloud_slb_load_balancer.c")].attributes["delete_protection"] == 1
+    assert type(st.resources[A("alicloud_slb_load_balancer.c")].attributes["delete_protection"]) is int
+    assert st.resources[A("alicloud_slb_load_balancer.d")].id == "lb-44"

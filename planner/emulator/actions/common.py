@@ -166,9 +166,22 @@ def bind_servers(ctx: Ctx, lb: dict[str, Any], servers: list[dict[str, Any]]) ->
             save_lb(ctx, lb)
 
 
+# every key a stored server may carry (parse_servers and bind_servers write no others): a server whose
+# keys are all among them is copied whole instead of key by key
+_SERVER_KEYS = frozenset(("ServerId", "Port", "Weight", "Type", "ServerIp", "Description", "ServerType"))
+
+
 def server_out(s: dict[str, Any], *, with_ip: bool = True) -> dict[str, Any]:
     """A server as responses show it; write responses and master-slave groups carry no ServerIp
-    unless the caller chose one (an ENI's secondary address)."""
+    unless the caller chose one (an ENI's secondary address).
+
+    Describes of groups build one of these per member (20,000 VServer groups of 20 at 10,000 load
+    balancers): the common case, no private ``_`` key, is a C-level subset test and a dict copy."""
+    if s.keys() <= _SERVER_KEYS:
+        out = s.copy()
+        if not with_ip and "ServerIp" in out and s.get("Type", "ecs") == "ecs":
+            del out["ServerIp"]
+        return out
     if with_ip or s.get("Type", "ecs") != "ecs":
         return {k: v for k, v in s.items() if not k.startswith("_")}
     return {k: v for k, v in s.items() if not k.startswith("_") and k != "ServerIp"}

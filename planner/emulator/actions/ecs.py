@@ -171,9 +171,11 @@ def describe_instances(ctx: Ctx, p: Params) -> dict:
         items = [d for d in (ctx.store.get("instance", i) for i in ids) if d and d["RegionId"] == ctx.region]
     else:
         items = ctx.store.docs("instance", region=ctx.region)
-    items = [d for d in items
-             if all(v is None or d["VpcAttributes"][k] == v for k, v in filters.items())
-             and (zone is None or d["ZoneId"] == zone) and (status is None or d["Status"] == status)]
+    wanted = [(k, v) for k, v in filters.items() if v is not None]
+    if wanted or zone is not None or status is not None:
+        items = [d for d in items
+                 if all(d["VpcAttributes"][k] == v for k, v in wanted)
+                 and (zone is None or d["ZoneId"] == zone) and (status is None or d["Status"] == status)]
     page, num, size = _page(p, items, 10, 100)
     attached = ctx.store.referrers_of_many("instance", [d["InstanceId"] for d in page], "eni")
     return {"Instances": {"Instance": [_instance_out(ctx, d, attached[d["InstanceId"]]) for d in page]},

@@ -23,7 +23,7 @@ from planner.providers.base import (
     registered_types,
 )
 from planner.providers.retry import RetryPolicy
-from planner.providers.transport import Transport
+from planner.providers.transport import Transport, calls_overlap
 from planner.state.model import ResourceState
 
 # importing the modules registers their handlers
@@ -46,6 +46,10 @@ class CountingTransport:
     @property
     def total_calls(self) -> int:
         return sum(self.calls.values())
+
+    @property
+    def calls_overlap(self) -> bool:
+        return calls_overlap(self.inner)
 
 
 def alias_pairs(type_name: str) -> tuple[tuple[str, str], ...]:
@@ -159,12 +163,14 @@ class AlicloudProvider:
         by_type: dict[tuple[str, str], list[ResourceState]] = {}
         for r in resources:
             by_type.setdefault((self.region_for(r.provider), r.type), []).append(r)
-        limiter = threading.BoundedSemaphore(max(1, self.read_parallelism))
+        # side by side only where calls can overlap (see calls_overlap): one at a time otherwise
+        parallelism = max(1, self.read_parallelism) if calls_overlap(self.transport) else 1
+        limiter = threading.BoundedSemaphore(parallelism) if parallelism > 1 else None
         contexts: dict[str, CallContext] = {}
         for region, type_name in sorted(by_type):
             if region not in contexts:
                 ctx = self.context(provider_key=by_type[(region, type_name)][0].provider)
-                ctx.read_parallelism, ctx.limiter = max(1, self.read_parallelism), limiter
+                ctx.read_parallelism, ctx.limiter = parallelism, limiter
                 contexts[region] = ctx
 
         def read_group(key: tuple[str, str]) -> list[dict | None]:
@@ -173,7 +179,7 @@ class AlicloudProvider:
             return self.handler(type_name).read_many(priors, contexts[region])
 
         pool = self.context()
-        pool.read_parallelism = max(1, self.read_parallelism)
+        pool.read_parallelism = parallelism
         got = pool.read_each(read_group, sorted(by_type))
         out: dict[ResourceAddress, dict | None] = {}
         for key in sorted(by_type):

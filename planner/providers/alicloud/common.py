@@ -185,7 +185,8 @@ def _same_members(a: list, b: list) -> bool:
     kb = [_member_key(x) for x in b]
     if None in ka or None in kb:
         return _canon(a) == _canon(b)
-    return Counter(ka) == Counter(kb)
+    # multisets as plain dicts (no zero counts either side): Counter.__eq__ walks both in Python
+    return dict.__eq__(Counter(ka), Counter(kb))
 
 
 def _canon(lst: Iterable) -> list[str]:

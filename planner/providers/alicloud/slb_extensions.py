@@ -11,73 +11,29 @@ from __future__ import annotations
 from planner.providers.base import BaseHandler, CallContext, ProviderError, register
 from planner.providers.errors import ApiError
 
+from .certificates import CertificateHandler
 from .common import (
     SLB,
-    clean,
     items,
     keep_order,
-    none_if_empty,
-    parse_tags,
-    sync_tags,
-    tag_params,
-    tags_out,
     to_int,
 )
 
-CA_NOT_FOUND = "CACertificateId.NotFound"
-
 
 @register("alicloud_slb_ca_certificate")
-class CACertificateHandler(BaseHandler):
+class CACertificateHandler(CertificateHandler):
     """UploadCACertificate / SetCACertificateName / DeleteCACertificate; read DescribeCACertificates."""
 
+    kind = "CA"
+    name_attr = "ca_certificate_name"
     config_only = ("ca_certificate",)
 
-    def load_balancer_id(self, attrs: dict) -> str | None:
-        return None
+    def upload_params(self, planned: dict, ctx: CallContext) -> dict:
+        return {"CACertificate": planned.get("ca_certificate")}
 
-    def create(self, planned: dict, ctx: CallContext) -> dict:
-        resp = ctx.write(SLB, "UploadCACertificate", clean({
-            "CACertificate": planned.get("ca_certificate"), "CACertificateName": planned.get("ca_certificate_name"),
-            "ResourceGroupId": planned.get("resource_group_id"), **tag_params(planned.get("tags"))}))
-        cid = resp.get("CACertificateId")
-        if not cid:
-            raise ProviderError("UploadCACertificate returned no CACertificateId")
-        return self.must_read(dict(planned, id=cid), ctx)
-
-    def update(self, prior: dict, planned: dict, ctx: CallContext) -> dict:
-        name = planned.get("ca_certificate_name")
-        if name and name != prior.get("ca_certificate_name"):
-            ctx.write(SLB, "SetCACertificateName", {"CACertificateId": prior["id"], "CACertificateName": name})
-        if (planned.get("tags") or {}) != (prior.get("tags") or {}):
-            sync_tags(ctx, "certificate", prior["id"], prior.get("tags"), planned.get("tags"))
-        return self.must_read(dict(planned, id=prior["id"]), ctx)
-
-    def delete(self, prior: dict, ctx: CallContext) -> None:
-        try:
-            ctx.write(SLB, "DeleteCACertificate", {"CACertificateId": prior["id"]},
-                      already_done=(CA_NOT_FOUND,), also_retry=("CertificateAndPrivateKeyIsRefered",))
-        except ApiError as e:
-            if e.code != CA_NOT_FOUND:
-                raise
-
-    def read_many(self, priors: list[dict], ctx: CallContext) -> list[dict | None]:
-        if not priors:
-            return []
-        resp = ctx.read(SLB, "DescribeCACertificates", {})
-        by_id = {c.get("CACertificateId"): c for c in items(resp, "CACertificates", "CACertificate")}
-        out: list[dict | None] = []
-        for p in priors:
-            c = by_id.get(p["id"])
-            if c is None:
-                out.append(None)
-                continue
-            name = c.get("CACertificateName")
-            a = {**p, "id": p["id"], "ca_certificate_name": name, "name": name,
-                 "resource_group_id": none_if_empty(c.get("ResourceGroupId")) or p.get("resource_group_id"),
-                 "tags": tags_out(parse_tags(c.get("Tags")), p)}
-            out.append(self.carry(p, a))
-        return out
+    def read_attributes(self, listed: dict, prior: dict) -> dict:
+        # the deprecated "name" mirrors ca_certificate_name
+        return {"name": listed.get("CACertificateName")}
 
 
 DE_NOT_FOUND = "InvalidParameter.DomainExtensionId"

@@ -72,6 +72,14 @@ _FIELDS: list[tuple[str, str, str, tuple[str, ...]]] = [
     ("ca_certificate_id", "CACertificateId", "str", ("https",)),
     ("proxy_protocol_v2_enabled", "ProxyProtocolV2Enabled", "bool", ("tcp", "udp")),
 ]
+_CONVERT = {"int": to_int, "onoff": from_onoff, "bool": as_bool, "str": none_if_empty}
+
+
+# per protocol, the (terraform attribute, API field, converter) of _FIELDS that apply: every listener read
+# walked all 22 fields and dispatched on the kind's name
+_FIELDS_OF: dict[str, tuple[tuple[str, str, Any], ...]] = {
+    proto: tuple((tf, api, _CONVERT[kind]) for tf, api, kind, protos in _FIELDS if proto in protos)
+    for proto in ("tcp", "udp", "http", "https")}
 _STICKY = [("sticky_session_type", "StickySessionType", "str"), ("cookie_timeout", "CookieTimeout", "int"),
            ("cookie", "Cookie", "str")]
 _HC_HTTP = [("health_check_domain", "HealthCheckDomain", "str"), ("health_check_uri", "HealthCheckURI", "str"),
@@ -87,13 +95,7 @@ def listener_id(lb: str, protocol: str, port: int | str) -> str:
 
 
 def _conv(kind: str, v: Any) -> Any:
-    if kind == "int":
-        return to_int(v)
-    if kind == "onoff":
-        return from_onoff(v)
-    if kind == "bool":
-        return as_bool(v)
-    return none_if_empty(v)
+    return _CONVERT.get(kind, none_if_empty)(v)
 
 
 def _hc_http_applies(proto: str, a: dict) -> bool:
@@ -383,11 +385,17 @@ class ListenerHandler(BaseHandler):
                     p["NextToken"] = token
                 resp = ctx.read(SLB, "DescribeLoadBalancerListeners", p)
                 for li in items(resp, "Listeners"):
-                    flat = {k: v for k, v in li.items() if not k.endswith("ListenerConfig")}
+                    flat: dict[str, Any] = {}
+                    configs = []
                     for k, v in li.items():
-                        if k.endswith("ListenerConfig") and isinstance(v, dict):
-                            for ck, cv in v.items():
-                                flat.setdefault(ck, cv)
+                        if k.endswith("ListenerConfig"):
+                            if isinstance(v, dict):
+                                configs.append(v)
+                        else:
+                            flat[k] = v
+                    for v in configs:  # top-level keys win over a config's
+                        for ck, cv in v.items():
+                            flat.setdefault(ck, cv)
                     out.append(flat)
                 token = resp.get("NextToken") or None
                 if not token:
@@ -435,9 +443,12 @@ class ListenerHandler(BaseHandler):
         a.update(id=listener_id(lb, proto, port), load_balancer_id=lb, protocol=proto, frontend_port=port)
         bsp = to_int(f.get("BackendServerPort"))
         a["backend_port"] = bsp if bsp else prior.get("backend_port") if "BackendServerPort" not in f else None
-        for tf, api, kind, protos in _FIELDS:
-            if proto in protos and api in f:
-                a[tf] = _conv(kind, f[api])
+        fields = _FIELDS_OF.get(proto)
+        if fields is None:
+            fields = tuple((tf, api, _CONVERT[kind]) for tf, api, kind, protos in _FIELDS if proto in protos)
+        for tf, api, conv in fields:
+            if api in f:
+                a[tf] = conv(f[api])
         if proto in ("tcp", "udp") and "HealthCheckConnectTimeout" in f:
             a["health_check_timeout"] = to_int(f["HealthCheckConnectTimeout"])
         elif proto in ("http", "https") and "HealthCheckTimeout" in f:
