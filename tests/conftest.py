@@ -21,3 +21,33 @@ if not os.environ.get("CLBPLAN_TEST_KEEP_XDG_CACHE"):
 
     os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="clbplan-test-xdg-")
     atexit.register(shutil.rmtree, os.environ["XDG_CACHE_HOME"], True)
+
+
+# The longest modules start first (measured: wall seconds of a serial run, longest first). The suite
+# runs on every core (pyproject's `-n auto`) and xdist hands tests out in collection order: a
+# multi-minute module collected last would run alone on one core at the end while the others idle.
+# Only the order changes; a module missing here (or a stale entry) costs time, never a test.
+LONGEST_FIRST = (
+    "tests/pg/test_pg_kill.py",
+    "tests/security/test_input_limits.py",
+    "tests/engine/test_kill.py",
+    "tests/cli/test_terraform_flags.py",
+    "tests/pg/test_pg_backend.py",
+    "tests/security/test_secrets.py",
+    "tests/security/test_read_only_checkout.py",
+    "tests/security/test_plan_file.py",
+    "tests/security/test_deep_nesting.py",
+    "tests/engine/test_faults.py",
+    "tests/policy/test_policy_tools.py",
+    "tests/security/test_disk_full.py",
+    "tests/pg/test_pg_terraform.py",
+    "tests/convergence/test_transitions.py",
+    "tests/convergence/test_kills.py",
+    "tests/pg/test_readme_team_state.py",
+    "tests/pg/test_pg_migrate.py",
+)
+
+
+def pytest_collection_modifyitems(items: list) -> None:
+    rank = {module: i for i, module in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.nodeid.split("::", 1)[0], len(rank)))  # stable: the rest keeps its order

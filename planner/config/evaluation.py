@@ -962,7 +962,9 @@ class ModuleEvaluator:
                         v = convert(v, ("number",))
                     except ConversionError:
                         pass
-                if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v != int(v):
+                # (a whole number is finite however large: 1e400 is an int here, and math.isfinite would overflow)
+                if isinstance(v, bool) or not isinstance(v, (int, float)) or \
+                        (isinstance(v, float) and not math.isfinite(v)) or v != int(v):
                     raise EvalError("Invalid count argument", f'The given "count" argument value is unsuitable: '
                                     f"a whole number is required, but a {type_of(v)} was given.",
                                     count.line, count.col)

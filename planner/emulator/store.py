@@ -95,6 +95,8 @@ class Store:
         self._touched: set[tuple[str, str]] = set()
         self._in_txn = False
         self._data_version: int | None = None
+        # False inside a read-only call on a file: what it decodes is not kept (see get)
+        self._keep = True
 
     # --- transactions -------------------------------------------------------------------
     def begin(self, write: bool = True) -> None:
@@ -114,12 +116,14 @@ class Store:
             if v != self._data_version:
                 self._cache.clear()
                 self._data_version = v
+            self._keep = write
         self._in_txn = True
 
     def commit(self) -> None:
         if self._in_txn:
             self.conn.execute("COMMIT")
         self._in_txn = False
+        self._keep = True
         self._touched.clear()
         if len(self._cache) > CACHE_LIMIT:
             # FIFO: drop the oldest quarter (dicts keep insertion order)
@@ -130,22 +134,31 @@ class Store:
         if self._in_txn:
             self.conn.execute("ROLLBACK")
         self._in_txn = False
+        self._keep = True
         for key in self._touched:
             self._cache.pop(key, None)
         self._touched.clear()
 
     # --- documents ----------------------------------------------------------------------
     def get(self, kind: str, id_: str) -> dict[str, Any] | None:
+        """A stored document (the cached object when there is one: a handler mutates it, then puts it).
+
+        A read-only call on a file decodes what is not cached without keeping it: a plan's refresh reads
+        each of its 90,000 documents (10,000 load balancers) once, and keeping them all held some
+        hundreds of MB that every garbage collection walked. Writes and the in-memory cloud (the
+        planner's shadow) keep what they decode."""
         key = (kind, id_)
-        self._touched.add(key)
         doc = self._cache.get(key)
         if doc is not None:
+            self._touched.add(key)
             return doc
         row = self.conn.execute("SELECT doc FROM objects WHERE kind=? AND id=?", key).fetchone()
         if row is None:
             return None
         doc = _loads(row[0])
-        self._cache[key] = doc
+        if self._keep:
+            self._touched.add(key)
+            self._cache[key] = doc
         return doc
 
     def put(self, kind: str, id_: str, doc: dict[str, Any], *, region: str | None = None,
@@ -191,12 +204,42 @@ class Store:
         where, args = _where(kind, lb_id, region)
         cache, touched = self._cache, self._touched
         out = []
+        keep = self._keep
         for id_, text in self.conn.execute(f"SELECT id, doc FROM objects WHERE {where} ORDER BY rowid", args):
             key = (kind, id_)
-            touched.add(key)
             d = cache.get(key)
             if d is None:
-                d = cache[key] = _loads(text)
+                d = _loads(text)
+                if not keep:
+                    out.append(d)
+                    continue
+                cache[key] = d
+            touched.add(key)
+            out.append(d)
+        return out
+
+    def fields(self, kind: str, names: tuple[str, ...], *, lb_id: str | None = None) -> list[dict[str, Any]]:
+        """For each document of a kind (in creation order), its top-level ``names`` that hold a string, an
+        integer or null, read by SQLite's JSON functions without decoding the documents in Python; a
+        name the document lacks is absent, as in the document. For read-only calls: it reads what is
+        committed (or put), not what a handler changed and has not put yet.
+
+        DescribeLoadBalancerAttribute needs four fields of each listener; decoding them all again (a
+        read-only call keeps nothing) was 40,000 documents at 10,000 load balancers."""
+        if not all(n.isidentifier() for n in names):
+            raise ValueError(f"field names must be identifiers: {names!r}")
+        cols = ", ".join(f"json_type(doc, '$.{n}'), json_extract(doc, '$.{n}')" for n in names)
+        where, args = _where(kind, lb_id, None)
+        out = []
+        for row in self.conn.execute(f"SELECT {cols} FROM objects WHERE {where} ORDER BY rowid", args):
+            d: dict[str, Any] = {}
+            for i, n in enumerate(names):
+                t = row[2 * i]
+                if t is None:
+                    continue
+                if t not in ("text", "integer", "null"):
+                    raise ValueError(f"{kind} field {n} holds JSON {t}, not a string or an integer")
+                d[n] = row[2 * i + 1]
             out.append(d)
         return out
 
@@ -208,6 +251,15 @@ class Store:
         rows = self.conn.execute(f"SELECT kind, id FROM objects WHERE kind IN ({marks}) AND doc LIKE ? ESCAPE '\\' "
                                  "ORDER BY rowid", (*kinds, pattern))
         return [(r[0], r[1]) for r in rows]
+
+    def region_of(self, kind: str, id_: str) -> str | None:
+        """The region of an object (None: no such object) without decoding it: its stored region
+        column, which every put writes from the document's RegionId."""
+        doc = self._cache.get((kind, id_))
+        if doc is not None:
+            return doc.get("RegionId")
+        row = self.conn.execute("SELECT region FROM objects WHERE kind=? AND id=?", (kind, id_)).fetchone()
+        return row[0] if row else None
 
     def lb_of(self, kind: str, id_: str) -> str | None:
         """The load balancer owning an object, without decoding it (the fault hook needs this)."""

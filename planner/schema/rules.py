@@ -89,12 +89,27 @@ class _Index:
         # every dependency of the instance (41 for a 40-server group); the configuration does not
         # change while it is checked
         self._lb_of: dict[int, Key | None] = {}
+        self._deps: dict[int, dict[str, list[ResourceAddress]]] = {}  # instance -> its dependencies by type
 
     def of(self, *types: str) -> list[ResourceInstance]:
         return [i for t in types for i in self.by_type.get(t, [])]
 
     def ref(self, inst: ResourceInstance, attr: str, types: Iterable[str]) -> Key | None:
-        return _ref(inst, attr, types, self.resources)
+        """``_ref`` with the instance's dependencies grouped by type once (a group depends on 21
+        instances and is asked about several times); the same answer."""
+        by_type = self._deps.get(id(inst))
+        if by_type is None:
+            by_type = self._deps[id(inst)] = {}
+            for a in inst.depends_on:
+                by_type.setdefault(a.type, []).append(a)
+        resources = self.resources
+        targets = {a for t in frozenset(types) for a in by_type.get(t, ()) if a in resources}
+        if len(targets) == 1:
+            return ("ref", next(iter(targets)))
+        v = inst.attributes.get(attr)
+        if known(v) and isinstance(v, str):
+            return ("id", v)
+        return None
 
     def lb_of(self, inst: ResourceInstance) -> Key | None:
         k = id(inst)

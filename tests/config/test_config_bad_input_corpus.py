@@ -58,6 +58,9 @@ CORPUS = [
      "Cycle: alicloud_slb_load_balancer.", "main.tf", 1),
     ("count-negative", {"main.tf": 'resource "alicloud_slb_load_balancer" "a" {\n  count = -1\n}\n'},
      "Invalid count argument", "main.tf", 2),
+    # 1e400 is the whole number 10^400 (as in Terraform), not a float: a located limit error, not a crash
+    ("count-huge", {"main.tf": 'resource "alicloud_slb_load_balancer" "a" {\n  count = 1e400\n}\n'},
+     "Configuration limit exceeded", "main.tf", 2),
     ("count-unknown", {"main.tf": LB + 'resource "alicloud_slb_load_balancer" "b" {\n'
                                        '  count = length(alicloud_slb_load_balancer.web.id)\n}\n'},
      "Invalid count argument", "main.tf", 5),

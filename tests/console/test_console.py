@@ -19,6 +19,7 @@ from click.testing import CliRunner
 
 from planner.cli.main import cli
 from tests.console.record import EXPECTED, expressions
+from tests.support.timing import TIMING
 
 ROOT = Path(__file__).resolve().parents[2]
 RECORDED = json.loads(EXPECTED.read_text())
@@ -136,7 +137,9 @@ def test_var_flag_and_chdir(tmp_path):
     assert (proc.returncode, proc.stdout) == (0, '"api!"\n'), proc.stderr
 
 
-def _read_until(fd: int, marker: bytes, timeout: float = 30) -> bytes:
+def _read_until(fd: int, marker: bytes, timeout: float = 120) -> bytes:
+    """What the terminal shows until ``marker`` (returns as soon as it is there). The bound is only for
+    a console that never answers: on a loaded machine the interpreter alone took 6 s to start."""
     out = b""
     end = time.monotonic() + timeout
     while marker not in out and time.monotonic() < end:
@@ -152,6 +155,7 @@ def _read_until(fd: int, marker: bytes, timeout: float = 30) -> bytes:
     return out
 
 
+@TIMING
 def test_interactive_session_at_a_terminal(tmp_path):
     (tmp_path / "main.tf").write_text(CONFIG)
     leader, follower = pty.openpty()
@@ -169,7 +173,7 @@ def test_interactive_session_at_a_terminal(tmp_path):
         os.write(leader, b"1, 2]\n")
         assert b"2," in _read_until(leader, b"2,")
         os.write(leader, b"exit\n")
-        assert proc.wait(timeout=30) == 0
+        assert proc.wait(timeout=120) == 0
     finally:
         if proc.poll() is None:
             proc.kill()

@@ -1,14 +1,16 @@
 """Two ``clbplan apply`` runs on one directory at once: one wins, the other is refused and told who.
 
-Through the real CLI in subprocesses. The first apply is slowed (20 ms per cloud call, through
-``faulty_cli.py``) so it holds the state lock for a few seconds; a second apply started meanwhile
+Through the real CLI in subprocesses. The first apply is paused after its first operation (through
+``faulty_cli.py``: its next cloud write waits for a gate file the test creates) so it holds the state
+lock for as long as the test needs, on a quiet or a loaded machine; a second apply started meanwhile
 must exit 1 at once with the lock holder named (who, since when, doing what, its pid), change
-nothing, and the first must finish normally. With ``-lock-timeout`` the second waits instead and
-then finds nothing left to do.
+nothing, and the first must finish normally. With ``-lock-timeout`` the second waits instead (the
+test sees it waiting on the lock file before letting the first go on) and then finds nothing left to do.
 """
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -16,6 +18,7 @@ import time
 from pathlib import Path
 
 from tests.support.progress import finished
+from tests.support.timing import TIMING
 
 from .stack import (
     assert_cloud_matches_state,
@@ -26,24 +29,48 @@ from .stack import (
     write_stack,
 )
 
+pytestmark = TIMING
+
 FAULTY_CLI = Path(__file__).with_name("faulty_cli.py")
 
 
-def start_slow_apply(workdir: Path) -> subprocess.Popen:
-    """One call at a time under latency, so it is still running when the second apply starts.
+def start_held_apply(workdir: Path) -> subprocess.Popen:
+    """One call at a time, held after its first write until ``release(proc)``: it is still running,
+    holding the lock, whenever the second apply starts (a latency only made that likely: on a loaded
+    machine a second interpreter took longer to start than the whole first apply).
 
     stdout (the plan, then the progress lines) is read by the test; stderr goes to a file so the
     holder never blocks on output nobody reads."""
     env = cli_env()
-    # 42 calls x 0.1 s: the holder still runs when the second process has started, also on a loaded
-    # machine (at 0.02 s a second interpreter took longer to start than the whole first apply)
-    env["CLBPLAN_TEST_FAULTS"] = "latency=0.1"
+    gate = workdir.parent / "first.go"
+    env["CLBPLAN_TEST_HOLD"] = f"1:{gate}"
     err = (workdir.parent / "first.stderr").open("w+")
     proc = subprocess.Popen([sys.executable, str(FAULTY_CLI), "apply", "-auto-approve", "-parallelism=1"],
                             cwd=str(workdir),
                             env=env, stdout=subprocess.PIPE, stderr=err, text=True)
     proc.stderr_file = err  # type: ignore[attr-defined]
+    proc.gate = gate  # type: ignore[attr-defined]
     return proc
+
+
+def release(proc: subprocess.Popen) -> None:
+    """Let the held apply go on with its writes."""
+    proc.gate.touch()  # type: ignore[attr-defined]
+
+
+def wait_until_waiting_on(proc: subprocess.Popen, lock_file: Path, limit: float = 120) -> None:
+    """Until ``proc`` has ``lock_file`` open: it is in the lock's wait loop (the holder holds it)."""
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, "the second apply ended instead of waiting for the lock"
+        for fd in Path(f"/proc/{proc.pid}/fd").iterdir():
+            try:
+                if os.readlink(fd) == str(lock_file.resolve()):
+                    return
+            except OSError:  # closed meanwhile
+                continue
+        time.sleep(0.02)
+    raise AssertionError(f"the second apply did not open {lock_file} within {limit:.0f}s")
 
 
 def wait_until_applying(proc: subprocess.Popen) -> list[str]:
@@ -68,7 +95,7 @@ def finish(proc: subprocess.Popen, already: list[str]) -> tuple[int, str, str]:
 
 def test_second_apply_is_refused_naming_the_holder_and_first_succeeds(tmp_path: Path) -> None:
     work = write_stack(tmp_path / "cfg")
-    first = start_slow_apply(work)
+    first = start_held_apply(work)
     head: list[str] = []
     try:
         head = wait_until_applying(first)
@@ -77,6 +104,7 @@ def test_second_apply_is_refused_naming_the_holder_and_first_succeeds(tmp_path: 
         refused_in = time.monotonic() - t0
         assert first.poll() is None, "the first apply must still be running when the second is refused"
     finally:
+        release(first)
         code, out, err = finish(first, head)
     assert second.returncode == 1, second.stdout[-2000:] + second.stderr[-2000:]
     msg = second.stderr
@@ -97,15 +125,23 @@ def test_second_apply_is_refused_naming_the_holder_and_first_succeeds(tmp_path: 
 
 def test_second_apply_with_lock_timeout_waits_then_has_nothing_to_do(tmp_path: Path) -> None:
     work = write_stack(tmp_path / "cfg")
-    first = start_slow_apply(work)
-    head = wait_until_applying(first)
+    first = start_held_apply(work)
+    head: list[str] = []
+    second = None
     try:
-        second = run_cli(work, "apply", "-auto-approve", "-lock-timeout=2m")
+        head = wait_until_applying(first)
+        second = subprocess.Popen(clbplan_cmd("apply", "-auto-approve", "-lock-timeout=2m"), cwd=str(work),
+                                  env=cli_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        wait_until_waiting_on(second, work / "clbplan.tfstate.lock")
+        assert first.poll() is None, "the first apply must still hold the lock while the second waits"
     finally:
+        release(first)
         code, out, err = finish(first, head)
+        if second is not None:
+            second_out, second_err = second.communicate(timeout=120)
     assert code == 0, err[-3000:]
-    assert second.returncode == 0, second.stdout[-2000:] + second.stderr[-2000:]
-    assert "Resources: 0 added, 0 changed, 0 destroyed" in second.stdout
+    assert second.returncode == 0, second_out[-2000:] + second_err[-2000:]
+    assert "Resources: 0 added, 0 changed, 0 destroyed" in second_out
     assert_cloud_matches_state(work, expected_objects())
 
 

@@ -28,7 +28,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 #: declared but never imported, on purpose: the command CI runs (``.ci/run`` ends with ``ruff check``)
-COMMAND_ONLY = {"ruff": ".ci/run and the landing checks run `ruff check planner tests bench`"}
+COMMAND_ONLY = {"ruff": ".ci/run and the landing checks run `ruff check planner tests bench`",
+                "pytest-xdist": "a pytest plugin: pyproject's addopts `-n auto` runs the suite on every core"}
 
 
 def _canonical(name: str) -> str:

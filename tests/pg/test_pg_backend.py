@@ -12,6 +12,8 @@ import psycopg
 
 from tests.pg.helpers import SCHEMA, clbplan, env_for, popen, rows, state_instances, write_config
 
+FAULTY_CLI = Path(__file__).resolve().parents[1] / "engine" / "faulty_cli.py"
+
 TF = '''
 resource "terraform_data" "lb" {
   input = { name = "lb-${terraform.workspace}", ports = [80, 443] }
@@ -220,7 +222,16 @@ resource "terraform_data" "lb" {
 
 def test_four_runs_on_one_workspace_one_applies_the_others_name_it(tmp_path: Path, pg_url: str) -> None:
     copies = [write_config(tmp_path / f"cfg{i}", SLOW_TF.replace("PORT", str(8000 + i))) for i in range(4)]
-    procs = [popen(d, pg_url, "apply", "-auto-approve") for d in copies]
+    # the winner's time_sleep also waits for a gate the test opens once the other three have exited:
+    # a run that started late on a loaded machine can no longer find the lock already free
+    gate = tmp_path / "go"
+    procs = [subprocess.Popen([sys.executable, str(FAULTY_CLI), "apply", "-auto-approve"], cwd=str(d),
+                              env=env_for(pg_url, CLBPLAN_TEST_SLEEP_GATE=str(gate)), stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True) for d in copies]
+    deadline = time.monotonic() + 300
+    while sum(p.poll() is not None for p in procs) < 3 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    gate.touch()
     results = [(p, *p.communicate(timeout=300)) for p in procs]
     ok = [i for i, (p, _o, _e) in enumerate(results) if p.returncode == 0]
     assert len(ok) == 1, [o + e for _p, o, e in results]

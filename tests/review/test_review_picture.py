@@ -8,6 +8,7 @@ parser accepts every picture the goldens hold.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -18,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from tests.scenarios.scenario_runner import normalise
+from tests.support.build_cache import build_once, write_atomically
 from tests.support.review import GOLDEN, run, scenario_work
 
 CONFIG = '''
@@ -160,17 +162,21 @@ def test_operation_graph_is_drawn_top_to_bottom_with_a_legend(tmp_path: Path) ->
     assert any(re.search(r'-->\|"#\d+ references #\d+"\|', ln) for ln in lines), picture
 
 
-def _mermaid_checker(tmp_path: Path) -> Path | None:
+def _install_mermaid(home: Path) -> None:
+    done = subprocess.run(["npm", "install", "--silent", "--no-audit", "--no-fund", "--prefix", str(home),
+                           "mermaid@11", "jsdom@26"], capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+
+
+def _mermaid_checker() -> Path | None:
     if shutil.which("node") is None or shutil.which("npm") is None:
         return None
-    home = Path.home() / ".cache" / "clbplan-tests" / "mermaid-11"
-    if not (home / "node_modules" / "mermaid").is_dir():
-        home.mkdir(parents=True, exist_ok=True)
-        done = subprocess.run(["npm", "install", "--silent", "--no-audit", "--no-fund", "--prefix", str(home),
-                               "mermaid@11", "jsdom@26"], capture_output=True, text=True, timeout=600)
-        assert done.returncode == 0, done.stderr[-2000:]
-    script = home / "check.mjs"
-    script.write_text(MERMAID_CHECK)
+    home = build_once("mermaid-11", _install_mermaid, stamp="mermaid@11 jsdom@26")
+    # beside node_modules, so that node resolves its imports; named by content, so that an edited
+    # checker is a new file and a worker never runs another's half-written one
+    script = home / f"check-{hashlib.sha256(MERMAID_CHECK.encode()).hexdigest()[:12]}.mjs"
+    if not script.is_file():
+        write_atomically(script, MERMAID_CHECK)
     return script
 
 
@@ -190,7 +196,7 @@ console.log(JSON.stringify(out));
 
 
 def test_mermaid_accepts_every_picture(tmp_path: Path) -> None:
-    script = _mermaid_checker(tmp_path)
+    script = _mermaid_checker()
     if script is None:
         pytest.skip("node and npm are not installed: Mermaid's parser cannot run here")
     work = tmp_path / "g"

@@ -17,6 +17,9 @@ import time
 from pathlib import Path
 
 from planner.state.tfstate import flat_instances
+from tests.support.timing import TIMING
+
+pytestmark = TIMING
 
 ROOT = Path(__file__).resolve().parents[2]
 

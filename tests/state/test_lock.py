@@ -14,6 +14,9 @@ from pathlib import Path
 import pytest
 
 from planner.state.backend import LocalBackend, StateError, StateLockedError
+from tests.support.timing import TIMING
+
+pytestmark = TIMING
 
 HOLDER = Path(__file__).with_name("lock_holder.py")
 

@@ -95,7 +95,18 @@ class PgServer:
         self._run("initdb", "-D", str(self.data), "-U", self.user, f"--pwfile={pwfile}", "--auth-local=trust",
                   "--auth-host=scram-sha-256", "-E", "UTF8", "--no-locale", *(["--no-sync"] if self.fast else []))
         pwfile.unlink()
-        self._pg_ctl_start()
+        for attempt in range(5):
+            try:
+                self._pg_ctl_start()
+                return self
+            except RuntimeError:
+                # the free port was taken between _free_port() and the server's bind (the suite runs in
+                # parallel processes, each opening listeners): only that failure is retried, on another port
+                log = self.root / "server.log"
+                said = log.read_text(errors="replace") if log.is_file() else ""
+                if attempt == 4 or said.count("Address already in use") <= attempt:
+                    raise
+                self.port = _free_port()
         return self
 
     def _pg_ctl_start(self) -> None:

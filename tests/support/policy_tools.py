@@ -9,12 +9,13 @@ versions stay the same; `CLBPLAN_POLICY_VENV` names a ready one instead.
 
 from __future__ import annotations
 
-import fcntl
 import os
 import subprocess
 import sys
 import venv
 from pathlib import Path
+
+from tests.support.build_cache import build_once
 
 PINNED = ("checkov==3.3.30", "terraform-compliance==1.16.0")
 
@@ -23,20 +24,25 @@ class PolicyToolsUnavailable(RuntimeError):
     """The environment could not be built (no package index, say): the message says why."""
 
 
-def _default_home() -> Path:
+def _home_name() -> str:
     tag = "-".join(p.replace("==", "") for p in PINNED)
-    # not $XDG_CACHE_HOME: tests/conftest.py points it at a throwaway folder for the parse cache's key
-    base = Path.home() / ".cache"
-    return base / "clbplan-tests" / f"policy-tools-{tag}-py{sys.version_info[0]}{sys.version_info[1]}"
+    return f"policy-tools-{tag}-py{sys.version_info[0]}{sys.version_info[1]}"
 
 
 def _has_tools(home: Path) -> bool:
     return all((home / "bin" / tool).is_file() for tool in ("checkov", "terraform-compliance"))
 
 
-def _ready(home: Path) -> bool:
-    """A folder we built counts only once pip finished (an interrupted build leaves no marker)."""
-    return _has_tools(home) and (home / ".complete").is_file()
+def _build(home: Path) -> None:
+    venv.EnvBuilder(with_pip=True, clear=True).create(home)
+    done = subprocess.run(
+        [str(home / "bin" / "python"), "-m", "pip", "install", "-q", "--disable-pip-version-check", *PINNED],
+        capture_output=True,
+        text=True,
+        timeout=1200,
+    )
+    if done.returncode != 0:
+        raise PolicyToolsUnavailable(f"pip install {' '.join(PINNED)} failed:\n{done.stderr[-2000:]}")
 
 
 def policy_tools_bin() -> Path:
@@ -46,23 +52,9 @@ def policy_tools_bin() -> Path:
         if _has_tools(Path(given)):
             return Path(given) / "bin"
         raise PolicyToolsUnavailable(f"CLBPLAN_POLICY_VENV={given} has no checkov and terraform-compliance")
-    home = _default_home()
-    if _ready(home):
-        return home / "bin"
-    home.parent.mkdir(parents=True, exist_ok=True)
-    with open(home.parent / (home.name + ".lock"), "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # two test processes build it once
-        if not _ready(home):
-            venv.EnvBuilder(with_pip=True, clear=True).create(home)
-            done = subprocess.run(
-                [str(home / "bin" / "python"), "-m", "pip", "install", "-q", "--disable-pip-version-check", *PINNED],
-                capture_output=True,
-                text=True,
-                timeout=1200,
-            )
-            if done.returncode != 0:
-                raise PolicyToolsUnavailable(f"pip install {' '.join(PINNED)} failed:\n{done.stderr[-2000:]}")
-            (home / ".complete").write_text("\n".join(PINNED) + "\n")
+    home = build_once(_home_name(), _build, stamp="\n".join(PINNED))  # parallel workers build it once
+    if not _has_tools(home):
+        raise PolicyToolsUnavailable(f"{home} is marked complete but has no checkov and terraform-compliance")
     return home / "bin"
 
 

@@ -19,6 +19,9 @@ from pathlib import Path
 import pytest
 
 from tests.support.examples import REPO, copy_example
+from tests.support.timing import TIMING
+
+pytestmark = TIMING
 
 ANSI = re.compile(rb"\x1b\[[0-9;?]*[A-Za-z]")
 COMMAND = [sys.executable, "-m", "planner.cli.main", "apply", "-auto-approve"]

@@ -262,13 +262,17 @@ def _has_server(ctx: Ctx, lb: dict[str, Any], server: str) -> bool:
     return False
 
 
+# what DescribeLoadBalancerAttribute shows of each listener
+_LISTENER_FIELDS = ("ListenerPort", "ListenerProtocol", "ListenerForward", "ForwardPort", "Description")
+
+
 @action("Slb", "DescribeLoadBalancerAttribute")
 def describe_load_balancer_attribute(ctx: Ctx, p: Params) -> dict:
     """- the default server group, listener ports and protocols (also under the legacy misspelt
       ListenerPortsAndProtocal key) and the tags of the instance"""
     lb = lb_param(ctx, p)
     out = _summary(ctx, lb)
-    listeners = sorted(ctx.store.docs("listener", lb_id=lb["LoadBalancerId"]),
+    listeners = sorted(ctx.store.fields("listener", _LISTENER_FIELDS, lb_id=lb["LoadBalancerId"]),
                        key=lambda x: (x["ListenerPort"], x["ListenerProtocol"]))
     out["ListenerPorts"] = {"ListenerPort": sorted({x["ListenerPort"] for x in listeners})}
     out["ListenerPortsAndProtocal"] = {"ListenerPortAndProtocal": [

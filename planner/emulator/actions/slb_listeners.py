@@ -575,8 +575,7 @@ def describe_load_balancer_listeners(ctx: Ctx, p: Params) -> dict:
         return out
     if lb_ids:
         for lb_id in lb_ids:
-            lb = ctx.store.get("lb", lb_id)
-            if lb is None or lb["RegionId"] != ctx.region:
+            if ctx.store.region_of("lb", lb_id) != ctx.region:  # (None: no such load balancer)
                 continue
             items.extend(ctx.store.docs("listener", lb_id=lb_id))
     else:
