@@ -538,17 +538,7 @@ class Evaluator:
         left = self.ev(e.left, s)
         if op in ("&&", "||"):
             # Terraform evaluates both sides; a known deciding side still needs the other to be valid
-            right = self.ev(e.right, s)
-            if left is UNKNOWN or right is UNKNOWN:
-                lk = left if left is UNKNOWN else _bool_operand(left, e.left, op)
-                rk = right if right is UNKNOWN else _bool_operand(right, e.right, op)
-                if op == "&&" and (lk is False or rk is False):
-                    return False
-                if op == "||" and (lk is True or rk is True):
-                    return True
-                return UNKNOWN
-            lb, rb = _bool_operand(left, e.left, op), _bool_operand(right, e.right, op)
-            return (lb and rb) if op == "&&" else (lb or rb)
+            return _logical_values(e, left, self.ev(e.right, s))
         return self._binary_values(e, left, self.ev(e.right, s))
 
     def _binary_values(self, e: ir.Binary, left: Any, right: Any) -> Any:
@@ -676,6 +666,21 @@ class Evaluator:
             self.budget.spend(n)
         except limits.LimitExceeded as x:
             raise _limit_error(str(x), e) from None
+
+
+def _logical_values(e: ir.Binary, left: Any, right: Any) -> Any:
+    """``&&``/``||`` on both evaluated sides, shared by the tree walk and the compiled form."""
+    op = e.op
+    if left is UNKNOWN or right is UNKNOWN:
+        lk = left if left is UNKNOWN else _bool_operand(left, e.left, op)
+        rk = right if right is UNKNOWN else _bool_operand(right, e.right, op)
+        if op == "&&" and (lk is False or rk is False):
+            return False
+        if op == "||" and (lk is True or rk is True):
+            return True
+        return UNKNOWN
+    lb, rb = _bool_operand(left, e.left, op), _bool_operand(right, e.right, op)
+    return (lb and rb) if op == "&&" else (lb or rb)
 
 
 # ---- the compiled form -----------------------------------------------------------------------------
@@ -874,18 +879,7 @@ def _compile_binary(ev: Evaluator, e: ir.Binary) -> Callable[[Scope], Any]:
     op = e.op
     if op in ("&&", "||"):
         def logical(s: Scope) -> Any:
-            left = left_f(s)
-            right = right_f(s)
-            if left is UNKNOWN or right is UNKNOWN:
-                lk = left if left is UNKNOWN else _bool_operand(left, e.left, op)
-                rk = right if right is UNKNOWN else _bool_operand(right, e.right, op)
-                if op == "&&" and (lk is False or rk is False):
-                    return False
-                if op == "||" and (lk is True or rk is True):
-                    return True
-                return UNKNOWN
-            lb, rb = _bool_operand(left, e.left, op), _bool_operand(right, e.right, op)
-            return (lb and rb) if op == "&&" else (lb or rb)
+            return _logical_values(e, left_f(s), right_f(s))
         return logical
     values = ev._binary_values
     if op in ("+", "-"):
