@@ -622,44 +622,10 @@ class Evaluator:
         return pair[0] if chosen else pair[1]
 
     def _for(self, e: ir.ForExpr, s: Scope) -> Any:
-        coll = self.ev(e.coll, s)
-        if coll is UNKNOWN:
-            return UNKNOWN
-        if coll is None:
-            raise EvalError("Iteration over null value", "A null value cannot be used as the collection in a "
-                            "for expression.", e.coll.line, e.coll.col)
-        pairs = _iterate(coll, e.coll)
-        self._spend(len(pairs), e)
-        out_list: list = []
-        out_obj: dict = {}
-        for k, v in pairs:
-            b = {e.val_var: v}
-            if e.key_var:
-                b[e.key_var] = k
-            inner = s.child(b)
-            if e.cond is not None:
-                c = self.ev(e.cond, inner)
-                if c is UNKNOWN:
-                    return UNKNOWN
-                if not _bool_operand(c, e.cond, "for filter"):
-                    continue
-            if e.is_object:
-                key = self.ev(e.key, inner)
-                if key is UNKNOWN:
-                    return UNKNOWN
-                key = template_str(key, e.key)
-                val = self.ev(e.value, inner)
-                if e.group:
-                    out_obj.setdefault(key, []).append(val)
-                elif key in out_obj:
-                    raise EvalError("Duplicate object key", f'Two different items produced the key "{key}" in '
-                                    "this for expression.", e.key.line, e.key.col,
-                                    hint="add ... after the value expression to group values by key")
-                else:
-                    out_obj[key] = val
-            else:
-                out_list.append(self.ev(e.value, inner))
-        return out_obj if e.is_object else out_list
+        def walk(x: ir.Expr | None) -> Callable[[Scope], Any] | None:
+            return None if x is None else (lambda inner: self.ev(x, inner))
+        return _for_values(self, e, self.ev(e.coll, s), s, walk(e.cond), walk(e.key),
+                           lambda inner: self.ev(e.value, inner))
 
     def _spend(self, n: int, e: Any) -> None:
         try:
@@ -912,48 +878,54 @@ def _compile_for(ev: Evaluator, e: ir.ForExpr) -> Callable[[Scope], Any]:
     coll_f, value_f = _compile(ev, e.coll), _compile(ev, e.value)
     key_f = _compile(ev, e.key) if e.key is not None else None
     cond_f = _compile(ev, e.cond) if e.cond is not None else None
-    val_var, key_var, is_object, group = e.val_var, e.key_var, e.is_object, e.group
 
     def for_(s: Scope) -> Any:
-        coll = coll_f(s)
-        if coll is UNKNOWN:
-            return UNKNOWN
-        if coll is None:
-            raise EvalError("Iteration over null value", "A null value cannot be used as the collection in a "
-                            "for expression.", e.coll.line, e.coll.col)
-        pairs = _iterate(coll, e.coll)
-        ev._spend(len(pairs), e)
-        out_list: list = []
-        out_obj: dict = {}
-        for k, v in pairs:
-            b = {val_var: v}
-            if key_var:
-                b[key_var] = k
-            inner = s.child(b)
-            if cond_f is not None:
-                c = cond_f(inner)
-                if c is UNKNOWN:
-                    return UNKNOWN
-                if not _bool_operand(c, e.cond, "for filter"):
-                    continue
-            if is_object:
-                key = key_f(inner)  # type: ignore[misc]
-                if key is UNKNOWN:
-                    return UNKNOWN
-                key = template_str(key, e.key)
-                val = value_f(inner)
-                if group:
-                    out_obj.setdefault(key, []).append(val)
-                elif key in out_obj:
-                    raise EvalError("Duplicate object key", f'Two different items produced the key "{key}" in '
-                                    "this for expression.", e.key.line, e.key.col,
-                                    hint="add ... after the value expression to group values by key")
-                else:
-                    out_obj[key] = val
-            else:
-                out_list.append(value_f(inner))
-        return out_obj if is_object else out_list
+        return _for_values(ev, e, coll_f(s), s, cond_f, key_f, value_f)
     return for_
+
+
+def _for_values(ev: Evaluator, e: ir.ForExpr, coll: Any, s: Scope, cond_f: Callable[[Scope], Any] | None,
+                key_f: Callable[[Scope], Any] | None, value_f: Callable[[Scope], Any]) -> Any:
+    """A for expression over its evaluated collection, shared by the tree walk and the compiled form
+    (they differ only in how the filter, key and value are evaluated in each item's scope)."""
+    if coll is UNKNOWN:
+        return UNKNOWN
+    if coll is None:
+        raise EvalError("Iteration over null value", "A null value cannot be used as the collection in a "
+                        "for expression.", e.coll.line, e.coll.col)
+    pairs = _iterate(coll, e.coll)
+    ev._spend(len(pairs), e)
+    val_var, key_var, is_object, group = e.val_var, e.key_var, e.is_object, e.group
+    out_list: list = []
+    out_obj: dict = {}
+    for k, v in pairs:
+        b = {val_var: v}
+        if key_var:
+            b[key_var] = k
+        inner = s.child(b)
+        if cond_f is not None:
+            c = cond_f(inner)
+            if c is UNKNOWN:
+                return UNKNOWN
+            if not _bool_operand(c, e.cond, "for filter"):
+                continue
+        if is_object:
+            key = key_f(inner)  # type: ignore[misc]
+            if key is UNKNOWN:
+                return UNKNOWN
+            key = template_str(key, e.key)
+            val = value_f(inner)
+            if group:
+                out_obj.setdefault(key, []).append(val)
+            elif key in out_obj:
+                raise EvalError("Duplicate object key", f'Two different items produced the key "{key}" in '
+                                "this for expression.", e.key.line, e.key.col,
+                                hint="add ... after the value expression to group values by key")
+            else:
+                out_obj[key] = val
+        else:
+            out_list.append(value_f(inner))
+    return out_obj if is_object else out_list
 
 
 def _compile_unary(ev: Evaluator, e: ir.Unary) -> Callable[[Scope], Any]:
