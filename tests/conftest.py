@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import gc
 import os
+import sys
+from collections.abc import Iterator
 
+import pytest
 from hypothesis import HealthCheck, settings
 
 # "ci" keeps property tests to tens of examples; "long" is for campaigns run by hand or from bench/.
@@ -51,3 +55,22 @@ LONGEST_FIRST = (
 def pytest_collection_modifyitems(items: list) -> None:
     rank = {module: i for i, module in enumerate(LONGEST_FIRST)}
     items.sort(key=lambda item: rank.get(item.nodeid.split("::", 1)[0], len(rank)))  # stable: the rest keeps its order
+
+
+_FD_FOLDER = "/proc/self/fd"
+
+
+@pytest.fixture(autouse=True)
+def _release_descriptors() -> Iterator[None]:
+    """What a test left open is released before the next one starts. A worker process runs about
+    1,800 tests: the SDK's pooled connections to each test's served emulator (one per port, never
+    closed by the SDK) and the SQLite files of plans made by direct ``make_plan`` calls (a
+    ``sqlite3.Connection`` sits in a reference cycle with its statement cache, so only the cyclic
+    collector frees it) once took a worker past 1,024 descriptors, where ``select()`` fails. The
+    commands close their own clouds (``Clouds.close``); tests/cli/test_descriptors.py checks that."""
+    yield
+    http = sys.modules.get("planner.providers.http_transport")
+    if http is not None:
+        http.close_pooled_connections()
+    if os.path.isdir(_FD_FOLDER) and len(os.listdir(_FD_FOLDER)) > 256:
+        gc.collect()

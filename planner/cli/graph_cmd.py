@@ -140,6 +140,7 @@ def graph(directory, type_, fmt, out, state_path, var_args, var_files, lock_time
         with open_state(backend, "graph", mutating=False) as session:
             planned = make_plan(workdir, session.state, var_args=var_args, var_files=var_files,
                                 destroy=type_ == "plan-destroy")
+            planned.close()  # the graph needs the plan only, not the clouds
         dot = plan_dot(planned.plan)
     data = dot.encode() if fmt == "dot" else render_with_graphviz(dot, fmt)
     if out:

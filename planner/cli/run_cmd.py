@@ -407,8 +407,11 @@ def import_(address, resource_id, directory, state_path, lock_timeout, var_args,
                     f" to the module that {addr.module_address} calls (an address in a module names an "
                     "instance of the module call: check its count/for_each keys)" if addr.module else "")
                     + ", then run import again"))])
-        provider, *_ = open_provider(config, workdir)
-        attrs = provider.import_(addr.type, resource_id)
+        from planner.providers.target import Clouds  # deferred: only import reaches a cloud here
+
+        with Clouds(workdir) as clouds:
+            provider, *_ = open_provider(config, workdir, clouds)
+            attrs = provider.import_(addr.type, resource_id)
         deps = [d for d in sorted(config.resources[addr].depends_on, key=str) if d.mode == "managed"]
         state.resources[addr] = ResourceState(addr, str(attrs.get("id") or resource_id),
                                               {k: v for k, v in attrs.items() if k != "id"},

@@ -61,6 +61,12 @@ class Planned:
     def dependencies(self) -> dict[ResourceAddress, list[ResourceAddress]]:
         return config_dependencies(self.config)
 
+    def close(self) -> None:
+        """Release the clouds this plan opened (see ``Clouds.close``); the plan itself stays readable."""
+        clouds = self.extra.get("clouds")
+        if clouds is not None:
+            clouds.close()
+
 
 def make_planned_values(config: Configuration) -> ConfigPlannedValues:
     """The executor's ``planned_values``: re-evaluate one instance with the values applied so far,
@@ -94,16 +100,14 @@ def _evaluate(module: Any, *, var_args: Sequence[str], var_files: Sequence[str],
     return config
 
 
-def open_provider(config: Configuration, workdir: Path, clouds: Any = None,
-                  env: Mapping[str, str] | None = None) -> tuple[Any, Any, Any, str]:
-    """(provider, transport, emulator or None, region) for the configuration's alicloud provider."""
+def open_provider(config: Configuration, workdir: Path, clouds: Any) -> tuple[Any, Any, Any, str]:
+    """(provider, transport, emulator or None, region) for the configuration's alicloud provider, opened
+    in ``clouds`` (a ``planner.providers.target.Clouds``: the caller closes it)."""
     # deferred, as in make_plan: the providers pull in cryptography and the handlers (~90 ms), which
     # validate, fmt, version and every other command that never reaches a cloud must not pay at startup
     from planner.providers.credentials import check_provider_targets
     from planner.providers.local import with_local
-    from planner.providers.target import Clouds
 
-    clouds = clouds if clouds is not None else Clouds(workdir, env)
     check_provider_targets(config, clouds.env)
     pc = config.providers.get("alicloud")
     region = clouds.region(pc)
@@ -258,39 +262,43 @@ def make_plan(workdir: Path | str, state: State, *, var_args: Sequence[str] = ()
 
     differ = differ_for(state)
     clouds = Clouds(workdir, env)
-    reader = clouds.data_reader()
-    config = _evaluate(module, var_args=var_args, var_files=var_files, env=env, resolver=differ.resolve,
-                       data_reader=reader)
-    gc.freeze()  # the configuration and the planned values live to the end (see _heap_frozen)
-    check_instance_moves(module, config)
-    check_orphan_providers(state, config, module)
-    state = adopt_config_providers(state, config)
-    remember_secrets(config=config, state=state)
-    provider, transport, emulator, region = open_provider(config, workdir, clouds)
-    refreshed, drift = state, []
-    if refresh and state.resources:
-        values = provider.refresh(list(state.resources.values()))
-        drift = detect_drift(state, values)
-        refreshed = refreshed_state(state, values, take=True)
-        del values  # handed over: its dicts are the refreshed state's attributes now
-        if drift:
-            differ = differ_for(refreshed)
-            config = _evaluate(module, var_args=var_args, var_files=var_files, env=env, resolver=differ.resolve,
-                               data_reader=reader)
-    plan = plan_from(config, refreshed, differ=differ, drift=drift, destroy=destroy)
-    check_cloud_sells(plan, config)
-    remember_secrets(config=config, state=refreshed, plan=plan)
-    check_replace(plan, replace)
-    if refresh_only:
-        plan = refresh_only_plan(plan)
-    elif targets or excludes:
-        plan = restrict_plan(plan, config, refreshed, targets=targets, excludes=excludes)
-    planned = Planned(plan, config, module, read_from, refreshed, provider, transport, emulator, region,
-                      extra={"clouds": clouds, "data_reader": reader})
-    if verify and emulator is not None and plan.operations:
-        verify_plan(plan, emulator, refreshed, region=region, planned_values=planned.planned_values(),
-                    dependencies=planned.dependencies(), key_regions=getattr(provider, "key_regions", None))
-    return planned
+    try:
+        reader = clouds.data_reader()
+        config = _evaluate(module, var_args=var_args, var_files=var_files, env=env, resolver=differ.resolve,
+                           data_reader=reader)
+        gc.freeze()  # the configuration and the planned values live to the end (see _heap_frozen)
+        check_instance_moves(module, config)
+        check_orphan_providers(state, config, module)
+        state = adopt_config_providers(state, config)
+        remember_secrets(config=config, state=state)
+        provider, transport, emulator, region = open_provider(config, workdir, clouds)
+        refreshed, drift = state, []
+        if refresh and state.resources:
+            values = provider.refresh(list(state.resources.values()))
+            drift = detect_drift(state, values)
+            refreshed = refreshed_state(state, values, take=True)
+            del values  # handed over: its dicts are the refreshed state's attributes now
+            if drift:
+                differ = differ_for(refreshed)
+                config = _evaluate(module, var_args=var_args, var_files=var_files, env=env, resolver=differ.resolve,
+                                   data_reader=reader)
+        plan = plan_from(config, refreshed, differ=differ, drift=drift, destroy=destroy)
+        check_cloud_sells(plan, config)
+        remember_secrets(config=config, state=refreshed, plan=plan)
+        check_replace(plan, replace)
+        if refresh_only:
+            plan = refresh_only_plan(plan)
+        elif targets or excludes:
+            plan = restrict_plan(plan, config, refreshed, targets=targets, excludes=excludes)
+        planned = Planned(plan, config, module, read_from, refreshed, provider, transport, emulator, region,
+                          extra={"clouds": clouds, "data_reader": reader})
+        if verify and emulator is not None and plan.operations:
+            verify_plan(plan, emulator, refreshed, region=region, planned_values=planned.planned_values(),
+                        dependencies=planned.dependencies(), key_regions=getattr(provider, "key_regions", None))
+        return planned
+    except BaseException:
+        clouds.close()  # the Planned that would own them was never made
+        raise
 
 
 def final_outputs(planned: Planned, state: State, *, var_args: Sequence[str] = (),

@@ -159,14 +159,15 @@ def run(request: RunRequest, hooks: RunHooks | None = None) -> RunOutcome:
             planned = make_plan(request.workdir, session.state, var_args=request.var_args, var_files=var_files,
                                 destroy=request.options.destroy, refresh=request.options.refresh,
                                 **request.options.plan_kwargs())
-            if request.saved is not None:
-                check_fresh(request.saved, planned)
-            else:
-                hooks.show(planned)
-            outcome = RunOutcome(RunStatus.PLANNED, planned, planned.refreshed, pending=pending,
-                                 options=request.options)
-            if request.apply:
-                outcome = _apply(request, session, outcome, hooks, var_files)
+            with contextlib.closing(planned):  # the outcome keeps the plan; the clouds close with the run
+                if request.saved is not None:
+                    check_fresh(request.saved, planned)
+                else:
+                    hooks.show(planned)
+                outcome = RunOutcome(RunStatus.PLANNED, planned, planned.refreshed, pending=pending,
+                                     options=request.options)
+                if request.apply:
+                    outcome = _apply(request, session, outcome, hooks, var_files)
     return outcome
 
 
@@ -192,13 +193,16 @@ def _recover(request: RunRequest, session: StateSession, hooks: RunHooks) -> Non
     """Finish what an interrupted apply left half-done, before planning anything new."""
     config = _evaluate(_load(request.workdir), var_args=request.var_args, var_files=request.var_files, env=None,
                       resolver=Differ(session.state).resolve)
-    provider, *_ = open_provider(config, request.workdir)
-    hooks.note(RECOVERING_NOTE)
-    try:
-        session.state = recover(session.journal, provider, session.state)
-    except RecoveryError as e:
-        session.backend.write(e.state)  # what was settled is kept; the rest stays pending in the journal
-        raise RunRecoveryError(e.failures) from None
+    from planner.providers.target import Clouds  # deferred, as in make_plan
+
+    with Clouds(request.workdir) as clouds:
+        provider, *_ = open_provider(config, request.workdir, clouds)
+        hooks.note(RECOVERING_NOTE)
+        try:
+            session.state = recover(session.journal, provider, session.state)
+        except RecoveryError as e:
+            session.backend.write(e.state)  # what was settled is kept; the rest stays pending in the journal
+            raise RunRecoveryError(e.failures) from None
     session.save()
 
 

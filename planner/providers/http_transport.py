@@ -22,9 +22,10 @@ thread-safe and keeps connections alive, so calls reuse sockets).
 
 from __future__ import annotations
 
+import sys
 import threading
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from planner.diagnostics import Diagnostic, DiagnosticsError, SourcePos
@@ -183,6 +184,11 @@ class HttpTransport:
             return None
         return body
 
+    def close(self) -> None:
+        """Close the kept-alive connections to this transport's endpoints (see close_pooled_connections)."""
+        close_pooled_connections(self.endpoints.values())
+        self._clients.clear()
+
     # --- the SDK ---------------------------------------------------------------------------------------
     def _client(self, product: str) -> Any:
         client = self._clients.get(product)
@@ -240,6 +246,24 @@ class HttpTransport:
             raise ApiError(code, message, status, request_id, retry_after) from None
         except Exception as e:  # noqa: BLE001 - the SDK wraps socket errors in several exception types
             raise EndpointUnreachable(action, ep.url, _reason(e, secrets, self.timeout), self.pos) from None
+
+
+def close_pooled_connections(endpoints: Iterable[Endpoint] | None = None) -> None:
+    """Close the SDK's kept-alive connections to ``endpoints`` (all when None). The SDK pools them in a
+    process-wide ``requests.Session`` per endpoint (``DaraCore._sessions``, keyed
+    ``scheme://host:port:pool=N``) that nothing else ever closes: a process that runs many plans (the
+    console, a library caller, the test suite) would keep one socket per endpoint it ever reached.
+    A session closed here opens new connections if it is used again."""
+    core = sys.modules.get("darabonba.core")  # not imported: no connection was ever made
+    sessions = getattr(getattr(core, "DaraCore", None), "_sessions", None)
+    if not isinstance(sessions, dict):
+        return
+    prefixes = None if endpoints is None else tuple(f"{e.protocol}://{e.host}:" for e in endpoints)
+    for key in list(sessions):
+        if prefixes is None or (isinstance(key, str) and key.startswith(prefixes)):
+            session = sessions.pop(key, None)
+            if session is not None:
+                session.close()
 
 
 def _reason(e: BaseException, secrets: list[str], timeout: float) -> str:

@@ -97,6 +97,26 @@ class Clouds:
             p = self._providers[key] = AlicloudProvider(transport, self.region(pc))
         return p
 
+    def close(self) -> None:
+        """Release what the run opened: the emulator's SQLite file and the HTTP connections kept alive.
+        A one-shot command would lose them at exit anyway; a process that runs many commands (the
+        console, a library caller, the test suite) would run out of file descriptors."""
+        for transport, _ in self._opened.values():
+            close = getattr(transport, "close", None)
+            if close is not None:
+                close()
+        if self.emulator is not None:
+            self.emulator.close()
+        self._opened.clear()
+        self._providers.clear()
+        self.emulator = None
+
+    def __enter__(self) -> Clouds:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     def data_reader(self) -> Any:
         """The evaluator's data reader: each data source through its provider configuration's provider."""
         from planner.providers.alicloud.offline import lookup_reader

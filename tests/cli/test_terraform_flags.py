@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import pty
 import re
-import select
 import subprocess
 import sys
 import time
@@ -18,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.examples import copy_example
+from tests.support.terminal import readable
 
 REPO = Path(__file__).resolve().parents[2]
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -69,8 +69,7 @@ def run_on_terminal(args: list[str], cwd: Path, answers: list[str] = (), **env: 
     pending = list(answers)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
-        ready, _, _ = select.select([main], [], [], 0.2)
-        if ready:
+        if readable(main, 0.2):
             try:
                 chunk = os.read(main, 4096)
             except OSError:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import os
 import pty
-import select
 import shutil
 import subprocess
 import sys
@@ -19,6 +18,7 @@ from click.testing import CliRunner
 
 from planner.cli.main import cli
 from tests.console.record import EXPECTED, expressions
+from tests.support.terminal import readable
 from tests.support.timing import TIMING
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -143,8 +143,7 @@ def _read_until(fd: int, marker: bytes, timeout: float = 120) -> bytes:
     out = b""
     end = time.monotonic() + timeout
     while marker not in out and time.monotonic() < end:
-        ready, _, _ = select.select([fd], [], [], 0.2)
-        if ready:
+        if readable(fd, 0.2):
             try:
                 chunk = os.read(fd, 4096)
             except OSError:

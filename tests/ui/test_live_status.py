@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import pty
 import re
-import select
 import subprocess
 import sys
 from pathlib import Path
@@ -19,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.examples import REPO, copy_example
+from tests.support.terminal import readable
 from tests.support.timing import TIMING
 
 pytestmark = TIMING
@@ -45,8 +45,7 @@ def _in_terminal(work: Path, env: dict[str, str], command: list[str] = COMMAND) 
         os.execve(command[0], command, env)
     out = b""
     while True:
-        ready, _, _ = select.select([fd], [], [], 120)
-        if not ready:
+        if not readable(fd, 120):
             os.kill(pid, 9)
             break
         try:
@@ -56,6 +55,7 @@ def _in_terminal(work: Path, env: dict[str, str], command: list[str] = COMMAND) 
         if not data:
             break
         out += data
+    os.close(fd)
     _, status = os.waitpid(pid, 0)
     return os.waitstatus_to_exitcode(status), out
 
