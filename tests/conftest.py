@@ -67,7 +67,7 @@ def _release_descriptors() -> Iterator[None]:
     closed by the SDK) and the SQLite files of plans made by direct ``make_plan`` calls (a
     ``sqlite3.Connection`` sits in a reference cycle with its statement cache, so only the cyclic
     collector frees it) once took a worker past 1,024 descriptors, where ``select()`` fails. The
-    commands close their own clouds (``Clouds.close``); tests/cli/test_descriptors.py checks that."""
+    commands close their own clouds (``Clouds.close``); tests/transport/test_descriptors.py checks that."""
     yield
     http = sys.modules.get("planner.providers.http_transport")
     if http is not None:

@@ -18,6 +18,7 @@ import click
 
 from planner import redact
 from planner.apply.executor import ApplyEvent
+from planner.cli.exit_codes import EXIT_ERROR, EXIT_OK
 from planner.cli.global_flags import settings
 from planner.cli.interrupts import report_interrupted
 from planner.cli.live_status import LiveStatus
@@ -31,8 +32,6 @@ from planner.plan.model import OpKind
 from planner.redact import scrub, shorten
 from planner.state.backend import LocalBackend
 from planner.state.model import State
-
-EXIT_OK, EXIT_ERROR, EXIT_CHANGES, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
 def workdir_of(directory: str | None) -> Path:

@@ -23,7 +23,6 @@ import click
 
 from planner import redact
 from planner.addresses import ResourceAddress
-from planner.config.types import cty_type
 from planner.diagnostics import Diagnostic
 from planner.version import CLBPLAN_VERSION, TERRAFORM_LANGUAGE_VERSION
 
@@ -164,6 +163,8 @@ def _sorted(value: Any) -> Any:
 
 def applied_outputs(outputs: dict) -> None:
     """The apply's ``outputs`` message: types and values, no value for a sensitive output."""
+    from planner.config.types import cty_type  # deferred: not every command loads the language
+
     outs = {}
     for name in sorted(outputs):
         o = outputs[name]

@@ -17,39 +17,53 @@ import click
 
 from planner import __version__, logs, redact
 from planner.cli import global_flags, json_ui
-from planner.cli.common import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK
+from planner.cli.exit_codes import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK
 from planner.diagnostics import DiagnosticsError
 from planner.engine import process
 
-# (module, attribute) of every subcommand; each module owns its command(s).
-COMMANDS: list[tuple[str, str]] = [
-    ("planner.cli.validate_cmd", "validate"),
-    ("planner.cli.emulator_cmd", "emulator"),
-    ("planner.cli.state_cmd", "state"),
-    ("planner.cli.state_cmd", "force_unlock"),
-    ("planner.cli.run_cmd", "plan"),
-    ("planner.cli.run_cmd", "apply"),
-    ("planner.cli.run_cmd", "destroy"),
-    ("planner.cli.run_cmd", "show"),
-    ("planner.cli.run_cmd", "output"),
-    ("planner.cli.run_cmd", "import_"),
-    ("planner.cli.graph_cmd", "graph"),
-    ("planner.cli.init_cmd", "init"),
-    ("planner.cli.version_cmd", "version"),
-    ("planner.cli.version_cmd", "providers"),
-    ("planner.cli.fmt_cmd", "fmt"),
-    ("planner.cli.console_cmd", "console"),
-    ("planner.cli.workspace_cmd", "workspace"),
-]
-
+# name -> (module, attribute) of every subcommand; each module owns its command(s). A module is
+# imported when its command runs (or when help lists it), not at startup: the run commands pull in
+# the language, the engine, networkx and the SDK (about a second), which `version`, `fmt`, `workspace`
+# and the rest never use.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "validate": ("planner.cli.validate_cmd", "validate"),
+    "emulator": ("planner.cli.emulator_cmd", "emulator"),
+    "state": ("planner.cli.state_cmd", "state"),
+    "force-unlock": ("planner.cli.state_cmd", "force_unlock"),
+    "plan": ("planner.cli.run_cmd", "plan"),
+    "apply": ("planner.cli.run_cmd", "apply"),
+    "destroy": ("planner.cli.run_cmd", "destroy"),
+    "show": ("planner.cli.run_cmd", "show"),
+    "output": ("planner.cli.run_cmd", "output"),
+    "import": ("planner.cli.run_cmd", "import_"),
+    "graph": ("planner.cli.graph_cmd", "graph"),
+    "init": ("planner.cli.init_cmd", "init"),
+    "version": ("planner.cli.version_cmd", "version"),
+    "providers": ("planner.cli.version_cmd", "providers"),
+    "fmt": ("planner.cli.fmt_cmd", "fmt"),
+    "console": ("planner.cli.console_cmd", "console"),
+    "workspace": ("planner.cli.workspace_cmd", "workspace"),
+}
 
 
 class ClbplanGroup(click.Group):
-    """Turns every failure into a message and exit 1.
+    """Turns every failure into a message and exit 1, and loads each command's module on first use.
 
     Usage errors too: click's own status for them is 2, which ``plan -detailed-exitcode``
     reserves for "changes present", so a CI job would mistake a typo for drift.
     """
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(COMMANDS) | set(self.commands))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in COMMANDS:
+            module_name, attr = COMMANDS[cmd_name]
+            command = getattr(importlib.import_module(module_name), attr)
+            if command.name != cmd_name:  # the table and the module disagree: a bug, caught by the tests
+                raise RuntimeError(f"{module_name}.{attr} is the command {command.name!r}, not {cmd_name!r}")
+            self.add_command(command)
+        return self.commands.get(cmd_name)
 
     def make_context(self, info_name, args, parent=None, **extra):
         try:
@@ -123,22 +137,6 @@ class ClbplanGroup(click.Group):
 @click.version_option(__version__, "-version", "--version", prog_name="clbplan")
 def cli() -> None:
     """Plan and apply Alibaba Cloud CLB backends from Terraform-style HCL."""
-
-
-def _register() -> None:
-    for module_name, attr in COMMANDS:
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as e:
-            if e.name == module_name:
-                continue  # not built yet
-            raise
-        command = getattr(module, attr, None)
-        if command is not None:
-            cli.add_command(command)
-
-
-_register()
 
 
 def main() -> None:

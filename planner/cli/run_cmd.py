@@ -17,8 +17,6 @@ import click
 from planner.addresses import ResourceAddress
 from planner.cli import json_ui, live_status
 from planner.cli.common import (
-    EXIT_CHANGES,
-    EXIT_ERROR,
     ApplyReport,
     backend_for,
     echo_plan,
@@ -28,6 +26,7 @@ from planner.cli.common import (
     state_json_text,
     workdir_of,
 )
+from planner.cli.exit_codes import EXIT_CHANGES, EXIT_ERROR
 from planner.cli.interrupts import graceful_interrupts, report_interrupted
 from planner.cli.live_status import LiveStatus
 from planner.cli.progress import Progress

@@ -10,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+import click
 import pytest
 import yaml
 
@@ -94,8 +95,8 @@ def test_workflows_only_use_flags_the_cli_has():
                     flags = [f.split("=")[0] for f in m.group(2).split()]
                     cmd = cli
                     for w in words:
-                        if hasattr(cmd, "commands") and w in cmd.commands:
-                            cmd = cmd.commands[w]
+                        if isinstance(cmd, click.Group) and cmd.get_command(click.Context(cmd), w) is not None:
+                            cmd = cmd.get_command(click.Context(cmd), w)
                     known = {o for p in cmd.params for o in getattr(p, "opts", [])}
                     assert set(flags) <= known, f"{wf}: {line.strip()}: unknown {set(flags) - known}"
                     seen += 1
