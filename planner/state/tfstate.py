@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from typing import Any
 
 from planner.addresses import ResourceAddress, parse_module_path
@@ -128,27 +129,41 @@ def _config_address(d: ResourceAddress) -> str:
 # ---------------------------------------------------------------------------------------- encode
 def resource_objects(state: State) -> list[dict[str, Any]]:
     """The ``resources`` array of format 4, in Terraform's order (clbplan's and foreign ones)."""
-    from planner.schema.registry import MANAGED
+    return list(iter_resource_objects(state))
 
+
+def iter_resource_objects(state: State) -> Iterator[dict[str, Any]]:
+    """``resource_objects`` one resource block at a time: the state writer turns each into its line
+    and drops it, so the copies of every instance's attributes (at 10,000 load balancers, several
+    times the file's size) are never all alive at once."""
     groups: dict[tuple, list[ResourceState]] = {}
     for addr, rs in state.resources.items():
         groups.setdefault((addr.module, addr.mode, addr.type, addr.name), []).append(rs)
-    out: list[dict[str, Any]] = list(state.foreign)
+    entries: list[tuple[tuple, Any]] = [(_resource_order(doc), doc) for doc in state.foreign]
     for (module, mode, type_name, name), members in groups.items():
-        members.sort(key=lambda r: _key_order(r.address.key))
-        first = members[0]
-        doc: dict[str, Any] = {}
-        if module:
-            doc["module"] = first.address.module_address
-        doc.update({"mode": mode, "type": type_name, "name": name,
-                    "provider": first.extra.get("provider_string") or provider_string(first.provider, module)})
-        schema = MANAGED.get(type_name)
-        sensitive = sorted(schema.sensitive) if schema is not None else []
-        instances = [_instance(rs, type_name, sensitive) for rs in members]
-        doc["instances"] = instances
-        out.append(doc)
-    out.sort(key=_resource_order)
-    return out
+        module_address = members[0].address.module_address if module else ""
+        entries.append(((module_address, mode, type_name, name), members))
+    entries.sort(key=lambda entry: entry[0])  # stable: equal keys keep the foreign-first order
+    for _, item in entries:
+        yield item if isinstance(item, dict) else _resource_object(item)
+
+
+def _resource_object(members: list[ResourceState]) -> dict[str, Any]:
+    """One resource block's object: its instances in key order."""
+    from planner.schema.registry import MANAGED
+
+    members.sort(key=lambda r: _key_order(r.address.key))
+    first = members[0]
+    addr = first.address
+    doc: dict[str, Any] = {}
+    if addr.module:
+        doc["module"] = addr.module_address
+    doc.update({"mode": addr.mode, "type": addr.type, "name": addr.name,
+                "provider": first.extra.get("provider_string") or provider_string(first.provider, addr.module)})
+    schema = MANAGED.get(addr.type)
+    sensitive = sorted(schema.sensitive) if schema is not None else []
+    doc["instances"] = [_instance(rs, addr.type, sensitive) for rs in members]
+    return doc
 
 
 def _instance(rs: ResourceState, type_name: str, sensitive: list[str]) -> dict[str, Any]:

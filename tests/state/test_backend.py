@@ -299,3 +299,50 @@ def test_a_large_state_holds_each_repeated_value_once_and_writes_back_the_same_b
     serial = back.serial
     be.write(back)  # encodes to the same digest: nothing to write, the serial stays
     assert back.serial == serial and state_path.read_bytes() == before
+
+
+def test_the_first_write_of_a_new_run_compares_with_the_file_as_written(state_path: Path,
+                                                                       sample_state: State) -> None:
+    """A new run (a new backend) compares what it writes with the file on disk: unchanged content keeps
+    the file and its serial, whichever layout wrote it (clbplan's one line per resource, compared
+    without parsing the resources, or Terraform's indented one); a value edited by hand is a change;
+    another lineage is refused."""
+    sample_state.outputs["vip"] = {"value": "10.0.0.1", "sensitive": False}
+    LocalBackend(state_path).write(sample_state)
+    ours = state_path.read_bytes()
+    st = LocalBackend(state_path).read()
+    LocalBackend(state_path).write(st)
+    assert st.serial == 1 and state_path.read_bytes() == ours
+
+    state_path.write_text(json.dumps(json.loads(ours), indent=2) + "\n")
+    terraforms = state_path.read_bytes()
+    LocalBackend(state_path).write(st)
+    assert st.serial == 1 and state_path.read_bytes() == terraforms
+
+    edited = ours.replace(b'"bandwidth": 10,', b'"bandwidth": 11,')
+    assert edited != ours
+    state_path.write_bytes(edited)
+    LocalBackend(state_path).write(st)
+    assert st.serial == 2 and json.loads(state_path.read_bytes())["serial"] == 2
+    back = LocalBackend(state_path).read()
+    assert back.resources[rstate("alicloud_slb_load_balancer.web", "x").address].attributes["bandwidth"] == 10
+
+    state_path.write_bytes(ours.replace(sample_state.lineage.encode(), b"0f0f0f0f-other-lineage"))
+    with pytest.raises(StateError, match="lineage"):
+        LocalBackend(state_path).write(st)
+
+
+def test_a_state_written_in_pieces_is_the_whole_document(state_path: Path) -> None:
+    """The file is written a megabyte at a time (never whole in memory): the pieces join into exactly the
+    one-piece document, which reads back to the same resources."""
+    st = State()
+    for i in range(3000):
+        r = rstate(f"alicloud_slb_load_balancer.lb{i}", f"lb-{i}",
+                   {"load_balancer_name": f"名前-{i}", "tags": {"k": "v" * 600}, "bandwidth": i})
+        st.resources[r.address] = r
+    LocalBackend(state_path).write(st)
+    data = state_path.read_bytes()
+    assert len(data) > 2 * backend_mod._CHUNK
+    assert data == backend_mod._render(st, backend_mod._encode(st)[0])
+    back = LocalBackend(state_path).read()
+    assert {a: r.attributes for a, r in back.resources.items()} == {a: r.attributes for a, r in st.resources.items()}
