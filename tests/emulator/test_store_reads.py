@@ -65,3 +65,69 @@ def test_reads_of_the_cloud_file_keep_nothing_they_decoded_and_answer_the_same(t
         assert json.dumps(after[:3] + after[4:]) == json.dumps(json.loads(first)[:3] + json.loads(first)[4:])
     finally:
         emu.close()
+
+
+def test_a_cloud_larger_than_its_document_cache_answers_and_changes_as_one_that_fits(
+        tmp_path: Path, monkeypatch) -> None:
+    """The store keeps at most CACHE_LIMIT decoded documents (an apply of 10,000 load balancers writes
+    140,000). Past it the oldest are dropped and decoded again when asked for: on the cloud's file and in
+    the in-memory copy the planner rehearses on, every answer and every change is the same as with
+    all of them kept."""
+    from planner.emulator import store as store_mod
+    from tests.emulator.conftest import build_network
+
+    def run(emu: Emulator) -> list[dict]:
+        cloud = build_network(emu)
+        lbs = [cloud.lb(LoadBalancerName=f"lb{i}") for i in range(12)]
+        groups = [cloud.vsg(lb, VServerGroupName=f"g{i}") for i, lb in enumerate(lbs)]
+        for i, lb in enumerate(lbs):  # changes to documents written long before (dropped by now when small)
+            cloud.slb("SetLoadBalancerName", LoadBalancerId=lb, LoadBalancerName=f"renamed{i}")
+            cloud.slb("SetVServerGroupAttribute", VServerGroupId=groups[i], VServerGroupName=f"h{i}")
+        shadow = emu.copy()
+        try:
+            for lb in lbs:  # the rehearsal's copy changes on its own
+                shadow.call("Slb", "SetLoadBalancerName", {"LoadBalancerId": lb, "LoadBalancerName": "shadow"})
+            answers = [shadow.call("Slb", "DescribeLoadBalancerAttribute", {"LoadBalancerId": lb}) for lb in lbs]
+        finally:
+            shadow.close()
+        answers += [emu.call("Slb", "DescribeLoadBalancerAttribute", {"LoadBalancerId": lb}) for lb in lbs]
+        answers += [emu.call("Slb", "DescribeVServerGroupAttribute", {"VServerGroupId": g}) for g in groups]
+        for a in answers:
+            a.pop("RequestId")
+            a.pop("CreateTime", None)
+            a.pop("CreateTimeStamp", None)
+        return answers
+
+    def cloud_at(name: str) -> Emulator:
+        return Emulator(tmp_path / name / "emulator.sqlite")
+
+    (tmp_path / "large").mkdir()
+    (tmp_path / "small").mkdir()
+    large = cloud_at("large")
+    try:
+        everything_kept = run(large)
+    finally:
+        large.close()
+    monkeypatch.setattr(store_mod, "CACHE_LIMIT", 4)
+    small = cloud_at("small")
+    try:
+        some_dropped = run(small)
+        stored = small.store.conn.execute("SELECT count(*) FROM objects").fetchone()[0]
+        assert len(small.store._cache) < stored // 2  # most documents were dropped and decoded again
+    finally:
+        small.close()
+    assert [a.get("LoadBalancerName") for a in some_dropped[:12]] == ["shadow"] * 12
+    assert [a.get("LoadBalancerName") for a in some_dropped[12:24]] == [f"renamed{i}" for i in range(12)]
+    assert [a.get("VServerGroupName") for a in some_dropped[24:]] == [f"h{i}" for i in range(12)]
+    assert _ids_numbered(some_dropped) == _ids_numbered(everything_kept)
+
+
+def _ids_numbered(answers: list[dict]) -> str:
+    """The answers with each generated id replaced by its order of first appearance (two clouds name
+    their objects differently)."""
+    import re
+
+    seen: dict[str, str] = {}
+    text = json.dumps(answers, sort_keys=True)
+    return re.sub(r"\b(?:lb|rsp|vsw|vpc|sg|eni|i)-[a-z0-9]{8,}\b",
+                  lambda m: seen.setdefault(m.group(0), f"<id{len(seen)}>"), text)
