@@ -177,6 +177,8 @@ class ModuleEvaluator:
         self._key_sets: dict[tuple, frozenset] = {}
         self._dep_addrs: dict[tuple, dict[Any, ResourceAddress]] = {}  # (mode, type, name) -> key -> address
         self._attr_pos: dict[int, tuple[ir.Attr | ir.Block, SourcePos]] = {}  # per argument and per block
+        # per block: the positions map of its last instance, which the next one shares when equal
+        self._positions_of: dict[int, tuple[ir.Block, dict]] = {}
         self._body_plans: dict[tuple, _BodyPlan] = {}
         self._complete_info: dict[tuple[str, str], tuple[Any, list[str], frozenset[str]]] = {}
         self.local_order: list[str] = []
@@ -1127,6 +1129,13 @@ class ModuleEvaluator:
             if report:
                 self.bag.extend(diags)
         inst.attributes = strip_sets(inst.attributes)
+        # the instances of one block were written at the same places: one map for all of them (nothing
+        # changes a map after this point), not one per instance (40 MB at 10,000 load balancers)
+        last = self._positions_of.get(id(b))
+        if last is not None and last[0] is b and last[1] == inst.positions:
+            inst.positions = last[1]
+        else:
+            self._positions_of[id(b)] = (b, inst.positions)
         return inst
 
     def _body_plan(self, body: ir.Body, fn: str, prefix: tuple, top: bool) -> _BodyPlan:
@@ -1183,7 +1192,10 @@ class ModuleEvaluator:
             if lst is UNKNOWN:
                 continue
             path = prefix + (blk.type, len(lst))
-            positions[path] = SourcePos(fn, blk.line, blk.col)
+            pos = self._attr_pos.get(id(blk))  # one position object per nested block, as per argument
+            if pos is None or pos[0] is not blk or pos[1].filename != fn:
+                pos = self._attr_pos[id(blk)] = (blk, SourcePos(fn, blk.line, blk.col))
+            positions[path] = pos[1]
             lst.append(self._eval_body(blk.body, scope, fn, path, positions, sensitive, False))
         return out
 
