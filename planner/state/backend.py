@@ -699,20 +699,17 @@ def _summary_of_own_layout(raw: bytes) -> tuple[str, int, int, str] | None:
     if not isinstance(rest, dict) or not isinstance(rest.get("lineage"), str) or rest.get("version") != STATE_VERSION:
         return None
     serial = rest.get("serial") if isinstance(rest.get("serial"), int) else 0
-    view = memoryview(raw)[start + len(_RESOURCES_OPEN):end + 1]
+    view = memoryview(raw)
     lines: list[memoryview] = []
-    pos, size = 0, len(view)
-    while pos < size:
-        nl = raw.find(b"\n", start + len(_RESOURCES_OPEN) + pos, start + len(_RESOURCES_OPEN) + size)
-        if nl < 0:
-            return None
-        line = view[pos:nl - start - len(_RESOURCES_OPEN)]
-        pos = nl - start - len(_RESOURCES_OPEN) + 1
-        last = pos >= size
-        body = line[4:len(line) - (0 if last else 1)]
-        if (line[:5] != b"    {" or (not last and line[-1:] != b",") or body[-1:] != b"}"):
+    pos = start + len(_RESOURCES_OPEN)  # each line: 4 spaces, the object, a comma unless it is the last
+    while pos <= end:
+        nl = raw.find(b"\n", pos, end + 1)
+        last = nl == end
+        body = view[pos + 4:nl if last else nl - 1]
+        if view[pos:pos + 5] != b"    {" or (not last and view[nl - 1:nl] != b",") or body[-1:] != b"}":
             return None
         lines.append(body)
+        pos = nl + 1
     return rest["lineage"], STATE_VERSION, serial, _digest(rest["lineage"], STATE_VERSION, lines,
                                                            _dump(rest.get("outputs") or {}))
 

@@ -127,15 +127,11 @@ def _config_address(d: ResourceAddress) -> str:
 
 
 # ---------------------------------------------------------------------------------------- encode
-def resource_objects(state: State) -> list[dict[str, Any]]:
-    """The ``resources`` array of format 4, in Terraform's order (clbplan's and foreign ones)."""
-    return list(iter_resource_objects(state))
-
-
 def iter_resource_objects(state: State) -> Iterator[dict[str, Any]]:
-    """``resource_objects`` one resource block at a time: the state writer turns each into its line
-    and drops it, so the copies of every instance's attributes (at 10,000 load balancers, several
-    times the file's size) are never all alive at once."""
+    """The ``resources`` array of format 4, in Terraform's order (clbplan's and foreign ones), one
+    resource block at a time: the state writer turns each into its line and drops it, so the copies
+    of every instance's attributes (at 10,000 load balancers, several times the file's size) are
+    never all alive at once."""
     groups: dict[tuple, list[ResourceState]] = {}
     for addr, rs in state.resources.items():
         groups.setdefault((addr.module, addr.mode, addr.type, addr.name), []).append(rs)

@@ -7,12 +7,15 @@ from __future__ import annotations
 
 import gc
 import json
+import re
 import sys
 import tracemalloc
 from pathlib import Path
 
 from planner.emulator import Emulator
+from planner.emulator import store as store_mod
 from planner.emulator.store import Store
+from tests.emulator.conftest import build_network
 
 GROUPS = 200
 
@@ -73,9 +76,6 @@ def test_a_cloud_larger_than_its_document_cache_answers_and_changes_as_one_that_
     140,000). Past it the oldest are dropped and decoded again when asked for: on the cloud's file and in
     the in-memory copy the planner rehearses on, every answer and every change is the same as with
     all of them kept."""
-    from planner.emulator import store as store_mod
-    from tests.emulator.conftest import build_network
-
     def run(emu: Emulator) -> list[dict]:
         cloud = build_network(emu)
         lbs = [cloud.lb(LoadBalancerName=f"lb{i}") for i in range(12)]
@@ -125,8 +125,6 @@ def test_a_cloud_larger_than_its_document_cache_answers_and_changes_as_one_that_
 def _ids_numbered(answers: list[dict]) -> str:
     """The answers with each generated id replaced by its order of first appearance (two clouds name
     their objects differently)."""
-    import re
-
     seen: dict[str, str] = {}
     text = json.dumps(answers, sort_keys=True)
     return re.sub(r"\b(?:lb|rsp|vsw|vpc|sg|eni|i)-[a-z0-9]{8,}\b",
