@@ -36,7 +36,14 @@ from planner.config.expr import (
 )
 from planner.config.hclparse import SyntaxProblem, parse_expression, parse_text
 from planner.config.loader import Module, display_path
-from planner.config.model import Configuration, Lifecycle, OutputValue, ProviderConfig, ResourceInstance
+from planner.config.model import (
+    NO_NAMES,
+    Configuration,
+    Lifecycle,
+    OutputValue,
+    ProviderConfig,
+    ResourceInstance,
+)
 from planner.config.modules import CALL_META
 from planner.config.types import (
     ANY,
@@ -1112,6 +1119,8 @@ class ModuleEvaluator:
         if len(self.bag.items) > before and self.bag.has_errors and any(
                 d.severity == "error" for d in self.bag.items[before:]):
             return None
+        if not sensitive:
+            sensitive = NO_NAMES
         pos = self._attr_pos.get(id(b))  # one (immutable) position per block, shared by its instances
         if pos is None or pos[0] is not b or pos[1].filename != fn:
             pos = self._attr_pos[id(b)] = (b, SourcePos(fn, b.line, b.col))

@@ -9,6 +9,7 @@ with ``planner.values.UNKNOWN`` where a value is known only after apply. Nested 
 from __future__ import annotations
 
 from collections.abc import Callable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,6 +18,10 @@ from planner.diagnostics import SourcePos
 
 # An attribute path inside a resource: ("servers", 0, "weight"); () is the block itself.
 AttrPath = tuple[str | int, ...]
+
+# The sensitive names of an instance or change that has none, shared: at 10,000 load balancers one
+# empty set per instance and per change was 43 MB of the apply's peak. Nothing adds to them in place.
+NO_NAMES: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -42,7 +47,7 @@ class ResourceInstance:
     lifecycle: Lifecycle = field(default_factory=Lifecycle)
     provider: str = "alicloud"  # "alicloud" or "alicloud.<alias>"
     # top-level attribute names whose value came from a sensitive variable/function
-    sensitive: set[str] = field(default_factory=set)
+    sensitive: AbstractSet[str] = field(default_factory=set)
 
     @property
     def type(self) -> str:

@@ -189,10 +189,13 @@ def remember_secrets(*, config: Configuration | None = None, state: State | None
         for inst in config.resources.values():
             found.extend(inst.attributes.get(n) for n in inst.sensitive)
     if state is not None:
+        by_type: dict[str, frozenset[str]] = {}  # a schema's sensitive names are built on each read
         for rs in state.resources.values():
-            schema = get_schema(rs.type)
-            names = set(rs.sensitive) | (set(schema.sensitive) if schema is not None else set())
-            found.extend(rs.attributes.get(n) for n in names)
+            marked = by_type.get(rs.type)
+            if marked is None:
+                schema = get_schema(rs.type)
+                marked = by_type[rs.type] = frozenset(schema.sensitive) if schema is not None else frozenset()
+            found.extend(rs.attributes.get(n) for n in (marked | rs.sensitive if rs.sensitive else marked))
         found.extend(o.get("value") for o in state.outputs.values() if o.get("sensitive"))
     if plan is not None:
         for ch in plan.changes:

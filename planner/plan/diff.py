@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from planner.addresses import ResourceAddress
-from planner.config.model import Configuration, Lifecycle, ResourceInstance
+from planner.config.model import NO_NAMES, Configuration, Lifecycle, ResourceInstance
 from planner.plan.model import Action, DriftEntry, ResourceChange
 from planner.schema import get_schema
 from planner.state.model import ResourceState, State
@@ -373,6 +373,8 @@ class Differ:
         for name, canonical in aliases:
             if name in sensitive or canonical in sensitive:
                 sensitive |= {name, canonical}
+        if not sensitive:
+            sensitive = NO_NAMES
         if rs is None:
             after = planned_after(instance.attributes, None, schema)
             if schema is not None and getattr(schema, "customize_diff", None) is not None:

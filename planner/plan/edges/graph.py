@@ -9,7 +9,7 @@ import networkx as nx
 
 from planner.addresses import ResourceAddress
 from planner.plan.edges.index import PlanIndex
-from planner.plan.model import Action, Edge, Operation, OpKind, group_node_id
+from planner.plan.model import Action, Edge, Operation, OpKind, References, group_node_id
 from planner.schema.facts import BACKEND_GROUP_TYPES, GROUP_ATTACHMENT, LOAD_BALANCER_TYPES
 
 _KINDS: dict[Action, tuple[OpKind, ...]] = {
@@ -76,13 +76,13 @@ class OpGraph:
         return self.g.successors(node)
 
     # -- adding edges --------------------------------------------------------------------------
-    def add(self, a: Operation | None, b: Operation | None, reason: str) -> None:
+    def add(self, a: Operation | None, b: Operation | None, reason: str | References) -> None:
         """``a`` before ``b`` for ``reason`` (nothing when either is missing or they are one)."""
         if a is None or b is None or a is b:
             return
         self.link(a.id, b.id, reason)
 
-    def link(self, a: str, b: str, reason: str) -> None:
+    def link(self, a: str, b: str, reason: str | References) -> None:
         """An edge between node ids (operations or group nodes); the first reason given wins."""
         key = (a, b)
         if key in self.edges:

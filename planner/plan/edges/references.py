@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from planner.addresses import ResourceAddress
 from planner.plan.edges.graph import OpGraph
 from planner.plan.edges.index import GROUP_MIN_MEMBERS, PlanIndex
-from planner.plan.model import Action, Operation, OpKind
+from planner.plan.model import Action, Operation, OpKind, References
 from planner.schema.facts import LOAD_BALANCER_TYPES
 
 
@@ -51,7 +51,7 @@ def _new_references(ix: PlanIndex, g: OpGraph, shared: _Shared, addr: ResourceAd
     for d in singles:
         for w in writes:
             for dw in g.writes(d):
-                g.add(dw, w, f"{addr} references {d}")
+                g.add(dw, w, References(addr, d))
         # a create-before-destroy dependency: re-point to the new object before the old one is deleted
         if ix.action(d) is Action.CREATE_THEN_DELETE:
             for w in writes:
