@@ -167,6 +167,9 @@ class ModuleEvaluator:
         # attributes; set on the root evaluator by ``evaluate``
         self.data_reader: DataReader | None = None
         self._early_providers: dict[str, ProviderConfig] | None = None
+        # called once with the provider configurations before the walk when they evaluate from variables
+        # alone (the plan starts reading the cloud then); set on the root evaluator by ``evaluate``
+        self.on_providers: Callable[[dict[str, ProviderConfig]], None] | None = None
         self.resolver = resolver or self.default_resolver
         self.module_values: dict[str, Any] = {}  # call name -> its outputs (object, list or map of objects)
         self.child_instances: dict[str, list[tuple[Any, ModuleEvaluator]]] = {}
@@ -1508,6 +1511,18 @@ class ModuleEvaluator:
                                                     str(flags["description"] or ""), pos,
                                                     None if contains_unknown(value) else cty_type(value))
 
+    def providers_from_variables(self) -> dict[str, ProviderConfig] | None:
+        """The provider configurations as they evaluate before the walk, or None when one of them does
+        not evaluate cleanly yet (it reads a local, a resource or a data source): nothing is kept, the
+        walk's own evaluation (``eval_providers``) stays the one the plan uses and reports from."""
+        saved, self.bag = self.bag, DiagnosticBag()
+        saved_cfg, self.config.providers = self.config.providers, {}
+        try:
+            self.eval_providers()
+            return None if self.bag.items else dict(self.config.providers)
+        finally:
+            self.bag, self.config.providers = saved, saved_cfg
+
     def provider_config(self, key: str | None) -> ProviderConfig | None:
         """The root module's provider configuration ``key`` stands for, evaluated ahead of the walk
         (data sources are read during it); problems are reported by ``eval_providers`` later."""
@@ -1565,6 +1580,10 @@ class ModuleEvaluator:
     # -- driver ----------------------------------------------------------------------------------
     def run(self, var_args: Sequence[str], var_files: Sequence[str]) -> Configuration:
         self.eval_variables(var_args, var_files)
+        if self.on_providers is not None:
+            early = self.providers_from_variables()
+            if early is not None:
+                self.on_providers(early)
         order = self.build_order()
         if len(self.protos) == 1:  # no module calls: the plain walk (10,000 load balancers go through here)
             for _sp, node in order:
@@ -1983,12 +2002,16 @@ def _type_text(spec: tuple) -> str:
 
 def evaluate(module: Module, *, var_args: Sequence[str] = (), var_files: Sequence[str] = (),
              env: Mapping[str, str] | None = None, resolver: Resolver | None = None,
-             data_reader: DataReader | None = None) -> Configuration:
+             data_reader: DataReader | None = None,
+             on_providers: Callable[[dict[str, ProviderConfig]], None] | None = None) -> Configuration:
     """Evaluate a loaded module; raises DiagnosticsError with every diagnostic found.
 
     ``data_reader`` reads the alicloud data sources through a provider (the run's cloud); without
-    one, only the catalogue lookups are read, from the built-in catalogue (``clbplan validate``)."""
+    one, only the catalogue lookups are read, from the built-in catalogue (``clbplan validate``).
+    ``on_providers`` hears the provider configurations before the resources are evaluated, when they
+    depend on variables only (see ``ModuleEvaluator.providers_from_variables``)."""
     me = ModuleEvaluator(module, os.environ if env is None else env, resolver)
+    me.on_providers = on_providers
     if data_reader is None and me.get_schema is not None:  # no schema layer: data sources stay unknown
         from planner.providers.alicloud.offline import catalogue_reader
 

@@ -20,15 +20,25 @@ from planner.addresses import ModuleAddress, ResourceAddress
 from planner.apply.executor import Executor
 from planner.config import evaluate
 from planner.config.loader import load_module_partial
-from planner.config.model import Configuration, config_dependencies
+from planner.config.model import Configuration, ProviderConfig, config_dependencies
 from planner.config.types import cty_type
 from planner.diagnostics import Diagnostic, DiagnosticsError
 from planner.engine import process
+from planner.engine.background_refresh import BackgroundRefresh
+from planner.engine.background_refresh import wanted as background_wanted
 from planner.engine.memory import give_back
 from planner.engine.planned_values import ConfigPlannedValues
 from planner.engine.verify import verify_plan
+from planner.logs import log
 from planner.plan.build import plan_from
-from planner.plan.diff import Differ, detect_drift, get_schema, refreshed_state, strip_unknown
+from planner.plan.diff import (
+    Differ,
+    detect_drift,
+    get_schema,
+    refreshed_state,
+    strip_unknown,
+    with_refresh_delta,
+)
 from planner.plan.model import Action, Plan
 from planner.plan.moves import apply_moves, check_instance_moves
 from planner.plan.targeting import check_replace, make_differ, refresh_only_plan, restrict_plan
@@ -86,11 +96,12 @@ def _load(workdir: Path):
 
 
 def _evaluate(module: Any, *, var_args: Sequence[str], var_files: Sequence[str],
-              env: Mapping[str, str] | None, resolver: Callable, data_reader: Callable | None = None) -> Configuration:
+              env: Mapping[str, str] | None, resolver: Callable, data_reader: Callable | None = None,
+              on_providers: Callable | None = None) -> Configuration:
     early = list(getattr(module, "load_diagnostics", []))
     try:
         config = evaluate(module, var_args=var_args, var_files=var_files, env=env, resolver=resolver,
-                          data_reader=data_reader)
+                          data_reader=data_reader, on_providers=on_providers)
     except DiagnosticsError as e:
         raise DiagnosticsError(early + list(e.diagnostics)) from None
     if any(d.severity == "error" for d in early):
@@ -106,15 +117,22 @@ def open_provider(config: Configuration, workdir: Path, clouds: Any) -> tuple[An
     # deferred, as in make_plan: the providers pull in cryptography and the handlers (~90 ms), which
     # validate, fmt, version and every other command that never reaches a cloud must not pay at startup
     from planner.providers.credentials import check_provider_targets
-    from planner.providers.local import with_local
 
     check_provider_targets(config, clouds.env)
-    pc = config.providers.get("alicloud")
+    return open_providers(config.providers, workdir, clouds)
+
+
+def open_providers(providers: Mapping[str, ProviderConfig], workdir: Path, clouds: Any) -> tuple[Any, Any, Any, str]:
+    """``open_provider`` for these provider configurations, without the configuration's checks (a
+    refresh in a child process opens its own clouds this way; the plan checks them itself)."""
+    from planner.providers.local import with_local
+
+    pc = providers.get("alicloud")
     region = clouds.region(pc)
     transport, emulator = clouds.target(pc)
     cloud = clouds.provider(pc)
     # aliases in other regions: same cloud, each resource's calls in its provider's region
-    cloud.key_regions = {key: clouds.region(p) for key, p in config.providers.items()}
+    cloud.key_regions = {key: clouds.region(p) for key, p in providers.items()}
     return with_local(cloud, base=workdir), transport, emulator, region
 
 
@@ -265,22 +283,45 @@ def make_plan(workdir: Path | str, state: State, *, var_args: Sequence[str] = ()
 
     differ = differ_for(state)
     clouds = Clouds(workdir, env)
+    background: BackgroundRefresh | None = None
+
+    def refresh_meanwhile(providers: dict[str, ProviderConfig]) -> None:
+        """The provider configurations are known: read the cloud in a child while evaluation goes on."""
+        nonlocal background
+        background = BackgroundRefresh.start(state, providers, workdir, env,
+                                             functools.partial(_refresh_cloud, providers, workdir))
+
     try:
         reader = clouds.data_reader()
+        early = refresh_meanwhile if refresh and state.resources and background_wanted(clouds.env) else None
         config = _evaluate(module, var_args=var_args, var_files=var_files, env=env, resolver=differ.resolve,
-                           data_reader=reader)
+                           data_reader=reader, on_providers=early)
         gc.freeze()  # the configuration and the planned values live to the end (see _heap_frozen)
         check_instance_moves(module, config)
         check_orphan_providers(state, config, module)
-        state = adopt_config_providers(state, config)
+        adopted = adopt_config_providers(state, config)
+        if background is not None and (adopted is not state or background.providers != config.providers):
+            log.info("refresh: the child's read is not used: the provider configurations changed during evaluation")
+            background.cancel()  # read through other provider configurations than the plan's: not its answer
+            background = None
+        state = adopted
         remember_secrets(config=config, state=state)
         provider, transport, emulator, region = open_provider(config, workdir, clouds)
         refreshed, drift = state, []
         if refresh and state.resources:
-            values = provider.refresh(list(state.resources.values()))
-            drift = detect_drift(state, values)
-            refreshed = refreshed_state(state, values, take=True)
-            del values  # handed over: its dicts are the refreshed state's attributes now
+            answer = background.answer() if background is not None else None
+            background = None
+            if answer is not None:
+                log.info("refresh: read in a child process while evaluating: %d calls in %.3fs, %d drifted",
+                         sum(sum(c.values()) for c in answer.calls.values()), answer.seconds, len(answer.drift))
+                clouds.add_calls(answer.calls)
+                drift = answer.drift
+                refreshed = with_refresh_delta(state, answer.delta)
+            else:
+                values = provider.refresh(list(state.resources.values()))
+                drift = detect_drift(state, values)
+                refreshed = refreshed_state(state, values, take=True)
+                del values  # handed over: its dicts are the refreshed state's attributes now
             if drift:
                 differ = differ_for(refreshed)
                 config = _evaluate(module, var_args=var_args, var_files=var_files, env=env, resolver=differ.resolve,
@@ -302,6 +343,14 @@ def make_plan(workdir: Path | str, state: State, *, var_args: Sequence[str] = ()
     except BaseException:
         clouds.close()  # the Planned that would own them was never made
         raise
+    finally:
+        if background is not None:
+            background.cancel()
+
+
+def _refresh_cloud(providers: dict[str, ProviderConfig], workdir: Path, clouds: Any) -> Any:
+    """The provider a refresh in a child process reads through (see ``BackgroundRefresh``)."""
+    return open_providers(providers, workdir, clouds)[0]
 
 
 def final_outputs(planned: Planned, state: State, *, var_args: Sequence[str] = (),

@@ -557,3 +557,45 @@ def refreshed_state(prior: State, refreshed: Mapping[ResourceAddress, dict | Non
         else:
             st.resources[addr] = rs
     return st
+
+
+# What a refresh changed, as a refresh made in another process sends it back: the prior objects the cloud
+# still matches are not sent at all (at 10,000 load balancers, nearly all of them).
+RefreshDelta = tuple[dict[ResourceAddress, tuple[str, dict[str, Any]]], list[ResourceAddress]]
+
+
+def refresh_delta(prior: State, refreshed: Mapping[ResourceAddress, dict | None]) -> RefreshDelta:
+    """(address -> (id, attributes) for each object the cloud reports differently, addresses gone from
+    the cloud): with ``prior``, all ``refreshed_state`` needs (see ``with_refresh_delta``)."""
+    changed: dict[ResourceAddress, tuple[str, dict[str, Any]]] = {}
+    gone: list[ResourceAddress] = []
+    for addr, rs in prior.resources.items():
+        if addr not in refreshed:
+            continue
+        now = refreshed[addr]
+        if now is None:
+            gone.append(addr)
+            continue
+        rid = str(now.get("id") or rs.id)
+        attrs = {k: v for k, v in now.items() if k != "id"}
+        if rid != rs.id or attrs != rs.attributes or not _same_types(attrs, rs.attributes):
+            changed[addr] = (rid, attrs)
+    return changed, gone
+
+
+def with_refresh_delta(prior: State, delta: RefreshDelta) -> State:
+    """``refreshed_state(prior, values)`` rebuilt from ``refresh_delta(prior, values)``: the same
+    objects where the cloud matched the state, new ones where it did not, the gone ones dropped. The
+    provider, dependencies and sensitive marks come from ``prior`` as it is now, as in ``refreshed_state``."""
+    changed, gone = delta
+    dropped = set(gone)
+    st = State(lineage=prior.lineage, serial=prior.serial, version=prior.version,
+               outputs=dict(prior.outputs), foreign=list(prior.foreign),
+               terraform_version=prior.terraform_version)
+    for addr, rs in prior.resources.items():
+        if addr in dropped:
+            continue
+        got = changed.get(addr)
+        st.resources[addr] = rs if got is None else ResourceState(
+            addr, got[0], got[1], rs.provider, list(rs.dependencies), set(rs.sensitive))
+    return st

@@ -10,6 +10,7 @@ its second value then is a shadow source with ``copy()`` (None for a real cloud)
 from __future__ import annotations
 
 import os
+from collections import Counter
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -96,6 +97,22 @@ class Clouds:
             transport, _ = self.target(pc)
             p = self._providers[key] = AlicloudProvider(transport, self.region(pc))
         return p
+
+    def embedded(self, pc: ProviderConfig | None) -> bool:
+        """Whether this provider configuration reaches the embedded emulator (not a served or real cloud)."""
+        return self._key(pc)[0] == "embedded"
+
+    def calls(self) -> dict[tuple, Counter]:
+        """The API calls made so far through each opened cloud, per action."""
+        return {key: Counter(getattr(t, "calls", {})) for key, (t, _e) in self._opened.items()}
+
+    def add_calls(self, counts: Mapping[tuple, Counter]) -> None:
+        """Count calls another process made (a refresh in a child) as if made here, on the same cloud."""
+        for key, counter in counts.items():
+            got = self._opened.get(key)
+            calls = getattr(got[0], "calls", None) if got is not None else None
+            if calls is not None:
+                calls.update(counter)
 
     def close(self) -> None:
         """Release what the run opened: the emulator's SQLite file and the HTTP connections kept alive.

@@ -1,0 +1,148 @@
+"""Read the cloud in a second process while this one evaluates the configuration.
+
+Evaluation and refresh each need the state, refresh needs the provider configurations too, and neither
+needs the other's result. Against the embedded emulator every read is CPU in this process, which
+threads cannot overlap under the GIL: at 10,000 load balancers a no-change plan evaluated for 16 s and
+then refreshed for 13 s with the machine's second core idle. So, as soon as the provider
+configurations are known (they usually depend on variables only), the plan forks: the child opens its
+own connection to the cloud, refreshes, works out the drift and what differs from the state, sends that
+back (a few bytes when nothing drifted) and exits; the parent evaluates meanwhile.
+
+The answer is used only when it is the answer the parent's own refresh would give: the provider
+configurations the evaluation ends with are the ones the child used, and no resource changed its
+provider. Otherwise, and whenever the child fails, the parent refreshes itself as before. Only a
+one-shot command (``planner.engine.process``) against the embedded emulator does this; a served or
+real cloud already overlaps its reads on threads, and a long-lived process (tests, a library caller)
+does not fork.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import resource
+import signal
+import time
+from collections import Counter
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from planner.config.model import ProviderConfig
+from planner.engine import process
+from planner.plan.diff import RefreshDelta, detect_drift, refresh_delta
+from planner.plan.model import DriftEntry
+from planner.state.model import State
+
+ENV_SWITCH = "CLBPLAN_BACKGROUND_REFRESH"  # "0" refreshes in the planning process, as before
+
+
+@dataclass
+class RefreshAnswer:
+    """What the child found: the drift, the delta to build the refreshed state, the calls it made."""
+
+    drift: list[DriftEntry]
+    delta: RefreshDelta
+    calls: dict[tuple, Counter] = field(default_factory=dict)  # Clouds key -> calls per action
+    seconds: float = 0.0  # the child's refresh, wall time
+    peak_rss_kib: int = 0  # the child's ru_maxrss (pages it shares with the parent count too)
+
+
+def wanted(env: Mapping[str, str]) -> bool:
+    """Whether this process may refresh in a child: a one-shot command on a system with fork."""
+    return (hasattr(os, "fork") and process.is_one_shot()
+            and env.get(ENV_SWITCH, os.environ.get(ENV_SWITCH, "1")).strip() not in ("0", "false", "no", "off"))
+
+
+class BackgroundRefresh:
+    """One refresh running in a forked child; ``answer()`` waits for it, ``cancel()`` stops it."""
+
+    def __init__(self, pid: int, fd: int, providers: dict[str, ProviderConfig]):
+        self.pid, self._fd, self.providers = pid, fd, providers
+        self.child_rusage: Any = None
+
+    @classmethod
+    def start(cls, state: State, providers: dict[str, ProviderConfig], workdir: Path,
+              env: Mapping[str, str] | None, open_cloud: Callable[[Any], Any]) -> BackgroundRefresh | None:
+        """Fork a child that refreshes every resource of ``state`` through ``open_cloud(clouds)`` (the
+        provider for ``providers``, opened in the child's own ``Clouds``). None when it cannot start."""
+        from planner.providers.target import Clouds
+
+        clouds = Clouds(workdir, env)
+        if not all(clouds.embedded(pc) for pc in providers.values()):
+            return None  # a served or real cloud: its reads overlap on threads already
+        r, w = os.pipe()
+        try:
+            pid = os.fork()
+        except OSError:
+            os.close(r)
+            os.close(w)
+            return None
+        if pid == 0:  # the child: never returns
+            os.close(r)
+            _child(w, state, clouds, open_cloud)
+        os.close(w)
+        return cls(pid, r, providers)
+
+    def answer(self) -> RefreshAnswer | None:
+        """The child's answer, once it has finished; None when it failed (the caller refreshes itself)."""
+        chunks = []
+        try:
+            while True:
+                chunk = os.read(self._fd, 1 << 20)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+        finally:
+            os.close(self._fd)
+            self._reap()
+        try:
+            got = pickle.loads(b"".join(chunks))
+        except Exception:  # noqa: BLE001 - a child that died half-way: refresh here instead
+            return None
+        return got if isinstance(got, RefreshAnswer) else None
+
+    def cancel(self) -> None:
+        """Stop the child (the plan failed, or will not use its answer)."""
+        try:
+            os.kill(self.pid, signal.SIGKILL)
+        except OSError:
+            pass
+        try:
+            os.close(self._fd)
+        except OSError:
+            pass
+        self._reap()
+
+    def _reap(self) -> None:
+        if self.child_rusage is None:
+            try:
+                _pid, _status, self.child_rusage = os.wait4(self.pid, 0)
+            except ChildProcessError:
+                self.child_rusage = False
+
+
+def _child(fd: int, state: State, clouds: Any, open_cloud: Callable[[Any], Any]) -> None:
+    """Refresh, send the answer (or nothing, when anything failed: the parent then refreshes itself)
+    and leave at once: no teardown, no atexit handler, nothing written anywhere but the pipe."""
+    code = 1
+    try:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it stops us
+        started = time.monotonic()
+        provider = open_cloud(clouds)
+        if getattr(getattr(clouds.emulator, "faults", None), "enabled", False):
+            return  # injected faults (tests) fire in a sequence the parent's cloud plays: it reads itself
+        values = provider.refresh(list(state.resources.values()))
+        answer = RefreshAnswer(detect_drift(state, values), refresh_delta(state, values),
+                               clouds.calls(),
+                               time.monotonic() - started,
+                               resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+        data = memoryview(pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL))
+        while data:
+            data = data[os.write(fd, data):]
+        code = 0
+    except BaseException:  # noqa: BLE001 - the parent sees no answer and refreshes itself
+        pass
+    finally:
+        os._exit(code)
