@@ -104,7 +104,10 @@ class BackgroundRefresh:
         return got if isinstance(got, RefreshAnswer) else None
 
     def cancel(self) -> None:
-        """Stop the child (the plan failed, or will not use its answer)."""
+        """Stop the child (the plan failed, or will not use its answer); nothing once it is reaped (its
+        pid may be another process's by then)."""
+        if self.child_rusage is not None:
+            return
         try:
             os.kill(self.pid, signal.SIGKILL)
         except OSError:

@@ -309,19 +309,8 @@ def make_plan(workdir: Path | str, state: State, *, var_args: Sequence[str] = ()
         provider, transport, emulator, region = open_provider(config, workdir, clouds)
         refreshed, drift = state, []
         if refresh and state.resources:
-            answer = background.answer() if background is not None else None
+            refreshed, drift = _refreshed(state, provider, clouds, background)
             background = None
-            if answer is not None:
-                log.info("refresh: read in a child process while evaluating: %d calls in %.3fs, %d drifted",
-                         sum(sum(c.values()) for c in answer.calls.values()), answer.seconds, len(answer.drift))
-                clouds.add_calls(answer.calls)
-                drift = answer.drift
-                refreshed = with_refresh_delta(state, answer.delta)
-            else:
-                values = provider.refresh(list(state.resources.values()))
-                drift = detect_drift(state, values)
-                refreshed = refreshed_state(state, values, take=True)
-                del values  # handed over: its dicts are the refreshed state's attributes now
             if drift:
                 differ = differ_for(refreshed)
                 config = _evaluate(module, var_args=var_args, var_files=var_files, env=env, resolver=differ.resolve,
@@ -346,6 +335,22 @@ def make_plan(workdir: Path | str, state: State, *, var_args: Sequence[str] = ()
     finally:
         if background is not None:
             background.cancel()
+
+
+def _refreshed(state: State, provider: Any, clouds: Any, background: BackgroundRefresh | None
+               ) -> tuple[State, list]:
+    """(refreshed state, drift): the child's answer when it has one, else read here."""
+    answer = background.answer() if background is not None else None
+    if answer is not None:
+        log.info("refresh: read in a child process while evaluating: %d calls in %.3fs, %d drifted",
+                 sum(sum(c.values()) for c in answer.calls.values()), answer.seconds, len(answer.drift))
+        clouds.add_calls(answer.calls)
+        return with_refresh_delta(state, answer.delta), answer.drift
+    values = provider.refresh(list(state.resources.values()))
+    drift = detect_drift(state, values)
+    refreshed = refreshed_state(state, values, take=True)
+    del values  # handed over: its dicts are the refreshed state's attributes now
+    return refreshed, drift
 
 
 def _refresh_cloud(providers: dict[str, ProviderConfig], workdir: Path, clouds: Any) -> Any:

@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from planner.diagnostics import Diagnostic, DiagnosticsError, SourcePos
+from planner.state import read_cache
 from planner.state.model import STATE_VERSION, State
 
 if TYPE_CHECKING:
@@ -401,6 +402,16 @@ class LocalBackend:
             raise StateError(f"cannot read the state file {path}: {e.strerror}",
                              hint="check the file's permissions (clbplan writes it with mode 0600 "
                                   "for the user that runs it)")
+        # the decode of these very bytes, cached by an earlier run (see planner.state.read_cache)
+        digest = hashlib.sha256(raw).hexdigest() if path == self.path and len(raw) >= read_cache.MIN_BYTES else None
+        if digest is not None:
+            with _gc_off():  # millions of new objects, none of them garbage (see below)
+                cached = read_cache.load(path, digest)
+            if cached is not None:
+                from planner.state.tfstate import report_foreign
+
+                report_foreign(cached, str(path))
+                return cached
         restore = (f"restore the previous state with: cp {self.backup_path} {path}"
                    if path != self.backup_path and self.backup_path.exists()
                    else "restore it from a copy, or move it away to start with an empty state "
@@ -431,7 +442,10 @@ class LocalBackend:
                        else "its values are nested too deeply to read")
                 raise StateError(f"the state file {path} is corrupt: {why}", hint=restore) from None
             del text  # parsed: not kept while the state is built from the document
-            return self._decode(doc, path, restore)
+            state = self._decode(doc, path, restore)
+            if digest is not None:
+                read_cache.save_off_path(path, digest, state)
+            return state
         finally:
             if was:
                 gc.enable()
@@ -821,6 +835,17 @@ def _fsync_dir(directory: Path) -> None:
         pass  # some filesystems refuse fsync on directories; the rename is still atomic
     finally:
         os.close(fd)
+
+
+@contextlib.contextmanager
+def _gc_off() -> Iterator[None]:
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 def _atomic_write_bytes(target: Path, data: bytes | Iterable[bytes]) -> None:
