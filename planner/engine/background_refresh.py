@@ -74,14 +74,16 @@ class BackgroundRefresh:
             return None  # a served or real cloud: its reads overlap on threads already
         r, w = os.pipe()
         try:
-            pid = os.fork()
+            pid = process.fork(keep=(w,))
         except OSError:
             os.close(r)
             os.close(w)
             return None
-        if pid == 0:  # the child: never returns
-            os.close(r)
-            _child(w, state, clouds, open_cloud)
+        if pid == 0:  # the child (its copy of ``r`` is closed already): never returns
+            try:
+                _child(w, state, clouds, open_cloud)
+            finally:
+                os._exit(1)
         os.close(w)
         return cls(pid, r, providers)
 

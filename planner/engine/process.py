@@ -11,6 +11,8 @@ its output flushed (``planner.cli.main._exit_now``), so the heap is handed back 
 from __future__ import annotations
 
 import gc
+import os
+from collections.abc import Collection
 from typing import Any
 
 # With the default thresholds (700, 10, 10) Python re-scans the long-lived heap over and over (about
@@ -40,3 +42,42 @@ def keep(obj: Any) -> Any:
     if _kept is not None:
         _kept.append(obj)
     return obj
+
+
+def fork(keep: Collection[int] = ()) -> int:
+    """``os.fork()``; in the child, every descriptor it inherited is closed except stdin, stdout,
+    stderr, ``keep`` and the log's files. A lock held through a descriptor (the state's ``flock``, a
+    PostgreSQL session's socket) must end when the parent ends: a child still reading the cloud
+    after the parent was killed would otherwise hold the state locked against the recovery run."""
+    pid = os.fork()
+    if pid == 0:
+        try:
+            kept = sorted({0, 1, 2, *keep, *_log_descriptors()})
+            start = 0
+            for fd in kept:
+                if fd > start:
+                    os.closerange(start, fd)
+                start = fd + 1
+            os.closerange(start, _max_descriptor())
+        except BaseException:  # noqa: BLE001 - the child must never run on as a copy of its parent
+            os._exit(1)
+    return pid
+
+
+def _log_descriptors() -> set[int]:
+    from planner.logs import log
+
+    out = set()
+    for handler in log.handlers:
+        try:
+            out.add(handler.stream.fileno())  # type: ignore[attr-defined]
+        except (AttributeError, OSError, ValueError):
+            pass
+    return out
+
+
+def _max_descriptor() -> int:
+    try:
+        return int(os.sysconf("SC_OPEN_MAX"))
+    except (AttributeError, OSError, ValueError):
+        return 65536

@@ -15,6 +15,7 @@ the plan's path; a long-lived process writes it in place.
 
 from __future__ import annotations
 
+import hashlib
 import marshal
 import os
 from pathlib import Path
@@ -31,10 +32,29 @@ def cache_path(state_path: Path) -> Path:
     return state_path.parent / ".clbplan" / "state-cache" / f"{state_path.name}.bin"
 
 
-def _name(digest: str) -> str:
-    from planner import __version__
+_DECODER: list[str] = []
 
-    return f"state-cache {FORMAT} {__version__} {digest}"
+
+def _decoder_digest() -> str:
+    """What a decode depends on besides the file: the code of the state and schema layers (a checkout
+    changed without a new version number must not read an entry its old code made)."""
+    if not _DECODER:
+        import planner
+
+        root = Path(planner.__file__).parent
+        h = hashlib.sha256(planner.__version__.encode())
+        for path in sorted([root / "addresses.py", root / "values.py", *(root / "state").glob("*.py"),
+                            *(root / "schema").glob("*.py")]):
+            try:
+                h.update(path.name.encode() + b"\0" + path.read_bytes())
+            except OSError:
+                h.update(path.name.encode() + b"\0?")
+        _DECODER.append(h.hexdigest())
+    return _DECODER[0]
+
+
+def _name(digest: str) -> str:
+    return f"state-cache {FORMAT} {_decoder_digest()} {digest}"
 
 
 def load(state_path: Path, digest: str) -> State | None:
@@ -88,7 +108,7 @@ def save_off_path(state_path: Path, digest: str, state: State) -> None:
         save(state_path, digest, state)
         return
     try:
-        pid = os.fork()
+        pid = process.fork()
     except OSError:
         return
     if pid == 0:

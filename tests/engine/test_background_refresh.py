@@ -128,3 +128,34 @@ def test_the_delta_rebuilds_the_refreshed_state() -> None:
     assert rebuilt.resources[a] is prior.resources[a] and rebuilt.resources[f] is prior.resources[f]
     assert type(rebuilt.resources[c].attributes["flag"]) is int
     assert rebuilt.resources[d].id == "lb-d2" and rebuilt.resources[d].sensitive == {"secret"}
+
+
+def test_a_forked_child_does_not_keep_the_state_locked_after_its_parent(tmp_path: Path) -> None:
+    """The children a plan forks (the refresh, the state-cache writer) close what they inherited: when
+    the parent is killed while a child still runs, the next run can take the state lock at once."""
+    import fcntl
+    import os
+    import signal as signals
+
+    from planner.engine import process
+    from planner.state.backend import LocalBackend
+
+    backend = LocalBackend(tmp_path / "clbplan.tfstate")
+    fd = os.open(tmp_path / "clbplan.tfstate.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    fcntl.flock(fd, fcntl.LOCK_EX)  # the parent's lock, as backend.lock() holds it
+    ready_r, ready_w = os.pipe()
+    pid = process.fork(keep=(ready_w,))
+    if pid == 0:
+        os.write(ready_w, b"!")  # past the fork: what it inherited is closed by now
+        signals.pause()  # a child still busy when its parent dies
+        os._exit(0)
+    try:
+        os.close(ready_w)
+        assert os.read(ready_r, 1) == b"!"
+        os.close(fd)  # the parent dies: its descriptor goes, without an unlock
+        with backend.lock("plan"):
+            pass
+    finally:
+        os.kill(pid, signals.SIGKILL)
+        os.waitpid(pid, 0)
+        os.close(ready_r)
