@@ -24,7 +24,8 @@ def children_with_their_listener(ix: PlanIndex, g: OpGraph) -> None:
         if ix.old_exists(addr):
             old_listeners[(ix.old_lb(addr), ix.before(addr).get("frontend_port"))] = addr
     for addr in ix.sorted_changes():
-        if addr.type not in (RULE, DOMAIN_EXTENSION, LISTENER):
+        # an edge joins two operations: an object with none (nearly all of a 1% plan) has no edge to add
+        if addr.type not in (RULE, DOMAIN_EXTENSION, LISTENER) or addr not in g.ops:
             continue
         if ix.new_exists(addr):
             key = _parent_key(ix, addr, "new")
