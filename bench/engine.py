@@ -330,7 +330,7 @@ def _count_child_refresh(counting: Counting, times: dict[str, float]) -> dict:
 def run_phase(workdir: Path, phase: str, n: int, profile: Path | None) -> dict:
     """Run one phase the way ``clbplan plan``/``apply`` does and measure it."""
     import planner.engine.pipeline as pipeline
-    from planner.engine.process import keep as process_keep
+    from planner.process import keep as process_keep
     from planner.providers.alicloud import AlicloudProvider
     from planner.state.backend import LocalBackend
 
@@ -527,7 +527,7 @@ def main() -> None:
         # as the clbplan command runs (planner.cli.main): the collector's thresholds sized for a large
         # heap, the run kept to the end and no interpreter teardown; without this the benchmark paid
         # default-threshold collections the command never pays
-        from planner.engine import process
+        from planner import process
 
         process.one_shot()
         print(json.dumps(run_phase(args.workdir, args.phase, args.n, args.profile_out)), flush=True)

@@ -15,11 +15,10 @@ import time
 
 import click
 
-from planner import __version__, logs, redact
+from planner import __version__, logs, process, redact
 from planner.cli import global_flags, json_ui
 from planner.cli.exit_codes import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK
 from planner.diagnostics import DiagnosticsError
-from planner.engine import process
 
 # name -> (module, attribute) of every subcommand; each module owns its command(s). A module is
 # imported when its command runs (or when help lists it), not at startup: the run commands pull in

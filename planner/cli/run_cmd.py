@@ -14,6 +14,7 @@ from pathlib import Path
 
 import click
 
+from planner import process
 from planner.addresses import ResourceAddress
 from planner.cli import json_ui, live_status
 from planner.cli.common import (
@@ -45,7 +46,6 @@ from planner.cli.review import (
 from planner.cli.warnings_out import echo_warnings
 from planner.config.types import cty_type
 from planner.diagnostics import Diagnostic, DiagnosticsError, collapse_instances
-from planner.engine import process
 from planner.engine.options import PlanOptions
 from planner.engine.pipeline import Planned, _evaluate, _load, open_provider, remember_secrets
 from planner.engine.run import RunOutcome, RunRecoveryError, RunRequest, RunStatus, run

@@ -16,9 +16,7 @@ import json
 import multiprocessing
 import os
 import stat
-from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,6 +26,7 @@ from planner.config import ir, limits, parse_cache
 from planner.config.hclparse import SyntaxProblem, parse_expression, parse_text
 from planner.config.terraform_block import check_module as check_terraform_settings
 from planner.diagnostics import Diagnostic, DiagnosticBag, DiagnosticsError, SourcePos
+from planner.process import gc_paused
 
 IR_VERSION = "5"
 CACHE_KEY_PREFIX = f"hcl2-{getattr(hcl2, '__version__', 'x')}-ir{IR_VERSION}"
@@ -225,18 +224,6 @@ def _read_config_texts(root: Path, directory: str | Path, names: list[str], bag:
     return texts
 
 
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """No cyclic GC while building many small IR nodes (it would run often and find nothing)."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
-
-
 def _parse_bodies(cache_dir: Path, texts: list[_ConfigText], use_cache: bool
                   ) -> dict[str, ir.Body | SyntaxProblem]:
     """Each file's body (or its syntax problem) by display name: from the parse cache when trusted,
@@ -244,7 +231,7 @@ def _parse_bodies(cache_dir: Path, texts: list[_ConfigText], use_cache: bool
     bodies: dict[str, ir.Body | SyntaxProblem] = {}
     todo: list[_ConfigText] = []
     key = parse_cache.user_key() if use_cache else None
-    with _gc_paused():
+    with gc_paused():
         for disp, text, sha, is_json in texts:
             cached = _read_cache(_cache_path(cache_dir, sha), sha, key) if key is not None else None
             if cached is not None:
@@ -277,7 +264,7 @@ def _parse_in_workers(todo: list[_ConfigText], workers: int, bodies: dict[str, i
     ctx = multiprocessing.get_context("fork") if hasattr(os, "fork") else None
     with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
         results = list(pool.map(_parse_worker, [(t[1], t[3]) for t in todo]))
-    with _gc_paused():
+    with gc_paused():
         for t, blob in zip(todo, results, strict=True):
             try:
                 bodies[t[0]] = parse_cache.decode(blob)
@@ -291,7 +278,7 @@ def _parse_in_workers(todo: list[_ConfigText], workers: int, bodies: dict[str, i
 def _parse_here(todo: list[_ConfigText], bodies: dict[str, ir.Body | SyntaxProblem], cache_dir: Path,
                 key: bytes | None) -> None:
     """Parse ``todo`` in this process, caching each result that is shallow enough to encode."""
-    with _gc_paused():
+    with gc_paused():
         for disp, text, sha, is_json in todo:
             result = _parse_one(text, is_json)
             bodies[disp] = result

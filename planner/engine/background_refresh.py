@@ -11,7 +11,7 @@ back (a few bytes when nothing drifted) and exits; the parent evaluates meanwhil
 The answer is used only when it is the answer the parent's own refresh would give: the provider
 configurations the evaluation ends with are the ones the child used, and no resource changed its
 provider. Otherwise, and whenever the child fails, the parent refreshes itself as before. Only a
-one-shot command (``planner.engine.process``) against the embedded emulator does this; a served or
+one-shot command (``planner.process``) against the embedded emulator does this; a served or
 real cloud already overlaps its reads on threads, and a long-lived process (tests, a library caller)
 does not fork.
 """
@@ -29,8 +29,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from planner import process
 from planner.config.model import ProviderConfig
-from planner.engine import process
 from planner.plan.diff import RefreshDelta, detect_drift, refresh_delta
 from planner.plan.model import DriftEntry
 from planner.state.model import State

@@ -15,7 +15,7 @@ from dataclasses import replace as _replace  # make_plan has a -replace paramete
 from pathlib import Path
 from typing import Any
 
-from planner import redact
+from planner import process, redact
 from planner.addresses import ModuleAddress, ResourceAddress
 from planner.apply.executor import Executor
 from planner.config import evaluate
@@ -23,7 +23,6 @@ from planner.config.loader import load_module_partial
 from planner.config.model import Configuration, ProviderConfig, config_dependencies
 from planner.config.types import cty_type
 from planner.diagnostics import Diagnostic, DiagnosticsError
-from planner.engine import process
 from planner.engine.background_refresh import BackgroundRefresh
 from planner.engine.background_refresh import wanted as background_wanted
 from planner.engine.memory import give_back

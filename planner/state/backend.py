@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from planner.diagnostics import Diagnostic, DiagnosticsError, SourcePos
+from planner.process import gc_paused
 from planner.state import read_cache
 from planner.state.model import STATE_VERSION, State
 
@@ -405,7 +406,7 @@ class LocalBackend:
         # the decode of these very bytes, cached by an earlier run (see planner.state.read_cache)
         digest = hashlib.sha256(raw).hexdigest() if path == self.path and len(raw) >= read_cache.MIN_BYTES else None
         if digest is not None:
-            with _gc_off():  # millions of new objects, none of them garbage (see below)
+            with gc_paused():
                 cached = read_cache.load(path, digest)
             if cached is not None:
                 from planner.state.tfstate import report_foreign
@@ -835,17 +836,6 @@ def _fsync_dir(directory: Path) -> None:
         pass  # some filesystems refuse fsync on directories; the rename is still atomic
     finally:
         os.close(fd)
-
-
-@contextlib.contextmanager
-def _gc_off() -> Iterator[None]:
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
 
 
 def _atomic_write_bytes(target: Path, data: bytes | Iterable[bytes]) -> None:

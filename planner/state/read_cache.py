@@ -102,7 +102,7 @@ def save(state_path: Path, digest: str, state: State) -> None:
 def save_off_path(state_path: Path, digest: str, state: State) -> None:
     """``save``, in a forked child when this is a one-shot command (its parent goes on planning and never
     waits for it); in place otherwise, or where there is no fork."""
-    from planner.engine import process
+    from planner import process
 
     if not (hasattr(os, "fork") and process.is_one_shot()):
         save(state_path, digest, state)

@@ -13,8 +13,8 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
+from planner import process
 from planner.cli.main import cli
-from planner.engine import process
 from planner.engine.run import RunOutcome
 
 REPO = Path(__file__).resolve().parents[2]

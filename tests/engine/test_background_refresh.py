@@ -137,7 +137,7 @@ def test_a_forked_child_does_not_keep_the_state_locked_after_its_parent(tmp_path
     import os
     import signal as signals
 
-    from planner.engine import process
+    from planner import process
     from planner.state.backend import LocalBackend
 
     backend = LocalBackend(tmp_path / "clbplan.tfstate")

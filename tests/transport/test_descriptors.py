@@ -20,6 +20,7 @@ import pytest
 from click.testing import CliRunner
 
 from planner.cli.main import cli
+from planner.process import gc_paused
 from tests.support.examples import copy_example
 from tests.transport.conftest import Cloud, point_at
 
@@ -40,14 +41,9 @@ def _sockets() -> int:
 
 @pytest.fixture
 def no_collector() -> Iterator[None]:
-    was = gc.isenabled()
     gc.collect()
-    gc.disable()
-    try:
+    with gc_paused():
         yield
-    finally:
-        if was:
-            gc.enable()
 
 
 pytestmark = pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="needs /proc/self/fd (Linux)")

@@ -1,4 +1,5 @@
-"""How a one-shot process (the ``clbplan`` command, ``bench/engine.py``'s phases) holds a large plan.
+"""How a one-shot process (the ``clbplan`` command, ``bench/engine.py``'s phases) holds a large plan,
+and the forks it makes.
 
 A 10,000-LB plan builds millions of objects that all live until the process ends. Two costs follow
 that are not work: the cyclic garbage collector re-scanning them (thresholds sized for that heap,
@@ -12,7 +13,8 @@ from __future__ import annotations
 
 import gc
 import os
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 # With the default thresholds (700, 10, 10) Python re-scans the long-lived heap over and over (about
@@ -42,6 +44,19 @@ def keep(obj: Any) -> Any:
     if _kept is not None:
         _kept.append(obj)
     return obj
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """No cyclic collection while millions of long-lived objects are built (a parse, a state read):
+    it would run again and again and find nothing to free."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 def fork(keep: Collection[int] = ()) -> int:
