@@ -28,8 +28,14 @@ FORMAT = 1
 MIN_BYTES = 1 << 20  # below a megabyte decoding is already fast: no cache file beside every small state
 
 
-def cache_path(state_path: Path) -> Path:
-    return state_path.parent / ".clbplan" / "state-cache" / f"{state_path.name}.bin"
+def cache_dir(state_path: Path) -> Path:
+    return state_path.parent / ".clbplan" / "state-cache"
+
+
+def cache_path(state_path: Path, digest: str) -> Path:
+    """The entry for the state file's bytes with SHA-256 ``digest``: named by it, so an entry made from
+    other bytes is not even opened (at 10,000 LBs an entry is 41 MB)."""
+    return cache_dir(state_path) / f"{state_path.name}.{digest[:32]}.bin"
 
 
 _DECODER: list[str] = []
@@ -65,7 +71,7 @@ def load(state_path: Path, digest: str) -> State | None:
     if key is None:
         return None
     try:
-        blob = cache_path(state_path).read_bytes()
+        blob = cache_path(state_path, digest).read_bytes()
     except OSError:
         return None
     try:
@@ -82,7 +88,7 @@ def save(state_path: Path, digest: str, state: State) -> None:
     key = parse_cache.user_key()
     if key is None:
         return
-    target = cache_path(state_path)
+    target = cache_path(state_path, digest)
     tmp = target.with_name(f".tmp-{os.getpid()}-{target.name}")
     try:
         blob = parse_cache.seal(key, _name(digest), marshal.dumps(_plain(state), 4))
@@ -92,11 +98,21 @@ def save(state_path: Path, digest: str, state: State) -> None:
         with os.fdopen(fd, "wb") as f:
             f.write(blob)
         os.replace(tmp, target)
+        _drop_others(state_path, target)
     except (OSError, ValueError):  # ValueError: a value marshal cannot write (never in a decoded state)
         try:
             tmp.unlink(missing_ok=True)
         except OSError:
             pass
+
+
+def _drop_others(state_path: Path, kept: Path) -> None:
+    """One entry per state file: the entries of its earlier contents go."""
+    prefix = f"{state_path.name}."
+    for entry in kept.parent.iterdir():
+        if entry != kept and entry.name.startswith(prefix) and entry.name.endswith(".bin") \
+                and len(entry.name) == len(kept.name):
+            entry.unlink(missing_ok=True)
 
 
 def save_off_path(state_path: Path, digest: str, state: State) -> None:

@@ -55,7 +55,7 @@ def test_a_large_state_read_again_is_the_same_state_from_the_cache(state_path: P
     LocalBackend(state_path).write(_large_state())
     assert state_path.stat().st_size >= read_cache.MIN_BYTES
     decoded = LocalBackend(state_path).read()
-    entry = read_cache.cache_path(state_path)
+    entry = read_cache.cache_path(state_path, hashlib.sha256(state_path.read_bytes()).hexdigest())
     assert entry.exists()
     assert stat.S_IMODE(entry.stat().st_mode) == 0o600
     assert stat.S_IMODE(entry.parent.stat().st_mode) == 0o700
@@ -73,10 +73,10 @@ def test_an_entry_sealed_with_the_users_key_for_these_bytes_is_what_is_read(stat
     taken as the file's decode (which is why only decodes of those bytes are ever written)."""
     LocalBackend(state_path).write(_large_state())
     LocalBackend(state_path).read()
-    entry = read_cache.cache_path(state_path)
     key = parse_cache.user_key()
     assert key is not None
     digest = hashlib.sha256(state_path.read_bytes()).hexdigest()
+    entry = read_cache.cache_path(state_path, digest)
     plain = list(marshal.loads(parse_cache.unseal(key, read_cache._name(digest), entry.read_bytes())))
     plain[1] = "lineage-from-the-cache"
     entry.write_bytes(parse_cache.seal(key, read_cache._name(digest), marshal.dumps(tuple(plain), 4)))
@@ -88,8 +88,8 @@ def test_an_entry_not_sealed_with_the_users_key_is_ignored(state_path: Path) -> 
     decoded as nothing, and the file itself is read."""
     LocalBackend(state_path).write(_large_state())
     real = LocalBackend(state_path).read()
-    entry = read_cache.cache_path(state_path)
     digest = hashlib.sha256(state_path.read_bytes()).hexdigest()
+    entry = read_cache.cache_path(state_path, digest)
     forged = list(marshal.loads(parse_cache.unseal(parse_cache.user_key(), read_cache._name(digest),
                                                    entry.read_bytes())))
     forged[1] = "forged"
@@ -110,6 +110,9 @@ def test_a_changed_state_file_is_decoded_not_taken_from_the_old_entry(state_path
     back = LocalBackend(state_path).read()
     assert back.resources[first.address].attributes["name"] == "renamed"
     assert back.serial == 2
+    # one entry per state file: the first content's entry went when the second one's was written
+    assert [e.name for e in read_cache.cache_dir(state_path).iterdir()] == \
+        [read_cache.cache_path(state_path, hashlib.sha256(state_path.read_bytes()).hexdigest()).name]
     # edited by hand (same size, other bytes): still the file's content
     text = state_path.read_text().replace('"renamed"', '"hand-ed"')
     state_path.write_text(text)
@@ -120,4 +123,4 @@ def test_a_small_state_leaves_no_cache_file(state_path: Path, sample_state: Stat
     LocalBackend(state_path).write(sample_state)
     LocalBackend(state_path).read()
     LocalBackend(state_path).read()
-    assert not read_cache.cache_path(state_path).exists()
+    assert not read_cache.cache_dir(state_path).exists()
