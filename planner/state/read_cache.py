@@ -130,6 +130,7 @@ def save_off_path(state_path: Path, digest: str, state: State) -> None:
     if pid == 0:
         code = 1
         try:
+            os.nice(10)  # the plan and its refresh are on the clock; this entry is for the next run
             save(state_path, digest, state)
             code = 0
         finally:
