@@ -1,12 +1,13 @@
-"""The decoded state, cached: a 10,000-LB state read in under a second instead of five.
+"""The decoded state, cached: a 10,000-LB state read in about a second instead of five.
 
 Decoding a state file is its JSON, then every resource conformed to its schema, its strings shared and
 its dependencies parsed: about 5 s for the 140 MB of 10,000 load balancers, on the path of every plan.
 The cache keeps the decoded state as plain data (``marshal`` of strings, numbers, lists, dicts and tuples:
 nothing in it can run), keyed by the SHA-256 of the state file's bytes, and sealed with the parse cache's
 per-user HMAC key (``planner.config.parse_cache``), because it sits in the checkout's ``.clbplan`` folder,
-which others may be able to write. An entry that does not verify, was written by another clbplan
-version, or belongs to other bytes than the file's is ignored and the file is decoded as before.
+which others may be able to write. An entry that does not verify, was made by other code (another
+version, or an edited state or schema module), or belongs to other bytes than the file's is ignored and
+the file is decoded as before.
 
 Only an entry made from a decode of those very bytes is ever written (``save`` after a cold read), so a
 cached read gives exactly what decoding would. A one-shot command writes it from a forked child, off
