@@ -140,8 +140,15 @@ UPGRADES: tuple[tuple[str, Callable[[PlanIndex], Decided]], ...] = (
 )
 
 
+#: Actions no upgrade starts from: each one needs an object the plan deletes (a listener that goes, a
+#: replaced group, a create-before-destroy replacement) to decide anything.
+_NOTHING_TO_UPGRADE = frozenset({Action.NOOP, Action.UPDATE, Action.CREATE, Action.READ})
+
+
 def upgrade_changes(ix: PlanIndex) -> PlanIndex:
     """Run every upgrade in turn; the index over the final changes (the input is left untouched)."""
+    if all(c.action in _NOTHING_TO_UPGRADE for c in ix.changes.values()):
+        return ix  # an apply from empty, a plan of updates: the capacity and port scans would find nothing
     for _name, upgrade in UPGRADES:
         decided = upgrade(ix)
         if decided:
