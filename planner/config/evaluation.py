@@ -9,7 +9,6 @@ later references to it see. Every problem is collected; the run raises once, wit
 
 from __future__ import annotations
 
-import gc
 import json
 import math
 import os
@@ -58,6 +57,7 @@ from planner.config.types import (
     type_of,
 )
 from planner.diagnostics import Diagnostic, DiagnosticBag, DiagnosticsError, SourcePos
+from planner.process import gc_paused
 from planner.values import LOOKUP_NOTE, UNKNOWN, contains_unknown
 
 Resolver = Callable[[ResourceInstance], dict]
@@ -1511,29 +1511,28 @@ class ModuleEvaluator:
                                                     str(flags["description"] or ""), pos,
                                                     None if contains_unknown(value) else cty_type(value))
 
-    def providers_from_variables(self) -> dict[str, ProviderConfig] | None:
-        """The provider configurations as they evaluate before the walk, or None when one of them does
-        not evaluate cleanly yet (it reads a local, a resource or a data source): nothing is kept, the
-        walk's own evaluation (``eval_providers``) stays the one the plan uses and reports from."""
+    def _providers_quietly(self) -> tuple[dict[str, ProviderConfig], bool]:
+        """(the provider configurations as they evaluate now, whether that reported any problem), with
+        nothing reported or kept: the walk's own ``eval_providers`` is the one that reports."""
         saved, self.bag = self.bag, DiagnosticBag()
         saved_cfg, self.config.providers = self.config.providers, {}
         try:
             self.eval_providers()
-            return None if self.bag.items else dict(self.config.providers)
+            return dict(self.config.providers), bool(self.bag.items)
         finally:
             self.bag, self.config.providers = saved, saved_cfg
+
+    def providers_from_variables(self) -> dict[str, ProviderConfig] | None:
+        """The provider configurations as they evaluate before the walk, or None when one of them does
+        not evaluate cleanly yet (it reads a local, a resource or a data source)."""
+        providers, problems = self._providers_quietly()
+        return None if problems else providers
 
     def provider_config(self, key: str | None) -> ProviderConfig | None:
         """The root module's provider configuration ``key`` stands for, evaluated ahead of the walk
         (data sources are read during it); problems are reported by ``eval_providers`` later."""
         if self._early_providers is None:
-            saved, self.bag = self.bag, DiagnosticBag()
-            saved_cfg, self.config.providers = self.config.providers, {}
-            try:
-                self.eval_providers()
-                self._early_providers = dict(self.config.providers)
-            finally:
-                self.bag, self.config.providers = saved, saved_cfg
+            self._early_providers = self._providers_quietly()[0]
         return self._early_providers.get(key or "alicloud") or self._early_providers.get("alicloud")
 
     def eval_providers(self) -> None:
@@ -2019,16 +2018,10 @@ def evaluate(module: Module, *, var_args: Sequence[str] = (), var_files: Sequenc
     me.data_reader = data_reader
     # the parsed module is hundreds of thousands of long-lived objects: every full collection would
     # rescan them all (measured 2-4x slower at 10k resources), and evaluation makes few cycles
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        from planner.workdir import base_dir
+    from planner.workdir import base_dir
 
-        with base_dir(getattr(module, "directory", None)):  # relative names in data sources
-            return me.run(var_args, var_files)
-    finally:
-        if was:
-            gc.enable()
+    with gc_paused(), base_dir(getattr(module, "directory", None)):  # relative names in data sources
+        return me.run(var_args, var_files)
 
 
 def _check_instances(n: int, what: str, at: ir.Attr) -> None:

@@ -10,7 +10,6 @@ are plain JSON authenticated with a per-user key (see ``parse_cache``): nothing 
 from __future__ import annotations
 
 import errno
-import gc
 import hashlib
 import json
 import multiprocessing
@@ -99,18 +98,13 @@ def _parse_one(text: str, is_json: bool) -> ir.Body | SyntaxProblem:
 
 
 def _parse_worker(args: tuple[str, bool]) -> bytes:
-    was = gc.isenabled()
-    gc.disable()
-    try:
+    with gc_paused():
         result = _parse_one(*args)
         try:
             return parse_cache.encode(result)
         except RecursionError:
             return parse_cache.encode(SyntaxProblem("Expression too deeply nested", "This file nests "
                                                     "expressions too deeply to process.", 1, 1))
-    finally:
-        if was:
-            gc.enable()
 
 
 def _cache_name(sha: str) -> str:

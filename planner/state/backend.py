@@ -20,7 +20,6 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
-import gc
 import getpass
 import hashlib
 import json
@@ -406,7 +405,7 @@ class LocalBackend:
         # the decode of these very bytes, cached by an earlier run (see planner.state.read_cache)
         digest = hashlib.sha256(raw).hexdigest() if path == self.path and len(raw) >= read_cache.MIN_BYTES else None
         if digest is not None:
-            with gc_paused():
+            with gc_paused():  # millions of new objects, none of them garbage (as below)
                 cached = read_cache.load(path, digest)
             if cached is not None:
                 from planner.state.tfstate import report_foreign
@@ -430,9 +429,7 @@ class LocalBackend:
             return State()  # an empty file with nothing beside it is "no state yet", as in Terraform
         # a state of 10,000 load balancers is millions of new objects, none of them garbage: the
         # collector would scan them over and over while they are built (a third of the read)
-        was = gc.isenabled()
-        gc.disable()
-        try:
+        with gc_paused():
             try:
                 doc = json.loads(text)
             except json.JSONDecodeError as e:
@@ -447,9 +444,6 @@ class LocalBackend:
             if digest is not None:
                 read_cache.save_off_path(path, digest, state)
             return state
-        finally:
-            if was:
-                gc.enable()
 
     def _refuse_empty_beside_history(self, path: Path, size: int) -> None:
         """An empty state file next to a non-empty backup or journal is a truncation (a failed copy, a
