@@ -530,9 +530,7 @@ def refreshed_state(prior: State, refreshed: Mapping[ResourceAddress, dict | Non
     ``take``: the caller hands its refresh results over (it drops them afterwards), so each
     result dict becomes the attributes as it is, ``id`` removed in place, instead of being copied:
     at 10,000 load balancers the copies were 100,000 dicts alive beside the originals."""
-    st = State(lineage=prior.lineage, serial=prior.serial, version=prior.version,
-               outputs=dict(prior.outputs), foreign=list(prior.foreign),
-               terraform_version=prior.terraform_version)
+    st = prior.without_resources()
     taken: dict[int, Any] = {}  # id() of each dict taken -> the id it held
     for addr, rs in prior.resources.items():
         if addr in refreshed:
@@ -589,9 +587,7 @@ def with_refresh_delta(prior: State, delta: RefreshDelta) -> State:
     provider, dependencies and sensitive marks come from ``prior`` as it is now, as in ``refreshed_state``."""
     changed, gone = delta
     dropped = set(gone)
-    st = State(lineage=prior.lineage, serial=prior.serial, version=prior.version,
-               outputs=dict(prior.outputs), foreign=list(prior.foreign),
-               terraform_version=prior.terraform_version)
+    st = prior.without_resources()
     for addr, rs in prior.resources.items():
         if addr in dropped:
             continue

@@ -420,7 +420,7 @@ def _implied(root: Any, addr: ResourceAddress, taken: set[ResourceAddress]) -> R
 def apply_moves(state: Any, root: Any) -> MoveResult:
     """The prior state with every ``moved`` block (and implied move) applied, and the objects
     ``removed { lifecycle { destroy = false } }`` forgets. The input state is not changed."""
-    from planner.state.model import ResourceState, State
+    from planner.state.model import ResourceState
 
     moves, removes = read_statements(root)
     if not state.resources:
@@ -470,8 +470,7 @@ def apply_moves(state: Any, root: Any) -> MoveResult:
             taken.add(nxt)
             del owners[new]
             owners[nxt] = old
-    moved = State(lineage=state.lineage, serial=state.serial, version=state.version, outputs=dict(state.outputs),
-                  foreign=list(state.foreign), terraform_version=state.terraform_version)
+    moved = state.without_resources()
     result = MoveResult(moved)
     renamed = {old: new for new, old in owners.items()}
     moving = any(new != old for new, old in owners.items())  # not in a plan without moved blocks

@@ -95,6 +95,12 @@ class State:
     foreign: list[dict[str, Any]] = field(default_factory=list)
     terraform_version: str = ""  # the writer's, as read (Terraform's or clbplan's language level)
 
+    def without_resources(self) -> State:
+        """This state's lineage, serial, version, outputs and foreign objects (the last two copied), and
+        no resources yet: the start of a state derived from it (refreshed, re-addressed)."""
+        return State(lineage=self.lineage, serial=self.serial, version=self.version, outputs=dict(self.outputs),
+                     foreign=list(self.foreign), terraform_version=self.terraform_version)
+
     def to_json(self) -> dict:
         from planner import __version__
 
