@@ -523,6 +523,11 @@ def _same_types(a: dict[str, Any], b: dict[str, Any]) -> bool:
     return all(type(v) is type(b[k]) for k, v in a.items())
 
 
+def _holds(rs: ResourceState, rid: str, attrs: dict[str, Any]) -> bool:
+    """The cloud reports what ``rs`` already holds: same id, equal attributes of the same types."""
+    return rid == rs.id and attrs == rs.attributes and _same_types(attrs, rs.attributes)
+
+
 def refreshed_state(prior: State, refreshed: Mapping[ResourceAddress, dict | None], *,
                     take: bool = False) -> State:
     """A copy of ``prior`` holding what the cloud reported; resources gone from the cloud dropped.
@@ -539,7 +544,7 @@ def refreshed_state(prior: State, refreshed: Mapping[ResourceAddress, dict | Non
                 continue
             if take and id(now) not in taken:
                 rid = taken[id(now)] = now.pop("id", None)
-                if str(rid or rs.id) == rs.id and now == rs.attributes and _same_types(now, rs.attributes):
+                if _holds(rs, str(rid or rs.id), now):
                     # what the state already holds (a no-change refresh: nearly every object): the prior
                     # object serves both states, the refresh's copy is dropped with the caller's results
                     st.resources[addr] = rs
@@ -576,7 +581,7 @@ def refresh_delta(prior: State, refreshed: Mapping[ResourceAddress, dict | None]
             continue
         rid = str(now.get("id") or rs.id)
         attrs = {k: v for k, v in now.items() if k != "id"}
-        if rid != rs.id or attrs != rs.attributes or not _same_types(attrs, rs.attributes):
+        if not _holds(rs, rid, attrs):
             changed[addr] = (rid, attrs)
     return changed, gone
 
