@@ -215,7 +215,7 @@ def plan(directory, var_args, var_files, lock_timeout, state_path, parallelism, 
         echo_warnings(planned.config.warnings)
 
     request = RunRequest(workdir, backend, opts, apply=False, var_args=var_args, var_files=var_files,
-                         parallelism=parallelism, lock=lock)
+                         parallelism=parallelism, lock=lock, reuse_unchanged=not (out or json_))
     outcome = _run(request, CliHooks(opts, show=show))
     if detailed and (has_changes(outcome.planned.plan, opts)
                      or has_output_changes(planned_output_changes(outcome.planned, opts))):

@@ -34,6 +34,7 @@ from planner.config.expr import (
     resource_attribute_refs,
 )
 from planner.config.hclparse import SyntaxProblem, parse_expression, parse_text
+from planner.config.inputs import EvaluationInputs
 from planner.config.loader import Module, display_path
 from planner.config.model import (
     NO_NAMES,
@@ -162,6 +163,8 @@ class ModuleEvaluator:
         self.bag = self.top.bag if self.top is not self else DiagnosticBag()
         root_dir = self.top.m.directory if self.top is not self else module.directory
         self.ev = Evaluator(root_dir or ".", self.top.ev.budget if self.top is not self else None)
+        if self.top is not self:
+            self.ev.inputs = self.top.ev.inputs  # one record for the whole run (planner.config.inputs)
         self.conform, self.get_schema, self.validate_cfg, self.read_data = _schema_api()
         # reads alicloud data sources through the provider: (type, arguments, provider config) ->
         # attributes; set on the root evaluator by ``evaluate``
@@ -1084,6 +1087,8 @@ class ModuleEvaluator:
             try:
                 written = {path[0] for path in inst.positions if path}  # not the schema's defaults
                 got = reader(inst.type, inst.attributes, self.top.provider_config(inst.provider), written=written)
+                if self.ev.inputs is not None:
+                    self.ev.inputs.cloud_data(inst.type, inst.attributes, inst.provider, written, got)
             except DiagnosticsError:
                 raise  # the cloud refused our keys or cannot be reached: the run's error, not this block's
             except Exception as e:  # noqa: BLE001 - a reader failure is the user's diagnostic
@@ -1103,6 +1108,8 @@ class ModuleEvaluator:
         if self.read_data is not None and not contains_unknown(inst.attributes):
             try:
                 got = self.read_data(inst.type, inst.attributes)
+                if self.ev.inputs is not None:
+                    self.ev.inputs.local_data(inst.type, inst.attributes, got)
             except Exception as e:  # noqa: BLE001 - a reader failure is the user's diagnostic
                 self.bag.add("Failed to read data source", inst.pos, detail=f"{inst.address}: {e}")
                 got = None
@@ -2002,15 +2009,18 @@ def _type_text(spec: tuple) -> str:
 def evaluate(module: Module, *, var_args: Sequence[str] = (), var_files: Sequence[str] = (),
              env: Mapping[str, str] | None = None, resolver: Resolver | None = None,
              data_reader: DataReader | None = None,
-             on_providers: Callable[[dict[str, ProviderConfig]], None] | None = None) -> Configuration:
+             on_providers: Callable[[dict[str, ProviderConfig]], None] | None = None,
+             inputs: EvaluationInputs | None = None) -> Configuration:
     """Evaluate a loaded module; raises DiagnosticsError with every diagnostic found.
 
     ``data_reader`` reads the alicloud data sources through a provider (the run's cloud); without
     one, only the catalogue lookups are read, from the built-in catalogue (``clbplan validate``).
     ``on_providers`` hears the provider configurations before the resources are evaluated, when they
-    depend on variables only (see ``ModuleEvaluator.providers_from_variables``)."""
+    depend on variables only (see ``ModuleEvaluator.providers_from_variables``). ``inputs`` records
+    what the evaluation reads besides the files and the variables (``planner.config.inputs``)."""
     me = ModuleEvaluator(module, os.environ if env is None else env, resolver)
     me.on_providers = on_providers
+    me.ev.inputs = inputs
     if data_reader is None and me.get_schema is not None:  # no schema layer: data sources stay unknown
         from planner.providers.alicloud.offline import catalogue_reader
 
@@ -2042,3 +2052,36 @@ def _within_limits(v: Any, at: ir.Attr) -> Any:
         raise EvalError("Configuration limit exceeded", f"{str(x)[:1].upper()}{str(x)[1:]}.", at.line, at.col,
                         hint=limits.HINT) from None
     return v
+
+
+@dataclass
+class Preview:
+    """What a configuration's root evaluates to before the walk: enough to tell whether the run's
+    inputs are the ones an earlier run had (``planner.engine.unchanged_plan``) and to read the cloud."""
+
+    variables: dict[str, Any]
+    sensitive_variables: set[str]
+    providers: dict[str, ProviderConfig]
+    workspace: str
+    inputs: EvaluationInputs
+
+
+def preview(module: Module, *, var_args: Sequence[str] = (), var_files: Sequence[str] = (),
+            env: Mapping[str, str] | None = None) -> Preview | None:
+    """The root module's variables and provider configurations, without evaluating anything else; None
+    when either reports a problem or a provider reads more than variables (the full evaluation then
+    reports or handles it)."""
+    from planner.state.workspaces import current_workspace
+    from planner.workdir import base_dir
+
+    me = ModuleEvaluator(module, os.environ if env is None else env, None)
+    me.ev.inputs = inputs = EvaluationInputs()
+    with gc_paused(), base_dir(getattr(module, "directory", None)):
+        me.eval_variables(var_args, var_files)
+        if me.bag.items:
+            return None
+        providers = me.providers_from_variables()
+    if providers is None:
+        return None
+    workspace = current_workspace(Path(me.path_obj["cwd"]), me.env)
+    return Preview(dict(me.config.variables), set(me.config.sensitive_variables), providers, workspace, inputs)

@@ -18,6 +18,7 @@ from typing import Any
 
 from planner.config import ir, limits
 from planner.config.functions import FUNCTIONS, SPECIAL, FuncError, arity_text, call_function, hcl_equal
+from planner.config.inputs import NOT_REPEATABLE, EvaluationInputs
 from planner.config.types import (
     ConversionError,
     SetValue,
@@ -147,6 +148,8 @@ class Evaluator:
         # its binding-free traversals (``alicloud_instance.app``), which no instance of it can change
         self.fold: dict[int, Any] | None = None
         self.fold_root: Callable[[ir.Name], Any] | None = None
+        # what the evaluation reads besides its files and variables (planner.config.inputs), when asked
+        self.inputs: EvaluationInputs | None = None
 
     def compiled(self, e: ir.Expr) -> Callable[[Scope], Any]:
         """``e`` as a Python closure of the scope, built once per node and evaluator: the same answers
@@ -320,6 +323,8 @@ class Evaluator:
         if fn.max_args is not None and len(args) > fn.max_args:
             raise EvalError("Too many function arguments", f'Function "{name}" expects {arity_text(name)}; '
                             f"{len(args)} given.", e.line, e.col)
+        if name in NOT_REPEATABLE and self.inputs is not None:
+            self.inputs.repeatable = False
         why = _estimate(name, args) if name in _ESTIMATED else None
         if why is not None:
             raise _limit_error(f'the result of "{name}" is too large: {why}', e)
@@ -465,9 +470,16 @@ class Evaluator:
             if os.path.exists(full) and not os.path.isfile(full):
                 raise EvalError("Invalid function argument", f'Call to function "fileexists" failed: "{args[0]}" '
                                 "is not a regular file, but a directory.", e.line, e.col)
-            return os.path.isfile(full)
+            found = os.path.isfile(full)
+            if self.inputs is not None:
+                self.inputs.file_exists(full, found)
+            return found
         if name == "fileset":
-            return _fileset(self._resolve(args[0]), args[1], e)
+            root = self._resolve(args[0])
+            listed = _fileset(root, args[1], e)
+            if self.inputs is not None:
+                self.inputs.file_set(root, args[1], listed)
+            return listed
         data = self._read_bytes(args[0], e)
         algo, b64 = _FILE_DIGESTS[name]
         if algo == "":
@@ -505,6 +517,8 @@ class Evaluator:
         if len(data) > MAX_FILE_BYTES:
             raise EvalError("Invalid function argument", f'"{path}" is larger than {MAX_FILE_BYTES // 2**20} MiB, '
                             "the most file() and templatefile() read.", e.line, e.col)
+        if self.inputs is not None:
+            self.inputs.read_file(full, data)
         return data
 
     def _tuple(self, e: ir.TupleExpr, s: Scope) -> Any:
@@ -1507,3 +1521,9 @@ def calls_in(e: Any) -> set[str]:
 
 
 __all__ = ["Evaluator", "EvalError", "Scope", "OpenObject", "references", "format_number", "calls_in"]
+
+
+def fileset_now(root: str, pattern: str) -> Any:
+    """``fileset`` outside an evaluation: an answer recorded by one run, asked again by the next
+    (``planner.config.inputs.files_changed``)."""
+    return _fileset(root, pattern, ir.Call("fileset", [], False, 0, 0))

@@ -330,20 +330,8 @@ def _prune_cache(cache_dir: Path, live: set[str]) -> None:
 
 
 def _store_cache(cache_dir: Path, sha: str, payload: bytes, key: bytes) -> None:
-    """Write one sealed entry atomically, 0600 in 0700 folders (it holds the configuration's text)."""
-    tmp = cache_dir / f".tmp-{os.getpid()}-{sha}"
-    try:
-        for folder in (cache_dir.parent, cache_dir):
-            folder.mkdir(mode=0o700, exist_ok=True)
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0), 0o600)
-        with os.fdopen(fd, "wb") as f:
-            f.write(parse_cache.seal(key, _cache_name(sha), payload))
-        os.replace(tmp, _cache_path(cache_dir, sha))
-    except OSError:
-        try:
-            tmp.unlink(missing_ok=True)
-        except OSError:
-            pass  # a read-only directory just means no cache
+    """Write one sealed entry (it holds the configuration's text: see ``parse_cache.write_private``)."""
+    parse_cache.write_private(_cache_path(cache_dir, sha), parse_cache.seal(key, _cache_name(sha), payload))
 
 
 def check_duplicate_attributes(body: ir.Body, filename: str, bag: DiagnosticBag) -> None:

@@ -99,6 +99,27 @@ def unseal(key: bytes, name: str, blob: bytes) -> bytes:
     return payload
 
 
+def write_private(target: Path, blob: bytes) -> bool:
+    """Write a sealed entry atomically, 0600 in 0700 folders (the target's folder and its parent, the
+    checkout's ``.clbplan``): entries hold configuration text, state or plan values. False when the
+    folder cannot be written: that just means no cache."""
+    tmp = target.with_name(f".tmp-{os.getpid()}-{target.name}")
+    try:
+        for folder in (target.parent.parent, target.parent):
+            folder.mkdir(mode=0o700, exist_ok=True)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0), 0o600)
+        with os.fdopen(fd, "wb") as f:
+            f.write(blob)
+        os.replace(tmp, target)
+        return True
+    except OSError:
+        try:
+            tmp.unlink(missing_ok=True)
+        except OSError:
+            pass
+        return False
+
+
 # --------------------------------------------------------------------------- encoding
 
 def _enc(e) -> list:  # noqa: C901 - one branch per node type is the schema

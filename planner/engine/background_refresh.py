@@ -128,6 +128,74 @@ class BackgroundRefresh:
                 self.child_rusage = False
 
 
+def refresh_in_parts(state: State, providers: dict[str, ProviderConfig], workdir: Path,
+                     env: Mapping[str, str] | None, open_cloud: Callable[[Any], Any], parts: int = 2
+                     ) -> RefreshAnswer | None:
+    """The refresh of ``state``, split over ``parts`` children that read at once, for a plan with nothing
+    else to do meanwhile (``planner.engine.unchanged_plan``); None when any part fails (the caller then
+    refreshes itself). How the objects are shared out: ``_shares``.
+
+    Call it before this process opens the cloud's file: SQLite keeps per-process bookkeeping of the
+    files it has open and locked, which a forked child inherits but whose descriptors it closes
+    (``planner.process.fork``); a child's own connection to that file then waits on locks no one holds."""
+    shares = _shares(state, parts)
+    children = []
+    for share in shares:
+        child = BackgroundRefresh.start(share, providers, workdir, env, open_cloud)
+        if child is None:
+            for c in children:
+                c.cancel()
+            return None
+        children.append(child)
+    answers = [c.answer() for c in children]
+    if any(a is None for a in answers):
+        return None
+    return _combined(answers)  # type: ignore[arg-type]
+
+
+def _shares(state: State, parts: int) -> list[State]:
+    """``state`` cut into ``parts`` states that read about as long and make no more calls together.
+
+    The objects of a load balancer (listeners, groups, backend servers) are read per load balancer,
+    ten to a listing page: each type of them is cut by load balancer, the sorted ids in runs, so every
+    page stays full and in one part. Any other type (the load balancers themselves, listed per region
+    in pages; instances, networks) goes whole to the part with the fewest objects so far: cut, each
+    part would list the region again."""
+    shares = [state.without_resources() for _ in range(parts)]
+    by_type: dict[str, list] = {}
+    for rs in state.resources.values():
+        by_type.setdefault(rs.type, []).append(rs)
+    whole = []
+    for objects in by_type.values():
+        owners = sorted({str(rs.attributes.get("load_balancer_id") or "") for rs in objects})
+        if "" in owners:
+            whole.append(objects)
+            continue
+        size = -(-len(owners) // parts)
+        part_of = {lb: i // size for i, lb in enumerate(owners)}
+        for rs in objects:
+            shares[part_of[str(rs.attributes["load_balancer_id"])]].resources[rs.address] = rs
+    for objects in sorted(whole, key=len, reverse=True):
+        smallest = min(shares, key=lambda share: len(share.resources))
+        smallest.resources.update((rs.address, rs) for rs in objects)
+    return shares
+
+
+def _combined(answers: list[RefreshAnswer]) -> RefreshAnswer:
+    """One answer from the parts' answers, as a single child reading everything would give it."""
+    drift = sorted((d for a in answers for d in a.drift), key=lambda d: str(d.address))
+    changed: dict = {}
+    gone: list = []
+    calls: dict[tuple, Counter] = {}
+    for a in answers:
+        changed.update(a.delta[0])
+        gone.extend(a.delta[1])
+        for where, counter in a.calls.items():
+            calls.setdefault(where, Counter()).update(counter)
+    return RefreshAnswer(drift, (changed, gone), calls, max(a.seconds for a in answers),
+                         max(a.peak_rss_kib for a in answers))
+
+
 def _child(fd: int, state: State, clouds: Any, open_cloud: Callable[[Any], Any]) -> None:
     """Refresh, send the answer (or nothing, when anything failed: the parent then refreshes itself)
     and leave at once: no teardown, no atexit handler, nothing written anywhere but the pipe."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import gc
+import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from dataclasses import replace as _replace  # make_plan has a -replace parameter named replace
@@ -19,11 +20,14 @@ from planner import process, redact
 from planner.addresses import ModuleAddress, ResourceAddress
 from planner.apply.executor import Executor
 from planner.config import evaluate
-from planner.config.loader import load_module_partial
+from planner.config.evaluation import Preview, preview
+from planner.config.inputs import EvaluationInputs, data_changed, files_changed
+from planner.config.loader import load_module_partial, usable_cpus
 from planner.config.model import Configuration, ProviderConfig, config_dependencies
 from planner.config.types import cty_type
 from planner.diagnostics import Diagnostic, DiagnosticsError
-from planner.engine.background_refresh import BackgroundRefresh
+from planner.engine import unchanged_plan
+from planner.engine.background_refresh import BackgroundRefresh, RefreshAnswer, refresh_in_parts
 from planner.engine.background_refresh import wanted as background_wanted
 from planner.engine.memory import give_back
 from planner.engine.planned_values import ConfigPlannedValues
@@ -96,11 +100,11 @@ def _load(workdir: Path):
 
 def _evaluate(module: Any, *, var_args: Sequence[str], var_files: Sequence[str],
               env: Mapping[str, str] | None, resolver: Callable, data_reader: Callable | None = None,
-              on_providers: Callable | None = None) -> Configuration:
+              on_providers: Callable | None = None, inputs: EvaluationInputs | None = None) -> Configuration:
     early = list(getattr(module, "load_diagnostics", []))
     try:
         config = evaluate(module, var_args=var_args, var_files=var_files, env=env, resolver=resolver,
-                          data_reader=data_reader, on_providers=on_providers)
+                          data_reader=data_reader, on_providers=on_providers, inputs=inputs)
     except DiagnosticsError as e:
         raise DiagnosticsError(early + list(e.diagnostics)) from None
     if any(d.severity == "error" for d in early):
@@ -262,39 +266,57 @@ def make_plan(workdir: Path | str, state: State, *, var_args: Sequence[str] = ()
               env: Mapping[str, str] | None = None, destroy: bool = False, verify: bool = True,
               refresh: bool = True, targets: Sequence[ResourceAddress | ModuleAddress] = (),
               excludes: Sequence[ResourceAddress | ModuleAddress] = (), replace: Sequence[ResourceAddress] = (),
-              refresh_only: bool = False) -> Planned:
+              refresh_only: bool = False, reuse_unchanged: bool = False) -> Planned:
     """Plan ``workdir`` against ``state`` (as read from the backend, journal replayed).
 
     ``targets``/``excludes``/``replace``/``refresh_only`` are the -target/-exclude/-replace/
-    -refresh-only hooks of ``planner.plan.targeting``."""
+    -refresh-only hooks of ``planner.plan.targeting``. ``reuse_unchanged``: a caller that shows only
+    whether anything changes (the CLI's plain ``plan``) may get the empty plan an earlier run found for
+    exactly these inputs, without the no-op changes (``planner.engine.unchanged_plan``)."""
     from planner.providers.target import Clouds  # deferred: see open_provider
 
     workdir = Path(workdir)
     module = _load(workdir)
     read_from = state
-    moves = apply_moves(state, module)  # moved/removed blocks re-address the prior state first
-    state = moves.state
-
-    def differ_for(prior: State) -> Differ:
-        d = make_differ(prior, destroy=destroy, replace=replace)
-        d.forget, d.move_targets, d.previous = moves.forget, moves.targets, moves.previous
-        return d
-
-    differ = differ_for(state)
     clouds = Clouds(workdir, env)
     background: BackgroundRefresh | None = None
-
-    def refresh_meanwhile(providers: dict[str, ProviderConfig]) -> None:
-        """The provider configurations are known: read the cloud in a child while evaluation goes on."""
-        nonlocal background
-        background = BackgroundRefresh.start(state, providers, workdir, env,
-                                             functools.partial(_refresh_cloud, providers, workdir))
-
     try:
+        probe = _probe_unchanged(module, state, workdir, var_args, var_files, env) if (
+            reuse_unchanged and refresh and state.resources
+            and not (destroy or targets or excludes or replace or refresh_only)) else None
+        early: _EarlyRefresh | None = None  # a refresh made before evaluating, used if the providers agree
+        if probe is not None and probe.remembered is not None:
+            replayed, early = _replay_unchanged(probe, module, state, workdir, clouds, env)
+            if replayed is not None:
+                return replayed
+        moves = apply_moves(state, module)  # moved/removed blocks re-address the prior state first
+        state = moves.state
+        unmoved = not moves.previous and not moves.forget  # the same objects at the same addresses
+        if not unmoved:
+            early = None  # read at the addresses before the moves
+
+        def differ_for(prior: State) -> Differ:
+            d = make_differ(prior, destroy=destroy, replace=replace)
+            d.forget, d.move_targets, d.previous = moves.forget, moves.targets, moves.previous
+            return d
+
+        # a refresh made already is what the evaluation plans against (a drifted cloud then costs one
+        # evaluation, not two); if the plan cannot use it after all, it evaluates again below
+        against_early = early is not None
+        differ = differ_for(early.refreshed if early is not None else state)
+
+        def refresh_meanwhile(providers: dict[str, ProviderConfig]) -> None:
+            """The provider configurations are known: read the cloud in a child while evaluation goes on."""
+            nonlocal background
+            background = BackgroundRefresh.start(state, providers, workdir, env,
+                                                 functools.partial(_refresh_cloud, providers, workdir))
+
+        inputs = EvaluationInputs() if probe is not None else None
         reader = clouds.data_reader()
-        early = refresh_meanwhile if refresh and state.resources and background_wanted(clouds.env) else None
+        meanwhile = refresh_meanwhile if (early is None and refresh and state.resources
+                                          and background_wanted(clouds.env)) else None
         config = _evaluate(module, var_args=var_args, var_files=var_files, env=env, resolver=differ.resolve,
-                           data_reader=reader, on_providers=early)
+                           data_reader=reader, on_providers=meanwhile, inputs=inputs)
         gc.freeze()  # the configuration and the planned values live to the end (see _heap_frozen)
         check_instance_moves(module, config)
         check_orphan_providers(state, config, module)
@@ -303,20 +325,29 @@ def make_plan(workdir: Path | str, state: State, *, var_args: Sequence[str] = ()
             log.info("refresh: the child's read is not used: the provider configurations changed during evaluation")
             background.cancel()  # read through other provider configurations than the plan's: not its answer
             background = None
+        if early is not None and (adopted is not state or early.providers != config.providers):
+            log.info("refresh: the read made before evaluating is not used: the provider configurations changed")
+            early = None
         state = adopted
         remember_secrets(config=config, state=state)
         provider, transport, emulator, region = open_provider(config, workdir, clouds)
         refreshed, drift = state, []
         if refresh and state.resources:
-            refreshed, drift = _refreshed(state, provider, clouds, background)
+            if early is not None:
+                refreshed, drift = early.refreshed, early.drift
+            else:
+                refreshed, drift = _refreshed(state, provider, clouds,
+                                              background.answer() if background is not None else None)
             background = None
-            if drift:
+            if early is None and (drift or against_early):
                 differ = differ_for(refreshed)
                 config = _evaluate(module, var_args=var_args, var_files=var_files, env=env, resolver=differ.resolve,
                                    data_reader=reader)
         plan = plan_from(config, refreshed, differ=differ, drift=drift, destroy=destroy)
         check_cloud_sells(plan, config)
         remember_secrets(config=config, state=refreshed, plan=plan)
+        if probe is not None:
+            _remember_unchanged(probe, workdir, config, plan, state, refreshed, inputs, unmoved=unmoved)
         check_replace(plan, replace)
         if refresh_only:
             plan = refresh_only_plan(plan)
@@ -336,12 +367,119 @@ def make_plan(workdir: Path | str, state: State, *, var_args: Sequence[str] = ()
             background.cancel()
 
 
-def _refreshed(state: State, provider: Any, clouds: Any, background: BackgroundRefresh | None
-               ) -> tuple[State, list]:
-    """(refreshed state, drift): the child's answer when it has one, else read here."""
-    answer = background.answer() if background is not None else None
+@dataclass
+class _Probe:
+    """The inputs of this run, digested, and what a plan with the same digest found (if one did)."""
+
+    key: bytes
+    run: str
+    preview: Preview
+    remembered: unchanged_plan.Remembered | None
+
+
+@dataclass
+class _EarlyRefresh:
+    refreshed: State
+    drift: list
+    providers: dict[str, ProviderConfig]
+
+
+def _probe_unchanged(module: Any, state: State, workdir: Path, var_args: Sequence[str], var_files: Sequence[str],
+                     env: Mapping[str, str] | None) -> _Probe | None:
+    """This run's inputs, when a no-change verdict can be remembered or reused for them: a state read from
+    a file, variables and providers that evaluate on their own (reading no file), a per-user key."""
+    from planner.config import parse_cache
+
+    env_map = os.environ if env is None else env
+    if not state.source_digest or not unchanged_plan.wanted(env_map):
+        return None
+    if any(d.severity == "error" for d in getattr(module, "load_diagnostics", [])):
+        return None
+    key = parse_cache.user_key()
+    if key is None:
+        return None
+    pv = preview(module, var_args=var_args, var_files=var_files, env=env)
+    if pv is None or pv.inputs.files or pv.inputs.data or not pv.inputs.repeatable:
+        return None
+    run = unchanged_plan.run_key(key, content_hash=module.content_hash, state=state, variables=pv.variables,
+                                 sensitive_variables=pv.sensitive_variables, providers=pv.providers,
+                                 workspace=pv.workspace, workdir=workdir, env=env_map)
+    return _Probe(key, run, pv, unchanged_plan.lookup(workdir, key, run))
+
+
+def _replay_unchanged(probe: _Probe, module: Any, state: State, workdir: Path, clouds: Any,
+                      env: Mapping[str, str] | None) -> tuple[Planned | None, _EarlyRefresh | None]:
+    """(the remembered empty plan, when the files, the cloud and the data sources still answer as they
+    did; the refresh made to find out, for the full plan to use when they do not)."""
+    from planner.config.expr import fileset_now
+    from planner.schema import read_data_source
+    from planner.workdir import base_dir
+
+    remembered = probe.remembered
+    assert remembered is not None
+    why = files_changed(remembered.inputs, fileset_now)
+    if why is not None:
+        log.info("plan: evaluating the configuration: %s since the last plan with these inputs", why)
+        return None, None
+    providers = probe.preview.providers
+    parts = max(1, min(4, usable_cpus()))  # nothing else runs meanwhile: every core reads
+    answer = refresh_in_parts(state, providers, workdir, env, functools.partial(_refresh_cloud, providers, workdir),
+                              parts) if background_wanted(clouds.env) else None
+    provider, transport, emulator, region = open_providers(providers, workdir, clouds)
+    refreshed, drift = _refreshed(state, provider, clouds, answer, f"{parts} child process(es) at once")
+    early = _EarlyRefresh(refreshed, drift, providers)
+    if drift or not _same_objects(state, refreshed):
+        log.info("plan: evaluating the configuration: the cloud differs from the state")
+        return None, early
+    reader = clouds.data_reader()
+    if remembered.inputs.data:
+        def read_cloud(type_name: str, arguments: dict, key: str, written: set[str]) -> Any:
+            return reader(type_name, arguments, providers.get(key) or providers.get("alicloud"), written=written)
+
+        with base_dir(module.directory):
+            why = data_changed(remembered.inputs, read_cloud, read_data_source)
+        if why is not None:
+            log.info("plan: evaluating the configuration: %s since the last plan with these inputs", why)
+            return None, early
+    pv = probe.preview
+    config = Configuration(directory=module.directory, outputs=remembered.outputs, providers=providers,
+                           variables=pv.variables, sensitive_variables=pv.sensitive_variables,
+                           content_hash=module.content_hash, warnings=remembered.warnings)
+    remember_secrets(config=config, state=refreshed)
+    plan = Plan(changes=[], operations=[], edges=[], prior_lineage=refreshed.lineage, prior_serial=refreshed.serial,
+                drift=[], variables={k: ("(sensitive value)" if k in config.sensitive_variables else v)
+                                     for k, v in config.variables.items()},
+                config_hash=config.content_hash, destroy=False)
+    log.info("plan: the configuration, variables, state and cloud are as the last plan with these inputs found "
+             "them: no changes, the configuration is not evaluated again")
+    return Planned(plan, config, module, state, refreshed, provider, transport, emulator, region,
+                   extra={"clouds": clouds, "data_reader": reader, "unchanged": True}), early
+
+
+def _same_objects(state: State, refreshed: State) -> bool:
+    """Whether the refresh kept every object of ``state`` as it was (``refreshed_state`` and
+    ``with_refresh_delta`` keep the very object when the cloud reports what it holds)."""
+    got = refreshed.resources
+    return len(got) == len(state.resources) and all(got.get(a) is rs for a, rs in state.resources.items())
+
+
+def _remember_unchanged(probe: _Probe, workdir: Path, config: Configuration, plan: Plan, state: State,
+                        refreshed: State, inputs: EvaluationInputs | None, *, unmoved: bool) -> None:
+    """Record the verdict when this plan is the empty one a later run with the same inputs may reuse."""
+    empty = (inputs is not None and inputs.repeatable and unmoved and not plan.drift and not plan.operations
+             and not plan.has_changes and config.providers == probe.preview.providers
+             and _same_objects(state, refreshed) and unchanged_plan.outputs_unchanged(config, refreshed))
+    if empty:
+        unchanged_plan.remember(workdir, probe.key, probe.run, config, inputs)
+    elif probe.remembered is not None:
+        unchanged_plan.forget(workdir)
+
+
+def _refreshed(state: State, provider: Any, clouds: Any, answer: RefreshAnswer | None,
+               where: str = "a child process while evaluating") -> tuple[State, list]:
+    """(refreshed state, drift): the children's answer when there is one, else read here."""
     if answer is not None:
-        log.info("refresh: read in a child process while evaluating: %d calls in %.3fs, %d drifted",
+        log.info("refresh: read in %s: %d calls in %.3fs, %d drifted", where,
                  sum(sum(c.values()) for c in answer.calls.values()), answer.seconds, len(answer.drift))
         clouds.add_calls(answer.calls)
         return with_refresh_delta(state, answer.delta), answer.drift

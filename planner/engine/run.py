@@ -99,6 +99,9 @@ class RunRequest:
     parallelism: int = 10
     saved: SavedPlan | None = None
     lock: bool = True  # -lock=false: run without the state lock (the CLI warns; recovery needs the lock)
+    # a plan shown only as text may be an earlier run's empty plan for the same inputs
+    # (``planner.engine.unchanged_plan``); -out and -json need every no-op change, an apply the configuration
+    reuse_unchanged: bool = False
 
     @property
     def operation(self) -> str:
@@ -156,9 +159,11 @@ def run(request: RunRequest, hooks: RunHooks | None = None) -> RunOutcome:
         elif pending:
             _recover(request, session, hooks)
         with _plan_inputs(request, session) as var_files:
+            reuse = (request.reuse_unchanged and not request.apply and request.saved is None
+                     and not pending and not session.recovered)
             planned = make_plan(request.workdir, session.state, var_args=request.var_args, var_files=var_files,
                                 destroy=request.options.destroy, refresh=request.options.refresh,
-                                **request.options.plan_kwargs())
+                                reuse_unchanged=reuse, **request.options.plan_kwargs())
             with contextlib.closing(planned):  # the outcome keeps the plan; the clouds close with the run
                 if request.saved is not None:
                     check_fresh(request.saved, planned)

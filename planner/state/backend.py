@@ -403,14 +403,16 @@ class LocalBackend:
                              hint="check the file's permissions (clbplan writes it with mode 0600 "
                                   "for the user that runs it)")
         # the decode of these very bytes, cached by an earlier run (see planner.state.read_cache)
-        digest = hashlib.sha256(raw).hexdigest() if path == self.path and len(raw) >= read_cache.MIN_BYTES else None
-        if digest is not None:
+        source = hashlib.sha256(raw).hexdigest() if path == self.path else ""
+        digest = source if len(raw) >= read_cache.MIN_BYTES else None
+        if digest:
             with gc_paused():  # millions of new objects, none of them garbage (as below)
                 cached = read_cache.load(path, digest)
             if cached is not None:
                 from planner.state.tfstate import report_foreign
 
                 report_foreign(cached, str(path))
+                cached.source_digest = source
                 return cached
         restore = (f"restore the previous state with: cp {self.backup_path} {path}"
                    if path != self.backup_path and self.backup_path.exists()
@@ -441,8 +443,9 @@ class LocalBackend:
                 raise StateError(f"the state file {path} is corrupt: {why}", hint=restore) from None
             del text  # parsed: not kept while the state is built from the document
             state = self._decode(doc, path, restore)
-            if digest is not None:
+            if digest:
                 read_cache.save_off_path(path, digest, state)
+            state.source_digest = source
             return state
 
     def _refuse_empty_beside_history(self, path: Path, size: int) -> None:

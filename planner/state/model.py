@@ -94,6 +94,9 @@ class State:
     # format-4 resource objects clbplan does not manage (other providers' types, data sources): untouched
     foreign: list[dict[str, Any]] = field(default_factory=list)
     terraform_version: str = ""  # the writer's, as read (Terraform's or clbplan's language level)
+    # the SHA-256 of the file bytes this state was read from, while it is exactly what they hold: set by
+    # the local backend's read, not copied by ``dataclasses.replace``, cleared by a journal replay
+    source_digest: str = field(default="", init=False, repr=False, compare=False)
 
     def without_resources(self) -> State:
         """This state's lineage, serial, version, outputs and foreign objects (the last two copied), and

@@ -90,19 +90,13 @@ def save(state_path: Path, digest: str, state: State) -> None:
     if key is None:
         return
     target = cache_path(state_path, digest)
-    tmp = target.with_name(f".tmp-{os.getpid()}-{target.name}")
     try:
         blob = parse_cache.seal(key, _name(digest), marshal.dumps(_plain(state), 4))
-        for folder in (target.parent.parent, target.parent):
-            folder.mkdir(mode=0o700, exist_ok=True)
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0), 0o600)
-        with os.fdopen(fd, "wb") as f:
-            f.write(blob)
-        os.replace(tmp, target)
-        _drop_others(state_path, target)
-    except (OSError, ValueError):  # ValueError: a value marshal cannot write (never in a decoded state)
+    except ValueError:  # a value marshal cannot write (never in a decoded state)
+        return
+    if parse_cache.write_private(target, blob):
         try:
-            tmp.unlink(missing_ok=True)
+            _drop_others(state_path, target)
         except OSError:
             pass
 

@@ -90,6 +90,7 @@ def open_state(backend: Any, operation: str, *, lock: bool = True,
             upto = journal.last_seq
             if recovered:
                 journal.replay_into(state)
+                state.source_digest = ""  # no longer what the file holds
             session = StateSession(backend, state, journal, info, recovered, journal.pending(), upto)
             yield session
         finally:
