@@ -279,7 +279,6 @@ def make_plan(workdir: Path | str, state: State, *, var_args: Sequence[str] = ()
     module = _load(workdir)
     read_from = state
     clouds = Clouds(workdir, env)
-    background: BackgroundRefresh | None = None
     try:
         probe = _probe_unchanged(module, state, workdir, var_args, var_files, env) if (
             reuse_unchanged and refresh and state.resources
@@ -290,31 +289,75 @@ def make_plan(workdir: Path | str, state: State, *, var_args: Sequence[str] = ()
             if replayed is not None:
                 return replayed
         moves = apply_moves(state, module)  # moved/removed blocks re-address the prior state first
-        state = moves.state
         unmoved = not moves.previous and not moves.forget  # the same objects at the same addresses
-        if not unmoved:
-            early = None  # read at the addresses before the moves
-
-        def differ_for(prior: State) -> Differ:
-            d = make_differ(prior, destroy=destroy, replace=replace)
-            d.forget, d.move_targets, d.previous = moves.forget, moves.targets, moves.previous
-            return d
-
-        # a refresh made already is what the evaluation plans against (a drifted cloud then costs one
-        # evaluation, not two); if the plan cannot use it after all, it evaluates again below
-        against_early = early is not None
-        differ = differ_for(early.refreshed if early is not None else state)
-
-        def refresh_meanwhile(providers: dict[str, ProviderConfig]) -> None:
-            """The provider configurations are known: read the cloud in a child while evaluation goes on."""
-            nonlocal background
-            background = BackgroundRefresh.start(state, providers, workdir, env,
-                                                 functools.partial(_refresh_cloud, providers, workdir))
-
         inputs = EvaluationInputs() if probe is not None else None
-        reader = clouds.data_reader()
-        meanwhile = refresh_meanwhile if (early is None and refresh and state.resources
-                                          and background_wanted(clouds.env)) else None
+        got = _evaluate_and_refresh(module, moves, early if unmoved else None, inputs, clouds, workdir,
+                                    var_args=var_args, var_files=var_files, env=env, refresh=refresh,
+                                    destroy=destroy, replace=replace)
+        config, state, refreshed = got.config, got.state, got.refreshed
+        provider, transport, emulator, region = got.opened
+        plan = plan_from(config, refreshed, differ=got.differ, drift=got.drift, destroy=destroy)
+        check_cloud_sells(plan, config)
+        remember_secrets(config=config, state=refreshed, plan=plan)
+        if probe is not None:
+            _remember_unchanged(probe, workdir, config, plan, state, refreshed, inputs, unmoved=unmoved)
+        check_replace(plan, replace)
+        if refresh_only:
+            plan = refresh_only_plan(plan)
+        elif targets or excludes:
+            plan = restrict_plan(plan, config, refreshed, targets=targets, excludes=excludes)
+        planned = Planned(plan, config, module, read_from, refreshed, provider, transport, emulator, region,
+                          extra={"clouds": clouds, "data_reader": got.reader})
+        if verify and emulator is not None and plan.operations:
+            verify_plan(plan, emulator, refreshed, region=region, planned_values=planned.planned_values(),
+                        dependencies=planned.dependencies(), key_regions=getattr(provider, "key_regions", None))
+        return planned
+    except BaseException:
+        clouds.close()  # the Planned that would own them was never made
+        raise
+
+
+@dataclass
+class _Evaluated:
+    """The configuration evaluated against the refreshed state, and what the plan needs with it."""
+
+    config: Configuration
+    state: State  # the prior state, re-addressed and with the configuration's providers adopted
+    refreshed: State
+    drift: list
+    differ: Differ
+    opened: tuple  # (provider, transport, emulator or None, region)
+    reader: Any
+
+
+def _evaluate_and_refresh(module: Any, moves: Any, early: _EarlyRefresh | None, inputs: EvaluationInputs | None,
+                          clouds: Any, workdir: Path, *, var_args: Sequence[str], var_files: Sequence[str],
+                          env: Mapping[str, str] | None, refresh: bool, destroy: bool,
+                          replace: Sequence[ResourceAddress]) -> _Evaluated:
+    """Evaluate, refresh (in a child meanwhile, or already ``early``), and evaluate again when the
+    refresh found drift the evaluation did not plan against."""
+    state = moves.state
+    background: BackgroundRefresh | None = None
+
+    def differ_for(prior: State) -> Differ:
+        d = make_differ(prior, destroy=destroy, replace=replace)
+        d.forget, d.move_targets, d.previous = moves.forget, moves.targets, moves.previous
+        return d
+
+    def refresh_meanwhile(providers: dict[str, ProviderConfig]) -> None:
+        """The provider configurations are known: read the cloud in a child while evaluation goes on."""
+        nonlocal background
+        background = BackgroundRefresh.start(state, providers, workdir, env,
+                                             functools.partial(_refresh_cloud, providers, workdir))
+
+    # a refresh made already is what the evaluation plans against (a drifted cloud then costs one
+    # evaluation, not two); if the plan cannot use it after all, it evaluates again below
+    against_early = early is not None
+    differ = differ_for(early.refreshed if early is not None else state)
+    reader = clouds.data_reader()
+    meanwhile = refresh_meanwhile if (early is None and refresh and state.resources
+                                      and background_wanted(clouds.env)) else None
+    try:
         config = _evaluate(module, var_args=var_args, var_files=var_files, env=env, resolver=differ.resolve,
                            data_reader=reader, on_providers=meanwhile, inputs=inputs)
         gc.freeze()  # the configuration and the planned values live to the end (see _heap_frozen)
@@ -330,38 +373,20 @@ def make_plan(workdir: Path | str, state: State, *, var_args: Sequence[str] = ()
             early = None
         state = adopted
         remember_secrets(config=config, state=state)
-        provider, transport, emulator, region = open_provider(config, workdir, clouds)
+        opened = open_provider(config, workdir, clouds)
         refreshed, drift = state, []
         if refresh and state.resources:
             if early is not None:
                 refreshed, drift = early.refreshed, early.drift
             else:
-                refreshed, drift = _refreshed(state, provider, clouds,
+                refreshed, drift = _refreshed(state, opened[0], clouds,
                                               background.answer() if background is not None else None)
             background = None
             if early is None and (drift or against_early):
                 differ = differ_for(refreshed)
                 config = _evaluate(module, var_args=var_args, var_files=var_files, env=env, resolver=differ.resolve,
                                    data_reader=reader)
-        plan = plan_from(config, refreshed, differ=differ, drift=drift, destroy=destroy)
-        check_cloud_sells(plan, config)
-        remember_secrets(config=config, state=refreshed, plan=plan)
-        if probe is not None:
-            _remember_unchanged(probe, workdir, config, plan, state, refreshed, inputs, unmoved=unmoved)
-        check_replace(plan, replace)
-        if refresh_only:
-            plan = refresh_only_plan(plan)
-        elif targets or excludes:
-            plan = restrict_plan(plan, config, refreshed, targets=targets, excludes=excludes)
-        planned = Planned(plan, config, module, read_from, refreshed, provider, transport, emulator, region,
-                          extra={"clouds": clouds, "data_reader": reader})
-        if verify and emulator is not None and plan.operations:
-            verify_plan(plan, emulator, refreshed, region=region, planned_values=planned.planned_values(),
-                        dependencies=planned.dependencies(), key_regions=getattr(provider, "key_regions", None))
-        return planned
-    except BaseException:
-        clouds.close()  # the Planned that would own them was never made
-        raise
+        return _Evaluated(config, state, refreshed, drift, differ, opened, reader)
     finally:
         if background is not None:
             background.cancel()
