@@ -96,9 +96,11 @@ class BackgroundRefresh:
                 if not chunk:
                     break
                 chunks.append(chunk)
-        finally:
-            os.close(self._fd)
-            self._reap()
+        except BaseException:  # Ctrl-C while waiting: stop the child (it ignores SIGINT) rather than wait
+            self.cancel()
+            raise
+        os.close(self._fd)
+        self._reap()
         try:
             got = pickle.loads(b"".join(chunks))
         except Exception:  # noqa: BLE001 - a child that died half-way: refresh here instead
@@ -147,7 +149,12 @@ def refresh_in_parts(state: State, providers: dict[str, ProviderConfig], workdir
                 c.cancel()
             return None
         children.append(child)
-    answers = [c.answer() for c in children]
+    try:
+        answers = [c.answer() for c in children]
+    except BaseException:  # Ctrl-C while waiting: the other children (which ignore it) are stopped too
+        for c in children:
+            c.cancel()
+        raise
     if any(a is None for a in answers):
         return None
     return _combined(answers)  # type: ignore[arg-type]

@@ -159,3 +159,34 @@ def test_a_forked_child_does_not_keep_the_state_locked_after_its_parent(tmp_path
         os.kill(pid, signals.SIGKILL)
         os.waitpid(pid, 0)
         os.close(ready_r)
+
+
+def test_ctrl_c_while_waiting_stops_the_child_at_once(applied: Path) -> None:
+    """The child ignores SIGINT (the parent handles it): a Ctrl-C while the parent waits for its answer
+    stops the child instead of waiting for its refresh to end."""
+    import os
+    import signal as signals
+    import time
+
+    def slow(_clouds: object) -> object:
+        time.sleep(60)
+        raise RuntimeError("never reached")
+
+    bg = background_refresh.BackgroundRefresh.start(State(resources={}), {}, applied, cli_env(), slow)
+    assert bg is not None
+
+    def interrupt(_signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    old = signals.signal(signals.SIGALRM, interrupt)
+    started = time.monotonic()
+    try:
+        signals.setitimer(signals.ITIMER_REAL, 0.3)
+        with pytest.raises(KeyboardInterrupt):
+            bg.answer()
+    finally:
+        signals.setitimer(signals.ITIMER_REAL, 0)
+        signals.signal(signals.SIGALRM, old)
+    assert time.monotonic() - started < 10
+    with pytest.raises(ProcessLookupError):
+        os.kill(bg.pid, 0)  # killed and reaped: no such process any more
