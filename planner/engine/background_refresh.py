@@ -31,7 +31,7 @@ from typing import Any
 
 from planner import process
 from planner.config.model import ProviderConfig
-from planner.plan.diff import RefreshDelta, detect_drift, refresh_delta
+from planner.plan.diff import RefreshDelta, drift_and_delta
 from planner.plan.model import DriftEntry
 from planner.state.model import State
 
@@ -214,8 +214,8 @@ def _child(fd: int, state: State, clouds: Any, open_cloud: Callable[[Any], Any])
         if getattr(getattr(clouds.emulator, "faults", None), "enabled", False):
             return  # injected faults (tests) fire in a sequence the parent's cloud plays: it reads itself
         values = provider.refresh(list(state.resources.values()))
-        answer = RefreshAnswer(detect_drift(state, values), refresh_delta(state, values),
-                               clouds.calls(),
+        drift, delta = drift_and_delta(state, values)
+        answer = RefreshAnswer(drift, delta, clouds.calls(),
                                time.monotonic() - started,
                                resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
         data = memoryview(pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL))

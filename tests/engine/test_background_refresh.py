@@ -17,7 +17,13 @@ import pytest
 from planner.addresses import ResourceAddress
 from planner.emulator import Emulator
 from planner.engine import background_refresh
-from planner.plan.diff import refresh_delta, refreshed_state, with_refresh_delta
+from planner.plan.diff import (
+    detect_drift,
+    drift_and_delta,
+    refresh_delta,
+    refreshed_state,
+    with_refresh_delta,
+)
 from planner.state.model import ResourceState, State
 
 from .stack import clbplan_cmd, cli_env, run_cli, write_stack
@@ -128,6 +134,10 @@ def test_the_delta_rebuilds_the_refreshed_state() -> None:
     assert rebuilt.resources[a] is prior.resources[a] and rebuilt.resources[f] is prior.resources[f]
     assert type(rebuilt.resources[c].attributes["flag"]) is int
     assert rebuilt.resources[d].id == "lb-d2" and rebuilt.resources[d].sensitive == {"secret"}
+    # the drift worked out on the delta's objects alone is the drift of every object
+    drift, delta = drift_and_delta(prior, values)
+    assert delta == refresh_delta(prior, values)
+    assert drift == detect_drift(prior, values) and [e.address for e in drift] == [b, c, e]
 
 
 def test_a_forked_child_does_not_keep_the_state_locked_after_its_parent(tmp_path: Path) -> None:
