@@ -8,7 +8,8 @@ earlier evaluation's verdict (``planner.engine.unchanged_plan``) records these w
 trusts the verdict again only when each one still gives the answer it gave then.
 
 Answers are kept as digests: the record is written to disk, and a file or a data source may hold a
-secret.
+secret. A data source's arguments are kept as written (they are read again); an evaluation whose data
+source arguments hold a secret is not remembered at all.
 """
 
 from __future__ import annotations
@@ -77,6 +78,13 @@ class EvaluationInputs:
         if plain != arguments:
             self.repeatable = False
         return plain
+
+    def arguments_hold_any(self, secrets: frozenset[str]) -> bool:
+        """Whether a data source's arguments (kept as written, to read it again) hold one of ``secrets``."""
+        from planner.redact import collect
+
+        return bool(secrets) and any(text in secrets or any(s in text for s in secrets)
+                                     for entry in self.data for text in collect(entry[2]))
 
     def plain(self) -> tuple:
         return (self.repeatable, [tuple(f) for f in self.files], [tuple(d) for d in self.data])

@@ -491,7 +491,8 @@ def _same_objects(state: State, refreshed: State) -> bool:
 def _remember_unchanged(probe: _Probe, workdir: Path, config: Configuration, plan: Plan, state: State,
                         refreshed: State, inputs: EvaluationInputs | None, *, unmoved: bool) -> None:
     """Record the verdict when this plan is the empty one a later run with the same inputs may reuse."""
-    empty = (inputs is not None and inputs.repeatable and unmoved and not plan.drift and not plan.operations
+    empty = (inputs is not None and inputs.repeatable and not inputs.arguments_hold_any(redact.secrets_known())
+             and unmoved and not plan.drift and not plan.operations
              and not plan.has_changes and config.providers == probe.preview.providers
              and _same_objects(state, refreshed) and unchanged_plan.outputs_unchanged(config, refreshed))
     if empty:

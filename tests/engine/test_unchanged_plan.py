@@ -194,3 +194,19 @@ def test_the_refresh_is_shared_out_by_load_balancer() -> None:
     whole = [i for i, s in enumerate(shares) if any(rs.type == "alicloud_slb_load_balancer" for rs in s.resources.values())]
     assert len(whole) == 1
     assert sum(1 for rs in shares[whole[0]].resources.values() if rs.type == "alicloud_slb_load_balancer") == 6
+
+
+def test_a_data_source_read_with_a_secret_is_not_remembered(workdir: Path) -> None:
+    """A data source's arguments are kept as written, to read it again; a secret among them is never
+    written down: such an evaluation is not remembered."""
+    main = workdir / "main.tf"
+    text = main.read_text()
+    assert 'available_resource_creation = "VSwitch"' in text
+    main.write_text(text.replace('available_resource_creation = "VSwitch"',
+                                 "available_resource_creation = var.zone_kind", 1)
+                    + '\nvariable "zone_kind" {\n  type      = string\n  default   = "VSwitch"\n'
+                      "  sensitive = true\n}\n")
+    first = _plan(workdir)
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert not memo_path(workdir).exists()
+    assert REUSED not in _plan(workdir).stderr
