@@ -23,8 +23,9 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Mapping
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
+from queue import Empty, SimpleQueue
 from typing import Any
 
 from planner.addresses import ResourceAddress
@@ -200,16 +201,19 @@ class Executor:
         result = ApplyResult(state=state)
         calls_before = self.provider.calls
         running: dict[Future, _Running] = {}
+        # each future puts itself here when it ends: the scheduler takes what finished without waiting on
+        # (and locking) every future in flight each time, which at -parallelism 50 was most of its work
+        finished: SimpleQueue[Future] = SimpleQueue()
         pool_cm = _InlinePool() if self.inline else \
             ThreadPoolExecutor(max_workers=self.parallelism, thread_name_prefix="apply")
         with pool_cm as pool:
             while walk.has_ready or running:
                 if self.stop is not None and self.stop.is_set():
                     self._interrupt(result)
-                self._start_ready(walk, pool, running, result)
+                self._start_ready(walk, pool, running, result, finished)
                 if not running:
                     break
-                for fut in self._wait(walk, running, result):
+                for fut in self._wait(walk, running, result, finished):
                     self._settle_group(walk, running.pop(fut), fut, result)
         for op in walk.unsettled():
             # not started because of an interruption (a DAG leaves nothing else behind)
@@ -218,7 +222,8 @@ class Executor:
         result.api_calls = self.provider.calls - calls_before
         return result
 
-    def _start_ready(self, walk: Walk, pool: Any, running: dict[Future, _Running], result: ApplyResult) -> None:
+    def _start_ready(self, walk: Walk, pool: Any, running: dict[Future, _Running], result: ApplyResult,
+                     finished: SimpleQueue) -> None:
         """Hand ready groups to the pool while there is room (nothing new once interrupted)."""
         state = result.state
         while walk.has_ready and len(running) < self.parallelism and not result.interrupted:
@@ -242,26 +247,27 @@ class Executor:
             else:
                 fut = pool.submit(self._execute_batch, batch)
             running[fut] = _Running([o for o, *_ in batch], k, time.monotonic())
+            fut.add_done_callback(finished.put)  # (at once, for a future that is done already)
 
-    def _wait(self, walk: Walk, running: dict[Future, _Running], result: ApplyResult) -> list[Future]:
-        """The futures that finished, in plan order."""
-        done = [f for f in running if f.done()]
-        if done:
-            # what wait() would return at once, without its waiter and a lock per future (a run of
-            # the inline pool, plan verification, has every future done already)
-            return sorted(done, key=lambda f: walk.index[running[f].ops[0].id])
-        try:
-            # with a stop event, wake up now and then to notice it (the signal handler
-            # only sets it); without one, Ctrl-C arrives here as KeyboardInterrupt
-            if self.stop is None:
-                done, _ = wait(list(running), return_when=FIRST_COMPLETED)
-            else:
-                done, _ = wait(list(running), timeout=0.1, return_when=FIRST_COMPLETED)
-        except KeyboardInterrupt:
-            # Ctrl-C: start nothing new, let the calls in flight finish and record them,
-            # so the state the caller writes is true; a second Ctrl-C aborts for real
-            self._interrupt(result)
-            done, _ = wait(list(running))
+    def _wait(self, walk: Walk, running: dict[Future, _Running], result: ApplyResult,
+              finished: SimpleQueue) -> list[Future]:
+        """The futures that finished, in plan order: all those ``finished`` holds, after waiting for one
+        when it holds none."""
+        done = _drain(finished, running)
+        if not done:
+            try:
+                # with a stop event, wake up now and then to notice it (the signal handler
+                # only sets it); without one, Ctrl-C arrives here as KeyboardInterrupt
+                first = _next(finished, None if self.stop is None else 0.1)
+            except KeyboardInterrupt:
+                # Ctrl-C: start nothing new, let the calls in flight finish and record them,
+                # so the state the caller writes is true; a second Ctrl-C aborts for real
+                self._interrupt(result)
+                wait(list(running))
+                first = None
+            if first is not None and first in running:
+                done.append(first)
+            done.extend(f for f in _drain(finished, running) if f is not first)
         return sorted(done, key=lambda f: walk.index[running[f].ops[0].id])
 
     def _settle_group(self, walk: Walk, run: _Running, fut: Future, result: ApplyResult) -> None:
@@ -472,6 +478,26 @@ class _Running:
     ops: list[Operation]
     key: str | None
     started: float
+
+
+def _drain(finished: SimpleQueue, running: Mapping[Future, Any]) -> list[Future]:
+    """Every future ``finished`` holds now that is still running (not settled yet)."""
+    out: list[Future] = []
+    while True:
+        try:
+            fut = finished.get_nowait()
+        except Empty:
+            return out
+        if fut in running:
+            out.append(fut)
+
+
+def _next(finished: SimpleQueue, timeout: float | None) -> Future | None:
+    """The next future to finish (None: ``timeout`` passed first); Ctrl-C raises KeyboardInterrupt here."""
+    try:
+        return finished.get(timeout=timeout)
+    except Empty:
+        return None
 
 
 class _InlinePool:

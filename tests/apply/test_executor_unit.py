@@ -213,16 +213,16 @@ def test_replace_create_before_destroy_keeps_the_new_object():
 def test_ctrl_c_finishes_in_flight_work_records_it_and_skips_the_rest(monkeypatch):
     import planner.apply.executor as ex
 
-    real_wait = ex.wait
+    real_next = ex._next
     calls = {"n": 0}
 
-    def wait_then_interrupt(fs, return_when=None):
+    def next_then_interrupt(finished, timeout):
         calls["n"] += 1
         if calls["n"] == 1:
-            raise KeyboardInterrupt
-        return real_wait(fs) if return_when is None else real_wait(fs, return_when=return_when)
+            raise KeyboardInterrupt  # Ctrl-C while the scheduler waits for a call to finish
+        return real_next(finished, timeout)
 
-    monkeypatch.setattr(ex, "wait", wait_then_interrupt)
+    monkeypatch.setattr(ex, "_next", next_then_interrupt)
     prov = FakeProvider()
     ops = [op(f"o{i}", lb="lb-1") for i in range(5)]
     res = Executor(prov, parallelism=2).run(ops, [], State())
