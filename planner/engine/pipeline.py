@@ -291,9 +291,11 @@ def make_plan(workdir: Path | str, state: State, *, var_args: Sequence[str] = ()
         moves = apply_moves(state, module)  # moved/removed blocks re-address the prior state first
         unmoved = not moves.previous and not moves.forget  # the same objects at the same addresses
         inputs = EvaluationInputs() if probe is not None else None
+        # a replay that got as far as its refresh has opened the cloud's file here: no child may fork
+        # after that (see refresh_in_parts), so without its refresh this plan reads the cloud itself
         got = _evaluate_and_refresh(module, moves, early if unmoved else None, inputs, clouds, workdir,
                                     var_args=var_args, var_files=var_files, env=env, refresh=refresh,
-                                    destroy=destroy, replace=replace)
+                                    destroy=destroy, replace=replace, may_fork=early is None)
         config, state, refreshed = got.config, got.state, got.refreshed
         provider, transport, emulator, region = got.opened
         plan = plan_from(config, refreshed, differ=got.differ, drift=got.drift, destroy=destroy)
@@ -333,7 +335,7 @@ class _Evaluated:
 def _evaluate_and_refresh(module: Any, moves: Any, early: _EarlyRefresh | None, inputs: EvaluationInputs | None,
                           clouds: Any, workdir: Path, *, var_args: Sequence[str], var_files: Sequence[str],
                           env: Mapping[str, str] | None, refresh: bool, destroy: bool,
-                          replace: Sequence[ResourceAddress]) -> _Evaluated:
+                          replace: Sequence[ResourceAddress], may_fork: bool = True) -> _Evaluated:
     """Evaluate, refresh (in a child meanwhile, or already ``early``), and evaluate again when the
     refresh found drift the evaluation did not plan against."""
     state = moves.state
@@ -355,7 +357,7 @@ def _evaluate_and_refresh(module: Any, moves: Any, early: _EarlyRefresh | None, 
     against_early = early is not None
     differ = differ_for(early.refreshed if early is not None else state)
     reader = clouds.data_reader()
-    meanwhile = refresh_meanwhile if (early is None and refresh and state.resources
+    meanwhile = refresh_meanwhile if (early is None and may_fork and refresh and state.resources
                                       and background_wanted(clouds.env)) else None
     try:
         config = _evaluate(module, var_args=var_args, var_files=var_files, env=env, resolver=differ.resolve,
