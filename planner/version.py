@@ -6,7 +6,13 @@ One place, so ``clbplan version``, ``required_version`` checks, the JSON plan's
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Iterable
+from pathlib import Path
+
 from planner import __version__
+
+PACKAGE_ROOT = Path(__file__).parent
 
 # clbplan's own release.
 CLBPLAN_VERSION: str = __version__
@@ -22,3 +28,15 @@ TERRAFORM_LANGUAGE_VERSION: str = "1.11.4"
 ALICLOUD_PROVIDER_SOURCE: str = "registry.terraform.io/aliyun/alicloud"
 ALICLOUD_PROVIDER_VERSION: str = "1.289.0"
 ALICLOUD_PROVIDER_COMMIT: str = "81c43b6727a0"
+
+
+def sources_digest(paths: Iterable[Path]) -> str:
+    """SHA-256 of the version and of these source files of the package (names and bytes): what a cache
+    made by this code depends on besides its data, since a checkout can change without a new version."""
+    h = hashlib.sha256(__version__.encode())
+    for path in sorted(paths):
+        try:
+            h.update(str(path.relative_to(PACKAGE_ROOT)).encode() + b"\0" + path.read_bytes())
+        except OSError:
+            h.update(str(path).encode() + b"\0?")
+    return h.hexdigest()

@@ -69,16 +69,9 @@ _CODE: list[str] = []
 def code_digest() -> str:
     """The program's own sources: a checkout changed without a new version number evaluates differently."""
     if not _CODE:
-        import planner
+        from planner.version import PACKAGE_ROOT, sources_digest
 
-        root = Path(planner.__file__).parent
-        h = hashlib.sha256(planner.__version__.encode())
-        for path in sorted(root.rglob("*.py")):
-            try:
-                h.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
-            except OSError:
-                h.update(str(path).encode() + b"\0?")
-        _CODE.append(h.hexdigest())
+        _CODE.append(sources_digest(PACKAGE_ROOT.rglob("*.py")))
     return _CODE[0]
 
 

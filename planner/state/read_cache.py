@@ -16,7 +16,6 @@ the plan's path; a long-lived process writes it in place.
 
 from __future__ import annotations
 
-import hashlib
 import marshal
 import os
 from pathlib import Path
@@ -46,17 +45,11 @@ def _decoder_digest() -> str:
     """What a decode depends on besides the file: the code of the state and schema layers (a checkout
     changed without a new version number must not read an entry its old code made)."""
     if not _DECODER:
-        import planner
+        from planner.version import PACKAGE_ROOT, sources_digest
 
-        root = Path(planner.__file__).parent
-        h = hashlib.sha256(planner.__version__.encode())
-        for path in sorted([root / "addresses.py", root / "values.py", *(root / "state").glob("*.py"),
-                            *(root / "schema").glob("*.py")]):
-            try:
-                h.update(path.name.encode() + b"\0" + path.read_bytes())
-            except OSError:
-                h.update(path.name.encode() + b"\0?")
-        _DECODER.append(h.hexdigest())
+        root = PACKAGE_ROOT
+        _DECODER.append(sources_digest([root / "addresses.py", root / "values.py", *(root / "state").glob("*.py"),
+                                        *(root / "schema").glob("*.py")]))
     return _DECODER[0]
 
 
