@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import gc
 import os
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
@@ -22,6 +22,12 @@ from typing import Any
 GC_THRESHOLDS = (100_000, 50, 100)
 
 _kept: list[Any] | None = None
+
+
+def switched_on(env: Mapping[str, str], name: str) -> bool:
+    """An on/off environment switch that is on unless set to 0, false, no or off (in ``env``, else in
+    this process's environment)."""
+    return env.get(name, os.environ.get(name, "1")).strip() not in ("0", "false", "no", "off")
 
 
 def one_shot() -> None:

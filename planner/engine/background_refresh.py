@@ -51,8 +51,7 @@ class RefreshAnswer:
 
 def wanted(env: Mapping[str, str]) -> bool:
     """Whether this process may refresh in a child: a one-shot command on a system with fork."""
-    return (hasattr(os, "fork") and process.is_one_shot()
-            and env.get(ENV_SWITCH, os.environ.get(ENV_SWITCH, "1")).strip() not in ("0", "false", "no", "off"))
+    return hasattr(os, "fork") and process.is_one_shot() and process.switched_on(env, ENV_SWITCH)
 
 
 class BackgroundRefresh:

@@ -34,6 +34,7 @@ from planner.config.inputs import EvaluationInputs, digest
 from planner.config.model import Configuration, OutputValue
 from planner.diagnostics import Diagnostic, SourcePos
 from planner.plan.diff import values_equal
+from planner.process import switched_on
 from planner.state.model import State
 from planner.values import contains_unknown
 
@@ -56,7 +57,7 @@ class Remembered:
 
 
 def wanted(env: Mapping[str, str]) -> bool:
-    return env.get(ENV_SWITCH, os.environ.get(ENV_SWITCH, "1")).strip() not in ("0", "false", "no", "off")
+    return switched_on(env, ENV_SWITCH)
 
 
 def memo_path(workdir: Path) -> Path:
