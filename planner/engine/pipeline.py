@@ -33,7 +33,7 @@ from planner.engine.memory import give_back
 from planner.engine.planned_values import ConfigPlannedValues
 from planner.engine.verify import verify_plan
 from planner.logs import log
-from planner.plan.build import plan_from
+from planner.plan.build import plan_from, shown_variables
 from planner.plan.diff import (
     Differ,
     detect_drift,
@@ -474,9 +474,7 @@ def _replay_unchanged(probe: _Probe, module: Any, state: State, workdir: Path, c
                            content_hash=module.content_hash, warnings=remembered.warnings)
     remember_secrets(config=config, state=refreshed)
     plan = Plan(changes=[], operations=[], edges=[], prior_lineage=refreshed.lineage, prior_serial=refreshed.serial,
-                drift=[], variables={k: ("(sensitive value)" if k in config.sensitive_variables else v)
-                                     for k, v in config.variables.items()},
-                config_hash=config.content_hash, destroy=False)
+                drift=[], variables=shown_variables(config), config_hash=config.content_hash, destroy=False)
     log.info("plan: the configuration, variables, state and cloud are as the last plan with these inputs found "
              "them: no changes, the configuration is not evaluated again")
     return Planned(plan, config, module, state, refreshed, provider, transport, emulator, region,

@@ -21,11 +21,15 @@ def plan_from(config: Configuration, refreshed: State, *, differ: Differ | None 
     differ = differ or Differ(refreshed, destroy=destroy)
     changes = differ.diff(config)
     ordered = order_changes(changes, config, refreshed)
-    variables = {
-        k: ("(sensitive value)" if k in config.sensitive_variables else v) for k, v in config.variables.items()
-    }
+    variables = shown_variables(config)
     return Plan(
         changes=ordered.changes, operations=ordered.operations, edges=ordered.edges,
         prior_lineage=refreshed.lineage, prior_serial=refreshed.serial, drift=list(drift),
         variables=variables, config_hash=config.content_hash, destroy=destroy,
     )
+
+
+def shown_variables(config: Configuration) -> dict:
+    """The configuration's variables as a plan records them: a sensitive one masked, so a saved or
+    rendered plan never shows it."""
+    return {k: ("(sensitive value)" if k in config.sensitive_variables else v) for k, v in config.variables.items()}
