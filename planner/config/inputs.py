@@ -83,8 +83,7 @@ class EvaluationInputs:
         """Whether a data source's arguments (kept as written, to read it again) hold one of ``secrets``."""
         from planner.redact import collect
 
-        return bool(secrets) and any(text in secrets or any(s in text for s in secrets)
-                                     for entry in self.data for text in collect(entry[2]))
+        return bool(secrets) and any(s in text for entry in self.data for text in collect(entry[2]) for s in secrets)
 
     def plain(self) -> tuple:
         return (self.repeatable, [tuple(f) for f in self.files], [tuple(d) for d in self.data])

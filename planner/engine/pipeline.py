@@ -302,7 +302,7 @@ def make_plan(workdir: Path | str, state: State, *, var_args: Sequence[str] = ()
         check_cloud_sells(plan, config)
         remember_secrets(config=config, state=refreshed, plan=plan)
         if probe is not None:
-            _remember_unchanged(probe, workdir, config, plan, state, refreshed, inputs, unmoved=unmoved)
+            _remember_unchanged(probe, workdir, config, plan, state, refreshed, inputs)
         check_replace(plan, replace)
         if refresh_only:
             plan = refresh_only_plan(plan)
@@ -489,11 +489,11 @@ def _same_objects(state: State, refreshed: State) -> bool:
 
 
 def _remember_unchanged(probe: _Probe, workdir: Path, config: Configuration, plan: Plan, state: State,
-                        refreshed: State, inputs: EvaluationInputs | None, *, unmoved: bool) -> None:
-    """Record the verdict when this plan is the empty one a later run with the same inputs may reuse."""
+                        refreshed: State, inputs: EvaluationInputs | None) -> None:
+    """Record the verdict when this plan is the empty one a later run with the same inputs may reuse
+    (``has_changes`` covers operations, moved objects and forgotten ones)."""
     empty = (inputs is not None and inputs.repeatable and not inputs.arguments_hold_any(redact.secrets_known())
-             and unmoved and not plan.drift and not plan.operations
-             and not plan.has_changes and config.providers == probe.preview.providers
+             and not plan.drift and not plan.has_changes and config.providers == probe.preview.providers
              and _same_objects(state, refreshed) and unchanged_plan.outputs_unchanged(config, refreshed))
     if empty:
         unchanged_plan.remember(workdir, probe.key, probe.run, config, inputs)
