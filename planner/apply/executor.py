@@ -25,7 +25,7 @@ import uuid
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from queue import Empty, SimpleQueue
+from queue import Empty, Queue
 from typing import Any
 
 from planner.addresses import ResourceAddress
@@ -203,7 +203,7 @@ class Executor:
         running: dict[Future, _Running] = {}
         # each future puts itself here when it ends: the scheduler takes what finished without waiting on
         # (and locking) every future in flight each time, which at -parallelism 50 was most of its work
-        finished: SimpleQueue[Future] = SimpleQueue()
+        finished: Queue[Future] = Queue()
         pool_cm = _InlinePool() if self.inline else \
             ThreadPoolExecutor(max_workers=self.parallelism, thread_name_prefix="apply")
         with pool_cm as pool:
@@ -223,7 +223,7 @@ class Executor:
         return result
 
     def _start_ready(self, walk: Walk, pool: Any, running: dict[Future, _Running], result: ApplyResult,
-                     finished: SimpleQueue) -> None:
+                     finished: Queue) -> None:
         """Hand ready groups to the pool while there is room (nothing new once interrupted)."""
         state = result.state
         while walk.has_ready and len(running) < self.parallelism and not result.interrupted:
@@ -250,7 +250,7 @@ class Executor:
             fut.add_done_callback(finished.put)  # (at once, for a future that is done already)
 
     def _wait(self, walk: Walk, running: dict[Future, _Running], result: ApplyResult,
-              finished: SimpleQueue) -> list[Future]:
+              finished: Queue) -> list[Future]:
         """The futures that finished, in plan order: all those ``finished`` holds, after waiting for one
         when it holds none."""
         done = _drain(finished, running)
@@ -480,7 +480,7 @@ class _Running:
     started: float
 
 
-def _drain(finished: SimpleQueue, running: Mapping[Future, Any]) -> list[Future]:
+def _drain(finished: Queue, running: Mapping[Future, Any]) -> list[Future]:
     """Every future ``finished`` holds now that is still running (not settled yet)."""
     out: list[Future] = []
     while True:
@@ -492,7 +492,7 @@ def _drain(finished: SimpleQueue, running: Mapping[Future, Any]) -> list[Future]
             out.append(fut)
 
 
-def _next(finished: SimpleQueue, timeout: float | None) -> Future | None:
+def _next(finished: Queue, timeout: float | None) -> Future | None:
     """The next future to finish (None: ``timeout`` passed first); Ctrl-C raises KeyboardInterrupt here."""
     try:
         return finished.get(timeout=timeout)
