@@ -194,12 +194,14 @@ def test_endpoint_without_credentials_is_a_located_error(cloud: Cloud, tmp_path:
 def test_unreachable_endpoint_is_a_clear_error(tmp_path: Path) -> None:
     import socket
 
-    with socket.socket() as s:  # a port nobody listens on
+    # a port nobody listens on, held bound (never listening) for the whole run: a freed port could be
+    # taken by another test's server meanwhile, and the plan would then reach it
+    with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    work = copy_example("vserver-groups", tmp_path)
-    point_at(work, f"127.0.0.1:{port}")
-    result = run("plan", work)
+        work = copy_example("vserver-groups", tmp_path)
+        point_at(work, f"127.0.0.1:{port}")
+        result = run("plan", work)
     text = out(result)
     assert result.exit_code == 1, text
     assert "Traceback" not in text
