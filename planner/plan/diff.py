@@ -424,7 +424,7 @@ class Differ:
                     continue
                 cached = self._changes.get(addr)
                 changes[addr] = cached[1] if cached is not None and cached[0] is inst else self.change_for(inst)
-        declared = {a.resource: a for a in config.resources}
+        declared: dict | None = None  # made for the first orphan: a plan with none never needs it
         for addr, rs in self.prior.resources.items():
             if addr.mode != "managed" or addr in changes:
                 continue
@@ -437,6 +437,8 @@ class Differ:
                     action_reason="delete_because_no_resource_config",
                     reason="destroy = false is set in the configuration")
                 continue
+            if declared is None:
+                declared = {a.resource: a for a in config.resources}
             why, reason = self._orphan_reason(addr, declared, config)
             changes[addr] = ResourceChange(
                 addr, Action.DELETE, before, None, provider=rs.provider,

@@ -52,8 +52,8 @@ from planner.plan.edges import (
     security_groups,
 )
 from planner.plan.edges.graph import OpGraph
-from planner.plan.edges.index import PlanIndex
-from planner.plan.model import Action, Edge, Operation, OpKind, ResourceChange, is_group_node
+from planner.plan.edges.index import OPERATION_ACTIONS, PlanIndex
+from planner.plan.model import Edge, Operation, OpKind, ResourceChange, is_group_node
 from planner.plan.upgrades import check_prevent_destroy, upgrade_changes
 from planner.schema.facts import DOMAIN_EXTENSION, GROUP_ATTACHMENT, LISTENER, RULE
 from planner.state.model import State
@@ -124,18 +124,13 @@ STEPS: tuple[tuple[str, Callable[[PlanIndex, OpGraph], None]], ...] = (
 )
 
 
-#: the actions that make operations (``make_ops``); the others (no-op, read, forget) make none
-_OPERATION_ACTIONS = frozenset({Action.CREATE, Action.UPDATE, Action.DELETE, Action.DELETE_THEN_CREATE,
-                                Action.CREATE_THEN_DELETE})
-
-
 def order_changes(changes: list[ResourceChange], config: Configuration | None, prior: State) -> OrderedOps:
     """Upgrade the changes (``planner.plan.upgrades``), refuse a destroyed ``prevent_destroy``
     resource, build the operation graph with the ``STEPS`` and return the operations in a
     deterministic topological order. ``changes`` are not modified: the upgraded ones are returned,
     each saying why in ``ResourceChange.reason``. Raises DiagnosticsError for prevent_destroy, or
     naming the cycle if there is one."""
-    if not any(c.action in _OPERATION_ACTIONS for c in changes):
+    if not any(c.action in OPERATION_ACTIONS for c in changes):
         # nothing to do: no operation, no destroy to refuse, and every upgrade starts from a replaced
         # or deleted object. Indexing a 100,000-resource state for nothing was 3 s of a 10,000-LB
         # no-change plan

@@ -162,13 +162,14 @@ def check_prevent_destroy(changes: Iterable[ResourceChange], config: Configurati
     protected resource, in the configuration's order)."""
     if config is None:
         return
-    by_address = {c.address: c for c in changes}
+    destroyed = {c.address: c for c in changes
+                 if c.action in (Action.DELETE, Action.DELETE_THEN_CREATE, Action.CREATE_THEN_DELETE)}
+    if not destroyed:
+        return
     problems: list[Diagnostic] = []
     for addr, inst in config.resources.items():
-        change = by_address.get(addr)
-        if change is None or not inst.lifecycle.prevent_destroy:
-            continue
-        if change.action in (Action.DELETE, Action.DELETE_THEN_CREATE, Action.CREATE_THEN_DELETE):
+        change = destroyed.get(addr)
+        if change is not None and inst.lifecycle.prevent_destroy:
             problems.append(Diagnostic(
                 "Instance cannot be destroyed", inst.pos,
                 detail=f"Resource {addr} has lifecycle.prevent_destroy set, but the plan calls for "

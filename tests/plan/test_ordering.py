@@ -180,6 +180,44 @@ def test_capacity_deletes_run_before_creates_on_a_full_load_balancer():
                                                  "alicloud_slb_listener.n[0]:create")
 
 
+def test_rules_still_order_the_few_changes_of_a_mostly_unchanged_plan():
+    """The rules start from the operations, not from every object: a port swap, a full load
+    balancer and a replaced listener with its rule are ordered as when they are the whole plan,
+    beside 40 unchanged load balancers with their listeners and rules."""
+    rule = {"load_balancer_id": "lb-1", "frontend_port": 80, "name": "r", "domain": "a.example.com",
+            "url": "/", "server_group_id": None}
+    prior_objs, cfg_objs = [], []
+    for n in range(40):  # untouched: no operation, so no edge may start or end at them
+        lb, lid = f"alicloud_slb_load_balancer.other[{n}]", f"lb-o{n}"
+        prior_objs += [rstate(lb, lid, {**LB_ATTRS, "load_balancer_name": f"o{n}"}),
+                       rstate(f"alicloud_slb_listener.other[{n}]", f"{lid}:http:80", lst(80, lb=lid)),
+                       rstate(f"alicloud_slb_rule.other[{n}]", f"rule-o{n}", {**rule, "load_balancer_id": lid})]
+        cfg_objs += [inst(lb, {**LB_CFG, "load_balancer_name": f"o{n}"}),
+                     inst(f"alicloud_slb_listener.other[{n}]", lst(80, lb=lid)),
+                     inst(f"alicloud_slb_rule.other[{n}]", {**rule, "load_balancer_id": lid})]
+    full = [rstate(f"alicloud_slb_listener.l[{i}]", f"lb-1:tcp:{1000 + i}", lst(1000 + i, "tcp")) for i in range(46)]
+    prior = state(rstate(LB, "lb-1", LB_ATTRS), *prior_objs, *full,
+                  rstate("alicloud_slb_listener.a", "lb-1:tcp:80", lst(80, "tcp")),
+                  rstate("alicloud_slb_listener.b", "lb-1:tcp:81", lst(81, "tcp")),
+                  rstate("alicloud_slb_listener.http", "lb-1:http:90", lst(90)),
+                  rstate("alicloud_slb_rule.r", "rule-1", {**rule, "frontend_port": 90}))
+    cfg = config(inst(LB, LB_CFG), *cfg_objs,
+                 *[inst(f"alicloud_slb_listener.l[{i}]", lst(1000 + i, "tcp")) for i in range(45)],
+                 inst("alicloud_slb_listener.n", lst(2000, "tcp")),
+                 inst("alicloud_slb_listener.a", lst(81, "tcp"), create_before_destroy=True),
+                 inst("alicloud_slb_listener.b", lst(80, "tcp")),
+                 inst("alicloud_slb_listener.http", lst(90, proto="https")),
+                 inst("alicloud_slb_rule.r", {**rule, "frontend_port": 90}))
+    p = plan_from(cfg, prior)
+    assert all("other" not in op.id for op in p.operations)
+    assert "frees its port" in edge_reason(p, "alicloud_slb_listener.b:delete", "alicloud_slb_listener.a:create")
+    assert "at most 50 listeners" in edge_reason(p, "alicloud_slb_listener.l[45]:delete",
+                                                 "alicloud_slb_listener.n:create")
+    assert "is a rule of" in edge_reason(p, "alicloud_slb_listener.http:create", "alicloud_slb_rule.r:create")
+    assert "rules go before their listener" in edge_reason(p, "alicloud_slb_rule.r:delete",
+                                                           "alicloud_slb_listener.http:delete")
+
+
 def test_children_of_a_deleted_load_balancer_are_cascaded():
     prior = state(
         rstate(LB, "lb-1", {**LB_ATTRS, "delete_protection": "on"}),

@@ -33,15 +33,17 @@ def _crowds(ix: PlanIndex, type_name: str, old_key: Callable[[ResourceAddress], 
     prior: dict[Hashable, int] = defaultdict(int)
     dels: dict[Hashable, list[ResourceAddress]] = defaultdict(list)
     creates: dict[Hashable, list[ResourceAddress]] = defaultdict(list)
+    for addr in ix.operated():
+        if addr.type == type_name and ix.is_created(addr):
+            creates[new_key(addr)].append(addr)
+    if not creates:
+        return []  # nothing needs room: the prior objects are not counted
     for addr in ix.prior.resources:
         if addr.type == type_name:
             key = old_key(addr)
             prior[key] += 1
             if ix.is_deleted(addr):
                 dels[key].append(addr)
-    for addr in ix.changes:
-        if addr.type == type_name and ix.is_created(addr):
-            creates[new_key(addr)].append(addr)
     return [(dels[key], new, why) for key, new in creates.items() if prior[key] + len(new) > limit and dels[key]]
 
 

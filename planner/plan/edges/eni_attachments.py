@@ -24,14 +24,14 @@ ENI_BACKEND_TYPES = BACKEND_GROUP_TYPES | {BACKEND_SERVER, GROUP_ATTACHMENT}
 
 def attachments_before_backends(ix: PlanIndex, g: OpGraph) -> None:
     attachments: dict[ResourceAddress, list[ResourceAddress]] = defaultdict(list)
-    for addr in ix.changes:
+    for addr in ix.operated():  # an attachment without an operation has no write to order first
         if addr.type in ENI_ATTACHMENT_TYPES:
             for d in ix.config_deps(addr):
                 if d.type in ENI_TYPES:
                     attachments[d].append(addr)
     if not attachments:
         return
-    for addr in ix.sorted_changes():
+    for addr in ix.sorted_operated():
         if addr.type not in ENI_BACKEND_TYPES:
             continue
         for d in ix.config_deps(addr):

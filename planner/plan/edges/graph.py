@@ -34,7 +34,7 @@ class OpGraph:
         # group node id -> the whole resource it stands for
         self.groups: dict[str, ResourceAddress] = {}
         cascaded = ix.cascade_map()
-        for addr in ix.sorted_changes():
+        for addr in ix.sorted_operated():
             c = ix.change(addr)
             for kind in _KINDS.get(c.action, ()):
                 lb = ix.old_lb(addr) if kind is OpKind.DELETE else ix.new_lb(addr)

@@ -31,8 +31,11 @@ from planner.values import is_unknown
 # a whole-resource dependency on at least this many operations goes through one group node
 GROUP_MIN_MEMBERS = 4
 
-_DELETED = frozenset({Action.DELETE, Action.DELETE_THEN_CREATE, Action.CREATE_THEN_DELETE})
-_CREATED = frozenset({Action.CREATE, Action.DELETE_THEN_CREATE, Action.CREATE_THEN_DELETE})
+#: the actions that delete (or replace) an object, and those that create one
+DELETING = frozenset({Action.DELETE, Action.DELETE_THEN_CREATE, Action.CREATE_THEN_DELETE})
+CREATING = frozenset({Action.CREATE, Action.DELETE_THEN_CREATE, Action.CREATE_THEN_DELETE})
+#: the actions that make operations; the others (no-op, read, forget) make none
+OPERATION_ACTIONS = DELETING | {Action.CREATE, Action.UPDATE}
 
 Split = tuple[AbstractSet[ResourceAddress], tuple[ResourceAddress, ...]]
 
@@ -56,12 +59,11 @@ class PlanIndex:
         self._changes: dict[ResourceAddress, ResourceChange] = {c.address: c for c in changes}
         self._config = config
         self._prior = prior
-        # prior cloud ids -> address
-        self._by_id: dict[str, ResourceAddress] = {rs.id: a for a, rs in prior.resources.items() if rs.id}
-        # instances of each resource block, for references to a whole counted resource
-        self._instances: dict[ResourceAddress, list[ResourceAddress]] = defaultdict(list)
-        for addr in set(self._changes) | set(prior.resources):
-            self._instances[addr.resource].append(addr)
+        # prior cloud ids -> address, and the instances of each resource block (for references to a
+        # whole counted resource): both made on first use, since a plan of a few operations in a
+        # 100,000-resource state may need neither (half a second at 10,000 load balancers)
+        self._by_id_map: dict[str, ResourceAddress] | None = None
+        self._instances_map: dict[tuple, list[ResourceAddress]] | None = None
         # memos that read only addresses, configuration and prior state (shared by with_changes)
         self._sorted_instances: dict[ResourceAddress, list[ResourceAddress]] = {}
         self._split_cache: dict[ResourceAddress, Split] = {}
@@ -79,6 +81,8 @@ class PlanIndex:
         self._cbd_cache: dict[ResourceAddress, list[ResourceAddress]] = {}
         self._deleted_cache: dict[ResourceAddress, list[ResourceAddress]] = {}
         self._cascade: dict[ResourceAddress, ResourceAddress] | None = None
+        self._operated: list[ResourceAddress] | None = None
+        self._sorted_operated: list[ResourceAddress] | None = None
 
     def with_changes(self, changes: Iterable[ResourceChange]) -> PlanIndex:
         """The same index over new changes for the same addresses (what an upgrade returns)."""
@@ -109,6 +113,30 @@ class PlanIndex:
             self._sorted = sorted(self._changes, key=str)
         return self._sorted
 
+    def operated(self) -> list[ResourceAddress]:
+        """The addresses whose change makes an operation, in the changes' order. Every edge joins two
+        operations, so the rules start from these: a 1% plan's 200 of 100,000, not all of them."""
+        if self._operated is None:
+            self._operated = [a for a, c in self._changes.items() if c.action in OPERATION_ACTIONS]
+        return self._operated
+
+    def sorted_operated(self) -> list[ResourceAddress]:
+        """:meth:`operated` in the order of :meth:`sorted_changes` (by address text)."""
+        if self._sorted_operated is None:
+            self._sorted_operated = sorted(self.operated(), key=str)
+        return self._sorted_operated
+
+    def operates_on(self, types: AbstractSet[str], actions: AbstractSet[Action] = OPERATION_ACTIONS) -> bool:
+        """Whether some change of one of ``types`` has one of ``actions`` (a rule with nothing to order
+        stops before it indexes the prior state)."""
+        return any(a.type in types and self._changes[a].action in actions for a in self.operated())
+
+    @property
+    def _by_id(self) -> dict[str, ResourceAddress]:
+        if self._by_id_map is None:
+            self._by_id_map = {rs.id: a for a, rs in self._prior.resources.items() if rs.id}
+        return self._by_id_map
+
     def address_of_id(self, cloud_id: str) -> ResourceAddress | None:
         """The prior object with this cloud id."""
         return self._by_id.get(cloud_id)
@@ -132,10 +160,10 @@ class PlanIndex:
         return c.action if c is not None else Action.NOOP
 
     def is_deleted(self, addr: ResourceAddress) -> bool:
-        return self.action(addr) in _DELETED
+        return self.action(addr) in DELETING
 
     def is_created(self, addr: ResourceAddress) -> bool:
-        return self.action(addr) in _CREATED
+        return self.action(addr) in CREATING
 
     def old_exists(self, addr: ResourceAddress) -> bool:
         return addr in self._prior.resources
@@ -149,7 +177,18 @@ class PlanIndex:
         """Every instance (planned or in the prior state) of a resource block, sorted by address."""
         got = self._sorted_instances.get(resource)
         if got is None:
-            got = self._sorted_instances[resource] = sorted(self._instances.get(resource, ()), key=str)
+            if self._instances_map is None:
+                # keyed by the fields of ``addr.resource``, not the address object: making 200,000
+                # frozen dataclasses to group them cost more than the grouping; a planned and a prior
+                # instance are one address, made one when a block is asked for
+                by: dict[tuple, list[ResourceAddress]] = defaultdict(list)
+                for addr in self._changes:
+                    by[(addr.type, addr.name, addr.mode, addr.module)].append(addr)
+                for addr in self._prior.resources:
+                    by[(addr.type, addr.name, addr.mode, addr.module)].append(addr)
+                self._instances_map = by
+            found = self._instances_map.get((resource.type, resource.name, resource.mode, resource.module), ())
+            got = self._sorted_instances[resource] = sorted(dict.fromkeys(found), key=str)
         return got
 
     def dep_split(self, addr: ResourceAddress) -> Split:
@@ -397,14 +436,14 @@ class PlanIndex:
 
     def _find_cascade(self) -> dict[ResourceAddress, ResourceAddress]:
         deleted_lbs = {
-            self.before(a).get("id"): a for a in self._prior.resources
-            if a.type in LOAD_BALANCER_TYPES and a in self._changes and self.is_deleted(a)
+            self.before(a).get("id"): a for a in self.operated()
+            if a.type in LOAD_BALANCER_TYPES and a in self._prior.resources and self.is_deleted(a)
         }
         out: dict[ResourceAddress, ResourceAddress] = {}
         if not deleted_lbs:
             return out
-        for addr in sorted(self._prior.resources, key=str):
-            if addr.type in LOAD_BALANCER_TYPES or addr not in self._changes or not self.is_deleted(addr):
+        for addr in self.sorted_operated():
+            if addr.type in LOAD_BALANCER_TYPES or addr not in self._prior.resources or not self.is_deleted(addr):
                 continue
             lb = self.old_lb(addr)
             if lb in deleted_lbs:

@@ -14,6 +14,13 @@ Where = tuple
 
 
 def children_with_their_listener(ix: PlanIndex, g: OpGraph) -> None:
+    # an edge joins two operations: an object with none (nearly all of a 1% plan) has no edge to add,
+    # and when no operation has a parent to look up, the listeners are not indexed at all
+    children = [(addr, _parent_key(ix, addr, "new") if ix.new_exists(addr) else None,
+                 _parent_key(ix, addr, "old") if ix.old_exists(addr) else None)
+                for addr in ix.sorted_operated() if addr.type in (RULE, DOMAIN_EXTENSION, LISTENER)]
+    if not any(new or old for _addr, new, old in children):
+        return
     new_listeners: dict[Where, ResourceAddress] = {}
     old_listeners: dict[Where, ResourceAddress] = {}
     for addr in ix.changes:
@@ -23,21 +30,16 @@ def children_with_their_listener(ix: PlanIndex, g: OpGraph) -> None:
             new_listeners[(ix.new_lb(addr), ix.after(addr).get("frontend_port"))] = addr
         if ix.old_exists(addr):
             old_listeners[(ix.old_lb(addr), ix.before(addr).get("frontend_port"))] = addr
-    for addr in ix.sorted_changes():
-        # an edge joins two operations: an object with none (nearly all of a 1% plan) has no edge to add
-        if addr.type not in (RULE, DOMAIN_EXTENSION, LISTENER) or addr not in g.ops:
-            continue
+    for addr, new_key, old_key in children:
         if ix.new_exists(addr):
-            key = _parent_key(ix, addr, "new")
-            parent = new_listeners.get(key) if key else None
+            parent = new_listeners.get(new_key) if new_key else None
             if parent is not None and parent != addr:
                 why = _written_after(addr, parent)
                 for w in g.writes(addr):
                     for pw in g.writes(parent):
                         g.add(pw, w, why)
         if ix.old_exists(addr):
-            key = _parent_key(ix, addr, "old")
-            parent = old_listeners.get(key) if key else None
+            parent = old_listeners.get(old_key) if old_key else None
             d = g.op(addr, OpKind.DELETE)
             if parent is not None and parent != addr and d is not None:
                 g.add(d, g.op(parent, OpKind.DELETE), _deleted_before(addr, parent))

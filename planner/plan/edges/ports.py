@@ -8,7 +8,7 @@ from typing import Any
 
 from planner.addresses import ResourceAddress
 from planner.plan.edges.graph import OpGraph
-from planner.plan.edges.index import PlanIndex
+from planner.plan.edges.index import CREATING, PlanIndex
 from planner.plan.model import OpKind
 from planner.schema.facts import LISTENER
 
@@ -20,12 +20,14 @@ def _transport(protocol: Any) -> str:
 def listener_port_conflicts(ix: PlanIndex) -> list[tuple[ResourceAddress, ResourceAddress]]:
     """(deleted listener, created listener) pairs sharing (load balancer, transport, port)."""
     freed: dict[tuple, list[ResourceAddress]] = defaultdict(list)
-    for addr in ix.prior.resources:
-        if addr.type == LISTENER and ix.is_deleted(addr):
+    if not ix.operates_on({LISTENER}, CREATING):
+        return []  # no listener takes a port
+    for addr in ix.operated():
+        if addr.type == LISTENER and ix.is_deleted(addr) and ix.old_exists(addr):
             b = ix.before(addr)
             freed[(ix.old_lb(addr), _transport(b.get("protocol")), b.get("frontend_port"))].append(addr)
     out = []
-    for addr in ix.sorted_changes():
+    for addr in ix.sorted_operated():
         if addr.type != LISTENER or not ix.is_created(addr):
             continue
         a = ix.after(addr)

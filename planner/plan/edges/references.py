@@ -30,9 +30,7 @@ class _Shared:
 
 def order_by_references(ix: PlanIndex, g: OpGraph) -> None:
     shared = _Shared()
-    for addr in ix.changes:
-        if addr not in g.ops:
-            continue  # no operation of its own: every edge below starts or ends at one of them
+    for addr in ix.operated():  # every edge below starts or ends at an operation of addr
         writes = g.writes(addr)
         if writes:
             _new_references(ix, g, shared, addr, writes)

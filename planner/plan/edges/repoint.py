@@ -10,7 +10,7 @@ from planner.schema.utility import is_utility_type
 
 
 def repoint_before_delete(ix: PlanIndex, g: OpGraph) -> None:
-    for addr in ix.changes:
+    for addr in ix.operated():
         u = g.op(addr, OpKind.UPDATE)
         if u is None:
             continue

@@ -22,13 +22,13 @@ def _keys(ix: PlanIndex, addr: ResourceAddress, world: str) -> list[tuple]:
 
 def freed_matches_first(ix: PlanIndex, g: OpGraph) -> None:
     freed: dict[tuple, list[ResourceAddress]] = defaultdict(list)
-    for addr in ix.prior.resources:
-        if addr.type == RULE and ix.is_deleted(addr):
+    for addr in ix.operated():
+        if addr.type == RULE and ix.is_deleted(addr) and ix.old_exists(addr):
             for k in _keys(ix, addr, "old"):
                 freed[k].append(addr)
     if not freed:
         return
-    for addr in ix.sorted_changes():
+    for addr in ix.sorted_operated():
         if addr.type != RULE or not ix.new_exists(addr):
             continue
         taker = g.op(addr, OpKind.CREATE) or g.op(addr, OpKind.UPDATE)

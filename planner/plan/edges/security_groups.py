@@ -16,10 +16,12 @@ from planner.schema.facts import SECURITY_GROUP, SECURITY_GROUP_MEMBERS, SECURIT
 
 
 def rules_outlive_membership(ix: PlanIndex, g: OpGraph) -> None:
-    if not any(a.type == SECURITY_GROUP_RULE for a in ix.changes):
+    # only operations are ordered: a rule that is neither created nor deleted, or a member that is
+    # not updated, has nothing to order
+    rules = [a for a in ix.sorted_operated() if a.type == SECURITY_GROUP_RULE]
+    if not rules:
         return
-    rules = [a for a in ix.sorted_changes() if a.type == SECURITY_GROUP_RULE]
-    for addr in ix.sorted_changes():
+    for addr in ix.sorted_operated():
         attr = SECURITY_GROUP_MEMBERS.get(addr.type)
         u = g.op(addr, OpKind.UPDATE)
         if attr is None or u is None:
