@@ -55,13 +55,20 @@ def keep(obj: Any) -> Any:
 @contextmanager
 def gc_paused() -> Iterator[None]:
     """No cyclic collection while millions of long-lived objects are built (a parse, a state read):
-    it would run again and again and find nothing to free."""
+    it would run again and again and find nothing to free.
+
+    In a one-shot process what was built is frozen before the collector is on again: all of it is
+    still in the youngest generation, and the first allocation after ``gc.enable()`` would walk it
+    (0.5 s after the state read of 10,000 load balancers, 0.4 s after their evaluation) only to
+    move it to the next one."""
     was = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
         if was:
+            if _kept is not None:
+                gc.freeze()
             gc.enable()
 
 
