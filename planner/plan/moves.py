@@ -420,11 +420,22 @@ def _implied(root: Any, addr: ResourceAddress, taken: set[ResourceAddress]) -> R
 def apply_moves(state: Any, root: Any) -> MoveResult:
     """The prior state with every ``moved`` block (and implied move) applied, and the objects
     ``removed { lifecycle { destroy = false } }`` forgets. The input state is not changed."""
-    from planner.state.model import ResourceState
 
     moves, removes = read_statements(root)
     if not state.resources:
         return MoveResult(state)
+    if not moves:
+        # every object stays where it is (the common plan): no target can be taken twice, and the
+        # order below is the address text's; worked out per object it was 0.9 s at 10,000 LBs
+        owners: dict[ResourceAddress, ResourceAddress] = {a: a for a in sorted(state.resources, key=str)}
+    else:
+        owners = _explicit_moves(state, moves)
+    return _moved_state(state, root, owners, removes)
+
+
+def _explicit_moves(state: Any, moves: list[MoveStatement]) -> dict[ResourceAddress, ResourceAddress]:
+    """new -> old for every object of ``state`` after the ``moved`` blocks; raises DiagnosticsError
+    when two objects would end at one address."""
     final: dict[ResourceAddress, ResourceAddress] = {}  # old -> new
     via: dict[ResourceAddress, MoveStatement] = {}
     for addr in state.resources:
@@ -460,6 +471,15 @@ def apply_moves(state: Any, root: Any) -> MoveResult:
         owners[new] = old
     if problems:
         raise DiagnosticsError(problems)
+    return owners
+
+
+def _moved_state(state: Any, root: Any, owners: dict[ResourceAddress, ResourceAddress],
+                 removes: list) -> MoveResult:
+    """The state with each object at its new address (``owners``: new -> old), implied moves applied,
+    and the objects ``removed`` blocks forget."""
+    from planner.state.model import ResourceState
+
     taken = set(owners)
     for new, old in list(owners.items()):
         if old != new:
@@ -487,9 +507,10 @@ def apply_moves(state: Any, root: Any) -> MoveResult:
             rs = ResourceState(old, rs.id, rs.attributes, rs.provider,
                                [_rename_dep(d, renamed) for d in rs.dependencies], set(rs.sensitive))
         moved.resources[new] = rs
-    for addr in moved.resources:
-        if any(not r.destroy and _removed_match(r, addr) for r in removes):
-            result.forget.add(addr)
+    if removes:
+        for addr in moved.resources:
+            if any(not r.destroy and _removed_match(r, addr) for r in removes):
+                result.forget.add(addr)
     return result
 
 
