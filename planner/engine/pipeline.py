@@ -23,7 +23,7 @@ from planner.config import evaluate
 from planner.config.evaluation import Preview, preview
 from planner.config.inputs import EvaluationInputs, data_changed, files_changed
 from planner.config.loader import load_module_partial, usable_cpus
-from planner.config.model import Configuration, ProviderConfig, config_dependencies
+from planner.config.model import ConfigDependencies, Configuration, ProviderConfig
 from planner.config.types import cty_type
 from planner.diagnostics import Diagnostic, DiagnosticsError
 from planner.engine import unchanged_plan
@@ -71,8 +71,13 @@ class Planned:
     def planned_values(self) -> ConfigPlannedValues:
         return make_planned_values(self.config)
 
-    def dependencies(self) -> dict[ResourceAddress, list[ResourceAddress]]:
-        return config_dependencies(self.config)
+    def dependencies(self) -> Mapping[ResourceAddress, list[ResourceAddress]]:
+        """What each configured resource references, each entry made when the walk asks for it (one
+        mapping for the verification and the apply of this plan)."""
+        got = self.extra.get("dependencies")
+        if got is None:
+            got = self.extra["dependencies"] = ConfigDependencies(self.config)
+        return got
 
     def close(self) -> None:
         """Release the clouds this plan opened (see ``Clouds.close``); the plan itself stays readable."""
