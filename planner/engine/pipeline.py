@@ -31,7 +31,7 @@ from planner.engine.background_refresh import BackgroundRefresh, RefreshAnswer, 
 from planner.engine.background_refresh import wanted as background_wanted
 from planner.engine.memory import give_back
 from planner.engine.planned_values import ConfigPlannedValues
-from planner.engine.verify import verify_plan
+from planner.engine.verify import ShadowCopy, verify_plan
 from planner.logs import log
 from planner.plan.build import plan_from, shown_variables
 from planner.plan.diff import (
@@ -284,6 +284,7 @@ def make_plan(workdir: Path | str, state: State, *, var_args: Sequence[str] = ()
     module = _load(workdir)
     read_from = state
     clouds = Clouds(workdir, env)
+    copying: ShadowCopy | None = None
     try:
         probe = _probe_unchanged(module, state, workdir, var_args, var_files, env) if (
             reuse_unchanged and refresh and state.resources
@@ -300,7 +301,8 @@ def make_plan(workdir: Path | str, state: State, *, var_args: Sequence[str] = ()
         # after that (see refresh_in_parts), so without its refresh this plan reads the cloud itself
         got = _evaluate_and_refresh(module, moves, early if unmoved else None, inputs, clouds, workdir,
                                     var_args=var_args, var_files=var_files, env=env, refresh=refresh,
-                                    destroy=destroy, replace=replace, may_fork=early is None)
+                                    destroy=destroy, replace=replace, may_fork=early is None, copy_shadow=verify)
+        copying = got.copying
         config, state, refreshed = got.config, got.state, got.refreshed
         provider, transport, emulator, region = got.opened
         plan = plan_from(config, refreshed, differ=got.differ, drift=got.drift, destroy=destroy)
@@ -317,11 +319,19 @@ def make_plan(workdir: Path | str, state: State, *, var_args: Sequence[str] = ()
                           extra={"clouds": clouds, "data_reader": got.reader})
         if verify and emulator is not None and plan.operations:
             verify_plan(plan, emulator, refreshed, region=region, planned_values=planned.planned_values(),
-                        dependencies=planned.dependencies(), key_regions=getattr(provider, "key_regions", None))
+                        dependencies=planned.dependencies(), key_regions=getattr(provider, "key_regions", None),
+                        copying=copying)
+            copying = None  # taken (a discard after it closes nothing)
         return planned
     except BaseException:
+        if copying is not None:
+            copying.discard()  # (before the cloud it copies is closed)
+            copying = None
         clouds.close()  # the Planned that would own them was never made
         raise
+    finally:
+        if copying is not None:
+            copying.discard()
 
 
 @dataclass
@@ -335,16 +345,19 @@ class _Evaluated:
     differ: Differ
     opened: tuple  # (provider, transport, emulator or None, region)
     reader: Any
+    copying: ShadowCopy | None = None  # the shadow cloud being copied for the verification
 
 
 def _evaluate_and_refresh(module: Any, moves: Any, early: _EarlyRefresh | None, inputs: EvaluationInputs | None,
                           clouds: Any, workdir: Path, *, var_args: Sequence[str], var_files: Sequence[str],
                           env: Mapping[str, str] | None, refresh: bool, destroy: bool,
-                          replace: Sequence[ResourceAddress], may_fork: bool = True) -> _Evaluated:
+                          replace: Sequence[ResourceAddress], may_fork: bool = True,
+                          copy_shadow: bool = False) -> _Evaluated:
     """Evaluate, refresh (in a child meanwhile, or already ``early``), and evaluate again when the
     refresh found drift the evaluation did not plan against."""
     state = moves.state
     background: BackgroundRefresh | None = None
+    copying: ShadowCopy | None = None
 
     def differ_for(prior: State) -> Differ:
         d = make_differ(prior, destroy=destroy, replace=replace)
@@ -381,6 +394,8 @@ def _evaluate_and_refresh(module: Any, moves: Any, early: _EarlyRefresh | None, 
         state = adopted
         remember_secrets(config=config, state=state)
         opened = open_provider(config, workdir, clouds)
+        if copy_shadow and differ.changing and opened[2] is not None:
+            copying = ShadowCopy(opened[2])  # the plan will verify operations: copy the cloud meanwhile
         refreshed, drift = state, []
         if refresh and state.resources:
             if early is not None:
@@ -393,10 +408,13 @@ def _evaluate_and_refresh(module: Any, moves: Any, early: _EarlyRefresh | None, 
                 differ = differ_for(refreshed)
                 config = _evaluate(module, var_args=var_args, var_files=var_files, env=env, resolver=differ.resolve,
                                    data_reader=reader)
-        return _Evaluated(config, state, refreshed, drift, differ, opened, reader)
+        done, copying = _Evaluated(config, state, refreshed, drift, differ, opened, reader, copying), None
+        return done
     finally:
         if background is not None:
             background.cancel()
+        if copying is not None:
+            copying.discard()
 
 
 @dataclass

@@ -337,6 +337,9 @@ class Differ:
         self.previous: dict[ResourceAddress, ResourceAddress] = {}
         # what resolve() computed, reused by diff() when the instance is the same object
         self._changes: dict[ResourceAddress, tuple[ResourceInstance, ResourceChange]] = {}
+        # whether resolve() met a configured object to create, update or replace (orphans are found
+        # by diff() only): the plan then starts copying its shadow cloud before it is ordered
+        self.changing = False
         # type -> (schema, its sensitive names, (alias, canonical) pairs, force-new names), for this run
         self._schemas: dict[str, tuple[Any, frozenset[str], list[tuple[str, str]], frozenset[str]]] = {}
 
@@ -351,6 +354,8 @@ class Differ:
                 return {**rs.attributes, "id": rs.id}
         change = self.change_for(instance)
         self._changes[instance.address] = (instance, change)
+        if change.action is not Action.NOOP:
+            self.changing = True
         # not copied: the evaluator only reads it, through the copy ``complete`` makes
         return change.after if change.after is not None else {}
 
