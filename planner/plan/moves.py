@@ -425,8 +425,14 @@ def apply_moves(state: Any, root: Any) -> MoveResult:
     if not state.resources:
         return MoveResult(state)
     if not moves:
-        # every object stays where it is (the common plan): no target can be taken twice, and the
-        # order below is the address text's; worked out per object it was 0.9 s at 10,000 LBs
+        if not removes and not any(_implied(root, a, state.resources.keys()) is not None
+                                   for a in state.resources if a.key is None or a.key == 0):
+            # every object stays where it is (the common plan): the same objects in a new state, without
+            # working out each one's target (0.9 s at 10,000 LBs, then 0.5 s sorted by address text)
+            same = state.without_resources()
+            same.resources = dict(state.resources)
+            return MoveResult(same)
+        # no moved block: no target can be taken twice, and the order below is the address text's
         owners: dict[ResourceAddress, ResourceAddress] = {a: a for a in sorted(state.resources, key=str)}
     else:
         owners = _explicit_moves(state, moves)
