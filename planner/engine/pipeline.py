@@ -213,7 +213,8 @@ def remember_secrets(*, config: Configuration | None = None, state: State | None
     if config is not None:
         found.extend(v for k, v in config.variables.items() if k in config.sensitive_variables)
         for inst in config.resources.values():
-            found.extend(inst.attributes.get(n) for n in inst.sensitive)
+            if inst.sensitive:  # (nearly every instance marks nothing: no generator made for it)
+                found.extend(inst.attributes.get(n) for n in inst.sensitive)
     if state is not None:
         by_type: dict[str, frozenset[str]] = {}  # a schema's sensitive names are built on each read
         for rs in state.resources.values():
@@ -221,10 +222,14 @@ def remember_secrets(*, config: Configuration | None = None, state: State | None
             if marked is None:
                 schema = get_schema(rs.type)
                 marked = by_type[rs.type] = frozenset(schema.sensitive) if schema is not None else frozenset()
-            found.extend(rs.attributes.get(n) for n in (marked | rs.sensitive if rs.sensitive else marked))
+            names = marked | rs.sensitive if rs.sensitive else marked
+            if names:
+                found.extend(rs.attributes.get(n) for n in names)
         found.extend(o.get("value") for o in state.outputs.values() if o.get("sensitive"))
     if plan is not None:
         for ch in plan.changes:
+            if not ch.sensitive:
+                continue
             for values in (ch.before, ch.after):
                 if values:
                     found.extend(values.get(n) for n in ch.sensitive)
