@@ -185,9 +185,9 @@ def adopt_config_providers(state: State, config: Configuration) -> State:
     (``alicloud.bj`` -> ``alicloud.beijing``) the recorded key names nothing, and refreshing through
     the default region found the object missing and planned a duplicate. The state records the
     block's provider from this plan on."""
-    changed = {addr: _replace(rs, provider=config.resources[addr].provider)
-               for addr, rs in state.resources.items()
-               if addr in config.resources and config.resources[addr].provider != rs.provider}
+    configured = config.resources.get  # one lookup per object (each hashes and compares a Python address)
+    changed = {addr: _replace(rs, provider=inst.provider) for addr, rs in state.resources.items()
+               if (inst := configured(addr)) is not None and inst.provider != rs.provider}
     if not changed:
         return state
     for rs in changed.values():
