@@ -325,18 +325,15 @@ def make_plan(workdir: Path | str, state: State, *, var_args: Sequence[str] = ()
         if verify and emulator is not None and plan.operations:
             verify_plan(plan, emulator, refreshed, region=region, planned_values=planned.planned_values(),
                         dependencies=planned.dependencies(), key_regions=getattr(provider, "key_regions", None),
-                        copying=copying)
-            copying = None  # taken (a discard after it closes nothing)
+                        copying=copying)  # (takes the copy)
+        elif copying is not None:
+            copying.discard()  # nothing to rehearse after all (-target, -refresh-only)
         return planned
     except BaseException:
         if copying is not None:
-            copying.discard()  # (before the cloud it copies is closed)
-            copying = None
+            copying.discard()  # (before the cloud it copies is closed; nothing if it was taken)
         clouds.close()  # the Planned that would own them was never made
         raise
-    finally:
-        if copying is not None:
-            copying.discard()
 
 
 @dataclass

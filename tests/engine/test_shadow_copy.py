@@ -96,3 +96,17 @@ def test_a_plan_that_fails_after_the_copy_started_discards_it(tmp_path: Path, sp
     (copy,) = spy.started
     assert copy.discarded and not copy.taken
     assert _copies_running() == []
+
+
+def test_a_refresh_only_plan_discards_the_copy_it_started(tmp_path: Path, spy: type[_Spy]) -> None:
+    """The evaluation met objects to create, so the copy started; -refresh-only leaves no operation to
+    rehearse: the copy is closed unused and nothing keeps running."""
+    workdir = write_stack(tmp_path / "w", lbs=1, instances=2, rules=1)
+    planned = pipeline.make_plan(workdir, LocalBackend(workdir / "clbplan.tfstate").read(), refresh_only=True)
+    try:
+        assert not planned.plan.operations
+        (copy,) = spy.started
+        assert copy.discarded and not copy.taken
+    finally:
+        planned.close()
+    assert _copies_running() == []
