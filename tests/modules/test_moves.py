@@ -151,6 +151,27 @@ def test_chained_moves_and_implied_count_move(tmp_path, monkeypatch) -> None:
                                    "terraform_data.k[0]": ids["terraform_data.k"]}
 
 
+def test_implied_count_moves_without_any_moved_block(tmp_path, monkeypatch) -> None:
+    """Adding count to a block (and taking it away again) keeps the object, with no moved block at all:
+    the plan that finds no moved block still looks for implied moves before keeping every address."""
+    write(tmp_path, {"main.tf": 'resource "terraform_data" "k" {\n  input = 2\n}\n'
+                                'resource "terraform_data" "other" {\n  for_each = toset(["a"])\n  input = 3\n}\n'})
+    apply(tmp_path, monkeypatch)
+    ids = state_ids(tmp_path)
+    write(tmp_path, {"main.tf": 'resource "terraform_data" "k" {\n  count = 1\n  input = 2\n}\n'
+                                'resource "terraform_data" "other" {\n  for_each = toset(["a"])\n  input = 3\n}\n'})
+    assert actions(plan_json(tmp_path, monkeypatch)) == {
+        "terraform_data.k[0]": (("no-op",), "terraform_data.k"),
+        'terraform_data.other["a"]': (("no-op",), None)}
+    apply(tmp_path, monkeypatch)
+    assert state_ids(tmp_path)["terraform_data.k[0]"] == ids["terraform_data.k"]
+    write(tmp_path, {"main.tf": 'resource "terraform_data" "k" {\n  input = 2\n}\n'
+                                'resource "terraform_data" "other" {\n  for_each = toset(["a"])\n  input = 3\n}\n'})
+    assert actions(plan_json(tmp_path, monkeypatch))["terraform_data.k"] == (("no-op",), "terraform_data.k[0]")
+    apply(tmp_path, monkeypatch)
+    assert state_ids(tmp_path)["terraform_data.k"] == ids["terraform_data.k"]
+
+
 def test_removed_with_destroy_false_forgets_without_deleting(tmp_path, monkeypatch) -> None:
     write(tmp_path, {"main.tf": 'resource "terraform_data" "keep" {\n  input = 1\n}\n'
                                 'resource "terraform_data" "gone" {\n  input = 2\n}\n'})
