@@ -15,17 +15,6 @@ import sys
 import threading
 from typing import TextIO
 
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    SpinnerColumn,
-    TextColumn,
-    TimeElapsedColumn,
-)
-from rich.text import Text
-
 from planner.apply.executor import ApplyEvent
 from planner.cli.global_flags import settings
 
@@ -42,6 +31,17 @@ class LiveStatus:
     """The status line: counts finished and running operations from the executor's events."""
 
     def __init__(self, total: int, verb: str = "Applying", stream: TextIO | None = None):
+        # deferred: rich is for a person at a terminal, and importing it was 40 ms of every command's start
+        from rich.console import Console
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            SpinnerColumn,
+            TextColumn,
+            TimeElapsedColumn,
+        )
+
         self.console = Console(file=stream or sys.stdout, highlight=False, soft_wrap=True)
         self._bar = Progress(
             SpinnerColumn(), TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
@@ -55,6 +55,8 @@ class LiveStatus:
 
     def print(self, line: str, *, bold: bool = False) -> None:
         """A progress line printed above the status line (rich keeps the status at the bottom)."""
+        from rich.text import Text
+
         self.console.print(Text(line, style="bold" if bold else ""))
 
     def event(self, ev: ApplyEvent) -> None:

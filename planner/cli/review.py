@@ -28,7 +28,6 @@ from planner.plan.targeting import REFRESH_ONLY_NOTE, TARGET_WARNING, parse_addr
 from planner.redact import scrub
 from planner.render.drift import render_drift_detail
 from planner.render.json_plan import decision_view, dumps, output_changes, plan_json
-from planner.render.markdown import render_markdown
 from planner.render.text import render_plan, render_state
 from planner.state.backend import LocalBackend
 
@@ -186,6 +185,8 @@ def show_saved(path: str, *, json_: bool = False, markdown: bool = False) -> Non
         return
     opts = ReviewOptions.from_json(saved.options)
     if markdown:
+        from planner.render.markdown import render_markdown  # deferred: deepdiff is only for this view
+
         click.echo(render_markdown(saved.plan, partial=opts.partial, refresh_only=opts.refresh_only,
                                    outputs=saved.terraform_json.get("output_changes"),
                                    context=saved.section.get("review"), plan_file=path), nl=False)

@@ -9,6 +9,7 @@ Which types exist is said once, in ``planner.schema.utility.UTILITY_PROVIDERS``.
 
 from __future__ import annotations
 
+import importlib
 import os
 import time
 from collections.abc import Callable
@@ -23,6 +24,20 @@ from planner.state.model import ResourceState
 from planner.workdir import base_dir, resolve
 
 _LOCAL: dict[str, type] = {}
+# modules whose handlers register when a type of theirs is first asked for: the tls provider's needs
+# cryptography, 80 ms of every command's start, which a configuration without tls_* resources never uses
+_ON_DEMAND = (("tls_", "tls"),)
+
+
+def _handler_class(type_name: str) -> type | None:
+    cls = _LOCAL.get(type_name)
+    if cls is None:
+        for prefix, module in _ON_DEMAND:
+            if type_name.startswith(prefix):
+                importlib.import_module(f"{__name__}.{module}")
+                return _LOCAL.get(type_name)
+    return cls
+
 
 def register_local(*type_names: str) -> Callable[[type], type]:
     """Class decorator: this local handler serves these resource types."""
@@ -94,16 +109,18 @@ class LocalProvider:
 
     @staticmethod
     def types() -> list[str]:
+        for _prefix, module in _ON_DEMAND:
+            importlib.import_module(f"{__name__}.{module}")
         return sorted(_LOCAL)
 
     @staticmethod
     def supports(type_name: str) -> bool:
-        return type_name in _LOCAL
+        return _handler_class(type_name) is not None
 
     def handler(self, type_name: str) -> LocalHandler:
         h = self._handlers.get(type_name)
         if h is None:
-            cls = _LOCAL.get(type_name)
+            cls = _handler_class(type_name)
             if cls is None:
                 raise ProviderError(f"no local provider serves resource type {type_name!r}")
             h = cls()
@@ -170,7 +187,7 @@ def with_local(cloud: Any, *, dry_run: bool = False, base: str | os.PathLike | N
 
 
 # importing the modules registers their handlers
-from . import builtin, files, randoms, times, tls  # noqa: E402,F401
+from . import builtin, files, randoms, times  # noqa: E402,F401
 
 __all__ = ["LocalEnv", "LocalHandler", "LocalProvider", "Providers", "base_dir", "is_utility_type",
            "register_local", "resolve", "with_local"]
