@@ -65,3 +65,28 @@ def test_every_listed_command_is_the_one_its_module_defines() -> None:
     help_text = cli.get_help(ctx)
     for name in COMMANDS:
         assert f"  {name} " in help_text
+
+
+# What only some runs of the commands that plan need: the status line drawn at a terminal (rich), the
+# Markdown view of a saved plan (deepdiff), the tls_* resources (cryptography).
+OPTIONAL = ("rich.console", "deepdiff", "cryptography.x509")
+
+
+def _loaded_by_plan(tmp_path: Path, main_tf: str) -> dict:
+    (tmp_path / "main.tf").write_text(main_tf)
+    done = subprocess.run([sys.executable, "-c", PROBE, json.dumps(OPTIONAL), "plan", "-no-color"], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_a_plan_loads_neither_the_terminal_nor_the_markdown_nor_the_tls_libraries(tmp_path: Path) -> None:
+    found = _loaded_by_plan(tmp_path, 'resource "alicloud_vpc" "main" {\n  cidr_block = "10.0.0.0/8"\n}\n')
+    assert found["exit"] == 0 and "alicloud_vpc.main will be created" in found["output"]
+    assert found["loaded"] == []
+
+
+def test_a_plan_with_a_tls_key_still_loads_what_the_key_needs(tmp_path: Path) -> None:
+    found = _loaded_by_plan(tmp_path, 'resource "tls_private_key" "k" {\n  algorithm = "ED25519"\n}\n')
+    assert found["exit"] == 0 and "tls_private_key.k will be created" in found["output"], found["output"]
+    assert found["loaded"] == ["cryptography.x509"]
