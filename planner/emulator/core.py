@@ -166,6 +166,18 @@ class Emulator:
             self.store.copy_into(emu.store)
         return emu
 
+    def snapshot(self) -> bytes:
+        """This cloud as bytes (``Store.snapshot``): a copy for another process, see ``restored``."""
+        with self._lock:
+            return self.store.snapshot()
+
+    @classmethod
+    def restored(cls, data: bytes, *, region: str = "cn-hangzhou", clock: Callable[[], float] = time.time) -> Emulator:
+        """An in-memory cloud without faults holding a ``snapshot``."""
+        emu = cls(None, region=region, clock=clock)
+        emu.store.restore(data)
+        return emu
+
     def seed(self, doc: Any) -> tuple[int, int]:
         """Add a user's images and instance types (``catalogue.seed``) in one transaction:
         all of the document or nothing. Returns (images, instance types) added."""

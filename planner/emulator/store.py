@@ -361,6 +361,25 @@ class Store:
         self.conn.backup(other.conn)
         other._cache.clear()
 
+    def snapshot(self) -> bytes:
+        """The whole database as bytes, for a copy made in another process (a connection must not be
+        used across a fork: the child opens its own and loads these bytes with ``restore``).
+
+        A copy of a file in WAL mode says so in its header (bytes 18 and 19 are 2), and SQLite then
+        looks for a WAL file that an in-memory database cannot have ("unable to open database file"):
+        the bytes are marked for the rollback journal (1), as a memory database uses."""
+        data = self.conn.serialize()
+        if len(data) > 19 and (data[18], data[19]) == (2, 2):
+            data = bytearray(data)
+            data[18] = data[19] = 1
+            data = bytes(data)
+        return data
+
+    def restore(self, data: bytes) -> None:
+        """Replace this in-memory database with a ``snapshot``."""
+        self.conn.deserialize(data)
+        self._cache.clear()
+
     def reset(self) -> None:
         self.conn.execute("BEGIN")
         for t in TABLES:

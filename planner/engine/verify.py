@@ -17,7 +17,9 @@ from typing import Any
 from planner.addresses import ResourceAddress
 from planner.apply.executor import Executor
 from planner.diagnostics import Diagnostic, DiagnosticsError
+from planner.engine import verify_parts
 from planner.engine.memory import give_back
+from planner.logs import log
 from planner.plan.model import Operation, Plan, is_group_node, parse_group_node
 from planner.providers.retry import RetryPolicy
 from planner.providers.transport import InProcessTransport
@@ -81,33 +83,40 @@ def verify_plan(plan: Plan, emulator: Any, refreshed: State, *, region: str = "c
         return
     shadow = copying.take() if copying is not None else emulator.copy()
 
-    cloud = AlicloudProvider(InProcessTransport(shadow, region), region,
-                             retry=RetryPolicy(max_attempts=1, deadline=0.0))
-    cloud.key_regions = dict(key_regions or {})  # aliases in other regions, as in the real apply
-    provider = with_local(cloud, dry_run=True)
-    executor = Executor(provider, parallelism=1, inline=True, journal=None, lineage=f"{refreshed.lineage}-verify",
-                        planned_values=planned_values, dependencies=dependencies)
+    def executor_on(cloud_copy: Any) -> Executor:
+        cloud = AlicloudProvider(InProcessTransport(cloud_copy, region), region,
+                                 retry=RetryPolicy(max_attempts=1, deadline=0.0))
+        cloud.key_regions = dict(key_regions or {})  # aliases in other regions, as in the real apply
+        return Executor(with_local(cloud, dry_run=True), parallelism=1, inline=True, journal=None,
+                        lineage=f"{refreshed.lineage}-verify", planned_values=planned_values,
+                        dependencies=dependencies)
+
     touched = {op.address for op in plan.operations}
+    state = _shadow_state(refreshed, touched)
+    parts = verify_parts.parts_wanted(len(plan.operations))
+    split = verify_parts.split_creates(plan, dependencies or {}, parts) \
+        if parts > 1 and hasattr(shadow, "snapshot") else None
     try:
-        result = executor.run(plan.operations, plan.edges, _shadow_state(refreshed, touched))
+        if split is not None:
+            failures, skipped = _rehearse_split(plan, split, shadow, executor_on, state)
+        else:
+            result = executor_on(shadow).run(plan.operations, plan.edges, state)
+            failures, skipped = [(op_id, _rule(err)) for op_id, err in result.failures], len(result.skipped)
+            del result
     finally:
         # the shadow cloud, the shadow state and the walk's garbage go before the apply walk starts:
         # kept until a later collection they were the bottom of the apply's peak (issue 17)
         close = getattr(shadow, "close", None)
         if close is not None:
             close()
-        del executor, provider, cloud, shadow
-    failures, skipped = result.failures, len(result.skipped)
-    del result
+        del shadow, state
     give_back(len(plan.operations))
     if not failures:
         plan.verified = True
         return
     problems = []
-    for op_id, err in failures:
+    for op_id, rule in failures:
         op = plan.operation(op_id)
-        code = getattr(err, "code", None)
-        rule = f"{code}: {getattr(err, 'message', err)}" if code else f"{err.__class__.__name__}: {err}"
         involved = _involved(plan, op)
         problems.append(Diagnostic(
             f"Plan verification failed: step \"{op.kind.value} {op.address}\" would be refused by the cloud",
@@ -118,6 +127,70 @@ def verify_plan(plan: Plan, emulator: Any, refreshed: State, *, region: str = "c
                  "is allowed",
         ))
     raise DiagnosticsError(problems)
+
+
+def _rule(err: BaseException) -> str:
+    """The cloud's rule a refusal names, as the diagnostic shows it."""
+    code = getattr(err, "code", None)
+    return f"{code}: {getattr(err, 'message', err)}" if code else f"{err.__class__.__name__}: {err}"
+
+
+def _rehearse_split(plan: Plan, split: verify_parts.Split, shadow: Any, executor_on: Callable[[Any], Executor],
+                    state: State) -> tuple[list[verify_parts.Refusal], int]:
+    """The rehearsal as ``split`` cuts it: the first operations here, then the parts at once (all but
+    one in forked children, each on a copy of the shadow as the first operations left it). The same
+    refusals as one walk over the whole plan, in plan order, and as many skipped steps."""
+    first = executor_on(shadow).run(split.first, verify_parts.edges_within(plan.edges, {o.id for o in split.first}),
+                                    state)
+    failures = [(op_id, _rule(err)) for op_id, err in first.failures]
+    skipped = len(first.skipped)
+    # the parts' steps after a refused first step are skipped, as one walk skips them
+    gone = verify_parts.descendants(plan.edges, {op_id for op_id, _ in first.failures} | set(first.skipped))
+    del first
+    parts = []
+    for part in split.parts:
+        kept = [op for op in part if op.id not in gone]
+        skipped += len(part) - len(kept)
+        if kept:
+            parts.append(kept)
+
+    def rehearse(part: list[Operation], cloud_copy: Any) -> tuple[list[verify_parts.Refusal], int]:
+        got = executor_on(cloud_copy).run(part, verify_parts.edges_within(plan.edges, {o.id for o in part}), state)
+        return [(op_id, _rule(err)) for op_id, err in got.failures], len(got.skipped)
+
+    log.info("verify: %d step(s) first, then %d part(s) of %s step(s) at once", len(split.first), len(parts),
+             "/".join(str(len(p)) for p in parts))
+    children: list[tuple[list[Operation], verify_parts.PartChild | None]] = []
+    try:
+        if len(parts) > 1:
+            snapshot, restored = shadow.snapshot(), type(shadow).restored
+            region, clock = shadow.region, shadow.clock
+
+            def in_child(part: list[Operation]) -> Callable[[], tuple[list[verify_parts.Refusal], int]]:
+                return lambda: rehearse(part, restored(snapshot, region=region, clock=clock))
+
+            for part in parts[1:]:
+                children.append((part, verify_parts.PartChild.start(in_child(part))))
+            del snapshot  # (the children have their copies)
+        answers = [rehearse(parts[0], shadow)] if parts else []
+        for part, child in children:
+            got = child.answer() if child is not None else None
+            # no fork, or a child that failed: that part here, after ours (the parts share nothing)
+            if got is None:
+                log.info("verify: a part's child gave no answer: rehearsing its %d step(s) here", len(part))
+                got = rehearse(part, shadow)
+            answers.append(got)
+    except BaseException:
+        for _part, child in children:
+            if child is not None:
+                child.cancel()
+        raise
+    for refused, n in answers:
+        failures.extend(refused)
+        skipped += n
+    index = {op.id: i for i, op in enumerate(plan.operations)}
+    failures.sort(key=lambda f: index[f[0]])
+    return failures, skipped
 
 
 _SHARED = (str, int, float, bool, type(None), ResourceAddress)  # immutable: the copy may share them
