@@ -77,21 +77,23 @@ class Split:
 
 
 class _Union:
-    def __init__(self) -> None:
-        self.up: dict[str, str] = {}
+    """Union-find over hashable keys: operation ids, ("lb", key), referenced addresses, ("id", text)."""
 
-    def find(self, x: str) -> str:
+    def __init__(self) -> None:
+        self.up: dict[Any, Any] = {}
+
+    def find(self, x: Any) -> Any:
         up = self.up
         root = x
-        while up.get(root, root) != root:
+        while root in up:  # (a root has no entry)
             root = up[root]
-        while x != root:  # path halving keeps later finds short
-            up[x], x = root, up.get(x, x)
+        while x in up:  # every key on the way now points at the root: later finds are one step
+            up[x], x = root, up[x]
         return root
 
-    def join(self, a: str, b: str) -> None:
+    def join(self, a: Any, b: Any) -> None:
         ra, rb = self.find(a), self.find(b)
-        if ra != rb:
+        if ra is not rb and ra != rb:
             self.up[ra] = rb
 
 
@@ -105,32 +107,41 @@ def split_creates(plan: Plan, dependencies: Mapping[ResourceAddress, Iterable[Re
     if len(scoped) < 2:
         return None
     u = _Union()
+    join, find, up = u.join, u.find, u.up
     for op_id, op in scoped.items():
-        u.join(op_id, f"lb:{op.load_balancer}")
-        for dep in dependencies.get(op.address, ()):
-            u.join(op_id, f"ref:{dep}")
-        for value in _literal_ids(op.change.after):
-            u.join(op_id, f"id:{value}")
+        # (a referenced address by its text, cached on the address: hashing the address object itself was
+        # most of this at 10,000 load balancers; an address's text never equals an operation id)
+        keys = [("lb", op.load_balancer), *map(str, dependencies.get(op.address, ())),
+                *(("id", v) for v in _literal_ids(op.change.after))]
+        root = find(op_id)
+        for key in keys:
+            other = find(key)
+            if other != root:
+                up[other] = root
+    first_ids = {op.id for op in ops} - scoped.keys()
     scoped_before: set[str] = set()  # group nodes with a member among the parts' operations
     first_after: set[str] = set()  # group nodes a first-run operation waits for
     for e in plan.edges:
         before, after = e.before, e.after
-        if is_group_node(before) and is_group_node(after):
-            return None  # a chain of group nodes: not worth following for the rare plan that has one
+        if before in first_ids:
+            continue  # (most edges) a first-run step before anything: done before the parts start
         if before in scoped:
-            if after in scoped or is_group_node(after):
-                u.join(before, after)
-                if is_group_node(after):
-                    scoped_before.add(after)
+            if after in scoped:
+                join(before, after)
+            elif is_group_node(after):
+                join(before, after)
+                scoped_before.add(after)
             else:
                 return None  # a first-run operation after a part's: the parts could not run after it
-        elif is_group_node(before) and after in scoped:
-            u.join(before, after)
-        elif is_group_node(before) and not is_group_node(after):
+        elif is_group_node(after):
+            return None  # a chain of group nodes: not worth following for the rare plan that has one
+        elif after in scoped:
+            join(before, after)
+        else:
             first_after.add(before)
     if scoped_before & first_after:
         return None
-    components: dict[str, list[Operation]] = {}
+    components: dict[Any, list[Operation]] = {}
     for op_id, op in scoped.items():
         components.setdefault(u.find(op_id), []).append(op)
     if len(components) < 2:
@@ -143,16 +154,22 @@ def split_creates(plan: Plan, dependencies: Mapping[ResourceAddress, Iterable[Re
                  parts=[sorted(b, key=lambda op: index[op.id]) for b in bins])
 
 
-def _literal_ids(value: Any) -> Iterable[str]:
-    if isinstance(value, str):
-        if _ID.match(value):
-            yield value
-    elif isinstance(value, dict):
-        for v in value.values():
-            yield from _literal_ids(v)
-    elif isinstance(value, list | tuple):
-        for v in value:
-            yield from _literal_ids(v)
+def _literal_ids(value: Any) -> list[str]:
+    """The strings inside ``value`` that look like cloud ids (no recursion: planned values nest)."""
+    out: list[str] = []
+    stack = [value]
+    match = _ID.match
+    while stack:
+        v = stack.pop()
+        t = type(v)
+        if t is str:
+            if len(v) >= 10 and match(v):
+                out.append(v)
+        elif t is dict:
+            stack.extend(v.values())
+        elif t is list or t is tuple:
+            stack.extend(v)
+    return out
 
 
 def edges_within(edges: list[Edge], ids: set[str]) -> list[Edge]:
@@ -164,6 +181,8 @@ def edges_within(edges: list[Edge], ids: set[str]) -> list[Edge]:
 
 def descendants(edges: list[Edge], roots: set[str]) -> set[str]:
     """Every node after ``roots`` (through group nodes too): what a refusal among them skips."""
+    if not roots:
+        return set()
     succ: dict[str, list[str]] = {}
     for e in edges:
         succ.setdefault(e.before, []).append(e.after)
