@@ -33,6 +33,7 @@ rules read the read-only ``PlanIndex`` (``edges/index.py``) and add edges to the
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -84,7 +85,40 @@ class OrderedOps:
     changes: list[ResourceChange]
     operations: list[Operation]
     edges: list[Edge]
-    graph: nx.DiGraph
+    graph: OpGraph | None  # (``to_networkx()`` for networkx's view)
+
+
+def _lexicographic_order(g: OpGraph) -> list[str] | None:
+    """The nodes in networkx's ``lexicographical_topological_sort`` order for the key below (Kahn's
+    algorithm, always taking the smallest key among the nodes ready; ties go to the node added first),
+    or None when there is a cycle. By hand over the graph's own edge list: networkx's node and degree
+    views and the key's node-attribute lookups were 1.5 s of a 10,000-LB apply's plan."""
+    op_of = g.op_by_id()
+    nodes = list(g.nodes)  # in the order they were added: networkx's tie-breaker
+
+    def key(node: str) -> tuple:
+        op = op_of.get(node)
+        if op is None:  # a group node: passed through as soon as its members are done
+            return (-1, 0, node, "")
+        return (KIND_RANK[op.kind], TYPE_RANK.get(op.address.type, 9), str(op.address), op.kind.value)
+
+    succ: dict[str, list[str]] = {n: [] for n in nodes}
+    waiting = dict.fromkeys(nodes, 0)
+    for before, after in g.edges:
+        succ[before].append(after)
+        waiting[after] += 1
+    rank = {n: i for i, n in enumerate(nodes)}
+    ready = [(key(n), rank[n], n) for n in nodes if not waiting[n]]
+    heapq.heapify(ready)
+    order = []
+    while ready:
+        node = heapq.heappop(ready)[2]
+        order.append(node)
+        for child in succ[node]:
+            waiting[child] -= 1
+            if not waiting[child]:
+                heapq.heappush(ready, (key(child), rank[child], child))
+    return order if len(order) == len(nodes) else None
 
 
 def _cycle_error(g: nx.DiGraph, config: Configuration | None) -> DiagnosticsError:
@@ -134,23 +168,17 @@ def order_changes(changes: list[ResourceChange], config: Configuration | None, p
         # nothing to do: no operation, no destroy to refuse, and every upgrade starts from a replaced
         # or deleted object. Indexing a 100,000-resource state for nothing was 3 s of a 10,000-LB
         # no-change plan
-        return OrderedOps(list(changes), [], [], nx.DiGraph())
+        return OrderedOps(list(changes), [], [], None)
     ix = upgrade_changes(PlanIndex(changes, config, prior))
     check_prevent_destroy(ix.changes.values(), config)
     g = OpGraph(ix)
     for _name, step in STEPS:
         step(ix, g)
-    if not nx.is_directed_acyclic_graph(g.g):
-        raise _cycle_error(g.g, config)
-
-    def sort_key(node: str) -> tuple:
-        op: Operation | None = g.g.nodes[node].get("op")
-        if op is None:  # a group node: passed through as soon as its members are done
-            return (-1, 0, node, "")
-        return (KIND_RANK[op.kind], TYPE_RANK.get(op.address.type, 9), str(op.address), op.kind.value)
-
-    order = list(nx.lexicographical_topological_sort(g.g, key=sort_key))
-    operations = [g.g.nodes[n]["op"] for n in order if not is_group_node(n)]
+    order = _lexicographic_order(g)
+    if order is None:
+        raise _cycle_error(g.to_networkx(), config)
+    op_of = g.op_by_id()
+    operations = [op_of[n] for n in order if not is_group_node(n)]
     position = {n: i for i, n in enumerate(order)}
     edges = sorted(g.edges.values(), key=lambda e: (position[e.before], position[e.after]))
-    return OrderedOps(list(ix.changes.values()), operations, edges, g.g)
+    return OrderedOps(list(ix.changes.values()), operations, edges, g)

@@ -83,6 +83,9 @@ class PlanIndex:
         self._cascade: dict[ResourceAddress, ResourceAddress] | None = None
         self._operated: list[ResourceAddress] | None = None
         self._sorted_operated: list[ResourceAddress] | None = None
+        # the new load balancer of each planned object: asked by the graph for every operation, then
+        # again by the capacity, port and listener rules (2.5 s of a 10,000-LB apply's plan, uncached)
+        self._new_lb_cache: dict[ResourceAddress, str | None] = {}
 
     def with_changes(self, changes: Iterable[ResourceChange]) -> PlanIndex:
         """The same index over new changes for the same addresses (what an upgrade returns)."""
@@ -322,6 +325,15 @@ class PlanIndex:
 
     def new_lb(self, addr: ResourceAddress, _seen: frozenset = frozenset()) -> str | None:
         """The load balancer the planned object belongs to: a cloud id, or ``new:<address>``."""
+        if _seen:  # a step of the search below: not an answer for ``addr`` on its own
+            return self._new_lb(addr, _seen)
+        cache = self._new_lb_cache
+        if addr in cache:
+            return cache[addr]
+        got = cache[addr] = self._new_lb(addr, _seen)
+        return got
+
+    def _new_lb(self, addr: ResourceAddress, _seen: frozenset) -> str | None:
         if not self.new_exists(addr) or addr in _seen:
             return None
         a = self.after(addr)
