@@ -19,6 +19,9 @@ _KINDS: dict[Action, tuple[OpKind, ...]] = {
 }
 
 
+_NO_OPS: dict[OpKind, Operation] = {}
+
+
 class OpGraph:
     """Operations made from the (upgraded) changes of an index, and the edges the rules add.
 
@@ -33,6 +36,7 @@ class OpGraph:
         # a path now and then (``to_networkx`` makes one for a cycle's error)
         self.nodes: dict[str, Operation | None] = {}  # in the order added (the order's tie-breaker)
         self.succ: dict[str, dict[str, None]] = {}
+        self._writes: dict[ResourceAddress, list[Operation]] = {}
         self.ops: dict[ResourceAddress, dict[OpKind, Operation]] = {}
         self.edges: dict[tuple[str, str], Edge] = {}
         # group node id -> the whole resource it stands for
@@ -74,8 +78,14 @@ class OpGraph:
         return {op.id: op for ops in self.ops.values() for op in ops.values()}
 
     def writes(self, addr: ResourceAddress) -> list[Operation]:
-        """The create/update ops of a resource (what makes its new value exist)."""
-        return [o for o in (self.op(addr, OpKind.CREATE), self.op(addr, OpKind.UPDATE)) if o is not None]
+        """The create/update ops of a resource (what makes its new value exist). Asked for each of the
+        650,000 references of a 10,000-LB plan: the answer is kept (operations never change after
+        ``__init__``); callers only read it."""
+        got = self._writes.get(addr)
+        if got is None:
+            ops = self.ops.get(addr, _NO_OPS)
+            got = self._writes[addr] = [o for o in (ops.get(OpKind.CREATE), ops.get(OpKind.UPDATE)) if o is not None]
+        return got
 
     def has_path(self, a: Operation, b: Operation) -> bool:
         """``a`` already runs before ``b`` through the edges drawn so far."""
