@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import gc
 import os
-from collections.abc import Collection, Iterator, Mapping
+import pickle
+import signal
+from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
@@ -90,6 +92,80 @@ def fork(keep: Collection[int] = ()) -> int:
         except BaseException:  # noqa: BLE001 - the child must never run on as a copy of its parent
             os._exit(1)
     return pid
+
+
+class ForkedAnswer:
+    """One answer worked out in a forked child and sent back pickled through a pipe: ``answer()`` waits
+    for it, ``cancel()`` stops the child. The child ignores Ctrl-C (the parent's to handle: it cancels),
+    closes what it inherited (``fork``) and leaves with ``os._exit``: no teardown, no atexit handler,
+    nothing written anywhere but the pipe. A child that fails sends nothing, and the answer is None."""
+
+    def __init__(self, pid: int, fd: int):
+        self.pid, self._fd, self._reaped = pid, fd, False
+
+    @classmethod
+    def start(cls, work: Callable[[], Any]) -> ForkedAnswer | None:
+        """Fork a child that sends back what ``work()`` returns; None when no child can be made."""
+        r, w = os.pipe()
+        try:
+            pid = fork(keep=(w,))
+        except OSError:
+            os.close(r)
+            os.close(w)
+            return None
+        if pid == 0:  # the child (its copy of ``r`` is closed already): never returns
+            code = 1
+            try:
+                signal.signal(signal.SIGINT, signal.SIG_IGN)
+                data = memoryview(pickle.dumps(work(), protocol=pickle.HIGHEST_PROTOCOL))
+                while data:
+                    data = data[os.write(w, data):]
+                code = 0
+            except BaseException:  # noqa: BLE001 - the parent sees no answer and does the work itself
+                pass
+            finally:
+                os._exit(code)
+        os.close(w)
+        return cls(pid, r)
+
+    def answer(self) -> Any:
+        """What the child sent, once it has finished; None when it sent nothing (it failed)."""
+        chunks = []
+        try:
+            while chunk := os.read(self._fd, 1 << 20):
+                chunks.append(chunk)
+        except BaseException:  # Ctrl-C while waiting: stop the child (it ignores SIGINT) rather than wait
+            self.cancel()
+            raise
+        os.close(self._fd)
+        self._reap()
+        try:
+            return pickle.loads(b"".join(chunks))
+        except Exception:  # noqa: BLE001 - a child that died half-way
+            return None
+
+    def cancel(self) -> None:
+        """Stop the child (its answer will not be used); nothing once it is reaped (its pid may be
+        another process's by then)."""
+        if self._reaped:
+            return
+        try:
+            os.kill(self.pid, signal.SIGKILL)
+        except OSError:
+            pass
+        try:
+            os.close(self._fd)
+        except OSError:
+            pass
+        self._reap()
+
+    def _reap(self) -> None:
+        if not self._reaped:
+            self._reaped = True
+            try:
+                os.waitpid(self.pid, 0)
+            except ChildProcessError:
+                pass
 
 
 def _log_descriptors() -> set[int]:

@@ -19,9 +19,7 @@ does not fork.
 from __future__ import annotations
 
 import os
-import pickle
 import resource
-import signal
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping
@@ -57,9 +55,12 @@ def wanted(env: Mapping[str, str]) -> bool:
 class BackgroundRefresh:
     """One refresh running in a forked child; ``answer()`` waits for it, ``cancel()`` stops it."""
 
-    def __init__(self, pid: int, fd: int, providers: dict[str, ProviderConfig]):
-        self.pid, self._fd, self.providers = pid, fd, providers
-        self.child_rusage: Any = None
+    def __init__(self, child: process.ForkedAnswer, providers: dict[str, ProviderConfig]):
+        self._child, self.providers = child, providers
+
+    @property
+    def pid(self) -> int:
+        return self._child.pid
 
     @classmethod
     def start(cls, state: State, providers: dict[str, ProviderConfig], workdir: Path,
@@ -71,62 +72,17 @@ class BackgroundRefresh:
         clouds = Clouds(workdir, env)
         if not all(clouds.embedded(pc) for pc in providers.values()):
             return None  # a served or real cloud: its reads overlap on threads already
-        r, w = os.pipe()
-        try:
-            pid = process.fork(keep=(w,))
-        except OSError:
-            os.close(r)
-            os.close(w)
-            return None
-        if pid == 0:  # the child (its copy of ``r`` is closed already): never returns
-            try:
-                _child(w, state, clouds, open_cloud)
-            finally:
-                os._exit(1)
-        os.close(w)
-        return cls(pid, r, providers)
+        child = process.ForkedAnswer.start(lambda: _refreshed(state, clouds, open_cloud))
+        return cls(child, providers) if child is not None else None
 
     def answer(self) -> RefreshAnswer | None:
         """The child's answer, once it has finished; None when it failed (the caller refreshes itself)."""
-        chunks = []
-        try:
-            while True:
-                chunk = os.read(self._fd, 1 << 20)
-                if not chunk:
-                    break
-                chunks.append(chunk)
-        except BaseException:  # Ctrl-C while waiting: stop the child (it ignores SIGINT) rather than wait
-            self.cancel()
-            raise
-        os.close(self._fd)
-        self._reap()
-        try:
-            got = pickle.loads(b"".join(chunks))
-        except Exception:  # noqa: BLE001 - a child that died half-way: refresh here instead
-            return None
+        got = self._child.answer()
         return got if isinstance(got, RefreshAnswer) else None
 
     def cancel(self) -> None:
-        """Stop the child (the plan failed, or will not use its answer); nothing once it is reaped (its
-        pid may be another process's by then)."""
-        if self.child_rusage is not None:
-            return
-        try:
-            os.kill(self.pid, signal.SIGKILL)
-        except OSError:
-            pass
-        try:
-            os.close(self._fd)
-        except OSError:
-            pass
-        self._reap()
-
-    def _reap(self) -> None:
-        if self.child_rusage is None:
-            try:
-                _pid, _status, self.child_rusage = os.wait4(self.pid, 0)
-            except ChildProcessError:
-                self.child_rusage = False
+        """Stop the child (the plan failed, or will not use its answer)."""
+        self._child.cancel()
 
 
 def refresh_in_parts(state: State, providers: dict[str, ProviderConfig], workdir: Path,
@@ -202,26 +158,13 @@ def _combined(answers: list[RefreshAnswer]) -> RefreshAnswer:
                          max(a.peak_rss_kib for a in answers))
 
 
-def _child(fd: int, state: State, clouds: Any, open_cloud: Callable[[Any], Any]) -> None:
-    """Refresh, send the answer (or nothing, when anything failed: the parent then refreshes itself)
-    and leave at once: no teardown, no atexit handler, nothing written anywhere but the pipe."""
-    code = 1
-    try:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it stops us
-        started = time.monotonic()
-        provider = open_cloud(clouds)
-        if getattr(getattr(clouds.emulator, "faults", None), "enabled", False):
-            return  # injected faults (tests) fire in a sequence the parent's cloud plays: it reads itself
-        values = provider.refresh(list(state.resources.values()))
-        drift, delta = drift_and_delta(state, values)
-        answer = RefreshAnswer(drift, delta, clouds.calls(),
-                               time.monotonic() - started,
-                               resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
-        data = memoryview(pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL))
-        while data:
-            data = data[os.write(fd, data):]
-        code = 0
-    except BaseException:  # noqa: BLE001 - the parent sees no answer and refreshes itself
-        pass
-    finally:
-        os._exit(code)
+def _refreshed(state: State, clouds: Any, open_cloud: Callable[[Any], Any]) -> RefreshAnswer | None:
+    """The child's work: refresh and say what differs (None: the parent then refreshes itself)."""
+    started = time.monotonic()
+    provider = open_cloud(clouds)
+    if getattr(getattr(clouds.emulator, "faults", None), "enabled", False):
+        return None  # injected faults (tests) fire in a sequence the parent's cloud plays: it reads itself
+    values = provider.refresh(list(state.resources.values()))
+    drift, delta = drift_and_delta(state, values)
+    return RefreshAnswer(drift, delta, clouds.calls(), time.monotonic() - started,
+                         resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)

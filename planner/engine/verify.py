@@ -21,6 +21,7 @@ from planner.engine import verify_parts
 from planner.engine.memory import give_back
 from planner.logs import log
 from planner.plan.model import Operation, Plan, is_group_node, parse_group_node
+from planner.process import ForkedAnswer
 from planner.providers.retry import RetryPolicy
 from planner.providers.transport import InProcessTransport
 from planner.state.model import ResourceState, State
@@ -160,7 +161,7 @@ def _rehearse_split(plan: Plan, split: verify_parts.Split, shadow: Any, executor
 
     log.info("verify: %d step(s) first, then %d part(s) of %s step(s) at once", len(split.first), len(parts),
              "/".join(str(len(p)) for p in parts))
-    children: list[tuple[list[Operation], verify_parts.PartChild | None]] = []
+    children: list[tuple[list[Operation], ForkedAnswer | None]] = []
     try:
         if len(parts) > 1:
             snapshot, restored = shadow.snapshot(), type(shadow).restored
@@ -170,11 +171,12 @@ def _rehearse_split(plan: Plan, split: verify_parts.Split, shadow: Any, executor
                 return lambda: rehearse(part, restored(snapshot, region=region, clock=clock))
 
             for part in parts[1:]:
-                children.append((part, verify_parts.PartChild.start(in_child(part))))
+                children.append((part, ForkedAnswer.start(in_child(part))))
             del snapshot  # (the children have their copies)
         answers = [rehearse(parts[0], shadow)] if parts else []
         for part, child in children:
             got = child.answer() if child is not None else None
+            got = got if isinstance(got, tuple) and len(got) == 2 else None
             # no fork, or a child that failed: that part here, after ours (the parts share nothing)
             if got is None:
                 log.info("verify: a part's child gave no answer: rehearsing its %d step(s) here", len(part))

@@ -16,18 +16,17 @@ The cut is made only where it cannot change an answer:
   across load balancers is about such a shared object;
 - no first-run operation comes after one of the parts' (then nothing is cut).
 
-Each part beyond the first runs in a forked child on a copy of the shadow loaded from its bytes (a
-SQLite connection must not cross a fork) and sends back only what it refused.
+Each part beyond the first runs in a forked child (``planner.process.ForkedAnswer``) on a copy of the
+shadow loaded from its bytes (a SQLite connection must not cross a fork) and sends back only what it
+refused.
 """
 
 from __future__ import annotations
 
 import os
-import pickle
 import re
-import signal
 import threading
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -194,74 +193,3 @@ def descendants(edges: list[Edge], roots: set[str]) -> set[str]:
                 seen.add(nxt)
                 todo.append(nxt)
     return seen
-
-
-class PartChild:
-    """One part rehearsed in a forked child; ``answer()`` waits for its refusals and skipped count."""
-
-    def __init__(self, pid: int, fd: int):
-        self.pid, self._fd, self._reaped = pid, fd, False
-
-    @classmethod
-    def start(cls, rehearse: Callable[[], tuple[list[Refusal], int]]) -> PartChild | None:
-        """Fork a child that runs ``rehearse()`` and sends back what it returns; None when it cannot."""
-        r, w = os.pipe()
-        try:
-            pid = process.fork(keep=(w,))
-        except OSError:
-            os.close(r)
-            os.close(w)
-            return None
-        if pid == 0:  # the child: never returns
-            code = 1
-            try:
-                signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's: it stops us
-                data = memoryview(pickle.dumps(rehearse(), protocol=pickle.HIGHEST_PROTOCOL))
-                while data:
-                    data = data[os.write(w, data):]
-                code = 0
-            except BaseException:  # noqa: BLE001 - the parent sees no answer and rehearses the part itself
-                pass
-            finally:
-                os._exit(code)
-        os.close(w)
-        return cls(pid, r)
-
-    def answer(self) -> tuple[list[Refusal], int] | None:
-        """The child's answer, or None when it failed (the caller rehearses the part itself)."""
-        chunks = []
-        try:
-            while chunk := os.read(self._fd, 1 << 20):
-                chunks.append(chunk)
-        except BaseException:
-            self.cancel()
-            raise
-        os.close(self._fd)
-        self._reap()
-        try:
-            got = pickle.loads(b"".join(chunks))
-        except Exception:  # noqa: BLE001 - a child that died half-way
-            return None
-        return got if isinstance(got, tuple) and len(got) == 2 else None
-
-    def cancel(self) -> None:
-        """Stop the child (the rehearsal failed or was interrupted); nothing once it is reaped."""
-        if self._reaped:
-            return
-        try:
-            os.kill(self.pid, signal.SIGKILL)
-        except OSError:
-            pass
-        try:
-            os.close(self._fd)
-        except OSError:
-            pass
-        self._reap()
-
-    def _reap(self) -> None:
-        if not self._reaped:
-            self._reaped = True
-            try:
-                os.waitpid(self.pid, 0)
-            except ChildProcessError:
-                pass

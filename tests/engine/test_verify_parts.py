@@ -94,31 +94,33 @@ resource "alicloud_slb_server_group" "missing_{lb}" {{
 ''' for lb in ("lb00003", "lb00047"))
 
 
-def _cli_plan(workdir: Path, parts: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "CLBPLAN_VERIFY_PARTS": parts, "TF_LOG": "INFO", "NO_COLOR": "1"}
-    return subprocess.run([sys.executable, "-m", "planner.cli.main", "plan", "-no-color"], cwd=workdir, env=env,
-                          capture_output=True, text=True, timeout=600)
+def _plans_one_walk_and_cut(tmp_path: Path, main_tf: str) -> tuple[subprocess.CompletedProcess, ...]:
+    """``clbplan plan`` of ``main_tf`` rehearsed in one walk, then cut in two parts (fresh workdirs)."""
+    outs = []
+    for parts in ("1", "2"):
+        work = tmp_path / parts
+        work.mkdir()
+        (work / "main.tf").write_text(main_tf)
+        env = {**os.environ, "CLBPLAN_VERIFY_PARTS": parts, "TF_LOG": "INFO", "NO_COLOR": "1"}
+        outs.append(subprocess.run([sys.executable, "-m", "planner.cli.main", "plan", "-no-color"], cwd=work,
+                                   env=env, capture_output=True, text=True, timeout=600))
+    return tuple(outs)
+
+
+def _shown(err: str) -> list[str]:
+    """The diagnostics, without the log's timestamped lines."""
+    return [line for line in err.splitlines() if not line[:4].isdigit()]
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="the parts run in forked children")
 def test_a_cut_rehearsal_refuses_what_one_walk_refuses(tmp_path: Path) -> None:
-    outs = {}
-    for parts in ("1", "2"):
-        work = tmp_path / parts
-        work.mkdir()
-        (work / "main.tf").write_text(MISSING)
-        outs[parts] = _cli_plan(work, parts)
-    one, cut = outs["1"], outs["2"]
+    one, cut = _plans_one_walk_and_cut(tmp_path, MISSING)
     assert "then 2 part(s)" in cut.stderr and "part(s)" not in one.stderr
     assert one.returncode == cut.returncode == 1
     refused = [line for line in one.stderr.splitlines() if "Plan verification failed" in line]
     assert [line.split('"')[1] for line in refused] == ["create alicloud_slb_server_group.missing_lb00003",
                                                         "create alicloud_slb_server_group.missing_lb00047"]
-
-    def shown(err: str) -> list[str]:  # the diagnostics, without the log's timestamped lines
-        return [line for line in err.splitlines() if not line[:4].isdigit()]
-
-    assert shown(cut.stderr) == shown(one.stderr)
+    assert _shown(cut.stderr) == _shown(one.stderr)
     assert cut.stdout == one.stdout
 
 
@@ -155,16 +157,31 @@ resource "alicloud_slb_listener" "lost" {
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="the parts run in forked children")
 def test_a_step_refused_before_the_parts_skips_theirs_as_one_walk_does(tmp_path: Path) -> None:
-    outs = {}
-    for parts in ("1", "2"):
-        work = tmp_path / parts
-        work.mkdir()
-        (work / "main.tf").write_text(LOST)
-        outs[parts] = _cli_plan(work, parts)
-    one, cut = outs["1"], outs["2"]
+    one, cut = _plans_one_walk_and_cut(tmp_path, LOST)
     assert "then 2 part(s)" in cut.stderr
     assert one.returncode == cut.returncode == 1
     assert 'step "create alicloud_instance.lost" would be refused' in one.stderr
     assert "2 later step(s) depend on it" in one.stderr
-    assert [line for line in cut.stderr.splitlines() if not line[:4].isdigit()] == \
-        [line for line in one.stderr.splitlines() if not line[:4].isdigit()]
+    assert _shown(cut.stderr) == _shown(one.stderr)
+
+
+def _refusals(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, parts: int) -> list[str]:
+    from planner.diagnostics import DiagnosticsError
+
+    monkeypatch.setattr(verify_parts, "parts_wanted", lambda n, env=None: parts)
+    work = tmp_path / str(parts)
+    work.mkdir()
+    (work / "main.tf").write_text(MISSING)
+    with pytest.raises(DiagnosticsError) as err:
+        pipeline.make_plan(work, State())
+    return [f"{d.summary} | {d.detail}" for d in err.value.diagnostics]
+
+
+def test_a_part_whose_child_gives_no_answer_is_rehearsed_here(tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """No fork (or a child that died): the parent rehearses that part after its own, with the same result."""
+    from planner.engine import verify
+
+    one = _refusals(tmp_path, monkeypatch, 1)
+    monkeypatch.setattr(verify.ForkedAnswer, "start", classmethod(lambda cls, work: None))
+    assert _refusals(tmp_path, monkeypatch, 2) == one and len(one) == 2
