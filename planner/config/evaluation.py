@@ -22,6 +22,7 @@ import networkx as nx
 from planner import schema
 from planner.addresses import ModulePath, ResourceAddress
 from planner.config import ir, limits
+from planner.config.eval_memo import BlockMemo, BlockRecorder, NotRecordable, value_digest
 from planner.config.expr import (
     EmptyLookup,
     EvalError,
@@ -124,6 +125,7 @@ def _no_refs_root(what: str):
 
 _SPECIAL_ROOTS = frozenset({"var", "local", "data", "path", "module", "terraform", "count", "each"})
 _NO_TYPE = object()
+_ABSENT = object()
 
 
 class _BodyPlan:
@@ -203,6 +205,8 @@ class ModuleEvaluator:
         self.var_specs: dict[str, tuple] = {}
         self.var_flags: dict[str, dict[str, bool]] = {}
         self.sensitive_module_outputs: set[tuple[str, str]] = set()  # (call, output) declared sensitive
+        self.block_memo: BlockMemo | None = None  # set on the root evaluator by ``evaluate``
+        self._memo_digests: dict[int, tuple[Any, bytes | None]] = {}  # id(value) -> (value, its digest)
         self.config = self.top.config if self.top is not self else \
             Configuration(directory=module.directory, content_hash=module.content_hash)
         # Terraform's path.*: path.root is ".", path.module the module's directory relative to the root
@@ -1046,6 +1050,7 @@ class ModuleEvaluator:
         # _key_refs): the configuration's maps then find them by identity, not by field comparison
         addrs = self._dep_addrs.setdefault((mode, t, n), {})
         root = self.root
+        memo = _BlockMemoRun.start(self, node, t, n, key_refs) if mode == "managed" else None
         ev.fold, ev.fold_root = {}, root  # nothing the loop evaluates changes what the block reads
         try:
             for key, bindings in keys:
@@ -1053,13 +1058,17 @@ class ModuleEvaluator:
                 if addr is None or addr.key != key or type(addr.key) is not type(key):
                     addr = addrs[key] = ResourceAddress(t, n, key, mode, self.path)
                 self.meta[addr] = _InstanceMeta(b, bindings)
-                scope = Scope(root, bindings)
-                if per_instance_deps:  # keep the index keys the body evaluates in this scope
-                    ev.key_scope, ev.key_values = scope, {}
-                try:
-                    inst = self._eval_instance(addr, b, bindings, scope, lifecycle=lifecycle)
-                finally:
-                    ev.key_scope = None
+                inst = memo.remembered(key, addr, b, lifecycle) if memo is not None else None
+                if inst is None:
+                    scope = Scope(root, bindings)
+                    if per_instance_deps:  # keep the index keys the body evaluates in this scope
+                        ev.key_scope, ev.key_values = scope, {}
+                    try:
+                        inst = self._eval_instance(addr, b, bindings, scope, lifecycle=lifecycle)
+                    finally:
+                        ev.key_scope = None
+                    if memo is not None:
+                        memo.evaluated(key, inst)
                 if inst is None:
                     values[key] = UNKNOWN
                     continue
@@ -1074,6 +1083,8 @@ class ModuleEvaluator:
                     values[key] = self.complete(inst, self._read_data(inst))
         finally:
             ev.fold = ev.fold_root = None
+        if memo is not None:
+            memo.finish(len(keys))
         if keys == [(None, {})]:
             by_name[n] = values.get(None, UNKNOWN)
         elif b.body.attr("count") is not None:
@@ -2006,21 +2017,153 @@ def _type_text(spec: tuple) -> str:
     return type_str(spec)
 
 
+class _BlockMemoRun:
+    """One block's evaluation with the memo (``planner.config.eval_memo``): its instances taken from the
+    record made with the same references, the others evaluated, and the record made again when it
+    would now say something else and nothing but its references made it."""
+
+    def __init__(self, me: ModuleEvaluator, memo: BlockMemo, ident: str, digest: str, key_refs: list[tuple]):
+        self.me, self.memo, self.ident, self.digest = me, memo, ident, digest
+        self.block = memo.lookup(ident, digest)
+        self.recorder: BlockRecorder | None = BlockRecorder()
+        self.key_ids = [kr[4] for kr in key_refs]  # the reference numbers the record's index keys use
+        self.fresh = 0
+        self.marks = self._marks()
+        self.secret_names: frozenset[str] = frozenset()
+
+    @classmethod
+    def start(cls, me: ModuleEvaluator, node: tuple, t: str, n: str, key_refs: list[tuple]) -> _BlockMemoRun | None:
+        memo = me.top.block_memo
+        if memo is None:
+            return None
+        digest = cls._digest(me, node, memo)
+        if digest is None:
+            return None
+        run = cls(me, memo, f"{me.path!r} {t}.{n}", digest, key_refs)
+        schema_ = me.get_schema(t) if me.get_schema is not None else None
+        # what the schema calls secret is not written down either, even when the configuration holds it
+        run.secret_names = frozenset(getattr(schema_, "sensitive", ()) or ())
+        return run
+
+    def _marks(self) -> tuple:
+        """What the run has reported and read so far: a block that adds to either is not recorded."""
+        inputs = self.me.ev.inputs
+        return len(self.me.bag.items), inputs.marks() if inputs is not None else None
+
+    @staticmethod
+    def _digest(me: ModuleEvaluator, node: tuple, memo: BlockMemo) -> str | None:
+        """The digest of every value block ``node`` refers to (None: one is not plain data, or the block
+        refers to something the memo cannot follow). A named value is digested once per run."""
+        parts: list[bytes] = []
+        cache = me.top._memo_digests
+        for ref, _l, _c in me.node_refs.get(node, ()):
+            kind = ref[0]
+            if kind in ("count", "each"):
+                continue  # the block's own count / for_each, whose references are digested here too
+            value = _ref_value(me, ref)
+            if value is _ABSENT:
+                return None  # self, or something this memo does not follow: evaluated every time
+            # a named value is set once and never changed; a whole table (var, local, a type's resources,
+            # module outputs) may still grow while the walk goes on: digested each time
+            whole = kind in ("module", "path", "terraform") or ref[1] is None or (kind == "resource" and ref[2] is None)
+            hit = None if whole else cache.get(id(value))
+            if hit is None or hit[0] is not value:
+                try:
+                    hit = (value, value_digest(value))
+                except NotRecordable:
+                    hit = (value, None)
+                if not whole:
+                    cache[id(value)] = hit
+            if hit[1] is None:
+                return None
+            parts.append(repr(ref[:3]).encode() + b"\0" + hit[1])
+        return memo.digest(parts)
+
+    def remembered(self, key: Any, addr: ResourceAddress, b: ir.Block,
+                   lifecycle: Lifecycle | None) -> ResourceInstance | None:
+        """Instance ``key`` as the record holds it (as ``_eval_instance`` made it then), or None."""
+        got = self.block.instance(key) if self.block is not None else None
+        if got is None:
+            return None
+        attrs, positions, keys = got
+        me = self.me
+        pos = me._attr_pos.get(id(b))  # one (immutable) position per block, shared by its instances
+        if pos is None or pos[0] is not b or pos[1].filename != b.filename:
+            pos = me._attr_pos[id(b)] = (b, SourcePos(b.filename, b.line, b.col))
+        if lifecycle is None:
+            inst = ResourceInstance(address=addr, attributes=attrs, pos=pos[1], positions=positions,
+                                    sensitive=NO_NAMES)
+        else:
+            inst = ResourceInstance(address=addr, attributes=attrs, pos=pos[1], positions=positions,
+                                    sensitive=NO_NAMES, lifecycle=lifecycle)
+        me.ev.key_values = {self.key_ids[i]: v for i, v in keys.items()}  # for _instance_dependencies
+        if self.recorder is not None:
+            self.recorder.add_remembered(key, self.block, positions)
+        self.memo.reused += 1
+        return inst
+
+    def evaluated(self, key: Any, inst: ResourceInstance | None) -> None:
+        """``inst`` was evaluated: into the new record, unless the block cannot be recorded after all."""
+        self.fresh += 1
+        if self.recorder is None:
+            return
+        if inst is None or inst.sensitive or any(inst.attributes.get(n) is not None for n in self.secret_names):
+            self.recorder = None  # an error (reported), or a secret: nothing of it is written down
+            return
+        known = self.me.ev.key_values
+        keys = {i: known[k] for i, k in enumerate(self.key_ids) if k in known}
+        try:
+            self.recorder.add(key, inst.attributes, inst.positions, keys)
+        except NotRecordable:
+            self.recorder = None
+
+    def finish(self, instances: int) -> None:
+        self.memo.evaluated += self.fresh
+        new = self.block is None or self.fresh or len(self.block.entries) != instances
+        if self.recorder is not None and new and self.marks == self._marks():
+            self.memo.record(self.ident, self.digest, self.recorder)
+
+
+def _ref_value(me: ModuleEvaluator, ref: tuple) -> Any:
+    """The value a reference of ``me``'s reads (a whole table when it names no member); _ABSENT for one
+    that names nothing, or that the memo does not follow (``self``)."""
+    kind = ref[0]
+    if kind == "var":
+        return me.var_values if ref[1] is None else me.var_values.get(ref[1], _ABSENT)
+    if kind == "local":
+        return me.local_values if ref[1] is None else me.local_values.get(ref[1], _ABSENT)
+    if kind == "resource":
+        return me.res_by_type.get(ref[1], _ABSENT) if ref[2] is None else \
+            me.res_by_type.get(ref[1], {}).get(ref[2], _ABSENT)
+    if kind == "data":
+        return me.data_by_type if ref[1] is None else me.data_by_type.get(ref[1], {}).get(ref[2], _ABSENT)
+    if kind == "module":
+        return me.module_values if ref[1] is None else me.module_values.get(ref[1], _ABSENT)
+    if kind == "path":
+        return me.path_obj
+    if kind == "terraform":
+        return me.root(ir.Name("terraform", 0, 0))
+    return _ABSENT
+
+
 def evaluate(module: Module, *, var_args: Sequence[str] = (), var_files: Sequence[str] = (),
              env: Mapping[str, str] | None = None, resolver: Resolver | None = None,
              data_reader: DataReader | None = None,
              on_providers: Callable[[dict[str, ProviderConfig]], None] | None = None,
-             inputs: EvaluationInputs | None = None) -> Configuration:
+             inputs: EvaluationInputs | None = None, memo: BlockMemo | None = None) -> Configuration:
     """Evaluate a loaded module; raises DiagnosticsError with every diagnostic found.
 
     ``data_reader`` reads the alicloud data sources through a provider (the run's cloud); without
     one, only the catalogue lookups are read, from the built-in catalogue (``clbplan validate``).
     ``on_providers`` hears the provider configurations before the resources are evaluated, when they
     depend on variables only (see ``ModuleEvaluator.providers_from_variables``). ``inputs`` records
-    what the evaluation reads besides the files and the variables (``planner.config.inputs``)."""
+    what the evaluation reads besides the files and the variables (``planner.config.inputs``).
+    ``memo`` remembers each block's instances for the next run (``planner.config.eval_memo``)."""
     me = ModuleEvaluator(module, os.environ if env is None else env, resolver)
     me.on_providers = on_providers
-    me.ev.inputs = inputs
+    # the memo records a block only when it read nothing besides its references: the record says
+    me.ev.inputs = inputs if inputs is not None or memo is None else EvaluationInputs()
+    me.block_memo = memo
     if data_reader is None and me.get_schema is not None:  # no schema layer: data sources stay unknown
         from planner.providers.alicloud.offline import catalogue_reader
 
@@ -2031,7 +2174,10 @@ def evaluate(module: Module, *, var_args: Sequence[str] = (), var_files: Sequenc
     from planner.workdir import base_dir
 
     with gc_paused(), base_dir(getattr(module, "directory", None)):  # relative names in data sources
-        return me.run(var_args, var_files)
+        config = me.run(var_args, var_files)
+    if memo is not None:
+        memo.flush()
+    return config
 
 
 def _check_instances(n: int, what: str, at: ir.Attr) -> None:

@@ -324,7 +324,7 @@ class Evaluator:
             raise EvalError("Too many function arguments", f'Function "{name}" expects {arity_text(name)}; '
                             f"{len(args)} given.", e.line, e.col)
         if name in NOT_REPEATABLE and self.inputs is not None:
-            self.inputs.repeatable = False
+            self.inputs.unrepeatable()
         why = _estimate(name, args) if name in _ESTIMATED else None
         if why is not None:
             raise _limit_error(f'the result of "{name}" is too large: {why}', e)

@@ -54,6 +54,17 @@ class EvaluationInputs:
     # ("cloud", type, arguments, provider key, written names, answer's digest)
     # | ("local", type, arguments, answer's digest)
     data: list[tuple] = field(default_factory=list)
+    unrepeatable_calls: int = 0
+
+    def marks(self) -> tuple[int, int, bool]:
+        """Where the record stands: compared before and after a block, it tells whether the block read
+        anything (``planner.config.eval_memo``)."""
+        return len(self.files), len(self.data), self.unrepeatable_calls
+
+    def unrepeatable(self) -> None:
+        """A function that answers differently each call ran."""
+        self.repeatable = False
+        self.unrepeatable_calls += 1
 
     def read_file(self, path: str, data: bytes) -> None:
         self.files.append(("read", os.path.abspath(path), hashlib.sha256(data).hexdigest()))

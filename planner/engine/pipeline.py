@@ -20,6 +20,7 @@ from planner import process, redact
 from planner.addresses import ModuleAddress, ResourceAddress
 from planner.apply.executor import Executor
 from planner.config import evaluate
+from planner.config.eval_memo import BlockMemo
 from planner.config.evaluation import Preview, preview
 from planner.config.inputs import EvaluationInputs, data_changed, files_changed
 from planner.config.loader import load_module_partial, usable_cpus
@@ -105,17 +106,21 @@ def _load(workdir: Path):
 
 def _evaluate(module: Any, *, var_args: Sequence[str], var_files: Sequence[str],
               env: Mapping[str, str] | None, resolver: Callable, data_reader: Callable | None = None,
-              on_providers: Callable | None = None, inputs: EvaluationInputs | None = None) -> Configuration:
+              on_providers: Callable | None = None, inputs: EvaluationInputs | None = None,
+              memo: BlockMemo | None = None) -> Configuration:
     early = list(getattr(module, "load_diagnostics", []))
     try:
         config = evaluate(module, var_args=var_args, var_files=var_files, env=env, resolver=resolver,
-                          data_reader=data_reader, on_providers=on_providers, inputs=inputs)
+                          data_reader=data_reader, on_providers=on_providers, inputs=inputs, memo=memo)
     except DiagnosticsError as e:
         raise DiagnosticsError(early + list(e.diagnostics)) from None
     if any(d.severity == "error" for d in early):
         raise DiagnosticsError(early + list(getattr(config, "warnings", [])))
     if early:
         config.warnings = early + list(getattr(config, "warnings", []))
+    if memo is not None and memo.reused:
+        log.info("evaluation: %d instance(s) as the last plan evaluated them (their blocks' references are "
+                 "unchanged), %d evaluated", memo.reused, memo.evaluated)
     return config
 
 
@@ -304,7 +309,8 @@ def make_plan(workdir: Path | str, state: State, *, var_args: Sequence[str] = ()
         inputs = EvaluationInputs() if probe is not None else None
         # a replay that got as far as its refresh has opened the cloud's file here: no child may fork
         # after that (see refresh_in_parts), so without its refresh this plan reads the cloud itself
-        got = _evaluate_and_refresh(module, moves, early if unmoved else None, inputs, clouds, workdir,
+        memo = BlockMemo.open(workdir, module.content_hash, os.environ if env is None else env)
+        got = _evaluate_and_refresh(module, moves, early if unmoved else None, inputs, clouds, workdir, memo,
                                     var_args=var_args, var_files=var_files, env=env, refresh=refresh,
                                     destroy=destroy, replace=replace, may_fork=early is None, copy_shadow=verify)
         copying = got.copying
@@ -351,7 +357,7 @@ class _Evaluated:
 
 
 def _evaluate_and_refresh(module: Any, moves: Any, early: _EarlyRefresh | None, inputs: EvaluationInputs | None,
-                          clouds: Any, workdir: Path, *, var_args: Sequence[str], var_files: Sequence[str],
+                          clouds: Any, workdir: Path, memo: BlockMemo | None, *, var_args: Sequence[str], var_files: Sequence[str],
                           env: Mapping[str, str] | None, refresh: bool, destroy: bool,
                           replace: Sequence[ResourceAddress], may_fork: bool = True,
                           copy_shadow: bool = False) -> _Evaluated:
@@ -381,7 +387,7 @@ def _evaluate_and_refresh(module: Any, moves: Any, early: _EarlyRefresh | None, 
                                       and background_wanted(clouds.env)) else None
     try:
         config = _evaluate(module, var_args=var_args, var_files=var_files, env=env, resolver=differ.resolve,
-                           data_reader=reader, on_providers=meanwhile, inputs=inputs)
+                           data_reader=reader, on_providers=meanwhile, inputs=inputs, memo=memo)
         gc.freeze()  # the configuration and the planned values live to the end (see _heap_frozen)
         check_instance_moves(module, config)
         check_orphan_providers(state, config, module)
@@ -409,7 +415,7 @@ def _evaluate_and_refresh(module: Any, moves: Any, early: _EarlyRefresh | None, 
             if early is None and (drift or against_early):
                 differ = differ_for(refreshed)
                 config = _evaluate(module, var_args=var_args, var_files=var_files, env=env, resolver=differ.resolve,
-                                   data_reader=reader)
+                                   data_reader=reader, memo=memo)
         done, copying = _Evaluated(config, state, refreshed, drift, differ, opened, reader, copying), None
         return done
     finally:

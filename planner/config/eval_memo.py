@@ -1,0 +1,237 @@
+"""Each resource block's evaluated instances, remembered for the next plan whose inputs to it are the same.
+
+A plan evaluates every instance of every block: at 10,000 load balancers, 100,000 instances and most of
+a plan's time. A 1% change (a variable that two blocks read) leaves the other blocks' instances exactly as
+they were, because an instance's evaluation (its arguments, conformed to the schema, and the keys its
+references index) is a function of: the configuration's text, the program, the block's instance key and
+the values of what the block refers to (variables, locals, resources, data sources, module outputs,
+``path`` and ``terraform``). So after each block is evaluated, its instances are recorded with a digest of
+those values; the next evaluation of that block whose digest is the same takes them from the record
+instead of evaluating them, and still plans each against the state (the diff is not remembered).
+
+A block is recorded only when nothing else could have made its answer: it read no file, no data source
+and called no function that answers differently each time (``planner.config.inputs`` notices those), it
+reported no diagnostic (a warning must be shown again), no instance holds a secret (nothing secret is
+written here) and every value is plain data. A value that is not (an unknown, an exact fraction) makes the
+block or the digest not recordable: it is evaluated every time. The digest covers the values as
+``marshal`` writes them in its version 2, which writes equal plain values as equal bytes (no references,
+no interning flags) and refuses everything else.
+
+Entries live in the checkout's ``.clbplan/eval-memo/``, one file per block, 0600 in 0700 folders, sealed
+with the parse cache's per-user HMAC key (``planner.config.parse_cache``) over the program's sources, the
+configuration's content hash and the block's address: an entry the key does not verify, made by other
+code, for another configuration or moved to another block's name is not read. ``CLBPLAN_REMEMBER_BLOCKS=0``
+turns this off.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import marshal
+import os
+import sys
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from planner.diagnostics import SourcePos
+
+FORMAT = 1
+ENV_SWITCH = "CLBPLAN_REMEMBER_BLOCKS"
+_DIGEST_VERSION = 2  # marshal without references: equal values, equal bytes
+
+
+class NotRecordable(Exception):
+    """A value the memo cannot digest or store: the block is evaluated, and not recorded."""
+
+
+def value_digest(value: Any) -> bytes:
+    """A digest of an evaluated value; NotRecordable for one that holds an unknown or an unexpected type.
+
+    Plain data is digested as it is; HCL's typed collections (a set, a list, a map with their element
+    type: they evaluate differently from a tuple or an object with the same items) and exact fractions
+    are written with a tag first, a tuple that starts with ``...``, which no evaluated value holds."""
+    try:
+        return hashlib.sha256(marshal.dumps(value, _DIGEST_VERSION)).digest()
+    except ValueError:
+        pass
+    try:
+        return hashlib.sha256(marshal.dumps(_tagged(value), _DIGEST_VERSION)).digest()
+    except (ValueError, RecursionError):
+        raise NotRecordable() from None
+
+
+_PLAIN = frozenset((str, int, float, bool, type(None), bytes))
+
+
+def _tagged(v: Any) -> Any:
+    """``v`` with every value that is not plain data replaced by a tagged tuple (see ``value_digest``)."""
+    from planner.config.types import Fraction, ListValue, MapValue, SetValue
+
+    t = type(v)
+    if t in _PLAIN:
+        return v
+    if t is dict:
+        return {k: _tagged(x) for k, x in v.items()}
+    if t is list:
+        return [_tagged(x) for x in v]
+    if t is tuple:
+        return tuple(_tagged(x) for x in v)
+    if t is SetValue or t is ListValue:
+        return (..., t.__name__, _tagged(v.elem), [_tagged(x) for x in v])
+    if t is MapValue:
+        return (..., "MapValue", _tagged(v.elem), {k: _tagged(x) for k, x in v.items()})
+    if t is Fraction:
+        return (..., "Fraction", str(v.exact))
+    raise NotRecordable()  # an unknown, or a type this digest does not know
+
+
+def memo_dir(workdir: Path) -> Path:
+    return Path(workdir) / ".clbplan" / "eval-memo"
+
+
+_CODE: list[str] = []
+
+
+def _code_digest() -> str:
+    """The program's sources: a checkout changed without a new version number evaluates differently."""
+    if not _CODE:
+        from planner.version import PACKAGE_ROOT, sources_digest
+
+        _CODE.append(sources_digest(PACKAGE_ROOT.rglob("*.py")))
+    return _CODE[0]
+
+
+class RememberedBlock:
+    """One block's record: its instances by key, each decoded when asked for."""
+
+    def __init__(self, positions: list[tuple], entries: dict[Any, tuple[bytes, int, dict]]):
+        self._positions = positions
+        self._maps: dict[int, dict] = {}
+        self.entries = entries
+
+    def instance(self, key: Any) -> tuple[dict, dict, dict] | None:
+        """(arguments, positions, index keys by reference number) of instance ``key``, or None."""
+        entry = self.entries.get(key)
+        if entry is None:
+            return None
+        attrs_bytes, pos_index, keys = entry
+        positions = self._maps.get(pos_index)
+        if positions is None:
+            positions = self._maps[pos_index] = {tuple(path): SourcePos(fn, line, col)
+                                                 for path, fn, line, col in self._positions[pos_index]}
+        return marshal.loads(attrs_bytes), positions, keys
+
+
+class BlockRecorder:
+    """Collects one block's freshly evaluated instances (their arguments encoded at once: what the diff
+    later does with the instance cannot reach the record)."""
+
+    def __init__(self) -> None:
+        self.positions: list[tuple] = []
+        self._position_ids: dict[int, int] = {}
+        self._keep: list[dict] = []  # the maps whose ids index _position_ids stay alive meanwhile
+        self.entries: dict[Any, tuple[bytes, int, dict]] = {}
+
+    def add(self, key: Any, attributes: dict, positions: dict, keys: dict[int, Any]) -> None:
+        """NotRecordable when the arguments or the index keys are not plain data."""
+        try:
+            encoded = marshal.dumps(attributes)
+            marshal.dumps(keys)
+        except ValueError:
+            raise NotRecordable() from None
+        index = self._position_ids.get(id(positions))
+        if index is None:
+            index = self._position_ids[id(positions)] = len(self.positions)
+            self._keep.append(positions)
+            self.positions.append(tuple((path, p.filename, p.line, p.column) for path, p in positions.items()))
+        self.entries[key] = (encoded, index, keys)
+
+    def add_remembered(self, key: Any, block: RememberedBlock, positions: dict) -> None:
+        """An instance taken from the record goes into the new record as it was read."""
+        encoded, _index, keys = block.entries[key]
+        index = self._position_ids.get(id(positions))
+        if index is None:
+            index = self._position_ids[id(positions)] = len(self.positions)
+            self._keep.append(positions)
+            self.positions.append(tuple((path, p.filename, p.line, p.column) for path, p in positions.items()))
+        self.entries[key] = (encoded, index, keys)
+
+
+class BlockMemo:
+    """The records of one configuration in one working directory (see the module docstring)."""
+
+    def __init__(self, folder: Path, key: bytes, content_hash: str):
+        self.folder = Path(folder)
+        self._key = key
+        # (marshal's format is the interpreter's: another Python does not read these records)
+        self._base = f"eval-memo {FORMAT} {sys.version} {_code_digest()} {content_hash}"
+        self._pending: dict[str, bytes] = {}
+        self.reused = 0  # instances taken from records in this run (the log says how many)
+        self.evaluated = 0  # instances of recordable blocks evaluated
+
+    @classmethod
+    def open(cls, workdir: Path, content_hash: str | None, env: Mapping[str, str]) -> BlockMemo | None:
+        """The memo for ``workdir``; None when switched off, or without a per-user key or a content hash."""
+        from planner.config import parse_cache
+        from planner.process import switched_on
+
+        if not content_hash or not switched_on(env, ENV_SWITCH):
+            return None
+        key = parse_cache.user_key()
+        if key is None:
+            return None
+        return cls(memo_dir(workdir), key, content_hash)
+
+    def digest(self, parts: Iterable[bytes]) -> str:
+        h = hashlib.sha256()
+        for p in parts:
+            h.update(p)
+        return h.hexdigest()
+
+    def _file(self, ident: str) -> Path:
+        return self.folder / (hashlib.sha256(ident.encode()).hexdigest()[:40] + ".bin")
+
+    def _name(self, ident: str) -> str:
+        return f"{self._base} {ident}"
+
+    def lookup(self, ident: str, digest: str) -> RememberedBlock | None:
+        """The record of block ``ident`` made with the same inputs (``digest``), or None."""
+        from planner.config import parse_cache
+
+        try:
+            blob = self._file(ident).read_bytes()
+        except OSError:
+            return None
+        try:
+            fmt, stored, positions, entries = marshal.loads(parse_cache.unseal(self._key, self._name(ident), blob))
+        except (parse_cache.CacheFormatError, ValueError, EOFError, TypeError):
+            return None
+        if fmt != FORMAT or stored != digest or not isinstance(entries, dict):
+            return None
+        return RememberedBlock(positions, entries)
+
+    def record(self, ident: str, digest: str, recorder: BlockRecorder) -> None:
+        """Keep the block's new record, written by ``flush``."""
+        from planner.config import parse_cache
+
+        payload = marshal.dumps((FORMAT, digest, recorder.positions, recorder.entries))
+        self._pending[ident] = parse_cache.seal(self._key, self._name(ident), payload)
+
+    def flush(self) -> None:
+        """Write the records this run made (a folder that cannot be written means no memo)."""
+        from planner.config import parse_cache
+
+        pending, self._pending = self._pending, {}
+        for ident, blob in pending.items():
+            if not parse_cache.write_private(self._file(ident), blob):
+                return
+
+    def forget(self) -> None:
+        """Drop every record (tests; ``clbplan`` never needs to: a stale record is simply not read)."""
+        try:
+            for f in self.folder.iterdir():
+                if f.suffix == ".bin":
+                    os.unlink(f)
+        except OSError:
+            pass
