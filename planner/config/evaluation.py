@@ -2026,6 +2026,7 @@ class _BlockMemoRun:
         self.me, self.memo, self.ident, self.digest = me, memo, ident, digest
         self.block = memo.lookup(ident, digest)
         self.recorder: BlockRecorder | None = BlockRecorder()
+        self.hits: list[tuple[Any, dict]] = []  # (key, positions) taken from the record, in order
         self.key_ids = [kr[4] for kr in key_refs]  # the reference numbers the record's index keys use
         self.fresh = 0
         self.marks = self._marks()
@@ -2096,10 +2097,9 @@ class _BlockMemoRun:
         else:
             inst = ResourceInstance(address=addr, attributes=attrs, pos=pos[1], positions=positions,
                                     sensitive=NO_NAMES, lifecycle=lifecycle)
-        me.ev.key_values = {self.key_ids[i]: v for i, v in keys.items()}  # for _instance_dependencies
-        if self.recorder is not None:
-            self.recorder.add_remembered(key, self.block, positions)
-        self.memo.reused += 1
+        if self.key_ids:  # the index keys this instance's references used, for _instance_dependencies
+            me.ev.key_values = {self.key_ids[i]: v for i, v in keys.items()}
+        self.hits.append((key, positions))
         return inst
 
     def evaluated(self, key: Any, inst: ResourceInstance | None) -> None:
@@ -2119,8 +2119,11 @@ class _BlockMemoRun:
 
     def finish(self, instances: int) -> None:
         self.memo.evaluated += self.fresh
+        self.memo.reused += len(self.hits)
         new = self.block is None or self.fresh or len(self.block.entries) != instances
         if self.recorder is not None and new and self.marks == self._marks():
+            for key, positions in self.hits:  # the instances taken from the old record go into the new one
+                self.recorder.add_remembered(key, self.block, positions)
             self.memo.record(self.ident, self.digest, self.recorder)
 
 
