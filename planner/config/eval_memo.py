@@ -7,7 +7,13 @@ references index) is a function of: the configuration's text, the program, the b
 the values of what the block refers to (variables, locals, resources, data sources, module outputs,
 ``path`` and ``terraform``). So after each block is evaluated, its instances are recorded with a digest of
 those values; the next evaluation of that block whose digest is the same takes them from the record
-instead of evaluating them, and still plans each against the state (the diff is not remembered).
+instead of evaluating them.
+
+The diff of such an instance against its prior object is remembered too when it was a no-op: its planned
+object, encoded as the diff made it (key order and types included), with the digest of the state file it
+was planned against. It is taken again only while the plan's diff runs against that very file (not after a
+refresh found drift, not with moved objects, ``-replace`` or ``-destroy``), and only for types whose diff
+the configuration and the prior object alone decide (no ``customize_diff``); anything else is diffed.
 
 A block is recorded only when nothing else could have made its answer: it read no file, no data source
 and called no function that answers differently each time (``planner.config.inputs`` notices those), it
@@ -36,7 +42,7 @@ from typing import Any
 
 from planner.diagnostics import SourcePos
 
-FORMAT = 1
+FORMAT = 2
 ENV_SWITCH = "CLBPLAN_REMEMBER_BLOCKS"
 _DIGEST_VERSION = 2  # marshal without references: equal values, equal bytes
 
@@ -103,9 +109,11 @@ def _code_digest() -> str:
 
 
 class RememberedBlock:
-    """One block's record: its instances by key, each decoded when asked for."""
+    """One block's record: its instances by key, each decoded when asked for; ``prior``: the digest of
+    the state its no-ops were planned against ("" when none were kept)."""
 
-    def __init__(self, positions: list[tuple], entries: dict[Any, tuple[bytes, int, dict]]):
+    def __init__(self, prior: str, positions: list[tuple], entries: dict[Any, tuple[bytes, int, dict, bytes | None]]):
+        self.prior = prior
         self._positions = positions
         self._maps: dict[int, dict] = {}
         self.entries = entries
@@ -115,12 +123,17 @@ class RememberedBlock:
         entry = self.entries.get(key)
         if entry is None:
             return None
-        attrs_bytes, pos_index, keys = entry
+        attrs_bytes, pos_index, keys, _after = entry
         positions = self._maps.get(pos_index)
         if positions is None:
             positions = self._maps[pos_index] = {tuple(path): SourcePos(fn, line, col)
                                                  for path, fn, line, col in self._positions[pos_index]}
         return marshal.loads(attrs_bytes), positions, keys
+
+    def planned(self, key: Any) -> dict | None:
+        """The planned object of instance ``key``'s no-op, when one was kept (valid for ``prior`` only)."""
+        after = self.entries[key][3]
+        return None if after is None else marshal.loads(after)
 
 
 class BlockRecorder:
@@ -131,7 +144,8 @@ class BlockRecorder:
         self.positions: list[tuple] = []
         self._position_ids: dict[int, int] = {}
         self._keep: list[dict] = []  # the maps whose ids index _position_ids stay alive meanwhile
-        self.entries: dict[Any, tuple[bytes, int, dict]] = {}
+        self.entries: dict[Any, tuple[bytes, int, dict, bytes | None]] = {}
+        self.planned: dict[Any, bytes] = {}  # key -> its no-op's planned object, encoded when it was planned
 
     def add(self, key: Any, attributes: dict, positions: dict, keys: dict[int, Any]) -> None:
         """NotRecordable when the arguments or the index keys are not plain data."""
@@ -145,17 +159,24 @@ class BlockRecorder:
             index = self._position_ids[id(positions)] = len(self.positions)
             self._keep.append(positions)
             self.positions.append(tuple((path, p.filename, p.line, p.column) for path, p in positions.items()))
-        self.entries[key] = (encoded, index, keys)
+        self.entries[key] = (encoded, index, keys, None)
+
+    def add_planned(self, key: Any, after: dict) -> None:
+        """Instance ``key`` planned to no change, to ``after``: kept with it (not when not plain data)."""
+        try:
+            self.planned[key] = marshal.dumps(after)
+        except ValueError:
+            pass
 
     def add_remembered(self, key: Any, block: RememberedBlock, positions: dict) -> None:
         """An instance taken from the record goes into the new record as it was read."""
-        encoded, _index, keys = block.entries[key]
+        encoded, _index, keys, _after = block.entries[key]
         index = self._position_ids.get(id(positions))
         if index is None:
             index = self._position_ids[id(positions)] = len(self.positions)
             self._keep.append(positions)
             self.positions.append(tuple((path, p.filename, p.line, p.column) for path, p in positions.items()))
-        self.entries[key] = (encoded, index, keys)
+        self.entries[key] = (encoded, index, keys, None)
 
 
 class BlockMemo:
@@ -167,8 +188,12 @@ class BlockMemo:
         # (marshal's format is the interpreter's: another Python does not read these records)
         self._base = f"eval-memo {FORMAT} {sys.version} {_code_digest()} {content_hash}"
         self._pending: dict[str, bytes] = {}
+        # (digest of the state the diff plans against, the differ) while the diff's prior is the state file
+        # as read: a record's no-op planned objects are used again only against that same state
+        self.prior: tuple[str, Any] | None = None
         self.reused = 0  # instances taken from records in this run (the log says how many)
         self.evaluated = 0  # instances of recordable blocks evaluated
+        self.planned = 0  # no-ops among the reused taken as planned then (see ``prior``)
 
     @classmethod
     def open(cls, workdir: Path, content_hash: str | None, env: Mapping[str, str]) -> BlockMemo | None:
@@ -204,26 +229,34 @@ class BlockMemo:
         except OSError:
             return None
         try:
-            fmt, stored, positions, entries = marshal.loads(parse_cache.unseal(self._key, self._name(ident), blob))
+            fmt, stored, prior, positions, entries = marshal.loads(
+                parse_cache.unseal(self._key, self._name(ident), blob))
         except (parse_cache.CacheFormatError, ValueError, EOFError, TypeError):
             return None
         if fmt != FORMAT or stored != digest or not isinstance(entries, dict):
             return None
-        return RememberedBlock(positions, entries)
+        return RememberedBlock(prior, positions, entries)
 
     def record(self, ident: str, digest: str, recorder: BlockRecorder) -> None:
         """Keep the block's new record, written by ``flush``."""
         from planner.config import parse_cache
 
-        payload = marshal.dumps((FORMAT, digest, recorder.positions, recorder.entries))
+        entries = {k: (e[0], e[1], e[2], recorder.planned.get(k)) for k, e in recorder.entries.items()}
+        prior = self.prior[0] if self.prior is not None else ""
+        payload = marshal.dumps((FORMAT, digest, prior, recorder.positions, entries))
         self._pending[ident] = parse_cache.seal(self._key, self._name(ident), payload)
 
-    def flush(self) -> None:
-        """Write the records this run made (a folder that cannot be written means no memo)."""
+    def flush(self, secrets: Iterable[str] = ()) -> None:
+        """Write the records this run made (a folder that cannot be written means no memo). A record
+        that holds one of ``secrets`` (every value the run knows to be secret, wherever it appears: a
+        secret the cloud echoes into another object's attribute) is not written."""
         from planner.config import parse_cache
 
         pending, self._pending = self._pending, {}
+        needles = [s.encode("utf-8", "surrogatepass") for s in secrets if s]
         for ident, blob in pending.items():
+            if any(n in blob for n in needles):
+                continue
             if not parse_cache.write_private(self._file(ident), blob):
                 return
 

@@ -1077,7 +1077,12 @@ class ModuleEvaluator:
                 inst.provider = provider
                 if mode == "managed":
                     self.config.resources[addr] = inst
-                    values[key] = self.complete(inst, self.resolver(inst))
+                    value = memo.planned(key, inst) if memo is not None else None
+                    if value is None:
+                        value = self.resolver(inst)
+                        if memo is not None:
+                            memo.note_planned(key, inst)
+                    values[key] = self.complete(inst, value)
                 else:
                     self.config.data_sources[addr] = inst
                     values[key] = self.complete(inst, self._read_data(inst))
@@ -2027,6 +2032,8 @@ class _BlockMemoRun:
         self.block = memo.lookup(ident, digest)
         self.recorder: BlockRecorder | None = BlockRecorder()
         self.hits: list[tuple[Any, dict]] = []  # (key, positions) taken from the record, in order
+        # the record's no-op planned objects hold for this run's prior state: planned without the diff
+        self.replay = self.block is not None and memo.prior is not None and self.block.prior == memo.prior[0]
         self.key_ids = [kr[4] for kr in key_refs]  # the reference numbers the record's index keys use
         self.fresh = 0
         self.marks = self._marks()
@@ -2117,10 +2124,33 @@ class _BlockMemoRun:
         except NotRecordable:
             self.recorder = None
 
+    def planned(self, key: Any, inst: ResourceInstance) -> dict | None:
+        """The planned object of instance ``key`` (just taken from the record) as its no-op gave it against
+        this same prior state, registered with the differ; None: resolve it in full."""
+        if not self.replay or not self.hits or self.hits[-1][0] != key:
+            return None
+        after = self.block.planned(key)
+        if after is None:
+            return None
+        value = self.memo.prior[1].resolve_recorded(inst, after)
+        if value is not None and self.recorder is not None:
+            self.recorder.planned[key] = self.block.entries[key][3]
+            self.memo.planned += 1
+        return value
+
+    def note_planned(self, key: Any, inst: ResourceInstance) -> None:
+        """Instance ``key`` was resolved in full: keep its planned object when it is a no-op."""
+        if self.recorder is not None and self.memo.prior is not None:
+            got = self.memo.prior[1].noop_after(inst.address)
+            # (a prior object's secrets, or those the cloud echoed into it, are not written down)
+            if got is not None and not any(got[0].get(n) is not None for n in got[1]):
+                self.recorder.add_planned(key, got[0])
+
     def finish(self, instances: int) -> None:
         self.memo.evaluated += self.fresh
         self.memo.reused += len(self.hits)
-        new = self.block is None or self.fresh or len(self.block.entries) != instances
+        new = self.block is None or self.fresh or len(self.block.entries) != instances or (
+            self.memo.prior is not None and self.block.prior != self.memo.prior[0])  # (planned anew: keep that)
         if self.recorder is not None and new and self.marks == self._marks():
             for key, positions in self.hits:  # the instances taken from the old record go into the new one
                 self.recorder.add_remembered(key, self.block, positions)
@@ -2161,7 +2191,8 @@ def evaluate(module: Module, *, var_args: Sequence[str] = (), var_files: Sequenc
     ``on_providers`` hears the provider configurations before the resources are evaluated, when they
     depend on variables only (see ``ModuleEvaluator.providers_from_variables``). ``inputs`` records
     what the evaluation reads besides the files and the variables (``planner.config.inputs``).
-    ``memo`` remembers each block's instances for the next run (``planner.config.eval_memo``)."""
+    ``memo`` remembers each block's instances for the next run (``planner.config.eval_memo``); the
+    caller writes its records (``BlockMemo.flush``) once it knows the run's secrets."""
     me = ModuleEvaluator(module, os.environ if env is None else env, resolver)
     me.on_providers = on_providers
     # the memo records a block only when it read nothing besides its references: the record says
@@ -2177,10 +2208,7 @@ def evaluate(module: Module, *, var_args: Sequence[str] = (), var_files: Sequenc
     from planner.workdir import base_dir
 
     with gc_paused(), base_dir(getattr(module, "directory", None)):  # relative names in data sources
-        config = me.run(var_args, var_files)
-    if memo is not None:
-        memo.flush()
-    return config
+        return me.run(var_args, var_files)
 
 
 def _check_instances(n: int, what: str, at: ir.Attr) -> None:

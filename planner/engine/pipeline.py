@@ -120,7 +120,8 @@ def _evaluate(module: Any, *, var_args: Sequence[str], var_files: Sequence[str],
         config.warnings = early + list(getattr(config, "warnings", []))
     if memo is not None and memo.reused:
         log.info("evaluation: %d instance(s) as the last plan evaluated them (their blocks' references are "
-                 "unchanged), %d evaluated", memo.reused, memo.evaluated)
+                 "unchanged; %d of them no-ops as planned then against the same state), %d evaluated",
+                 memo.reused, memo.planned, memo.evaluated)
     return config
 
 
@@ -312,13 +313,16 @@ def make_plan(workdir: Path | str, state: State, *, var_args: Sequence[str] = ()
         memo = BlockMemo.open(workdir, module.content_hash, os.environ if env is None else env)
         got = _evaluate_and_refresh(module, moves, early if unmoved else None, inputs, clouds, workdir, memo,
                                     var_args=var_args, var_files=var_files, env=env, refresh=refresh,
-                                    destroy=destroy, replace=replace, may_fork=early is None, copy_shadow=verify)
+                                    destroy=destroy, replace=replace, may_fork=early is None, copy_shadow=verify,
+                                    prior_digest=state.source_digest if unmoved and not (destroy or replace) else "")
         copying = got.copying
         config, state, refreshed = got.config, got.state, got.refreshed
         provider, transport, emulator, region = got.opened
         plan = plan_from(config, refreshed, differ=got.differ, drift=got.drift, destroy=destroy)
         check_cloud_sells(plan, config)
         remember_secrets(config=config, state=refreshed, plan=plan)
+        if memo is not None:  # the evaluation's records, written once every secret of the run is known
+            memo.flush(redact.secrets_known())
         if probe is not None:
             _remember_unchanged(probe, workdir, config, plan, state, refreshed, inputs)
         check_replace(plan, replace)
@@ -360,7 +364,7 @@ def _evaluate_and_refresh(module: Any, moves: Any, early: _EarlyRefresh | None, 
                           clouds: Any, workdir: Path, memo: BlockMemo | None, *, var_args: Sequence[str], var_files: Sequence[str],
                           env: Mapping[str, str] | None, refresh: bool, destroy: bool,
                           replace: Sequence[ResourceAddress], may_fork: bool = True,
-                          copy_shadow: bool = False) -> _Evaluated:
+                          copy_shadow: bool = False, prior_digest: str = "") -> _Evaluated:
     """Evaluate, refresh (in a child meanwhile, or already ``early``), and evaluate again when the
     refresh found drift the evaluation did not plan against."""
     state = moves.state
@@ -382,6 +386,8 @@ def _evaluate_and_refresh(module: Any, moves: Any, early: _EarlyRefresh | None, 
     # evaluation, not two); if the plan cannot use it after all, it evaluates again below
     against_early = early is not None
     differ = differ_for(early.refreshed if early is not None else state)
+    if memo is not None:  # a record's no-ops hold against the very state file they were planned against
+        memo.prior = (prior_digest, differ) if prior_digest and early is None else None
     reader = clouds.data_reader()
     meanwhile = refresh_meanwhile if (early is None and may_fork and refresh and state.resources
                                       and background_wanted(clouds.env)) else None
@@ -414,6 +420,8 @@ def _evaluate_and_refresh(module: Any, moves: Any, early: _EarlyRefresh | None, 
             background = None
             if early is None and (drift or against_early):
                 differ = differ_for(refreshed)
+                if memo is not None:
+                    memo.prior = None  # planned against the refreshed state now, not the file's
                 config = _evaluate(module, var_args=var_args, var_files=var_files, env=env, resolver=differ.resolve,
                                    data_reader=reader, memo=memo)
         done, copying = _Evaluated(config, state, refreshed, drift, differ, opened, reader, copying), None

@@ -359,27 +359,63 @@ class Differ:
         # not copied: the evaluator only reads it, through the copy ``complete`` makes
         return change.after if change.after is not None else {}
 
+    def noop_after(self, address: ResourceAddress) -> tuple[dict, Any] | None:
+        """(planned object, sensitive names) of ``address`` when ``resolve`` found it a no-op that the
+        configuration and the prior object alone decide (no ``customize_diff``): what ``resolve_recorded``
+        may be given again for the same configuration and prior object (``planner.config.eval_memo``)."""
+        got = self._changes.get(address)
+        if got is None or got[1].action is not Action.NOOP or got[1].before is None:
+            return None
+        schema = self._info(address.type)[0]
+        if schema is None or getattr(schema, "customize_diff", None) is not None:
+            return None
+        return got[1].after, got[1].sensitive
+
+    def resolve_recorded(self, instance: ResourceInstance, after: dict) -> dict | None:
+        """``resolve`` for an instance whose configuration and prior object are those a no-op was planned
+        from, with the planned object ``noop_after`` gave then: the same change, without working it out
+        again. None when the prior holds no object there (the caller resolves in full)."""
+        rs = self.prior.resources.get(instance.address)
+        if rs is None or self.destroy:
+            return None
+        before = {**rs.attributes, "id": rs.id}
+        change = ResourceChange(instance.address, Action.NOOP, before, after, provider=instance.provider,
+                                sensitive=self._sensitive(instance, rs, self._info(instance.type)),
+                                reason="matches the configuration")
+        self._changes[instance.address] = (instance, change)
+        return after
+
+    def _info(self, type_name: str) -> tuple[Any, frozenset[str], list[tuple[str, str]], frozenset[str]]:
+        """What the schema says is the same for every instance of a type, worked out once per type."""
+        info = self._schemas.get(type_name)
+        if info is None:
+            sch = get_schema(type_name)
+            info = self._schemas[type_name] = (
+                sch, frozenset(sch.sensitive) if sch is not None else frozenset(),
+                [(n, a.alias_of) for n, a in sch.attributes.items() if a.alias_of] if sch is not None else [],
+                frozenset(sch.force_new) if sch is not None else frozenset())
+        return info
+
+    @staticmethod
+    def _sensitive(instance: ResourceInstance, rs: ResourceState | None, info: tuple) -> Any:
+        sensitive = set(instance.sensitive) | info[1]
+        if rs is not None:
+            sensitive |= rs.sensitive  # marks recorded in the state stay (Terraform's sensitive_attributes)
+        # an alias carries its canonical attribute's value: a secret in one is a secret in both
+        for name, canonical in info[2]:
+            if name in sensitive or canonical in sensitive:
+                sensitive |= {name, canonical}
+        return sensitive or NO_NAMES
+
     # -- one instance ---------------------------------------------------------------------------
     def change_for(self, instance: ResourceInstance) -> ResourceChange:
         addr = instance.address
         info = self._schemas.get(instance.type)
-        if info is None:  # what the schema says is the same for every instance: worked out once per type
-            sch = get_schema(instance.type)
-            info = self._schemas[instance.type] = (
-                sch, frozenset(sch.sensitive) if sch is not None else frozenset(),
-                [(n, a.alias_of) for n, a in sch.attributes.items() if a.alias_of] if sch is not None else [],
-                frozenset(sch.force_new) if sch is not None else frozenset())
+        if info is None:
+            info = self._info(instance.type)
         schema, schema_sensitive, aliases, force_new = info
         rs = self.prior.resources.get(addr)
-        sensitive = set(instance.sensitive) | schema_sensitive
-        if rs is not None:
-            sensitive |= rs.sensitive  # marks recorded in the state stay (Terraform's sensitive_attributes)
-        # an alias carries its canonical attribute's value: a secret in one is a secret in both
-        for name, canonical in aliases:
-            if name in sensitive or canonical in sensitive:
-                sensitive |= {name, canonical}
-        if not sensitive:
-            sensitive = NO_NAMES
+        sensitive = self._sensitive(instance, rs, info)
         if rs is None:
             after = planned_after(instance.attributes, None, schema)
             if schema is not None and getattr(schema, "customize_diff", None) is not None:
