@@ -154,12 +154,16 @@ class BlockRecorder:
             marshal.dumps(keys)
         except ValueError:
             raise NotRecordable() from None
+        self.entries[key] = (encoded, self._position_index(positions), keys, None)
+
+    def _position_index(self, positions: dict) -> int:
+        """The number of ``positions`` among the block's maps (the instances of a block share one)."""
         index = self._position_ids.get(id(positions))
         if index is None:
             index = self._position_ids[id(positions)] = len(self.positions)
             self._keep.append(positions)
             self.positions.append(tuple((path, p.filename, p.line, p.column) for path, p in positions.items()))
-        self.entries[key] = (encoded, index, keys, None)
+        return index
 
     def add_planned(self, key: Any, after: dict) -> None:
         """Instance ``key`` planned to no change, to ``after``: kept with it (not when not plain data)."""
@@ -171,12 +175,7 @@ class BlockRecorder:
     def add_remembered(self, key: Any, block: RememberedBlock, positions: dict) -> None:
         """An instance taken from the record goes into the new record as it was read."""
         encoded, _index, keys, _after = block.entries[key]
-        index = self._position_ids.get(id(positions))
-        if index is None:
-            index = self._position_ids[id(positions)] = len(self.positions)
-            self._keep.append(positions)
-            self.positions.append(tuple((path, p.filename, p.line, p.column) for path, p in positions.items()))
-        self.entries[key] = (encoded, index, keys, None)
+        self.entries[key] = (encoded, self._position_index(positions), keys, None)
 
 
 class BlockMemo:

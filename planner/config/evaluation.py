@@ -1147,15 +1147,7 @@ class ModuleEvaluator:
             return None
         if not sensitive:
             sensitive = NO_NAMES
-        pos = self._attr_pos.get(id(b))  # one (immutable) position per block, shared by its instances
-        if pos is None or pos[0] is not b or pos[1].filename != fn:
-            pos = self._attr_pos[id(b)] = (b, SourcePos(fn, b.line, b.col))
-        if lifecycle is None:
-            inst = ResourceInstance(address=addr, attributes=attrs, pos=pos[1], positions=positions,
-                                    sensitive=sensitive)
-        else:
-            inst = ResourceInstance(address=addr, attributes=attrs, pos=pos[1], positions=positions,
-                                    sensitive=sensitive, lifecycle=lifecycle)
+        inst = self._instance(addr, b, attrs, positions, sensitive, lifecycle)
         if self.conform is not None:
             try:
                 diags = self.conform(inst) or []
@@ -1172,6 +1164,17 @@ class ModuleEvaluator:
         else:
             self._positions_of[id(b)] = (b, inst.positions)
         return inst
+
+    def _instance(self, addr: ResourceAddress, b: ir.Block, attrs: dict, positions: dict, sensitive: Any,
+                  lifecycle: Lifecycle | None) -> ResourceInstance:
+        pos = self._attr_pos.get(id(b))  # one (immutable) position per block, shared by its instances
+        if pos is None or pos[0] is not b or pos[1].filename != b.filename:
+            pos = self._attr_pos[id(b)] = (b, SourcePos(b.filename, b.line, b.col))
+        if lifecycle is None:
+            return ResourceInstance(address=addr, attributes=attrs, pos=pos[1], positions=positions,
+                                    sensitive=sensitive)
+        return ResourceInstance(address=addr, attributes=attrs, pos=pos[1], positions=positions,
+                                sensitive=sensitive, lifecycle=lifecycle)
 
     def _body_plan(self, body: ir.Body, fn: str, prefix: tuple, top: bool) -> _BodyPlan:
         """What evaluating ``body`` at ``prefix`` needs that is the same for every instance of its
@@ -2095,15 +2098,7 @@ class _BlockMemoRun:
             return None
         attrs, positions, keys = got
         me = self.me
-        pos = me._attr_pos.get(id(b))  # one (immutable) position per block, shared by its instances
-        if pos is None or pos[0] is not b or pos[1].filename != b.filename:
-            pos = me._attr_pos[id(b)] = (b, SourcePos(b.filename, b.line, b.col))
-        if lifecycle is None:
-            inst = ResourceInstance(address=addr, attributes=attrs, pos=pos[1], positions=positions,
-                                    sensitive=NO_NAMES)
-        else:
-            inst = ResourceInstance(address=addr, attributes=attrs, pos=pos[1], positions=positions,
-                                    sensitive=NO_NAMES, lifecycle=lifecycle)
+        inst = me._instance(addr, b, attrs, positions, NO_NAMES, lifecycle)
         if self.key_ids:  # the index keys this instance's references used, for _instance_dependencies
             me.ev.key_values = {self.key_ids[i]: v for i, v in keys.items()}
         self.hits.append((key, positions))
