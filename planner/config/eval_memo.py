@@ -184,8 +184,10 @@ class BlockMemo:
     def __init__(self, folder: Path, key: bytes, content_hash: str):
         self.folder = Path(folder)
         self._key = key
-        # (marshal's format is the interpreter's: another Python does not read these records)
-        self._base = f"eval-memo {FORMAT} {sys.version} {_code_digest()} {content_hash}"
+        # (marshal's format is the interpreter's: another Python does not read these records; abspath()
+        # answers from the working directory and pathexpand() from HOME, which no reference names)
+        place = f"{os.getcwd()!r} {os.environ.get('HOME', '')!r}"
+        self._base = f"eval-memo {FORMAT} {sys.version} {_code_digest()} {content_hash} {place}"
         self._pending: dict[str, bytes] = {}
         # (digest of the state the diff plans against, the differ) while the diff's prior is the state file
         # as read: a record's no-op planned objects are used again only against that same state

@@ -57,6 +57,11 @@ resource "alicloud_slb_listener" "extra" {{
   description      = each.value
 }}
 
+resource "alicloud_slb_acl" "home" {{
+  name       = "home-${{basename(pathexpand("~"))}}"
+  ip_version = "ipv4"
+}}
+
 resource "alicloud_slb_acl" "from_file" {{
   name       = trimspace(file("acl-name.txt"))
   ip_version = "ipv4"
@@ -82,8 +87,9 @@ resource "alicloud_instance" "jump" {{
 '''
 
 
-def _plan(workdir: Path, *args: str, memo: bool = True) -> subprocess.CompletedProcess:
+def _plan(workdir: Path, *args: str, memo: bool = True, **env_extra: str) -> subprocess.CompletedProcess:
     env = cli_env()
+    env.update(env_extra)
     # the remembered empty plan would skip the evaluation altogether: these plans always evaluate
     env.update(TF_LOG="INFO", CLBPLAN_REUSE_UNCHANGED="0", CLBPLAN_REMEMBER_BLOCKS="1" if memo else "0")
     return subprocess.run(clbplan_cmd("plan", "-no-color", "-detailed-exitcode", *args), cwd=str(workdir),
@@ -95,10 +101,10 @@ def _reused(done: subprocess.CompletedProcess) -> int:
     return int(found.group(1)) if found else 0
 
 
-def _same_as_full(workdir: Path, *args: str) -> subprocess.CompletedProcess:
+def _same_as_full(workdir: Path, *args: str, **env_extra: str) -> subprocess.CompletedProcess:
     """Plan with the records, and check it against a plan without them; the plan with records."""
-    with_memo = _plan(workdir, *args)
-    full = _plan(workdir, *args, memo=False)
+    with_memo = _plan(workdir, *args, **env_extra)
+    full = _plan(workdir, *args, memo=False, **env_extra)
     assert _reused(full) == 0
     assert _shown(with_memo) == _shown(full)
     return with_memo
@@ -196,6 +202,15 @@ def test_a_file_a_block_reads_is_read_again(workdir: Path) -> None:
     changed = _same_as_full(workdir)
     assert changed.returncode == 2, changed.stderr
     assert re.search(r'~ name\s+= "from-file" -> "renamed-in-file"', changed.stdout), changed.stdout
+
+
+def test_a_function_that_reads_the_home_directory_answers_for_the_new_one(workdir: Path, tmp_path: Path) -> None:
+    assert _plan(workdir).returncode == 0
+    elsewhere = tmp_path / "another-home"
+    elsewhere.mkdir()
+    moved = _same_as_full(workdir, HOME=str(elsewhere))
+    assert moved.returncode == 2, moved.stderr
+    assert re.search(r'~ name\s+= "home-[^"]+" -> "home-another-home"', moved.stdout), moved.stdout
 
 
 def test_no_secret_is_written_and_records_are_private(workdir: Path) -> None:
