@@ -56,7 +56,7 @@ class EvaluationInputs:
     data: list[tuple] = field(default_factory=list)
     unrepeatable_calls: int = 0
 
-    def marks(self) -> tuple[int, int, bool]:
+    def marks(self) -> tuple[int, int, int]:
         """Where the record stands: compared before and after a block, it tells whether the block read
         anything (``planner.config.eval_memo``)."""
         return len(self.files), len(self.data), self.unrepeatable_calls
