@@ -260,12 +260,3 @@ class BlockMemo:
                 continue
             if not parse_cache.write_private(self._file(ident), blob):
                 return
-
-    def forget(self) -> None:
-        """Drop every record (tests; ``clbplan`` never needs to: a stale record is simply not read)."""
-        try:
-            for f in self.folder.iterdir():
-                if f.suffix == ".bin":
-                    os.unlink(f)
-        except OSError:
-            pass

@@ -2030,7 +2030,8 @@ class _BlockMemoRun:
     record made with the same references, the others evaluated, and the record made again when it
     would now say something else and nothing but its references made it."""
 
-    def __init__(self, me: ModuleEvaluator, memo: BlockMemo, ident: str, digest: str, key_refs: list[tuple]):
+    def __init__(self, me: ModuleEvaluator, memo: BlockMemo, type_name: str, ident: str, digest: str,
+                 key_refs: list[tuple]):
         self.me, self.memo, self.ident, self.digest = me, memo, ident, digest
         self.block = memo.lookup(ident, digest)
         self.recorder: BlockRecorder | None = BlockRecorder()
@@ -2040,7 +2041,9 @@ class _BlockMemoRun:
         self.key_ids = [kr[4] for kr in key_refs]  # the reference numbers the record's index keys use
         self.fresh = 0
         self.marks = self._marks()
-        self.secret_names: frozenset[str] = frozenset()
+        schema_ = me.get_schema(type_name) if me.get_schema is not None else None
+        # what the schema calls secret is not written down either, even when the configuration holds it
+        self.secret_names = frozenset(getattr(schema_, "sensitive", ()) or ())
 
     @classmethod
     def start(cls, me: ModuleEvaluator, node: tuple, t: str, n: str, key_refs: list[tuple]) -> _BlockMemoRun | None:
@@ -2048,13 +2051,7 @@ class _BlockMemoRun:
         if memo is None:
             return None
         digest = cls._digest(me, node, memo)
-        if digest is None:
-            return None
-        run = cls(me, memo, f"{me.path!r} {t}.{n}", digest, key_refs)
-        schema_ = me.get_schema(t) if me.get_schema is not None else None
-        # what the schema calls secret is not written down either, even when the configuration holds it
-        run.secret_names = frozenset(getattr(schema_, "sensitive", ()) or ())
-        return run
+        return None if digest is None else cls(me, memo, t, f"{me.path!r} {t}.{n}", digest, key_refs)
 
     def _marks(self) -> tuple:
         """What the run has reported and read so far: a block that adds to either is not recorded."""

@@ -410,10 +410,8 @@ class Differ:
     # -- one instance ---------------------------------------------------------------------------
     def change_for(self, instance: ResourceInstance) -> ResourceChange:
         addr = instance.address
-        info = self._schemas.get(instance.type)
-        if info is None:
-            info = self._info(instance.type)
-        schema, schema_sensitive, aliases, force_new = info
+        info = self._info(instance.type)
+        schema, _sensitive, _aliases, force_new = info
         rs = self.prior.resources.get(addr)
         sensitive = self._sensitive(instance, rs, info)
         if rs is None:

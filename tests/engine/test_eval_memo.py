@@ -22,8 +22,9 @@ from planner.config.eval_memo import NotRecordable, memo_dir, value_digest
 from planner.config.types import Fraction, ListValue, MapValue, SetValue
 from planner.values import UNKNOWN
 
-from .stack import clbplan_cmd, cli_env, run_cli, write_stack
+from .stack import run_cli, write_stack
 from .test_background_refresh import _drift
+from .test_unchanged_plan import _plan as _plain_plan
 from .test_unchanged_plan import _shown
 
 REUSED = re.compile(r"evaluation: (\d+) instance\(s\) as the last plan evaluated them")
@@ -88,12 +89,8 @@ resource "alicloud_instance" "jump" {{
 
 
 def _plan(workdir: Path, *args: str, memo: bool = True, **env_extra: str) -> subprocess.CompletedProcess:
-    env = cli_env()
-    env.update(env_extra)
     # the remembered empty plan would skip the evaluation altogether: these plans always evaluate
-    env.update(TF_LOG="INFO", CLBPLAN_REUSE_UNCHANGED="0", CLBPLAN_REMEMBER_BLOCKS="1" if memo else "0")
-    return subprocess.run(clbplan_cmd("plan", "-no-color", "-detailed-exitcode", *args), cwd=str(workdir),
-                          capture_output=True, text=True, timeout=180, env=env)
+    return _plain_plan(workdir, *args, reuse=False, CLBPLAN_REMEMBER_BLOCKS="1" if memo else "0", **env_extra)
 
 
 def _reused(done: subprocess.CompletedProcess) -> int:
@@ -249,3 +246,13 @@ def test_the_digest_tells_apart_what_evaluates_differently() -> None:
     assert value_digest(Fraction(Decimal(2) / Decimal(3))) != value_digest(float(Decimal(2) / Decimal(3)))
     with pytest.raises(NotRecordable):
         value_digest({"id": UNKNOWN})
+
+
+def test_a_second_call_that_answers_differently_each_time_is_still_seen() -> None:
+    from planner.config.inputs import EvaluationInputs
+
+    inputs = EvaluationInputs()
+    inputs.unrepeatable()  # an earlier block called bcrypt: the run is not repeatable any more
+    before = inputs.marks()
+    inputs.unrepeatable()  # this block calls it too: it must not be recorded
+    assert inputs.marks() != before and not inputs.repeatable
