@@ -15,8 +15,10 @@ import gc
 import os
 import pickle
 import signal
+import time
 from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 # With the default thresholds (700, 10, 10) Python re-scans the long-lived heap over and over (about
@@ -92,6 +94,86 @@ def fork(keep: Collection[int] = ()) -> int:
         except BaseException:  # noqa: BLE001 - the child must never run on as a copy of its parent
             os._exit(1)
     return pid
+
+
+def behind(work: Callable[[], None], *, lock: Path | None = None) -> bool:
+    """Run ``work`` in a forked child the parent never waits for: what it writes is for the next run,
+    and this run's output need not wait for it. False (nothing forked) unless this is a one-shot
+    process with no other thread (a thread may hold a lock the child would need) on a system that
+    forks. ``lock``: a file the child holds an exclusive ``flock`` on until it has finished, so that
+    the next run can wait for what it writes (``wait_for``). The child ignores Ctrl-C, runs at a lower
+    priority with its standard streams on /dev/null, and leaves with ``os._exit``."""
+    import threading
+
+    if not (hasattr(os, "fork") and is_one_shot()) or threading.active_count() != 1:
+        return False
+    fd = _locked(lock) if lock is not None else None
+    if lock is not None and fd is None:
+        return False
+    try:
+        pid = fork(keep=() if fd is None else (fd,))
+    except OSError:
+        pid = -1
+    if pid == 0:
+        code = 1
+        try:
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            # not the command's output: a pipe reading it (a CI job, ``$(clbplan plan)``) ends with the parent
+            null = os.open(os.devnull, os.O_RDWR)
+            for fd in (0, 1, 2):
+                os.dup2(null, fd)
+            os.nice(10)
+            work()
+            code = 0
+        finally:
+            os._exit(code)
+    if fd is not None:
+        os.close(fd)  # the lock is the child's now (a flock belongs to the open file, shared by the fork)
+    return pid > 0
+
+
+def _locked(path: Path) -> int | None:
+    """A descriptor of ``path`` (made 0600 in a 0700 folder) holding an exclusive flock; None if not."""
+    import fcntl
+
+    try:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o600)
+    except OSError:
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+    except OSError:
+        os.close(fd)
+        return None
+    return fd
+
+
+def wait_for(lock: Path, timeout: float = 60.0) -> bool:
+    """Wait until no child started by ``behind`` holds ``lock`` (at most ``timeout`` seconds). True
+    when none does (or there is no such file): what it wrote is all there."""
+    try:
+        import fcntl
+    except ImportError:
+        return True
+    try:
+        fd = os.open(lock, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    except OSError:
+        return True
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+                return True
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    return False
+                time.sleep(0.01)
+            except OSError:
+                return True
+    finally:
+        os.close(fd)
 
 
 class ForkedAnswer:

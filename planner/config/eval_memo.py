@@ -137,24 +137,22 @@ class RememberedBlock:
 
 
 class BlockRecorder:
-    """Collects one block's freshly evaluated instances (their arguments encoded at once: what the diff
-    later does with the instance cannot reach the record)."""
+    """Collects one block's freshly evaluated instances. Their arguments and planned objects are kept as
+    they are and encoded when the records are written (``BlockMemo.flush``, often in a child after the
+    plan is shown): nothing changes an instance's arguments after its evaluation, nor a planned object
+    after its diff (the whole suite and the convergence campaign, run once with every record also encoded
+    at once and compared, found no difference: bench/RESULTS.md)."""
 
     def __init__(self) -> None:
         self.positions: list[tuple] = []
         self._position_ids: dict[int, int] = {}
         self._keep: list[dict] = []  # the maps whose ids index _position_ids stay alive meanwhile
-        self.entries: dict[Any, tuple[bytes, int, dict, bytes | None]] = {}
-        self.planned: dict[Any, bytes] = {}  # key -> its no-op's planned object, encoded when it was planned
+        # key -> (arguments, or their encoding when taken from the old record; positions; index keys)
+        self.entries: dict[Any, tuple[dict | bytes, int, dict]] = {}
+        self.planned: dict[Any, dict | bytes] = {}  # key -> its no-op's planned object (or its encoding)
 
     def add(self, key: Any, attributes: dict, positions: dict, keys: dict[int, Any]) -> None:
-        """NotRecordable when the arguments or the index keys are not plain data."""
-        try:
-            encoded = marshal.dumps(attributes)
-            marshal.dumps(keys)
-        except ValueError:
-            raise NotRecordable() from None
-        self.entries[key] = (encoded, self._position_index(positions), keys, None)
+        self.entries[key] = (attributes, self._position_index(positions), keys)
 
     def _position_index(self, positions: dict) -> int:
         """The number of ``positions`` among the block's maps (the instances of a block share one)."""
@@ -166,16 +164,33 @@ class BlockRecorder:
         return index
 
     def add_planned(self, key: Any, after: dict) -> None:
-        """Instance ``key`` planned to no change, to ``after``: kept with it (not when not plain data)."""
-        try:
-            self.planned[key] = marshal.dumps(after)
-        except ValueError:
-            pass
+        """Instance ``key`` planned to no change, to ``after``: kept with it."""
+        self.planned[key] = after
 
     def add_remembered(self, key: Any, block: RememberedBlock, positions: dict) -> None:
         """An instance taken from the record goes into the new record as it was read."""
         encoded, _index, keys, _after = block.entries[key]
-        self.entries[key] = (encoded, self._position_index(positions), keys, None)
+        self.entries[key] = (encoded, self._position_index(positions), keys)
+
+    def encoded(self) -> tuple[list[tuple], dict[Any, tuple[bytes, int, dict, bytes | None]]] | None:
+        """(positions, entries) as a record holds them; None when an argument or an index key is not
+        plain data (the block is not recorded). A planned object that is not is left out."""
+        entries = {}
+        dumps = marshal.dumps
+        for key, (attributes, index, keys) in self.entries.items():
+            after = self.planned.get(key)
+            try:
+                encoded = attributes if type(attributes) is bytes else dumps(attributes)
+                dumps(keys)
+            except ValueError:
+                return None
+            if after is not None and type(after) is not bytes:
+                try:
+                    after = dumps(after)
+                except ValueError:
+                    after = None
+            entries[key] = (encoded, index, keys, after)
+        return self.positions, entries
 
 
 class BlockMemo:
@@ -188,7 +203,7 @@ class BlockMemo:
         # answers from the working directory and pathexpand() from HOME, which no reference names)
         place = f"{os.getcwd()!r} {os.environ.get('HOME', '')!r}"
         self._base = f"eval-memo {FORMAT} {sys.version} {_code_digest()} {content_hash} {place}"
-        self._pending: dict[str, bytes] = {}
+        self._pending: dict[str, tuple[str, str, BlockRecorder]] = {}
         # (digest of the state the diff plans against, the differ) while the diff's prior is the state file
         # as read: a record's no-op planned objects are used again only against that same state
         self.prior: tuple[str, Any] | None = None
@@ -199,15 +214,17 @@ class BlockMemo:
     @classmethod
     def open(cls, workdir: Path, content_hash: str | None, env: Mapping[str, str]) -> BlockMemo | None:
         """The memo for ``workdir``; None when switched off, or without a per-user key or a content hash."""
+        from planner import process
         from planner.config import parse_cache
-        from planner.process import switched_on
 
-        if not content_hash or not switched_on(env, ENV_SWITCH):
+        if not content_hash or not process.switched_on(env, ENV_SWITCH):
             return None
         key = parse_cache.user_key()
         if key is None:
             return None
-        return cls(memo_dir(workdir), key, content_hash)
+        folder = memo_dir(workdir)
+        process.wait_for(writer_lock(folder))  # the last run's records, still being written after it
+        return cls(folder, key, content_hash)
 
     def digest(self, parts: Iterable[bytes]) -> str:
         h = hashlib.sha256()
@@ -240,23 +257,40 @@ class BlockMemo:
 
     def record(self, ident: str, digest: str, recorder: BlockRecorder) -> None:
         """Keep the block's new record, written by ``flush``."""
-        from planner.config import parse_cache
-
-        entries = {k: (e[0], e[1], e[2], recorder.planned.get(k)) for k, e in recorder.entries.items()}
         prior = self.prior[0] if self.prior is not None else ""
-        payload = marshal.dumps((FORMAT, digest, prior, recorder.positions, entries))
-        self._pending[ident] = parse_cache.seal(self._key, self._name(ident), payload)
+        self._pending[ident] = (digest, prior, recorder)
 
     def flush(self, secrets: Iterable[str] = ()) -> None:
-        """Write the records this run made (a folder that cannot be written means no memo). A record
-        that holds one of ``secrets`` (every value the run knows to be secret, wherever it appears: a
-        secret the cloud echoes into another object's attribute) is not written."""
-        from planner.config import parse_cache
+        """Write the records this run made (a folder that cannot be written means no memo): in a child
+        the command does not wait for when it can (``process.behind``; the next run waits for it in
+        ``open``), here otherwise. A record that holds one of ``secrets`` (every value the run knows to
+        be secret, wherever it appears: a secret the cloud echoes into another object's attribute) is
+        not written."""
+        from planner import process
 
         pending, self._pending = self._pending, {}
+        if not pending:
+            return
         needles = [s.encode("utf-8", "surrogatepass") for s in secrets if s]
-        for ident, blob in pending.items():
+        if not process.behind(lambda: self._write(pending, needles), lock=writer_lock(self.folder)):
+            self._write(pending, needles)
+
+    def _write(self, pending: dict[str, tuple[str, str, BlockRecorder]], needles: list[bytes]) -> None:
+        from planner.config import parse_cache
+
+        for ident, (digest, prior, recorder) in pending.items():
+            got = recorder.encoded()
+            if got is None:
+                continue
+            positions, entries = got
+            blob = parse_cache.seal(self._key, self._name(ident),
+                                    marshal.dumps((FORMAT, digest, prior, positions, entries)))
             if any(n in blob for n in needles):
                 continue
             if not parse_cache.write_private(self._file(ident), blob):
                 return
+
+
+def writer_lock(folder: Path) -> Path:
+    """The file a child writing records holds locked (``process.behind``)."""
+    return Path(folder) / ".writing"

@@ -2111,10 +2111,7 @@ class _BlockMemoRun:
             return
         known = self.me.ev.key_values
         keys = {i: known[k] for i, k in enumerate(self.key_ids) if k in known}
-        try:
-            self.recorder.add(key, inst.attributes, inst.positions, keys)
-        except NotRecordable:
-            self.recorder = None
+        self.recorder.add(key, inst.attributes, inst.positions, keys)
 
     def planned(self, key: Any, inst: ResourceInstance) -> dict | None:
         """The planned object of instance ``key`` (just taken from the record) as its no-op gave it against

@@ -296,6 +296,8 @@ def make_plan(workdir: Path | str, state: State, *, var_args: Sequence[str] = ()
     read_from = state
     clouds = Clouds(workdir, env)
     copying: ShadowCopy | None = None
+    memo: BlockMemo | None = None
+    secrets_counted = False  # every secret of the run known: the records may be written
     try:
         probe = _probe_unchanged(module, state, workdir, var_args, var_files, env) if (
             reuse_unchanged and refresh and state.resources
@@ -321,8 +323,7 @@ def make_plan(workdir: Path | str, state: State, *, var_args: Sequence[str] = ()
         plan = plan_from(config, refreshed, differ=got.differ, drift=got.drift, destroy=destroy)
         check_cloud_sells(plan, config)
         remember_secrets(config=config, state=refreshed, plan=plan)
-        if memo is not None:  # the evaluation's records, written once every secret of the run is known
-            memo.flush(redact.secrets_known())
+        secrets_counted = True
         if probe is not None:
             _remember_unchanged(probe, workdir, config, plan, state, refreshed, inputs)
         check_replace(plan, replace)
@@ -338,10 +339,16 @@ def make_plan(workdir: Path | str, state: State, *, var_args: Sequence[str] = ()
                         copying=copying)  # (takes the copy)
         elif copying is not None:
             copying.discard()  # nothing to rehearse after all (-target, -refresh-only)
+        # the evaluation's records, written once every secret of the run is known and the shadow's copy
+        # has no thread left (they are written behind the command when they can: process.behind)
+        if memo is not None:
+            memo.flush(redact.secrets_known())
         return planned
-    except BaseException:
+    except BaseException as e:
         if copying is not None:
             copying.discard()  # (before the cloud it copies is closed; nothing if it was taken)
+        if memo is not None and secrets_counted and isinstance(e, Exception):
+            memo.flush(redact.secrets_known())  # a refused plan's evaluation still holds for the next run
         clouds.close()  # the Planned that would own them was never made
         raise
 

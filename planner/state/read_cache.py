@@ -17,7 +17,6 @@ the plan's path; a long-lived process writes it in place.
 from __future__ import annotations
 
 import marshal
-import os
 from pathlib import Path
 from typing import Any
 
@@ -104,25 +103,12 @@ def _drop_others(state_path: Path, kept: Path) -> None:
 
 
 def save_off_path(state_path: Path, digest: str, state: State) -> None:
-    """``save``, in a forked child when this is a one-shot command (its parent goes on planning and never
-    waits for it); in place otherwise, or where there is no fork."""
+    """``save``, in a forked child the command never waits for when it can (``process.behind``: the plan
+    and its refresh are on the clock, this entry is for the next run); in place otherwise."""
     from planner import process
 
-    if not (hasattr(os, "fork") and process.is_one_shot()):
+    if not process.behind(lambda: save(state_path, digest, state)):
         save(state_path, digest, state)
-        return
-    try:
-        pid = process.fork()
-    except OSError:
-        return
-    if pid == 0:
-        code = 1
-        try:
-            os.nice(10)  # the plan and its refresh are on the clock; this entry is for the next run
-            save(state_path, digest, state)
-            code = 0
-        finally:
-            os._exit(code)
 
 
 def _plain(state: State) -> tuple:

@@ -18,7 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from planner.config.eval_memo import NotRecordable, memo_dir, value_digest
+from planner import process
+from planner.config.eval_memo import NotRecordable, memo_dir, value_digest, writer_lock
 from planner.config.types import Fraction, ListValue, MapValue, SetValue
 from planner.values import UNKNOWN
 
@@ -96,6 +97,13 @@ def _plan(workdir: Path, *args: str, memo: bool = True, **env_extra: str) -> sub
 def _reused(done: subprocess.CompletedProcess) -> int:
     found = REUSED.search(done.stderr)
     return int(found.group(1)) if found else 0
+
+
+def _records(workdir: Path) -> list[Path]:
+    """The record files, once the child writing them behind the last command has finished."""
+    folder = memo_dir(workdir)
+    assert process.wait_for(writer_lock(folder), timeout=60)
+    return sorted(folder.glob("*.bin"))
 
 
 def _same_as_full(workdir: Path, *args: str, **env_extra: str) -> subprocess.CompletedProcess:
@@ -214,7 +222,7 @@ def test_no_secret_is_written_and_records_are_private(workdir: Path) -> None:
     assert _plan(workdir).returncode == 0
     assert _plan(workdir, "-var", f"root_password={PASSWORD}-2").returncode == 2
     folder = memo_dir(workdir)
-    records = list(folder.glob("*.bin"))
+    records = _records(workdir)
     assert records, "the plan recorded no block"
     assert folder.stat().st_mode & 0o777 == 0o700
     for record in records:
@@ -225,7 +233,7 @@ def test_no_secret_is_written_and_records_are_private(workdir: Path) -> None:
 
 def test_a_record_that_does_not_verify_is_not_read(workdir: Path) -> None:
     assert _plan(workdir).returncode == 0
-    records = list(memo_dir(workdir).glob("*.bin"))
+    records = _records(workdir)
     assert records
     for record in records:  # a value changed inside each record, the tag left as it was
         data = bytearray(record.read_bytes())
