@@ -133,11 +133,13 @@ def behind(work: Callable[[], None], *, lock: Path | None = None) -> bool:
 
 
 def _locked(path: Path) -> int | None:
-    """A descriptor of ``path`` (made 0600 in a 0700 folder) holding an exclusive flock; None if not."""
+    """A descriptor of ``path`` holding an exclusive flock; None if not. Made 0600 in 0700 folders (its
+    own and that one's parent, the checkout's ``.clbplan``), as the parse cache's entries are."""
     import fcntl
 
     try:
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        for folder in (path.parent.parent, path.parent):
+            folder.mkdir(mode=0o700, exist_ok=True)
         fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o600)
     except OSError:
         return None

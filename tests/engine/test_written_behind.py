@@ -53,6 +53,17 @@ def test_the_command_and_its_output_end_first_and_the_next_run_waits(tmp_path: P
     assert (tmp_path / ".writing").stat().st_mode & 0o777 == 0o600
 
 
+def test_the_lock_is_private_and_so_are_the_folders_it_makes(tmp_path: Path) -> None:
+    folder = tmp_path / "w" / ".clbplan" / "eval-memo"
+    (tmp_path / "w").mkdir()
+    assert _run(folder, 0.0).returncode == 0
+    assert process.wait_for(folder / ".writing", timeout=30)
+    assert (folder / "record").read_text() == "all of it"
+    for made in (folder, folder.parent):
+        assert made.stat().st_mode & 0o777 == 0o700
+    assert (folder / ".writing").stat().st_mode & 0o777 == 0o600
+
+
 def test_a_lock_nobody_holds_is_not_waited_for(tmp_path: Path) -> None:
     assert process.wait_for(tmp_path / "never-made")
     assert _run(tmp_path, 0.0).returncode == 0
