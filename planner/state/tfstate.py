@@ -122,8 +122,18 @@ def _resource_order(doc: dict[str, Any]) -> tuple:
 
 
 def _config_address(d: ResourceAddress) -> str:
-    """A dependency as Terraform records it: the config resource, no instance keys."""
-    return str(ResourceAddress(d.type, d.name, None, d.mode, tuple((n, None) for n, _ in d.module)))
+    """A dependency as Terraform records it: the config resource, no instance keys. Remembered per
+    block and module instance (a few per configuration): a 10,000-LB state names 650,000 dependencies,
+    and rendering each one anew was 40% of the state's encoding."""
+    key = (d.type, d.name, d.mode, d.module)
+    text = _CONFIG_ADDRESSES.get(key)
+    if text is None:
+        text = _CONFIG_ADDRESSES[key] = str(ResourceAddress(d.type, d.name, None, d.mode,
+                                                            tuple((n, None) for n, _ in d.module)))
+    return text
+
+
+_CONFIG_ADDRESSES: dict[tuple, str] = {}
 
 
 # ---------------------------------------------------------------------------------------- encode
