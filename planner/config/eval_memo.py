@@ -1,13 +1,15 @@
 """Each resource block's evaluated instances, remembered for the next plan whose inputs to it are the same.
 
 A plan evaluates every instance of every block: at 10,000 load balancers, 100,000 instances and most of
-a plan's time. A 1% change (a variable that two blocks read) leaves the other blocks' instances exactly as
-they were, because an instance's evaluation (its arguments, conformed to the schema, and the keys its
-references index) is a function of: the configuration's text, the program, the block's instance key and
+a plan's time. A 1% change (a variable that two blocks read, an edit of one block) leaves the other blocks'
+instances exactly as they were, because an instance's evaluation (its arguments, conformed to the schema,
+and the keys its references index) is a function of: the block's own text and where it stands, the rest of
+the configuration but the other resource blocks (variables' declarations and sensitivity, locals,
+providers, module calls and outputs: ``configuration_context``), the program, the block's instance key and
 the values of what the block refers to (variables, locals, resources, data sources, module outputs,
-``path`` and ``terraform``). So after each block is evaluated, its instances are recorded with a digest of
-those values; the next evaluation of that block whose digest is the same takes them from the record
-instead of evaluating them.
+``path`` and ``terraform``). Another resource block reaches it only through its values. So after each
+block is evaluated, its instances are recorded with a digest of those values; the next evaluation of that
+block whose digest is the same takes them from the record instead of evaluating them.
 
 The diff of such an instance against its prior object is remembered too when it was a no-op: its planned
 object, encoded as the diff made it (key order and types included), with the digest of the state file it
@@ -25,8 +27,9 @@ no interning flags) and refuses everything else.
 
 Entries live in the checkout's ``.clbplan/eval-memo/``, one file per block, 0600 in 0700 folders, sealed
 with the parse cache's per-user HMAC key (``planner.config.parse_cache``) over the program's sources, the
-configuration's content hash and the block's address: an entry the key does not verify, made by other
-code, for another configuration or moved to another block's name is not read. ``CLBPLAN_REMEMBER_BLOCKS=0``
+configuration's context, the block's address and its source lines (``loader._source_keys``): an entry the
+key does not verify, made by other code, for another text of the block or of its context, or moved to
+another block's name is not read. ``CLBPLAN_REMEMBER_BLOCKS=0``
 turns this off.
 """
 
@@ -42,7 +45,7 @@ from typing import Any
 
 from planner.diagnostics import SourcePos
 
-FORMAT = 2
+FORMAT = 3
 ENV_SWITCH = "CLBPLAN_REMEMBER_BLOCKS"
 _DIGEST_VERSION = 2  # marshal without references: equal values, equal bytes
 
@@ -196,14 +199,14 @@ class BlockRecorder:
 class BlockMemo:
     """The records of one configuration in one working directory (see the module docstring)."""
 
-    def __init__(self, folder: Path, key: bytes, content_hash: str):
+    def __init__(self, folder: Path, key: bytes, context: str):
         self.folder = Path(folder)
         self._key = key
         # (marshal's format is the interpreter's: another Python does not read these records; abspath()
         # answers from the working directory and pathexpand() from HOME, which no reference names)
         place = f"{os.getcwd()!r} {os.environ.get('HOME', '')!r}"
-        self._base = f"eval-memo {FORMAT} {sys.version} {_code_digest()} {content_hash} {place}"
-        self._pending: dict[str, tuple[str, str, BlockRecorder]] = {}
+        self._base = f"eval-memo {FORMAT} {sys.version} {_code_digest()} {context} {place}"
+        self._pending: dict[str, tuple[str, str, str, BlockRecorder]] = {}
         # (digest of the state the diff plans against, the differ) while the diff's prior is the state file
         # as read: a record's no-op planned objects are used again only against that same state
         self.prior: tuple[str, Any] | None = None
@@ -212,19 +215,21 @@ class BlockMemo:
         self.planned = 0  # no-ops among the reused taken as planned then (see ``prior``)
 
     @classmethod
-    def open(cls, workdir: Path, content_hash: str | None, env: Mapping[str, str]) -> BlockMemo | None:
-        """The memo for ``workdir``; None when switched off, or without a per-user key or a content hash."""
+    def open(cls, workdir: Path, module: Any, env: Mapping[str, str]) -> BlockMemo | None:
+        """The memo for the configuration ``module`` (the loaded root module) in ``workdir``; None when
+        switched off, or without a per-user key or a content hash."""
         from planner import process
         from planner.config import parse_cache
 
-        if not content_hash or not process.switched_on(env, ENV_SWITCH):
+        if not module.content_hash or not process.switched_on(env, ENV_SWITCH):
             return None
         key = parse_cache.user_key()
         if key is None:
             return None
         folder = memo_dir(workdir)
         process.wait_for(writer_lock(folder))  # the last run's records, still being written after it
-        return cls(folder, key, content_hash)
+        context = configuration_context(module)
+        return None if context is None else cls(folder, key, context)
 
     def digest(self, parts: Iterable[bytes]) -> str:
         h = hashlib.sha256()
@@ -235,11 +240,12 @@ class BlockMemo:
     def _file(self, ident: str) -> Path:
         return self.folder / (hashlib.sha256(ident.encode()).hexdigest()[:40] + ".bin")
 
-    def _name(self, ident: str) -> str:
-        return f"{self._base} {ident}"
+    def _name(self, ident: str, source: str) -> str:
+        return f"{self._base} {ident} {source}"
 
-    def lookup(self, ident: str, digest: str) -> RememberedBlock | None:
-        """The record of block ``ident`` made with the same inputs (``digest``), or None."""
+    def lookup(self, ident: str, source: str, digest: str) -> RememberedBlock | None:
+        """The record of block ``ident`` made from the same source lines (``source``: the block's key in
+        ``Module.block_keys``) with the same inputs (``digest``), or None."""
         from planner.config import parse_cache
 
         try:
@@ -248,17 +254,17 @@ class BlockMemo:
             return None
         try:
             fmt, stored, prior, positions, entries = marshal.loads(
-                parse_cache.unseal(self._key, self._name(ident), blob))
+                parse_cache.unseal(self._key, self._name(ident, source), blob))
         except (parse_cache.CacheFormatError, ValueError, EOFError, TypeError):
             return None
         if fmt != FORMAT or stored != digest or not isinstance(entries, dict):
             return None
         return RememberedBlock(prior, positions, entries)
 
-    def record(self, ident: str, digest: str, recorder: BlockRecorder) -> None:
+    def record(self, ident: str, source: str, digest: str, recorder: BlockRecorder) -> None:
         """Keep the block's new record, written by ``flush``."""
         prior = self.prior[0] if self.prior is not None else ""
-        self._pending[ident] = (digest, prior, recorder)
+        self._pending[ident] = (source, digest, prior, recorder)
 
     def flush(self, secrets: Iterable[str] = ()) -> None:
         """Write the records this run made (a folder that cannot be written means no memo): in a child
@@ -275,20 +281,36 @@ class BlockMemo:
         if not process.behind(lambda: self._write(pending, needles), lock=writer_lock(self.folder)):
             self._write(pending, needles)
 
-    def _write(self, pending: dict[str, tuple[str, str, BlockRecorder]], needles: list[bytes]) -> None:
+    def _write(self, pending: dict[str, tuple[str, str, str, BlockRecorder]], needles: list[bytes]) -> None:
         from planner.config import parse_cache
 
-        for ident, (digest, prior, recorder) in pending.items():
+        for ident, (source, digest, prior, recorder) in pending.items():
             got = recorder.encoded()
             if got is None:
                 continue
             positions, entries = got
-            blob = parse_cache.seal(self._key, self._name(ident),
+            blob = parse_cache.seal(self._key, self._name(ident, source),
                                     marshal.dumps((FORMAT, digest, prior, positions, entries)))
             if any(n in blob for n in needles):
                 continue
             if not parse_cache.write_private(self._file(ident), blob):
                 return
+
+
+def configuration_context(root: Any) -> str | None:
+    """Everything in the configuration but its resource blocks' own lines: the context hash of every
+    loaded module (``loader._source_keys``), with its static path. An edit there (a variable's
+    declaration, a local, a provider, a module call, a data source) makes every record a miss. None
+    when a module has none (not loaded from its files): no records then."""
+    h = hashlib.sha256()
+    stack = [root]
+    while stack:
+        m = stack.pop()
+        if not m.context_hash:
+            return None
+        h.update(f"{'.'.join(m.path)}\0{m.context_hash}\0".encode())
+        stack.extend(m.children[n] for n in sorted(m.children, reverse=True))
+    return h.hexdigest()
 
 
 def writer_lock(folder: Path) -> Path:

@@ -2030,10 +2030,10 @@ class _BlockMemoRun:
     record made with the same references, the others evaluated, and the record made again when it
     would now say something else and nothing but its references made it."""
 
-    def __init__(self, me: ModuleEvaluator, memo: BlockMemo, type_name: str, ident: str, digest: str,
-                 key_refs: list[tuple]):
-        self.me, self.memo, self.ident, self.digest = me, memo, ident, digest
-        self.block = memo.lookup(ident, digest)
+    def __init__(self, me: ModuleEvaluator, memo: BlockMemo, type_name: str, ident: str, source: str,
+                 digest: str, key_refs: list[tuple]):
+        self.me, self.memo, self.ident, self.source, self.digest = me, memo, ident, source, digest
+        self.block = memo.lookup(ident, source, digest)
         self.recorder: BlockRecorder | None = BlockRecorder()
         self.hits: list[tuple[Any, dict]] = []  # (key, positions) taken from the record, in order
         # the record's no-op planned objects hold for this run's prior state: planned without the diff
@@ -2051,7 +2051,10 @@ class _BlockMemoRun:
         if memo is None:
             return None
         digest = cls._digest(me, node, memo)
-        return None if digest is None else cls(me, memo, t, f"{me.path!r} {t}.{n}", digest, key_refs)
+        if digest is None:
+            return None
+        # (a block of a .tf.json file has no key of its own: that file is in the configuration's context)
+        return cls(me, memo, t, f"{me.path!r} {t}.{n}", me.m.block_keys.get((t, n), ""), digest, key_refs)
 
     def _marks(self) -> tuple:
         """What the run has reported and read so far: a block that adds to either is not recorded."""
@@ -2143,7 +2146,7 @@ class _BlockMemoRun:
         if self.recorder is not None and new and self.marks == self._marks():
             for key, positions in self.hits:  # the instances taken from the old record go into the new one
                 self.recorder.add_remembered(key, self.block, positions)
-            self.memo.record(self.ident, self.digest, self.recorder)
+            self.memo.record(self.ident, self.source, self.digest, self.recorder)
 
 
 def _ref_value(me: ModuleEvaluator, ref: tuple) -> Any:

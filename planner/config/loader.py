@@ -14,6 +14,7 @@ import hashlib
 import json
 import multiprocessing
 import os
+import re
 import stat
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -48,6 +49,10 @@ class Module:
     data: dict[tuple[str, str], ir.Block] = field(default_factory=dict)
     providers: list[ir.Block] = field(default_factory=list)
     content_hash: str = ""
+    # for the evaluation's records (``planner.config.eval_memo``): each resource block's own lines, and
+    # everything else in the module's files (see ``_source_keys``)
+    block_keys: dict[tuple[str, str], str] = field(default_factory=dict, repr=False, compare=False)
+    context_hash: str = ""
     terraform_blocks: list[ir.Block] = field(default_factory=list)  # checked by config.terraform_block
     # module calls and what they resolved to (filled by planner.config.modules.load_children)
     calls: dict[str, ir.Block] = field(default_factory=dict)
@@ -159,12 +164,47 @@ def load_module_partial(directory: str | Path, *, use_cache: bool = True, childr
             continue
         module.files.append(ir.File(disp, body, sha))
     _index(module, bag)
+    _source_keys(module, texts)
     check_terraform_settings(module.terraform_blocks, bag)
     if module.calls and children:
         from planner.config.modules import load_children
 
         all_parsed = load_children(module, bag) and all_parsed
     return module, bag.items, all_parsed
+
+
+_NEWLINE = re.compile("\n")
+
+
+def _source_keys(module: Module, texts: list[_ConfigText]) -> None:
+    """A digest of each resource block's own source lines (``module.block_keys``) and one of the rest of
+    the module's text (``module.context_hash``): what an edit of one resource block leaves as it was.
+
+    A native file is cut at the lines where its top-level blocks start: a resource block's lines run to
+    the next block's first line, with its file name and first line and column (so the position of every
+    argument in it is the same when the digest is). Everything else (other blocks: variables, locals,
+    providers, module calls, data sources; a .tf.json file, whose blocks share lines; a file where two
+    blocks start on one line) goes into the module's context whole, with every file's name."""
+    context = hashlib.sha256()
+    bodies = {f.filename: f.body for f in module.files}
+    for disp, text, _sha, is_json in texts:
+        body = bodies.get(disp)
+        starts = sorted((b.line, b.col, b) for b in body.blocks) if body is not None and not is_json else []
+        if not starts or len({line for line, _c, _b in starts}) != len(starts):
+            context.update(f"{disp}\0{text}\0".encode())
+            continue
+        # where each line starts (what precedes the first block is comments: it moves the blocks only)
+        offsets = [0, *(m.end() for m in _NEWLINE.finditer(text)), len(text) + 1]
+        context.update(f"{disp}\0".encode())
+        for i, (line, col, b) in enumerate(starts):
+            end = starts[i + 1][0] if i + 1 < len(starts) else len(offsets)
+            span = text[offsets[line - 1]:offsets[end - 1] - 1]
+            if b.type == "resource" and len(b.labels) == 2 and module.resources.get((b.labels[0], b.labels[1])) is b:
+                module.block_keys[(b.labels[0], b.labels[1])] = hashlib.sha256(
+                    f"{disp}\0{line}\0{col}\0{span}".encode()).hexdigest()
+            else:  # (where another block is, no record holds: only what it says)
+                context.update(span.encode() + b"\0")
+    module.context_hash = context.hexdigest()
 
 
 #: One configuration file read: (display name, text, sha256 of its bytes, is .tf.json).

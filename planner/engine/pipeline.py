@@ -312,7 +312,7 @@ def make_plan(workdir: Path | str, state: State, *, var_args: Sequence[str] = ()
         inputs = EvaluationInputs() if probe is not None else None
         # a replay that got as far as its refresh has opened the cloud's file here: no child may fork
         # after that (see refresh_in_parts), so without its refresh this plan reads the cloud itself
-        memo = BlockMemo.open(workdir, module.content_hash, os.environ if env is None else env)
+        memo = BlockMemo.open(workdir, module, os.environ if env is None else env)
         got = _evaluate_and_refresh(module, moves, early if unmoved else None, inputs, clouds, workdir, memo,
                                     var_args=var_args, var_files=var_files, env=env, refresh=refresh,
                                     destroy=destroy, replace=replace, may_fork=early is None, copy_shadow=verify,

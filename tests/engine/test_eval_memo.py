@@ -264,3 +264,40 @@ def test_a_second_call_that_answers_differently_each_time_is_still_seen() -> Non
     before = inputs.marks()
     inputs.unrepeatable()  # this block calls it too: it must not be recorded
     assert inputs.marks() != before and not inputs.repeatable
+
+
+def test_an_edit_of_one_block_leaves_the_records_of_the_others(workdir: Path) -> None:
+    assert _plan(workdir).returncode == 0
+    whole = _reused(_same_as_full(workdir))
+    extra = workdir / "extra.tf"
+    text = extra.read_text()
+    # one argument of one block changed on its line: that block's two instances are evaluated again
+    extra.write_text(text.replace("backend_port     = 8443", "backend_port     = 8444"))
+    edited = _same_as_full(workdir)
+    assert edited.returncode == 2, edited.stderr
+    assert len(re.findall(r"~ backend_port\s+= 8443 -> 8444", edited.stdout)) == 2, edited.stdout
+    assert _reused(edited) == whole - 2
+    # a line added at the top of the file moves every block in it: those are evaluated again (their
+    # positions are recorded), the other files' are not
+    extra.write_text("# moved down a line\n" + extra.read_text())
+    moved = _same_as_full(workdir)
+    assert moved.returncode == 2
+    assert 0 < _reused(moved) < whole - 2
+
+
+def test_an_edit_outside_resource_blocks_makes_every_record_a_miss(workdir: Path) -> None:
+    assert _plan(workdir, "-out", "before.plan").returncode == 0
+    # the variable a listener reads becomes sensitive: its value is the same, its marks are not
+    extra = workdir / "extra.tf"
+    extra.write_text(extra.read_text().replace('variable "extra_bandwidth" {\n',
+                                               'variable "extra_bandwidth" {\n  sensitive = true\n'))
+    shows = []
+    for memo in (True, False):
+        saved = _plan(workdir, "-out", f"p{memo}.plan", memo=memo)
+        assert saved.returncode == 0, saved.stderr
+        assert _reused(saved) == 0
+        show = run_cli(workdir, "show", "-json", f"p{memo}.plan")
+        assert show.returncode == 0, show.stderr
+        shows.append(re.sub(r'"timestamp":\s*"[^"]*"', "", show.stdout))
+    assert shows[0] == shows[1]
+    assert '"bandwidth":true' in shows[0].replace(" ", "")  # marked in the plan's after_sensitive
