@@ -207,6 +207,7 @@ class BlockMemo:
         place = f"{os.getcwd()!r} {os.environ.get('HOME', '')!r}"
         self._base = f"eval-memo {FORMAT} {sys.version} {_code_digest()} {context} {place}"
         self._pending: dict[str, tuple[str, str, str, BlockRecorder]] = {}
+        self._current: set[str] = set()  # the record files of the blocks this run looked up
         # (digest of the state the diff plans against, the differ) while the diff's prior is the state file
         # as read: a record's no-op planned objects are used again only against that same state
         self.prior: tuple[str, Any] | None = None
@@ -248,8 +249,10 @@ class BlockMemo:
         ``Module.block_keys``) with the same inputs (``digest``), or None."""
         from planner.config import parse_cache
 
+        path = self._file(ident)
+        self._current.add(path.name)
         try:
-            blob = self._file(ident).read_bytes()
+            blob = path.read_bytes()
         except OSError:
             return None
         try:
@@ -275,11 +278,18 @@ class BlockMemo:
         from planner import process
 
         pending, self._pending = self._pending, {}
+        current = frozenset(self._current)
         if not pending:
+            _prune(self.folder, current)
             return
         needles = [s.encode("utf-8", "surrogatepass") for s in secrets if s]
-        if not process.behind(lambda: self._write(pending, needles), lock=writer_lock(self.folder)):
+
+        def work() -> None:
             self._write(pending, needles)
+            _prune(self.folder, current)
+
+        if not process.behind(work, lock=writer_lock(self.folder)):
+            work()
 
     def _write(self, pending: dict[str, tuple[str, str, str, BlockRecorder]], needles: list[bytes]) -> None:
         from planner.config import parse_cache
@@ -311,6 +321,38 @@ def configuration_context(root: Any) -> str | None:
         h.update(f"{'.'.join(m.path)}\0{m.context_hash}\0".encode())
         stack.extend(m.children[n] for n in sorted(m.children, reverse=True))
     return h.hexdigest()
+
+
+def _prune(folder: Path, current: frozenset[str]) -> None:
+    """Remove the records of blocks the configuration no longer has (every block with a record is looked
+    up on each evaluation: ``current``) and what a writer killed mid-write left (``write_private``'s
+    ``.tmp-PID-NAME`` of a process that is gone)."""
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return
+    for entry in entries:
+        name = entry.name
+        if name.startswith(".tmp-"):
+            pid = name.split("-", 2)[1]
+            if not pid.isdigit() or _alive(int(pid)):
+                continue
+        elif not name.endswith(".bin") or name in current:
+            continue
+        try:
+            os.unlink(entry.path)
+        except OSError:
+            pass
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # someone else's process
+    return True
 
 
 def writer_lock(folder: Path) -> Path:

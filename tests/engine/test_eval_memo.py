@@ -301,3 +301,22 @@ def test_an_edit_outside_resource_blocks_makes_every_record_a_miss(workdir: Path
         shows.append(re.sub(r'"timestamp":\s*"[^"]*"', "", show.stdout))
     assert shows[0] == shows[1]
     assert '"bandwidth":true' in shows[0].replace(" ", "")  # marked in the plan's after_sensitive
+
+
+def test_records_of_removed_blocks_and_half_written_ones_are_removed(workdir: Path) -> None:
+    assert _plan(workdir).returncode == 0
+    before = _records(workdir)
+    dead = subprocess.Popen(["true"])  # a process that has ended: its pid names no writer now
+    dead.wait()
+    half = memo_dir(workdir) / f".tmp-{dead.pid}-{before[0].name}"
+    half.write_bytes(b"half a record")
+    extra = workdir / "extra.tf"
+    text = extra.read_text()
+    start = text.index('resource "alicloud_slb_listener" "extra"')
+    extra.write_text(text[:start] + text[text.index("resource ", start + 1):])
+    removed = _same_as_full(workdir)
+    assert removed.returncode == 2, removed.stderr
+    after = _records(workdir)
+    assert len(after) == len(before) - 1  # the listener block's record went with it
+    assert set(after) < set(before)
+    assert not half.exists()
