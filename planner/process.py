@@ -120,8 +120,8 @@ def behind(work: Callable[[], None], *, lock: Path | None = None) -> bool:
             signal.signal(signal.SIGINT, signal.SIG_IGN)
             # not the command's output: a pipe reading it (a CI job, ``$(clbplan plan)``) ends with the parent
             null = os.open(os.devnull, os.O_RDWR)
-            for fd in (0, 1, 2):
-                os.dup2(null, fd)
+            for std in (0, 1, 2):
+                os.dup2(null, std)
             os.nice(10)
             work()
             code = 0
