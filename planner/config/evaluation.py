@@ -2114,7 +2114,10 @@ class _BlockMemoRun:
             return
         known = self.me.ev.key_values
         keys = {i: known[k] for i, k in enumerate(self.key_ids) if k in known}
-        self.recorder.add(key, inst.attributes, inst.positions, keys)
+        try:
+            self.recorder.add(key, inst.attributes, inst.positions, keys)
+        except NotRecordable:
+            self.recorder = None
 
     def planned(self, key: Any, inst: ResourceInstance) -> dict | None:
         """The planned object of instance ``key`` (just taken from the record) as its no-op gave it against

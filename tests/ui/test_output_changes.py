@@ -154,3 +154,19 @@ def test_json_plan_of_only_output_changes_is_applyable(tmp_path):
     assert doc["applyable"] is True
     assert {k: v["actions"] for k, v in doc["output_changes"].items() if v["actions"] != ["no-op"]} == {
         "added": ["create"], "count": ["delete"], "name": ["update"], "ports": ["update"]}
+
+
+def test_removing_every_output_empties_the_states_outputs(tmp_path):
+    """Without any output block nothing is evaluated again after the apply (issue 17: the whole
+    configuration was, for nothing), and the state's outputs are still emptied."""
+    resource = 'resource "terraform_data" "web" {\n  input = "web-1"\n}\n'
+    (tmp_path / "main.tf").write_text(resource + 'output "name" {\n  value = terraform_data.web.output\n}\n')
+    assert _clbplan(tmp_path, "apply", "-auto-approve", "-no-color", "-input=false").exit_code == 0
+    assert json.loads((tmp_path / "clbplan.tfstate").read_text())["outputs"]["name"]["value"] == "web-1"
+    (tmp_path / "main.tf").write_text(resource)
+    r = _clbplan(tmp_path, "apply", "-auto-approve", "-no-color", "-input=false")
+    assert r.exit_code == 0, r.stdout
+    assert "Outputs:" not in r.stdout.split("Apply complete!")[1]
+    assert json.loads((tmp_path / "clbplan.tfstate").read_text())["outputs"] == {}
+    listed = _clbplan(tmp_path, "output")
+    assert "No outputs found" in listed.output
