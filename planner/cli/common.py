@@ -66,11 +66,21 @@ def run_flags(f):
     return click.argument("directory", required=False, type=click.Path())(f)
 
 
+_PIECE = 1 << 20
+
+
 def echo_plan(text: str) -> None:
     """Plain text, coloured like Terraform's markers only when stdout is a terminal (and not -no-color)."""
     out = sys.stdout
     if not settings.use_color(out):
-        click.echo(text, nl=False)
+        # in pieces that end at a line's end: one write of a 200 MB plan (100,000 creates) made a copy of
+        # it to strip and another to encode, at the command's peak of memory
+        start = 0
+        while start < len(text):
+            end = text.find("\n", start + _PIECE)
+            end = len(text) if end < 0 else end + 1
+            click.echo(text[start:end], nl=False)
+            start = end
         return
     colours = {"+": "green", "-": "red", "~": "yellow"}
     for line in text.splitlines():
