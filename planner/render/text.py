@@ -293,13 +293,19 @@ def render_plan(plan: Plan, output_changes: Mapping[str, Any] | None = None) -> 
     for ch in plan.changes:
         if ch.action in (Action.NOOP, Action.READ) and ch.previous_address is None:
             continue
+        start = len(w.lines)
         _render_change(w, ch)
+        if len(w.lines) - start > 1:
+            # one string per change: 100,005 creates are 3.8 million lines, whose objects weighed more
+            # than the text at the command's peak of memory
+            w.lines[start:] = ["\n".join(w.lines[start:])]
     lines.extend(w.lines)
     lines.extend(render_operations(plan))
     lines.append(summary_line(plan))
     lines.extend(outputs)
     lines.extend(forget_warning(plan))
-    return "\n".join(lines) + "\n"
+    lines.append("")  # (the final newline, without a second copy of the whole text)
+    return "\n".join(lines)
 
 
 def forget_warning(plan: Plan) -> list[str]:
