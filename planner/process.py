@@ -96,6 +96,18 @@ def fork(keep: Collection[int] = ()) -> int:
     return pid
 
 
+def pid_alive(pid: int) -> bool:
+    """Whether process ``pid`` still runs (or its number was given to another process): the temp file
+    of a writer whose pid is gone was left by a kill mid-write."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # alive, owned by someone else
+        return True
+    return True
+
+
 def behind(work: Callable[[], None], *, lock: Path | None = None) -> bool:
     """Run ``work`` in a forked child the parent never waits for: what it writes is for the next run,
     and this run's output need not wait for it. False (nothing forked) unless this is a one-shot

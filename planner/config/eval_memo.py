@@ -334,34 +334,20 @@ def configuration_context(root: Any) -> str | None:
 
 def _prune(folder: Path, current: frozenset[str]) -> None:
     """Remove the records of blocks the configuration no longer has (every block with a record is looked
-    up on each evaluation: ``current``) and what a writer killed mid-write left (``write_private``'s
-    ``.tmp-PID-NAME`` of a process that is gone)."""
+    up on each evaluation: ``current``) and what a writer killed mid-write left."""
+    from planner.config import parse_cache
+
     try:
-        entries = list(os.scandir(folder))
+        names = [n for n in os.listdir(folder) if n.endswith(".bin") and not n.startswith(".")]
     except OSError:
         return
-    for entry in entries:
-        name = entry.name
-        if name.startswith(".tmp-"):
-            pid = name.split("-", 2)[1]
-            if not pid.isdigit() or _alive(int(pid)):
-                continue
-        elif not name.endswith(".bin") or name in current:
-            continue
-        try:
-            os.unlink(entry.path)
-        except OSError:
-            pass
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:
-        return True  # someone else's process
-    return True
+    for name in names:
+        if name not in current:
+            try:
+                os.unlink(folder / name)
+            except OSError:
+                pass
+    parse_cache.sweep_temps(folder)
 
 
 def writer_lock(folder: Path) -> Path:

@@ -99,6 +99,24 @@ def unseal(key: bytes, name: str, blob: bytes) -> bytes:
     return payload
 
 
+def sweep_temps(folder: Path) -> None:
+    """Remove what ``write_private`` left half-written in ``folder`` when its writer was killed (its
+    ``.tmp-PID-NAME`` file, whose process is gone)."""
+    from planner.process import pid_alive
+
+    try:
+        names = [n for n in os.listdir(folder) if n.startswith(".tmp-")]
+    except OSError:
+        return
+    for name in names:
+        pid = name.split("-", 2)[1]
+        if pid.isdigit() and not pid_alive(int(pid)):
+            try:
+                os.unlink(folder / name)
+            except OSError:
+                pass
+
+
 def write_private(target: Path, blob: bytes) -> bool:
     """Write a sealed entry atomically, 0600 in 0700 folders (the target's folder and its parent, the
     checkout's ``.clbplan``): entries hold configuration text, state or plan values. False when the

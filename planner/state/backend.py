@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from planner.diagnostics import Diagnostic, DiagnosticsError, SourcePos
-from planner.process import gc_paused
+from planner.process import gc_paused, pid_alive
 from planner.state import read_cache
 from planner.state.model import STATE_VERSION, State
 
@@ -794,15 +794,8 @@ def _sweep_temps(target: Path) -> None:
         return
     for name in names:
         pid_text = name[len(prefix):].split("-", 1)[0]
-        if not pid_text.isdigit() or int(pid_text) == os.getpid():
-            continue
-        try:
-            os.kill(int(pid_text), 0)
-            continue  # still running (or a reused pid): leave it
-        except ProcessLookupError:
-            pass
-        except PermissionError:
-            continue  # alive, owned by someone else
+        if not pid_text.isdigit() or pid_alive(int(pid_text)):
+            continue  # still running (this process too), or a reused pid: leave it
         with contextlib.suppress(OSError):
             os.unlink(target.parent / name)
 
