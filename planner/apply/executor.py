@@ -174,12 +174,21 @@ class Executor:
         # from this one's; it is journaled with each intent so recovery re-derives the same tokens
         return client_token(self.lineage, op.address, op.kind.value, f"{self._run_id}:{step}")
 
-    def _intent(self, op: Operation, detail: dict) -> None:
-        if self.journal is not None:
-            # no lock of ours around it: the journal is thread-safe and group-commits, so workers share
-            # fsyncs; a lock here made every worker wait for every other worker's fsync in turn
-            detail = dict(detail, run=self._run_id, lineage=self.lineage)
-            self.journal.intent(self._token(op), op.address, op.kind.value, _jsonable(detail))
+    def _announce(self, starting: list[list[tuple[Operation, dict, dict, ResourceState | None]]]) -> None:
+        """Journal the intents of every group about to start, durably and together, before any of their
+        calls: one fsync for the round instead of one per operation (each worker syncing its own was
+        the walk's serial path: 85,000 fsyncs of about 0.9 ms at 10,000 load balancers). A group of
+        several operations is one batched call (:meth:`_calls_batch`); its intents say so."""
+        if self.journal is None:
+            return
+        items = []
+        for batch in starting:
+            batch_key = batch[0][0].batch_key if len(batch) > 1 else None
+            for op, planned, prior, _prev in batch:
+                detail = _intent_detail(op, planned, prior, batch_key)
+                detail.update(run=self._run_id, lineage=self.lineage)
+                items.append((self._token(op), op.address, op.kind.value, _jsonable(detail)))
+        self.journal.intents(items)
 
     def _complete(self, op: Operation, result: ResourceState | None, deleted: bool = False) -> None:
         if self.journal is not None:
@@ -226,7 +235,8 @@ class Executor:
                      finished: Queue) -> None:
         """Hand ready groups to the pool while there is room (nothing new once interrupted)."""
         state = result.state
-        while walk.has_ready and len(running) < self.parallelism and not result.interrupted:
+        starting: list[tuple[list[tuple[Operation, dict, dict, ResourceState | None]], Any]] = []
+        while walk.has_ready and len(running) + len(starting) < self.parallelism and not result.interrupted:
             taken = walk.take()
             if taken is None:
                 continue
@@ -240,6 +250,19 @@ class Executor:
             if not batch:
                 walk.release(k)
                 continue
+            starting.append((batch, k))
+        if not starting:
+            return
+        try:
+            self._announce([batch for batch, _k in starting])
+        except JournalWriteError as e:
+            # nothing was called: each operation of the round fails as its own intent's failure did
+            for batch, k in starting:
+                for o, *_ in batch:
+                    self._fail(walk, o, e, result)
+                walk.release(k)
+            return
+        for batch, k in starting:
             for o, *_ in batch:
                 self._emit(ApplyEvent("start", o.id, o.address, o.kind))
             if len(batch) == 1:
@@ -377,13 +400,8 @@ class Executor:
         assert isinstance(handler, BatchHandler)  # _batchable let only such handlers batch
         ctx = self._context(first)
         if first.kind is OpKind.CREATE:
-            for op, planned, _ in batch:
-                self._intent(op, {"op": op.id, "planned": planned, "batch": first.batch_key,
-                                  "provider": op.change.provider})
             got = handler.create_many([p for _, p, _ in batch], ctx)
             return [(a, False) for a in got]
-        for op, _, prior in batch:
-            self._intent(op, {"op": op.id, "prior": prior, "batch": first.batch_key})
         priors = [prior for _, _, prior in batch]
         handler.delete_many(priors, ctx)
         return [(p, True) for p in priors]
@@ -393,17 +411,13 @@ class Executor:
         ``prior`` were taken from the state in the main thread)."""
         if op.cascaded:
             # goes with its load balancer: no API call, only dropped from state
-            self._intent(op, {"op": op.id, "cascaded": True})
             return None, True
         handler = self.provider.handler(op.address.type)
         ctx = self._context(op)
         if op.kind is OpKind.CREATE:
-            self._intent(op, {"op": op.id, "planned": planned, "provider": op.change.provider})
             return handler.create(planned, ctx), False
         if op.kind is OpKind.UPDATE:
-            self._intent(op, {"op": op.id, "prior": prior, "planned": planned})
             return handler.update(prior, planned, ctx), False
-        self._intent(op, {"op": op.id, "prior": prior})
         handler.delete(prior, ctx)
         return prior, True
 
@@ -462,6 +476,23 @@ class Executor:
         rs = None if deleted else self._resource_state(op, attrs or {}, state.resources.get(op.address))
         self._complete(op, rs, deleted=deleted)
         self._put(op, rs, attrs, state, deleted=deleted)
+
+
+def _intent_detail(op: Operation, planned: dict, prior: dict, batch_key: Any) -> dict:
+    """What an operation's intent records: what recovery needs to make (or find) its calls again."""
+    if op.cascaded and batch_key is None:
+        return {"op": op.id, "cascaded": True}  # goes with its load balancer: no call
+    if op.kind is OpKind.CREATE:
+        detail = {"op": op.id, "planned": planned}
+    elif op.kind is OpKind.UPDATE:
+        detail = {"op": op.id, "prior": prior, "planned": planned}
+    else:
+        detail = {"op": op.id, "prior": prior}
+    if batch_key is not None:
+        detail["batch"] = batch_key
+    if op.kind is OpKind.CREATE:
+        detail["provider"] = op.change.provider
+    return detail
 
 
 _Outcome = tuple[ResourceState | None, "dict | None", bool]  # (state entry, attributes, deleted)

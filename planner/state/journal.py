@@ -296,6 +296,17 @@ class Journal:
         """Record, durably, that the call ``operation`` with ``token`` is about to be made."""
         self._append(JournalRecord(0, INTENT, token, address, operation, dict(detail), time=_now()))
 
+    def intents(self, items: list[tuple[str, ResourceAddress, str, dict[str, Any]]]) -> None:
+        """Several intents (token, address, operation, detail) made durable together: one fsync (one
+        transaction on PostgreSQL) for all of them, since the durable last record's covers every one
+        written before it. The apply walk announces each round of operations it starts this way: an
+        fsync per operation was the journal's serial path (85,000 of 0.9 ms at 10,000 load balancers)."""
+        now = _now()
+        last = len(items) - 1
+        for i, (token, address, operation, detail) in enumerate(items):
+            self._append(JournalRecord(0, INTENT, token, address, operation, dict(detail), time=now),
+                         durable=i == last)
+
     def complete(self, token: str, address: ResourceAddress, result: ResourceState | None,
                  deleted: bool = False) -> None:
         """Record that the call with ``token`` finished (on disk with the next fsync: see the module

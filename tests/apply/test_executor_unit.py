@@ -230,3 +230,52 @@ def test_ctrl_c_finishes_in_flight_work_records_it_and_skips_the_rest(monkeypatc
     assert res.executed == [ops[0].id]  # the one in flight (same LB: one at a time) finished
     assert ops[0].address in res.state.resources
     assert res.skipped == [o.id for o in ops[1:]]
+
+
+def test_a_round_of_operations_is_journaled_with_one_fsync_before_any_of_its_calls(tmp_path):
+    """The walk announces every operation it starts at once in one durable write: a crash after any call
+    finds that call's intent on disk, and eight operations cost one fsync, not eight (issue 17)."""
+    from planner.state.journal import INTENT, Journal
+
+    journal = Journal(tmp_path / "j.jsonl")
+    seen_at_first_call: list[int] = []
+
+    class Watching(FakeProvider):
+        def handler(self, type_name):
+            handler = FakeHandler(self, type_name)
+            create = handler.create
+
+            def first_looks(planned, ctx):
+                with self.lock:
+                    if not seen_at_first_call:
+                        lines = (tmp_path / "j.jsonl").read_text().splitlines()
+                        seen_at_first_call.append(sum(f'"kind":"{INTENT}"' in line for line in lines))
+                return create(planned, ctx)
+
+            handler.create = first_looks
+            return handler
+
+    ops = [op(f"l{i}", lb=f"lb-{i}") for i in range(8)]
+    res = Executor(Watching(), parallelism=8, journal=journal).run(ops, [], State())
+    assert not res.failures and len(res.executed) == 8
+    assert seen_at_first_call == [8]  # every intent of the round was on disk before the first call
+    assert journal.fsyncs == 1
+    assert journal.pending() == []  # each completed
+
+
+def test_a_journal_that_cannot_be_written_fails_the_round_before_any_call(tmp_path):
+    from planner.state.journal import Journal, JournalWriteError
+
+    journal = Journal(tmp_path / "j.jsonl")
+
+    def full(*_a, **_k):
+        raise JournalWriteError(tmp_path / "j.jsonl", OSError(28, "No space left on device"))
+
+    journal.intents = full  # type: ignore[method-assign]
+    prov = FakeProvider()
+    ops = [op("a", lb="lb-1"), op("b", lb="lb-2"), op("c", lb="lb-1")]
+    res = Executor(prov, parallelism=4, journal=journal).run(ops, [Edge(ops[0].id, ops[2].id, "test")], State())
+    assert prov.log == []  # no call was made without its intent on disk
+    assert {f[0] for f in res.failures} == {ops[0].id, ops[1].id}
+    assert res.skipped == [ops[2].id]  # what depends on a failed operation does not start
+    assert "No space left on device" in str(res.failures[0][1])
