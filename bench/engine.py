@@ -261,19 +261,21 @@ class Counting:
         self.phase = "other"
 
     def install(self) -> None:
-        from planner.emulator import Emulator
+        # counted where the planner hands a call over: an apply's walk has its calls answered by a child
+        # process (planner.engine.cloud_apart), which an Emulator.call wrapper here would not see
+        from planner.providers.transport import InProcessTransport
 
-        original = Emulator.call
+        original = InProcessTransport.call
         me = self
 
-        def call(emu: Any, product: str, action: str, params: Any) -> dict:
-            if emu.path is not None:
+        def call(transport: Any, product: str, action: str, params: Any) -> dict:
+            if transport.emulator.path is not None:
                 kind = "read" if action.startswith(("Describe", "List")) else "write"
                 me.calls[(me.phase, kind)] += 1
                 me.calls[("action", action)] += 1
-            return original(emu, product, action, params)
+            return original(transport, product, action, params)
 
-        Emulator.call = call  # type: ignore[method-assign]
+        InProcessTransport.call = call  # type: ignore[method-assign]
 
 
 CPU: dict[str, float] = {}  # CPU seconds (all threads) per step: steadier than wall time on a shared machine
@@ -327,6 +329,23 @@ def _count_child_refresh(counting: Counting, times: dict[str, float]) -> dict:
     return seen
 
 
+def _watch_cloud_servers() -> list:
+    """The cloud processes the walk starts (planner.engine.cloud_apart), to report their CPU and memory."""
+    from planner.engine import cloud_apart
+
+    seen: list = []
+    start = cloud_apart.CloudServer.start.__func__
+
+    def watching(cls: Any, *args: Any) -> Any:
+        server = start(cls, *args)
+        if server is not None:
+            seen.append(server)
+        return server
+
+    cloud_apart.CloudServer.start = classmethod(watching)  # type: ignore[method-assign, assignment]
+    return seen
+
+
 def run_phase(workdir: Path, phase: str, n: int, profile: Path | None) -> dict:
     """Run one phase the way ``clbplan plan``/``apply`` does and measure it."""
     import planner.engine.pipeline as pipeline
@@ -343,6 +362,7 @@ def run_phase(workdir: Path, phase: str, n: int, profile: Path | None) -> dict:
     _timed(pipeline, "verify_plan", times, "verify")
     _timed(AlicloudProvider, "refresh", times, "refresh", counting)
     child = _count_child_refresh(counting, times)
+    cloud_rss_mb = 0.0
     changed = [f"lb{i:05d}" for i in range(0, n, 100)] if phase == "plan1" else []
     var_args = [f"changed={json.dumps(changed)}"] if changed else []
 
@@ -368,9 +388,13 @@ def run_phase(workdir: Path, phase: str, n: int, profile: Path | None) -> dict:
                 backend.write(state)
             counting.phase = "apply"
             t_apply, c_apply = time.perf_counter(), time.process_time()
+            servers = _watch_cloud_servers()
             result = pipeline.apply_plan(planned, state, parallelism=10, journal=journal)
             times["apply"] = time.perf_counter() - t_apply
             CPU["apply"] = time.process_time() - c_apply
+            for server in servers:  # the cloud's own process (planner.engine.cloud_apart), when it had one
+                CPU["apply (cloud process)"] = round(server.cpu_seconds, 3)
+                cloud_rss_mb = round(server.peak_rss_kib / 1024, 1)
             assert not result.failures, result.failures[:5]
             t_w = time.perf_counter()
             backend.write(state)
@@ -389,6 +413,7 @@ def run_phase(workdir: Path, phase: str, n: int, profile: Path | None) -> dict:
             "ops": dict(ops), "calls": calls, "actions": actions,
             "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
             **({"refresh_child_peak_rss_mb": round(child["rss_kib"] / 1024, 1)} if child else {}),
+            **({"cloud_process_peak_rss_mb": cloud_rss_mb} if cloud_rss_mb else {}),
             "resources_in_state": len(state.resources)}
 
 

@@ -27,7 +27,7 @@ from planner.config.loader import load_module_partial, usable_cpus
 from planner.config.model import ConfigDependencies, Configuration, ProviderConfig
 from planner.config.types import cty_type
 from planner.diagnostics import Diagnostic, DiagnosticsError
-from planner.engine import unchanged_plan
+from planner.engine import cloud_apart, unchanged_plan
 from planner.engine.background_refresh import BackgroundRefresh, RefreshAnswer, refresh_in_parts
 from planner.engine.background_refresh import wanted as background_wanted
 from planner.engine.memory import give_back
@@ -596,11 +596,15 @@ def apply_plan(planned: Planned, state: State, *, parallelism: int = 10, journal
     executor = Executor(planned.provider, parallelism=parallelism, journal=journal, lineage=state.lineage,
                         planned_values=planned.planned_values(), on_event=on_event,
                         dependencies=planned.dependencies(), stop=stop)
+    n_ops = len(planned.plan.operations)
     try:
-        return executor.run(planned.plan.operations, planned.plan.edges, state)
+        # the embedded cloud's work on another core while the walk runs (planner.engine.cloud_apart);
+        # a few more connections than walk threads, for a handler's own parallel reads
+        with cloud_apart.served_apart(planned.emulator, n_ops, parallelism + 4):
+            return executor.run(planned.plan.operations, planned.plan.edges, state)
     finally:
         del executor
-        give_back(len(planned.plan.operations))  # the walk's garbage goes before the state is encoded and written
+        give_back(n_ops)  # the walk's garbage goes before the state is encoded and written
 
 
 def forget_objects(plan: Plan, state: State) -> bool:
