@@ -128,15 +128,29 @@ class CloudServer:
 
     def close(self) -> None:
         """Close the planner's ends (the server sees the end of each and exits) and wait for it."""
+        self.peak_rss_kib = _peak_rss_kib(self.proc.pid)
         for c in self._all:
             with contextlib.suppress(OSError):
                 c.close()
         with contextlib.suppress(ChildProcessError):
             _pid, status, usage = os.wait4(self.proc.pid, 0)
             self.proc.returncode = os.waitstatus_to_exitcode(status)
-            self.peak_rss_kib, self.cpu_seconds = usage.ru_maxrss, usage.ru_utime + usage.ru_stime
+            self.cpu_seconds = usage.ru_utime + usage.ru_stime
             log.info("cloud apart: process %d ended (exit %s): %.1f s of CPU, peak RSS %d MiB", self.proc.pid,
                      self.proc.returncode, self.cpu_seconds, self.peak_rss_kib // 1024)
+
+
+def _peak_rss_kib(pid: int) -> int:
+    """The server's own peak (``VmHWM``, reset by its exec; the rusage ``wait4`` reports keeps the peak of
+    the fork it was started from: the planner's whole heap). 0 where /proc does not tell."""
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
 
 
 @contextlib.contextmanager
