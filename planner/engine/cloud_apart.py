@@ -32,6 +32,7 @@ import sys
 import time
 from collections.abc import Iterator, Mapping
 from multiprocessing.connection import Connection
+from pathlib import Path
 from typing import Any
 
 from planner import process
@@ -73,10 +74,14 @@ class CloudServer:
         pairs = [socket.socketpair() for _ in range(max(1, connections))]
         theirs = [b.fileno() for _a, b in pairs]
         ours = [Connection(a.detach()) for a, _b in pairs]
+        # the server runs this process's copy of the emulator, wherever that was imported from
+        home = str(Path(__file__).resolve().parents[2])
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (home, os.environ.get("PYTHONPATH", "")) if p)}
         try:
             proc = subprocess.Popen(
                 [sys.executable, "-m", "planner.emulator.pipe_server", "--fds", ",".join(map(str, theirs))],
-                pass_fds=theirs, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                pass_fds=theirs, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                env=env)
         except OSError as e:
             log.info("cloud apart: the server did not start (%s): the cloud stays in this process", e)
             proc = None
@@ -89,7 +94,7 @@ class CloudServer:
                 raise OSError("not started")
             assert proc.stdin is not None
             with proc.stdin:
-                proc.stdin.write(pickle.dumps((str(emulator.path), emulator.region, emulator.faults)))
+                proc.stdin.write(pickle.dumps((str(Path(emulator.path).resolve()), emulator.region, emulator.faults)))
             kind, detail = ours[0].recv()
             if kind != "ready":
                 raise OSError(detail)

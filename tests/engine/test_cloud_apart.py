@@ -167,3 +167,17 @@ def test_only_a_large_walk_on_a_cloud_file_is_served_apart(tmp_path: Path, monke
     assert not cloud_apart.wanted(Emulator(tmp_path / "c2.db", clock=lambda: 0.0), 10**6, {})  # a test's clock
     monkeypatch.setattr(process, "is_one_shot", lambda: False)
     assert not cloud_apart.wanted(on_file, 10**6, {})  # a long-lived process (a library user) keeps its cloud
+
+
+def test_a_cloud_named_relative_to_the_working_folder_is_the_one_the_server_opens(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    emu = Emulator(Path("cloud.db"))
+    server = cloud_apart.CloudServer.start(emu, 1)
+    assert server is not None
+    try:
+        made = server.call("Vpc", "CreateVpc", {"RegionId": "cn-hangzhou", "CidrBlock": "10.0.0.0/8"})
+    finally:
+        server.close()
+    listed = emu.call("Vpc", "DescribeVpcs", {"RegionId": "cn-hangzhou"})["Vpcs"]["Vpc"]
+    assert [v["VpcId"] for v in listed] == [made["VpcId"]]
