@@ -4,7 +4,6 @@ dies, is sent Ctrl-C or outlives its planner behaves as a cloud at the other end
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import signal
 import subprocess
@@ -21,17 +20,9 @@ from planner.engine import cloud_apart, pipeline
 from planner.state.backend import LocalBackend
 from planner.state.model import State
 
+from .bench_config import bench_engine
+
 REPO = Path(__file__).resolve().parents[2]
-
-
-def _bench_engine():
-    spec = importlib.util.spec_from_file_location("bench_engine", REPO / "bench" / "engine.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-bench_engine = _bench_engine()
 
 
 def _file_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:

@@ -3,7 +3,6 @@ rehearsal refuses exactly what one walk over the whole plan refuses."""
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import subprocess
 import sys
@@ -15,18 +14,7 @@ from planner.engine import pipeline, verify_parts
 from planner.plan.model import OpKind
 from planner.state.model import State
 
-REPO = Path(__file__).resolve().parents[2]
-
-
-def _bench_engine():
-    """bench/engine.py: the benchmark's configuration (pools of 40 load balancers sharing 40 servers)."""
-    spec = importlib.util.spec_from_file_location("bench_engine", REPO / "bench" / "engine.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-bench_engine = _bench_engine()
+from .bench_config import bench_engine
 
 
 def _plan(tmp_path: Path, tf: str, monkeypatch: pytest.MonkeyPatch):
