@@ -261,7 +261,7 @@ def run_cli(workdir: Path, *args: str, timeout: float = 120) -> subprocess.Compl
 
 FAULTS_ENV = "CLBPLAN_TEST_FAULTS"
 FAULTY_CLI = Path(__file__).with_name("faulty_cli.py")
-MODES = ("inprocess", "http")
+MODES = ("inprocess", "apart", "http")
 #: keys of the served emulator; the secret reaches the server through its environment, never argv
 HTTP_KEY_ID = "LTAI5tEngineWireTests"
 HTTP_KEY_SECRET = "engine-wire-secret-5c1e"
@@ -274,6 +274,8 @@ class EngineCloud:
 
     * ``inprocess``: the CLI's embedded emulator (``.clbplan/emulator.sqlite`` in the work directory);
       faults are switched on through ``faulty_cli.py``, which reports the fault codes that fired.
+    * ``apart``: the embedded emulator's file, its calls answered during each apply's walk by the cloud's
+      own process (``planner.engine.cloud_apart``, ``CLBPLAN_CLOUD_APART=always``): as ``inprocess`` otherwise.
     * ``http``: ``clbplan emulator serve`` in a subprocess on 127.0.0.1 (a free port, its own SQLite
       file, faults given with ``-faults``), and the configuration's provider block points at it with
       ``endpoints {}`` and keys, exactly as a user would. The cloud's contents come from the server's
@@ -285,7 +287,8 @@ class EngineCloud:
     def __init__(self, mode: str, base: Path):
         if mode not in MODES:
             raise ValueError(f"unknown mode {mode!r}; expected one of {MODES}")
-        self.mode = mode
+        self.apart = mode == "apart"
+        self.mode = "inprocess" if self.apart else mode
         self.base = base
         self.work = base / "cfg"
         self.faults = ""
@@ -318,6 +321,8 @@ class EngineCloud:
     def command(self, *args: str) -> tuple[list[str], dict[str, str]]:
         """argv and environment of one CLI run with the current faults."""
         env = cli_env()
+        if self.apart:
+            env["CLBPLAN_CLOUD_APART"] = "always"
         if self.mode == "inprocess" and self.faults:
             env[FAULTS_ENV] = self.faults
             return [sys.executable, str(FAULTY_CLI), *args], env
