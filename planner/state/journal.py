@@ -294,7 +294,7 @@ class Journal:
     # ------------------------------------------------------------------ writing
     def intent(self, token: str, address: ResourceAddress, operation: str, detail: dict[str, Any]) -> None:
         """Record, durably, that the call ``operation`` with ``token`` is about to be made."""
-        self._append(JournalRecord(0, INTENT, token, address, operation, dict(detail), time=_now()))
+        self.intents([(token, address, operation, detail)])
 
     def intents(self, items: list[tuple[str, ResourceAddress, str, dict[str, Any]]]) -> None:
         """Several intents (token, address, operation, detail) made durable together: one fsync (one
