@@ -3,8 +3,9 @@
 ``python -m planner.emulator.pipe_server --fds 3,4,...`` opens the cloud's file named on standard input
 (a pickled ``(path, region, FaultConfig)``), says ``("ready", None)`` on the first connection, then answers
 every connection: one request ``(product, action, params)`` at a time, one reply ``("ok", result)``,
-``("cloud", (code, message, status, headers, request id))``, ``("lost", message)`` or ``("error", text)``. The planner starts it for a large
-apply's walk (``planner.engine.cloud_apart``) so the cloud's work runs on another core.
+``("cloud", (code, message, status, headers, request id))``, ``("lost", message)`` or ``("error", text)``.
+The planner starts it for a large apply's walk (``planner.engine.cloud_apart``) so the cloud's work runs on
+another core.
 
 It is a new program, not a fork: SQLite must not be used across a fork, and a parent's connection to the same
 file, even closed in the child, leaves state that makes a new one fail ("locking protocol"). It is the cloud:

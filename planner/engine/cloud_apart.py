@@ -84,14 +84,14 @@ class CloudServer:
                 env=env)
         except OSError as e:
             log.info("cloud apart: the server did not start (%s): the cloud stays in this process", e)
-            proc = None
+            for c in ours:
+                c.close()
+            return None
         finally:
             for _a, b in pairs:
                 b.close()
-        server = cls(proc, ours) if proc is not None else None
+        server = cls(proc, ours)
         try:
-            if proc is None:
-                raise OSError("not started")
             assert proc.stdin is not None
             with proc.stdin:
                 proc.stdin.write(pickle.dumps((str(Path(emulator.path).resolve()), emulator.region, emulator.faults)))
@@ -99,12 +99,8 @@ class CloudServer:
             if kind != "ready":
                 raise OSError(detail)
         except (OSError, EOFError) as e:
-            if server is not None:
-                log.info("cloud apart: the server could not open the cloud (%s): it stays in this process", e)
-                server.close()
-            else:
-                for c in ours:
-                    c.close()
+            log.info("cloud apart: the server could not open the cloud (%s): it stays in this process", e)
+            server.close()
             return None
         log.info("cloud apart: process %d answers the cloud's calls on %d connection(s)", proc.pid, len(ours))
         return server
@@ -113,7 +109,7 @@ class CloudServer:
         """``Emulator.call`` as the server answers it: the same result, or the same exception."""
         conn = self._free.get()
         try:
-            conn.send((product, action, dict(params)))
+            conn.send((product, action, params if type(params) is dict else dict(params)))  # (the transport's copy)
             kind, payload = conn.recv()
         except (OSError, EOFError) as e:
             # the server is gone: the call may or may not have been made, as when a connection drops
