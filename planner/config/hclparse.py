@@ -70,6 +70,17 @@ def _decode_escapes(raw: str, line: int, col: int) -> str:
     return "".join(out)
 
 
+def float_literal_value(text: str) -> int | float:
+    """The value of a FLOAT_LITERAL token: an int when it is a whole number (``1.0``, ``1e3``), as the
+    evaluator expects; shared with the fast parser so both give the same values."""
+    v = float(text)
+    exact = Decimal(text)
+    if exact == exact.to_integral_value() and (abs(v) >= 2**53 or not math.isfinite(v)):
+        # 1e30 is exactly 10^30 and 1e400 is 10^400 (not a float's inf), as in Terraform
+        return int(exact)
+    return int(v) if v.is_integer() and abs(v) < 2**53 else v
+
+
 class _StartPosition:
     """Lark's ``propagate_positions``, start only: a tree's line and column are those of its first child
     that has one (its first token, filtered punctuation included), exactly as lark computes them.
@@ -239,13 +250,7 @@ class Converter:
 
     def x_float_lit(self, t: Tree) -> ir.Expr:
         line, col = _pos(t)
-        text = str(t.children[0])
-        v = float(text)
-        exact = Decimal(text)
-        if exact == exact.to_integral_value() and (abs(v) >= 2**53 or not math.isfinite(v)):
-            # 1e30 is exactly 10^30 and 1e400 is 10^400 (not a float's inf), as in Terraform
-            return ir.Lit(int(exact), line, col)
-        return ir.Lit(int(v) if v.is_integer() and abs(v) < 2**53 else v, line, col)
+        return ir.Lit(float_literal_value(str(t.children[0])), line, col)
 
     def x_literal_value(self, t: Tree) -> ir.Expr:
         line, col = _pos(t)
@@ -981,7 +986,20 @@ def strip_interpolation_markers(text: str) -> tuple[str, dict[tuple[int, int], t
 
 
 def parse_text(text: str) -> ir.Body:
-    """Parse one file's text into an IR body; raises SyntaxProblem."""
+    """Parse one file's text into an IR body; raises SyntaxProblem.
+
+    The hand-written fast parser (``hcl_fastparse``) takes the common shapes; it declines (None)
+    whatever it is not certain of, syntax errors included, and lark parses that as before."""
+    from planner.config.hcl_fastparse import parse_fast
+
+    fast = parse_fast(text)
+    if fast is not None:
+        return fast
+    return _parse_text_lark(text)
+
+
+def _parse_text_lark(text: str) -> ir.Body:
+    """The lark path of :func:`parse_text` (python-hcl2's grammar, then the Converter)."""
     try:
         cleaned, marks = strip_interpolation_markers(blank_core_namespace(text))
         tree = _parse_tree(cleaned if cleaned.endswith("\n") else cleaned + "\n")
