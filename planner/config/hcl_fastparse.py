@@ -9,13 +9,17 @@ It is a fast path, not a second grammar: :func:`parse_fast` returns either exact
 parse it". It declines (None) anything it is not certain about: every syntax error (so errors keep
 the lark path's messages), heredocs, template directives, strip markers, ``core::``/``::`` names,
 carriage returns, and the corners where python-hcl2's grammar, its contextual lexer and its
-post-lexer make odd choices (a comment merged into an operator, several newlines before an operator,
-``a -12`` lexed as ``a`` followed by the number ``-12``, keywords used as names in expressions...).
+post-lexer make odd choices (several newlines before an operator, keywords used as names in
+expressions...).
 
 How python-hcl2 8.1.4 behaves, mirrored here:
 
-* Newlines and comments are tokens (NL_OR_COMMENT); only spaces and tabs are ignored. A comment is
-  allowed exactly where a newline is, ``/* */`` included.
+* Newlines and line comments are tokens (NL_OR_COMMENT); spaces, tabs and (hclparse drops them)
+  ``/* */`` comments are not. Inside ``()``, ``[]`` and ``${}`` hclparse drops newlines too; where
+  that matters (an operator or ``-`` starting a line there) this parser declines.
+* ``-`` after an operand is subtraction (hclparse splits the grammar's ``-10`` token there);
+  elsewhere ``-10`` is the literal, as the Converter folds unary minus.
+* Attributes and blocks end their line.
 * The post-lexer merges one newline token into a binary operator or ``?`` that follows it, so
   ``a\\n+ b`` continues the expression; a binary operation also swallows the newlines after it.
 * A tree's position is that of its first token; GetAttr/Index/Splat take the ``.``/``[``/splat
@@ -45,6 +49,7 @@ _NL_TOKEN = re.compile(r"\n[ \t]*|#[^\n]*\n|//[^\n]*\n|/\*[\s\S]*?\*/")
 _FLOAT = re.compile(r"(?:(?:-[0-9])?[0-9]+|(?:-[0-9])+)\.[0-9]+(?:[eE][+-]?[0-9]+)?"
                     r"|(?:(?:-[0-9])?[0-9]+|(?:-[0-9])+)[eE][+-]?[0-9]+")
 _INT = re.compile(r"(?:-[0-9])?[0-9]+")
+_INNER_MINUS = re.compile(r"(?<![eE])-")  # where hclparse splits a number token into number, MINUS, number
 _DIGITS = re.compile(r"[0-9]+")
 # a quoted string that is one STRING_CHARS token without escapes: the usual case, in one match
 _SIMPLE_STRING = re.compile(r'"((?:[^"\\$%\n\x00]|\$(?!\{)|%(?!\{))*)"')
@@ -104,7 +109,8 @@ class _Parser:
 
     # -- newlines and comments -------------------------------------------------------------
     def nls(self) -> int:
-        """Skip spaces and any run of newline/comment tokens; how many tokens were skipped."""
+        """Skip spaces and any run of newline/comment tokens; how many newlines (line comments included)
+        were skipped. A ``/* */`` comment is skipped but not counted: it is whitespace, as in HCL."""
         s, i = self.s, self.i
         if s[i] == " " or s[i] == "\t":
             i = _SPACES.match(s, i).end()
@@ -112,18 +118,21 @@ class _Parser:
         if c != "\n" and c != "#" and c != "/":
             self.i = i
             return 0
-        k = 0
+        k = skipped = 0
         line, ls = self.line, self.ls
         while True:
             m = _NL_TOKEN.match(s, i)
             if m is None:
                 break
-            k += 1
+            skipped += 1
             tok = m.group()
             if tok[0] == "\n":
+                k += 1
                 line += 1
                 ls = i + 1
             else:
+                if tok[1] != "*":
+                    k += 1
                 n = tok.count("\n")
                 if n:
                     line += n
@@ -131,7 +140,7 @@ class _Parser:
             i = m.end()
             if s[i] == " " or s[i] == "\t":
                 i = _SPACES.match(s, i).end()
-        if k and self.interp:
+        if skipped and self.interp:
             raise _Unsure("a newline or comment inside an interpolation")
         self.i, self.line, self.ls = i, line, ls
         return k
@@ -154,15 +163,20 @@ class _Parser:
         return body
 
     def body(self) -> ir.Body:
-        """``(nl? (attribute | block))* nl?``: items need no separator, as in the grammar."""
+        """Attributes and blocks, each ending its line (or the body)."""
         attrs: list[ir.Attr] = []
         blocks: list[ir.Block] = []
         s = self.s
+        separated = True
         while True:
-            self.nls()
+            if self.nls():
+                separated = True
             i = self.i
             if s[i] not in _NAME_START:
                 return ir.Body(attrs, blocks)
+            if not separated:
+                raise _Unsure("two items on one line")
+            separated = False
             m = _NAME.match(s, i)
             name = m.group()
             line, col = self.line, i - self.ls + 1
@@ -191,16 +205,17 @@ class _Parser:
             if c == '"':
                 label_cols.append(i - self.ls + 1)
                 lab = self.string()
-                if type(lab) is not ir.Lit:
-                    raise _Unsure("a block label with interpolation")
+                if type(lab) is not ir.Lit or "{" in s[i:self.i]:
+                    raise _Unsure("a block label with a template sequence")
                 labels.append(lab.value)
             elif c in _NAME_START:
                 m = _NAME.match(s, i)
                 label_cols.append(i - self.ls + 1)
                 labels.append(m.group())
                 self.i = m.end()
-            elif self.nls():
-                if s[self.i] != "{":
+            elif c == "\n" or c == "#" or c == "/":
+                self.nls()
+                if self.i == i or s[self.i] != "{":
                     raise _Unsure("expected { after the block header")
                 break
             else:
@@ -230,7 +245,13 @@ class _Parser:
             i = _SPACES.match(s, i).end()
             c = s[i]
         line = ls = -1
-        if c == "\n" or c == "#" or (c == "/" and (s[i + 1] == "/" or s[i + 1] == "*")):
+        while c == "/" and s[i + 1] == "*":  # a /* */ comment is whitespace
+            end = s.find("*/", i + 2)
+            if end < 0 or "\n" in s[i:end]:
+                raise _Unsure("a /* */ comment over several lines after an operand")
+            i = _SPACES.match(s, end + 2).end()
+            c = s[i]
+        if c == "\n" or c == "#" or (c == "/" and s[i + 1] == "/"):
             m = _NL_TOKEN.match(s, i)
             if m is None:
                 raise _Unsure("an unterminated comment")
@@ -245,14 +266,12 @@ class _Parser:
                 if self.eb:
                     raise _Unsure("a newline before '-' after a binary operation")
                 return None
-            if tok[0] != "\n" or self.interp or _NL_TOKEN.match(s, j):
+            if tok[0] != "\n" or self.interp or _NL_TOKEN.match(s, j) or s[j] == "/" and s[j + 1] == "*":
                 raise _Unsure("a comment or several newlines before an operator")
             line, ls = self.line + 1, i + 1
             i, c = j, s[j]
         op = self._op_at(i)
         if op is not None:
-            if op == "-" and (_FLOAT.match(s, i) or _INT.match(s, i)):
-                raise _Unsure("'-' that lark lexes as a negative number")
             if line >= 0:
                 self.line, self.ls = line, ls
             self.i = i
@@ -364,15 +383,22 @@ class _Parser:
             m = _FLOAT.match(s, i)
             if m is not None:
                 tok = m.group()
-                if "-" in tok[1:]:
-                    raise _Unsure("a float with several minus signs")
-                node = ir.Lit(float_literal_value(tok), line, col)
+                cut = _INNER_MINUS.search(tok, 1)
+                if cut is not None:  # -1-2.5 as hclparse splits it: the literal -1, then a subtraction
+                    tok = tok[:cut.start()]
+                    end = i + len(tok)
+                    value = float_literal_value(tok) if "." in tok or "e" in tok or "E" in tok else int(tok)
+                else:
+                    end = m.end()
+                    value = float_literal_value(tok)
+                node = ir.Lit(value, line, col)
             else:
                 m = _INT.match(s, i)
                 if m is None:
                     raise _Unsure("not an expression")
+                end = m.end()
                 node = ir.Lit(int(m.group()), line, col)
-            self.i = m.end()
+            self.i = end
             self.h = 1
             if s[self.i] in _NAME_START or self.sp() == ".":
                 raise _Unsure("a number followed by . or a name")
@@ -504,22 +530,15 @@ class _Parser:
             while True:
                 args.append(self.expr())
                 h = max(h, self.h)
-                k = self.nls()
+                self.nls()  # newlines are whitespace inside parentheses
                 c = s[self.i]
                 if c == ",":
                     self.i += 1
-                    if k:  # ``expression nl? COMMA`` must be followed by another expression
-                        self.nls()
-                        if s[self.i] == ")":
-                            raise _Unsure("a newline before a trailing comma")
-                        continue
                     self.nls()
                     if s[self.i] == ")":
                         break
                     continue
                 if c == "." and s[self.i + 1] == "." and s[self.i + 2] == ".":
-                    if k:
-                        raise _Unsure("a newline before ...")
                     self.i += 3
                     expand = True
                     self.nls()
@@ -578,8 +597,7 @@ class _Parser:
             self.i += 1
             items.append((key, self.expr()))
             h = max(h, self.h)
-            absorbed = self.eb  # a binary operation swallows the newlines after it
-            separated = self.nls() > 0 and not absorbed
+            separated = self.nls() > 0
             if s[self.i] == ",":
                 self.i += 1
                 self.nls()
@@ -602,8 +620,7 @@ class _Parser:
             self.h = 1
             return ir.Lit(_LITERALS[name] if name in _LITERALS else name, line, col)
         if c == '"':
-            key = self.string()
-            return ir.Lit(key.name, key.line, key.col) if type(key) is ir.Name else key
+            return self.string()  # "${k}" is the value of k
         if c == "(":
             self.i = i + 1
             self.nls()

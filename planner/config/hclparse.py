@@ -22,6 +22,7 @@ import hcl2.parser
 from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 from lark.parse_tree_builder import PropagatePositions
+from lark.parser_frontends import PostLexConnector, create_contextual_lexer
 
 from planner.config import ir
 
@@ -116,16 +117,109 @@ class _StartPosition:
         return res
 
 
+# tokens after which a ``-`` is subtraction: the ones that can end an operand
+_OPERAND_END = frozenset({"NAME", "INT_LITERAL", "FLOAT_LITERAL", "RPAR", "RSQB", "RBRACE", "DBLQUOTE", "TRUE",
+                          "FALSE", "NULL", "HEREDOC_TEMPLATE", "HEREDOC_TEMPLATE_TRIM", "TEMPLATE_STRING",
+                          "ATTR_SPLAT", "FULL_SPLAT_START"})
+_OPENERS = frozenset({"LPAR", "LSQB", "INTERP_START", "DIRECTIVE_START"})
+_CLOSERS = frozenset({"RPAR", "RSQB", "RBRACE"})
+_NUMBER_MINUS = re.compile(r"(?<![eE])-")  # a minus inside a number token that is not an exponent's sign
+
+
+class _TerraformTokens:
+    """A pass over the token stream before python-hcl2's own post-lexer, where its grammar's lexing
+    differs from HCL's scanner (hashicorp/hcl hclsyntax), which Terraform uses:
+
+    * HCL has no negative number tokens: ``-`` is always an operator. The grammar lexes ``-10`` (and
+      ``-1-2.5``) as one number, so ``f(x)-10`` or ``var.n -1.5`` were syntax errors. A number token
+      holding a ``-`` is split into MINUS and the number wherever that ``-`` follows an operand; a
+      leading ``-`` elsewhere stays in the literal (the Converter folds unary minus on a literal the
+      same way, so ``-10`` keeps its value and position). After a ``.`` it is split too: ``a.-12``
+      is no index.
+    * A ``/* */`` comment is whitespace, not a newline: ``x = /* c */ 1`` and ``a /* c */ + b``.
+    * Inside ``(``, ``[`` and ``${``/``%{``, newlines (and line comments) are whitespace, so an
+      operator, ``,`` or ``...`` may start a line there: ``max(a\n - 1, 0)``.
+    """
+
+    def __init__(self, inner) -> None:
+        self.inner = inner
+
+    @property
+    def always_accept(self) -> tuple[str, ...]:
+        return (*self.inner.always_accept, "NL_OR_COMMENT")
+
+    def process(self, stream):
+        return self.inner.process(self._terraform(stream))
+
+    @staticmethod
+    def _terraform(stream):
+        prev = ""
+        nest: list[bool] = []  # per open bracket: True where newlines are whitespace
+        for tok in stream:
+            t = tok.type
+            if t == "NL_OR_COMMENT":
+                if tok.value.startswith("/*") or (nest and nest[-1]):
+                    continue
+            elif t in _OPENERS:
+                nest.append(True)
+            elif t == "LBRACE":
+                nest.append(False)
+            elif t in _CLOSERS:
+                if nest:
+                    nest.pop()
+            elif (t == "INT_LITERAL" or t == "FLOAT_LITERAL") and "-" in tok.value:
+                yield from _split_number(tok, prev in _OPERAND_END or prev == "DOT")
+                prev = t
+                continue
+            prev = t
+            yield tok
+
+
+def _split_number(tok: Token, minus_first: bool):
+    """``tok`` as MINUS and number tokens: at every ``-`` but an exponent's, and at a leading one
+    when ``minus_first``."""
+    text = str(tok)
+    cuts = [m.start() for m in _NUMBER_MINUS.finditer(text, 1)]
+    if minus_first:
+        cuts.insert(0, 0)
+    bounds = [0, *cuts, len(text)]
+    for a, b in zip(bounds, bounds[1:], strict=False):
+        if a == b:
+            continue
+        if a in cuts:
+            yield _piece(tok, "MINUS", "-", a)
+            a += 1
+            if a == b:
+                continue
+        piece = text[a:b]
+        kind = "FLOAT_LITERAL" if any(c in piece for c in ".eE") else "INT_LITERAL"
+        yield _piece(tok, kind, piece, a)
+
+
+def _piece(tok: Token, kind: str, value: str, offset: int) -> Token:
+    start = (tok.start_pos or 0) + offset
+    col = (tok.column or 1) + offset
+    return Token(kind, value, start, tok.line, col, tok.line, col + len(value), start + len(value))
+
+
 @functools.lru_cache(maxsize=1)
 def _parser() -> Lark:
     """python-hcl2's parser (its grammar, tables and lexer, loaded from the package's own cache) with
-    :class:`_StartPosition` in place of lark's position propagation. A copy: ``hcl2`` itself is left as it is."""
+    :class:`_StartPosition` in place of lark's position propagation and :class:`_TerraformTokens`
+    before its post-lexer. A copy: ``hcl2`` itself is left as it is."""
     base = hcl2.parser.parser()
     mine, frontend, lalr = copy.copy(base), copy.copy(base.parser), copy.copy(base.parser.parser)
     inner = lalr.parser
     callbacks = {rule: _StartPosition(cb.node_builder) if type(cb) is PropagatePositions else cb
                  for rule, cb in inner.callbacks.items()}
     lalr.parser = type(inner)(inner.parse_table, callbacks, inner.debug)
+    # the lexer must find a /* */ comment wherever a space may be, not only where the grammar allows a
+    # newline: the post-lexer drops it. Built from the same terminals and parse table (milliseconds).
+    postlex = _TerraformTokens(base.parser.lexer.postlexer)
+    conf = copy.copy(base.parser.lexer_conf)
+    conf.skip_validation = True
+    frontend.lexer = PostLexConnector(create_contextual_lexer(conf, base.parser.parser, postlex, base.options),
+                                      postlex)
     frontend.parser, mine.parser = lalr, frontend
     return mine
 
@@ -146,6 +240,28 @@ def _trees(children) -> list[Tree]:
     return [c for c in children if isinstance(c, Tree) and c.data != "new_line_or_comment"]
 
 
+def _ends_line(node) -> bool:
+    """Whether a tree's text ends with a newline: a trailing newline/comment (a binary operation takes
+    the newlines after it) or a heredoc, whose token holds the newline after its closing marker."""
+    while isinstance(node, Tree):
+        if node.data == "new_line_or_comment":
+            return True
+        if not node.children:
+            return False
+        node = node.children[-1]
+    return isinstance(node, Token) and node.type in ("HEREDOC_TEMPLATE", "HEREDOC_TEMPLATE_TRIM")
+
+
+def _is_bare_name(node) -> bool:
+    """An object key written as a plain identifier (``a = 1``), which names itself; a quoted
+    ``"${a}"`` is the value of ``a``."""
+    return isinstance(node, Tree) and node.data == "expr_term" and len(node.children) == 1 and \
+        isinstance(node.children[0], Tree) and node.children[0].data == "identifier"
+
+
+_EXPONENT = re.compile(r"[eE]-?[0-9]+\Z")
+
+
 def _name_of(node) -> str:
     """identifier / keyword / literal_value tree -> its text."""
     if isinstance(node, Token):
@@ -161,9 +277,22 @@ class Converter:
 
     def body(self, tree: Tree) -> ir.Body:
         body = ir.Body()
+        after: Tree | None = None  # the attribute or block before, while no newline followed it
         for child in tree.children:
             if not isinstance(child, Tree):
                 continue
+            if child.data == "new_line_or_comment":
+                after = None
+                continue
+            if after is not None:
+                # the grammar lets items follow each other on a line (``a = 1 b = 2``); HCL does not
+                line, col = _pos(child)
+                if after.data == "attribute":
+                    raise SyntaxProblem("Missing newline after argument", "An argument definition must end "
+                                        "with a newline.", line, col, hint="put the next item on its own line")
+                raise SyntaxProblem("Missing newline after block definition", "A block definition must end "
+                                    "with a newline.", line, col, hint="put the next item on its own line")
+            after = None if _ends_line(child) else child
             if child.data == "attribute":
                 name_node, _eq, expr = child.children[0], child.children[1], child.children[2]
                 line, col = _pos(child)
@@ -196,6 +325,11 @@ class Converter:
         return ir.Block(btype, labels, body, line, col, label_cols=label_cols)
 
     def _plain_string(self, tree: Tree) -> str:
+        for part in tree.children:
+            if isinstance(part, Tree) and not isinstance(part.children[0], Token):
+                line, col = _pos(part)
+                raise SyntaxProblem("Invalid string literal", "Template sequences are not allowed in this string. "
+                                    'To include a literal "$", double it (as "$$") to escape it.', line, col)
         expr = self.string(tree)
         if isinstance(expr, ir.Lit):
             return expr.value
@@ -360,7 +494,7 @@ class Converter:
                     raise SyntaxProblem("Missing attribute separator", "Expected a newline or comma to mark the "
                                         "beginning of the next attribute.", el, ec,
                                         hint="put a comma or a line break between object attributes")
-                separated = False
+                separated = _ends_line(c)  # a binary operation takes the newline after it
             elif is_sep:
                 separated = True
         items = []
@@ -372,7 +506,7 @@ class Converter:
                 key: ir.Expr = ir.Lit(str(kexpr.children[0]), kl, kc)
             else:
                 key = self.expr(kexpr)
-                if isinstance(key, ir.Name):
+                if isinstance(key, ir.Name) and _is_bare_name(kexpr):
                     key = ir.Lit(key.name, key.line, key.col)
             items.append((key, self.expr(val_node)))
         return ir.ObjectExpr(items, line, col)
@@ -402,8 +536,27 @@ class Converter:
 
     def x_get_attr_expr_term(self, t: Tree) -> ir.Expr:
         obj, ga = t.children[0], t.children[1]
+        exponent = self._number_dot_exponent(obj, ga)
+        if exponent is not None:
+            return exponent
         line, col = _pos(ga)
         return ir.GetAttr(self.expr(obj), _name_of(ga.children[1]), line, col)
+
+    @staticmethod
+    def _number_dot_exponent(obj, ga: Tree) -> ir.Expr | None:
+        """``1.e5`` is one number in HCL (100000); the grammar reads the integer 1, a dot and the
+        attribute ``e5``."""
+        if not (isinstance(obj, Tree) and obj.data == "expr_term" and isinstance(obj.children[0], Tree)
+                and obj.children[0].data == "int_lit"):
+            return None
+        num, dot, name = obj.children[0].children[0], ga.children[0], ga.children[1]
+        if not (isinstance(name, Tree) and name.data == "identifier"):
+            return None
+        word = name.children[0]
+        if not _EXPONENT.match(str(word)) or num.end_line != word.line or num.end_column != dot.column or \
+                dot.column + 1 != word.column:
+            return None
+        return ir.Lit(float_literal_value(f"{num}.{word}"), num.line, num.column)
 
     def _splat(self, t: Tree, full: bool) -> ir.Expr:
         obj, sp = t.children[0], t.children[1]

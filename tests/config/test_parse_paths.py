@@ -20,8 +20,12 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def _starts(tree: Tree) -> list[tuple[str, int | None, int | None]]:
+    """Every node's start, newline nodes aside: hclparse drops the newlines HCL ignores (inside
+    brackets, and ``/* */`` comments) before its parser sees them, python-hcl2 keeps them."""
     out = []
     for t in tree.iter_subtrees_topdown():
+        if t.data == "new_line_or_comment":
+            continue
         m = t.meta
         out.append((t.data, getattr(m, "line", None), getattr(m, "column", None)))
     return out
