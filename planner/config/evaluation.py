@@ -1716,8 +1716,11 @@ class ModuleEvaluator:
         if ev is None or meta is None:
             raise KeyError(f"{address} is not in the configuration")
         view = _ApplyView(ev, lookup, cache, {})
-        bindings = _apply_bindings(view, meta.block, meta.bindings)
-        inst = ev._eval_instance(address, meta.block, bindings, Scope(view.root, bindings), report=False)
+        try:
+            bindings = _apply_bindings(view, meta.block, meta.bindings)
+            inst = ev._eval_instance(address, meta.block, bindings, Scope(view.root, bindings), report=False)
+        finally:
+            view.close()
         if inst is None:
             raise DiagnosticsError([d for d in self.bag.items if d.severity == "error"][-1:])
         return inst.attributes
@@ -1743,6 +1746,16 @@ class _ApplyView:
         self.local_ns = _Lazy(ev.local_values, self.local)
         self.var_ns = _Lazy(ev.var_values, self.var) if ev.parent is not None else ev.var_values
         self.module_ns = _Lazy(ev.module_values, self.module)
+
+    def close(self) -> None:
+        """Break the views' reference cycles (each namespace reads through a method of its view, and
+        the views know each other), so an evaluation's objects go as soon as it returns instead of
+        waiting for the cyclic collector: an apply of 10,000 load balancers makes 200,000 views, and
+        the collector's passes over them were seconds of its walk."""
+        views = list(self.views.values())
+        self.views.clear()
+        for v in views:
+            v.data_types = v.local_ns = v.var_ns = v.module_ns = None
 
     def view_of(self, other: ModuleEvaluator) -> _ApplyView:
         got = self.views.get(id(other))

@@ -64,34 +64,34 @@ def logical_size(v: Any, budget: int = MAX_ITEMS) -> tuple[int, int]:
     """(elements, characters) of ``v`` written out as a tree, counting a shared sub-value once per
     use; each distinct container is walked once, so a 40-level self-doubling value costs 40 steps.
     Stops counting once either figure passes its limit (callers only compare with the limits)."""
-    memo: dict[int, tuple[int, int]] = {}
+    return _logical_size(v, {}, budget)
 
-    def walk(x: Any) -> tuple[int, int]:
-        if isinstance(x, str):
-            return 0, len(x)
-        if isinstance(x, dict):
-            children: Any = x.values()
-            n, c = len(x), sum(len(k) for k in x if isinstance(k, str))
-        elif isinstance(x, (list, tuple, set, frozenset)):
-            children, n, c = x, len(x), 0
-        else:
-            return 0, 0
-        key = id(x)
-        hit = memo.get(key)
-        if hit is not None:
-            return hit
-        memo[key] = (0, 0)  # a cycle (never built by the evaluator) counts as empty
-        for ch in children:
-            if isinstance(ch, (str, dict, list, tuple, set, frozenset)):
-                a, b = walk(ch)
-                n += a
-                c += b
-                if n > budget or c > MAX_STRING_CHARS:
-                    break
-        memo[key] = (n, c)
-        return n, c
 
-    return walk(v)
+def _logical_size(x: Any, memo: dict[int, tuple[int, int]], budget: int) -> tuple[int, int]:
+    # (a module-level function: a nested one that calls itself is a reference cycle per call)
+    if isinstance(x, str):
+        return 0, len(x)
+    if isinstance(x, dict):
+        children: Any = x.values()
+        n, c = len(x), sum(len(k) for k in x if isinstance(k, str))
+    elif isinstance(x, (list, tuple, set, frozenset)):
+        children, n, c = x, len(x), 0
+    else:
+        return 0, 0
+    key = id(x)
+    hit = memo.get(key)
+    if hit is not None:
+        return hit
+    memo[key] = (0, 0)  # a cycle (never built by the evaluator) counts as empty
+    for ch in children:
+        if isinstance(ch, (str, dict, list, tuple, set, frozenset)):
+            a, b = _logical_size(ch, memo, budget)
+            n += a
+            c += b
+            if n > budget or c > MAX_STRING_CHARS:
+                break
+    memo[key] = (n, c)
+    return n, c
 
 
 def check_deep(v: Any) -> None:

@@ -55,7 +55,7 @@ def _answer_one(cloud: Emulator, conn: Connection) -> None:
 def _answer(cloud: Emulator, conn: Connection) -> bool:
     """Answer one request on ``conn``; False once the planner has closed its end (or ended)."""
     try:
-        product, action, params = conn.recv()
+        product, action, params = pickle.loads(conn.recv_bytes())  # (plain pickle, as the planner sends)
     except (OSError, EOFError):
         return False
     try:
@@ -67,7 +67,7 @@ def _answer(cloud: Emulator, conn: Connection) -> bool:
     except Exception as e:  # noqa: BLE001 - told to the caller, as in one process it would be raised
         reply = ("error", f"{e.__class__.__name__}: {e}")
     try:
-        conn.send(reply)
+        conn.send_bytes(pickle.dumps(reply, pickle.HIGHEST_PROTOCOL))
     except (OSError, EOFError):
         return False
     return True

@@ -130,7 +130,8 @@ class Store:
         self._keep = True
         self._touched.clear()
         if len(self._cache) > CACHE_LIMIT:
-            # FIFO: drop the oldest quarter (dicts keep insertion order)
+            # least recently used first: get() and put() move what they touch to the end (dicts keep
+            # insertion order), so the load balancer a walk works on and its pool's instances stay
             for key in list(itertools.islice(self._cache, CACHE_LIMIT // 4)):
                 del self._cache[key]
 
@@ -152,8 +153,10 @@ class Store:
         hundreds of MB that every garbage collection walked. Writes and the in-memory cloud (the
         planner's shadow) keep what they decode."""
         key = (kind, id_)
-        doc = self._cache.get(key)
+        cache = self._cache
+        doc = cache.pop(key, None)
         if doc is not None:
+            cache[key] = doc  # the most recently used last: what commit() evicts is what went unused longest
             self._touched.add(key)
             return doc
         row = self.conn.execute("SELECT doc FROM objects WHERE kind=? AND id=?", key).fetchone()
@@ -174,6 +177,7 @@ class Store:
             "INSERT INTO objects(kind,id,region,lb_id,doc) VALUES (?,?,?,?,?) "
             "ON CONFLICT(kind,id) DO UPDATE SET doc=excluded.doc, region=excluded.region, "
             "lb_id=excluded.lb_id", (kind, id_, region, lb_id, _dumps(doc)))
+        self._cache.pop(key, None)
         self._cache[key] = doc
         if refs is not None:
             self.conn.execute("DELETE FROM refs WHERE src_kind=? AND src_id=?", key)

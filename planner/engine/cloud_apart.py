@@ -109,8 +109,10 @@ class CloudServer:
         """``Emulator.call`` as the server answers it: the same result, or the same exception."""
         conn = self._free.get()
         try:
-            conn.send((product, action, params if type(params) is dict else dict(params)))  # (the transport's copy)
-            kind, payload = conn.recv()
+            # (plain pickle: Connection.send's ForkingPickler copies the reducers' table for every message)
+            conn.send_bytes(pickle.dumps((product, action, params if type(params) is dict else dict(params)),
+                                         pickle.HIGHEST_PROTOCOL))  # (the transport's copy)
+            kind, payload = pickle.loads(conn.recv_bytes())
         except (OSError, EOFError) as e:
             # the server is gone: the call may or may not have been made, as when a connection drops
             raise ResponseLost(f"{action}: the cloud's process ended ({e.__class__.__name__})") from None

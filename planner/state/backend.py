@@ -32,7 +32,6 @@ import time
 import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -96,8 +95,19 @@ def _who() -> str:
     return f"{user}@{socket.gethostname()}"
 
 
+_SECOND: tuple[int, str] = (-1, "")
+
+
 def _now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    """The time now, UTC, to the microsecond. The journal stamps every record (two per operation of an
+    apply): the seconds' text is formatted once a second, not each time."""
+    global _SECOND
+    t = time.time()
+    sec = int(t)
+    known = _SECOND
+    if known[0] != sec:
+        known = _SECOND = (sec, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(sec)))
+    return f"{known[1]}.{int((t - sec) * 1_000_000):06d}Z"
 
 
 @dataclass

@@ -531,3 +531,49 @@ def test_a_remembered_splat_follows_the_list_it_reads():
     got1.append("mine")
     assert ev.ev(expr, Scope(lambda n: None, {"xs": first})) == [f"a{i}" for i in range(40)]
     assert ev.ev(expr, Scope(lambda n: None, {"xs": second})) == [f"b{i}" for i in range(40)]
+
+
+def test_apply_time_evaluation_leaves_nothing_for_the_cyclic_collector(load, monkeypatch):
+    """An apply re-evaluates every instance that names a new object's id (100,000 at 10,000 load
+    balancers). Each evaluation's scope objects must go when it returns: left in reference cycles they
+    waited for the collector, whose passes over them were seconds of the walk."""
+    import gc
+    import weakref
+
+    from planner.config import evaluation
+
+    cfg = load(f"""
+        resource "{LB}" "lb" {{
+          for_each = toset(["a", "b"])
+          load_balancer_name = each.key
+        }}
+        locals {{
+          names = {{ for k, v in {LB}.lb : k => v.id }}
+        }}
+        resource "{SG}" "g" {{
+          for_each = toset(["a", "b"])
+          load_balancer_id = {LB}.lb[each.key].id
+          name = "${{local.names[each.key]}}-${{var.suffix}}"
+        }}
+        variable "suffix" {{
+          default = "x"
+        }}
+    """)
+    views: list = []
+    real_init = evaluation._ApplyView.__init__
+
+    def init(self, *args, **kwargs):
+        real_init(self, *args, **kwargs)
+        views.append(weakref.ref(self))
+    monkeypatch.setattr(evaluation._ApplyView, "__init__", init)
+    applied = {RA(LB, "lb", "a"): {"id": "lb-a", "load_balancer_name": "a"},
+               RA(LB, "lb", "b"): {"id": "lb-b", "load_balancer_name": "b"}}
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        got = cfg.evaluate_instance(RA(SG, "g", "b"), applied.get)
+        assert got["load_balancer_id"] == "lb-b" and got["name"] == "lb-b-x"
+        assert views and all(ref() is None for ref in views)  # freed on return, without a collection
+    finally:
+        if was:
+            gc.enable()

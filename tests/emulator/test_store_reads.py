@@ -129,3 +129,35 @@ def _ids_numbered(answers: list[dict]) -> str:
     text = json.dumps(answers, sort_keys=True)
     return re.sub(r"\b(?:lb|rsp|vsw|vpc|sg|eni|i)-[a-z0-9]{8,}\b",
                   lambda m: seen.setdefault(m.group(0), f"<id{len(seen)}>"), text)
+
+
+def test_the_documents_a_walk_keeps_using_stay_decoded(tmp_path: Path, monkeypatch) -> None:
+    """Past CACHE_LIMIT the store drops what went unused longest. A walk of 10,000 load balancers reads
+    the load balancer it works on and its pool's instances again and again while writing thousands of
+    other objects: dropped by age of first use, they were decoded again and again (the cloud's CPU grew
+    faster than the data)."""
+    monkeypatch.setattr(store_mod, "CACHE_LIMIT", 8)
+    store = Store(tmp_path / "cloud.sqlite")
+    decoded: list[str] = []
+    real = store_mod._loads
+
+    def counting(text: str):
+        decoded.append(text)
+        return real(text)
+    monkeypatch.setattr(store_mod, "_loads", counting)
+    try:
+        store.begin(True)
+        store.put("lb", "lb-hot", {"LoadBalancerId": "lb-hot"}, region="r")
+        store.commit()
+        for i in range(40):  # each call writes a new object and reads the hot one
+            store.begin(True)
+            store.put("listener", f"l{i}", {"n": i}, region="r", lb_id="lb-hot")
+            assert store.get("lb", "lb-hot") == {"LoadBalancerId": "lb-hot"}
+            store.commit()
+        assert decoded == []  # never dropped, never decoded again
+        store.begin(False)
+        assert store.get("listener", "l0") == {"n": 0}  # the old ones were dropped and still answer
+        store.commit()
+        assert len(decoded) == 1
+    finally:
+        store.conn.close()
