@@ -16,6 +16,7 @@ connection is closed, that is when the planner is done or has died.
 from __future__ import annotations
 
 import argparse
+import gc
 import pickle
 import signal
 import sys
@@ -87,6 +88,10 @@ def main(argv: list[str] | None = None) -> int:
         connections[0].send(("error", f"{e.__class__.__name__}: {e}"))
         return 1
     connections[0].send(("ready", None))  # the cloud's file is open: the planner may hand its calls over
+    # what a call makes is freed when it returns (no reference cycles): the collector's 3,200 passes in a
+    # walk of 10,000 load balancers found nothing, and spent 2.4 s walking the documents kept in the cache
+    gc.freeze()
+    gc.set_threshold(100_000, 50, 100)
     serve(cloud, connections)
     return 0
 
