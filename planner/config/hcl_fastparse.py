@@ -407,15 +407,7 @@ class _Parser:
         elif c == "{":
             node = self.object_(line, col)
         elif c == "(":
-            self.i = i + 1
-            self.nls()
-            inner = self.expr()
-            self.nls()
-            if s[self.i] != ")":
-                raise _Unsure("expected )")
-            self.i += 1
-            self.h += 1
-            node = ir.Paren(inner, line, col)
+            node = self.paren(line, col)
         else:
             raise _Unsure("not an expression")
         node = self.postfix(node)
@@ -470,13 +462,7 @@ class _Parser:
         """``[ nl? expression nl? ]`` at the cursor's ``[``."""
         line, col = self.line, self.i - self.ls + 1
         h = self.h
-        self.i += 1
-        self.nls()
-        key = self.expr()
-        self.nls()
-        if self.s[self.i] != "]":
-            raise _Unsure("expected ]")
-        self.i += 1
+        key = self.enclosed("]")
         self.h = max(h, self.h) + 1
         return ir.Index(node, key, line, col)
 
@@ -552,12 +538,16 @@ class _Parser:
         self.h = h + 1
         return ir.Call(name, args, expand, line, col)
 
-    def tuple_(self, line: int, col: int) -> ir.Expr:
-        s = self.s
+    def opens_for(self) -> bool:
+        """Step over the ``[`` or ``{`` at the cursor and the newlines after it: is a ``for`` next?"""
         self.i += 1
         self.nls()
-        i = self.i
-        if s[i] == "f" and s.startswith("for", i) and s[i + 3] not in _NAME_CHAR:
+        s, i = self.s, self.i
+        return s[i] == "f" and s.startswith("for", i) and s[i + 3] not in _NAME_CHAR
+
+    def tuple_(self, line: int, col: int) -> ir.Expr:
+        s = self.s
+        if self.opens_for():
             return self.for_(line, col, False)
         items: list[ir.Expr] = []
         h = 0
@@ -577,10 +567,7 @@ class _Parser:
 
     def object_(self, line: int, col: int) -> ir.Expr:
         s = self.s
-        self.i += 1
-        self.nls()
-        i = self.i
-        if s[i] == "f" and s.startswith("for", i) and s[i + 3] not in _NAME_CHAR:
+        if self.opens_for():
             return self.for_(line, col, True)
         items: list = []
         separated = True
@@ -622,16 +609,26 @@ class _Parser:
         if c == '"':
             return self.string()  # "${k}" is the value of k
         if c == "(":
-            self.i = i + 1
-            self.nls()
-            inner = self.expr()
-            self.nls()
-            if s[self.i] != ")":
-                raise _Unsure("expected )")
-            self.i += 1
-            self.h += 1
-            return ir.Paren(inner, line, col)
+            return self.paren(line, col)
         raise _Unsure("an unusual object key")
+
+    def paren(self, line: int, col: int) -> ir.Expr:
+        """``( expression )``; the cursor is on ``(``."""
+        inner = self.enclosed(")")
+        self.h += 1
+        return ir.Paren(inner, line, col)
+
+    def enclosed(self, closer: str) -> ir.Expr:
+        """One expression between the opener at the cursor and ``closer`` (newlines around it are
+        whitespace); the cursor ends after ``closer``."""
+        self.i += 1
+        self.nls()
+        inner = self.expr()
+        self.nls()
+        if self.s[self.i] != closer:
+            raise _Unsure(f"expected {closer}")
+        self.i += 1
+        return inner
 
     def for_(self, line: int, col: int, is_object: bool) -> ir.Expr:
         """``for k, v in coll : ...`` after ``[``/``{`` (and newlines); the cursor is on ``for``."""
