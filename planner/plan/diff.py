@@ -310,12 +310,26 @@ def _describe_change(name: str, before: Any, after: Any) -> str:
 
 
 def strip_unknown(value: Any) -> Any:
-    """Drop unknown values (and dict keys holding them): what the provider receives must be known."""
+    """Drop unknown values (and dict keys holding them): what the provider receives must be known.
+
+    Every operation of an apply passes its planned object through here (twice: the rehearsal and the
+    walk), so plain values are copied without a call each: at 50 us an object it was a sixth of the
+    apply-time evaluation."""
     if isinstance(value, dict):
-        return {k: strip_unknown(v) for k, v in value.items() if not is_unknown(v)}
+        out = {}
+        for k, v in value.items():
+            t = type(v)
+            if t in _PLAIN:
+                out[k] = v
+            elif v is not UNKNOWN:
+                out[k] = strip_unknown(v)
+        return out
     if isinstance(value, list):
-        return [strip_unknown(v) for v in value if not is_unknown(v)]
+        return [v if type(v) in _PLAIN else strip_unknown(v) for v in value if v is not UNKNOWN]
     return value
+
+
+_PLAIN = frozenset((str, int, float, bool, type(None)))
 
 
 # ---------------------------------------------------------------------------------------------
