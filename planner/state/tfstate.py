@@ -128,12 +128,15 @@ def _config_address(d: ResourceAddress) -> str:
     key = (d.type, d.name, d.mode, d.module)
     text = _CONFIG_ADDRESSES.get(key)
     if text is None:
+        if len(_CONFIG_ADDRESSES) >= _CONFIG_ADDRESSES_KEPT:
+            _CONFIG_ADDRESSES.clear()  # a long-lived process (tests, a library user) meets many configurations
         text = _CONFIG_ADDRESSES[key] = str(ResourceAddress(d.type, d.name, None, d.mode,
                                                             tuple((n, None) for n, _ in d.module)))
     return text
 
 
 _CONFIG_ADDRESSES: dict[tuple, str] = {}
+_CONFIG_ADDRESSES_KEPT = 10_000
 
 
 # ---------------------------------------------------------------------------------------- encode

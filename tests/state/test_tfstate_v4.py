@@ -274,3 +274,18 @@ def test_attributes_the_provider_removed_are_dropped_from_an_older_state_not_pla
     doc = json.loads(path.read_text())
     inst = next(x for x in doc["resources"] if x["type"] == "alicloud_instance")["instances"][0]["attributes"]
     assert inst.get("subnet_id") is None and inst.get("io_optimized") is None and inst["instance_name"] == "v4-app2"
+
+
+def test_dependency_addresses_remembered_while_encoding_stay_bounded_in_a_long_lived_process(monkeypatch) -> None:
+    """Encoding remembers each dependency's config address (a 10,000-LB state names 650,000 of them); a
+    process that writes the states of many configurations (the test suite, a library user) must not keep
+    every one it ever met, and what it still writes must be right."""
+    from planner.addresses import ResourceAddress
+    from planner.state import tfstate
+
+    monkeypatch.setattr(tfstate, "_CONFIG_ADDRESSES", {})
+    monkeypatch.setattr(tfstate, "_CONFIG_ADDRESSES_KEPT", 50)
+    for i in range(500):
+        addr = ResourceAddress("alicloud_slb_listener", f"l{i}", "k", "managed", (("m", i),))
+        assert tfstate._config_address(addr) == f'module.m.alicloud_slb_listener.l{i}'
+        assert len(tfstate._CONFIG_ADDRESSES) <= 50
