@@ -177,10 +177,8 @@ class _Parser:
             if not separated:
                 raise _Unsure("two items on one line")
             separated = False
-            m = _NAME.match(s, i)
-            name = m.group()
             line, col = self.line, i - self.ls + 1
-            self.i = m.end()
+            name = self.word()
             c = self.sp()
             if c == "=":
                 if s[self.i + 1] in "=>":
@@ -209,10 +207,8 @@ class _Parser:
                     raise _Unsure("a block label with a template sequence")
                 labels.append(lab.value)
             elif c in _NAME_START:
-                m = _NAME.match(s, i)
                 label_cols.append(i - self.ls + 1)
-                labels.append(m.group())
-                self.i = m.end()
+                labels.append(self.word())
             elif c == "\n" or c == "#" or c == "/":
                 self.nls()
                 if self.i == i or s[self.i] != "{":
@@ -364,9 +360,7 @@ class _Parser:
         c = s[i]
         line, col = self.line, i - self.ls + 1
         if c in _NAME_START:
-            m = _NAME.match(s, i)
-            name = m.group()
-            self.i = m.end()
+            name = self.word()
             if name in _LITERALS:
                 node: ir.Expr = ir.Lit(_LITERALS[name], line, col)
                 self.h = 1
@@ -445,10 +439,8 @@ class _Parser:
         c = self.sp()
         i = self.i
         if c in _NAME_START:
-            m = _NAME.match(s, i)
-            self.i = m.end()
             self.h += 1
-            return ir.GetAttr(node, m.group(), line, col)
+            return ir.GetAttr(node, self.word(), line, col)
         if c in _DIGIT:
             m = _DIGITS.match(s, i)
             self.i = m.end()
@@ -599,11 +591,9 @@ class _Parser:
         c = s[i]
         line, col = self.line, i - self.ls + 1
         if c in _NAME_START:
-            m = _NAME.match(s, i)
-            name = m.group()
+            name = self.word()
             if name in _KEYWORDS:
                 raise _Unsure("a keyword as an object key")
-            self.i = m.end()
             self.h = 1
             return ir.Lit(_LITERALS[name] if name in _LITERALS else name, line, col)
         if c == '"':
@@ -688,15 +678,18 @@ class _Parser:
 
     def name(self, keyword: str | None = None) -> str:
         """An identifier, not a keyword or literal; or, with ``keyword``, exactly that word."""
-        s, i = self.s, self.i
-        if s[i] not in _NAME_START:
+        if self.s[self.i] not in _NAME_START:
             raise _Unsure("expected a name")
-        m = _NAME.match(s, i)
-        word = m.group()
+        word = self.word()
         if word != keyword and (keyword is not None or word in _KEYWORDS or word in _LITERALS):
             raise _Unsure("expected a plain name")
-        self.i = m.end()
         return word
+
+    def word(self) -> str:
+        """The name whose first character is at the cursor; the cursor moves past it."""
+        m = _NAME.match(self.s, self.i)
+        self.i = m.end()
+        return m.group()
 
     # -- strings ---------------------------------------------------------------------------
     def string(self) -> ir.Expr:
