@@ -31,7 +31,13 @@ from __future__ import annotations
 import re
 
 from planner.config import ir
-from planner.config.hclparse import SyntaxProblem, _decode_escapes, build_template, float_literal_value
+from planner.config.hclparse import (
+    _NUMBER_MINUS,
+    SyntaxProblem,
+    _decode_escapes,
+    build_template,
+    float_literal_value,
+)
 
 
 class _Unsure(Exception):
@@ -49,7 +55,6 @@ _NL_TOKEN = re.compile(r"\n[ \t]*|#[^\n]*\n|//[^\n]*\n|/\*[\s\S]*?\*/")
 _FLOAT = re.compile(r"(?:(?:-[0-9])?[0-9]+|(?:-[0-9])+)\.[0-9]+(?:[eE][+-]?[0-9]+)?"
                     r"|(?:(?:-[0-9])?[0-9]+|(?:-[0-9])+)[eE][+-]?[0-9]+")
 _INT = re.compile(r"(?:-[0-9])?[0-9]+")
-_INNER_MINUS = re.compile(r"(?<![eE])-")  # where hclparse splits a number token into number, MINUS, number
 _DIGITS = re.compile(r"[0-9]+")
 # a quoted string that is one STRING_CHARS token without escapes: the usual case, in one match
 _SIMPLE_STRING = re.compile(r'"((?:[^"\\$%\n\x00]|\$(?!\{)|%(?!\{))*)"')
@@ -377,7 +382,7 @@ class _Parser:
             m = _FLOAT.match(s, i)
             if m is not None:
                 tok = m.group()
-                cut = _INNER_MINUS.search(tok, 1)
+                cut = _NUMBER_MINUS.search(tok, 1)  # where hclparse splits a number token
                 if cut is not None:  # -1-2.5 as hclparse splits it: the literal -1, then a subtraction
                     tok = tok[:cut.start()]
                     end = i + len(tok)
