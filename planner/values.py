@@ -32,7 +32,8 @@ def is_unknown(value: Any) -> bool:
     return value is UNKNOWN
 
 
-_LEAVES = frozenset((str, int, float, bool, type(None)))
+# the scalar types a value holds: copied and compared as they are, without a call each
+LEAF_TYPES = frozenset((str, int, float, bool, type(None)))
 
 
 def contains_unknown(value: Any) -> bool:
@@ -45,7 +46,7 @@ def contains_unknown(value: Any) -> bool:
         items = value
     else:
         return False
-    leaves = _LEAVES
+    leaves = LEAF_TYPES
     for v in items:  # called on every value the diff compares: plain leaves are skipped without a call
         if v is UNKNOWN:
             return True

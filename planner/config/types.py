@@ -12,7 +12,7 @@ from decimal import Context, Decimal
 from typing import Any
 
 from planner.config import ir
-from planner.values import UNKNOWN, contains_unknown
+from planner.values import LEAF_TYPES, UNKNOWN, contains_unknown
 
 TypeSpec = tuple  # ("string",) ("list", T) ("object", {name: (T, optional, default)}) ...
 
@@ -421,13 +421,10 @@ def needs_hcl_parse(spec: TypeSpec) -> bool:
 def strip_sets(v: Any) -> Any:
     """SetValue -> plain sorted list, recursively, for the configuration handed to other stages."""
     if isinstance(v, list):
-        return [x if type(x) in _LEAVES else strip_sets(x) for x in v]
+        return [x if type(x) in LEAF_TYPES else strip_sets(x) for x in v]
     if isinstance(v, dict):
-        return {k: x if type(x) in _LEAVES else strip_sets(x) for k, x in v.items()}
+        return {k: x if type(x) in LEAF_TYPES else strip_sets(x) for k, x in v.items()}
     return v
-
-
-_LEAVES = frozenset((str, int, float, bool, type(None)))  # returned as they are, without a call
 
 
 def cty_type(value: Any, spec: TypeSpec | None = None) -> Any:

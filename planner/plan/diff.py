@@ -23,7 +23,7 @@ from planner.config.model import NO_NAMES, Configuration, Lifecycle, ResourceIns
 from planner.plan.model import Action, DriftEntry, ResourceChange
 from planner.schema import get_schema
 from planner.state.model import ResourceState, State
-from planner.values import UNKNOWN, contains_unknown, is_unknown
+from planner.values import LEAF_TYPES, UNKNOWN, contains_unknown, is_unknown
 
 # ---------------------------------------------------------------------------------------------
 # value comparison
@@ -319,17 +319,15 @@ def strip_unknown(value: Any) -> Any:
         out = {}
         for k, v in value.items():
             t = type(v)
-            if t in _PLAIN:
+            if t in LEAF_TYPES:
                 out[k] = v
             elif v is not UNKNOWN:
                 out[k] = strip_unknown(v)
         return out
     if isinstance(value, list):
-        return [v if type(v) in _PLAIN else strip_unknown(v) for v in value if v is not UNKNOWN]
+        return [v if type(v) in LEAF_TYPES else strip_unknown(v) for v in value if v is not UNKNOWN]
     return value
 
-
-_PLAIN = frozenset((str, int, float, bool, type(None)))
 
 
 # ---------------------------------------------------------------------------------------------
