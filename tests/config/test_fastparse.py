@@ -9,7 +9,6 @@ covers every field of every node.
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import pytest
@@ -19,17 +18,13 @@ from hypothesis import strategies as st
 from planner.config.hcl_fastparse import parse_fast
 from planner.config.hclparse import SyntaxProblem, _parse_text_lark, parse_text
 from planner.config.parse_cache import encode
+from tests.config.bench_shapes import bench_parse, every_shape_once
 
 REPO = Path(__file__).resolve().parents[2]
 
 
 def _bench_texts() -> list[str]:
-    spec = importlib.util.spec_from_file_location("bench_parse", REPO / "bench" / "parse.py")
-    bench = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench)
-    header, shapes = bench.HEADER, bench.SHAPES
-    return [header + "".join(s.format(i=i, j=i, k=i) for i, s in enumerate(shapes))] + \
-        [s.format(i=7, j=3, k=1) for s in shapes]
+    return [every_shape_once()] + [s.format(i=7, j=3, k=1) for s in bench_parse.SHAPES]
 
 
 def _repo_texts() -> dict[str, str]:

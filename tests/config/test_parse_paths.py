@@ -6,7 +6,6 @@ pay for worker processes that can only take turns on it."""
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import hcl2
@@ -15,6 +14,7 @@ from lark import Tree
 from planner.config import load_module
 from planner.config import loader as loader_mod
 from planner.config.hclparse import _parse_tree, blank_core_namespace, strip_interpolation_markers
+from tests.config.bench_shapes import every_shape_once
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -32,13 +32,8 @@ def _starts(tree: Tree) -> list[tuple[str, int | None, int | None]]:
 
 
 def test_start_positions_match_lark_on_every_node_of_the_examples_and_bench_shapes():
-    spec = importlib.util.spec_from_file_location("bench_parse", REPO / "bench" / "parse.py")
-    bench = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench)
-    HEADER, SHAPES = bench.HEADER, bench.SHAPES  # noqa: N806 - the benchmark's own names
-
     texts = [p.read_text() for p in sorted((REPO / "examples").rglob("*.tf"))]
-    texts.append(HEADER + "".join(s.format(i=i, j=i, k=i) for i, s in enumerate(SHAPES)))
+    texts.append(every_shape_once())
     texts.append('locals {\n  x = [for k, v in { a = (1 + 2) * 3 } : "${k}-%{if v > 1}big%{endif}" if v != 0]\n'
                  '  y = var.list[*].id\n  z = <<-EOT\n    hi ${var.n}\n  EOT\n}\n')
     assert len(texts) > 5
