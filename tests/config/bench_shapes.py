@@ -3,20 +3,9 @@ parser's fast paths are tuned for."""
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
+from tests.bench_scripts import load
 
-REPO = Path(__file__).resolve().parents[2]
-
-
-def _load():
-    spec = importlib.util.spec_from_file_location("bench_parse", REPO / "bench" / "parse.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-bench_parse = _load()
+bench_parse = load("parse")
 
 
 def every_shape_once() -> str:
