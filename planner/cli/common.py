@@ -18,6 +18,7 @@ import click
 
 from planner import redact
 from planner.apply.executor import ApplyEvent
+from planner.cli.batched_lines import BatchedLines
 from planner.cli.exit_codes import EXIT_ERROR, EXIT_OK
 from planner.cli.global_flags import settings
 from planner.cli.interrupts import report_interrupted
@@ -95,21 +96,24 @@ def echo_plan(text: str) -> None:
             click.echo(line)
 
 
-def progress(planned: Planned, state: State, live: LiveStatus | None = None) -> Callable[[ApplyEvent], None]:
+def progress(planned: Planned, state: State, out: LiveStatus | BatchedLines) -> Callable[[ApplyEvent], None]:
     """Terraform's apply progress on stdout: ``<addr>: Creating...``, ``Still creating... [10s
-    elapsed]``, ``Creation complete after 1s [id=...]`` (see ``planner.cli.progress``); with ``live``
-    the same lines go above a status line (``planner.cli.live_status``)."""
+    elapsed]``, ``Creation complete after 1s [id=...]`` (see ``planner.cli.progress``), above a status
+    line when ``out`` is one (``planner.cli.live_status``), else a few lines at a time: close ``out``
+    before printing anything after the walk."""
     lock = threading.Lock()
     bold = settings.use_color(sys.stdout)
+    live = out if isinstance(out, LiveStatus) else None
 
     def sink(hook: Hook) -> None:
         if hook.type == "apply_errored":
             return  # the error is reported once, with the summary
+        text = scrub(hook.message)
+        if live is None:
+            out.line(click.style(text, bold=True) if bold else text)
+            return
         with lock:
-            if live is not None:
-                live.print(scrub(hook.message), bold=bold)
-            else:
-                click.secho(scrub(hook.message), bold=bold or None)
+            live.print(text, bold=bold)
 
     hooks = Progress(planned.plan.operations, state, sink)
     if live is None:

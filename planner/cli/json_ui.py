@@ -51,12 +51,17 @@ def timestamp() -> str:
     return datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def emit(type_: str, message: str, level: str = "info", **payload: Any) -> None:
-    """Write one message line to stdout."""
+def message_line(type_: str, message: str, level: str = "info", **payload: Any) -> str:
+    """One message as its line (without the newline), stamped now and scrubbed."""
     doc = {"@level": level, "@message": message, "@module": "terraform.ui", "@timestamp": timestamp(),
            **payload, "type": type_}
-    line = json.dumps(redact.scrub_doc({k: doc[k] for k in sorted(doc)}), separators=(",", ":"),
+    return json.dumps(redact.scrub_doc({k: doc[k] for k in sorted(doc)}), separators=(",", ":"),
                       ensure_ascii=False)
+
+
+def emit(type_: str, message: str, level: str = "info", **payload: Any) -> None:
+    """Write one message line to stdout."""
+    line = message_line(type_, message, level, **payload)
     with _lock:
         click.echo(line)
 
@@ -187,15 +192,15 @@ def refreshed(planned: Any) -> None:
         emit("refresh_complete", f"{addr}: Refresh complete [id={rs.id}]", hook=hook)
 
 
-def hook_sink(hook: Any) -> None:
-    """``planner.cli.progress`` hooks as ``apply_*`` messages."""
+def hook_line(hook: Any) -> str:
+    """A ``planner.cli.progress`` hook as its ``apply_*`` message's line."""
     payload: dict[str, Any] = {"resource": resource_json(hook.address), "action": hook.action}
     if hook.id_key:
         payload["id_key"], payload["id_value"] = hook.id_key, hook.id_value
     if hook.elapsed is not None:
         payload["elapsed_seconds"] = hook.elapsed
-    emit(hook.type, hook.message, hook=payload)
+    return message_line(hook.type, hook.message, hook=payload)
 
 
-__all__ = ["active", "applied_outputs", "change_summary", "diagnostic", "emit", "error", "hook_sink",
+__all__ = ["active", "applied_outputs", "change_summary", "diagnostic", "emit", "message_line", "error", "hook_line",
            "planned_changes", "planned_outputs", "refreshed", "resource_json", "start", "stop"]

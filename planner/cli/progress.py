@@ -124,9 +124,9 @@ class Progress:
             prior = self._prior_id(op) if kind is not OpKind.CREATE else ""
             now = time.time()
             with self._lock:
+                # (the ticker is not woken: this operation is due after every one it is waiting for)
                 self._running[op.id] = _Running(op, now, now + self.every, prior)
                 self._start_ticker()
-                self._wake.notify_all()
             suffix = f" [id={prior}]" if prior else ""
             self.sink(Hook("apply_start", addr, kind.value, f"{addr}: {_START[kind]}{suffix}",
                            "id" if prior else "", prior))

@@ -9,6 +9,7 @@ before it is shown, and exit codes follow Terraform (plan -detailed-exitcode: 0 
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -17,6 +18,7 @@ import click
 from planner import process
 from planner.addresses import ResourceAddress
 from planner.cli import json_ui, live_status
+from planner.cli.batched_lines import BatchedLines
 from planner.cli.common import (
     ApplyReport,
     backend_for,
@@ -71,6 +73,7 @@ class CliHooks:
         self._show = show
         self.json = json_
         self._live: LiveStatus | None = None
+        self._lines: BatchedLines | None = None
 
     def note(self, text: str) -> None:
         click.echo(text, err=True)
@@ -105,15 +108,21 @@ class CliHooks:
         return True
 
     def on_event(self, planned: Planned, state: State):
-        if self.json:
-            return Progress(planned.plan.operations, state, json_ui.hook_sink)
-        if live_status.wanted() and planned.plan.operations:
+        if not self.json and live_status.wanted() and planned.plan.operations:
             verb = "Destroying" if self.opts.destroy else "Applying"
             self._live = LiveStatus(len(planned.plan.operations), verb)
-        return progress(planned, state, self._live)
+            return progress(planned, state, self._live)
+        self._lines = lines = BatchedLines(sys.stdout)
+        if self.json:
+            return Progress(planned.plan.operations, state, lambda hook: lines.line(json_ui.hook_line(hook)))
+        return progress(planned, state, lines)
 
     def close(self) -> None:
-        """Erase the live status line before the summary (or an error) is printed."""
+        """Write the last progress lines, or erase the live status line, before the summary (or an
+        error) is printed."""
+        if self._lines is not None:
+            self._lines.close()
+            self._lines = None
         if self._live is not None:
             self._live.close()
             self._live = None
