@@ -20,8 +20,8 @@ How python-hcl2 8.1.4 behaves, mirrored here:
 * ``-`` after an operand is subtraction (hclparse splits the grammar's ``-10`` token there);
   elsewhere ``-10`` is the literal, as the Converter folds unary minus.
 * Attributes and blocks end their line.
-* The post-lexer merges one newline token into a binary operator or ``?`` that follows it, so
-  ``a\\n+ b`` continues the expression; a binary operation also swallows the newlines after it.
+* A newline next to an operator (before or after it) continues the expression inside brackets and
+  is an error elsewhere, as in Terraform: this parser leaves both to lark.
 * A tree's position is that of its first token; GetAttr/Index/Splat take the ``.``/``[``/splat
   operator's, Binary and Cond their first operand's start, strings their opening quote's.
 """
@@ -98,7 +98,7 @@ def _parse(text: str) -> ir.Body:
 class _Parser:
     """One scan of one text: the cursor ``i``, its line and the offset where that line starts."""
 
-    __slots__ = ("s", "i", "line", "ls", "eb", "interp", "h", "depth")
+    __slots__ = ("s", "i", "line", "ls", "interp", "h", "depth")
 
     def __init__(self, text: str) -> None:
         # the grammar needs a final newline (parse_text adds one); NULs end the text for the scanner,
@@ -107,7 +107,6 @@ class _Parser:
         self.i = 0
         self.line = 1
         self.ls = 0  # offset of the current line's first character
-        self.eb = False  # the expression just parsed ends in a binary operation (which swallows newlines)
         self.interp = 0  # inside how many "${" (no newline or comment may appear there)
         self.h = 0  # how deep the syntax of the expression just parsed nests (see _MAX_NESTING)
         self.depth = 0  # blocks inside blocks at the cursor
@@ -149,6 +148,12 @@ class _Parser:
             raise _Unsure("a newline or comment inside an interpolation")
         self.i, self.line, self.ls = i, line, ls
         return k
+
+    def _no_newline(self, where: str) -> None:
+        """Skip spaces and ``/* */`` comments; a newline or line comment here is lark's to judge (a space
+        inside brackets, an error elsewhere)."""
+        if self.nls():
+            raise _Unsure(f"a newline {where}")
 
     def sp(self) -> str:
         """Skip spaces and tabs; the character at the cursor."""
@@ -234,18 +239,14 @@ class _Parser:
 
     # -- expressions -----------------------------------------------------------------------
     def peek_op(self) -> str | None:
-        """The binary operator or ``?`` after an operand, as python-hcl2's post-lexer presents it.
+        """The binary operator or ``?`` after an operand (on its line: one on the next is lark's to judge).
 
-        Leaves the cursor on the operator (past one merged newline) or, when there is none, where it
-        was. Several newline tokens or a comment before an operator, a newline before ``-`` after a
-        binary operation, and ``-`` that lark would lex as a negative number are left to lark.
-        """
+        Leaves the cursor on the operator or, when there is none, where it was."""
         s, i = self.s, self.i
         c = s[i]
         if c == " " or c == "\t":
             i = _SPACES.match(s, i).end()
             c = s[i]
-        line = ls = -1
         while c == "/" and s[i + 1] == "*":  # a /* */ comment is whitespace
             end = s.find("*/", i + 2)
             if end < 0 or "\n" in s[i:end]:
@@ -256,25 +257,16 @@ class _Parser:
             m = _NL_TOKEN.match(s, i)
             if m is None:
                 raise _Unsure("an unterminated comment")
-            tok = m.group()
             j = m.end()
             if s[j] == " " or s[j] == "\t":
                 j = _SPACES.match(s, j).end()
-            op = self._op_at(j)
-            if op is None:
+            if self._op_at(j) is None:
                 return None
-            if op == "-":
-                if self.eb:
-                    raise _Unsure("a newline before '-' after a binary operation")
-                return None
-            if tok[0] != "\n" or self.interp or _NL_TOKEN.match(s, j) or s[j] == "/" and s[j + 1] == "*":
-                raise _Unsure("a comment or several newlines before an operator")
-            line, ls = self.line + 1, i + 1
-            i, c = j, s[j]
+            # inside brackets lark reads the newline as a space, elsewhere as the end of the expression
+            # (an operator starting the next line is then an error): lark decides
+            raise _Unsure("a newline before an operator")
         op = self._op_at(i)
         if op is not None:
-            if line >= 0:
-                self.line, self.ls = line, ls
             self.i = i
         return op
 
@@ -309,15 +301,15 @@ class _Parser:
             return cond
         h = self.h
         self.i += 1
-        self.nls()
+        self._no_newline("after '?'")
         then = self.expr()
         h = max(h, self.h)
-        self.nls()
+        self._no_newline("before ':'")
         s = self.s
         if s[self.i] != ":" or s[self.i + 1] == ":":
             raise _Unsure("expected : in a conditional")
         self.i += 1
-        self.nls()
+        self._no_newline("after ':'")
         else_ = self.expr()
         self.h = max(h, self.h) + 1
         return ir.Cond(cond, then, else_, line, col)
@@ -339,11 +331,10 @@ class _Parser:
                 return left
             h = self.h
             self.i += len(op)
-            self.nls()
+            self._no_newline("after an operator")
             right = self.binary(prec + 1)
             left = ir.Binary(op, left, right, line, col)
             self.h = max(h, self.h) + 1
-            self.eb = True
 
     def unary(self) -> ir.Expr:
         s, i = self.s, self.i
@@ -410,7 +401,6 @@ class _Parser:
         else:
             raise _Unsure("not an expression")
         node = self.postfix(node)
-        self.eb = False
         return node
 
     def postfix(self, node: ir.Expr) -> ir.Expr:
@@ -749,7 +739,6 @@ class _Parser:
             flat.append(("lit", _decode_escapes(tok, line, i - self.ls + 1)))
             i = m.end()
         self.i = i
-        self.eb = False
         self.h = h + 1
         return build_template(flat, line, col)
 

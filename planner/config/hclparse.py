@@ -12,13 +12,20 @@ from __future__ import annotations
 import bisect
 import copy
 import functools
+import hashlib
+import importlib.metadata
 import math
+import os
 import re
+import tempfile
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 
 import hcl2
 import hcl2.parser
+import hcl2.postlexer
+import lark
 from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 from lark.parse_tree_builder import PropagatePositions
@@ -137,8 +144,11 @@ class _TerraformTokens:
       same way, so ``-10`` keeps its value and position). After a ``.`` it is split too: ``a.-12``
       is no index.
     * A ``/* */`` comment is whitespace, not a newline: ``x = /* c */ 1`` and ``a /* c */ + b``.
-    * Inside ``(``, ``[`` and ``${``/``%{``, newlines (and line comments) are whitespace, so an
-      operator, ``,`` or ``...`` may start a line there: ``max(a\n - 1, 0)``.
+    * Inside ``(``, ``[``, ``${``/``%{`` and a ``{for ...}`` expression, newlines (and line comments) are
+      whitespace, so an operator, ``,`` or ``...`` may start a line there: ``max(a\n - 1, 0)``.
+    * Elsewhere a newline ends the expression: one right after an operator (``a +``, ``c ?``, ``=``) is
+      Terraform's "Invalid expression", and one before an operator is not merged into it (python-hcl2's
+      own post-lexer did, so ``x = 1\n  + 2`` read as 3 where Terraform asks for an argument).
     """
 
     def __init__(self, inner) -> None:
@@ -149,30 +159,61 @@ class _TerraformTokens:
         return (*self.inner.always_accept, "NL_OR_COMMENT")
 
     def process(self, stream):
-        return self.inner.process(self._terraform(stream))
+        # (not python-hcl2's own post-lexer: all it does is merge a newline into the operator after it)
+        return self._terraform(stream)
 
     @staticmethod
     def _terraform(stream):
         prev = ""
+        prev_tok = None
         nest: list[bool] = []  # per open bracket: True where newlines are whitespace
+        asked = [0]  # per open bracket (and the top): conditionals whose ":" is still to come
         for tok in stream:
             t = tok.type
             if t == "NL_OR_COMMENT":
                 if tok.value.startswith("/*") or (nest and nest[-1]):
                     continue
+                if prev in _OPERATORS:
+                    value = prev_tok.value  # (= and : carry the spaces before them)
+                    raise SyntaxProblem("Invalid expression", "Expected the start of an expression, but found the "
+                                        "end of the line.", prev_tok.line,
+                                        prev_tok.column + len(value) - len(value.lstrip(" \t")), hint=_ONE_LINE)
+            elif t == "QMARK":
+                asked[-1] += 1
+            elif t == "COLON" and asked[-1]:
+                asked[-1] -= 1
+                if prev == "NL_OR_COMMENT":  # (the grammar lets a conditional's ":" start a line)
+                    value = tok.value
+                    raise SyntaxProblem("Missing false expression in conditional", "The conditional operator "
+                                        "(...?...:...) requires a false expression, delimited by a colon, on the "
+                                        "line of its true expression.", tok.line,
+                                        tok.column + len(value) - len(value.lstrip(" \t")), hint=_ONE_LINE)
             elif t in _OPENERS:
                 nest.append(True)
+                asked.append(0)
             elif t == "LBRACE":
                 nest.append(False)
+                asked.append(0)
+            elif t == "FOR" and prev == "LBRACE" and nest:
+                nest[-1] = True  # {for k, v in m : k => v}: a for expression, not an object
             elif t in _CLOSERS:
                 if nest:
                     nest.pop()
+                    asked.pop()
             elif (t == "INT_LITERAL" or t == "FLOAT_LITERAL") and "-" in tok.value:
                 yield from _split_number(tok, prev in _OPERAND_END or prev == "DOT")
                 prev = t
                 continue
-            prev = t
+            prev, prev_tok = t, tok
             yield tok
+
+
+_ONE_LINE = ("outside (), [] and ${}, an expression ends with its line: write it on one line, or wrap it in "
+             "parentheses to continue it on the next")
+_INLINE_COMMENT = re.compile(r"/\*.*?\*/")
+# tokens a newline may not follow outside brackets: the expression would continue on the next line
+_OPERATORS = frozenset({"PLUS", "MINUS", "ASTERISK", "SLASH", "PERCENT", "DOUBLE_EQ", "NEQ", "LT", "GT", "LEQ", "GEQ",
+                        "DOUBLE_AMP", "DOUBLE_PIPE", "NOT", "QMARK", "COLON", "EQ"})
 
 
 def _split_number(tok: Token, minus_first: bool):
@@ -202,12 +243,67 @@ def _piece(tok: Token, kind: str, value: str, offset: int) -> Token:
     return Token(kind, value, start, tok.line, col, tok.line, col + len(value), start + len(value))
 
 
+# python-hcl2's grammar takes one ``-`` or ``!`` before an operand; HCL takes any number (``!!x``, ``- -1``)
+_UNARY_RULE = ("!unary_op : (MINUS | NOT) expr_term", "!unary_op : (MINUS | NOT) (expr_term | unary_op)")
+
+
+def _grammar_parser() -> Lark:
+    """python-hcl2's grammar with :data:`_UNARY_RULE` changed, as an LALR parser.
+
+    Building the tables takes about 1.3 s, so they are kept in the user's cache folder (beside the parse
+    cache's key, private to the user) under a name that hashes the grammar and both libraries' versions.
+    A file there that is not the user's own, or that does not load, is built again; if the grammar
+    ever lacks the rule, python-hcl2's own parser is used as it is."""
+    grammar_file = Path(hcl2.__file__).with_name("hcl2.lark")
+    try:
+        grammar = grammar_file.read_text(encoding="utf-8")
+    except OSError:
+        return hcl2.parser.parser()
+    if _UNARY_RULE[0] not in grammar:
+        return hcl2.parser.parser()
+    grammar = grammar.replace(*_UNARY_RULE)
+    digest = hashlib.sha256("\0".join((grammar, lark.__version__, _hcl2_version())).encode()).hexdigest()[:20]
+    from planner.config.parse_cache import key_dir  # (deferred: parse_cache imports this module)
+
+    folder = key_dir()
+    path = folder / f"hcl-parser-{digest}.lark"
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        with os.fdopen(fd, "rb") as f:
+            st = os.fstat(f.fileno())
+            if not st.st_mode & 0o022 and (not hasattr(os, "getuid") or st.st_uid == os.getuid()):
+                return Lark.load(f)
+    except Exception:  # noqa: BLE001,S110 - absent, not ours or unreadable: built again below
+        pass
+    built = Lark(grammar, parser="lalr", propagate_positions=True, postlex=hcl2.postlexer.PostLexer())
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd, temp = tempfile.mkstemp(prefix=".hcl-parser-", dir=folder)
+        try:
+            with os.fdopen(fd, "wb") as f:
+                built.save(f)
+            os.replace(temp, path)
+        except BaseException:
+            os.unlink(temp)
+            raise
+    except OSError:
+        pass  # (no cache folder: built again by the next process)
+    return built
+
+
+def _hcl2_version() -> str:
+    try:
+        return importlib.metadata.version("python-hcl2")
+    except importlib.metadata.PackageNotFoundError:
+        return "unknown"
+
+
 @functools.lru_cache(maxsize=1)
 def _parser() -> Lark:
-    """python-hcl2's parser (its grammar, tables and lexer, loaded from the package's own cache) with
-    :class:`_StartPosition` in place of lark's position propagation and :class:`_TerraformTokens`
-    before its post-lexer. A copy: ``hcl2`` itself is left as it is."""
-    base = hcl2.parser.parser()
+    """python-hcl2's parser (its grammar with :data:`_UNARY_RULE`, its lexer) with :class:`_StartPosition`
+    in place of lark's position propagation and :class:`_TerraformTokens` as its post-lexer. A copy:
+    ``hcl2`` itself is left as it is."""
+    base = _grammar_parser()
     mine, frontend, lalr = copy.copy(base), copy.copy(base.parser), copy.copy(base.parser.parser)
     inner = lalr.parser
     callbacks = {rule: _StartPosition(cb.node_builder) if type(cb) is PropagatePositions else cb
@@ -1050,6 +1146,11 @@ def friendly_syntax_error(text: str, e: UnexpectedInput) -> SyntaxProblem:
         if tok.type == "DBLQUOTE" and not src[:col - 1].strip() and "NAME" in expected:
             return SyntaxProblem("Invalid argument name", "Argument names must not be quoted.", line, col,
                                  hint="remove the quotes around the name")
+        if tok.type in _OPERATORS and tok.type not in ("EQ", "COLON", "NOT") and \
+                not _INLINE_COMMENT.sub("", src[:col - 1]).strip():
+            return SyntaxProblem("Argument or block definition required", f"An argument or block definition is "
+                                 f"required here, not {str(tok).strip()!r}: the expression before it ended with its line.",
+                                 line, col, hint=_ONE_LINE)
         closers = [_word(t) for t in ("COMMA", "RPAR", "RSQB") if t in expected]
         if closers and tok.type not in ("$END", "EQ"):
             return SyntaxProblem("Missing " + " or ".join(closers), f"Expected {' or '.join(closers)} before "

@@ -143,13 +143,9 @@ FAST = [
     "x = -1-2.5",
     "x = 1e-5-1",
     'x = "${a -10}"',
-    # newlines the grammar allows (after an operator, before a merged operator, around ? and :)
-    "x = a +\n  b",
-    "x = a\n  + b",
-    "x = a &&\n  b ||\n  c",
-    "x = a\n  ? b\n  : c",
-    "x = a ?\n  b :\n  c",
+    # newlines after a binary operation; a /* */ comment around an operator is a space
     "x = a + b\n\ny = 2",
+    "x = a /* c */ + b /* d */",
     # traversals and splats
     "x = a.b[0].c",
     "x = a.0.1",

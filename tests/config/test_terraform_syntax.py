@@ -131,6 +131,29 @@ CASES = {
           value = [local.numbers, local.in_parens, local.in_interp]
         }
         """, [[100000, 100000, 0.01, 2, -1000], [0, -7, [0], 5, 1, 2, 4], [3, 3, 0]]),
+    # any number of unary operators in a row
+    "repeated_unary_operators": ("""
+        locals {
+          a = 1
+          b = true
+          l = [- -1, - - local.a, !!local.b, 1 - -1, -local.a - -local.a, 2 * -3, !(!local.b), !!!local.b]
+        }
+        output "o" {
+          value = local.l
+        }
+        """, [1, 1, True, 2, 0, -6, True, False]),
+    # a {for ...} expression reads newlines as spaces, as () and [] do (an object does not)
+    "newlines_in_a_for_object": ("""
+        locals {
+          m = { a = 1, b = -2 }
+          o = {for k, v in local.m :
+            k => v if v >
+            0}
+        }
+        output "o" {
+          value = local.o
+        }
+        """, {"a": 1}),
 }
 
 # text, Terraform's summary (``terraform validate``), and where we report it (line, column)
@@ -141,6 +164,19 @@ ERRORS = [
     ('terraform {} locals { a = 1 }\n', "Missing newline after block definition", (1, 14)),
     ('output "${1}" {\n  value = 1\n}\n', "Invalid string literal", (1, 9)),
     ('output "${"a"}" {\n  value = 1\n}\n', "Invalid string literal", (1, 9)),
+    # outside (), [] and ${} an expression ends with its line: a newline after an operator, before one
+    ('locals {\n  x = 1 +\n    2\n}\n', "Invalid expression", (2, 9)),
+    ('locals {\n  x = { a = 1 -\n    2 }\n}\n', "Invalid expression", (2, 15)),
+    ('locals {\n  x = true ?\n    1 : 2\n}\n', "Invalid expression", (2, 12)),
+    ('locals {\n  x = true ? 1 :\n    2\n}\n', "Invalid expression", (2, 16)),
+    ('locals {\n  x = true && # c\n    false\n}\n', "Invalid expression", (2, 12)),
+    ('locals {\n  x = !\n    true\n}\n', "Invalid expression", (2, 7)),
+    ('locals {\n  x =\n    1\n}\n', "Invalid expression", (2, 5)),
+    ('locals {\n  x = { a =\n    1 }\n}\n', "Invalid expression", (2, 11)),
+    ('locals {\n  x = 1\n    * 2\n}\n', "Argument or block definition required", (3, 5)),
+    ('locals {\n  x = true\n    ? 1 : 2\n}\n', "Argument or block definition required", (3, 5)),
+    ('locals {\n  a = 1\n  x = local.a\n/* c */ + 1\n}\n', "Argument or block definition required", (4, 9)),
+    ('locals {\n  x = true ? 1\n    : 2\n}\n', "Missing false expression in conditional", (3, 5)),
 ]
 
 
@@ -197,7 +233,7 @@ def test_split_number_keeps_positions():
 
 
 def test_comment_is_not_part_of_an_operator():
-    for text in ("x = a /* c */ + b", "x = a\n/* c */ + b", "x = (a /* c */\n+ b)"):
+    for text in ("x = a /* c */ + b", "x = a /* c\n */ + b", "x = (a /* c */\n+ b)"):
         e = _attr(text)
         e = e.inner if isinstance(e, ir.Paren) else e
         assert isinstance(e, ir.Binary) and e.op == "+", text
