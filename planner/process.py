@@ -200,11 +200,12 @@ class ForkedAnswer:
         self.pid, self._fd, self._reaped = pid, fd, False
 
     @classmethod
-    def start(cls, work: Callable[[], Any]) -> ForkedAnswer | None:
-        """Fork a child that sends back what ``work()`` returns; None when no child can be made."""
+    def start(cls, work: Callable[[], Any], keep: Collection[int] = ()) -> ForkedAnswer | None:
+        """Fork a child that sends back what ``work()`` returns (the descriptors in ``keep`` stay open in
+        it); None when no child can be made."""
         r, w = os.pipe()
         try:
-            pid = fork(keep=(w,))
+            pid = fork(keep=(w, *keep))
         except OSError:
             os.close(r)
             os.close(w)

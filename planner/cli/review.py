@@ -11,6 +11,7 @@ Exit codes for CI (``-detailed-exitcode``): 0 no changes, 1 error, 2 changes. Wi
 
 from __future__ import annotations
 
+import sys
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -136,9 +137,10 @@ def save_plan(planned: Any, opts: ReviewOptions | None, *, out: str, workdir: Pa
 
 
 def emit_plan(planned: Any, opts: ReviewOptions | None, *, json_: bool = False, out: str | None = None,
-              workdir: Path | None = None, state_path: Path | None = None, echo: Any = None) -> None:
+              workdir: Path | None = None, state_path: Path | None = None, echo: Any = None,
+              ahead: Any = None) -> None:
     """Print the plan (text, or with ``json_`` the JSON plan representation) and write the plan file
-    when -out was given."""
+    when -out was given. ``ahead``: the text rendered meanwhile (``planner.cli.plan_text_ahead``)."""
     options = opts.to_json() if opts is not None else {}
     doc = save_plan(planned, opts, out=out, workdir=workdir, state_path=state_path) if out else None
     if json_:
@@ -149,11 +151,12 @@ def emit_plan(planned: Any, opts: ReviewOptions | None, *, json_: bool = False, 
                                        options=options)))
         return
     outputs = planned_output_changes(planned, opts)
-    text = render_text(planned.plan, opts, outputs)
-    if echo is not None:
-        echo(text)
-    else:
-        click.echo(text, nl=False)
+    if ahead is None or not ahead.write_to(sys.stdout):
+        text = render_text(planned.plan, opts, outputs)
+        if echo is not None:
+            echo(text)
+        else:
+            click.echo(text, nl=False)
     if out:
         click.echo(f"\nSaved the plan to: {out}")
     if (planned.plan.has_changes or has_output_changes(outputs)) and not settings.in_automation:  # Terraform's "next steps" hint

@@ -30,8 +30,10 @@ from planner.cli.common import (
     workdir_of,
 )
 from planner.cli.exit_codes import EXIT_CHANGES, EXIT_ERROR
+from planner.cli.global_flags import settings
 from planner.cli.interrupts import graceful_interrupts, report_interrupted
 from planner.cli.live_status import LiveStatus
+from planner.cli.plan_text_ahead import TextAhead
 from planner.cli.progress import Progress
 from planner.cli.prompt_vars import ask_for_missing_variables
 from planner.cli.review import (
@@ -67,16 +69,27 @@ class CliHooks:
     machine-readable UI's messages (``planner.cli.json_ui``) and nothing is asked."""
 
     def __init__(self, opts: PlanOptions, *, auto_approve: bool = False, show: Callable | None = None,
-                 json_: bool = False):
+                 json_: bool = False, text_ahead: bool = True):
         self.opts = opts
+        self._text_ahead = text_ahead and not json_
         self.auto_approve = auto_approve or json_
         self._show = show
         self.json = json_
         self._live: LiveStatus | None = None
         self._lines: BatchedLines | None = None
+        self._ahead: TextAhead | None = None
 
     def note(self, text: str) -> None:
         click.echo(text, err=True)
+
+    def plan_ready(self, planned: Planned) -> None:
+        if self._text_ahead and not settings.use_color(sys.stdout):
+            self._ahead = TextAhead.start(planned, self.opts, sys.stdout)
+
+    def take_ahead(self) -> TextAhead | None:
+        """The plan's text rendered while it was verified, if it was (for the caller to show)."""
+        ahead, self._ahead = self._ahead, None
+        return ahead
 
     def show(self, planned: Planned) -> None:
         if self._show is not None:
@@ -85,7 +98,9 @@ class CliHooks:
         if self.json:
             json_plan_stream(planned, self.opts)
             return
-        echo_plan(render_text(planned.plan, self.opts, planned_output_changes(planned, self.opts)))
+        ahead = self.take_ahead()
+        if ahead is None or not ahead.write_to(sys.stdout):
+            echo_plan(render_text(planned.plan, self.opts, planned_output_changes(planned, self.opts)))
         echo_warnings(planned.config.warnings)
 
     def approve(self, planned: Planned) -> bool:
@@ -120,6 +135,9 @@ class CliHooks:
     def close(self) -> None:
         """Write the last progress lines, or erase the live status line, before the summary (or an
         error) is printed."""
+        if self._ahead is not None:  # (the plan was not shown: its verification failed)
+            self._ahead.cancel()
+            self._ahead = None
         if self._lines is not None:
             self._lines.close()
             self._lines = None
@@ -220,12 +238,14 @@ def plan(directory, var_args, var_files, lock_timeout, state_path, parallelism, 
                 save_plan(planned, opts, out=out, workdir=workdir, state_path=backend.path)
             json_plan_stream(planned, opts)
             return
-        emit_plan(planned, opts, out=out, workdir=workdir, state_path=backend.path, echo=echo_plan)
+        emit_plan(planned, opts, out=out, workdir=workdir, state_path=backend.path, echo=echo_plan,
+                  ahead=hooks.take_ahead())
         echo_warnings(planned.config.warnings)
 
     request = RunRequest(workdir, backend, opts, apply=False, var_args=var_args, var_files=var_files,
                          parallelism=parallelism, lock=lock, reuse_unchanged=not (out or json_))
-    outcome = _run(request, CliHooks(opts, show=show))
+    hooks = CliHooks(opts, show=show, text_ahead=not json_)
+    outcome = _run(request, hooks)
     if detailed and (has_changes(outcome.planned.plan, opts)
                      or has_output_changes(planned_output_changes(outcome.planned, opts))):
         raise SystemExit(EXIT_CHANGES)

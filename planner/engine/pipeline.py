@@ -282,13 +282,16 @@ def make_plan(workdir: Path | str, state: State, *, var_args: Sequence[str] = ()
               env: Mapping[str, str] | None = None, destroy: bool = False, verify: bool = True,
               refresh: bool = True, targets: Sequence[ResourceAddress | ModuleAddress] = (),
               excludes: Sequence[ResourceAddress | ModuleAddress] = (), replace: Sequence[ResourceAddress] = (),
-              refresh_only: bool = False, reuse_unchanged: bool = False) -> Planned:
+              refresh_only: bool = False, reuse_unchanged: bool = False,
+              on_ready: Callable[[Planned], None] | None = None) -> Planned:
     """Plan ``workdir`` against ``state`` (as read from the backend, journal replayed).
 
     ``targets``/``excludes``/``replace``/``refresh_only`` are the -target/-exclude/-replace/
     -refresh-only hooks of ``planner.plan.targeting``. ``reuse_unchanged``: a caller that shows only
     whether anything changes (the CLI's plain ``plan``) may get the empty plan an earlier run found for
-    exactly these inputs, without the no-op changes (``planner.engine.unchanged_plan``)."""
+    exactly these inputs, without the no-op changes (``planner.engine.unchanged_plan``). ``on_ready`` is
+    called with the plan before it is verified (it may start showing it meanwhile: the plan is returned
+    only once verified), with no other thread running."""
     from planner.providers.target import Clouds  # deferred: see open_provider
 
     workdir = Path(workdir)
@@ -334,6 +337,10 @@ def make_plan(workdir: Path | str, state: State, *, var_args: Sequence[str] = ()
         planned = Planned(plan, config, module, read_from, refreshed, provider, transport, emulator, region,
                           extra={"clouds": clouds, "data_reader": got.reader})
         if verify and emulator is not None and plan.operations:
+            if on_ready is not None:
+                if copying is not None:
+                    copying.wait()
+                on_ready(planned)
             verify_plan(plan, emulator, refreshed, region=region, planned_values=planned.planned_values(),
                         dependencies=planned.dependencies(), key_regions=getattr(provider, "key_regions", None),
                         copying=copying)  # (takes the copy)

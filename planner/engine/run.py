@@ -56,6 +56,9 @@ class RunHooks(Protocol):
     def show(self, planned: Planned) -> None:
         """Show a freshly made plan (never called for a saved plan: it was reviewed already)."""
 
+    def plan_ready(self, planned: Planned) -> None:
+        """A plan made, before it is verified: a chance to prepare showing it (see ``make_plan``)."""
+
     def approve(self, planned: Planned) -> bool:
         """Ask before changing anything; False cancels the run."""
 
@@ -74,6 +77,9 @@ class QuietHooks:
         return None
 
     def show(self, planned: Planned) -> None:
+        return None
+
+    def plan_ready(self, planned: Planned) -> None:
         return None
 
     def approve(self, planned: Planned) -> bool:
@@ -163,7 +169,8 @@ def run(request: RunRequest, hooks: RunHooks | None = None) -> RunOutcome:
                      and not pending and not session.recovered)
             planned = make_plan(request.workdir, session.state, var_args=request.var_args, var_files=var_files,
                                 destroy=request.options.destroy, refresh=request.options.refresh,
-                                reuse_unchanged=reuse, **request.options.plan_kwargs())
+                                reuse_unchanged=reuse, **request.options.plan_kwargs(),
+                                on_ready=getattr(hooks, "plan_ready", None) if request.saved is None else None)
             with contextlib.closing(planned):  # the outcome keeps the plan; the clouds close with the run
                 if request.saved is not None:
                     check_fresh(request.saved, planned)

@@ -48,6 +48,10 @@ class ShadowCopy:
         except BaseException as e:  # noqa: BLE001 - raised again by take(), on the plan's thread
             self._error = e
 
+    def wait(self) -> None:
+        """Until the copy is made (a fork copies only the calling thread)."""
+        self._thread.join()
+
     def take(self) -> Any:
         """The copy (waiting for it); raises what the copy raised."""
         self._thread.join()
