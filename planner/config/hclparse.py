@@ -10,6 +10,7 @@ Heredoc bodies are a single opaque token in the grammar; we split them into a te
 from __future__ import annotations
 
 import bisect
+import contextvars
 import copy
 import functools
 import hashlib
@@ -166,8 +167,9 @@ class _TerraformTokens:
     def _terraform(stream):
         prev = ""
         prev_tok = None
-        nest: list[bool] = []  # per open bracket: True where newlines are whitespace
-        asked = [0]  # per open bracket (and the top): conditionals whose ":" is still to come
+        # per open bracket: True where newlines are whitespace (a template's interpolation is in brackets)
+        nest: list[bool] = [True] if _IN_INTERPOLATION.get() else []
+        asked = [0] * (len(nest) + 1)  # per open bracket and the top: conditionals whose ":" is to come
         for tok in stream:
             t = tok.type
             if t == "NL_OR_COMMENT":
@@ -208,6 +210,8 @@ class _TerraformTokens:
             yield tok
 
 
+# set while parse_expression reads a heredoc's ``${...}`` or ``%{...}``: newlines are spaces there
+_IN_INTERPOLATION: contextvars.ContextVar[bool] = contextvars.ContextVar("in_interpolation", default=False)
 _ONE_LINE = ("outside (), [] and ${}, an expression ends with its line: write it on one line, or wrap it in "
              "parentheses to continue it on the next")
 _INLINE_COMMENT = re.compile(r"/\*.*?\*/")
@@ -870,12 +874,15 @@ def _scan_directive(inner: str, sl: bool, sr: bool, line: int, col: int) -> tupl
 
 def parse_expression(text: str, line: int = 1) -> ir.Expr:
     """Parse one standalone expression (heredoc interpolations, -var values, tfvars)."""
+    inside = _IN_INTERPOLATION.set(True)  # (-var values and console lines come here too: one line each)
     try:
         cleaned, marks = strip_interpolation_markers(blank_core_namespace("__x = " + text.strip() + "\n"))
         tree = _parse_tree(cleaned)
     except UnexpectedInput as e:
         raise SyntaxProblem("Invalid expression", f"Could not parse {text.strip()!r}: "
                             f"{_describe_unexpected(e)}", line, 1) from None
+    finally:
+        _IN_INTERPOLATION.reset(inside)
     conv = Converter()
     conv.strip_marks = marks
     body = conv.body(tree.children[0])

@@ -142,6 +142,26 @@ CASES = {
           value = local.l
         }
         """, [1, 1, True, 2, 0, -6, True, False]),
+    # a heredoc's ${...} reads newlines as spaces, around operators too
+    "newlines_in_heredoc_interpolations": ("""
+        locals {
+          a = <<EOT
+        ${1 +
+        2}
+        EOT
+          b = <<EOT
+        ${1
+        + 2}
+        EOT
+          c = <<EOT
+        ${true ?
+        1 : 2}
+        EOT
+        }
+        output "o" {
+          value = [local.a, local.b, local.c]
+        }
+        """, ["3\n", "3\n", "1\n"]),
     # a {for ...} expression reads newlines as spaces, as () and [] do (an object does not)
     "newlines_in_a_for_object": ("""
         locals {
