@@ -44,7 +44,10 @@ class TextAhead:
             return None
         encoding = getattr(stream, "encoding", None) or "utf-8"
         errors = getattr(stream, "errors", None) or "strict"
-        file = tempfile.TemporaryFile(prefix="clbplan-plan-text-")
+        try:
+            file = tempfile.TemporaryFile(prefix="clbplan-plan-text-")
+        except OSError:  # (no temporary folder to write in: the text is rendered after the verification)
+            return None
         fd = file.fileno()
 
         def work() -> bool:
