@@ -20,12 +20,15 @@ class BatchedLines:
     """Lines to ``stream``, written by a background thread shortly after they arrive; thread-safe.
 
     ``close`` writes what is left and must be called before anything else is written to the stream
-    (the summary, an error), so the order of the output is the order of the calls."""
+    (the summary, an error), so the order of the output is the order of the calls. A reader slower than
+    the walk (a terminal over a slow link) holds up only the writing thread: the lines wait in memory
+    (about 100 bytes each), the walk does not wait for them."""
 
     def __init__(self, stream: TextIO, every: float = EVERY):
         self._stream = stream
         self._every = every
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # the queue
+        self._writing = threading.Lock()  # the stream: one writer at a time, in the queue's order
         self._pending: list[str] = []
         self._wake = threading.Event()
         self._closed = False
@@ -35,21 +38,25 @@ class BatchedLines:
     def line(self, text: str) -> None:
         """Queue one line (without its newline)."""
         with self._lock:
-            if self._closed:
+            closed = self._closed
+            if not closed:
+                self._pending.append(text)
+                if len(self._pending) > 1:
+                    return  # a write is already due
+                if self._thread is None:
+                    self._thread = threading.Thread(target=self._run, name="progress-lines", daemon=True)
+                    self._thread.start()
+        if closed:
+            with self._writing:
                 self._write([text])
-                return
-            self._pending.append(text)
-            if len(self._pending) > 1:
-                return  # a write is already due
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._run, name="progress-lines", daemon=True)
-                self._thread.start()
+            return
         self._wake.set()
 
     def flush(self) -> None:
         """Write every queued line now."""
-        with self._lock:
-            pending, self._pending = self._pending, []
+        with self._writing:
+            with self._lock:
+                pending, self._pending = self._pending, []
             self._write(pending)
 
     def close(self) -> None:

@@ -73,3 +73,24 @@ def test_a_reader_that_went_away_does_not_stop_the_walk():
     for i in range(100):
         lines.line(f"line {i}")  # never raises on the walk's thread
     lines.close()  # nor here: the summary printed after the walk reports the pipe
+
+
+def test_a_slow_reader_does_not_hold_up_the_walk():
+    release = threading.Event()
+
+    class Stuck(_Stream):
+        def write(self, s: str) -> int:
+            release.wait(30)  # a terminal over a slow link, or a pipe nobody reads for now
+            return super().write(s)
+
+    out = Stuck()
+    lines = BatchedLines(out, every=0.001)
+    lines.line("first")
+    time.sleep(0.1)  # the writing thread is now stuck in the stream
+    started = time.monotonic()
+    for i in range(1000):
+        lines.line(f"line {i}")
+    assert time.monotonic() - started < 5  # queued, not written: the walk went on
+    release.set()
+    lines.close()
+    assert out.getvalue().splitlines() == ["first"] + [f"line {i}" for i in range(1000)]
