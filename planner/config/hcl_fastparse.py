@@ -178,11 +178,17 @@ class _Parser:
         blocks: list[ir.Block] = []
         s = self.s
         separated = True
+        inline = self.nls() == 0  # (an item on the line of the block's "{": a one-line block)
         while True:
             if self.nls():
                 separated = True
             i = self.i
             if s[i] not in _NAME_START:
+                if (attrs or blocks) and self.depth:
+                    # HCL's rules for a block's lines (lark's path says what is wrong): a one-line block holds
+                    # one argument and closes on its line, a longer one has "}" on a line of its own
+                    if inline and (blocks or len(attrs) > 1 or separated) or not inline and not separated:
+                        raise _Unsure("a block's items and its closing brace")
                 return ir.Body(attrs, blocks)
             if not separated:
                 raise _Unsure("two items on one line")

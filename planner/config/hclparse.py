@@ -352,6 +352,35 @@ def _ends_line(node) -> bool:
     return isinstance(node, Token) and node.type in ("HEREDOC_TEMPLATE", "HEREDOC_TEMPLATE_TRIM")
 
 
+def _check_block_lines(body: Tree, close) -> None:
+    """HCL's rules for where a block's items end (the grammar has none): an item right after ``{`` makes a
+    one-line block, which holds one argument and closes on its line; otherwise each item ends its line,
+    the last one before the ``}``. Terraform's messages."""
+    items = [c for c in body.children if isinstance(c, Tree)]
+    if not items:
+        return
+    stuff = [c for c in items if c.data != "new_line_or_comment"]
+    if items[0].data != "new_line_or_comment":
+        line, col = _pos(items[0])
+        if len(stuff) > 1 or stuff[0].data != "attribute":
+            raise SyntaxProblem("Argument definition required", "A single-line block definition can contain only "
+                                "a single argument.", line, col, hint="write the block over several lines, one "
+                                "item per line")
+        if items[-1].data == "new_line_or_comment" or _ends_line(stuff[0]):
+            raise SyntaxProblem("Invalid single-argument block definition", "An argument definition on the same "
+                                "line as its containing block creates a single-line block definition, which must "
+                                "also be closed on the same line.", line, col,
+                                hint="place the block's closing brace right after the argument, or start the "
+                                     "argument on a line of its own")
+        return
+    last = items[-1]
+    if last.data != "new_line_or_comment" and not _ends_line(last) and isinstance(close, Token):
+        line, col = _pos(close)
+        what = "argument" if last.data == "attribute" else "block definition"
+        raise SyntaxProblem(f"Missing newline after {what}", f"An {what.split()[0]} definition must end with a "
+                            "newline.", line, col, hint="put the closing brace on a line of its own")
+
+
 def _is_bare_name(node) -> bool:
     """An object key written as a plain identifier (``a = 1``), which names itself; a quoted
     ``"${a}"`` is the value of ``a``."""
@@ -421,6 +450,8 @@ class Converter:
             else:
                 labels.append(_name_of(k))
             label_cols.append(_pos(k)[1])
+        if inner is not None:
+            _check_block_lines(inner, kids[-1])
         body = self.body(inner) if inner is not None else ir.Body()
         return ir.Block(btype, labels, body, line, col, label_cols=label_cols)
 

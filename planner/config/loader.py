@@ -28,7 +28,7 @@ from planner.config.terraform_block import check_module as check_terraform_setti
 from planner.diagnostics import Diagnostic, DiagnosticBag, DiagnosticsError, SourcePos
 from planner.process import gc_paused
 
-IR_VERSION = "7"  # 7: newlines around operators and repeated unary operators read as Terraform reads them
+IR_VERSION = "8"  # 8: a block's lines, newlines around operators, repeated unary operators as Terraform reads them
 CACHE_KEY_PREFIX = f"hcl2-{getattr(hcl2, '__version__', 'x')}-ir{IR_VERSION}"
 PARALLEL_MIN_BYTES = 256 * 1024  # below this, process start-up costs more than it saves
 

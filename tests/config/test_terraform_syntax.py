@@ -162,6 +162,17 @@ CASES = {
           value = [local.a, local.b, local.c]
         }
         """, ["3\n", "3\n", "1\n"]),
+    # one-line blocks: one argument, closed on its line (the argument itself may span lines)
+    "one_line_blocks": ("""
+        locals { a = [1,
+          2] }
+        locals { b = 3 }
+        locals {}
+        locals { # c
+          c = 4
+        }
+        output "o" { value = [local.a, local.b, local.c] }
+        """, [[1, 2], 3, 4]),
     # a {for ...} expression reads newlines as spaces, as () and [] do (an object does not)
     "newlines_in_a_for_object": ("""
         locals {
@@ -197,6 +208,15 @@ ERRORS = [
     ('locals {\n  x = true\n    ? 1 : 2\n}\n', "Argument or block definition required", (3, 5)),
     ('locals {\n  a = 1\n  x = local.a\n/* c */ + 1\n}\n', "Argument or block definition required", (4, 9)),
     ('locals {\n  x = true ? 1\n    : 2\n}\n', "Missing false expression in conditional", (3, 5)),
+    # a block's lines: a one-line block holds one argument and closes on its line; a longer block's
+    # closing brace is on a line of its own
+    ('locals {\n  a = 1 }\n', "Missing newline after argument", (2, 9)),
+    ('resource "terraform_data" "a" {\n  lifecycle {\n    create_before_destroy = true\n  } }\n',
+     "Missing newline after block definition", (4, 5)),
+    ('locals { a = 1\n}\n', "Invalid single-argument block definition", (1, 10)),
+    ('locals { a = 1 + 2\n}\n', "Invalid single-argument block definition", (1, 10)),
+    ('output "x" { value = <<-EOT\n  a\n  EOT\n}\n', "Invalid single-argument block definition", (1, 14)),
+    ('resource "terraform_data" "a" { lifecycle {} }\n', "Argument definition required", (1, 33)),
 ]
 
 
