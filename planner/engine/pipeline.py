@@ -291,7 +291,7 @@ def make_plan(workdir: Path | str, state: State, *, var_args: Sequence[str] = ()
     whether anything changes (the CLI's plain ``plan``) may get the empty plan an earlier run found for
     exactly these inputs, without the no-op changes (``planner.engine.unchanged_plan``). ``on_ready`` is
     called with the plan before it is verified (it may start showing it meanwhile: the plan is returned
-    only once verified), with no other thread running."""
+    only once verified), once the shadow copy's thread has finished (a fork copies only its caller)."""
     from planner.providers.target import Clouds  # deferred: see open_provider
 
     workdir = Path(workdir)
