@@ -17,6 +17,7 @@ import itertools
 import json
 import os
 import sqlite3
+import time
 import urllib.parse
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -89,9 +90,9 @@ class Store:
                                     isolation_level=None, check_same_thread=False)
         if self.path is not None:
             self.conn.execute("PRAGMA busy_timeout=10000")
-            self.conn.execute("PRAGMA journal_mode=WAL")
-            self.conn.execute("PRAGMA synchronous=NORMAL")
-        self.conn.executescript(SCHEMA)
+            _first_open(self.conn)
+        else:
+            self.conn.executescript(SCHEMA)
         self._init_cache()
 
     def _init_cache(self) -> None:
@@ -434,6 +435,31 @@ def writable_place(path: Path) -> bool:
         if folder.exists():
             return os.access(folder, os.W_OK)
     return False
+
+
+FIRST_OPEN_PATIENCE = 10.0  # seconds, as the busy timeout
+
+
+def _first_open(conn: sqlite3.Connection) -> None:
+    """WAL mode and the schema on a cloud's file, retried while another process does the same.
+
+    Two processes opening a new file at once (a plan and its refresh child, two commands started
+    together) each hold a shared lock and want an exclusive one to turn on WAL or create the tables;
+    SQLite answers one of them "database is locked" at once instead of waiting (it would deadlock).
+    A new try after the other has finished finds WAL on and the tables there: it only reads."""
+    deadline = time.monotonic() + FIRST_OPEN_PATIENCE
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.executescript(SCHEMA)
+            return
+        except sqlite3.OperationalError as e:
+            if "locked" not in str(e) or time.monotonic() > deadline:
+                raise
+            if conn.in_transaction:
+                conn.rollback()
+            time.sleep(0.01)
 
 
 def _open_read_only(path: Path | None) -> sqlite3.Connection:
