@@ -18,9 +18,9 @@ class _Stream(io.StringIO):
         self.broken = broken
 
     def write(self, s: str) -> int:
+        self.writes += 1
         if self.broken:
             raise BrokenPipeError(32, "Broken pipe")
-        self.writes += 1
         return super().write(s)
 
 
@@ -72,7 +72,11 @@ def test_a_reader_that_went_away_does_not_stop_the_walk():
     lines = BatchedLines(out, every=0.001)
     for i in range(100):
         lines.line(f"line {i}")  # never raises on the walk's thread
+        time.sleep(0.002)  # (several batches, not one)
     lines.close()  # nor here: the summary printed after the walk reports the pipe
+    assert out.writes == 1  # the lines after the reader went away are dropped, not tried again and again
+    lines.line("after")
+    assert out.writes == 1
 
 
 def test_a_slow_reader_does_not_hold_up_the_walk():
