@@ -7,6 +7,8 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
+import orjson
+
 from planner.providers.base import CallContext
 from planner.providers.errors import ApiError
 
@@ -92,8 +94,13 @@ def chunks(seq: list, n: int) -> Iterator[list]:
 
 
 def dumps(value: Any) -> str:
-    """JSON-in-a-string parameters (BackendServers, RuleList, AclEntrys...), compact."""
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    """JSON-in-a-string parameters (BackendServers, RuleList, AclEntrys...), compact: orjson writes the
+    same text as ``json.dumps(separators=(",", ":"), ensure_ascii=False)`` in a fraction of the time
+    (json builds an encoder for every call with options); what orjson refuses goes through json."""
+    try:
+        return orjson.dumps(value).decode()
+    except TypeError:
+        return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
 def tag_params(tags: Mapping[str, Any] | None, prefix: str = "Tag") -> dict[str, str]:
