@@ -1726,6 +1726,35 @@ class ModuleEvaluator:
         return inst.attributes
 
 
+    def evaluate_arguments(self, address: ResourceAddress, names: frozenset[str],
+                           lookup: Callable[[ResourceAddress], dict | None],
+                           cache: InstanceValues | None = None) -> dict | None:
+        """Only the top-level arguments ``names`` of one instance, as their expressions evaluate now
+        (raw values: not conformed to the schema). None when one of the names is not an argument written
+        in the resource block (a nested block, an alias the schema renamed) or one fails to evaluate:
+        the caller evaluates the whole instance then, and reports what that finds."""
+        ev = self.evaluator_for(address.module) if address.module else self
+        meta = ev.meta.get(address) if ev is not None else None
+        if ev is None or meta is None:
+            return None
+        plan = ev._body_plan(meta.block.body, meta.block.filename, (), True)
+        wanted = [(name, compiled) for _e, name, _path, _pos, compiled in plan.args if name in names]
+        if len(wanted) != len(names):
+            return None
+        view = _ApplyView(ev, lookup, cache, {})
+        try:
+            scope = Scope(view.root, _apply_bindings(view, meta.block, meta.bindings))
+            out = {}
+            for name, compiled in wanted:
+                try:
+                    out[name] = compiled(scope)
+                except EvalError:
+                    return None
+            return out
+        finally:
+            view.close()
+
+
 class _ApplyView:
     """One module instance's scope during apply-time re-evaluation: resources read through the
     callback, and every value derived from them (locals, a child's variables, module outputs)
