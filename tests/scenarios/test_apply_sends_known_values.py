@@ -11,14 +11,23 @@ from planner.plan.model import OpKind
 
 
 def _count_evaluations(monkeypatch) -> list:
+    """The instances evaluated again: whole, or only their string arguments still unknown at plan time
+    (``evaluate_arguments``, when it answers)."""
     seen: list = []
-    original = Configuration.evaluate_instance
+    whole, ids_only = Configuration.evaluate_instance, Configuration.evaluate_arguments
 
     def counting(self, address, *a, **kw):
         seen.append(address)
-        return original(self, address, *a, **kw)
+        return whole(self, address, *a, **kw)
+
+    def counting_ids(self, address, *a, **kw):
+        got = ids_only(self, address, *a, **kw)
+        if got is not None:
+            seen.append(address)
+        return got
 
     monkeypatch.setattr(Configuration, "evaluate_instance", counting)
+    monkeypatch.setattr(Configuration, "evaluate_arguments", counting_ids)
     return seen
 
 
