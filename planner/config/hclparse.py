@@ -269,7 +269,12 @@ def _grammar_parser() -> Lark:
     digest = hashlib.sha256("\0".join((grammar, lark.__version__, _hcl2_version())).encode()).hexdigest()[:20]
     from planner.config.parse_cache import key_dir  # (deferred: parse_cache imports this module)
 
+    def build() -> Lark:
+        return Lark(grammar, parser="lalr", propagate_positions=True, postlex=hcl2.postlexer.PostLexer())
+
     folder = key_dir()
+    if folder is None:  # (no cache folder: built in memory for this process)
+        return build()
     path = folder / f"hcl-parser-{digest}.lark"
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
@@ -279,7 +284,7 @@ def _grammar_parser() -> Lark:
                 return Lark.load(f)
     except Exception:  # noqa: BLE001,S110 - absent, not ours or unreadable: built again below
         pass
-    built = Lark(grammar, parser="lalr", propagate_positions=True, postlex=hcl2.postlexer.PostLexer())
+    built = build()
     try:
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         fd, temp = tempfile.mkstemp(prefix=".hcl-parser-", dir=folder)

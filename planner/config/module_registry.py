@@ -46,13 +46,22 @@ class CliConfig:
         return self.tokens.get(host)
 
 
+def _default_cli_config() -> str | None:
+    try:
+        return str(Path.home() / ".terraformrc")
+    except (RuntimeError, KeyError, OSError):
+        return None
+
+
 def load_cli_config(env: dict[str, str] | None = None) -> CliConfig:
     """Read ``TF_CLI_CONFIG_FILE`` (or ``~/.terraformrc``); a missing file is an empty configuration."""
     from planner.config.hclparse import SyntaxProblem, parse_text
     from planner.config.terraform_block import _NotLiteral, static_value
 
     env = os.environ if env is None else env
-    path = env.get("TF_CLI_CONFIG_FILE") or str(Path.home() / ".terraformrc")
+    path = env.get("TF_CLI_CONFIG_FILE") or _default_cli_config()
+    if path is None:  # no home folder (a container's user without a password entry): nothing to read
+        return CliConfig(path="~/.terraformrc")
     cfg = CliConfig(path=path)
     try:
         text = Path(path).read_text(encoding="utf-8-sig")

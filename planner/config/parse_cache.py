@@ -33,11 +33,17 @@ class CacheFormatError(ValueError):
 
 # --------------------------------------------------------------------------- the per-user key
 
-def key_dir() -> Path:
-    """Where the key lives: the user's cache folder, never the checkout."""
+def key_dir() -> Path | None:
+    """Where the key lives: the user's cache folder, never the checkout. None when the user has none: no
+    ``XDG_CACHE_HOME``, no ``HOME`` and no home in the password database (a container started with a
+    user id of its own): then nothing is cached, rather than a traceback."""
     base = os.environ.get("XDG_CACHE_HOME") or ""
-    root = Path(base) if base and os.path.isabs(base) else Path.home() / ".cache"
-    return root / "clbplan"
+    if base and os.path.isabs(base):
+        return Path(base) / "clbplan"
+    try:
+        return Path.home() / ".cache" / "clbplan"
+    except (RuntimeError, KeyError, OSError):
+        return None
 
 
 _KEYS: dict[str, bytes] = {}
@@ -50,6 +56,8 @@ def user_key() -> bytes | None:
     a trustworthy key there is simply no cache.
     """
     folder = key_dir()
+    if folder is None:
+        return None
     path = folder / KEY_FILE
     cached = _KEYS.get(str(path))
     if cached is not None:
