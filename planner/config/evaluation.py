@@ -1725,7 +1725,6 @@ class ModuleEvaluator:
             raise DiagnosticsError([d for d in self.bag.items if d.severity == "error"][-1:])
         return inst.attributes
 
-
     def evaluate_arguments(self, address: ResourceAddress, names: frozenset[str],
                            lookup: Callable[[ResourceAddress], dict | None],
                            cache: InstanceValues | None = None) -> dict | None:
