@@ -31,7 +31,7 @@ _kept: list[Any] | None = None
 def switched_on(env: Mapping[str, str], name: str) -> bool:
     """An on/off environment switch that is on unless set to 0, false, no or off (in ``env``, else in
     this process's environment)."""
-    return env.get(name, os.environ.get(name, "1")).strip() not in ("0", "false", "no", "off")
+    return env.get(name, os.environ.get(name, "1")).strip().lower() not in ("0", "false", "no", "off")
 
 
 def one_shot() -> None:
