@@ -359,7 +359,9 @@ def _unreadable_reason(path: Path, e: OSError) -> str:
 
 
 def _prune_cache(cache_dir: Path, live: set[str]) -> None:
-    """Drop entries for file contents that no longer exist, so the cache does not grow forever."""
+    """Drop entries for file contents that no longer exist, so the cache does not grow forever, and the
+    half-written entries of writers that were killed."""
+    parse_cache.sweep_temps(cache_dir)
     keep = {_cache_name(sha) for sha in live}
     try:
         for p in cache_dir.glob("hcl2-*"):

@@ -92,6 +92,23 @@ def test_a_tampered_entry_is_ignored_and_rewritten(tmp_path):
     assert entry.read_bytes() == blob  # the next load re-parsed and wrote a good entry back
 
 
+def test_entries_of_edited_files_and_half_written_ones_are_removed(tmp_path):
+    (tmp_path / "main.tf").write_text(MAIN_TF)
+    load_module(tmp_path)
+    cache = tmp_path / ".clbplan" / "parse-cache"
+    (old,) = cache.iterdir()
+    dead = subprocess.Popen(["true"])  # a process that has ended: its pid names no writer now
+    dead.wait()
+    half = cache / f".tmp-{dead.pid}-{old.name}"
+    half.write_bytes(b"half an entry")
+    alive = cache / f".tmp-{os.getpid()}-{old.name}"  # a writer still running keeps its file
+    alive.write_bytes(b"being written")
+    (tmp_path / "main.tf").write_text(MAIN_TF.replace("42", "43"))
+    assert _answer(tmp_path) == 43
+    assert not old.exists() and not half.exists() and alive.exists()
+    assert len([p for p in cache.iterdir() if not p.name.startswith(".tmp-")]) == 1
+
+
 def test_an_entry_sealed_with_another_users_key_is_ignored(tmp_path):
     (tmp_path / "main.tf").write_text(MAIN_TF)
     load_module(tmp_path)
