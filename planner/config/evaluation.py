@@ -9,10 +9,11 @@ later references to it see. Every problem is collected; the run raises once, wit
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -1711,16 +1712,12 @@ class ModuleEvaluator:
     def evaluate_instance(self, address: ResourceAddress,
                           lookup: Callable[[ResourceAddress], dict | None],
                           cache: InstanceValues | None = None) -> dict:
-        ev = self.evaluator_for(address.module) if address.module else self
-        meta = ev.meta.get(address) if ev is not None else None
-        if ev is None or meta is None:
+        found = self._instance_meta(address)
+        if found is None:
             raise KeyError(f"{address} is not in the configuration")
-        view = _ApplyView(ev, lookup, cache, {})
-        try:
-            bindings = _apply_bindings(view, meta.block, meta.bindings)
-            inst = ev._eval_instance(address, meta.block, bindings, Scope(view.root, bindings), report=False)
-        finally:
-            view.close()
+        ev, meta = found
+        with _scope_now(ev, meta, lookup, cache) as (bindings, scope):
+            inst = ev._eval_instance(address, meta.block, bindings, scope, report=False)
         if inst is None:
             raise DiagnosticsError([d for d in self.bag.items if d.severity == "error"][-1:])
         return inst.attributes
@@ -1732,17 +1729,15 @@ class ModuleEvaluator:
         (raw values: not conformed to the schema). None when one of the names is not an argument written
         in the resource block (a nested block, an alias the schema renamed) or one fails to evaluate:
         the caller evaluates the whole instance then, and reports what that finds."""
-        ev = self.evaluator_for(address.module) if address.module else self
-        meta = ev.meta.get(address) if ev is not None else None
-        if ev is None or meta is None:
+        found = self._instance_meta(address)
+        if found is None:
             return None
+        ev, meta = found
         plan = ev._body_plan(meta.block.body, meta.block.filename, (), True)
         wanted = [(name, compiled) for _e, name, _path, _pos, compiled in plan.args if name in names]
         if len(wanted) != len(names):
             return None
-        view = _ApplyView(ev, lookup, cache, {})
-        try:
-            scope = Scope(view.root, _apply_bindings(view, meta.block, meta.bindings))
+        with _scope_now(ev, meta, lookup, cache) as (_bindings, scope):
             out = {}
             for name, compiled in wanted:
                 try:
@@ -1750,8 +1745,26 @@ class ModuleEvaluator:
                 except EvalError:
                     return None
             return out
-        finally:
-            view.close()
+
+    def _instance_meta(self, address: ResourceAddress) -> tuple[ModuleEvaluator, _InstanceMeta] | None:
+        """The evaluator of ``address``'s module instance and what it kept of the instance (its block and
+        bindings); None when the configuration has no such instance."""
+        ev = self.evaluator_for(address.module) if address.module else self
+        meta = ev.meta.get(address) if ev is not None else None
+        return None if ev is None or meta is None else (ev, meta)
+
+
+@contextlib.contextmanager
+def _scope_now(ev: ModuleEvaluator, meta: _InstanceMeta, lookup: Callable[[ResourceAddress], dict | None],
+               cache: InstanceValues | None) -> Iterator[tuple[dict, Scope]]:
+    """An instance's bindings and scope with resources as they are now (``lookup``); the view's
+    reference cycles broken on leaving."""
+    view = _ApplyView(ev, lookup, cache, {})
+    try:
+        bindings = _apply_bindings(view, meta.block, meta.bindings)
+        yield bindings, Scope(view.root, bindings)
+    finally:
+        view.close()
 
 
 class _ApplyView:

@@ -35,21 +35,23 @@ class ConfigPlannedValues:
         if inst is None:
             return strip_unknown(dict(op.change.after or {}))
         attrs = inst.attributes
+        schema = get_schema(op.address.type)
         if contains_unknown(attrs):
             # only a value "(known after apply)" at plan time can come out differently now: every
             # known value the plan showed is final (in Terraform a known planned value that changes
             # at apply is an error), so an instance without one is sent as planned, not evaluated
             # again (re-evaluation was a third of the apply walk's main thread at 1,000 LBs)
-            attrs = self._evaluated(op.address, attrs, applied)
+            attrs = self._evaluated(op.address, attrs, applied, schema)
         prior = applied.get(op.address) if op.kind is OpKind.UPDATE and op.address in applied else None
-        after = planned_after(attrs, prior, get_schema(op.address.type), inst.lifecycle if prior else None)
+        after = planned_after(attrs, prior, schema, inst.lifecycle if prior else None)
         if prior is not None:
             after["id"] = prior.get("id")
         else:
             after["id"] = UNKNOWN
         return strip_unknown(after)
 
-    def _evaluated(self, address: ResourceAddress, planned: dict, applied: Mapping[ResourceAddress, dict]) -> dict:
+    def _evaluated(self, address: ResourceAddress, planned: dict, applied: Mapping[ResourceAddress, dict],
+                   schema: Any) -> dict:
         """The instance's attributes now. When every value still unknown is a string argument (an id:
         ``load_balancer_id = alicloud_slb_load_balancer.lb[each.key].id``), only those arguments are
         evaluated again and must come out as strings: the schema takes a string as it is, so that is
@@ -57,7 +59,6 @@ class ConfigPlannedValues:
         whole instance was about 110 us of the walk's main thread per operation). Anything else (a
         nested block, a list, a value that is not a string now) is the whole instance's evaluation."""
         lookup = _lookup_in(applied)
-        schema = get_schema(address.type)
         if schema is not None:
             names = frozenset(k for k, v in planned.items() if contains_unknown(v))
             if all(_is_string_argument(schema, k) for k in names):

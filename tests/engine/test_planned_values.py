@@ -98,8 +98,8 @@ def test_arguments_evaluated_alone_send_what_the_whole_instance_would(tmp_path: 
     compared: list[str] = []
     evaluated = ConfigPlannedValues._evaluated
 
-    def both_ways(self, address, planned, applied):
-        got = evaluated(self, address, planned, applied)
+    def both_ways(self, address, planned, applied, schema):
+        got = evaluated(self, address, planned, applied, schema)
         whole = self.config.evaluate_instance(address, lambda a: applied.get(a) if a.mode != "data" else None,
                                               self.cache)
         assert got == whole, address
