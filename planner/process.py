@@ -28,10 +28,15 @@ GC_THRESHOLDS = (100_000, 50, 100)
 _kept: list[Any] | None = None
 
 
+def turned_off(value: str) -> bool:
+    """Whether an environment switch's value says off: 0, false, no or off, in any case."""
+    return value.strip().lower() in ("0", "false", "no", "off")
+
+
 def switched_on(env: Mapping[str, str], name: str) -> bool:
     """An on/off environment switch that is on unless set to 0, false, no or off (in ``env``, else in
     this process's environment)."""
-    return env.get(name, os.environ.get(name, "1")).strip().lower() not in ("0", "false", "no", "off")
+    return not turned_off(env.get(name, os.environ.get(name, "1")))
 
 
 def one_shot() -> None:

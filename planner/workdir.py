@@ -32,3 +32,12 @@ def resolve(path: str, base: str | None = None) -> Path:
     if p.is_absolute():
         return p
     return Path(base or BASE_DIR.get() or os.getcwd()) / p
+
+
+def user_home() -> Path | None:
+    """The user's home folder; None when there is none to find: no ``HOME`` and no entry in the password
+    database (a container started with a user id of its own), where ``Path.home()`` raises."""
+    try:
+        return Path.home()
+    except (RuntimeError, KeyError, OSError):
+        return None

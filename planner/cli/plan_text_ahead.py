@@ -20,7 +20,7 @@ from typing import IO, Any, TextIO
 
 from planner.cli.review import planned_output_changes, render_text
 from planner.logs import log
-from planner.process import ForkedAnswer
+from planner.process import ForkedAnswer, turned_off
 
 MIN_OPERATIONS = 2000  # below this the text takes milliseconds: not worth a fork
 ENV_SWITCH = "CLBPLAN_TEXT_AHEAD"  # 0: always render after the verification; always: whatever the size
@@ -39,7 +39,7 @@ class TextAhead:
         be made (one thread only: a fork copies only the calling one)."""
         switch = os.environ.get(ENV_SWITCH, "").strip().lower()
         small = len(planned.plan.operations) < MIN_OPERATIONS and switch != "always"
-        if switch in ("0", "false", "no", "off") or small or not hasattr(os, "fork") or \
+        if turned_off(switch) or small or not hasattr(os, "fork") or \
                 threading.active_count() != 1:
             return None
         encoding = getattr(stream, "encoding", None) or "utf-8"

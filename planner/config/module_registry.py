@@ -25,6 +25,7 @@ from pathlib import Path
 
 from planner.config.module_sources import RegistrySource, SourceError, redact
 from planner.version import CLBPLAN_VERSION, TERRAFORM_LANGUAGE_VERSION
+from planner.workdir import user_home
 
 SERVICE = "modules.v1"
 
@@ -46,22 +47,18 @@ class CliConfig:
         return self.tokens.get(host)
 
 
-def _default_cli_config() -> str | None:
-    try:
-        return str(Path.home() / ".terraformrc")
-    except (RuntimeError, KeyError, OSError):
-        return None
-
-
 def load_cli_config(env: dict[str, str] | None = None) -> CliConfig:
     """Read ``TF_CLI_CONFIG_FILE`` (or ``~/.terraformrc``); a missing file is an empty configuration."""
     from planner.config.hclparse import SyntaxProblem, parse_text
     from planner.config.terraform_block import _NotLiteral, static_value
 
     env = os.environ if env is None else env
-    path = env.get("TF_CLI_CONFIG_FILE") or _default_cli_config()
-    if path is None:  # no home folder (a container's user without a password entry): nothing to read
-        return CliConfig(path="~/.terraformrc")
+    path = env.get("TF_CLI_CONFIG_FILE")
+    if not path:
+        home = user_home()
+        if home is None:  # no home folder (a container's user without a password entry): nothing to read
+            return CliConfig(path="~/.terraformrc")
+        path = str(home / ".terraformrc")
     cfg = CliConfig(path=path)
     try:
         text = Path(path).read_text(encoding="utf-8-sig")

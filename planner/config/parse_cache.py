@@ -21,6 +21,7 @@ from pathlib import Path
 
 from planner.config import ir
 from planner.config.hclparse import SyntaxProblem
+from planner.workdir import user_home
 
 MAGIC = b"clbplan-parse-cache 1\n"
 KEY_FILE = "parse-cache.key"
@@ -40,10 +41,8 @@ def key_dir() -> Path | None:
     base = os.environ.get("XDG_CACHE_HOME") or ""
     if base and os.path.isabs(base):
         return Path(base) / "clbplan"
-    try:
-        return Path.home() / ".cache" / "clbplan"
-    except (RuntimeError, KeyError, OSError):
-        return None
+    home = user_home()
+    return None if home is None else home / ".cache" / "clbplan"
 
 
 _KEYS: dict[str, bytes] = {}

@@ -47,7 +47,7 @@ MIN_OPERATIONS = 2000
 def wanted(emulator: Any, n_ops: int, env: Mapping[str, str] | None = None) -> bool:
     """Whether the walk of ``n_ops`` operations should hand ``emulator``'s calls to a server process."""
     raw = (env if env is not None else os.environ).get(ENV_SWITCH, "1").strip().lower()
-    if raw in ("0", "false", "no", "off"):
+    if process.turned_off(raw):
         return False
     if emulator is None or getattr(emulator, "path", None) is None or getattr(emulator, "clock", None) is not time.time:
         return False  # (a test's clock cannot be handed to another program)
