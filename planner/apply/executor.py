@@ -22,6 +22,7 @@ import functools
 import threading
 import time
 import uuid
+from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from queue import Empty, SimpleQueue
@@ -215,14 +216,16 @@ class Executor:
         finished: SimpleQueue[_Task] = SimpleQueue()
         pool_cm = _InlinePool(finished) if self.inline else _WorkerPool(self.parallelism, finished)
         with pool_cm as pool:
-            while walk.has_ready or running:
+            held: deque[_Held] = deque()
+            while walk.has_ready or running or held:
                 if self.stop is not None and self.stop.is_set():
                     self._interrupt(result)
-                self._start_ready(walk, pool, running, result)
+                self._start_ready(walk, pool, running, result, held)
                 if not running:
                     break
                 for fut in self._wait(walk, running, result, finished):
                     self._settle_group(walk, running.pop(fut), fut, result)
+            self._drop_held(walk, held)
         for op in walk.unsettled():
             # not started because of an interruption (a DAG leaves nothing else behind)
             result.skipped.append(op.id)
@@ -231,38 +234,78 @@ class Executor:
         return result
 
     def _start_ready(self, walk: Walk, pool: _WorkerPool | _InlinePool, running: dict[_Task, _Running],
-                     result: ApplyResult) -> None:
-        """Hand ready groups to the pool while there is room (nothing new once interrupted)."""
+                     result: ApplyResult, held: deque[_Held]) -> None:
+        """Hand ready groups to the pool while there is room (nothing new once interrupted).
+
+        Groups announced ahead (``held``) start first. When none are left, up to ``parallelism`` more
+        ready groups than there is room for are taken and their intents journaled in the same round:
+        one fsync then covers the next round too. Each fsync gives the GIL up and waits for it back,
+        and the walk was making one for every 3.3 operations (about 4 s of a 14 s walk at 2,000 load
+        balancers). A group held is ready (everything before it done), so its values are final; one
+        that an interruption keeps from starting is journaled as finished with nothing done
+        (:meth:`_drop_held`), and one a crash leaves pending is settled by :func:`recover` like any
+        intent whose call may have been made."""
         state = result.state
-        starting: list[tuple[list[tuple[Operation, dict, dict, ResourceState | None]], Any]] = []
-        while walk.has_ready and len(running) + len(starting) < self.parallelism and not result.interrupted:
-            taken = walk.take()
-            if taken is None:
-                continue
-            group, k = taken
-            batch: list[tuple[Operation, dict, dict, ResourceState | None]] = []
-            for o in group:
-                try:
-                    batch.append((o, self._planned(o, state), self._prior(o, state), state.resources.get(o.address)))
-                except Exception as e:  # a reference could not be resolved
-                    self._fail(walk, o, e, result)
-            if not batch:
-                walk.release(k)
-                continue
-            starting.append((batch, k))
-        if not starting:
+        if result.interrupted:
             return
-        # the round's intents are journaled by whichever of its workers comes first, the others wait for
-        # that (a failed write fails each, before any call); with no journal there is nothing to wait for
-        round_ = _Round([batch for batch, _k in starting], self._announce) if self.journal is not None else None
-        for batch, k in starting:
-            for o, *_ in batch:
+        free = self.parallelism - len(running)
+        starting: list[_Held] = []
+        while held and len(starting) < free:
+            starting.append(held.popleft())
+        want = free - len(starting)
+        if want > 0:
+            # nothing ahead to save an fsync for without a journal
+            want += self.parallelism if self.journal is not None else 0
+            taken_now: list[tuple[list[tuple[Operation, dict, dict, ResourceState | None]], Any]] = []
+            while walk.has_ready and len(taken_now) < want:
+                taken = walk.take()
+                if taken is None:
+                    continue
+                group, k = taken
+                batch: list[tuple[Operation, dict, dict, ResourceState | None]] = []
+                for o in group:
+                    try:
+                        batch.append((o, self._planned(o, state), self._prior(o, state),
+                                      state.resources.get(o.address)))
+                    except Exception as e:  # a reference could not be resolved
+                        self._fail(walk, o, e, result)
+                if not batch:
+                    walk.release(k)
+                    continue
+                taken_now.append((batch, k))
+            if taken_now:
+                # the round's intents are journaled by whichever of its workers comes first, the others
+                # wait for that (a failed write fails each, before any call); with no journal there is
+                # nothing to wait for
+                round_ = _Round([batch for batch, _k in taken_now], self._announce) \
+                    if self.journal is not None else None
+                room = free - len(starting)
+                starting.extend(_Held(batch, k, round_) for batch, k in taken_now[:room])
+                held.extend(_Held(batch, k, round_) for batch, k in taken_now[room:])
+        for h in starting:
+            for o, *_ in h.batch:
                 self._emit(ApplyEvent("start", o.id, o.address, o.kind))
-            if len(batch) == 1:
-                fut = pool.submit(self._execute_one, *batch[0], round_)
+            if len(h.batch) == 1:
+                fut = pool.submit(self._execute_one, *h.batch[0], h.round)
             else:
-                fut = pool.submit(self._execute_batch, batch, round_)
-            running[fut] = _Running([o for o, *_ in batch], k, time.monotonic())
+                fut = pool.submit(self._execute_batch, h.batch, h.round)
+            running[fut] = _Running([o for o, *_ in h.batch], h.key, time.monotonic())
+
+    def _drop_held(self, walk: Walk, held: deque[_Held]) -> None:
+        """Groups announced ahead that an interruption kept from starting: their intents are on disk (or
+        were never written), so each is completed as "nothing done", or the next run's recovery would
+        make calls the user stopped. The walk then reports them skipped."""
+        while held:
+            h = held.popleft()
+            ops = [o for o, *_ in h.batch]
+            walk.untake(ops, h.key)
+            if h.round is not None:
+                try:
+                    h.round.announced()  # not completed before its intent is written
+                except Exception:
+                    continue  # no intents on disk: nothing to complete
+            for o in ops:
+                self._complete(o, None)
 
     def _wait(self, walk: Walk, running: dict[_Task, _Running], result: ApplyResult,
               finished: SimpleQueue[_Task]) -> list[_Task]:
@@ -520,6 +563,15 @@ _Outcome = tuple[ResourceState | None, "dict | None", bool]  # (state entry, att
 
 class _JournalFailed(Exception):
     """A worker could not journal the completion of a call that succeeded (the cause says why)."""
+
+
+@dataclass
+class _Held:
+    """A group taken from the walk, its values worked out, to start when a worker is free."""
+
+    batch: list[tuple[Operation, dict, dict, ResourceState | None]]
+    key: Any
+    round: _Round | None
 
 
 @dataclass

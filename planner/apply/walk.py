@@ -127,6 +127,13 @@ class Walk:
         for item in self._parked.pop(k, []):
             heapq.heappush(self._ready, item)
 
+    def untake(self, group: list[Operation], k: str | None) -> None:
+        """A taken group will not start after all (an interrupted apply): not started, as
+        :meth:`unsettled` reports it, and its key free."""
+        for o in group:
+            self.status.pop(o.id, None)
+        self.release(k)
+
     def alias(self, key: str, real: str) -> None:
         """A load balancer created as ``key`` (``new:<address>``) has the id ``real`` now."""
         self._alias[key] = real

@@ -279,3 +279,66 @@ def test_a_journal_that_cannot_be_written_fails_the_round_before_any_call(tmp_pa
     assert {f[0] for f in res.failures} == {ops[0].id, ops[1].id}
     assert res.skipped == [ops[2].id]  # what depends on a failed operation does not start
     assert "No space left on device" in str(res.failures[0][1])
+
+
+def test_the_next_round_is_announced_ahead_so_fewer_fsyncs_cover_the_walk(tmp_path):
+    """Each fsync gives the walk's thread up and waits for it back; announcing as many ready operations
+    again as there are workers lets one fsync cover the next round too (issue 17). Every call still
+    finds its intent on disk."""
+    from planner.state.journal import INTENT, Journal
+
+    journal = Journal(tmp_path / "j.jsonl")
+    intents_at_call: list[tuple[str, bool]] = []
+
+    class Watching(FakeProvider):
+        def handler(self, type_name):
+            handler = FakeHandler(self, type_name)
+            create = handler.create
+
+            def looks(planned, ctx):
+                with self.lock:
+                    text = (tmp_path / "j.jsonl").read_text()
+                    on_disk = sum(f'"kind":"{INTENT}"' in line for line in text.splitlines())
+                    intents_at_call.append((planned["name"], on_disk))
+                return create(planned, ctx)
+
+            handler.create = looks
+            return handler
+
+    ops = [op(f"l{i:02d}", lb=f"lb-{i}") for i in range(12)]
+    res = Executor(Watching(), parallelism=2, journal=journal).run(ops, [], State())
+    assert not res.failures and len(res.executed) == 12
+    assert intents_at_call[0][1] == 4  # two to start now, two more announced ahead in the same write
+    assert journal.fsyncs <= 5  # one per operation or two before (rounds of one or two)
+    assert journal.pending() == []
+
+
+def test_ctrl_c_leaves_no_intent_of_an_operation_announced_ahead_for_recovery_to_make(monkeypatch, tmp_path):
+    """Operations announced ahead that Ctrl-C kept from starting are journaled as finished with nothing
+    done: the user stopped them, so the next run's recovery must not make their calls."""
+    import planner.apply.executor as ex
+    from planner.state.journal import Journal
+
+    real_next = ex._next
+    calls = {"n": 0}
+
+    def next_then_interrupt(finished, timeout):
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise KeyboardInterrupt
+        return real_next(finished, timeout)
+
+    monkeypatch.setattr(ex, "_next", next_then_interrupt)
+    journal = Journal(tmp_path / "j.jsonl")
+    prov = FakeProvider()
+    ops = [op(f"o{i}", lb=f"lb-{i}") for i in range(8)]
+    res = Executor(prov, parallelism=2, journal=journal).run(ops, [], State())
+    assert res.interrupted
+    assert sorted(prov.log) == ["create o0", "create o1"]  # only the two in flight were called
+    assert res.executed == [ops[0].id, ops[1].id]
+    assert res.skipped == [o.id for o in ops[2:]]
+    assert journal.pending() == []  # the two announced ahead are closed, not left for recovery
+
+    recovered = ex.recover(Journal(tmp_path / "j.jsonl"), prov, State())
+    assert sorted(prov.log) == ["create o0", "create o1"]  # recovery made no call
+    assert set(recovered.resources) == {ops[0].address, ops[1].address}
