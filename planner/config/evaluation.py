@@ -1724,26 +1724,43 @@ class ModuleEvaluator:
 
     def evaluate_arguments(self, address: ResourceAddress, names: frozenset[str],
                            lookup: Callable[[ResourceAddress], dict | None],
-                           cache: InstanceValues | None = None) -> dict | None:
+                           cache: InstanceValues | None = None,
+                           blocks: Mapping[str, frozenset[str]] | None = None) -> dict | None:
         """Only the top-level arguments ``names`` of one instance, as their expressions evaluate now
-        (raw values: not conformed to the schema). None when one of the names is not an argument written
-        in the resource block (a nested block, an alias the schema renamed) or one fails to evaluate:
-        the caller evaluates the whole instance then, and reports what that finds."""
+        (raw values: not conformed to the schema), and for each nested block type in ``blocks`` the named
+        arguments of each of its blocks (a list, one dict per block, in the order written). None when one
+        of the names is not an argument written in the resource block (a nested block, an alias the
+        schema renamed), when the resource has a ``dynamic`` block (its blocks' order is the values'),
+        or when one fails to evaluate: the caller evaluates the whole instance then, and reports what
+        that finds."""
         found = self._instance_meta(address)
         if found is None:
             return None
         ev, meta = found
-        plan = ev._body_plan(meta.block.body, meta.block.filename, (), True)
+        fn = meta.block.filename
+        plan = ev._body_plan(meta.block.body, fn, (), True)
         wanted = [(name, compiled) for _e, name, _path, _pos, compiled in plan.args if name in names]
         if len(wanted) != len(names):
             return None
+        nested: list[tuple[str, list[list[tuple[str, Any]]]]] = []
+        for btype, bnames in (blocks or {}).items():
+            if any(blk.type == "dynamic" for blk in plan.blocks):
+                return None
+            per_block = []
+            for i, blk in enumerate(b for b in plan.blocks if b.type == btype):
+                bplan = ev._body_plan(blk.body, fn, (btype, i), False)
+                per_block.append([(name, compiled) for _e, name, _p, _pos, compiled in bplan.args
+                                  if name in bnames])
+            nested.append((btype, per_block))
         with _scope_now(ev, meta, lookup, cache) as (_bindings, scope):
-            out = {}
-            for name, compiled in wanted:
-                try:
+            out: dict[str, Any] = {}
+            try:
+                for name, compiled in wanted:
                     out[name] = compiled(scope)
-                except EvalError:
-                    return None
+                for btype, per_block in nested:
+                    out[btype] = [{name: compiled(scope) for name, compiled in args} for args in per_block]
+            except EvalError:
+                return None
             return out
 
     def _instance_meta(self, address: ResourceAddress) -> tuple[ModuleEvaluator, _InstanceMeta] | None:

@@ -132,12 +132,13 @@ class Configuration:
 
     def evaluate_arguments(self, address: ResourceAddress, names: frozenset[str],
                            resolver_lookup: Callable[[ResourceAddress], dict | None],
-                           cache: Any = None) -> dict | None:
-        """Re-evaluate only the top-level arguments ``names`` of one instance (raw, not conformed);
-        None when that cannot stand for ``evaluate_instance`` (see ``ModuleEvaluator.evaluate_arguments``)."""
+                           cache: Any = None, blocks: Mapping[str, frozenset[str]] | None = None) -> dict | None:
+        """Re-evaluate only the top-level arguments ``names`` of one instance, and the arguments ``blocks``
+        names in each of its nested blocks of those types (raw, not conformed); None when that cannot
+        stand for ``evaluate_instance`` (see ``ModuleEvaluator.evaluate_arguments``)."""
         if self._instance_evaluator is None:
             raise RuntimeError("this Configuration was not produced by planner.config.evaluate")
-        return self._instance_evaluator.evaluate_arguments(address, names, resolver_lookup, cache)
+        return self._instance_evaluator.evaluate_arguments(address, names, resolver_lookup, cache, blocks)
 
     def explicit_depends_on(self, address: ResourceAddress) -> set[ResourceAddress]:
         """The instances ``address`` waits for because of ``depends_on`` (its own, or its module

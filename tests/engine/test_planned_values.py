@@ -1,7 +1,8 @@
 """What an apply sends for an operation whose plan had values "(known after apply)" (issue 17). When every
-such value is a string argument (an id), only those arguments are evaluated again; anything else (a list,
-a nested block) is the whole instance's evaluation, as before. Both must send exactly the same values:
-here every operation of an apply is evaluated both ways and compared, and the cloud ends as configured."""
+such value is id-like (a string, or a list or set of strings, at the top or in a nested block), only those
+arguments are evaluated again; anything else (a ``dynamic`` block, another type) is the whole instance's
+evaluation, as before. Both must send exactly the same values: here every operation of an apply is
+evaluated both ways and compared, and the cloud ends as configured."""
 
 from __future__ import annotations
 
@@ -48,7 +49,8 @@ resource "alicloud_instance" "app" {
   image_id        = "ubuntu_22_04_x64_20G_alibase_20240508.vhd"
   instance_type   = "ecs.g6.large"
   vswitch_id      = alicloud_vswitch.a.id
-  security_groups = [alicloud_security_group.app.id]
+  # a set: the same id twice is one member once known (the plan kept both unknowns)
+  security_groups = [alicloud_security_group.app.id, alicloud_security_group.app.id]
 }
 
 resource "alicloud_slb_load_balancer" "lb" {
@@ -70,6 +72,31 @@ resource "alicloud_slb_server_group" "g" {
   }
 }
 
+resource "alicloud_slb_backend_server" "d" {
+  load_balancer_id = alicloud_slb_load_balancer.lb["y"].id
+  backend_servers {
+    server_id = alicloud_instance.app[1].id
+    weight    = 50
+  }
+  backend_servers {
+    server_id = alicloud_instance.app[0].id
+    weight    = 100
+  }
+}
+
+resource "alicloud_slb_master_slave_server_group" "ms" {
+  load_balancer_id = alicloud_slb_load_balancer.lb["x"].id
+  name             = "ms"
+  dynamic "servers" {
+    for_each = { Master = 0, Slave = 1 }
+    content {
+      server_id   = alicloud_instance.app[servers.value].id
+      port        = 3306
+      server_type = servers.key
+    }
+  }
+}
+
 resource "alicloud_slb_listener" "l" {
   for_each         = alicloud_slb_load_balancer.lb
   load_balancer_id = each.value.id
@@ -88,10 +115,10 @@ def test_arguments_evaluated_alone_send_what_the_whole_instance_would(tmp_path: 
     partial: list[str] = []
     evaluate_arguments = Configuration.evaluate_arguments
 
-    def spying(self, address, names, lookup, cache=None):
-        got = evaluate_arguments(self, address, names, lookup, cache)
+    def spying(self, address, names, lookup, cache=None, blocks=None):
+        got = evaluate_arguments(self, address, names, lookup, cache, blocks)
         if got is not None:
-            partial.append(f"{address} {sorted(names)}")
+            partial.append(f"{address} {sorted(names)} {sorted((blocks or {}).items())}")
         return got
 
     monkeypatch.setattr(Configuration, "evaluate_arguments", spying)
@@ -111,13 +138,21 @@ def test_arguments_evaluated_alone_send_what_the_whole_instance_would(tmp_path: 
     backend = LocalBackend(tmp_path / "clbplan.tfstate")
     result = pipeline.apply_plan(planned, planned.refreshed, parallelism=4, journal=backend.journal("t"))
     assert not result.failures
-    # ids alone (a listener's two, a vSwitch's interpolated name): evaluated alone; a list of ids and a
-    # nested block's: the whole instance, as before
-    walked = [p for p in partial if "alicloud_slb_listener" in p or "alicloud_vswitch" in p]
-    assert any("alicloud_slb_listener.l[\"x\"] ['load_balancer_id', 'server_group_id']" in p for p in walked)
-    assert any("alicloud_vswitch.a ['vpc_id', 'vswitch_name']" in p for p in walked)
-    assert not any("alicloud_instance" in p or "alicloud_slb_server_group" in p for p in partial)
-    assert any("alicloud_slb_server_group" in c for c in compared) and any("alicloud_instance" in c for c in compared)
+    # ids (a listener's two, a vSwitch's interpolated name), a set of ids, ids in nested blocks: evaluated
+    # alone; a dynamic block's: the whole instance, as before
+    assert any("alicloud_slb_listener.l[\"x\"] ['load_balancer_id', 'server_group_id'] []" in p for p in partial)
+    assert any("alicloud_vswitch.a ['vpc_id', 'vswitch_name'] []" in p for p in partial)
+    assert any("alicloud_instance.app[0] ['security_groups', 'vswitch_id'] []" in p for p in partial)
+    assert any("alicloud_slb_server_group.g[\"x\"] ['load_balancer_id'] [('servers', frozenset({'server_ids'}))]"
+               in p for p in partial)
+    assert any("alicloud_slb_backend_server.d ['load_balancer_id'] [('backend_servers', frozenset({'server_id'}))]"
+               in p for p in partial)
+    assert not any("alicloud_slb_master_slave_server_group" in p for p in partial)
+    assert {"alicloud_slb_master_slave_server_group.ms", "alicloud_instance.app[1]",
+            "alicloud_slb_backend_server.d"} <= set(compared)
+    sent = result.state.resources
+    assert next(r.attributes["security_groups"] for a, r in sent.items() if a.type == "alicloud_instance") \
+        == [next(r.id for a, r in sent.items() if a.type == "alicloud_security_group")]
     # what was sent is what the cloud holds, and a new plan finds nothing to do
     cloud = Emulator(tmp_path / ".clbplan" / "emulator.sqlite")
     lbs = cloud.call("Slb", "DescribeLoadBalancers", {"RegionId": "cn-hangzhou"})["LoadBalancers"]["LoadBalancer"]
