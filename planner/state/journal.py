@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from planner import compact_json
 from planner.addresses import ResourceAddress
 from planner.state.backend import StateError, _fsync_dir, _json_default, _now, _temp_name, _write_temp
 from planner.state.model import ResourceState, State
@@ -254,8 +255,7 @@ class Journal:
         """
         with self._guard:
             rec.seq = self._seq + 1
-            line = json.dumps(rec.to_json(), separators=(",", ":"), ensure_ascii=False,
-                              default=_json_default).encode("utf-8") + b"\n"
+            line = compact_json.dumps(rec.to_json(), default=_json_default).encode("utf-8") + b"\n"
             try:
                 fd = self._open_for_append()
             except OSError as e:

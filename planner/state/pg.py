@@ -35,6 +35,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from planner import compact_json
 from planner.diagnostics import SourcePos
 from planner.state.backend import (
     LockInfo,
@@ -675,7 +676,7 @@ class PgJournal(Journal):
             return
         try:
             rows = [(b.workspace, self.lineage, r.seq,
-                     json.dumps(r.to_json(), separators=(",", ":"), ensure_ascii=False, default=_json_default))
+                     compact_json.dumps(r.to_json(), default=_json_default))
                     for r in batch]
             conn = b._connect()
             with b._conn_guard, conn.transaction(), conn.cursor() as cur:

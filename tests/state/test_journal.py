@@ -60,6 +60,19 @@ def test_records_are_on_disk_before_the_call_returns(jpath: Path) -> None:
     assert fresh.pending() == [] and fresh.completions()[0].result.id == "lb-1"  # type: ignore[union-attr]
 
 
+def test_values_json_holds_oddly_read_back_as_they_were_written(jpath: Path) -> None:
+    """Records are encoded by orjson where it writes what json would (issue 17: a sixth of the walk's
+    worker threads); an integer beyond 64 bits, a NaN, text beyond ASCII and a set still come back whole."""
+    j = Journal(jpath)
+    tok = client_token("lin-1", LB, "CreateLoadBalancer")
+    detail = {"big": 2**70, "ratio": float("nan"), "name": "负载均衡 é\u2028", "ids": {"b", "a"}, "tiny": 1e-7}
+    j.intent(tok, LB, "CreateLoadBalancer", detail)
+    got = Journal(jpath).pending()[0].detail
+    assert got["big"] == 2**70 and got["ratio"] != got["ratio"]  # NaN, not null
+    assert got["name"] == "负载均衡 é\u2028" and got["ids"] == ["a", "b"] and got["tiny"] == 1e-7
+    assert "负载均衡" in jpath.read_text(encoding="utf-8")  # written as text, not \\u escapes
+
+
 def test_pending_lists_intents_without_completion(jpath: Path) -> None:
     j = Journal(jpath)
     t1, t2, t3 = (client_token("lin-1", a, op) for a, op in

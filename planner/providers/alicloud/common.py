@@ -7,8 +7,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-import orjson
-
+from planner import compact_json
 from planner.providers.base import CallContext
 from planner.providers.errors import ApiError
 
@@ -94,13 +93,8 @@ def chunks(seq: list, n: int) -> Iterator[list]:
 
 
 def dumps(value: Any) -> str:
-    """JSON-in-a-string parameters (BackendServers, RuleList, AclEntrys...), compact: orjson writes the
-    same text as ``json.dumps(separators=(",", ":"), ensure_ascii=False)`` in a fraction of the time
-    (json builds an encoder for every call with options); what orjson refuses goes through json."""
-    try:
-        return orjson.dumps(value).decode()
-    except TypeError:
-        return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    """JSON-in-a-string parameters (BackendServers, RuleList, AclEntrys...), compact."""
+    return compact_json.dumps(value)
 
 
 def tag_params(tags: Mapping[str, Any] | None, prefix: str = "Tag") -> dict[str, str]:
