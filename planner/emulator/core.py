@@ -17,6 +17,8 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from planner.emulator import actions as _actions  # noqa: F401  (registers the handlers)
 from planner.emulator.codes import err
 from planner.emulator.errors import CloudError
@@ -26,6 +28,21 @@ from planner.emulator.registry import ACTIONS, Ctx, copy_doc, lookup
 from planner.emulator.store import Store
 
 IDEMPOTENT_PREFIXES = ("Create", "Run", "Upload")
+
+
+def _params_digest(items: list) -> str:
+    """What a ClientToken's call is compared by when the token comes again: a digest of its parameters,
+    encoded by orjson (json's encoder was a fortieth of the walk's cloud process)."""
+    try:
+        text = orjson.dumps(items)
+    except TypeError:  # (an integer beyond 64 bits)
+        return _params_digest_json(items)
+    return hashlib.sha1(text).hexdigest()
+
+
+def _params_digest_json(items: list) -> str:
+    """The digest as a cloud's file written before orjson holds it: a token saved then still matches."""
+    return hashlib.sha1(json.dumps(items).encode()).hexdigest()
 
 
 def default_emulator_path(cwd: str | Path) -> Path:
@@ -100,12 +117,12 @@ class Emulator:
         store.begin(spec.write)
         try:
             if token:
-                digest = hashlib.sha1(json.dumps(
-                    [kv for kv in p.items() if kv[0] != "clienttoken"]).encode()).hexdigest()
+                items = [kv for kv in p.items() if kv[0] != "clienttoken"]
+                digest = _params_digest(items)
                 prior = store.token(spec.name, token)
                 if prior is not None:
                     store.rollback()
-                    if prior[0] != digest:
+                    if prior[0] != digest and prior[0] != _params_digest_json(items):
                         raise err("IdempotentParameterMismatch")
                     return prior[1]
             result = spec.handler(ctx, p)

@@ -89,7 +89,7 @@ def verify_plan(plan: Plan, emulator: Any, refreshed: State, *, region: str = "c
     shadow = copying.take() if copying is not None else emulator.copy()
 
     def executor_on(cloud_copy: Any) -> Executor:
-        cloud = AlicloudProvider(InProcessTransport(cloud_copy, region), region,
+        cloud = AlicloudProvider(InProcessTransport(cloud_copy, region, client_tokens=False), region,
                                  retry=RetryPolicy(max_attempts=1, deadline=0.0))
         cloud.key_regions = dict(key_regions or {})  # aliases in other regions, as in the real apply
         return Executor(with_local(cloud, dry_run=True), parallelism=1, inline=True, journal=None,

@@ -118,6 +118,27 @@ def test_client_token_idempotency(cloud):
     assert cloud.slb("DescribeLoadBalancers")["TotalCount"] == 1
     expect(lambda: cloud.slb("CreateLoadBalancer", VSwitchId=cloud.vsw, LoadBalancerSpec="slb.s2.small",
                              ClientToken="t-1"), "IdempotentParameterMismatch", status=400)
+
+
+def test_a_client_token_saved_by_an_older_version_still_matches(cloud):
+    """A cloud's file written before the parameters' digest went through orjson holds json's digest: a
+    create re-issued with its token after an upgrade (recovery of a killed apply) gets the object it made."""
+    import hashlib
+
+    from planner.emulator.params import Params
+
+    params = {"VSwitchId": cloud.vsw, "LoadBalancerSpec": "slb.s1.small"}
+    first = cloud.slb("CreateLoadBalancer", ClientToken="t-old", **params)
+    items = [kv for kv in Params(params).items() if kv[0] != "clienttoken"]
+    older = hashlib.sha1(json.dumps(items).encode()).hexdigest()  # what the older version stored
+    conn = cloud.emu.store.conn
+    assert conn.execute("SELECT digest FROM tokens WHERE token='t-old'").fetchone()[0] != older
+    conn.execute("UPDATE tokens SET digest=? WHERE token='t-old'", (older,))
+    again = cloud.slb("CreateLoadBalancer", ClientToken="t-old", **params)
+    assert again["LoadBalancerId"] == first["LoadBalancerId"]
+    assert cloud.slb("DescribeLoadBalancers")["TotalCount"] == 1
+    expect(lambda: cloud.slb("CreateLoadBalancer", VSwitchId=cloud.vsw, LoadBalancerSpec="slb.s2.small",
+                             ClientToken="t-old"), "IdempotentParameterMismatch", status=400)
     assert cloud.slb("DescribeLoadBalancers")["TotalCount"] == 1
     # a different token creates a new one; a failed call does not burn its token
     expect(lambda: cloud.slb("CreateLoadBalancer", VSwitchId=cloud.vsw, ClientToken="t-2"), "ShareSlbHaltSales")
