@@ -18,8 +18,10 @@ from __future__ import annotations
 import argparse
 import resource
 import sys
+import tempfile
 import time
 from collections import Counter
+from pathlib import Path
 
 from planner.addresses import ResourceAddress
 from planner.apply import Executor
@@ -29,6 +31,7 @@ from planner.plan.model import Action, Edge, Operation, OpKind, ResourceChange
 from planner.providers.alicloud import AlicloudProvider
 from planner.providers.retry import RetryPolicy
 from planner.providers.transport import InProcessTransport
+from planner.state.journal import Journal
 from planner.state.model import State
 from planner.values import UNKNOWN
 
@@ -81,6 +84,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--lbs", type=int, default=200)
     ap.add_argument("--parallelism", type=int, default=10)
     ap.add_argument("--faults", default="", help="FaultConfig spec, e.g. busy=0.01,transient=0.1,lost=0.05")
+    ap.add_argument("--no-journal", action="store_true",
+                    help="walk without the crash-safety journal (the command line always keeps one)")
     args = ap.parse_args(argv)
 
     faults = FaultConfig.from_spec(args.faults) if args.faults else None
@@ -96,14 +101,19 @@ def main(argv: list[str] | None = None) -> int:
         if ev.kind == "retry":
             retries[type(ev.error).__name__ if ev.error is not None else "?"] += 1
 
-    t0 = time.perf_counter()
-    res = Executor(prov, parallelism=args.parallelism, planned_values=plan.planned_values,
-                   on_event=on_event).run(plan.ops, plan.edges, State())
-    dt = time.perf_counter() - t0
+    with tempfile.TemporaryDirectory(prefix="clbplan-apply-bench-") as tmp:
+        journal = None if args.no_journal else Journal(Path(tmp) / "journal.jsonl")
+        t0 = time.perf_counter()
+        res = Executor(prov, parallelism=args.parallelism, planned_values=plan.planned_values,
+                       on_event=on_event, journal=journal).run(plan.ops, plan.edges, State())
+        dt = time.perf_counter() - t0
+        if journal is not None:
+            journal.close()
     n_ops = len(plan.ops)
     print(f"apply   : {args.lbs} LBs, {n_ops} operations, parallelism {args.parallelism}, faults "
           f"[{args.faults or 'none'}]: {dt:.2f} s, {res.api_calls} API calls ({res.api_calls / n_ops:.2f}/op, "
-          f"{res.api_calls / dt:.0f} calls/s), retries {dict(retries)}, failures {len(res.failures)}")
+          f"{res.api_calls / dt:.0f} calls/s), retries {dict(retries)}, failures {len(res.failures)}, "
+          f"journal fsyncs {journal.fsyncs if journal is not None else 'none'}")
     latency = faults.latency if faults is not None else 0.0
     if latency > 0:
         bound = max(res.api_calls / args.lbs * latency, res.api_calls * latency / args.parallelism)
