@@ -22,7 +22,6 @@ Only for a cloud on a file with the real clock, and a one-shot process's walk of
 from __future__ import annotations
 
 import contextlib
-import logging
 import os
 import pickle
 import queue
@@ -37,8 +36,7 @@ from typing import Any
 
 from planner import process
 from planner.emulator.errors import CloudError, ResponseLost
-
-log = logging.getLogger(__name__)
+from planner.logs import log
 
 ENV_SWITCH = "CLBPLAN_CLOUD_APART"
 MIN_OPERATIONS = 2000

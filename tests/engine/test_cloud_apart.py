@@ -172,3 +172,16 @@ def test_a_cloud_named_relative_to_the_working_folder_is_the_one_the_server_open
         server.close()
     listed = emu.call("Vpc", "DescribeVpcs", {"RegionId": "cn-hangzhou"})["Vpcs"]["Vpc"]
     assert [v["VpcId"] for v in listed] == [made["VpcId"]]
+
+
+def test_the_commands_log_says_when_the_cloud_answers_from_a_process_of_its_own(tmp_path: Path) -> None:
+    """``TF_LOG=INFO`` names the cloud's process (its messages went to a logger the command's log did not
+    show, so a slow apply could not tell whether its cloud had another core)."""
+    (tmp_path / "main.tf").write_text(bench_engine.config_tf(1))
+    log_file = tmp_path / "run.log"
+    env = {**os.environ, "TF_LOG": "INFO", "TF_LOG_PATH": str(log_file), cloud_apart.ENV_SWITCH: "always",
+           "PYTHONPATH": os.pathsep.join(p for p in (str(REPO), os.environ.get("PYTHONPATH", "")) if p)}
+    done = subprocess.run([sys.executable, "-m", "planner.cli.main", "apply", "-auto-approve", "-no-color"],
+                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "cloud apart: process" in log_file.read_text() and "answers the cloud's calls" in log_file.read_text()
