@@ -217,15 +217,19 @@ class Executor:
         pool_cm = _InlinePool(finished) if self.inline else _WorkerPool(self.parallelism, finished)
         with pool_cm as pool:
             held: deque[_Held] = deque()
-            while walk.has_ready or running or held:
-                if self.stop is not None and self.stop.is_set():
-                    self._interrupt(result)
-                self._start_ready(walk, pool, running, result, held)
-                if not running:
-                    break
-                for fut in self._wait(walk, running, result, finished):
-                    self._settle_group(walk, running.pop(fut), fut, result)
-            self._drop_held(walk, held)
+            try:
+                while walk.has_ready or running or held:
+                    if self.stop is not None and self.stop.is_set():
+                        self._interrupt(result)
+                    self._start_ready(walk, pool, running, result, held)
+                    if not running:
+                        break
+                    for fut in self._wait(walk, running, result, finished):
+                        self._settle_group(walk, running.pop(fut), fut, result)
+            finally:
+                # also when the walk ends by an exception (a second Ctrl-C): calls never made are not
+                # left for recovery to make
+                self._drop_held(walk, held)
         for op in walk.unsettled():
             # not started because of an interruption (a DAG leaves nothing else behind)
             result.skipped.append(op.id)

@@ -334,3 +334,23 @@ def test_ctrl_c_leaves_no_intent_of_an_operation_announced_ahead_for_recovery_to
     recovered = ex.recover(Journal(tmp_path / "j.jsonl"), prov, State())
     assert sorted(prov.log) == ["create o0", "create o1"]  # recovery made no call
     assert set(recovered.resources) == {ops[0].address, ops[1].address}
+
+
+def test_a_second_ctrl_c_still_closes_the_operations_announced_ahead(monkeypatch, tmp_path):
+    """A second Ctrl-C aborts while the calls in flight finish: those stay pending for recovery to settle,
+    but the operations only announced ahead were never called, and recovery must not make them."""
+    import planner.apply.executor as ex
+    from planner.state.journal import Journal
+
+    def interrupt(*_a):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(ex, "_next", interrupt)  # the first Ctrl-C, while the scheduler waits
+    monkeypatch.setattr(ex, "_wait_all", interrupt)  # the second, while the calls in flight finish
+    journal = Journal(tmp_path / "j.jsonl")
+    prov = FakeProvider()
+    ops = [op(f"o{i}", lb=f"lb-{i}") for i in range(8)]
+    with pytest.raises(KeyboardInterrupt):
+        Executor(prov, parallelism=2, journal=journal).run(ops, [], State())
+    pending = sorted(str(r.address) for r in Journal(tmp_path / "j.jsonl").pending())
+    assert set(pending) <= {str(ops[0].address), str(ops[1].address)}  # in flight at most, none held
