@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import gc
 import os
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from dataclasses import replace as _replace  # make_plan has a -replace parameter named replace
@@ -608,7 +609,11 @@ def apply_plan(planned: Planned, state: State, *, parallelism: int = 10, journal
         # the embedded cloud's work on another core while the walk runs (planner.engine.cloud_apart);
         # a few more connections than walk threads, for a handler's own parallel reads
         with cloud_apart.served_apart(planned.emulator, n_ops, parallelism + 4):
-            return executor.run(planned.plan.operations, planned.plan.edges, state)
+            started = time.monotonic()
+            result = executor.run(planned.plan.operations, planned.plan.edges, state)
+            log.info("apply: %d operation(s) walked in %.1fs, %d API call(s), -parallelism %d", n_ops,
+                     time.monotonic() - started, result.api_calls, parallelism)
+            return result
     finally:
         del executor
         give_back(n_ops)  # the walk's garbage goes before the state is encoded and written

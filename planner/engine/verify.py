@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import threading
+import time
 from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
@@ -96,6 +97,7 @@ def verify_plan(plan: Plan, emulator: Any, refreshed: State, *, region: str = "c
                         lineage=f"{refreshed.lineage}-verify", planned_values=planned_values,
                         dependencies=dependencies)
 
+    started = time.monotonic()
     touched = {op.address for op in plan.operations}
     state = _shadow_state(refreshed, touched)
     parts = verify_parts.parts_wanted(len(plan.operations))
@@ -116,6 +118,8 @@ def verify_plan(plan: Plan, emulator: Any, refreshed: State, *, region: str = "c
             close()
         del shadow, state
     give_back(len(plan.operations))
+    log.info("verify: %d step(s) rehearsed in %.1fs, %d refused", len(plan.operations),
+             time.monotonic() - started, len(failures))
     if not failures:
         plan.verified = True
         return

@@ -5,6 +5,7 @@ dies, is sent Ctrl-C or outlives its planner behaves as a cloud at the other end
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -176,7 +177,8 @@ def test_a_cloud_named_relative_to_the_working_folder_is_the_one_the_server_open
 
 def test_the_commands_log_says_when_the_cloud_answers_from_a_process_of_its_own(tmp_path: Path) -> None:
     """``TF_LOG=INFO`` names the cloud's process (its messages went to a logger the command's log did not
-    show, so a slow apply could not tell whether its cloud had another core)."""
+    show, so a slow apply could not tell whether its cloud had another core) and times the rehearsal and
+    the walk."""
     (tmp_path / "main.tf").write_text(bench_engine.config_tf(1))
     log_file = tmp_path / "run.log"
     env = {**os.environ, "TF_LOG": "INFO", "TF_LOG_PATH": str(log_file), cloud_apart.ENV_SWITCH: "always",
@@ -184,4 +186,8 @@ def test_the_commands_log_says_when_the_cloud_answers_from_a_process_of_its_own(
     done = subprocess.run([sys.executable, "-m", "planner.cli.main", "apply", "-auto-approve", "-no-color"],
                           cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
-    assert "cloud apart: process" in log_file.read_text() and "answers the cloud's calls" in log_file.read_text()
+    text = log_file.read_text()
+    assert "cloud apart: process" in text and "answers the cloud's calls" in text
+    # and where the time went: the rehearsal and the walk, each timed
+    assert re.search(r"verify: 52 step\(s\) rehearsed in \d+\.\ds, 0 refused", text)
+    assert re.search(r"apply: 52 operation\(s\) walked in \d+\.\ds, \d+ API call\(s\), -parallelism 10", text)
