@@ -256,10 +256,10 @@ class Executor:
         starting: list[_Held] = []
         while held and len(starting) < free:
             starting.append(held.popleft())
-        want = free - len(starting)
-        if want > 0:
+        room = free - len(starting)
+        if room > 0:
             # nothing ahead to save an fsync for without a journal
-            want += self.parallelism if self.journal is not None else 0
+            want = room + (self.parallelism if self.journal is not None else 0)
             taken_now: list[tuple[list[tuple[Operation, dict, dict, ResourceState | None]], Any]] = []
             while walk.has_ready and len(taken_now) < want:
                 taken = walk.take()
@@ -283,7 +283,6 @@ class Executor:
                 # nothing to wait for
                 round_ = _Round([batch for batch, _k in taken_now], self._announce) \
                     if self.journal is not None else None
-                room = free - len(starting)
                 starting.extend(_Held(batch, k, round_) for batch, k in taken_now[:room])
                 held.extend(_Held(batch, k, round_) for batch, k in taken_now[room:])
         for h in starting:
