@@ -1742,10 +1742,10 @@ class ModuleEvaluator:
         wanted = [(name, compiled) for _e, name, _path, _pos, compiled in plan.args if name in names]
         if len(wanted) != len(names):
             return None
+        if blocks and any(blk.type == "dynamic" for blk in plan.blocks):
+            return None
         nested: list[tuple[str, list[list[tuple[str, Any]]]]] = []
         for btype, bnames in (blocks or {}).items():
-            if any(blk.type == "dynamic" for blk in plan.blocks):
-                return None
             per_block = []
             for i, blk in enumerate(b for b in plan.blocks if b.type == btype):
                 bplan = ev._body_plan(blk.body, fn, (btype, i), False)
